@@ -1,0 +1,45 @@
+# citrix-ports: `make` sets up .venv and builds build/ from raw/ (offline);
+# `make test` sets up .venv and runs the tests.  `make help` lists the targets.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SNAPSHOT := raw/citrix-communication-ports.txt
+# Everything the build stage reads: the snapshot, the code, the vocabularies and errata, the schemas.
+BUILD_INPUTS := $(SNAPSHOT) raw/manifest.json $(wildcard pipeline/*.py pipeline/data/*.toml schemas/*.json)
+
+.DEFAULT_GOAL := all
+.PHONY: all help venv build test check clean
+
+all: build/manifest.json ## set up .venv, then build build/ from the snapshot in raw/ (offline)
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_/.-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 24
+
+venv: $(STAMP) ## create .venv and install the project with pinned dependencies
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+build/manifest.json: $(STAMP) $(BUILD_INPUTS) ## the build stage: re-run only when an input changed
+	$(BIN)/citrix-ports build --strict --input $(SNAPSHOT) --out build
+
+build: build/manifest.json ## same as `make`
+
+test: $(STAMP) ## set up .venv and run the tests
+	$(BIN)/pytest -q
+
+check: $(STAMP) ## rebuild from raw/ and fail, showing the difference, if build/ is not what is committed
+	$(BIN)/citrix-ports build --strict --input $(SNAPSHOT) --out build
+	@git diff --exit-code --stat -- build/ || { git diff -- build/ | head -200; \
+	  echo "build/ differs from the committed build: run 'make' and commit build/"; exit 1; }
+	@test -z "$$(git status --porcelain -- build/)" || { git status --short -- build/; \
+	  echo "build/ has files that are not committed"; exit 1; }
+
+clean: ## remove .venv and caches (build/ is committed and kept)
+	rm -rf $(VENV) .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,93 @@
+"""Command line: ``citrix-ports build`` (and ``python -m pipeline``).
+
+Input: arguments.  Output: the stage run, a short report on standard error, and an exit
+status: 0 success, 2 bad input (or bad arguments), 3 validation failed, 4 stale errata
+with --strict, 5 fetch failed, 1 an internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+
+DEFAULT_RAW = Path("raw")
+DEFAULT_SNAPSHOT = "citrix-communication-ports.txt"
+
+
+def default_input() -> Path:
+    """The snapshot raw/manifest.json names as default, else the French text snapshot."""
+    try:
+        name = json.loads((DEFAULT_RAW / "manifest.json").read_text("utf-8"))["default"]
+    except (OSError, ValueError, KeyError):
+        name = DEFAULT_SNAPSHOT
+    return DEFAULT_RAW / name
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from pipeline.build import build
+
+    from pipeline.errata import ERRATA_FILE
+
+    result = build(args.input or default_input(), args.out, strict=args.strict,
+                   locale=args.locale, errata_path=args.errata or ERRATA_FILE)
+    m = result.manifest
+    c = m["counts"]
+    say = lambda text: print(text, file=sys.stderr)  # noqa: E731
+    say(f"read {m['source']['name']} ({m['source']['form']}, {m['source']['locale']}): "
+        f"{c['sections']} sections, {c['tables']} tables, {c['rules']} rules")
+    say(f"ports: {c['ports']} rows from {c['rules_in_ports']} rules; "
+        f"{c['rules_notes']} note rules; {c['rules_rejected']} rejected")
+    for eid, rules in m["errata"]["applied"].items():
+        say(f"erratum applied: {eid} ({len(rules)} rule(s))")
+    for eid in m["errata"]["stale"]:
+        say(f"warning: erratum {eid} matches no row of the page (stale)")
+    for rej in result.result.rejects.to_dict("records"):
+        say(f"rejected: line {rej['source_line']}, section {rej['section']!r}, table "
+            f"{rej['table']}, row {rej['row']}: {rej['reason']}")
+    say(f"wrote {args.out}/")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="citrix-ports", description=(
+        "Turn Citrix's 'Communication Ports Used by Citrix Technologies' page into a "
+        "validated dataset of network flows."))
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="run every stage from a snapshot into a build directory")
+    b.add_argument("--input", type=Path, help="snapshot to read (text, Markdown or HTML); "
+                   "default: the snapshot in raw/")
+    b.add_argument("--out", type=Path, default=Path("build"), help="output directory "
+                   "(default: build/)")
+    b.add_argument("--strict", action="store_true",
+                   help="fail when an erratum no longer matches the page (CI uses this)")
+    b.add_argument("--locale", choices=["fr-fr", "en-us"],
+                   help="locale of the page; default: recognised from its words")
+    b.add_argument("--errata", type=Path, help="errata file (default: the reviewed "
+                   "pipeline/data/errata.toml)")
+    b.set_defaults(func=cmd_build)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except PipelineError as exc:
+        print(f"citrix-ports: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("citrix-ports: interrupted; nothing was published", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so plainly, no traceback unless asked
+        if os.environ.get("CITRIX_PORTS_DEBUG"):
+            traceback.print_exc()
+        print(f"citrix-ports: internal error: {type(exc).__name__}: {exc}\n"
+              "  this is a bug; rerun with CITRIX_PORTS_DEBUG=1 and report the traceback",
+              file=sys.stderr)
+        return 1

@@ -1,0 +1,61 @@
+"""Recognise the form of a snapshot (text rendering, Markdown source, HTML) and its locale.
+
+Input: the bytes of a snapshot and its name.  Output: the decoded text, its form
+("text", "markdown", "html") and its locale ("fr-fr", "en-us"), or an ``InputError``
+that says where the input stops being readable.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.errors import InputError, Location
+from pipeline.vocabulary import Vocabulary, load
+
+MAX_INPUT_BYTES = 20 * 1024 * 1024
+
+
+def decode(data: bytes, name: str) -> str:
+    if not data.strip():
+        raise InputError("the input is empty", Location(name),
+                         hint="give a snapshot of the page (text, Markdown or HTML)")
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"the input is {len(data)} bytes, more than the {MAX_INPUT_BYTES} "
+                         "a page can be", Location(name))
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise InputError("the input holds NUL bytes: it is binary, not a page",
+                         Location(name, line), hint="check that the file is the snapshot")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"the input is not UTF-8 (byte 0x{data[exc.start]:02x} at offset "
+                         f"{exc.start})", Location(name, line),
+                         hint="re-save the snapshot as UTF-8") from None
+    text = text.removeprefix("\ufeff")
+    controls = re.search(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
+    if controls:
+        line = text[: controls.start()].count("\n") + 1
+        raise InputError(f"the input holds the control character {controls.group()!r}: it "
+                         "is not a page", Location(name, line))
+    return text
+
+
+def detect_form(text: str) -> str:
+    head = text[:4096].lstrip().lower()
+    if head.startswith(("<!doctype html", "<html")) or re.search(r"<(table|body|article)\b", head):
+        return "html"
+    if head.startswith("---") or re.search(r"^#{1,6} \S", text, re.MULTILINE) or re.search(
+            r"^\|.*\|\s*$\n^\|\s*:?-{3,}", text, re.MULTILINE):
+        return "markdown"
+    return "text"
+
+
+def detect_locale(text: str, vocab: Vocabulary | None = None) -> str:
+    """The locale whose marker words the page uses most (ties: the first listed)."""
+    vocab = vocab or load()
+    scores = {loc: sum(len(re.findall(rf"(?<!\w){re.escape(m)}(?!\w)", text))
+                       for m in markers)
+              for loc, markers in vocab.locale_markers.items()}
+    return max(scores, key=lambda loc: scores[loc])

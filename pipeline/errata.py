@@ -1,0 +1,77 @@
+"""Errata: reviewed corrections of defects of the source page, kept as data.
+
+Input: ``pipeline/data/errata.toml`` and the rules of a page.  Output: for each rule,
+the corrected variants to expand into ports (one or more), which errata were applied,
+and which errata matched nothing (stale: the page changed under them).
+
+An erratum is keyed to a row's content, never to its line number: ``match`` lists
+field values that must all be equal (section, source, destination, type_raw, port_raw,
+details).  ``use`` lists the corrected values: one entry replaces fields of the row,
+several entries split the row into several flows.  Errata apply in file order, each
+to the row as the previous errata left it.  Every erratum needs a ``reason`` and a
+``reference`` (where the corrected value comes from); ``locale`` limits an erratum to
+pages of one locale (the others neither apply it nor report it stale).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import InputError, Location
+
+ERRATA_FILE = Path(__file__).parent / "data" / "errata.toml"
+MATCH_FIELDS = {"section", "source", "destination", "type_raw", "port_raw", "details"}
+
+
+@dataclass(frozen=True)
+class Erratum:
+    id: str
+    match: dict[str, str]
+    use: tuple[dict[str, str], ...]
+    reason: str
+    reference: str
+    locale: str = ""  # the page locale it corrects; "" for every locale
+
+    def matches(self, row: dict) -> bool:
+        return all(row.get(k) == v for k, v in self.match.items())
+
+
+def load_errata(path: Path = ERRATA_FILE) -> list[Erratum]:
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"cannot read the errata: {exc}", Location(str(path))) from None
+    errata, ids = [], set()
+    for n, entry in enumerate(data.get("erratum", []), start=1):
+        where = Location(str(path), section=f"erratum {n}")
+        missing = [k for k in ("id", "match", "use", "reason", "reference") if not entry.get(k)]
+        if missing:
+            raise InputError(f"erratum lacks {', '.join(missing)}", where)
+        bad = set(entry["match"]) - MATCH_FIELDS
+        bad |= {k for u in entry["use"] for k in u} - MATCH_FIELDS
+        if bad:
+            raise InputError(f"erratum {entry['id']!r} names unknown fields {sorted(bad)}", where)
+        if entry["id"] in ids:
+            raise InputError(f"erratum id {entry['id']!r} is used twice", where)
+        ids.add(entry["id"])
+        errata.append(Erratum(entry["id"], dict(entry["match"]), tuple(entry["use"]),
+                              entry["reason"], entry["reference"], entry.get("locale", "")))
+    return errata
+
+
+def apply_errata(row: dict, errata: list[Erratum]) -> tuple[list[dict], list[str]]:
+    """The row's corrected variants and the ids of the errata applied to it."""
+    variants, applied = [dict(row)], []
+    for erratum in errata:
+        next_variants = []
+        for variant in variants:
+            if erratum.matches(variant):
+                if erratum.id not in applied:
+                    applied.append(erratum.id)
+                next_variants.extend({**variant, **use} for use in erratum.use)
+            else:
+                next_variants.append(variant)
+        variants = next_variants
+    return variants, applied

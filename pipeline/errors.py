@@ -1,0 +1,91 @@
+"""Errors the pipeline reports to people: what went wrong, where, and what to do.
+
+Input: nothing.  Output: exception types carrying a location (file, line, table, row)
+and the exit code the command line returns for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Exit codes of the command line, documented in the README.
+EXIT_OK = 0
+EXIT_INPUT = 2  # the input cannot be read as a page
+EXIT_VALIDATION = 3  # the data failed its schema or reconciliation checks
+EXIT_ERRATA = 4  # --strict and an erratum no longer matches the page
+EXIT_FETCH = 5  # the page could not be fetched
+
+
+@dataclass
+class Location:
+    """Where in the source a problem was seen."""
+
+    file: str = ""
+    line: int | None = None
+    table: int | None = None
+    row: int | None = None
+    section: str = ""
+
+    def __str__(self) -> str:
+        parts = [self.file or "<input>"]
+        if self.line is not None:
+            parts[0] += f":{self.line}"
+        if self.section:
+            parts.append(f"section {self.section!r}")
+        if self.table is not None:
+            parts.append(f"table {self.table}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        return ", ".join(parts)
+
+
+class PipelineError(Exception):
+    """A failure the user can act on; carries its exit code and a hint."""
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, message: str, location: Location | None = None, hint: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.hint = hint
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}" if self.location else self.message
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class InputError(PipelineError):
+    """The input file is not a page this pipeline can read."""
+
+    exit_code = EXIT_INPUT
+
+
+class ValidationFailed(PipelineError):
+    """A stage's output broke its schema; ``problems`` lists every failure."""
+
+    exit_code = EXIT_VALIDATION
+
+    def __init__(self, message: str, problems: list[str], hint: str = ""):
+        super().__init__(message, hint=hint)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        lines = [self.message] + [f"  - {p}" for p in self.problems]
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+
+class StaleErrata(PipelineError):
+    """--strict: an erratum's key matches no row of the page any more."""
+
+    exit_code = EXIT_ERRATA
+
+
+class FetchError(PipelineError):
+    """The page could not be fetched or was refused."""
+
+    exit_code = EXIT_FETCH

@@ -1,0 +1,116 @@
+"""Ports stage: one row per (rule, transport protocol, port or port range).
+
+Input: the ``rules`` DataFrame and the errata.  Output: the ``ports`` DataFrame, the
+``rejects`` DataFrame (rules neither understood nor corrected, with the reason), the
+ids of the note rules, and the errata report.  Every rule lands in exactly one of
+ports, rejects or notes.
+
+A flow rule is expanded with the grammar (``pipeline.grammar``): each transport of its
+Type cell times each port range of its Port cell.  A rule is rejected, never guessed,
+when its Type is no protocol or cannot be paired with its ports, when its Port cell
+cannot be read, when an ICMP rule names ports, when it lacks a source or destination,
+or when the reader marked it damaged or ambiguous and no erratum vouches for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pipeline.errata import Erratum, apply_errata
+from pipeline.grammar import parse_port, parse_type
+from pipeline.vocabulary import Vocabulary, load
+
+PORT_COLUMNS = [
+    "rule_id", "section", "source", "destination", "protocol", "service",
+    "port_start", "port_end", "bidirectional", "type_raw", "port_raw", "details",
+    "table", "row", "source_line", "erratum",
+]
+REJECT_COLUMNS = [
+    "rule_id", "section", "table", "row", "source_line", "reason", "source",
+    "destination", "type_raw", "port_raw", "details",
+]
+
+
+@dataclass
+class PortsResult:
+    ports: pd.DataFrame
+    rejects: pd.DataFrame
+    notes: list[str]
+    errata_applied: dict[str, list[str]] = field(default_factory=dict)  # id -> rule ids
+    errata_stale: list[str] = field(default_factory=list)
+
+
+def expand(variant: dict, vocab: Vocabulary) -> tuple[list[dict], str]:
+    """Port rows of one (corrected) rule, or the reason it cannot be expanded."""
+    if not variant["source"] or not variant["destination"]:
+        missing = "source" if not variant["source"] else "destination"
+        return [], f"the flow has no {missing}"
+    typed = parse_type(variant["type_raw"], vocab)
+    if typed.error:
+        return [], typed.error
+    ported = parse_port(variant["port_raw"], vocab)
+    if ported.error:
+        return [], ported.error
+    rows = []
+    for protocol, service in typed.protocols:
+        if protocol == "icmp":
+            if ported.ranges:
+                return [], f"ICMP has no ports, but the Port cell is {variant['port_raw']!r}"
+            rows.append((protocol, service, None, None))
+        elif ported.ranges:
+            rows.extend((protocol, service, a, b) for a, b in ported.ranges)
+        else:
+            rows.append((protocol, service, None, None))
+    return [
+        {"protocol": p, "service": s, "port_start": a, "port_end": b,
+         "bidirectional": ported.bidirectional}
+        for p, s, a, b in rows
+    ], ""
+
+
+def ports_frame(rules: pd.DataFrame, errata: list[Erratum], locale: str,
+                vocab: Vocabulary | None = None) -> PortsResult:
+    vocab = vocab or load()
+    active = [e for e in errata if not e.locale or e.locale == locale]
+    ports, rejects, notes = [], [], []
+    applied_to: dict[str, list[str]] = {e.id: [] for e in active}
+    for rule in rules.to_dict("records"):
+        variants, applied = apply_errata(rule, active)
+        for eid in applied:
+            applied_to[eid].append(rule["rule_id"])
+        if rule["kind"] == "note" and not applied:
+            notes.append(rule["rule_id"])
+            continue
+        reason = ""
+        if rule["problems"] and not applied:
+            reason = f"the reader marked the row: {rule['problems']}"
+        expanded: list[dict] = []
+        for variant in variants:
+            if reason:
+                break
+            rows, reason = expand(variant, vocab)
+            expanded.extend({**variant, **r} for r in rows)
+        if reason:
+            rejects.append({**{k: rule[k] for k in REJECT_COLUMNS if k in rule},
+                            "reason": reason})
+            continue
+        for row in expanded:
+            row["erratum"] = ",".join(applied)
+            ports.append({k: row[k] for k in PORT_COLUMNS})
+    ports_df = pd.DataFrame.from_records(ports, columns=PORT_COLUMNS)
+    ports_df = ports_df.drop_duplicates(
+        subset=["rule_id", "protocol", "port_start", "port_end"], keep="first")
+    ports_df = ports_df.astype({
+        "port_start": "Int64", "port_end": "Int64", "bidirectional": "bool",
+        "table": "int64", "row": "int64", "source_line": "int64"})
+    rejects_df = pd.DataFrame.from_records(rejects, columns=REJECT_COLUMNS).astype(
+        {"table": "int64", "row": "int64", "source_line": "int64"})
+    return PortsResult(
+        ports=ports_df.reset_index(drop=True),
+        rejects=rejects_df,
+        notes=notes,
+        errata_applied={k: v for k, v in applied_to.items() if v},
+        errata_stale=[k for k, v in applied_to.items() if not v],
+    )

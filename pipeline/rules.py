@@ -1,0 +1,97 @@
+"""Rules stage: one row per table row of the page, as the page writes it.
+
+Input: a ``Page`` from any reader.  Output: the ``rules`` DataFrame (columns below, in
+page order) and the sections document (headings, notes, tables) for ``sections.json``.
+Cell text is kept as the page has it, white space normalised; nothing is translated
+or corrected here (corrections are errata, applied by the ports stage).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from pipeline.model import Page
+
+RULE_COLUMNS = [
+    "rule_id", "section", "section_path", "table", "row", "source", "destination",
+    "type_raw", "port_raw", "details", "kind", "source_inherited",
+    "destination_inherited", "type_inherited", "problems", "source_line",
+]
+KEY_FIELDS = ("section", "source", "destination", "type_raw", "port_raw", "details")
+
+
+def rule_id(values: dict[str, str]) -> str:
+    """Stable id from the rule's section and content, not from its position."""
+    text = "\x1f".join(values[f] for f in KEY_FIELDS)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def rules_frame(page: Page) -> pd.DataFrame:
+    records = []
+    seen: dict[str, int] = {}
+    for table in page.tables:
+        section = table.section
+        path = " > ".join(section.path) if section.path else section.heading
+        for number, row in enumerate(table.rows, start=1):
+            cells = row.cells
+            record = {
+                "section": section.heading,
+                "section_path": path,
+                "table": table.number,
+                "row": number,
+                "source": cells.get("source", ""),
+                "destination": cells.get("destination", ""),
+                "type_raw": cells.get("type", ""),
+                "port_raw": cells.get("port", ""),
+                "details": cells.get("details", ""),
+                "kind": "flow" if cells.get("type") or cells.get("port") else "note",
+                "source_inherited": "source" in row.inherited,
+                "destination_inherited": "destination" in row.inherited,
+                "type_inherited": "type" in row.inherited,
+                "problems": "; ".join(row.problems),
+                "source_line": row.line,
+            }
+            base = rule_id(record)
+            seen[base] = seen.get(base, 0) + 1
+            # Two rows with the very same content in one section: number the repeats.
+            record["rule_id"] = base if seen[base] == 1 else f"{base}-{seen[base]}"
+            records.append(record)
+    frame = pd.DataFrame.from_records(records, columns=RULE_COLUMNS)
+    return frame.astype({"table": "int64", "row": "int64", "source_line": "int64"})
+
+
+def sections_document(page: Page) -> dict:
+    tables_of: dict[int, list[int]] = {}
+    for table in page.tables:
+        tables_of.setdefault(table.section.order, []).append(table.number)
+    return {
+        "source": page.source_name,
+        "form": page.form,
+        "locale": page.locale,
+        "sections": [
+            {
+                "order": s.order,
+                "heading": s.heading,
+                "level": s.level,
+                "path": list(s.path) if s.path else [s.heading],
+                "line": s.line,
+                "tables": tables_of.get(s.order, []),
+                "notes": [{"line": n.line, "text": n.text} for n in s.notes],
+            }
+            for s in page.sections
+        ],
+        "tables": [
+            {
+                "table": t.number,
+                "section": t.section.heading,
+                "line": t.line,
+                "shape": t.shape,
+                "header": t.header,
+                "columns": t.roles,
+                "rows": len(t.rows),
+            }
+            for t in page.tables
+        ],
+    }

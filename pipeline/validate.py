@@ -1,0 +1,141 @@
+"""Validation stage: pandera schemas generated from the Table Schemas in ``schemas/``.
+
+Input: a stage's DataFrame (rules, ports, rejects).  Output: the same DataFrame when
+it satisfies its schema, else ``ValidationFailed`` listing every failure at once, each
+located by section, table, row and source line.
+
+``schemas/<name>.schema.json`` (Frictionless Table Schema) is the single source of
+truth: field types, ``required``, ``unique``, ``enum``, ``minimum``/``maximum``,
+``minLength``, ``pattern`` and ``primaryKey`` become pandera checks here, and the same
+files are published in ``build/datapackage.json``.  Checks across columns, which Table
+Schema cannot express, are named in the schema's ``x-checks`` and defined below.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import pandera.pandas as pa
+    from pandera.errors import SchemaErrors
+
+from pipeline.errors import ValidationFailed
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+DTYPES = {"string": str, "integer": "Int64", "boolean": bool}
+
+
+def _port_start_le_port_end(df: pd.DataFrame) -> pd.Series:
+    start, end = df["port_start"], df["port_end"]
+    return (start.isna() | end.isna() | (start <= end)).astype(bool)
+
+
+def _ports_both_or_neither(df: pd.DataFrame) -> pd.Series:
+    return (df["port_start"].isna() == df["port_end"].isna()).astype(bool)
+
+
+def _icmp_has_no_port(df: pd.DataFrame) -> pd.Series:
+    return ((df["protocol"] != "icmp") | df["port_start"].isna()).astype(bool)
+
+
+ROW_CHECKS = {
+    "port_start_le_port_end": _port_start_le_port_end,
+    "ports_both_or_neither": _ports_both_or_neither,
+    "icmp_has_no_port": _icmp_has_no_port,
+}
+
+
+@functools.cache
+def table_schema(name: str) -> dict:
+    path = SCHEMA_DIR / f"{name}.schema.json"
+    return json.loads(path.read_text("utf-8"))
+
+
+def field_checks(field: dict) -> list[pa.Check]:
+    c = field.get("constraints", {})
+    checks = []
+    if "enum" in c:
+        checks.append(pa.Check.isin(c["enum"]))
+    if "minimum" in c:
+        checks.append(pa.Check.ge(c["minimum"]))
+    if "maximum" in c:
+        checks.append(pa.Check.le(c["maximum"]))
+    if field["type"] == "string" and c.get("required"):
+        checks.append(pa.Check.str_length(min_value=max(1, c.get("minLength", 1))))
+    elif "minLength" in c:
+        checks.append(pa.Check.str_length(min_value=c["minLength"]))
+    if "pattern" in c:
+        checks.append(pa.Check.str_matches(f"^(?:{c['pattern']})$"))
+    return checks
+
+
+@functools.cache
+def pandera_schema(name: str) -> pa.DataFrameSchema:
+    spec = table_schema(name)
+    columns = {}
+    for field in spec["fields"]:
+        c = field.get("constraints", {})
+        # Strings are never null (an empty cell is ""); integers may be null unless required.
+        nullable = field["type"] == "integer" and not c.get("required", False)
+        columns[field["name"]] = pa.Column(
+            DTYPES[field["type"]], checks=field_checks(field), nullable=nullable,
+            unique=bool(c.get("unique")), coerce=field["type"] == "integer",
+            description=field.get("description"))
+    unique = spec.get("primaryKey")
+    checks = [pa.Check(ROW_CHECKS[n], name=n, error=n) for n in spec.get("x-checks", [])]
+    for extra in spec.get("x-unique", []):
+        checks.append(pa.Check(lambda df, cols=tuple(extra): ~df.duplicated(list(cols), keep=False),
+                               name="unique " + "+".join(extra)))
+    return pa.DataFrameSchema(columns, checks=checks, unique=unique, strict=True,
+                              ordered=True, name=name)
+
+
+def _locate(df: pd.DataFrame, index) -> str:
+    if index is None or pd.isna(index) or index not in df.index:
+        return ""
+    row = df.loc[index]
+    parts = []
+    if "section" in row:
+        parts.append(f"section {row['section']!r}")
+    for key in ("table", "row"):
+        if key in row:
+            parts.append(f"{key} {row[key]}")
+    if "source_line" in row:
+        parts.append(f"line {row['source_line']}")
+    return ", ".join(parts)
+
+
+def validate(name: str, df: pd.DataFrame, source: str = "") -> pd.DataFrame:
+    """The frame, checked against ``schemas/<name>.schema.json``, every failure at once."""
+    try:
+        return pandera_schema(name).validate(df, lazy=True)
+    except SchemaErrors as exc:
+        problems = []
+        cases = exc.failure_cases
+        for case in cases.to_dict("records"):
+            column = case.get("column") or ""
+            check = case.get("check")
+            index = case.get("index")
+            where = _locate(df, index)
+            value = case.get("failure_case")
+            text = f"{name}"
+            if column and column != name:
+                text += f".{column}"
+            text += f": {check} failed"
+            if value is not None and not (isinstance(value, float) and pd.isna(value)):
+                text += f" (value {value!r})"
+            if where:
+                text += f" at {source + ', ' if source else ''}{where}"
+            problems.append(text)
+        problems = list(dict.fromkeys(problems))
+        raise ValidationFailed(f"{name}: {len(problems)} problem(s); nothing was published",
+                               problems,
+                               hint="fix the source row, or record an erratum in "
+                                    "pipeline/data/errata.toml") from None

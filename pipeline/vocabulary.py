@@ -1,0 +1,75 @@
+"""The page's vocabularies (``data/vocabulary.toml``) loaded once, with lookups.
+
+Input: ``pipeline/data/vocabulary.toml``.  Output: a ``Vocabulary`` whose lookups
+normalise case and white space, used by the readers and the grammar.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+def norm(text: str) -> str:
+    """Comparison key: NFC, case-folded, white space collapsed."""
+    text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split()).casefold()
+
+
+def clean(text: str) -> str:
+    """Cell text as published: NFC, white space (incl. no-break spaces) collapsed."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one per vocabulary file
+class Vocabulary:
+    header_roles: dict[str, str]  # norm(header text) -> role
+    transports: dict[str, str]  # norm(word) -> tcp/udp/icmp
+    applications: dict[str, str]  # norm(word) -> transport
+    type_separators: tuple[str, ...]
+    no_port_words: frozenset[str]
+    bidirectional_words: tuple[str, ...]
+    list_separators: tuple[str, ...]
+    range_separators: tuple[str, ...]
+    note_markers: tuple[str, ...]
+    heading_max_words: int
+    heading_max_chars: int
+    locale_markers: dict[str, tuple[str, ...]]
+
+    def role_of_header(self, text: str) -> str | None:
+        return self.header_roles.get(norm(text))
+
+    def protocol_words(self) -> set[str]:
+        return set(self.transports) | set(self.applications)
+
+    @functools.cached_property
+    def type_split_re(self) -> re.Pattern[str]:
+        seps = sorted(self.type_separators, key=len, reverse=True)
+        return re.compile("|".join(re.escape(s) for s in seps) + r"|\s+", re.IGNORECASE)
+
+
+@functools.cache
+def load(path: Path | None = None) -> Vocabulary:
+    data = tomllib.loads((path or DATA_DIR / "vocabulary.toml").read_text("utf-8"))
+    roles = {norm(h): role for role, names in data["headers"].items() for h in names}
+    transports = {norm(w): proto for proto, words in data["transports"].items() for w in words}
+    return Vocabulary(
+        header_roles=roles,
+        transports=transports,
+        applications={norm(k): v for k, v in data["applications"].items()},
+        type_separators=tuple(data["type_grammar"]["separators"]),
+        no_port_words=frozenset(norm(w) for w in data["ports"]["none"]),
+        bidirectional_words=tuple(data["ports"]["bidirectional"]),
+        list_separators=tuple(data["ports"]["list_separators"]),
+        range_separators=tuple(data["ports"]["range_separators"]),
+        note_markers=tuple(data["prose"]["note_markers"]),
+        heading_max_words=int(data["prose"]["heading_max_words"]),
+        heading_max_chars=int(data["prose"]["heading_max_chars"]),
+        locale_markers={k: tuple(v["markers"]) for k, v in data["locales"].items()},
+    )
