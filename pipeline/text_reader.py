@@ -57,7 +57,7 @@ FIT = {
     "destination": {"protocol": 1.5, "port": 4, "url": 0, "prose": 2, "name": 0},
     "type": {"protocol": 0, "port": 5, "url": 5, "prose": 5, "name": 4},
     "port": {"protocol": 5, "port": 0, "url": 5, "prose": 2.5, "name": 3},
-    "details": {"protocol": 3, "port": 3, "url": 1, "prose": 0, "name": 1},
+    "details": {"protocol": 2, "port": 3, "url": 1, "prose": 0, "name": 1},
 }
 MISSING_MERGED = 0.0  # a leading Source/Destination covered by a merged cell
 MISSING_ENTITY_INNER = 2.0  # Source/Destination missing after a present entity cell

@@ -1,0 +1,119 @@
+"""Published ports of the French snapshot, row by row for each grammar case.
+
+Expected values are read from raw/citrix-communication-ports.txt (line numbers given).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+
+@pytest.fixture(scope="module")
+def ports(built):
+    out, _ = built
+    return pd.read_csv(out / "ports.csv", dtype=str, keep_default_na=False)
+
+
+def at(ports, line, **eq):
+    rows = ports[ports["source_line"] == str(line)]
+    for k, v in eq.items():
+        rows = rows[rows[k] == v]
+    return [(r.protocol, r.service, r.port_start, r.port_end, r.bidirectional)
+            for r in rows.itertuples()]
+
+
+def test_port_list_gives_one_row_per_port(ports):
+    # line 7: Poste de travail administrateur -> Gestion ... Citrix SDX, TCP, 80, 443
+    assert at(ports, 7) == [("tcp", "", "80", "80", "false"), ("tcp", "", "443", "443", "false")]
+    # line 105: TCP 139,445
+    assert at(ports, 105) == [("tcp", "", "139", "139", "false"), ("tcp", "", "445", "445", "false")]
+    # line 32: TCP 4001, 5900, 623
+    assert [r[2] for r in at(ports, 32)] == ["4001", "5900", "623"]
+
+
+def test_tcp_udp_gives_one_row_per_transport(ports):
+    # line 28: Serveur DNS, TCP, UDP, 53
+    assert at(ports, 28) == [("tcp", "", "53", "53", "false"), ("udp", "", "53", "53", "false")]
+    # line 209: UDP/TCP 53 to 9.9.9.9
+    assert at(ports, 209) == [("udp", "", "53", "53", "false"), ("tcp", "", "53", "53", "false")]
+
+
+def test_ranges(ports):
+    # line 146 (Citrix Gateway) and 230 (CVAD): UDP 16500..16509
+    assert at(ports, 146) == [("udp", "", "16500", "16509", "false")]
+    assert at(ports, 230) == [("udp", "", "16500", "16509", "false")]
+    # line 82: Ports RPC dynamiques | 49152–65535 | TCP (source from the erratum)
+    assert at(ports, 82) == [("tcp", "", "49152", "65535", "false")]
+    assert ports[ports["source_line"] == "82"]["source"].tolist() == ["Connector Appliance"]
+    # line 234: TCP, UDP 49152..65535
+    assert at(ports, 234) == [("tcp", "", "49152", "65535", "false"),
+                              ("udp", "", "49152", "65535", "false")]
+
+
+def test_bidirectional(ports):
+    # lines 220 and 231: TCP 80 (bidirectionnel)
+    assert at(ports, 220) == [("tcp", "", "80", "80", "true")]
+    assert at(ports, 231) == [("tcp", "", "80", "80", "true")]
+    assert set(ports["bidirectional"]) == {"true", "false"}
+    assert (ports["bidirectional"] == "true").sum() == 2
+
+
+def test_application_protocols(ports):
+    assert at(ports, 15) == [("udp", "snmp", "161", "161", "false"),
+                             ("udp", "snmp", "162", "162", "false")]  # SNMP 161, 162
+    assert at(ports, 42) == [("udp", "syslog", "514", "514", "false")]  # Syslog 514
+    assert at(ports, 88) == [("tcp", "http", "80", "80", "false")]  # HTTP 80 Digicert
+    assert at(ports, 212) == [("tcp", "ssh", "22", "22", "false")]  # SSH 22
+    assert at(ports, 194) == [("tcp", "tacacs", "49", "49", "false")]  # TACACS 49
+    adm = ports[(ports["source_line"] == "50") & (ports["type_raw"] == "RADIUS")]
+    assert adm[["protocol", "service", "port_start"]].values.tolist() == [["udp", "radius", "1812"]]
+
+
+def test_rows_without_port(ports):
+    # line 13: ICMP, no port cell
+    assert at(ports, 13) == [("icmp", "", "", "", "false")]
+    # line 200: TCP S/O; line 204: ICMP S/O
+    assert at(ports, 200) == [("tcp", "", "", "", "false")]
+    assert at(ports, 204) == [("icmp", "", "", "", "false")]
+    # line 50, ICMP "Aucun port réservé"
+    icmp = ports[(ports["source_line"] == "50") & (ports["protocol"] == "icmp")]
+    assert icmp[["port_start", "port_raw"]].values.tolist() == [["", "Aucun port réservé"]]
+    # line 292: a sentence in the Port cell: no port, text kept
+    row = ports[ports["source_line"] == "292"]
+    assert row[["protocol", "port_start"]].values.tolist() == [["tcp", ""]]
+    assert row["port_raw"].iloc[0].startswith("Port non réservé sélectionné aléatoirement")
+
+
+def test_errata_are_applied_and_reported(ports, built):
+    _, result = built
+    # Logstream row of the flattened Citrix ADM table: Type "Citrix ADM" -> TCP (English page)
+    logstream = ports[(ports["source_line"] == "50") & (ports["port_raw"] == "5557, 5558")]
+    assert logstream[["protocol", "port_start", "erratum"]].values.tolist() == [
+        ["tcp", "5557", "adm-logstream-type"], ["tcp", "5558", "adm-logstream-type"]]
+    # line 161: "TCP, UDP TCP" with "53, 389": DNS TCP/UDP 53, LDAP TCP 389 (no UDP 389)
+    assert sorted(at(ports, 161)) == sorted([("tcp", "", "53", "53", "false"),
+                                             ("udp", "", "53", "53", "false"),
+                                             ("tcp", "", "389", "389", "false")])
+    manifest = result.manifest
+    assert set(manifest["errata"]["applied"]) == {
+        "adm-logstream-type", "hypervisor-dns-ldap-pairing", "connector-appliance-source",
+        "connector-appliance-ad-source", "connector-appliance-proxy-inbound"}
+    assert manifest["errata"]["stale"] == []
+
+
+def test_rejects_and_reconciliation(built):
+    out, result = built
+    rejects = pd.read_csv(out / "rejects.csv", dtype=str, keep_default_na=False)
+    # The last row of the flattened Citrix ADM table lost a cell: not guessed.
+    assert rejects[["section", "table", "row", "source_line"]].values.tolist() == [
+        ["Citrix ADM", "3", "20", "50"]]
+    assert "damaged" in rejects["reason"].iloc[0]
+    c = result.manifest["counts"]
+    assert c["rules"] == 217
+    assert c["rules"] == c["rules_in_ports"] + c["rules_rejected"] + c["rules_notes"]
+    assert c["rules_notes"] == 2 and c["rules_rejected"] == 1
+
+
+def test_every_flow_has_source_and_destination(ports):
+    assert (ports["source"] != "").all() and (ports["destination"] != "").all()

@@ -1,0 +1,119 @@
+"""Published artifacts: Data Package validity, types, same rows in every format,
+determinism, validation failures located, atomic output."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import SNAPSHOT
+from pipeline.build import build
+from pipeline.errors import ValidationFailed
+from pipeline.publish import csv_text, neutralise
+from pipeline.validate import validate
+
+
+def test_frictionless_validates_the_datapackage(built):
+    from frictionless import validate as fl_validate
+
+    out, _ = built
+    report = fl_validate(str(out / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_parquet_types_and_same_rows_in_every_format(built):
+    out, _ = built
+    for name in ("rules", "ports", "rejects"):
+        table = pq.read_table(out / f"{name}.parquet")
+        schema = json.loads((out / "datapackage.json").read_text())["resources"]
+        fields = next(r for r in schema if r["name"] == name)["schema"]["fields"]
+        expected = {"string": "string", "integer": "int64", "boolean": "bool"}
+        assert [(f.name, str(f.type)) for f in table.schema] == [
+            (f["name"], expected[f["type"]]) for f in fields]
+        from_parquet = table.to_pylist()
+        from_json = json.loads((out / f"{name}.json").read_text("utf-8"))
+        assert from_parquet == from_json
+        csv = pd.read_csv(out / f"{name}.csv", dtype=str, keep_default_na=False)
+        as_text = [{k: ("" if v is None else str(v).lower() if isinstance(v, bool) else str(v))
+                    for k, v in rec.items()} for rec in from_json]
+        assert csv.to_dict("records") == as_text
+    ports = pq.read_table(out / "ports.parquet")
+    assert ports.column("port_start").null_count > 0  # nullable integers stay integers
+
+
+def test_manifest_checksums_and_counts(built):
+    import hashlib
+
+    out, _ = built
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["source"]["sha256"] == hashlib.sha256(SNAPSHOT.read_bytes()).hexdigest()
+    for name, meta in manifest["artifacts"].items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == meta["sha256"]
+    assert manifest["counts"]["ports"] == len(pd.read_csv(out / "ports.csv"))
+    assert manifest["source"]["locale"] == "fr-fr" and manifest["source"]["form"] == "text"
+
+
+def test_build_twice_is_byte_identical(built, tmp_path):
+    out, _ = built
+    again = tmp_path / "again"
+    build(SNAPSHOT, again, strict=True)
+    for path in sorted(out.iterdir()):
+        assert (again / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_corrupted_ports_are_refused_with_every_problem_located(built):
+    out, result = built
+    ports = result.result.ports.copy()
+    ports.loc[0, "protocol"] = "tcpx"  # wrong type of protocol
+    ports.loc[1, "port_start"] = 70000
+    ports.loc[1, "port_end"] = 70000
+    ports.loc[2, "port_start"] = 500  # reversed range
+    ports.loc[2, "port_end"] = 100
+    ports.loc[3, "destination"] = ""  # missing destination
+    with pytest.raises(ValidationFailed) as err:
+        validate("ports", ports, "snapshot")
+    problems = err.value.problems
+    text = "\n".join(problems)
+    assert "ports.protocol" in text and "'tcpx'" in text
+    assert "ports.port_start" in text and "70000" in text
+    assert "port_start_le_port_end" in text
+    assert "ports.destination" in text
+    # each located by section, table, row and line
+    for p in problems:
+        assert "section 'Citrix SDX', table 1, row" in p and "line " in p, p
+
+
+def test_corrupted_rules_publish_nothing(built, tmp_path, monkeypatch):
+    import pipeline.build as b
+
+    out = tmp_path / "build"
+    build(SNAPSHOT, out, strict=True)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real = b.rules_frame
+
+    def corrupted(page):
+        rules = real(page)
+        rules.loc[0, "kind"] = "flowz"
+        rules.loc[1, "table"] = 0
+        rules.loc[2, "rule_id"] = rules.loc[3, "rule_id"]
+        return rules
+
+    monkeypatch.setattr(b, "rules_frame", corrupted)
+    with pytest.raises(ValidationFailed) as err:
+        build(SNAPSHOT, out, strict=True)
+    text = str(err.value)
+    assert "rules.kind" in text and "rules.table" in text and "rule_id" in text
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not list(tmp_path.glob(".build.*"))  # no leftover temporary directory
+
+
+def test_formula_cells_are_neutralised_in_csv_only():
+    assert neutralise("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    for start in "=+-@\t\r":
+        assert neutralise(start + "1").startswith("'")
+    assert neutralise("80, 443") == "80, 443"
+    text = csv_text([{"a": "=1+1", "b": 3, "c": None, "d": True}], ["a", "b", "c", "d"])
+    assert text == "a,b,c,d\r\n'=1+1,3,,true\r\n"
