@@ -117,3 +117,31 @@ def test_rejects_and_reconciliation(built):
 
 def test_every_flow_has_source_and_destination(ports):
     assert (ports["source"] != "").all() and (ports["destination"] != "").all()
+
+
+def test_corrupted_rules_are_rejected_with_each_reason_never_guessed(built):
+    """A rules table with a wrong type, port 70000, a reversed range and a missing
+    destination: each of those rules lands in rejects, located, and none in ports."""
+    from pipeline.errata import load_errata
+    from pipeline.ports import ports_frame
+
+    rules = pd.read_csv(built[0] / "rules.csv", dtype=str, keep_default_na=False)
+    rules = rules.astype({"table": "int64", "row": "int64", "source_line": "int64"})
+    for col in ("source_inherited", "destination_inherited", "type_inherited"):
+        rules[col] = rules[col] == "true"
+    first = rules.index[:4]
+    rules.loc[first[0], "type_raw"] = "Citrix Cloud"
+    rules.loc[first[1], "port_raw"] = "70000"
+    rules.loc[first[2], "port_raw"] = "500-100"
+    rules.loc[first[3], "destination"] = ""
+    out = ports_frame(rules, load_errata(), "fr-fr")
+    bad_ids = set(rules.loc[first, "rule_id"])
+    assert not bad_ids & set(out.ports["rule_id"])
+    rejected = out.rejects.set_index("rule_id").loc[list(rules.loc[first, "rule_id"])]
+    assert [r for r in rejected["reason"]] == [
+        "Type 'Citrix Cloud' is not a protocol",
+        "port 70000 in '70000' is above 65535",
+        "range 500-100 in '500-100' is reversed",
+        "the flow has no destination",
+    ]
+    assert rejected["source_line"].tolist() == [7, 8, 9, 10]
