@@ -24,16 +24,18 @@ from pipeline.ports import PortsResult, ports_frame
 from pipeline.publish import publish
 from pipeline.rules import rules_frame, sections_document
 from pipeline.text_reader import read_text
+from pipeline.markdown_reader import read_markdown
+from pipeline.html_reader import read_html
 from pipeline.validate import validate
 
 RAW_MANIFEST = "manifest.json"
 
 
+READERS = {"text": read_text, "markdown": read_markdown, "html": read_html}
+
+
 def read_page(text: str, form: str, name: str, locale: str) -> Page:
-    if form == "text":
-        return read_text(text, name, locale)
-    raise InputError(f"the input looks like {form}, which this version cannot read yet",
-                     Location(name), hint="give the text rendering of the page")
+    return READERS[form](text, name, locale)
 
 
 def provenance(path: Path) -> dict:

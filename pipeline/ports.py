@@ -20,17 +20,11 @@ import pandas as pd
 
 from pipeline.errata import Erratum, apply_errata
 from pipeline.grammar import parse_port, parse_type
+from pipeline.validate import table_schema, typed_frame
 from pipeline.vocabulary import Vocabulary, load
 
-PORT_COLUMNS = [
-    "rule_id", "section", "source", "destination", "protocol", "service",
-    "port_start", "port_end", "bidirectional", "type_raw", "port_raw", "details",
-    "table", "row", "source_line", "erratum",
-]
-REJECT_COLUMNS = [
-    "rule_id", "section", "table", "row", "source_line", "reason", "source",
-    "destination", "type_raw", "port_raw", "details",
-]
+PORT_COLUMNS = [f["name"] for f in table_schema("ports")["fields"]]
+REJECT_COLUMNS = [f["name"] for f in table_schema("rejects")["fields"]]
 
 
 @dataclass
@@ -99,14 +93,9 @@ def ports_frame(rules: pd.DataFrame, errata: list[Erratum], locale: str,
         for row in expanded:
             row["erratum"] = ",".join(applied)
             ports.append({k: row[k] for k in PORT_COLUMNS})
-    ports_df = pd.DataFrame.from_records(ports, columns=PORT_COLUMNS)
-    ports_df = ports_df.drop_duplicates(
+    ports_df = typed_frame("ports", ports).drop_duplicates(
         subset=["rule_id", "protocol", "port_start", "port_end"], keep="first")
-    ports_df = ports_df.astype({
-        "port_start": "Int64", "port_end": "Int64", "bidirectional": "bool",
-        "table": "int64", "row": "int64", "source_line": "int64"})
-    rejects_df = pd.DataFrame.from_records(rejects, columns=REJECT_COLUMNS).astype(
-        {"table": "int64", "row": "int64", "source_line": "int64"})
+    rejects_df = typed_frame("rejects", rejects)
     return PortsResult(
         ports=ports_df.reset_index(drop=True),
         rejects=rejects_df,

@@ -13,12 +13,8 @@ import hashlib
 import pandas as pd
 
 from pipeline.model import Page
+from pipeline.validate import typed_frame
 
-RULE_COLUMNS = [
-    "rule_id", "section", "section_path", "table", "row", "source", "destination",
-    "type_raw", "port_raw", "details", "kind", "source_inherited",
-    "destination_inherited", "type_inherited", "problems", "source_line",
-]
 KEY_FIELDS = ("section", "source", "destination", "type_raw", "port_raw", "details")
 
 
@@ -58,8 +54,7 @@ def rules_frame(page: Page) -> pd.DataFrame:
             # Two rows with the very same content in one section: number the repeats.
             record["rule_id"] = base if seen[base] == 1 else f"{base}-{seen[base]}"
             records.append(record)
-    frame = pd.DataFrame.from_records(records, columns=RULE_COLUMNS)
-    return frame.astype({"table": "int64", "row": "int64", "source_line": "int64"})
+    return typed_frame("rules", records)
 
 
 def sections_document(page: Page) -> dict:

@@ -56,7 +56,7 @@ FIT = {
     "source": {"protocol": 1.5, "port": 4, "url": 1, "prose": 2, "name": 0},
     "destination": {"protocol": 1.5, "port": 4, "url": 0, "prose": 2, "name": 0},
     "type": {"protocol": 0, "port": 5, "url": 5, "prose": 5, "name": 4},
-    "port": {"protocol": 5, "port": 0, "url": 5, "prose": 2.5, "name": 3},
+    "port": {"protocol": 5, "port": 0, "url": 5, "prose": 2.5, "name": 2.5},
     "details": {"protocol": 2, "port": 3, "url": 1, "prose": 0, "name": 1},
 }
 MISSING_MERGED = 0.0  # a leading Source/Destination covered by a merged cell

@@ -58,6 +58,16 @@ def table_schema(name: str) -> dict:
     return json.loads(path.read_text("utf-8"))
 
 
+def typed_frame(name: str, records: list[dict]) -> pd.DataFrame:
+    """A frame of ``records`` with the columns and dtypes of ``schemas/<name>``, even when
+    there are no records."""
+    fields = table_schema(name)["fields"]
+    columns = [f["name"] for f in fields]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    kinds = {"string": "str", "integer": "Int64", "boolean": "bool"}
+    return frame.astype({f["name"]: kinds[f["type"]] for f in fields})
+
+
 def field_checks(field: dict) -> list[pa.Check]:
     c = field.get("constraints", {})
     checks = []

@@ -1,0 +1,228 @@
+"""Reader of the live HTML page (docs.citrix.com, any locale).
+
+Input: the HTML text.  Output: a ``Page`` in the common table model, with heading
+levels and section paths, merged cells resolved.
+
+Only the article body is read: the first ``<article>``, else ``<main>``, else
+``<body>``, with ``nav``, ``header``, ``footer``, ``aside``, ``script``, ``style``,
+``form``, ``noscript`` and ``template`` removed.  Headings ``h1``–``h4`` open sections
+with their levels; a ``<table>`` whose header names the page's columns is a port table,
+expanded into a full grid honouring ``rowspan`` and ``colspan``; paragraphs, list items,
+block quotes and preformatted blocks outside tables are prose notes of their section.
+Cell text is flattened from links, code, line breaks and lists.
+
+A cell covered by a ``rowspan`` takes the value of the cell that spans it, and is
+recorded as inherited, exactly as the text reader's inheritance does.  A ``colspan``
+cell gives its text to the one column it covers that fits it best (by the same cell
+kinds as the text reader); the other covered columns stay empty.
+
+The parser is lxml's HTML parser with network access off and entity resolution off:
+nothing outside the given text is ever read.  lxml is used directly rather than through
+BeautifulSoup because BeautifulSoup's lxml tree builder drops source line numbers, and
+every row carries the line where it starts.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from pipeline.errors import InputError, Location
+from pipeline.model import ENTITY_ROLES, Note, Page, Row, Section, Table, resolve_merged_cells
+from pipeline.text_reader import FIT, build_row, classify, header_roles
+from pipeline.vocabulary import Vocabulary, clean, load
+
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
+DROPPED = ("nav", "header", "footer", "aside", "script", "style", "form", "noscript",
+           "template", "button", "svg")
+BLOCKS = {"p", "li", "blockquote", "pre", "dt", "dd", "figcaption", "h5", "h6", "div",
+          "section", "ul", "ol", "dl", "table", "article", "main"}
+MAX_SPAN = 1000  # a rowspan/colspan larger than this is hostile or broken
+
+
+def parser() -> lxml.html.HTMLParser:
+    return lxml.html.HTMLParser(no_network=True, remove_comments=True,
+                                remove_pis=True, huge_tree=False, encoding=None)
+
+
+def cell_text(element) -> str:
+    """Text of an element as a reader sees it: line breaks, list items and blocks
+    separated by a space, markup dropped."""
+    parts: list[str] = []
+
+    def walk(el) -> None:
+        if not isinstance(el.tag, str):
+            return
+        tag = el.tag.lower()
+        if tag == "br":
+            parts.append(" ")
+        elif el.text:
+            parts.append(el.text)
+        for child in el:
+            walk(child)
+            if isinstance(child.tag, str) and child.tag.lower() in BLOCKS | {"li", "br"}:
+                parts.append(" ")
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(element)
+    return clean("".join(parts))
+
+
+def span(cell, name: str) -> int:
+    try:
+        value = int(re.sub(r"\D", "", cell.get(name, "1")) or 1)
+    except ValueError:
+        value = 1
+    return max(1, min(value, MAX_SPAN))
+
+
+class HtmlReader:
+    def __init__(self, text: str, source_name: str, vocab: Vocabulary | None = None):
+        self.vocab = vocab or load()
+        self.text = text
+        self.source_name = source_name
+        self.sections: list[Section] = []
+        self.tables: list[Table] = []
+        self.stack: list[tuple[int, str]] = []
+
+    def section(self) -> Section:
+        if not self.sections:
+            self.sections.append(Section(order=1, heading="", line=1))
+        return self.sections[-1]
+
+    def read(self) -> list[Table]:
+        try:
+            doc = lxml.html.document_fromstring(self.text, parser=parser())
+        except (etree.ParserError, ValueError) as exc:
+            raise InputError(f"the HTML cannot be parsed: {exc}", Location(self.source_name)) from None
+        root = (doc.find(".//article") if doc.find(".//article") is not None
+                else doc.find(".//main") if doc.find(".//main") is not None
+                else doc.find(".//body") if doc.find(".//body") is not None else doc)
+        for tag in DROPPED:
+            for el in root.findall(f".//{tag}"):
+                if el.getparent() is not None:
+                    el.drop_tree()
+        self.walk(root)
+        return self.tables
+
+    def walk(self, el) -> None:
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            tag = child.tag.lower()
+            if tag in HEADINGS:
+                self.open_section(HEADINGS[tag], cell_text(child), child.sourceline or 1)
+            elif tag == "table":
+                self.read_table(child)
+            elif tag in ("p", "li", "pre", "dt", "dd", "figcaption", "h5", "h6") \
+                    and child.find(".//table") is None and not self.has_blocks(child):
+                self.note(child)
+            else:
+                if child.text and child.text.strip() and tag not in ("ul", "ol", "dl"):
+                    self.section().notes.append(Note(child.sourceline or 1, clean(child.text)))
+                self.walk(child)
+            if child.tail and child.tail.strip():
+                self.section().notes.append(Note(child.sourceline or 1, clean(child.tail)))
+
+    @staticmethod
+    def has_blocks(el) -> bool:
+        return any(isinstance(c.tag, str) and c.tag.lower() in BLOCKS for c in el.iter()
+                   if c is not el)
+
+    def note(self, el) -> None:
+        text = cell_text(el)
+        if text:
+            self.section().notes.append(Note(el.sourceline or 1, text))
+
+    def open_section(self, level: int, heading: str, line: int) -> None:
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        self.stack.append((level, heading))
+        path = tuple(h for lv, h in self.stack if lv > 1) or (heading,)
+        self.sections.append(Section(order=len(self.sections) + 1, heading=heading,
+                                     line=line, level=level, path=path))
+
+    def read_table(self, table_el) -> None:
+        rows = [tr for tr in table_el.iter("tr")
+                if next(tr.iterancestors("table"), None) is table_el]
+        if not rows:
+            return
+        grid = self.grid(rows)
+        header, col = [], 0
+        while col < len(grid[0]):
+            header.append(grid[0][col][0])
+            col += grid[0][col][2]
+        roles = header_roles(header, self.vocab)
+        if roles is None:  # not a port table: its text is prose
+            self.note(table_el)
+            return
+        table = Table(number=len(self.tables) + 1, section=self.section(), header=header,
+                      roles=roles, line=rows[0].sourceline or 1)
+        self.tables.append(table)
+        for tr, cells in zip(rows[1:], grid[1:]):
+            if not any(text for text, _, _ in cells):
+                continue
+            by_role: dict[str, str] = {}
+            inherited: set[str] = set()
+            problems: list[str] = []
+            i = 0
+            while i < len(roles):
+                text, covered, width = cells[i] if i < len(cells) else ("", False, 1)
+                covering = roles[i:i + width]
+                if width > 1 and text:
+                    kind = classify(text, self.vocab)
+                    best = min(covering, key=lambda r: FIT.get(r, FIT["details"])[kind])
+                    for r in covering:
+                        by_role[r] = text if r == best else ""
+                else:
+                    for r in covering:
+                        by_role[r] = text
+                if covered and text:
+                    inherited.update(r for r in covering if r in ENTITY_ROLES or r == "type")
+                i += width
+            if len(cells) > len(roles):
+                problems.append(f"row has {len(cells)} cells but the table has {len(roles)} columns")
+            row: Row = build_row(by_role, roles, tr.sourceline or 1,
+                                 etree.tostring(tr, encoding="unicode", with_tail=False))
+            row.inherited |= inherited
+            row.problems.extend(problems)
+            table.rows.append(row)
+        resolve_merged_cells(table)
+
+    def grid(self, rows) -> list[list[tuple[str, bool, int]]]:
+        """Each row as one (text, covered by a rowspan from above, colspan) per column."""
+        pending: dict[int, tuple[str, int, int]] = {}  # column -> (text, rows left, width)
+        out = []
+        for tr in rows:
+            queue = [c for c in tr if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")]
+            line: list[tuple[str, bool, int]] = []
+            col = 0
+            while (queue or any(c >= col for c in pending)) and col <= MAX_SPAN:
+                if col in pending:
+                    text, left, width = pending.pop(col)
+                    if left > 1:
+                        pending[col] = (text, left - 1, width)
+                    line.extend([(text, True, width)] * width)
+                    col += width
+                elif queue:
+                    cell = queue.pop(0)
+                    text, rs, cs = cell_text(cell), span(cell, "rowspan"), span(cell, "colspan")
+                    if rs > 1:
+                        pending[col] = (text, rs - 1, cs)
+                    line.extend([(text, False, cs)] * cs)
+                    col += cs
+                else:
+                    line.append(("", False, 1))
+                    col += 1
+            out.append(line)
+        return out
+
+
+def read_html(text: str, source_name: str, locale: str, vocab: Vocabulary | None = None) -> Page:
+    reader = HtmlReader(text, source_name, vocab)
+    tables = reader.read()
+    return Page(form="html", locale=locale, source_name=source_name,
+                sections=reader.sections, tables=tables)

@@ -1,0 +1,163 @@
+"""Reader of the page's Markdown source (the GitHub repository behind docs.citrix.com).
+
+Input: the Markdown text.  Output: a ``Page`` in the common table model, with heading
+levels and section paths, merged cells resolved.
+
+Front matter (``---`` … ``---``) is skipped.  ATX headings (``#`` … ``######``) open
+sections; a GitHub pipe table (header row, ``| --- |`` separator, rows) whose header
+names the page's columns is a port table; every other non-blank line is a prose note of
+its section.  Cells are explicit in Markdown: an empty Source or Destination cell means
+"same as the row above" (what the site renders as a merged cell), resolved by
+``model.resolve_merged_cells`` exactly as for the other forms.  Inline markup is reduced
+to its text: links and images to their text, code spans to their content, emphasis
+markers, HTML tags and backslash escapes removed, entities decoded.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from pipeline.model import Note, Page, Section, Table, resolve_merged_cells
+from pipeline.text_reader import SEPARATOR_CELL, build_row, header_roles
+from pipeline.vocabulary import Vocabulary, clean, load
+
+HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+CODE = re.compile(r"(`+)(.+?)\1")
+IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+LINK = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
+REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>")
+TAG = re.compile(r"</?[A-Za-z][^>]*>")
+BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
+ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def inline_text(text: str) -> str:
+    """Markdown inline markup reduced to the text a reader sees."""
+    codes: list[str] = []
+
+    def keep_code(m: re.Match) -> str:
+        codes.append(m.group(2).strip())
+        return f"\x00{len(codes) - 1}\x00"
+
+    text = CODE.sub(keep_code, text)
+    text = BR.sub(" ", text)
+    text = IMAGE.sub(r"\1", text)
+    text = LINK.sub(r"\1", text)
+    text = REF_LINK.sub(r"\1", text)
+    text = AUTOLINK.sub(r"\1", text)
+    text = TAG.sub("", text)
+    for _ in range(3):  # nested emphasis
+        text = EMPHASIS.sub(r"\2", text)
+    text = ESCAPE.sub(r"\1", text)
+    text = re.sub(r"\x00(\d+)\x00", lambda m: codes[int(m.group(1))], text)
+    return clean(html.unescape(text))
+
+
+def split_cells(line: str) -> list[str]:
+    """Cells of a pipe-table line: split on pipes not escaped with a backslash."""
+    body = line.strip()
+    if body.startswith("|"):
+        body = body[1:]
+    if body.endswith("|") and not body.endswith("\\|"):
+        body = body[:-1]
+    return [c.replace("\\|", "|") for c in re.split(r"(?<!\\)\|", body)]
+
+
+def is_table_separator(line: str) -> bool:
+    cells = [c.strip() for c in split_cells(line)]
+    return bool(cells) and all(c and SEPARATOR_CELL.match(c) for c in cells)
+
+
+class MarkdownReader:
+    def __init__(self, text: str, source_name: str, vocab: Vocabulary | None = None):
+        self.vocab = vocab or load()
+        self.lines = text.splitlines()
+        self.source_name = source_name
+        self.sections: list[Section] = []
+        self.tables: list[Table] = []
+        self.stack: list[tuple[int, str]] = []  # (level, heading) of the open headings
+
+    def section(self) -> Section:
+        if not self.sections:
+            self.sections.append(Section(order=1, heading="", line=1))
+        return self.sections[-1]
+
+    def open_section(self, level: int, heading: str, line: int) -> None:
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        self.stack.append((level, heading))
+        # The page title (level 1) is not part of the paths of the sections under it.
+        path = tuple(h for lv, h in self.stack if lv > 1) or (heading,)
+        self.sections.append(Section(order=len(self.sections) + 1, heading=heading,
+                                     line=line, level=level, path=path))
+
+    def read(self) -> Page:
+        i, n = self.skip_front_matter(), len(self.lines)
+        while i < n:
+            line = self.lines[i]
+            stripped = line.strip()
+            heading = HEADING.match(line)
+            if not stripped:
+                i += 1
+            elif heading:
+                self.open_section(len(heading.group(1)), inline_text(heading.group(2)), i + 1)
+                i += 1
+            elif "|" in stripped and i + 1 < n and is_table_separator(self.lines[i + 1]):
+                i = self.read_table(i)
+            else:
+                text = inline_text(re.sub(r"^\s*(>\s*)+", "", line))
+                if text:
+                    self.section().notes.append(Note(line=i + 1, text=text))
+                i += 1
+        return self.tables
+
+    def skip_front_matter(self) -> int:
+        if self.lines and self.lines[0].strip() == "---":
+            for j in range(1, len(self.lines)):
+                if self.lines[j].strip() in ("---", "..."):
+                    return j + 1
+        return 0
+
+    def read_table(self, start: int) -> int:
+        header = [inline_text(c) for c in split_cells(self.lines[start])]
+        roles = header_roles(header, self.vocab)
+        i = start + 2
+        end = i
+        while end < len(self.lines) and self.lines[end].strip().startswith("|"):
+            end += 1
+        if roles is None:  # a pipe table that is not a port table: keep it as prose
+            for j in range(start, end):
+                self.section().notes.append(Note(line=j + 1, text=clean(self.lines[j])))
+            return end
+        table = Table(number=len(self.tables) + 1, section=self.section(), header=header,
+                      roles=roles, line=start + 1)
+        self.tables.append(table)
+        n = len(roles)
+        for j in range(i, end):
+            cells = [inline_text(c) for c in split_cells(self.lines[j])]
+            problems = []
+            if len(cells) > n:
+                extra = [c for c in cells[n:] if c]
+                if extra:
+                    problems.append(f"row has {len(cells)} cells but the table has {n} "
+                                    "columns; the extra cells were folded into the last column")
+                    cells = cells[: n - 1] + [" | ".join([cells[n - 1]] + extra)]
+                else:
+                    cells = cells[:n]
+            cells += [""] * (n - len(cells))
+            row = build_row(dict(zip(roles, cells)), roles, j + 1, self.lines[j])
+            row.problems.extend(problems)
+            table.rows.append(row)
+        resolve_merged_cells(table)
+        return end
+
+
+def read_markdown(text: str, source_name: str, locale: str,
+                  vocab: Vocabulary | None = None) -> Page:
+    reader = MarkdownReader(text, source_name, vocab)
+    tables = reader.read()
+    return Page(form="markdown", locale=locale, source_name=source_name,
+                sections=reader.sections, tables=tables)

@@ -1,0 +1,64 @@
+"""Make the HTML and text forms of a Markdown page the way the real ones are made.
+
+HTML: the Markdown rendered by markdown-it-py (CommonMark with GitHub tables), then, as
+the site does, each empty Source or Destination cell merged into the cell above with
+``rowspan``, wrapped in a page with navigation, header and footer around the article.
+Text: that HTML through trafilatura 1.12, as the French snapshot was made.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from markdown_it import MarkdownIt
+
+MERGED_HEADERS = {"source", "destination"}
+
+
+def strip_front_matter(md: str) -> str:
+    lines = md.splitlines()
+    if lines and lines[0].strip() == "---":
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+        lines = lines[end + 1:]
+    return "\n".join(lines)
+
+
+def merge_empty_cells(table) -> None:
+    """Turn each empty Source/Destination cell into part of the rowspan above it."""
+    header = [th.text_content().strip().lower() for th in table.iter("th")]
+    columns = [i for i, h in enumerate(header) if h in MERGED_HEADERS]
+    body_rows = [tr for tr in table.iter("tr") if tr.find("td") is not None]
+    for col in sorted(columns, reverse=True):  # right to left keeps indexes valid
+        owner = None
+        for tr in body_rows:
+            cells = tr.findall("td")
+            cell = cells[col] if col < len(cells) else None
+            if cell is None:
+                continue
+            if cell.text_content().strip() == "" and len(cell) == 0 and owner is not None:
+                owner.set("rowspan", str(int(owner.get("rowspan", "1")) + 1))
+                tr.remove(cell)
+            else:
+                owner = cell
+
+
+def markdown_to_html(md: str) -> str:
+    body = MarkdownIt("commonmark").enable("table").render(strip_front_matter(md))
+    doc = lxml.html.fromstring(f"<div>{body}</div>")
+    for table in doc.iter("table"):
+        merge_empty_cells(table)
+    article = lxml.html.tostring(doc, encoding="unicode")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Ports</title>"
+            "<script>var x = '<table>';</script></head>\n<body>\n<header><nav><a href=\"/\">Home"
+            "</a> | <a href=\"/docs\">Docs</a></nav></header>\n<main><article>\n"
+            + article + "\n</article></main>\n<footer><p>© Citrix | Privacy</p></footer>\n"
+            "</body></html>\n")
+
+
+def html_to_text(html: str) -> str:
+    import trafilatura
+
+    text = trafilatura.extract(html, include_tables=True, include_comments=False,
+                               no_fallback=True, deduplicate=False)
+    return re.sub(r"\n{2,}", "\n", text or "") + "\n"

@@ -1,0 +1,173 @@
+"""One page, three forms: the English Markdown source, the HTML the site makes of it
+(empty Source/Destination cells merged with rowspan) and the text trafilatura 1.12
+makes of that HTML give the same rules and ports, and they are right.
+
+Expected values are read from tests/data/citrix-communication-ports.fd98ff78.md.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from make_forms import html_to_text, markdown_to_html
+from pipeline.build import build
+from pipeline.html_reader import read_html
+from pipeline.markdown_reader import inline_text, read_markdown
+
+from conftest import ROOT
+
+MD = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
+CONTENT = ["section", "table", "row", "source", "destination", "type_raw", "port_raw",
+           "details", "kind", "source_inherited", "destination_inherited", "type_inherited",
+           "problems", "rule_id"]
+
+
+@pytest.fixture(scope="module")
+def forms(tmp_path_factory):
+    """Build each form of the English page: {form: (out dir, manifest)}."""
+    base = tmp_path_factory.mktemp("forms")
+    html = markdown_to_html(MD.read_text("utf-8"))
+    (base / "page.html").write_text(html, "utf-8")
+    (base / "page.txt").write_text(html_to_text(html), "utf-8")
+    out = {}
+    for form, path in (("markdown", MD), ("html", base / "page.html"), ("text", base / "page.txt")):
+        result = build(path, base / f"build-{form}", strict=True)
+        out[form] = (base / f"build-{form}", result.manifest)
+    return out
+
+
+def frame(forms, form, name):
+    return pd.read_csv(forms[form][0] / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def test_each_form_is_recognised_and_english(forms):
+    for form, (_, manifest) in forms.items():
+        assert manifest["source"]["form"] == form
+        assert manifest["source"]["locale"] == "en-us"
+        assert manifest["counts"]["tables"] == 16
+        assert manifest["counts"]["rules"] == 170  # 202 pipe lines - 16 headers - 16 separators
+
+
+@pytest.mark.parametrize("form", ["html", "text"])
+def test_same_rules_and_ports_in_every_form(forms, form):
+    md_rules, other = frame(forms, "markdown", "rules"), frame(forms, form, "rules")
+    assert md_rules[CONTENT].to_dict("records") == other[CONTENT].to_dict("records")
+    cols = [c for c in frame(forms, "markdown", "ports").columns if c != "source_line"]
+    assert frame(forms, "markdown", "ports")[cols].to_dict("records") == \
+        frame(forms, form, "ports")[cols].to_dict("records")
+    assert frame(forms, "markdown", "rejects")["rule_id"].tolist() == \
+        frame(forms, form, "rejects")["rule_id"].tolist()
+
+
+def test_section_path_where_the_form_keeps_levels(forms):
+    rules = {f: frame(forms, f, "rules") for f in forms}
+    rendezvous = "Rendezvous Protocol and HDX Enlightened Data Transport Protocol (EDT)"
+    for form in ("markdown", "html"):
+        paths = set(rules[form].loc[rules[form]["section"] == rendezvous, "section_path"])
+        assert paths == {"Citrix Cloud > Citrix Cloud - Gateway Service > " + rendezvous}
+        sf = set(rules[form].loc[rules[form]["section"] == "StoreFront", "section_path"])
+        assert sf == {"Citrix Virtual Apps and Desktops > StoreFront"}
+    # the text form keeps no levels: the flat heading, never an invented hierarchy
+    assert (rules["text"]["section_path"] == rules["text"]["section"]).all()
+
+
+def test_rows_read_from_the_markdown(forms):
+    ports = frame(forms, "markdown", "ports")
+    rules = frame(forms, "markdown", "rules")
+
+    def rule(line):
+        r = rules[rules["source_line"] == str(line)]
+        assert len(r) == 1
+        return r.iloc[0]
+
+    # line 19: "|  | Citrix ADC Appliance (for High Availability) | UDP | 3003 |"
+    r = rule(19)
+    assert (r.source, r.destination, r.type_raw, r.port_raw, r.source_inherited) == (
+        "Citrix ADC NSIP", "Citrix ADC Appliance (for High Availability)", "UDP", "3003", "true")
+    # line 20: both merged
+    r = rule(20)
+    assert (r.source, r.destination, r.port_raw) == (
+        "Citrix ADC NSIP", "Citrix ADC Appliance (for High Availability)", "3008")
+    # lines 81-84: URLs in code spans
+    assert rules.loc[rules["source_line"].isin(["81", "82", "83", "84"]), "destination"].tolist() == [
+        "http://*.digicert.com", "https://*.digicert.com",
+        "https://dl.cacerts.digicert.com/DigiCertAssuredIDRootCA.crt",
+        "https://dl.cacerts.digicert.com/DigiCertSHA2AssuredIDCodeSigningCA.crt"]
+    assert rule(82).source == "Cloud Connectors"
+
+    def port_rows(line):
+        p = ports[ports["source_line"] == str(line)]
+        return p[["protocol", "service", "port_start", "port_end", "bidirectional"]].values.tolist()
+
+    # line 69: Citrix ADM -> Citrix ADM Agent, TCP 443, 8443, 7443
+    assert port_rows(69) == [["tcp", "", "443", "443", "false"], ["tcp", "", "8443", "8443", "false"],
+                             ["tcp", "", "7443", "7443", "false"]]
+    # line 212: TCP N/A; line 216: ICMP N/A
+    assert port_rows(212) == [["tcp", "", "", "", "false"]]
+    assert port_rows(216) == [["icmp", "", "", "", "false"]]
+    # line 231: 80 (Bidirectional)
+    assert port_rows(231) == [["tcp", "", "80", "80", "true"]]
+    # line 247: "Dynamically allocated high-port (49152..65535)", TCP, UDP
+    assert port_rows(247) == [["tcp", "", "49152", "65535", "false"],
+                              ["udp", "", "49152", "65535", "false"]]
+    # line 243: UDP 16500..16509 under merged source and destination
+    assert port_rows(243) == [["udp", "", "16500", "16509", "false"]]
+    # line 168 of the English page has the same 'TCP, UDP TCP' / '53, 389' cell: erratum
+    assert sorted(port_rows(168)) == sorted([["tcp", "", "53", "53", "false"],
+                                             ["udp", "", "53", "53", "false"],
+                                             ["tcp", "", "389", "389", "false"]])
+    assert frame(forms, "markdown", "rejects").empty
+
+
+def test_html_reader_reads_the_article_only_and_expands_spans():
+    html = """<!DOCTYPE html><html><head><script>var t='<table>';</script></head><body>
+<nav><p>Menu</p></nav><header><h1>Site</h1></header>
+<article>
+<h2>Product</h2>
+<p>Intro <a href="/x">link</a><br>next line.</p>
+<table>
+<tr><th>Source</th><th>Destination</th><th>Type</th><th>Port</th><th>Details</th></tr>
+<tr><td rowspan="3">Admin</td><td rowspan="2"><a href="#">SVM</a></td><td>TCP</td><td><code>80</code>, 443</td><td>GUI<br/>and API</td></tr>
+<tr><td>TCP</td><td>22</td><td><ul><li>SSH</li><li>SCP</li></ul></td></tr>
+<tr><td>Hypervisor</td><td colspan="3">Refer to the hypervisor section for its ports.</td></tr>
+</table>
+<h3>Sub</h3><p>Note: text.</p>
+</article>
+<footer><p>Copyright</p></footer></body></html>"""
+    page = read_html(html, "mini.html", "en-us")
+    assert [(s.heading, s.level, s.path) for s in page.sections] == [
+        ("Product", 2, ("Product",)), ("Sub", 3, ("Product", "Sub"))]
+    notes = [n.text for s in page.sections for n in s.notes]
+    assert notes == ["Intro link next line.", "Note: text."]
+    rows = [(r.cells["source"], r.cells["destination"], r.cells["type"], r.cells["port"],
+             r.cells["details"], sorted(r.inherited)) for r in page.tables[0].rows]
+    assert rows == [
+        ("Admin", "SVM", "TCP", "80, 443", "GUI and API", []),
+        ("Admin", "SVM", "TCP", "22", "SSH SCP", ["destination", "source"]),
+        ("Admin", "Hypervisor", "", "", "Refer to the hypervisor section for its ports.", ["source"]),
+    ]
+
+
+@pytest.mark.parametrize("md, text", [
+    ("[Port Requirements](/en-us/x.html#port)", "Port Requirements"),
+    ("`https://*.nssvc.net`", "https://*.nssvc.net"),
+    ("**Note:**", "Note:"),
+    ("a<br>b", "a b"),
+    (r"TCP \| UDP", "TCP | UDP"),
+    ("Used by `WorkstationAgent.exe` for *DDC*", "Used by WorkstationAgent.exe for DDC"),
+    ("&amp; more", "& more"),
+])
+def test_markdown_inline_text(md, text):
+    assert inline_text(md) == text
+
+
+def test_markdown_front_matter_and_empty_cells():
+    md = ("---\nlayout: doc\ntitle: x\n---\n# Title\n\n## Product\n\n"
+          "| Source | Destination | Type | Port | Details |\n|---|---|---|---|---|\n"
+          "| A | B | TCP | 80 | web |\n|  |  | UDP | 53 | dns |\n|  | C | TCP | 22 | |\n")
+    page = read_markdown(md, "mini.md", "en-us")
+    assert [s.heading for s in page.sections] == ["Title", "Product"]
+    rows = [(r.cells["source"], r.cells["destination"], r.cells["port"]) for r in page.tables[0].rows]
+    assert rows == [("A", "B", "80"), ("A", "B", "53"), ("A", "C", "22")]
+    assert page.tables[0].rows[0].line == 11
