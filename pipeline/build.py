@@ -46,7 +46,7 @@ def provenance(path: Path) -> dict:
     except (OSError, ValueError):
         return {}
     entry = entries.get(path.name, {})
-    return {k: entry[k] for k in ("url", "retrieved", "origin") if k in entry}
+    return {k: entry[k] for k in ("url", "final_url", "fetched_at", "origin") if k in entry}
 
 
 def reconcile(rules: pd.DataFrame, result: PortsResult) -> dict:

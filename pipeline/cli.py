@@ -1,5 +1,6 @@
-"""Command line: ``citrix-ports build`` (and ``python -m pipeline``).
+"""Command line: ``citrix-ports`` (and ``python -m pipeline``).
 
+Commands: ``build`` (every stage from a snapshot) and ``fetch`` (the live page into raw/).
 Input: arguments.  Output: the stage run, a short report on standard error, and an exit
 status: 0 success, 2 bad input (or bad arguments), 3 validation failed, 4 stale errata
 with --strict, 5 fetch failed, 1 an internal error (a bug: please report it).
@@ -54,6 +55,25 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from pipeline.fetch import fetch
+
+    result = fetch(args.url, locale=args.locale, raw_dir=args.raw_dir,
+                   allow_hosts=tuple(args.allow_host), force=args.force,
+                   timeout=(args.timeout, args.timeout), max_bytes=args.max_bytes,
+                   retries=args.retries, backoff=args.backoff)
+    if result.status == 304:
+        print(f"not modified: {result.path} kept as it is", file=sys.stderr)
+    else:
+        e = result.entry
+        print(f"fetched {e['final_url']}: {e['bytes']} bytes, {e['tables']} tables, "
+              f"{e['rows']} rows ({e['form']}, {e['locale']})", file=sys.stderr)
+        print(f"{'updated' if result.changed else 'unchanged'}: {result.path}; build it with: "
+              f"citrix-ports build --input {result.path}", file=sys.stderr)
+    print(result.path)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="citrix-ports", description=(
         "Turn Citrix's 'Communication Ports Used by Citrix Technologies' page into a "
@@ -71,6 +91,26 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--errata", type=Path, help="errata file (default: the reviewed "
                    "pipeline/data/errata.toml)")
     b.set_defaults(func=cmd_build)
+
+    f = sub.add_parser("fetch", help="fetch the live page (or its Markdown source) into raw/")
+    f.add_argument("--url", help="page to fetch (default: the --locale page on docs.citrix.com)")
+    f.add_argument("--locale", default="fr-fr", choices=["fr-fr", "en-us"],
+                   help="locale of the page (default: fr-fr)")
+    f.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW, help="snapshot directory "
+                   "(default: raw/)")
+    f.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+                   help="also allow this host (over http or https); repeatable")
+    f.add_argument("--force", action="store_true",
+                   help="replace the snapshot even if the page lost more than half its rows")
+    f.add_argument("--timeout", type=float, default=30.0,
+                   help="connect and read timeout in seconds (default: 30)")
+    f.add_argument("--max-bytes", type=int, default=5 * 1024 * 1024,
+                   help="largest page accepted (default: 5 MiB)")
+    f.add_argument("--retries", type=int, default=3,
+                   help="retries on connection errors, 429 and 5xx (default: 3)")
+    f.add_argument("--backoff", type=float, default=1.0,
+                   help="backoff factor in seconds between retries (default: 1)")
+    f.set_defaults(func=cmd_fetch)
     return p
 
 

@@ -1,0 +1,257 @@
+"""Fetch stage: the live page (or its Markdown source) into a snapshot in ``raw/``.
+
+Input: a URL (default: the page of a locale on docs.citrix.com) and the raw directory.
+Output: the snapshot file and its entry in ``raw/manifest.json`` (url, final url,
+status, fetched_at, sha256, bytes, content type, ETag / Last-Modified, form, locale),
+both written atomically, or a ``FetchError`` saying what happened and what to try,
+with the previous snapshot left byte-identical.
+
+Safety: only https URLs on known hosts (``KNOWN_HOSTS``) are fetched; ``allow_hosts``
+adds hosts explicitly (over http or https).  Redirects are followed by hand, each target
+checked the same way before it is requested.  The body is streamed under a size cap,
+its content type checked, and it must parse as a page with port tables before it
+replaces a snapshot; a page that lost more than half of the current snapshot's rows is
+refused unless ``force``.  Requests carry a clear User-Agent, connect and read timeouts,
+and retries with exponential backoff on connection errors, 429 and 5xx, honouring
+Retry-After (capped).  A conditional request (If-None-Match / If-Modified-Since) uses
+the validators of the manifest; 304 keeps the snapshot as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from pipeline import __version__
+from pipeline.detect import decode, detect_form, detect_locale
+from pipeline.errors import FetchError, InputError, Location
+
+KNOWN_HOSTS = ("docs.citrix.com", "raw.githubusercontent.com")
+DEFAULT_URL = "https://docs.citrix.com/{locale}/tech-zone/build/tech-papers/citrix-communication-ports.html"
+USER_AGENT = (f"citrix-ports/{__version__} (open data pipeline of the Citrix communication "
+              "ports page; python-requests)")
+CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/markdown",
+                 "text/x-markdown")
+MAX_BYTES = 5 * 1024 * 1024
+MAX_REDIRECTS = 5
+MAX_RETRY_AFTER = 60.0
+MANIFEST = "manifest.json"
+
+
+class CappedRetry(Retry):
+    """urllib3 Retry whose Retry-After wait is capped (a server cannot stall us)."""
+
+    def get_retry_after(self, response):  # noqa: D102
+        value = super().get_retry_after(response)
+        return None if value is None else min(value, MAX_RETRY_AFTER)
+
+
+@dataclass
+class FetchResult:
+    path: Path
+    status: int  # 200, or 304 when the snapshot was already current
+    changed: bool
+    entry: dict
+
+
+def check_url(url: str, allow_hosts: tuple[str, ...]) -> None:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    allowed = {h.lower() for h in allow_hosts}
+    if host in allowed and parts.scheme in ("http", "https"):
+        return
+    if host not in KNOWN_HOSTS and host not in allowed:
+        raise FetchError(f"refusing to fetch {url}: host {host or '(none)'!r} is not a known "
+                         f"host ({', '.join(KNOWN_HOSTS)})",
+                         hint="add it explicitly with --allow-host HOST if you trust it")
+    if parts.scheme != "https":
+        raise FetchError(f"refusing to fetch {url}: only https is allowed for {host}",
+                         hint="use the https:// address")
+
+
+def session(retries: int, backoff: float) -> requests.Session:
+    s = requests.Session()
+    retry = CappedRetry(total=retries, connect=retries, read=retries, status=retries,
+                        backoff_factor=backoff, status_forcelist=(429, 500, 502, 503, 504),
+                        allowed_methods=frozenset({"GET"}), respect_retry_after_header=True,
+                        raise_on_status=False, redirect=0)
+    adapter = HTTPAdapter(max_retries=retry)
+    s.mount("http://", adapter)
+    s.mount("https://", adapter)
+    s.headers.update({"User-Agent": USER_AGENT, "Accept": "text/html, text/plain;q=0.9, */*;q=0.1"})
+    return s
+
+
+def read_manifest(raw_dir: Path) -> dict:
+    path = raw_dir / MANIFEST
+    if not path.exists():
+        return {"snapshots": {}}
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except ValueError as exc:
+        raise FetchError(f"{path} is not valid JSON: {exc}", hint="restore it from git") from None
+    data.setdefault("snapshots", {})
+    return data
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def snapshot_name(url: str, locale: str) -> str:
+    ext = "md" if urlsplit(url).path.endswith(".md") else "html"
+    return f"citrix-communication-ports.{locale}.{ext}"
+
+
+def count_rows(text: str, name: str, locale: str) -> tuple[int, int]:
+    """(tables, rows) of a page; raises InputError when it cannot be read."""
+    from pipeline.build import read_page
+
+    page = read_page(text, detect_form(text), name, locale)
+    return len(page.tables), sum(len(t.rows) for t in page.tables)
+
+
+def get(s: requests.Session, url: str, headers: dict, allow_hosts: tuple[str, ...],
+        timeout: tuple[float, float], max_bytes: int) -> tuple[requests.Response, bytes, str]:
+    """GET with redirects followed by hand (each target checked) and a capped body."""
+    for _ in range(MAX_REDIRECTS + 1):
+        check_url(url, allow_hosts)
+        try:
+            response = s.get(url, headers=headers, timeout=timeout, stream=True,
+                             allow_redirects=False)
+        except requests.exceptions.RetryError as exc:
+            raise FetchError(f"{url}: the server kept failing after retries ({exc})",
+                             hint="try again later") from None
+        except requests.exceptions.Timeout:
+            raise FetchError(f"{url}: timed out (connect {timeout[0]}s, read {timeout[1]}s)",
+                             hint="try again later, or raise --timeout") from None
+        except requests.exceptions.ConnectionError as exc:
+            reason = getattr(exc.args[0], "reason", None) if exc.args else None
+            if isinstance(reason, urllib3.exceptions.TimeoutError):
+                raise FetchError(f"{url}: timed out after retries (connect {timeout[0]}s, "
+                                 f"read {timeout[1]}s)",
+                                 hint="try again later, or raise --timeout") from None
+            raise FetchError(f"{url}: cannot connect ({reason or exc.__class__.__name__})",
+                             hint="check the address and the network") from None
+        if response.is_redirect:
+            target = urljoin(url, response.headers.get("Location", ""))
+            response.close()
+            url = target
+            continue
+        if response.status_code == 304:
+            return response, b"", url
+        body = bytearray()
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            response.close()
+            raise FetchError(f"{url}: the page is {declared} bytes, over the cap of {max_bytes}",
+                             hint="raise --max-bytes if the page really grew")
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                body.extend(chunk)
+                if len(body) > max_bytes:
+                    response.close()
+                    raise FetchError(f"{url}: the body is over the cap of {max_bytes} bytes",
+                                     hint="raise --max-bytes if the page really grew")
+        except requests.exceptions.RequestException as exc:
+            raise FetchError(f"{url}: the body was cut short ({exc.__class__.__name__})",
+                             hint="try again later") from None
+        return response, bytes(body), url
+    raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+
+def fetch(url: str | None = None, locale: str = "fr-fr", raw_dir: Path = Path("raw"),
+          allow_hosts: tuple[str, ...] = (), force: bool = False,
+          timeout: tuple[float, float] = (10.0, 30.0), max_bytes: int = MAX_BYTES,
+          retries: int = 3, backoff: float = 1.0) -> FetchResult:
+    url = url or DEFAULT_URL.format(locale=locale)
+    check_url(url, allow_hosts)
+    manifest = read_manifest(raw_dir)
+    name = snapshot_name(url, locale)
+    path = raw_dir / name
+    entry = manifest["snapshots"].get(name, {})
+    headers = {}
+    if path.exists() and entry.get("url") == url:
+        if entry.get("etag"):
+            headers["If-None-Match"] = entry["etag"]
+        if entry.get("last_modified"):
+            headers["If-Modified-Since"] = entry["last_modified"]
+    with session(retries, backoff) as s:
+        response, body, final_url = get(s, url, headers, allow_hosts, timeout, max_bytes)
+    status = response.status_code
+    if status == 304:
+        if not path.exists():
+            raise FetchError(f"{url}: 304 Not Modified, but there is no snapshot {path}",
+                             hint="remove its entry from raw/manifest.json and fetch again")
+        return FetchResult(path, 304, False, entry)
+    if status != 200:
+        raise FetchError(f"{url}: HTTP {status} {response.reason or ''}".rstrip(),
+                         hint="check the URL" if status in (401, 403, 404, 410)
+                         else "try again later")
+    ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if ctype not in CONTENT_TYPES:
+        raise FetchError(f"{url}: content type {ctype or '(none)'!r} is not a page "
+                         f"({', '.join(CONTENT_TYPES)})", hint="check the URL")
+    try:
+        text = decode(body, final_url)
+        page_locale = locale or detect_locale(text)
+        tables, rows = count_rows(text, final_url, page_locale)
+    except InputError as exc:
+        raise FetchError(f"{url}: the page cannot be read: {exc.message}",
+                         hint="the server may have sent an error page") from None
+    if tables == 0:
+        raise FetchError(f"{url}: the page has no port table (an error page served with 200?)",
+                         hint="check the URL in a browser; the snapshot was kept")
+    if path.exists() and not force:
+        try:
+            old = decode(path.read_bytes(), str(path))
+            _, old_rows = count_rows(old, str(path), page_locale)
+        except InputError:
+            old_rows = 0
+        if rows * 2 < old_rows:
+            raise FetchError(f"{url}: the page has {rows} rows where the snapshot has "
+                             f"{old_rows}: it lost more than half", Location(str(path)),
+                             hint="check the page; --force replaces the snapshot anyway")
+    new_entry = {
+        "url": url,
+        "final_url": final_url,
+        "status": status,
+        "fetched_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "sha256": hashlib.sha256(body).hexdigest(),
+        "bytes": len(body),
+        "content_type": response.headers.get("Content-Type", ""),
+        "etag": response.headers.get("ETag", ""),
+        "last_modified": response.headers.get("Last-Modified", ""),
+        "form": detect_form(text),
+        "locale": page_locale,
+        "tables": tables,
+        "rows": rows,
+    }
+    changed = not path.exists() or path.read_bytes() != body
+    manifest["snapshots"][name] = new_entry
+    manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
+    atomic_write(path, body)
+    atomic_write(raw_dir / MANIFEST, manifest_bytes)
+    return FetchResult(path, status, changed, new_entry)

@@ -1,0 +1,216 @@
+"""citrix-ports fetch against a real HTTP server on 127.0.0.1 started by the tests.
+
+After each scenario: the exit status, the message, and which snapshot is in raw/.
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import time
+
+import pytest
+
+from conftest import ROOT
+from make_forms import markdown_to_html
+from pipeline.cli import main
+
+MD = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
+PAGE = markdown_to_html(MD.read_text("utf-8")).encode("utf-8")
+# The same page with most of its tables removed: lost more than half of its rows.
+SMALL = PAGE[: PAGE.index(b"<h2>Citrix Cloud</h2>")] + b"</article></main></body></html>"
+ERROR_PAGE = b"<html><body><article><h1>Oops</h1><p>Something went wrong.</p></article></body></html>"
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    hits: dict[str, int] = {}
+
+    def log_message(self, *args):  # keep the test output quiet
+        pass
+
+    def send(self, status, body=b"", ctype="text/html; charset=utf-8", headers=None, length=None):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body) if length is None else length))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):  # noqa: N802
+        path = self.path
+        n = Handler.hits[path] = Handler.hits.get(path, 0) + 1
+        ua = self.headers.get("User-Agent", "")
+        if not ua.startswith("citrix-ports/"):
+            return self.send(400, b"no user agent")
+        if path == "/page.html":
+            return self.send(200, PAGE, headers={"ETag": '"v1"'})
+        if path == "/etag.html":
+            if self.headers.get("If-None-Match") == '"v1"':
+                return self.send(304)
+            return self.send(200, PAGE, headers={"ETag": '"v1"'})
+        if path == "/missing.html":
+            return self.send(404, b"not found")
+        if path == "/flaky.html":
+            return self.send(500, b"boom") if n == 1 else self.send(200, PAGE)
+        if path == "/busy.html":
+            if n == 1:
+                return self.send(429, b"slow down", headers={"Retry-After": "1"})
+            return self.send(200, PAGE)
+        if path == "/down.html":
+            return self.send(503, b"down")
+        if path == "/slow.html":
+            time.sleep(2)
+            return self.send(200, PAGE)
+        if path == "/cut.html":
+            return self.send(200, PAGE[:1000], length=len(PAGE))
+        if path == "/big.html":
+            return self.send(200, PAGE + b" " * 200_000)
+        if path == "/json.html":
+            return self.send(200, b'{"a": 1}', ctype="application/json")
+        if path == "/away.html":
+            return self.send(302, headers={"Location": "http://example.invalid/page.html"})
+        if path == "/moved.html":
+            return self.send(301, headers={"Location": "/page.html"})
+        if path == "/error.html":
+            return self.send(200, ERROR_PAGE)
+        if path == "/small.html":
+            return self.send(200, SMALL)
+        return self.send(404)
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):  # a client that gave up: expected
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = Server(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture()
+def raw(tmp_path):
+    return tmp_path / "raw"
+
+
+SNAP = "citrix-communication-ports.en-us.html"
+
+
+def fetch(server, raw, path, *extra):
+    return main(["fetch", "--url", server + path, "--locale", "en-us", "--raw-dir", str(raw),
+                 "--allow-host", "127.0.0.1", "--retries", "2", "--backoff", "0.05",
+                 "--timeout", "1", *extra])
+
+
+def seeded(server, raw, capsys):
+    assert fetch(server, raw, "/page.html") == 0
+    capsys.readouterr()
+    return (raw / SNAP).read_bytes(), (raw / "manifest.json").read_bytes()
+
+
+def test_200_writes_snapshot_and_manifest(server, raw, capsys):
+    import json
+
+    assert fetch(server, raw, "/page.html") == 0
+    assert (raw / SNAP).read_bytes() == PAGE
+    entry = json.loads((raw / "manifest.json").read_text())["snapshots"][SNAP]
+    assert entry["url"] == server + "/page.html" and entry["status"] == 200
+    assert entry["etag"] == '"v1"' and entry["tables"] == 16 and entry["rows"] == 170
+    assert entry["form"] == "html" and entry["locale"] == "en-us"
+    import hashlib
+    assert entry["sha256"] == hashlib.sha256(PAGE).hexdigest()
+    assert "fetched" in capsys.readouterr().err
+    assert not [p for p in raw.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_304_keeps_the_snapshot(server, raw, capsys):
+    assert fetch(server, raw, "/etag.html") == 0
+    before = (raw / SNAP).read_bytes(), (raw / "manifest.json").read_bytes()
+    capsys.readouterr()
+    assert fetch(server, raw, "/etag.html") == 0
+    assert "not modified" in capsys.readouterr().err
+    assert ((raw / SNAP).read_bytes(), (raw / "manifest.json").read_bytes()) == before
+
+
+@pytest.mark.parametrize("path, fragment", [
+    ("/missing.html", "HTTP 404"),
+    ("/down.html", "503"),
+    ("/slow.html", "timed out"),
+    ("/cut.html", "cut short"),
+    ("/json.html", "content type 'application/json'"),
+    ("/away.html", "example.invalid"),
+    ("/error.html", "no port table"),
+    ("/small.html", "lost more than half"),
+])
+def test_failures_keep_the_previous_snapshot(server, raw, capsys, path, fragment):
+    snapshot, manifest = seeded(server, raw, capsys)
+    assert fetch(server, raw, path) == 5
+    err = capsys.readouterr().err
+    assert fragment in err, err
+    assert "Traceback" not in err and "hint:" in err
+    assert (raw / SNAP).read_bytes() == snapshot
+    assert (raw / "manifest.json").read_bytes() == manifest
+
+
+def test_body_over_the_cap(server, raw, capsys):
+    snapshot, _ = seeded(server, raw, capsys)
+    assert fetch(server, raw, "/big.html", "--max-bytes", str(len(PAGE) + 1000)) == 5
+    assert "over the cap" in capsys.readouterr().err
+    assert (raw / SNAP).read_bytes() == snapshot
+
+
+def test_500_then_200_is_retried(server, raw, capsys):
+    Handler.hits.pop("/flaky.html", None)
+    assert fetch(server, raw, "/flaky.html") == 0
+    assert Handler.hits["/flaky.html"] == 2
+    assert (raw / SNAP).read_bytes() == PAGE
+
+
+def test_429_honours_retry_after(server, raw, capsys):
+    Handler.hits.pop("/busy.html", None)
+    start = time.monotonic()
+    assert fetch(server, raw, "/busy.html") == 0
+    assert time.monotonic() - start >= 0.9  # waited for Retry-After: 1, not the 0.05 backoff
+    assert Handler.hits["/busy.html"] == 2
+
+
+def test_redirect_within_allowed_hosts_is_followed(server, raw, capsys):
+    import json
+
+    assert fetch(server, raw, "/moved.html") == 0
+    entry = json.loads((raw / "manifest.json").read_text())["snapshots"][SNAP]
+    assert entry["final_url"] == server + "/page.html"
+
+
+def test_force_replaces_a_page_that_lost_rows(server, raw, capsys):
+    seeded(server, raw, capsys)
+    assert fetch(server, raw, "/small.html", "--force") == 0
+    assert (raw / SNAP).read_bytes() == SMALL
+
+
+@pytest.mark.parametrize("url, fragment", [
+    ("http://docs.citrix.com/x.html", "only https"),
+    ("https://evil.example.com/x.html", "not a known host"),
+    ("http://127.0.0.1:9/x.html", "not a known host"),
+])
+def test_urls_refused_before_any_request(tmp_path, capsys, url, fragment):
+    code = main(["fetch", "--url", url, "--raw-dir", str(tmp_path / "raw")])
+    assert code == 5 and fragment in capsys.readouterr().err
+    assert not (tmp_path / "raw").exists()
+
+
+def test_fetched_snapshot_builds(server, raw, tmp_path, capsys):
+    assert fetch(server, raw, "/page.html") == 0
+    assert main(["build", "--input", str(raw / SNAP), "--out", str(tmp_path / "b"), "--strict"]) == 0
+    import json
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert manifest["source"]["url"] == server + "/page.html"
+    assert manifest["counts"]["rules"] == 170
