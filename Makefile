@@ -5,12 +5,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-SNAPSHOT := raw/citrix-communication-ports.txt
+# The snapshot raw/manifest.json names as default (fetch --set-default changes it).
+SNAPSHOT ?= raw/$(shell sed -n 's/^ *"default": *"\([^"]*\)".*/\1/p' raw/manifest.json)
 # Everything the build stage reads: the snapshot, the code, the vocabularies and errata, the schemas.
 BUILD_INPUTS := $(SNAPSHOT) raw/manifest.json $(wildcard pipeline/*.py pipeline/data/*.toml schemas/*.json)
 
 .DEFAULT_GOAL := all
-.PHONY: all help venv build test check clean
+.PHONY: all help venv build test check diff clean
 
 all: build/manifest.json ## set up .venv, then build build/ from the snapshot in raw/ (offline)
 
@@ -33,8 +34,15 @@ build: build/manifest.json ## same as `make`
 test: $(STAMP) ## set up .venv and run the tests
 	$(BIN)/pytest -q
 
+diff: $(STAMP) ## what the working build/ changes against the committed one (git:HEAD)
+	$(BIN)/citrix-ports diff git:HEAD build
+	$(BIN)/citrix-ports diff git:HEAD build --table rules
+
 check: $(STAMP) ## rebuild from raw/ and fail, showing the difference, if build/ is not what is committed
 	$(BIN)/citrix-ports build --strict --input $(SNAPSHOT) --out build
+	@$(BIN)/citrix-ports diff git:HEAD build --exit-code && \
+	  $(BIN)/citrix-ports diff git:HEAD build --table rules --exit-code >/dev/null || { \
+	  echo "build/ differs from the committed build: run 'make' and commit build/"; exit 1; }
 	@git diff --exit-code --stat -- build/ || { git diff -- build/ | head -200; \
 	  echo "build/ differs from the committed build: run 'make' and commit build/"; exit 1; }
 	@test -z "$$(git status --porcelain -- build/)" || { git status --short -- build/; \

@@ -1,6 +1,7 @@
 """Command line: ``citrix-ports`` (and ``python -m pipeline``).
 
-Commands: ``build`` (every stage from a snapshot) and ``fetch`` (the live page into raw/).
+Commands: ``build`` (every stage from a snapshot), ``fetch`` (the live page into raw/) and
+``diff`` (what changed between two versions; with --exit-code, 1 when they differ).
 Input: arguments.  Output: the stage run, a short report on standard error, and an exit
 status: 0 success, 2 bad input (or bad arguments), 3 validation failed, 4 stale errata
 with --strict, 5 fetch failed, 1 an internal error (a bug: please report it).
@@ -61,7 +62,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     result = fetch(args.url, locale=args.locale, raw_dir=args.raw_dir,
                    allow_hosts=tuple(args.allow_host), force=args.force,
                    timeout=(args.timeout, args.timeout), max_bytes=args.max_bytes,
-                   retries=args.retries, backoff=args.backoff)
+                   retries=args.retries, backoff=args.backoff, set_default=args.set_default)
     if result.status == 304:
         print(f"not modified: {result.path} kept as it is", file=sys.stderr)
     else:
@@ -72,6 +73,18 @@ def cmd_fetch(args: argparse.Namespace) -> int:
               f"citrix-ports build --input {result.path}", file=sys.stderr)
     print(result.path)
     return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from pipeline.diff import diff, load, render
+
+    try:
+        result = diff(load(args.old, args.table), load(args.new, args.table))
+    except PipelineError as exc:
+        exc.exit_code = 2  # any error of diff is 2, whatever stage raised it
+        raise
+    sys.stdout.write(render(result, args.format))
+    return 1 if args.exit_code and not result.same else 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -102,6 +115,8 @@ def parser() -> argparse.ArgumentParser:
                    help="also allow this host (over http or https); repeatable")
     f.add_argument("--force", action="store_true",
                    help="replace the snapshot even if the page lost more than half its rows")
+    f.add_argument("--set-default", action="store_true",
+                   help="make the fetched snapshot the one `make` and `build` read by default")
     f.add_argument("--timeout", type=float, default=30.0,
                    help="connect and read timeout in seconds (default: 30)")
     f.add_argument("--max-bytes", type=int, default=5 * 1024 * 1024,
@@ -111,6 +126,19 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--backoff", type=float, default=1.0,
                    help="backoff factor in seconds between retries (default: 1)")
     f.set_defaults(func=cmd_fetch)
+
+    d = sub.add_parser("diff", help="show what changed between two versions of the dataset")
+    for name, what in (("old", "the old version"), ("new", "the new version")):
+        d.add_argument(name, help=f"{what}: a build directory, a ports.csv or rules.csv, a raw "
+                       "snapshot (built on the fly) or git:REF (the committed build/ at REF)")
+    d.add_argument("--format", choices=["text", "markdown", "json"], default="text",
+                   help="text for a terminal (default), markdown for a pull request or CI "
+                   "job summary, json for programs")
+    d.add_argument("--table", choices=["ports", "rules"], default="ports",
+                   help="which table to compare (default: ports)")
+    d.add_argument("--exit-code", action="store_true",
+                   help="exit 1 when the versions differ, 0 when they are the same")
+    d.set_defaults(func=cmd_diff)
     return p
 
 

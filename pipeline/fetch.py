@@ -185,7 +185,7 @@ def get(s: requests.Session, url: str, headers: dict, allow_hosts: tuple[str, ..
 def fetch(url: str | None = None, locale: str = "fr-fr", raw_dir: Path = Path("raw"),
           allow_hosts: tuple[str, ...] = (), force: bool = False,
           timeout: tuple[float, float] = (10.0, 30.0), max_bytes: int = MAX_BYTES,
-          retries: int = 3, backoff: float = 1.0) -> FetchResult:
+          retries: int = 3, backoff: float = 1.0, set_default: bool = False) -> FetchResult:
     url = url or DEFAULT_URL.format(locale=locale)
     check_url(url, allow_hosts)
     manifest = read_manifest(raw_dir)
@@ -205,6 +205,10 @@ def fetch(url: str | None = None, locale: str = "fr-fr", raw_dir: Path = Path("r
         if not path.exists():
             raise FetchError(f"{url}: 304 Not Modified, but there is no snapshot {path}",
                              hint="remove its entry from raw/manifest.json and fetch again")
+        if set_default and manifest.get("default") != name:
+            manifest["default"] = name
+            atomic_write(raw_dir / MANIFEST,
+                         (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode())
         return FetchResult(path, 304, False, entry)
     if status != 200:
         raise FetchError(f"{url}: HTTP {status} {response.reason or ''}".rstrip(),
@@ -251,6 +255,8 @@ def fetch(url: str | None = None, locale: str = "fr-fr", raw_dir: Path = Path("r
     }
     changed = not path.exists() or path.read_bytes() != body
     manifest["snapshots"][name] = new_entry
+    if set_default:
+        manifest["default"] = name
     manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
     atomic_write(path, body)
     atomic_write(raw_dir / MANIFEST, manifest_bytes)

@@ -31,7 +31,7 @@ from lxml import etree
 
 from pipeline.errors import InputError, Location
 from pipeline.model import ENTITY_ROLES, Note, Page, Row, Section, Table, resolve_merged_cells
-from pipeline.text_reader import FIT, build_row, classify, header_roles
+from pipeline.text_reader import FIT, build_row, classify, flattened_table, header_roles
 from pipeline.vocabulary import Vocabulary, clean, load
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
@@ -134,8 +134,18 @@ class HtmlReader:
 
     def note(self, el) -> None:
         text = cell_text(el)
-        if text:
-            self.section().notes.append(Note(el.sourceline or 1, text))
+        if not text:
+            return
+        line = el.sourceline or 1
+        found = flattened_table(text, line, self.vocab)
+        if found is None:
+            self.section().notes.append(Note(line, text))
+            return
+        header, roles, rows = found
+        table = Table(number=len(self.tables) + 1, section=self.section(), header=header,
+                      roles=roles, line=line, rows=rows, shape="flattened")
+        self.tables.append(table)
+        resolve_merged_cells(table)
 
     def open_section(self, level: int, heading: str, line: int) -> None:
         while self.stack and self.stack[-1][0] >= level:

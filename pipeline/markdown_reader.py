@@ -19,7 +19,7 @@ import html
 import re
 
 from pipeline.model import Note, Page, Section, Table, resolve_merged_cells
-from pipeline.text_reader import SEPARATOR_CELL, build_row, header_roles
+from pipeline.text_reader import SEPARATOR_CELL, build_row, flattened_table, header_roles
 from pipeline.vocabulary import Vocabulary, clean, load
 
 HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -109,7 +109,15 @@ class MarkdownReader:
                 i = self.read_table(i)
             else:
                 text = inline_text(re.sub(r"^\s*(>\s*)+", "", line))
-                if text:
+                found = flattened_table(text, i + 1, self.vocab) if text.startswith("|") else None
+                if found:
+                    header, roles, rows = found
+                    table = Table(number=len(self.tables) + 1, section=self.section(),
+                                  header=header, roles=roles, line=i + 1, rows=rows,
+                                  shape="flattened")
+                    self.tables.append(table)
+                    resolve_merged_cells(table)
+                elif text:
                     self.section().notes.append(Note(line=i + 1, text=text))
                 i += 1
         return self.tables

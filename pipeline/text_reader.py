@@ -307,43 +307,59 @@ class TextReader:
 
     def read_flattened(self, index: int) -> bool:
         """Read a Markdown table that reached the page as one line, if the line is one."""
-        line = self.lines[index].strip()
-        tokens = line.split("|")[1:]
-        if tokens and not tokens[-1].strip():
-            tokens = tokens[:-1]
-        # The header: the leading cells that are header names.
-        roles: list[str] = []
-        header: list[str] = []
-        for tok in tokens:
-            role = self.vocab.role_of_header(tok)
-            if not role:
-                break
-            roles.append(role)
-            header.append(clean(tok))
-        if header_roles(header, self.vocab) is None:
+        found = flattened_table(self.lines[index], index + 1, self.vocab)
+        if found is None:
             return False
-        n = len(roles)
-        rest = tokens[n:]
-        if rest and not rest[0].strip():
-            rest = rest[1:]  # the boundary between the header row and the next
-        if len(rest) < n or not all(SEPARATOR_CELL.match(clean(t)) for t in rest[:n] if clean(t)):
-            return False
-        body = rest[n:]
-        if body and not body[0].strip():
-            body = body[1:]  # the boundary between the separator row and the first row
+        header, roles, rows = found
         table = self.new_table(header, roles, index + 1, "flattened")
-        for cells, placement, damage in segment(body, roles, self.vocab):
-            raw = "|" + "|".join(cells) + "|"
-            texts = [clean(c) for c in cells]
-            row = build_row(dict(zip(placement.roles, texts)), roles, index + 1, raw)
-            row.problems.extend(placement.misfits)
-            if len(texts) != n:
-                damage = damage + [f"row has {len(texts)} cells where the table has {n}; "
-                                   "placed by content"]
-            row.problems.extend(f"damaged: {d}" for d in damage)
-            table.rows.append(row)
+        table.rows = rows
         resolve_merged_cells(table)
         return True
+
+
+def flattened_table(text: str, line: int, vocab: Vocabulary
+                    ) -> tuple[list[str], list[str], list[Row]] | None:
+    """Header, roles and rows of a Markdown table collapsed onto one line of text (as it
+    reaches the page when its line breaks were lost), or None if the text is not one.
+    Every form's reader uses it: the collapsed table is text in HTML and Markdown too."""
+    body_text = text.strip()
+    if not body_text.startswith("|"):
+        return None
+    tokens = body_text.split("|")[1:]
+    if tokens and not tokens[-1].strip():
+        tokens = tokens[:-1]
+    # The header: the leading cells that are header names.
+    roles: list[str] = []
+    header: list[str] = []
+    for tok in tokens:
+        role = vocab.role_of_header(tok)
+        if not role:
+            break
+        roles.append(role)
+        header.append(clean(tok))
+    if not header or header_roles(header, vocab) is None:
+        return None
+    n = len(roles)
+    rest = tokens[n:]
+    if rest and not rest[0].strip():
+        rest = rest[1:]  # the boundary between the header row and the next
+    if len(rest) < n or not all(SEPARATOR_CELL.match(clean(t)) for t in rest[:n] if clean(t)):
+        return None
+    body = rest[n:]
+    if body and not body[0].strip():
+        body = body[1:]  # the boundary between the separator row and the first row
+    rows = []
+    for cells, placement, damage in segment(body, roles, vocab):
+        raw = "|" + "|".join(cells) + "|"
+        texts = [clean(c) for c in cells]
+        row = build_row(dict(zip(placement.roles, texts)), roles, line, raw)
+        row.problems.extend(placement.misfits)
+        if len(texts) != n:
+            damage = damage + [f"row has {len(texts)} cells where the table has {n}; "
+                               "placed by content"]
+        row.problems.extend(f"damaged: {d}" for d in damage)
+        rows.append(row)
+    return header, roles, rows
 
 
 def segment(tokens: list[str], roles: list[str], vocab: Vocabulary

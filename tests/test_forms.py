@@ -171,3 +171,20 @@ def test_markdown_front_matter_and_empty_cells():
     rows = [(r.cells["source"], r.cells["destination"], r.cells["port"]) for r in page.tables[0].rows]
     assert rows == [("A", "B", "80"), ("A", "B", "53"), ("A", "C", "22")]
     assert page.tables[0].rows[0].line == 11
+
+
+def test_a_table_collapsed_onto_one_line_is_read_in_every_form(page, snapshot_lines):
+    """Line 50 of the French snapshot (the Citrix ADM table that reached the site as one
+    line of broken Markdown) inside an HTML paragraph and a Markdown paragraph gives the
+    same rows as the text reader."""
+    import html as html_lib
+
+    line = snapshot_lines[49]
+    expected = [(r.cells, sorted(r.inherited), r.problems) for r in page.tables[2].rows]
+    as_html = (f"<html><body><article><h2>Citrix ADM</h2>\n<p>{html_lib.escape(line)}</p>\n"
+               "</article></body></html>")
+    as_md = f"## Citrix ADM\n\n{line}\n"
+    for reader, text in ((read_html, as_html), (read_markdown, as_md)):
+        got = reader(text, "x", "fr-fr")
+        assert len(got.tables) == 1 and got.tables[0].shape == "flattened"
+        assert [(r.cells, sorted(r.inherited), r.problems) for r in got.tables[0].rows] == expected
