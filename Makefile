@@ -11,7 +11,7 @@ SNAPSHOT ?= raw/$(shell sed -n 's/^ *"default": *"\([^"]*\)".*/\1/p' raw/manifes
 BUILD_INPUTS := $(SNAPSHOT) raw/manifest.json $(wildcard pipeline/*.py pipeline/data/*.toml schemas/*.json)
 
 .DEFAULT_GOAL := all
-.PHONY: all help venv build test check diff clean
+.PHONY: all help venv build test check diff fuzz bench clean
 
 all: build/manifest.json ## set up .venv, then build build/ from the snapshot in raw/ (offline)
 
@@ -47,6 +47,11 @@ check: $(STAMP) ## rebuild from raw/ and fail, showing the difference, if build/
 	  echo "build/ differs from the committed build: run 'make' and commit build/"; exit 1; }
 	@test -z "$$(git status --porcelain -- build/)" || { git status --short -- build/; \
 	  echo "build/ has files that are not committed"; exit 1; }
+
+FUZZ_RUNS ?= 2000
+FUZZ_SEED ?= 1
+fuzz: $(STAMP) ## long seeded fuzzing run of the build (FUZZ_RUNS, FUZZ_SEED)
+	$(BIN)/python tests/fuzzing.py --runs $(FUZZ_RUNS) --seed $(FUZZ_SEED)
 
 clean: ## remove .venv and caches (build/ is committed and kept)
 	rm -rf $(VENV) .pytest_cache .hypothesis

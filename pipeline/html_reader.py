@@ -31,7 +31,7 @@ from lxml import etree
 
 from pipeline.errors import InputError, Location
 from pipeline.model import ENTITY_ROLES, Note, Page, Row, Section, Table, resolve_merged_cells
-from pipeline.text_reader import FIT, build_row, classify, flattened_table, header_roles
+from pipeline.text_reader import build_row, classify, fit, flattened_table, header_roles
 from pipeline.vocabulary import Vocabulary, clean, load
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
@@ -184,7 +184,7 @@ class HtmlReader:
                 covering = roles[i:i + width]
                 if width > 1 and text:
                     kind = classify(text, self.vocab)
-                    best = min(covering, key=lambda r: FIT.get(r, FIT["details"])[kind])
+                    best = min(covering, key=lambda r: fit(r, kind))
                     for r in covering:
                         by_role[r] = text if r == best else ""
                 else:

@@ -68,6 +68,11 @@ MISSING_DETAILS = 0.5
 PROSE_MIN_WORDS = 9
 
 
+def fit(role: str, kind: str) -> float:
+    """How unlike a column a kind of cell is; unknown extra columns fit like Details."""
+    return FIT.get(role, FIT["details"])[kind]
+
+
 def classify(text: str, vocab: Vocabulary) -> str:
     """The kind of a cell: protocol, port, url, prose or name."""
     if type_words(text, vocab) is not None:
@@ -101,7 +106,7 @@ def place(cells: list[str], roles: list[str], has_row_above: bool, vocab: Vocabu
     kinds = [classify(c, vocab) if c else "" for c in cells]
     placements = []
     for chosen in itertools.combinations(range(len(roles)), len(cells)):
-        cost = sum(FIT[roles[i]][k] for i, k in zip(chosen, kinds) if k)
+        cost = sum(fit(roles[i], k) for i, k in zip(chosen, kinds) if k)
         first_present = chosen[0] if chosen else len(roles)
         for i, role in enumerate(roles):
             if i in chosen:
@@ -121,7 +126,7 @@ def place(cells: list[str], roles: list[str], has_row_above: bool, vocab: Vocabu
                 cost += MISSING_DETAILS
         misfits = tuple(f"{cells[n]!r} does not look like a {roles[i]}"
                         for n, (i, k) in enumerate(zip(chosen, kinds))
-                        if k and FIT[roles[i]][k] >= MISFIT)
+                        if k and fit(roles[i], k) >= MISFIT)
         placements.append(Placement(tuple(roles[i] for i in chosen), cost, misfits))
     placements.sort(key=lambda p: p.cost)
     return placements
@@ -175,11 +180,20 @@ def is_heading(line: str, vocab: Vocabulary) -> bool:
     return norm(first) not in {norm(m) for m in vocab.note_markers}
 
 
+MAX_CELL_CHARS = 4000  # the page's longest cell is under 700 characters
+
+
 def build_row(cells_by_role: dict[str, str], roles: list[str], line: int, raw: str) -> Row:
-    """A row from its placed cells; unknown columns are folded into Details."""
+    """A row from its placed cells; unknown columns are folded into Details; a cell over
+    ``MAX_CELL_CHARS`` is cut there and the row marked."""
     cells = {r: "" for r in roles if not r.startswith("extra:")}
     extras = []
+    problems = []
     for role, text in cells_by_role.items():
+        if len(text) > MAX_CELL_CHARS:
+            problems.append(f"the {role} cell has {len(text)} characters, more than "
+                            f"{MAX_CELL_CHARS}: cut")
+            text = text[:MAX_CELL_CHARS]
         if role.startswith("extra:"):
             if text:
                 extras.append(f"{role[6:]}: {text}")
@@ -187,7 +201,7 @@ def build_row(cells_by_role: dict[str, str], roles: list[str], line: int, raw: s
             cells[role] = text
     if extras:
         cells["details"] = " ".join(filter(None, [cells.get("details", "")] + extras))
-    return Row(cells=cells, line=line, raw=raw)
+    return Row(cells=cells, line=line, raw=raw[: 4 * MAX_CELL_CHARS], problems=problems)
 
 
 class TextReader:
