@@ -53,6 +53,9 @@ FUZZ_SEED ?= 1
 fuzz: $(STAMP) ## long seeded fuzzing run of the build (FUZZ_RUNS, FUZZ_SEED)
 	$(BIN)/python tests/fuzzing.py --runs $(FUZZ_RUNS) --seed $(FUZZ_SEED)
 
+bench: $(STAMP) ## benchmark (tests/benchmark.py), results in tests/benchmark-results.json
+	$(BIN)/python tests/benchmark.py
+
 clean: ## remove .venv and caches (build/ is committed and kept)
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-bench .setuptools-build .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

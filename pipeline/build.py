@@ -24,18 +24,20 @@ from pipeline.ports import PortsResult, ports_frame
 from pipeline.publish import publish
 from pipeline.rules import rules_frame, sections_document
 from pipeline.text_reader import read_text
-from pipeline.markdown_reader import read_markdown
-from pipeline.html_reader import read_html
 from pipeline.validate import validate
 
 RAW_MANIFEST = "manifest.json"
 
 
-READERS = {"text": read_text, "markdown": read_markdown, "html": read_html}
-
-
 def read_page(text: str, form: str, name: str, locale: str) -> Page:
-    return READERS[form](text, name, locale)
+    """The page read by the reader of its form (imported only when needed)."""
+    if form == "html":
+        from pipeline.html_reader import read_html as reader
+    elif form == "markdown":
+        from pipeline.markdown_reader import read_markdown as reader
+    else:
+        reader = read_text
+    return reader(text, name, locale)
 
 
 def provenance(path: Path) -> dict:

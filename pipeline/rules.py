@@ -9,6 +9,7 @@ or corrected here (corrections are errata, applied by the ports stage).
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pandas as pd
 
@@ -62,7 +63,7 @@ def sections_document(page: Page) -> dict:
     for table in page.tables:
         tables_of.setdefault(table.section.order, []).append(table.number)
     return {
-        "source": page.source_name,
+        "source": Path(page.source_name).name,
         "form": page.form,
         "locale": page.locale,
         "sections": [

@@ -40,6 +40,7 @@ is one row broken in two, joined when the joined row places better than the two 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ def fit(role: str, kind: str) -> float:
     return FIT.get(role, FIT["details"])[kind]
 
 
+@functools.lru_cache(maxsize=8192)
 def classify(text: str, vocab: Vocabulary) -> str:
     """The kind of a cell: protocol, port, url, prose or name."""
     if type_words(text, vocab) is not None:
@@ -96,14 +98,15 @@ class Placement:
     misfits: tuple[str, ...] = ()  # "cell 'x' in column y" for cells unlike their column
 
 
-def place(cells: list[str], roles: list[str], has_row_above: bool, vocab: Vocabulary
-          ) -> list[Placement]:
+def place(cells: list[str], roles: list[str], has_row_above: bool, vocab: Vocabulary,
+          kinds: list[str] | None = None) -> list[Placement]:
     """Every placement of ``cells`` into ``roles`` keeping order, cheapest first.
 
     An empty string is a cell the source wrote empty (Markdown): it takes a column
-    but fits any.
+    but fits any.  ``kinds`` (from ``classify``) may be given when already known.
     """
-    kinds = [classify(c, vocab) if c else "" for c in cells]
+    if kinds is None:
+        kinds = [classify(c, vocab) if c else "" for c in cells]
     placements = []
     for chosen in itertools.combinations(range(len(roles)), len(cells)):
         cost = sum(fit(roles[i], k) for i, k in zip(chosen, kinds) if k)
@@ -124,11 +127,13 @@ def place(cells: list[str], roles: list[str], has_row_above: bool, vocab: Vocabu
                 cost += MISSING_PORT
             else:
                 cost += MISSING_DETAILS
-        misfits = tuple(f"{cells[n]!r} does not look like a {roles[i]}"
-                        for n, (i, k) in enumerate(zip(chosen, kinds))
-                        if k and fit(roles[i], k) >= MISFIT)
-        placements.append(Placement(tuple(roles[i] for i in chosen), cost, misfits))
+        placements.append(Placement(tuple(roles[i] for i in chosen), cost))
     placements.sort(key=lambda p: p.cost)
+    if placements:  # what is wrong with the winner, said in words
+        best = placements[0]
+        best.misfits = tuple(f"{cells[n]!r} does not look like a {role}"
+                             for n, (role, k) in enumerate(zip(best.roles, kinds))
+                             if k and fit(role, k) >= MISFIT)
     return placements
 
 
@@ -387,6 +392,8 @@ def segment(tokens: list[str], roles: list[str], vocab: Vocabulary
     token, and cells that fit their columns badly all cost more.
     """
     n, m = len(roles), len(tokens)
+    texts = [clean(t) for t in tokens]
+    kinds = [classify(t, vocab) if t else "" for t in texts]
     inf = float("inf")
     best = [inf] * (m + 1)
     choice: list[tuple[int, int, Placement, list[str]] | None] = [None] * (m + 1)
@@ -399,7 +406,7 @@ def segment(tokens: list[str], roles: list[str], vocab: Vocabulary
             if j > m:
                 break
             damage = []
-            placement = place([clean(t) for t in tokens[i:j]], roles, i > 0, vocab)[0]
+            placement = place(texts[i:j], roles, i > 0, vocab, kinds[i:j])[0]
             cost = placement.cost + 3 * (n - size)
             if j == m:
                 nxt = m

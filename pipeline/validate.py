@@ -27,7 +27,14 @@ with warnings.catch_warnings():
 
 from pipeline.errors import ValidationFailed
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+def _schema_dir() -> Path:
+    """schemas/ of the repository, or the copy an installed package carries."""
+    here = Path(__file__).resolve().parent
+    repo, installed = here.parent / "schemas", here / "schemas"
+    return repo if (repo / "ports.schema.json").is_file() else installed
+
+
+SCHEMA_DIR = _schema_dir()
 
 DTYPES = {"string": str, "integer": "Int64", "boolean": bool}
 

@@ -45,8 +45,12 @@ class Vocabulary:
     def role_of_header(self, text: str) -> str | None:
         return self.header_roles.get(norm(text))
 
-    def protocol_words(self) -> set[str]:
-        return set(self.transports) | set(self.applications)
+    @functools.cached_property
+    def protocol_word_set(self) -> frozenset[str]:
+        return frozenset(self.transports) | frozenset(self.applications)
+
+    def protocol_words(self) -> frozenset[str]:
+        return self.protocol_word_set
 
     @functools.cached_property
     def type_split_re(self) -> re.Pattern[str]:

@@ -1,0 +1,213 @@
+"""Benchmark of citrix-ports (``make bench``): results in tests/benchmark-results.json.
+
+Measured side by side in one run, so ratios hold on a shared, noisy machine:
+
+1. the whole ``citrix-ports build`` on the snapshot against the import floor
+   (``python -c "import pandas, pandera, pyarrow"``), medians of alternating runs;
+2. parse (text reader) and full build of synthetic pages of 1x, 10x, 100x and 1000x the
+   snapshot (each copy's headings made distinct, so sections are many), with the build's
+   peak memory;
+3. our HTML table reading against ``pandas.read_html`` on the same HTML;
+4. ``citrix-ports diff`` of two 100,000-row ports tables.
+
+    python tests/benchmark.py [--scales 1,10,100,1000] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+SNAPSHOT = ROOT / "raw" / "citrix-communication-ports.txt"
+PY = sys.executable
+CLI = [PY, "-m", "pipeline"]
+RESULTS = HERE / "benchmark-results.json"
+
+
+def run(cmd: list[str], **kw) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT, **kw)
+    return time.perf_counter() - start
+
+
+RUNTIME_VENV = ROOT / ".venv-bench"
+
+
+def runtime_python() -> str:
+    """A venv with citrix-ports as a user installs it: runtime dependencies only (no
+    pytest, hypothesis...), pinned by constraints.txt."""
+    py = RUNTIME_VENV / "bin" / "python"
+    if not py.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(RUNTIME_VENV)], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "--quiet", "-c",
+                        str(ROOT / "constraints.txt"), str(ROOT)], check=True)
+    return str(py)
+
+
+def import_floor_vs_build(repeat: int, tmp: Path, python: str) -> dict:
+    floor, whole = [], []
+    for i in range(repeat):
+        floor.append(run([python, "-c", "import pandas, pandera, pyarrow"]))
+        whole.append(run([python, "-m", "pipeline", "build", "--input", str(SNAPSHOT),
+                          "--out", str(tmp / f"b{i}")]))
+    f, b = statistics.median(floor), statistics.median(whole)
+    return {"import_floor_s": round(f, 3), "build_s": round(b, 3), "ratio": round(b / f, 2),
+            "goal": "<= 1.3", "runs": repeat}
+
+
+def synthetic_page(scale: int) -> str:
+    """``scale`` copies of the snapshot, every heading suffixed with its copy number."""
+    from pipeline.text_reader import TextReader
+    from pipeline.vocabulary import load
+
+    lines = SNAPSHOT.read_text("utf-8").splitlines()
+    reader = TextReader("\n".join(lines), "x", load())
+    reader.read()
+    headings = {s.line for s in reader.sections if s.heading}
+    out = []
+    for k in range(scale):
+        out.extend(f"{line} {k + 1}" if i + 1 in headings else line
+                   for i, line in enumerate(lines))
+    return "\n".join(out) + "\n"
+
+
+PEAK = ("import resource, sys, runpy; sys.argv = ['citrix-ports'] + sys.argv[1:]; "
+        "from pipeline.cli import main; code = main(); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
+        "sys.exit(code)")
+
+
+def scaling(scales: list[int], tmp: Path) -> list[dict]:
+    from pipeline.text_reader import read_text
+
+    rows = []
+    for scale in scales:
+        text = synthetic_page(scale)
+        path = tmp / f"page-{scale}.txt"
+        path.write_text(text, "utf-8")
+        start = time.perf_counter()
+        page = read_text(text, str(path), "fr-fr")
+        parse = time.perf_counter() - start
+        start = time.perf_counter()
+        done = subprocess.run([PY, "-c", PEAK, "build", "--input", str(path), "--out",
+                               str(tmp / f"build-{scale}")], capture_output=True, text=True,
+                              cwd=ROOT)
+        build = time.perf_counter() - start
+        if done.returncode:
+            raise SystemExit(done.stderr)
+        peak_kib = int(done.stderr.strip().splitlines()[-1])
+        rows.append({"scale": scale, "bytes": len(text.encode()),
+                     "rows": sum(len(t.rows) for t in page.tables),
+                     "parse_s": round(parse, 3), "build_s": round(build, 3),
+                     "peak_mib": round(peak_kib / 1024, 1)})
+        print(f"  {scale}x: {rows[-1]}", file=sys.stderr)
+    return rows
+
+
+def html_vs_pandas(repeat: int) -> dict:
+    import pandas as pd
+
+    from make_forms import markdown_to_html
+    from pipeline.html_reader import read_html
+
+    html = markdown_to_html((HERE / "data" / "citrix-communication-ports.fd98ff78.md")
+                            .read_text("utf-8"))
+    ours, theirs = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        read_html(html, "x", "en-us")
+        ours.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        pd.read_html(io.StringIO(html), flavor="lxml")
+        theirs.append(time.perf_counter() - start)
+    o, t = statistics.median(ours), statistics.median(theirs)
+    return {"ours_s": round(o, 4), "pandas_read_html_s": round(t, 4), "ratio": round(o / t, 2),
+            "note": "ours also keeps sections, notes, line numbers and resolves merged cells"}
+
+
+def diff_100k(tmp: Path) -> dict:
+    from pipeline.validate import table_schema
+
+    columns = [f["name"] for f in table_schema("ports")["fields"]]
+    rng = random.Random(7)
+    old = []
+    for i in range(100_000):
+        port = 1024 + i % 60000
+        old.append({"rule_id": f"{i:016x}", "section": f"Section {i // 500}",
+                    "source": f"Source {i % 97}", "destination": f"Destination {i % 89}",
+                    "protocol": "tcp" if i % 3 else "udp", "service": "", "port_start": port,
+                    "port_end": port, "bidirectional": "false", "type_raw": "TCP",
+                    "port_raw": str(port), "details": f"Details {i}", "table": i // 500 + 1,
+                    "row": i % 500 + 1, "source_line": i + 1, "erratum": ""})
+    new = [dict(r) for r in old]
+    for r in rng.sample(new, 1000):
+        r["port_end"] = r["port_start"] + 10
+    for r in new:
+        if r["destination"] == "Destination 5":
+            r["destination"] = "Destination five"
+    new = [r for i, r in enumerate(new) if i % 100 != 1]
+    new += [{**old[i], "details": f"Added {i}", "port_start": 7, "port_end": 7}
+            for i in range(0, 100_000, 100)]
+    rng.shuffle(new)
+    for name, rows in (("old", old), ("new", new)):
+        with open(tmp / f"{name}.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, columns, lineterminator="\r\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    start = time.perf_counter()
+    done = subprocess.run(CLI + ["diff", str(tmp / "old.csv"), str(tmp / "new.csv"), "--format",
+                                 "json"], capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - start
+    summary = json.loads(done.stdout)["summary"]
+    return {"rows_old": len(old), "rows_new": len(new), "diff_s": round(seconds, 2),
+            "summary": {k: summary[k] for k in ("added", "removed", "changed", "renamed",
+                                                "renamed_rows")}}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scales", default="1,10,100,1000")
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    results = {"machine": {"python": platform.python_version(), "platform": platform.platform(),
+                           "cpus": os.cpu_count(), "processor": platform.processor()}}
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        print("build vs import floor", file=sys.stderr)
+        results["build_vs_import_floor"] = {
+            "runtime_install": import_floor_vs_build(args.repeat, tmp, runtime_python()),
+            "dev_venv": import_floor_vs_build(args.repeat, tmp, PY),
+            "note": "in the dev venv hypothesis is installed, and pandera imports it on the "
+                    "first validation (pandera.strategies): about 0.13 s more",
+        }
+        print("scaling", file=sys.stderr)
+        results["scaling"] = scaling([int(s) for s in args.scales.split(",")], tmp)
+        print("html vs pandas.read_html", file=sys.stderr)
+        results["html_vs_pandas_read_html"] = html_vs_pandas(args.repeat)
+        print("diff of 100,000 rows", file=sys.stderr)
+        results["diff_100k"] = diff_100k(tmp)
+    sc = {r["scale"]: r for r in results["scaling"]}
+    if 100 in sc and 1000 in sc:
+        results["scaling_1000_over_100"] = round(sc[1000]["build_s"] / sc[100]["build_s"], 2)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
