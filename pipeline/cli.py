@@ -1,7 +1,8 @@
 """Command line: ``citrix-ports`` (and ``python -m pipeline``).
 
-Commands: ``build`` (every stage from a snapshot), ``fetch`` (the live page into raw/) and
-``diff`` (what changed between two versions; with --exit-code, 1 when they differ).
+Commands: ``build`` (every stage from a snapshot), ``fetch`` (the live page into raw/),
+``diff`` (what changed between two versions; with --exit-code, 1 when they differ),
+``query`` (filter the ports) and ``export`` (firewall rules from an address map).
 Input: arguments.  Output: the stage run, a short report on standard error, and an exit
 status: 0 success, 2 bad input (or bad arguments), 3 validation failed, 4 stale errata
 with --strict, 5 fetch failed, 1 an internal error (a bug: please report it).
@@ -87,6 +88,44 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 1 if args.exit_code and not result.same else 0
 
 
+def cmd_query(args: argparse.Namespace) -> int:
+    from pipeline.query import Filters, load_ports, query, render
+
+    rows = load_ports(args.data)
+    found = query(rows, Filters(component=args.component, source=args.source,
+                                destination=args.destination, port=args.port,
+                                protocol=args.protocol, section=args.section,
+                                ranges=args.ranges))
+    sys.stdout.write(render(found, args.format))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import json as json_lib
+
+    from pipeline.export import RENDERERS, load_address_map, plan, report
+    from pipeline.query import load_ports
+
+    rows = load_ports(args.data)
+    manifest = {}
+    try:
+        manifest = json_lib.loads(((args.data if args.data.is_dir() else args.data.parent)
+                                   / "manifest.json").read_text("utf-8")).get("source", {})
+    except (OSError, ValueError):
+        pass
+    p = plan(rows, load_address_map(args.addresses))
+    text = RENDERERS[args.format](p, manifest)
+    if args.output:
+        args.output.write_text(text, "utf-8")
+    else:
+        sys.stdout.write(text)
+    for line in report(p):
+        print(line, file=sys.stderr)
+    print(f"{len(p.rules)} rule(s) exported; {len(p.unmapped)} component(s) without address; "
+          f"{len(p.portless)} flow(s) without port", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="citrix-ports", description=(
         "Turn Citrix's 'Communication Ports Used by Citrix Technologies' page into a "
@@ -139,6 +178,31 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--exit-code", action="store_true",
                    help="exit 1 when the versions differ, 0 when they are the same")
     d.set_defaults(func=cmd_diff)
+
+    q = sub.add_parser("query", help="filter the published ports (case- and accent-insensitive)")
+    q.add_argument("component", nargs="?", help="matches the source, the destination or the "
+                   "section (substring, case- and accent-insensitive)")
+    q.add_argument("--from", dest="source", metavar="NAME", help="the source matches NAME")
+    q.add_argument("--to", dest="destination", metavar="NAME", help="the destination matches NAME")
+    q.add_argument("--port", type=int, help="the port range holds this port")
+    q.add_argument("--protocol", choices=["tcp", "udp", "icmp"])
+    q.add_argument("--section", help="the section matches this text")
+    q.add_argument("--ranges", action="store_true", help="only rows whose ports are a range")
+    q.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="table for a terminal (default), csv or json")
+    q.add_argument("--data", type=Path, default=Path("build"),
+                   help="build directory or ports.csv to query (default: build/)")
+    q.set_defaults(func=cmd_query)
+
+    e = sub.add_parser("export", help="write firewall rules for the ports, from an address map")
+    e.add_argument("format", choices=["nftables", "iptables", "windows", "aws-sg"])
+    e.add_argument("--addresses", type=Path, required=True,
+                   help="YAML address map: component name or pattern -> addresses/CIDRs "
+                   "(example: examples/address-map.yaml)")
+    e.add_argument("--data", type=Path, default=Path("build"),
+                   help="build directory or ports.csv (default: build/)")
+    e.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    e.set_defaults(func=cmd_export)
     return p
 
 

@@ -1,7 +1,8 @@
 """Publishing stage: deterministic CSV, JSON and Parquet, datapackage and manifest.
 
 Input: the validated ``rules``, ``ports`` and ``rejects`` frames, the sections document
-and the build report.  Output: the files of ``build/``, written into a fresh directory
+and the build report.  Output: the files of ``build/`` (including ``report.md``, made by
+``pipeline.report``), written into a fresh directory
 beside it and swapped in whole, so a failed build leaves the previous ``build/``
 untouched.
 
@@ -29,6 +30,7 @@ import pyarrow.parquet as pq
 
 from pipeline import __version__
 from pipeline.errors import InputError, Location
+from pipeline.report import report_markdown
 from pipeline.validate import table_schema
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -158,13 +160,16 @@ def publish(out: Path, frames: dict[str, pd.DataFrame], sections: dict, report: 
     tmp.chmod(0o755)
     try:
         artifacts = {}
+        records_of = {}
         for name in TABLES:
-            records = _records(frames[name], name)
+            records = records_of[name] = _records(frames[name], name)
             columns = [f["name"] for f in table_schema(name)["fields"]]
             (tmp / f"{name}.csv").write_text(csv_text(records, columns), "utf-8", newline="")
             (tmp / f"{name}.json").write_text(json_text(records), "utf-8")
             write_parquet(records, name, tmp / f"{name}.parquet")
         (tmp / "sections.json").write_text(json_text(sections), "utf-8")
+        (tmp / "report.md").write_text(
+            report_markdown(records_of["ports"], records_of["rejects"], report), "utf-8")
         (tmp / "datapackage.json").write_text(json_text(datapackage(report)), "utf-8")
         for path in sorted(tmp.iterdir()):
             artifacts[path.name] = {"sha256": sha256(path), "bytes": path.stat().st_size}

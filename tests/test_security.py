@@ -13,7 +13,7 @@ from pipeline.build import build
 from pipeline.html_reader import read_html
 from pipeline.text_reader import MAX_CELL_CHARS, read_text
 
-ARTIFACTS = {"datapackage.json", "manifest.json", "sections.json"} | {
+ARTIFACTS = {"datapackage.json", "manifest.json", "sections.json", "report.md"} | {
     f"{t}.{ext}" for t in ("rules", "ports", "rejects") for ext in ("csv", "json", "parquet")}
 
 
