@@ -30,7 +30,7 @@ import lxml.html
 from lxml import etree
 
 from pipeline.errors import InputError, Location
-from pipeline.model import ENTITY_ROLES, Note, Page, Row, Section, Table, resolve_merged_cells
+from pipeline.model import ENTITY_ROLES, Page, PageBuilder, Row, resolve_merged_cells
 from pipeline.text_reader import build_row, classify, fit, flattened_table, header_roles
 from pipeline.vocabulary import Vocabulary, clean, load
 
@@ -79,21 +79,15 @@ def span(cell, name: str) -> int:
     return max(1, min(value, MAX_SPAN))
 
 
-class HtmlReader:
+class HtmlReader(PageBuilder):
+    form = "html"
+
     def __init__(self, text: str, source_name: str, vocab: Vocabulary | None = None):
+        super().__init__(source_name)
         self.vocab = vocab or load()
         self.text = text
-        self.source_name = source_name
-        self.sections: list[Section] = []
-        self.tables: list[Table] = []
-        self.stack: list[tuple[int, str]] = []
 
-    def section(self) -> Section:
-        if not self.sections:
-            self.sections.append(Section(order=1, heading="", line=1))
-        return self.sections[-1]
-
-    def read(self) -> list[Table]:
+    def read(self) -> None:
         try:
             doc = lxml.html.document_fromstring(self.text, parser=parser())
         except (etree.ParserError, ValueError) as exc:
@@ -106,7 +100,6 @@ class HtmlReader:
                 if el.getparent() is not None:
                     el.drop_tree()
         self.walk(root)
-        return self.tables
 
     def walk(self, el) -> None:
         for child in el:
@@ -114,46 +107,32 @@ class HtmlReader:
                 continue
             tag = child.tag.lower()
             if tag in HEADINGS:
-                self.open_section(HEADINGS[tag], cell_text(child), child.sourceline or 1)
+                self.open_section(cell_text(child), child.sourceline or 1, HEADINGS[tag])
             elif tag == "table":
                 self.read_table(child)
             elif tag in ("p", "li", "pre", "dt", "dd", "figcaption", "h5", "h6") \
                     and child.find(".//table") is None and not self.has_blocks(child):
-                self.note(child)
+                self.prose(child)
             else:
-                if child.text and child.text.strip() and tag not in ("ul", "ol", "dl"):
-                    self.section().notes.append(Note(child.sourceline or 1, clean(child.text)))
+                if tag not in ("ul", "ol", "dl"):
+                    self.note(child.sourceline or 1, clean(child.text or ""))
                 self.walk(child)
-            if child.tail and child.tail.strip():
-                self.section().notes.append(Note(child.sourceline or 1, clean(child.tail)))
+            self.note(child.sourceline or 1, clean(child.tail or ""))
 
     @staticmethod
     def has_blocks(el) -> bool:
         return any(isinstance(c.tag, str) and c.tag.lower() in BLOCKS for c in el.iter()
                    if c is not el)
 
-    def note(self, el) -> None:
-        text = cell_text(el)
-        if not text:
-            return
-        line = el.sourceline or 1
-        found = flattened_table(text, line, self.vocab)
-        if found is None:
-            self.section().notes.append(Note(line, text))
-            return
-        header, roles, rows = found
-        table = Table(number=len(self.tables) + 1, section=self.section(), header=header,
-                      roles=roles, line=line, rows=rows, shape="flattened")
-        self.tables.append(table)
-        resolve_merged_cells(table)
-
-    def open_section(self, level: int, heading: str, line: int) -> None:
-        while self.stack and self.stack[-1][0] >= level:
-            self.stack.pop()
-        self.stack.append((level, heading))
-        path = tuple(h for lv, h in self.stack if lv > 1) or (heading,)
-        self.sections.append(Section(order=len(self.sections) + 1, heading=heading,
-                                     line=line, level=level, path=path))
+    def prose(self, el) -> None:
+        """A block of prose; a Markdown table collapsed into it is read as a table."""
+        text, line = cell_text(el), el.sourceline or 1
+        found = flattened_table(text, line, self.vocab) if text.startswith("|") else None
+        if found:
+            header, roles, rows = found
+            self.add_table(header, roles, line, rows, shape="flattened")
+        else:
+            self.note(line, text)
 
     def read_table(self, table_el) -> None:
         rows = [tr for tr in table_el.iter("tr")
@@ -167,11 +146,9 @@ class HtmlReader:
             col += grid[0][col][2]
         roles = header_roles(header, self.vocab)
         if roles is None:  # not a port table: its text is prose
-            self.note(table_el)
+            self.prose(table_el)
             return
-        table = Table(number=len(self.tables) + 1, section=self.section(), header=header,
-                      roles=roles, line=rows[0].sourceline or 1)
-        self.tables.append(table)
+        table = self.add_table(header, roles, rows[0].sourceline or 1)
         for tr, cells in zip(rows[1:], grid[1:]):
             if not any(text for text, _, _ in cells):
                 continue
@@ -233,6 +210,5 @@ class HtmlReader:
 
 def read_html(text: str, source_name: str, locale: str, vocab: Vocabulary | None = None) -> Page:
     reader = HtmlReader(text, source_name, vocab)
-    tables = reader.read()
-    return Page(form="html", locale=locale, source_name=source_name,
-                sections=reader.sections, tables=tables)
+    reader.read()
+    return reader.page(locale)

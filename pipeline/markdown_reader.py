@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 import re
 
-from pipeline.model import Note, Page, Section, Table, resolve_merged_cells
+from pipeline.model import Page, PageBuilder, resolve_merged_cells
 from pipeline.text_reader import SEPARATOR_CELL, build_row, flattened_table, header_roles
 from pipeline.vocabulary import Vocabulary, clean, load
 
@@ -71,30 +71,15 @@ def is_table_separator(line: str) -> bool:
     return bool(cells) and all(c and SEPARATOR_CELL.match(c) for c in cells)
 
 
-class MarkdownReader:
+class MarkdownReader(PageBuilder):
+    form = "markdown"
+
     def __init__(self, text: str, source_name: str, vocab: Vocabulary | None = None):
+        super().__init__(source_name)
         self.vocab = vocab or load()
         self.lines = text.splitlines()
-        self.source_name = source_name
-        self.sections: list[Section] = []
-        self.tables: list[Table] = []
-        self.stack: list[tuple[int, str]] = []  # (level, heading) of the open headings
 
-    def section(self) -> Section:
-        if not self.sections:
-            self.sections.append(Section(order=1, heading="", line=1))
-        return self.sections[-1]
-
-    def open_section(self, level: int, heading: str, line: int) -> None:
-        while self.stack and self.stack[-1][0] >= level:
-            self.stack.pop()
-        self.stack.append((level, heading))
-        # The page title (level 1) is not part of the paths of the sections under it.
-        path = tuple(h for lv, h in self.stack if lv > 1) or (heading,)
-        self.sections.append(Section(order=len(self.sections) + 1, heading=heading,
-                                     line=line, level=level, path=path))
-
-    def read(self) -> Page:
+    def read(self) -> None:
         i, n = self.skip_front_matter(), len(self.lines)
         while i < n:
             line = self.lines[i]
@@ -103,7 +88,7 @@ class MarkdownReader:
             if not stripped:
                 i += 1
             elif heading:
-                self.open_section(len(heading.group(1)), inline_text(heading.group(2)), i + 1)
+                self.open_section(inline_text(heading.group(2)), i + 1, len(heading.group(1)))
                 i += 1
             elif "|" in stripped and i + 1 < n and is_table_separator(self.lines[i + 1]):
                 i = self.read_table(i)
@@ -112,15 +97,10 @@ class MarkdownReader:
                 found = flattened_table(text, i + 1, self.vocab) if text.startswith("|") else None
                 if found:
                     header, roles, rows = found
-                    table = Table(number=len(self.tables) + 1, section=self.section(),
-                                  header=header, roles=roles, line=i + 1, rows=rows,
-                                  shape="flattened")
-                    self.tables.append(table)
-                    resolve_merged_cells(table)
-                elif text:
-                    self.section().notes.append(Note(line=i + 1, text=text))
+                    self.add_table(header, roles, i + 1, rows, shape="flattened")
+                else:
+                    self.note(i + 1, text)
                 i += 1
-        return self.tables
 
     def skip_front_matter(self) -> int:
         if self.lines and self.lines[0].strip() == "---":
@@ -138,11 +118,9 @@ class MarkdownReader:
             end += 1
         if roles is None:  # a pipe table that is not a port table: keep it as prose
             for j in range(start, end):
-                self.section().notes.append(Note(line=j + 1, text=clean(self.lines[j])))
+                self.note(j + 1, clean(self.lines[j]))
             return end
-        table = Table(number=len(self.tables) + 1, section=self.section(), header=header,
-                      roles=roles, line=start + 1)
-        self.tables.append(table)
+        table = self.add_table(header, roles, start + 1)
         n = len(roles)
         for j in range(i, end):
             cells = [inline_text(c) for c in split_cells(self.lines[j])]
@@ -166,6 +144,5 @@ class MarkdownReader:
 def read_markdown(text: str, source_name: str, locale: str,
                   vocab: Vocabulary | None = None) -> Page:
     reader = MarkdownReader(text, source_name, vocab)
-    tables = reader.read()
-    return Page(form="markdown", locale=locale, source_name=source_name,
-                sections=reader.sections, tables=tables)
+    reader.read()
+    return reader.page(locale)

@@ -80,3 +80,52 @@ def resolve_merged_cells(table: Table) -> None:
                 else:
                     row.problems.append(f"{role} is empty and no row above gives it")
         previous = row.cells
+
+
+class PageBuilder:
+    """What every reader does to build a ``Page``: open sections (with heading levels
+    where the form keeps them), add tables to the current section, note prose."""
+
+    form = ""
+
+    def __init__(self, source_name: str):
+        self.source_name = source_name
+        self.sections: list[Section] = []
+        self.tables: list[Table] = []
+        self.stack: list[tuple[int, str]] = []  # (level, heading) of the open headings
+
+    def section(self) -> Section:
+        """The current section; text before the first heading goes to an unnamed one."""
+        if not self.sections:
+            self.sections.append(Section(order=1, heading="", line=1))
+        return self.sections[-1]
+
+    def open_section(self, heading: str, line: int, level: int | None = None) -> None:
+        path: tuple[str, ...] = ()
+        if level is not None:
+            while self.stack and self.stack[-1][0] >= level:
+                self.stack.pop()
+            self.stack.append((level, heading))
+            # The page title (level 1) is not part of the paths of the sections under it.
+            path = tuple(h for lv, h in self.stack if lv > 1) or (heading,)
+        self.sections.append(Section(order=len(self.sections) + 1, heading=heading,
+                                     line=line, level=level, path=path))
+
+    def note(self, line: int, text: str) -> None:
+        if text:
+            self.section().notes.append(Note(line=line, text=text))
+
+    def add_table(self, header: list[str], roles: list[str], line: int,
+                  rows: list[Row] | None = None, shape: str = "table") -> Table:
+        """A new table of the current section; its merged cells are resolved by
+        ``finish_table`` once its rows are in (at once when ``rows`` are given)."""
+        table = Table(number=len(self.tables) + 1, section=self.section(), header=header,
+                      roles=roles, line=line, rows=list(rows or []), shape=shape)
+        self.tables.append(table)
+        if rows is not None:
+            resolve_merged_cells(table)
+        return table
+
+    def page(self, locale: str) -> Page:
+        return Page(form=self.form, locale=locale, source_name=self.source_name,
+                    sections=self.sections, tables=self.tables)

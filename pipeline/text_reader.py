@@ -62,7 +62,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.grammar import is_port_list, type_words
-from pipeline.model import ENTITY_ROLES, Note, Page, Row, Section, Table, resolve_merged_cells
+from pipeline.model import ENTITY_ROLES, Page, PageBuilder, Row, Table, resolve_merged_cells
 from pipeline.vocabulary import Vocabulary, clean, load, norm
 
 SEPARATOR_CELL = re.compile(r"^:?[-–—─―‐‑_]+:?$")
@@ -225,20 +225,13 @@ def build_row(cells_by_role: dict[str, str], roles: list[str], line: int, raw: s
     return Row(cells=cells, line=line, raw=raw[: 4 * MAX_CELL_CHARS], problems=problems)
 
 
-class TextReader:
+class TextReader(PageBuilder):
+    form = "text"
+
     def __init__(self, text: str, source_name: str, vocab: Vocabulary | None = None):
+        super().__init__(source_name)
         self.vocab = vocab or load()
         self.lines = text.splitlines()
-        self.source_name = source_name
-        self.sections: list[Section] = []
-        self.tables: list[Table] = []
-
-    # -- structure ---------------------------------------------------------------
-
-    def section(self) -> Section:
-        if not self.sections:
-            self.sections.append(Section(order=1, heading="", line=1))
-        return self.sections[-1]
 
     def read(self) -> list[Table]:
         i, n = 0, len(self.lines)
@@ -257,23 +250,16 @@ class TextReader:
                 i += 1
                 continue
             if is_heading(stripped, self.vocab):
-                self.sections.append(Section(order=len(self.sections) + 1,
-                                             heading=clean(stripped), line=i + 1))
+                self.open_section(clean(stripped), i + 1)
             else:
-                self.section().notes.append(Note(line=i + 1, text=clean(stripped)))
+                self.note(i + 1, clean(stripped))
             i += 1
         return self.tables
-
-    def new_table(self, header: list[str], roles: list[str], line: int, shape: str) -> Table:
-        table = Table(number=len(self.tables) + 1, section=self.section(), header=header,
-                      roles=roles, line=line, shape=shape)
-        self.tables.append(table)
-        return table
 
     # -- ordinary tables -----------------------------------------------------------
 
     def read_table(self, start: int, header: list[str], roles: list[str]) -> int:
-        table = self.new_table(header, roles, start + 1, "table")
+        table = self.add_table(header, roles, start + 1)
         i = start + 2
         row_lines: list[list[tuple[int, str]]] = []  # physical lines of each row
         while i < len(self.lines) and "|" in self.lines[i] and not self.starts_table(i):
@@ -346,9 +332,7 @@ class TextReader:
         if found is None:
             return False
         header, roles, rows = found
-        table = self.new_table(header, roles, index + 1, "flattened")
-        table.rows = rows
-        resolve_merged_cells(table)
+        self.add_table(header, roles, index + 1, rows, shape="flattened")
         return True
 
 
@@ -447,6 +431,5 @@ def segment(tokens: list[str], roles: list[str], vocab: Vocabulary
 
 def read_text(text: str, source_name: str, locale: str, vocab: Vocabulary | None = None) -> Page:
     reader = TextReader(text, source_name, vocab)
-    tables = reader.read()
-    return Page(form="text", locale=locale, source_name=source_name,
-                sections=reader.sections, tables=tables)
+    reader.read()
+    return reader.page(locale)
