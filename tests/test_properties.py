@@ -33,6 +33,9 @@ DETAILS = ["Accès SSH", "Kerberos", "Synchronisation de l’heure",
            "Port par défaut pour le protocole d’authentification.", ""]
 NOTE = "Tous les ports répertoriés pour ce composant dans la section précédente doivent être pris en compte."
 ROLES = ("source", "destination", "type", "port", "details")
+INTRO = ("Cet article fournit une vue d’ensemble des ports courants utilisés par les composants "
+         "Citrix, à prendre en compte dans l’architecture réseau lorsque le trafic traverse des "
+         "pare-feu ou des serveurs proxy où les ports doivent être ouverts.")
 
 
 @st.composite
@@ -87,8 +90,10 @@ def to_html(rows) -> str:
             rs = f' rowspan="{spans[i][c]}"' if spans[i][c] > 1 else ""
             tds.append(f"<td{rs}>{text}</td>")
         body.append("<tr>" + "".join(tds) + "</tr>")
-    return ("<html><body><article><h1>Ports de communication</h1>"
-            "<p>Cet article fournit une vue d’ensemble des ports utilisés par les composants.</p>"
+    # A page as long as a real one: on a very short page trafilatura falls back to a
+    # second extraction and writes the content twice.
+    prose = "".join(f"<p>{INTRO} ({n})</p>" for n in range(1, 7))
+    return ("<html><body><article><h1>Ports de communication</h1>" + prose +
             "<h2>Produit</h2><table><thead><tr><th>Source</th><th>Destination</th><th>Type</th>"
             "<th>Port</th><th>Détails</th></tr></thead><tbody>" + "".join(body)
             + "</tbody></table><p>Remarque : tous les ports ne sont pas obligatoires.</p>"
