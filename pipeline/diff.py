@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import PipelineError
+from pipeline.grammar import port_range
 from pipeline.validate import table_schema
 
 POSITION = {"rule_id", "table", "row", "source_line"}
@@ -260,10 +261,8 @@ def diff(old: Version, new: Version) -> Diff:
 
 def describe(row: dict) -> str:
     if "protocol" in row:
-        ports = ("" if row.get("port_start") is None else
-                 f"/{row['port_start']}" if row["port_start"] == row["port_end"]
-                 else f"/{row['port_start']}-{row['port_end']}")
-        what = f"{row.get('protocol')}{ports}"
+        ports = port_range(row.get("port_start"), row.get("port_end"))
+        what = f"{row.get('protocol')}{'/' + ports if ports else ''}"
     else:
         what = f"{row.get('type_raw')} {row.get('port_raw')}".strip()
     return f"{row.get('source')} → {row.get('destination')} {what}"

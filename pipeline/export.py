@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import InputError, Location
+from pipeline.grammar import port_range
 from pipeline.query import fold
 
 FORMATS = ("nftables", "iptables", "windows", "aws-sg")
@@ -113,10 +114,7 @@ class Rule:
 
     @property
     def ports(self) -> str:
-        if self.port_start is None:
-            return ""
-        return str(self.port_start) if self.port_start == self.port_end else \
-            f"{self.port_start}-{self.port_end}"
+        return port_range(self.port_start, self.port_end)
 
     def comment(self) -> str:
         arrow = "<-" if self.reverse else "->"

@@ -103,6 +103,13 @@ def is_port_list(text: str, vocab: Vocabulary | None = None) -> bool:
     return norm(text) in vocab.no_port_words or (bool(bare) and _ranges(bare, vocab) is not None)
 
 
+def port_range(start: int | None, end: int | None) -> str:
+    """A published port range as text: "443", "16500-16509", or "" for no port."""
+    if start is None:
+        return ""
+    return str(start) if start == end else f"{start}-{end}"
+
+
 def _check(ranges: list[tuple[int, int]], text: str) -> str:
     for start, end in ranges:
         for port in (start, end):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pipeline.diff import DiffError, parse_csv
 from pipeline.errors import InputError, Location
+from pipeline.grammar import port_range
 
 
 def fold(text: str) -> str:
@@ -79,9 +80,7 @@ def query(rows: list[dict], filters: Filters) -> list[dict]:
 def ports_text(row: dict) -> str:
     if row["port_start"] is None:
         return row["port_raw"] if row["protocol"] != "icmp" else ""
-    if row["port_start"] == row["port_end"]:
-        return str(row["port_start"])
-    return f"{row['port_start']}-{row['port_end']}"
+    return port_range(row["port_start"], row["port_end"])
 
 
 TABLE_COLUMNS = ("section", "source", "destination", "protocol", "ports", "service", "both ways")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from pipeline.grammar import port_range
+
 MERMAID_ESCAPES = {'"': "#quot;", "<": "#lt;", ">": "#gt;"}
 
 
@@ -31,10 +33,7 @@ def md_cell(value) -> str:
 def ports_text(row: dict) -> str:
     if row["protocol"] == "icmp":
         return ""
-    if row["port_start"] is None:
-        return "no port"
-    return str(row["port_start"]) if row["port_start"] == row["port_end"] else \
-        f"{row['port_start']}-{row['port_end']}"
+    return port_range(row["port_start"], row["port_end"]) or "no port"
 
 
 def edge_label(rows: list[dict]) -> str:
