@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # The snapshot raw/manifest.json names as default (fetch --set-default changes it).
-SNAPSHOT ?= raw/$(shell sed -n 's/^ *"default": *"\([^"]*\)".*/\1/p' raw/manifest.json)
+SNAPSHOT ?= $(shell $(PYTHON) -m pipeline.raw_manifest default)
 # Everything the build stage reads: the snapshot, the code, the vocabularies and errata, the schemas.
 BUILD_INPUTS := $(SNAPSHOT) raw/manifest.json $(wildcard pipeline/*.py pipeline/data/*.toml schemas/*.json)
 

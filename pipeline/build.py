@@ -19,36 +19,12 @@ import pandas as pd
 from pipeline.detect import decode, detect_form, detect_locale
 from pipeline.errata import ERRATA_FILE, load_errata
 from pipeline.errors import InputError, Location, StaleErrata, ValidationFailed
-from pipeline.model import Page
 from pipeline.ports import PortsResult, ports_frame
 from pipeline.publish import publish
+from pipeline.raw_manifest import provenance
+from pipeline.readers import read_page
 from pipeline.rules import rules_frame, sections_document
-from pipeline.text_reader import read_text
 from pipeline.validate import validate
-
-RAW_MANIFEST = "manifest.json"
-
-
-def read_page(text: str, form: str, name: str, locale: str) -> Page:
-    """The page read by the reader of its form (imported only when needed)."""
-    if form == "html":
-        from pipeline.html_reader import read_html as reader
-    elif form == "markdown":
-        from pipeline.markdown_reader import read_markdown as reader
-    else:
-        reader = read_text
-    return reader(text, name, locale)
-
-
-def provenance(path: Path) -> dict:
-    """What raw/manifest.json says of the snapshot, when it sits beside it."""
-    manifest = path.parent / RAW_MANIFEST
-    try:
-        entries = json.loads(manifest.read_text("utf-8")).get("snapshots", {})
-    except (OSError, ValueError):
-        return {}
-    entry = entries.get(path.name, {})
-    return {k: entry[k] for k in ("url", "final_url", "fetched_at", "origin") if k in entry}
 
 
 def reconcile(rules: pd.DataFrame, result: PortsResult) -> dict:

@@ -5,39 +5,39 @@ Commands: ``build`` (every stage from a snapshot), ``fetch`` (the live page into
 ``query`` (filter the ports) and ``export`` (firewall rules from an address map).
 Input: arguments.  Output: the stage run, a short report on standard error, and an exit
 status: 0 success, 2 bad input (or bad arguments), 3 validation failed, 4 stale errata
-with --strict, 5 fetch failed, 1 an internal error (a bug: please report it).
+with --strict, 5 fetch failed, 130 interrupted, 141 the reader of the output left
+(``| head``), 1 an internal error (a bug: please report it).  Choices (locales, formats,
+tables) come from the modules and data that define them.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
 
+from pipeline import raw_manifest
+from pipeline.diff.render import FORMATS as DIFF_FORMATS
 from pipeline.errors import PipelineError
+from pipeline.export import RENDERERS
+from pipeline.query import FORMATS as QUERY_FORMATS
+from pipeline.schema import TABLES
+from pipeline.vocabulary import load as load_vocabulary
 
-DEFAULT_RAW = Path("raw")
-DEFAULT_SNAPSHOT = "citrix-communication-ports.txt"
-
-
-def default_input() -> Path:
-    """The snapshot raw/manifest.json names as default, else the French text snapshot."""
-    try:
-        name = json.loads((DEFAULT_RAW / "manifest.json").read_text("utf-8"))["default"]
-    except (OSError, ValueError, KeyError):
-        name = DEFAULT_SNAPSHOT
-    return DEFAULT_RAW / name
+EXIT_INTERNAL = 1  # a bug
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as a shell reports Ctrl-C
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # 141, as a shell reports a reader that left
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    """``build``: every stage from a snapshot; the counts and rejects on stderr."""
     from pipeline.build import build
-
     from pipeline.errata import ERRATA_FILE
 
-    result = build(args.input or default_input(), args.out, strict=args.strict,
+    result = build(args.input or raw_manifest.default_snapshot(), args.out, strict=args.strict,
                    locale=args.locale, errata_path=args.errata or ERRATA_FILE)
     m = result.manifest
     c = m["counts"]
@@ -58,6 +58,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
+    """``fetch``: the live page into raw/; prints the snapshot's path."""
     from pipeline.fetch import fetch
 
     result = fetch(args.url, locale=args.locale, raw_dir=args.raw_dir,
@@ -77,6 +78,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    """``diff``: what changed between two versions; 1 with --exit-code when they differ."""
     from pipeline.diff import diff, load, render
 
     try:
@@ -89,6 +91,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    """``query``: the published ports that answer the filters."""
     from pipeline.query import Filters, load_ports, query, render
 
     rows = load_ports(args.data)
@@ -101,18 +104,13 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    import json as json_lib
-
-    from pipeline.export import RENDERERS, load_address_map, plan, report
+    """``export``: firewall rules for the ports, from an address map."""
+    from pipeline import published
+    from pipeline.export import load_address_map, plan, report
     from pipeline.query import load_ports
 
     rows = load_ports(args.data)
-    manifest = {}
-    try:
-        manifest = json_lib.loads(((args.data if args.data.is_dir() else args.data.parent)
-                                   / "manifest.json").read_text("utf-8")).get("source", {})
-    except (OSError, ValueError):
-        pass
+    manifest = published.build_manifest(args.data).get("source", {})
     p = plan(rows, load_address_map(args.addresses))
     text = RENDERERS[args.format](p, manifest)
     if args.output:
@@ -127,6 +125,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    """The command line's parser: every command and option, with its help."""
+    locales = list(load_vocabulary().locales)
     p = argparse.ArgumentParser(prog="citrix-ports", description=(
         "Turn Citrix's 'Communication Ports Used by Citrix Technologies' page into a "
         "validated dataset of network flows."))
@@ -138,7 +138,7 @@ def parser() -> argparse.ArgumentParser:
                    "(default: build/)")
     b.add_argument("--strict", action="store_true",
                    help="fail when an erratum no longer matches the page (CI uses this)")
-    b.add_argument("--locale", choices=["fr-fr", "en-us"],
+    b.add_argument("--locale", choices=locales,
                    help="locale of the page; default: recognised from its words")
     b.add_argument("--errata", type=Path, help="errata file (default: the reviewed "
                    "pipeline/data/errata.toml)")
@@ -146,9 +146,9 @@ def parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("fetch", help="fetch the live page (or its Markdown source) into raw/")
     f.add_argument("--url", help="page to fetch (default: the --locale page on docs.citrix.com)")
-    f.add_argument("--locale", default="fr-fr", choices=["fr-fr", "en-us"],
-                   help="locale of the page (default: fr-fr)")
-    f.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW, help="snapshot directory "
+    f.add_argument("--locale", default=locales[0], choices=locales,
+                   help=f"locale of the page (default: {locales[0]})")
+    f.add_argument("--raw-dir", type=Path, default=raw_manifest.DEFAULT_RAW, help="snapshot directory "
                    "(default: raw/)")
     f.add_argument("--allow-host", action="append", default=[], metavar="HOST",
                    help="also allow this host (over http or https); repeatable")
@@ -170,10 +170,10 @@ def parser() -> argparse.ArgumentParser:
     for name, what in (("old", "the old version"), ("new", "the new version")):
         d.add_argument(name, help=f"{what}: a build directory, a ports.csv or rules.csv, a raw "
                        "snapshot (built on the fly) or git:REF (the committed build/ at REF)")
-    d.add_argument("--format", choices=["text", "markdown", "json"], default="text",
+    d.add_argument("--format", choices=DIFF_FORMATS, default="text",
                    help="text for a terminal (default), markdown for a pull request or CI "
                    "job summary, json for programs")
-    d.add_argument("--table", choices=["ports", "rules"], default="ports",
+    d.add_argument("--table", choices=TABLES, default="ports",
                    help="which table to compare (default: ports)")
     d.add_argument("--exit-code", action="store_true",
                    help="exit 1 when the versions differ, 0 when they are the same")
@@ -188,14 +188,14 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--protocol", choices=["tcp", "udp", "icmp"])
     q.add_argument("--section", help="the section matches this text")
     q.add_argument("--ranges", action="store_true", help="only rows whose ports are a range")
-    q.add_argument("--format", choices=["table", "csv", "json"], default="table",
+    q.add_argument("--format", choices=QUERY_FORMATS, default="table",
                    help="table for a terminal (default), csv or json")
     q.add_argument("--data", type=Path, default=Path("build"),
                    help="build directory or ports.csv to query (default: build/)")
     q.set_defaults(func=cmd_query)
 
     e = sub.add_parser("export", help="write firewall rules for the ports, from an address map")
-    e.add_argument("format", choices=["nftables", "iptables", "windows", "aws-sg"])
+    e.add_argument("format", choices=list(RENDERERS), help="rule file format")
     e.add_argument("--addresses", type=Path, required=True,
                    help="YAML address map: component name or pattern -> addresses/CIDRs "
                    "(example: examples/address-map.yaml)")
@@ -207,19 +207,28 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (see the module docstring)."""
     args = parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
     except PipelineError as exc:
         print(f"citrix-ports: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("citrix-ports: interrupted; nothing was published", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of our output left (`| head`): end quietly, as a killed pipe would.
+        # Python would report the failed flush of stdout at exit: point it at devnull.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # a bug: say so plainly, no traceback unless asked
         if os.environ.get("CITRIX_PORTS_DEBUG"):
             traceback.print_exc()
         print(f"citrix-ports: internal error: {type(exc).__name__}: {exc}\n"
               "  this is a bug; rerun with CITRIX_PORTS_DEBUG=1 and report the traceback",
               file=sys.stderr)
-        return 1
+        return EXIT_INTERNAL

@@ -20,13 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import InputError, Location
+from pipeline.rules import CONTENT_FIELDS
 
 ERRATA_FILE = Path(__file__).parent / "data" / "errata.toml"
-MATCH_FIELDS = {"section", "source", "destination", "type_raw", "port_raw", "details"}
 
 
 @dataclass(frozen=True)
 class Erratum:
+    """One reviewed correction: the row content it matches and the values to use."""
+
     id: str
     match: dict[str, str]
     use: tuple[dict[str, str], ...]
@@ -35,10 +37,13 @@ class Erratum:
     locale: str = ""  # the page locale it corrects; "" for every locale
 
     def matches(self, row: dict) -> bool:
+        """True when every field of ``match`` has the row's value."""
         return all(row.get(k) == v for k, v in self.match.items())
 
 
 def load_errata(path: Path = ERRATA_FILE) -> list[Erratum]:
+    """The errata of ``path``, checked; raises ``InputError`` (located) when an entry
+    lacks a key, names an unknown field or reuses an id."""
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -49,8 +54,8 @@ def load_errata(path: Path = ERRATA_FILE) -> list[Erratum]:
         missing = [k for k in ("id", "match", "use", "reason", "reference") if not entry.get(k)]
         if missing:
             raise InputError(f"erratum lacks {', '.join(missing)}", where)
-        bad = set(entry["match"]) - MATCH_FIELDS
-        bad |= {k for u in entry["use"] for k in u} - MATCH_FIELDS
+        bad = set(entry["match"]) - set(CONTENT_FIELDS)
+        bad |= {k for u in entry["use"] for k in u} - set(CONTENT_FIELDS)
         if bad:
             raise InputError(f"erratum {entry['id']!r} names unknown fields {sorted(bad)}", where)
         if entry["id"] in ids:
@@ -62,7 +67,12 @@ def load_errata(path: Path = ERRATA_FILE) -> list[Erratum]:
 
 
 def apply_errata(row: dict, errata: list[Erratum]) -> tuple[list[dict], list[str]]:
-    """The row's corrected variants and the ids of the errata applied to it."""
+    """The row's corrected variants and the ids of the errata applied to it.
+
+    >>> fix = Erratum("e1", {"port_raw": "8O"}, ({"port_raw": "80"},), "typo", "page")
+    >>> apply_errata({"port_raw": "8O", "source": "A"}, [fix])
+    ([{'port_raw': '80', 'source': 'A'}], ['e1'])
+    """
     variants, applied = [dict(row)], []
     for erratum in errata:
         next_variants = []

@@ -18,7 +18,11 @@ EXIT_FETCH = 5  # the page could not be fetched
 
 @dataclass
 class Location:
-    """Where in the source a problem was seen."""
+    """Where in the source a problem was seen.
+
+    >>> str(Location("page.txt", 50, table=3, row=20, section="Citrix ADM"))
+    "page.txt:50, section 'Citrix ADM', table 3, row 20"
+    """
 
     file: str = ""
     line: int | None = None
@@ -89,3 +93,22 @@ class FetchError(PipelineError):
     """The page could not be fetched or was refused."""
 
     exit_code = EXIT_FETCH
+
+
+class DataError(PipelineError):
+    """A published table given as input (``--data``, a diff side) breaks its schema;
+    ``problems`` lists every failure, each located by file, line and column."""
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, message: str, problems: list[str], location: Location | None = None,
+                 hint: str = ""):
+        super().__init__(message, location, hint)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        lines = [super().__str__().split("\n  hint: ")[0]]
+        lines += [f"  - {p}" for p in self.problems]
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)

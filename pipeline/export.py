@@ -34,7 +34,7 @@ from pathlib import Path
 
 from pipeline.errors import InputError, Location
 from pipeline.grammar import port_range
-from pipeline.query import fold
+from pipeline.normalize import fold
 
 FORMATS = ("nftables", "iptables", "windows", "aws-sg")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

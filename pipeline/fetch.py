@@ -21,9 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -33,9 +30,10 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from pipeline import __version__
+from pipeline import __version__, raw_manifest
 from pipeline.detect import decode, detect_form, detect_locale
 from pipeline.errors import FetchError, InputError, Location
+from pipeline.readers import read_page
 
 KNOWN_HOSTS = ("docs.citrix.com", "raw.githubusercontent.com")
 DEFAULT_URL = "https://docs.citrix.com/{locale}/tech-zone/build/tech-papers/citrix-communication-ports.html"
@@ -46,7 +44,6 @@ CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/markd
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 60.0
-MANIFEST = "manifest.json"
 
 
 class CappedRetry(Retry):
@@ -93,33 +90,6 @@ def session(retries: int, backoff: float) -> requests.Session:
     return s
 
 
-def read_manifest(raw_dir: Path) -> dict:
-    path = raw_dir / MANIFEST
-    if not path.exists():
-        return {"snapshots": {}}
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except ValueError as exc:
-        raise FetchError(f"{path} is not valid JSON: {exc}", hint="restore it from git") from None
-    data.setdefault("snapshots", {})
-    return data
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def snapshot_name(url: str, locale: str) -> str:
     ext = "md" if urlsplit(url).path.endswith(".md") else "html"
     return f"citrix-communication-ports.{locale}.{ext}"
@@ -127,8 +97,6 @@ def snapshot_name(url: str, locale: str) -> str:
 
 def count_rows(text: str, name: str, locale: str) -> tuple[int, int]:
     """(tables, rows) of a page; raises InputError when it cannot be read."""
-    from pipeline.build import read_page
-
     page = read_page(text, detect_form(text), name, locale)
     return len(page.tables), sum(len(t.rows) for t in page.tables)
 
@@ -188,7 +156,10 @@ def fetch(url: str | None = None, locale: str = "fr-fr", raw_dir: Path = Path("r
           retries: int = 3, backoff: float = 1.0, set_default: bool = False) -> FetchResult:
     url = url or DEFAULT_URL.format(locale=locale)
     check_url(url, allow_hosts)
-    manifest = read_manifest(raw_dir)
+    try:
+        manifest = raw_manifest.read(raw_dir)
+    except raw_manifest.ManifestError as exc:
+        raise FetchError(str(exc), hint="restore it from git") from None
     name = snapshot_name(url, locale)
     path = raw_dir / name
     entry = manifest["snapshots"].get(name, {})
@@ -207,8 +178,7 @@ def fetch(url: str | None = None, locale: str = "fr-fr", raw_dir: Path = Path("r
                              hint="remove its entry from raw/manifest.json and fetch again")
         if set_default and manifest.get("default") != name:
             manifest["default"] = name
-            atomic_write(raw_dir / MANIFEST,
-                         (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode())
+            raw_manifest.write(raw_dir, manifest)
         return FetchResult(path, 304, False, entry)
     if status != 200:
         raise FetchError(f"{url}: HTTP {status} {response.reason or ''}".rstrip(),
@@ -257,7 +227,6 @@ def fetch(url: str | None = None, locale: str = "fr-fr", raw_dir: Path = Path("r
     manifest["snapshots"][name] = new_entry
     if set_default:
         manifest["default"] = name
-    manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
-    atomic_write(path, body)
-    atomic_write(raw_dir / MANIFEST, manifest_bytes)
+    raw_manifest.atomic_write(path, body)
+    raw_manifest.write(raw_dir, manifest)
     return FetchResult(path, status, changed, new_entry)

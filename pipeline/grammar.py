@@ -12,7 +12,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from pipeline.vocabulary import Vocabulary, load, norm
+from pipeline.normalize import norm
+from pipeline.vocabulary import Vocabulary, load
 
 MAX_PORT = 65535
 
@@ -39,7 +40,7 @@ def type_words(text: str, vocab: Vocabulary | None = None) -> list[str] | None:
     words = [w for w in vocab.type_split_re.split(text) if w and w.strip()]
     if not words:
         return None
-    known = vocab.protocol_words()
+    known = vocab.protocol_words
     return words if all(norm(w) in known for w in words) else None
 
 

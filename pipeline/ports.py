@@ -20,15 +20,17 @@ import pandas as pd
 
 from pipeline.errata import Erratum, apply_errata
 from pipeline.grammar import parse_port, parse_type
-from pipeline.validate import table_schema, typed_frame
+from pipeline.schema import columns, typed_frame
 from pipeline.vocabulary import Vocabulary, load
 
-PORT_COLUMNS = [f["name"] for f in table_schema("ports")["fields"]]
-REJECT_COLUMNS = [f["name"] for f in table_schema("rejects")["fields"]]
+PORT_COLUMNS = columns("ports")
+REJECT_COLUMNS = columns("rejects")
 
 
 @dataclass
 class PortsResult:
+    """What the ports stage makes of the rules: ports, rejects, notes, errata report."""
+
     ports: pd.DataFrame
     rejects: pd.DataFrame
     notes: list[str]
@@ -66,6 +68,8 @@ def expand(variant: dict, vocab: Vocabulary) -> tuple[list[dict], str]:
 
 def ports_frame(rules: pd.DataFrame, errata: list[Erratum], locale: str,
                 vocab: Vocabulary | None = None) -> PortsResult:
+    """Every rule into exactly one of ports, rejects or notes, errata applied (those of
+    ``locale`` and those of every locale)."""
     vocab = vocab or load()
     active = [e for e in errata if not e.locale or e.locale == locale]
     ports, rejects, notes = [], [], []

@@ -6,96 +6,52 @@ and the build report.  Output: the files of ``build/`` (including ``report.md``,
 beside it and swapped in whole, so a failed build leaves the previous ``build/``
 untouched.
 
-CSV is UTF-8, RFC 4180 (CRLF line ends, minimal quoting), header row first.  The page is
-untrusted input: a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
-carriage return would run as a formula in a spreadsheet, so in the CSV files (only there)
-such a cell gets a leading apostrophe ``'`` (the OWASP "CSV injection" advice); JSON and
-Parquet keep the text as it is.
+The CSV dialect and its formula safety are ``pipeline.published``'s.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
-
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING
 
 from pipeline import __version__
 from pipeline.errors import InputError, Location
+from pipeline.published import csv_text
 from pipeline.report import report_markdown
-from pipeline.validate import table_schema
+from pipeline.schema import TABLES, arrow_schema, columns, records, table_schema
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-TABLES = ("rules", "ports", "rejects")
 GENERATOR = f"citrix-ports {__version__}"
-ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "boolean": pa.bool_()}
 
-
-def neutralise(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
-def _records(df: pd.DataFrame, name: str) -> list[dict]:
-    types = {f["name"]: f["type"] for f in table_schema(name)["fields"]}
-    out = []
-    for row in df.to_dict("records"):
-        rec = {}
-        for col, kind in types.items():
-            v = row[col]
-            if kind == "integer":
-                rec[col] = None if pd.isna(v) else int(v)
-            elif kind == "boolean":
-                rec[col] = bool(v)
-            else:
-                rec[col] = str(v)
-        out.append(rec)
-    return out
-
-
-def csv_text(records: list[dict], columns: list[str]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(columns)
-    for rec in records:
-        row = []
-        for col in columns:
-            v = rec[col]
-            if v is None:
-                row.append("")
-            elif isinstance(v, bool):
-                row.append("true" if v else "false")
-            elif isinstance(v, int):
-                row.append(str(v))
-            else:
-                row.append(neutralise(v))
-        writer.writerow(row)
-    return buf.getvalue()
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def json_text(data) -> str:
+    """JSON as published: UTF-8 text, two-space indent, a final newline."""
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_parquet(records: list[dict], name: str, path: Path) -> None:
-    fields = table_schema(name)["fields"]
-    schema = pa.schema([pa.field(f["name"], ARROW_TYPES[f["type"]]) for f in fields])
-    table = pa.Table.from_pylist(records, schema=schema)
+def write_parquet(rows: list[dict], name: str, path: Path) -> None:
+    """Published records as a Parquet file with the table's Arrow schema (zstd)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pylist(rows, schema=arrow_schema(name))
     pq.write_table(table, path, compression="zstd", write_statistics=True)
 
 
 def sha256(path: Path) -> str:
+    """The hex SHA-256 of a file."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def datapackage(report: dict) -> dict:
+    """The Frictionless Data Package of a build (the schemas of ``schemas/`` inline)."""
     resources = []
     for name in TABLES:
         schema = {k: v for k, v in table_schema(name).items() if k != "$comment"}
@@ -162,11 +118,11 @@ def publish(out: Path, frames: dict[str, pd.DataFrame], sections: dict, report: 
         artifacts = {}
         records_of = {}
         for name in TABLES:
-            records = records_of[name] = _records(frames[name], name)
-            columns = [f["name"] for f in table_schema(name)["fields"]]
-            (tmp / f"{name}.csv").write_text(csv_text(records, columns), "utf-8", newline="")
-            (tmp / f"{name}.json").write_text(json_text(records), "utf-8")
-            write_parquet(records, name, tmp / f"{name}.parquet")
+            rows = records_of[name] = records(name, frames[name].to_dict("records"))
+            (tmp / f"{name}.csv").write_text(csv_text(rows, columns(name)), "utf-8",
+                                             newline="")
+            (tmp / f"{name}.json").write_text(json_text(rows), "utf-8")
+            write_parquet(rows, name, tmp / f"{name}.parquet")
         (tmp / "sections.json").write_text(json_text(sections), "utf-8")
         (tmp / "report.md").write_text(
             report_markdown(records_of["ports"], records_of["rejects"], report), "utf-8")

@@ -13,24 +13,18 @@ side only.  ``--port N`` matches a row whose range holds N.
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.diff import DiffError, parse_csv
-from pipeline.errors import InputError, Location
+from pipeline import published
 from pipeline.grammar import port_range
-
-
-def fold(text: str) -> str:
-    """Comparison form: no accents, case-folded, white space collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.split()).casefold()
+from pipeline.normalize import fold
 
 
 @dataclass
 class Filters:
+    """The questions of ``citrix-ports query``; a row must answer all that are set."""
+
     component: str | None = None
     source: str | None = None
     destination: str | None = None
@@ -40,6 +34,7 @@ class Filters:
     ranges: bool = False  # only rows whose ports are a range of several ports
 
     def match(self, row: dict) -> bool:
+        """True when the row answers every filter set."""
         if self.component:
             c = fold(self.component)
             if not any(c in fold(str(row.get(k) or "")) for k in ("source", "destination", "section")):
@@ -62,22 +57,19 @@ class Filters:
 
 
 def load_ports(spec: Path) -> list[dict]:
-    path = spec / "ports.csv" if spec.is_dir() else spec
-    try:
-        version = parse_csv(path.read_text("utf-8"), str(path), "ports")
-    except OSError as exc:
-        raise InputError(f"cannot read the ports: {exc.strerror}", Location(str(path)),
-                         hint="run `make` first, or give --data a build directory") from None
-    except DiffError as exc:
-        raise InputError(exc.message, Location(str(path))) from None
-    return version.rows
+    """The published ports of a build directory or ``ports.csv``, checked against their
+    schema (``InputError`` / ``DataError`` otherwise)."""
+    return published.read(spec, "ports").rows
 
 
 def query(rows: list[dict], filters: Filters) -> list[dict]:
+    """The rows that answer the filters, in the dataset's order."""
     return [r for r in rows if filters.match(r)]
 
 
-def ports_text(row: dict) -> str:
+def shown_ports(row: dict) -> str:
+    """The ports of a row as the query table shows them: the range, else the Port cell
+    as written ("S/O"), else nothing for ICMP."""
     if row["port_start"] is None:
         return row["port_raw"] if row["protocol"] != "icmp" else ""
     return port_range(row["port_start"], row["port_end"])
@@ -87,13 +79,14 @@ TABLE_COLUMNS = ("section", "source", "destination", "protocol", "ports", "servi
 
 
 def render_table(rows: list[dict], width: int = 40) -> str:
+    """Rows as an aligned table for a terminal, long cells cut at ``width``."""
     def cut(text: str) -> str:
         return text if len(text) <= width else text[: width - 1] + "…"
 
     lines = [TABLE_COLUMNS]
     for r in rows:
         lines.append((cut(r["section"]), cut(r["source"]), cut(r["destination"]), r["protocol"],
-                      cut(ports_text(r)), r["service"], "yes" if r["bidirectional"] else ""))
+                      cut(shown_ports(r)), r["service"], "yes" if r["bidirectional"] else ""))
     widths = [max(len(line[i]) for line in lines) for i in range(len(TABLE_COLUMNS))]
     out = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip()
            for line in lines]
@@ -102,12 +95,16 @@ def render_table(rows: list[dict], width: int = 40) -> str:
     return "\n".join(out) + "\n"
 
 
+FORMATS = ("table", "csv", "json")
+
+
 def render(rows: list[dict], fmt: str) -> str:
+    """Rows in one of ``FORMATS``."""
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
-        from pipeline.publish import csv_text
-        from pipeline.validate import table_schema
+        from pipeline.published import csv_text
+        from pipeline.schema import columns
 
-        return csv_text(rows, [f["name"] for f in table_schema("ports")["fields"]])
+        return csv_text(rows, columns("ports"))
     return render_table(rows)

@@ -10,22 +10,32 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pipeline.model import Page
-from pipeline.validate import typed_frame
+from pipeline.schema import typed_frame
 
-KEY_FIELDS = ("section", "source", "destination", "type_raw", "port_raw", "details")
+if TYPE_CHECKING:
+    import pandas as pd
+
+# What a rule says, as opposed to where it stands: its id is made of these, and errata
+# are keyed to them.
+CONTENT_FIELDS = ("section", "source", "destination", "type_raw", "port_raw", "details")
 
 
 def rule_id(values: dict[str, str]) -> str:
-    """Stable id from the rule's section and content, not from its position."""
-    text = "\x1f".join(values[f] for f in KEY_FIELDS)
+    """Stable id from the rule's section and content, not from its position.
+
+    >>> rule_id(dict(section="S", source="A", destination="B", type_raw="TCP",
+    ...              port_raw="80", details=""))
+    '5ae4f311526bd215'
+    """
+    text = "\x1f".join(values[f] for f in CONTENT_FIELDS)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def rules_frame(page: Page) -> pd.DataFrame:
+    """The rules of a page: one row per table row, in page order, typed by the schema."""
     records = []
     seen: dict[str, int] = {}
     for table in page.tables:
@@ -59,6 +69,7 @@ def rules_frame(page: Page) -> pd.DataFrame:
 
 
 def sections_document(page: Page) -> dict:
+    """The page's headings, notes and tables, for ``sections.json``."""
     tables_of: dict[int, list[int]] = {}
     for table in page.tables:
         tables_of.setdefault(table.section.order, []).append(table.number)

@@ -8,15 +8,14 @@ located by section, table, row and source line.
 truth: field types, ``required``, ``unique``, ``enum``, ``minimum``/``maximum``,
 ``minLength``, ``pattern`` and ``primaryKey`` become pandera checks here, and the same
 files are published in ``build/datapackage.json``.  Checks across columns, which Table
-Schema cannot express, are named in the schema's ``x-checks`` and defined below.
+Schema cannot express, are named in the schema's ``x-checks`` and defined once, on a
+record, in ``pipeline.schema``.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import warnings
-from pathlib import Path
 
 import pandas as pd
 
@@ -26,56 +25,19 @@ with warnings.catch_warnings():
     from pandera.errors import SchemaErrors
 
 from pipeline.errors import ValidationFailed
-
-def _schema_dir() -> Path:
-    """schemas/ of the repository, or the copy an installed package carries."""
-    here = Path(__file__).resolve().parent
-    repo, installed = here.parent / "schemas", here / "schemas"
-    return repo if (repo / "ports.schema.json").is_file() else installed
+from pipeline.schema import ROW_CHECKS, TYPES, records, table_schema
 
 
-SCHEMA_DIR = _schema_dir()
-
-DTYPES = {"string": str, "integer": "Int64", "boolean": bool}
-
-
-def _port_start_le_port_end(df: pd.DataFrame) -> pd.Series:
-    start, end = df["port_start"], df["port_end"]
-    return (start.isna() | end.isna() | (start <= end)).astype(bool)
-
-
-def _ports_both_or_neither(df: pd.DataFrame) -> pd.Series:
-    return (df["port_start"].isna() == df["port_end"].isna()).astype(bool)
-
-
-def _icmp_has_no_port(df: pd.DataFrame) -> pd.Series:
-    return ((df["protocol"] != "icmp") | df["port_start"].isna()).astype(bool)
-
-
-ROW_CHECKS = {
-    "port_start_le_port_end": _port_start_le_port_end,
-    "ports_both_or_neither": _ports_both_or_neither,
-    "icmp_has_no_port": _icmp_has_no_port,
-}
-
-
-@functools.cache
-def table_schema(name: str) -> dict:
-    path = SCHEMA_DIR / f"{name}.schema.json"
-    return json.loads(path.read_text("utf-8"))
-
-
-def typed_frame(name: str, records: list[dict]) -> pd.DataFrame:
-    """A frame of ``records`` with the columns and dtypes of ``schemas/<name>``, even when
-    there are no records."""
-    fields = table_schema(name)["fields"]
-    columns = [f["name"] for f in fields]
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    kinds = {"string": "str", "integer": "Int64", "boolean": "bool"}
-    return frame.astype({f["name"]: kinds[f["type"]] for f in fields})
+def _row_check(name: str, check):
+    """A pandera frame check from a row check of ``pipeline.schema``."""
+    def run(df: pd.DataFrame) -> pd.Series:
+        rows = records(name, df.to_dict("records"))
+        return pd.Series([bool(check(r)) for r in rows], index=df.index, dtype=bool)
+    return run
 
 
 def field_checks(field: dict) -> list[pa.Check]:
+    """The pandera checks of one Table Schema field's constraints."""
     c = field.get("constraints", {})
     checks = []
     if "enum" in c:
@@ -95,18 +57,20 @@ def field_checks(field: dict) -> list[pa.Check]:
 
 @functools.cache
 def pandera_schema(name: str) -> pa.DataFrameSchema:
+    """The pandera schema of a published table, made from its Table Schema (cached)."""
     spec = table_schema(name)
     columns = {}
     for field in spec["fields"]:
         c = field.get("constraints", {})
         # Strings are never null (an empty cell is ""); integers may be null unless required.
-        nullable = field["type"] == "integer" and not c.get("required", False)
+        nullable = TYPES[field["type"]].nullable and not c.get("required", False)
         columns[field["name"]] = pa.Column(
-            DTYPES[field["type"]], checks=field_checks(field), nullable=nullable,
+            TYPES[field["type"]].pandera, checks=field_checks(field), nullable=nullable,
             unique=bool(c.get("unique")), coerce=field["type"] == "integer",
             description=field.get("description"))
     unique = spec.get("primaryKey")
-    checks = [pa.Check(ROW_CHECKS[n], name=n, error=n) for n in spec.get("x-checks", [])]
+    checks = [pa.Check(_row_check(name, ROW_CHECKS[n]), name=n, error=n)
+              for n in spec.get("x-checks", [])]
     for extra in spec.get("x-unique", []):
         checks.append(pa.Check(lambda df, cols=tuple(extra): ~df.duplicated(list(cols), keep=False),
                                name="unique " + "+".join(extra)))

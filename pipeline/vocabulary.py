@@ -9,26 +9,18 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from pipeline.normalize import norm
 
 DATA_DIR = Path(__file__).parent / "data"
 
 
-def norm(text: str) -> str:
-    """Comparison key: NFC, case-folded, white space collapsed."""
-    text = unicodedata.normalize("NFC", text)
-    return " ".join(text.split()).casefold()
-
-
-def clean(text: str) -> str:
-    """Cell text as published: NFC, white space (incl. no-break spaces) collapsed."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
 @dataclass(frozen=True, eq=False)  # hashed by identity: one per vocabulary file
 class Vocabulary:
+    """The words of ``data/vocabulary.toml``, normalised for lookup."""
+
     header_roles: dict[str, str]  # norm(header text) -> role
     transports: dict[str, str]  # norm(word) -> tcp/udp/icmp
     applications: dict[str, str]  # norm(word) -> transport
@@ -43,14 +35,26 @@ class Vocabulary:
     locale_markers: dict[str, tuple[str, ...]]
 
     def role_of_header(self, text: str) -> str | None:
+        """The column role a header cell names, or None.
+
+        >>> load().role_of_header(" DÉTAILS ")
+        'details'
+        """
         return self.header_roles.get(norm(text))
 
     @functools.cached_property
-    def protocol_word_set(self) -> frozenset[str]:
+    def protocol_words(self) -> frozenset[str]:
+        """Every word a Type cell may hold (transports and application protocols)."""
         return frozenset(self.transports) | frozenset(self.applications)
 
-    def protocol_words(self) -> frozenset[str]:
-        return self.protocol_word_set
+    @property
+    def locales(self) -> tuple[str, ...]:
+        """The locales the vocabulary knows, in file order.
+
+        >>> load().locales
+        ('fr-fr', 'en-us')
+        """
+        return tuple(self.locale_markers)
 
     @functools.cached_property
     def type_split_re(self) -> re.Pattern[str]:
@@ -60,6 +64,7 @@ class Vocabulary:
 
 @functools.cache
 def load(path: Path | None = None) -> Vocabulary:
+    """The vocabulary of ``path`` (default ``data/vocabulary.toml``), loaded once."""
     data = tomllib.loads((path or DATA_DIR / "vocabulary.toml").read_text("utf-8"))
     roles = {norm(h): role for role, names in data["headers"].items() for h in names}
     transports = {norm(w): proto for proto, words in data["transports"].items() for w in words}

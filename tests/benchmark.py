@@ -72,7 +72,7 @@ def import_floor_vs_build(repeat: int, tmp: Path, python: str) -> dict:
 
 def synthetic_page(scale: int) -> str:
     """``scale`` copies of the snapshot, every heading suffixed with its copy number."""
-    from pipeline.text_reader import TextReader
+    from pipeline.readers.text import TextReader
     from pipeline.vocabulary import load
 
     lines = SNAPSHOT.read_text("utf-8").splitlines()
@@ -93,7 +93,7 @@ PEAK = ("import resource, sys, runpy; sys.argv = ['citrix-ports'] + sys.argv[1:]
 
 
 def scaling(scales: list[int], tmp: Path) -> list[dict]:
-    from pipeline.text_reader import read_text
+    from pipeline.readers.text import read_text
 
     rows = []
     for scale in scales:
@@ -123,7 +123,7 @@ def html_vs_pandas(repeat: int) -> dict:
     import pandas as pd
 
     from make_forms import markdown_to_html
-    from pipeline.html_reader import read_html
+    from pipeline.readers.html import read_html
 
     html = markdown_to_html((HERE / "data" / "citrix-communication-ports.fd98ff78.md")
                             .read_text("utf-8"))

@@ -19,7 +19,7 @@ def snapshot_lines() -> list[str]:
 
 @pytest.fixture(scope="session")
 def page():
-    from pipeline.text_reader import read_text
+    from pipeline.readers.text import read_text
 
     return read_text(SNAPSHOT.read_text("utf-8"), str(SNAPSHOT), "fr-fr")
 

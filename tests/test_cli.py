@@ -63,7 +63,7 @@ def test_truncated_snapshot_and_extra_cells_give_located_rejects(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "rejected: line 8, section 'Citrix SDX', table 1, row 2" in done.stderr
     rejects = (out / "rejects.csv").read_text("utf-8")
-    assert "cells but the table has 5 columns" in rejects
+    assert "more cells than the table's 5 columns" in rejects
 
 
 def test_missing_input(tmp_path):

@@ -118,7 +118,7 @@ def test_errors_exit_2(versions, tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
     code, out = run_diff(str(bad), str(versions / "old"), capsys=capsys)
-    assert code == 2 and "not a ports or rules table" in out.err
+    assert code == 2 and "not a published table" in out.err
 
 
 def test_git_ref(versions, tmp_path):

@@ -12,8 +12,8 @@ import pytest
 
 from make_forms import html_to_text, markdown_to_html
 from pipeline.build import build
-from pipeline.html_reader import read_html
-from pipeline.markdown_reader import inline_text, read_markdown
+from pipeline.readers.html import read_html
+from pipeline.readers.markdown import inline_text, read_markdown
 
 from conftest import ROOT
 

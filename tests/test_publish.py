@@ -12,7 +12,7 @@ import pytest
 from conftest import SNAPSHOT
 from pipeline.build import build
 from pipeline.errors import ValidationFailed
-from pipeline.publish import csv_text, neutralise
+from pipeline.published import csv_text, neutralise
 from pipeline.validate import validate
 
 

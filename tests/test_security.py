@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.build import build
-from pipeline.html_reader import read_html
-from pipeline.text_reader import MAX_CELL_CHARS, read_text
+from pipeline.readers.html import read_html
+from pipeline.readers.cells import MAX_CELL_CHARS
+from pipeline.readers.text import read_text
 
 ARTIFACTS = {"datapackage.json", "manifest.json", "sections.json", "report.md"} | {
     f"{t}.{ext}" for t in ("rules", "ports", "rejects") for ext in ("csv", "json", "parquet")}

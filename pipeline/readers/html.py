@@ -31,8 +31,10 @@ from lxml import etree
 
 from pipeline.errors import InputError, Location
 from pipeline.model import ENTITY_ROLES, Page, PageBuilder, Row, resolve_merged_cells
-from pipeline.text_reader import build_row, classify, fit, flattened_table, header_roles
-from pipeline.vocabulary import Vocabulary, clean, load
+from pipeline.normalize import clean
+from pipeline.readers.cells import build_row, classify, fit, fold_extra_cells, header_roles
+from pipeline.readers.flattened import flattened_table
+from pipeline.vocabulary import Vocabulary, load
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
 DROPPED = ("nav", "header", "footer", "aside", "script", "style", "form", "noscript",
@@ -170,8 +172,14 @@ class HtmlReader(PageBuilder):
                 if covered and text:
                     inherited.update(r for r in covering if r in ENTITY_ROLES or r == "type")
                 i += width
-            if len(cells) > len(roles):
-                problems.append(f"row has {len(cells)} cells but the table has {len(roles)} columns")
+            extras = []  # cells beyond the header's columns, one per cell (colspan once)
+            while i < len(cells):
+                extras.append(cells[i][0])
+                i += max(1, cells[i][2])
+            if any(extras):  # folded into the last column and marked, as in every form
+                texts, problems = fold_extra_cells([by_role[r] for r in roles] + extras,
+                                                   len(roles))
+                by_role[roles[-1]] = texts[-1]
             row: Row = build_row(by_role, roles, tr.sourceline or 1,
                                  etree.tostring(tr, encoding="unicode", with_tail=False))
             row.inherited |= inherited

@@ -19,8 +19,10 @@ import html
 import re
 
 from pipeline.model import Page, PageBuilder, resolve_merged_cells
-from pipeline.text_reader import SEPARATOR_CELL, build_row, flattened_table, header_roles
-from pipeline.vocabulary import Vocabulary, clean, load
+from pipeline.normalize import clean
+from pipeline.readers.cells import SEPARATOR_CELL, build_row, fold_extra_cells, header_roles
+from pipeline.readers.flattened import flattened_table
+from pipeline.vocabulary import Vocabulary, load
 
 HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 CODE = re.compile(r"(`+)(.+?)\1")
@@ -35,7 +37,11 @@ ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
 
 
 def inline_text(text: str) -> str:
-    """Markdown inline markup reduced to the text a reader sees."""
+    r"""Markdown inline markup reduced to the text a reader sees.
+
+    >>> inline_text(r"**[Citrix ADC](https://x)** `443` \| a&amp;b")
+    'Citrix ADC 443 | a&b'
+    """
     codes: list[str] = []
 
     def keep_code(m: re.Match) -> str:
@@ -57,7 +63,11 @@ def inline_text(text: str) -> str:
 
 
 def split_cells(line: str) -> list[str]:
-    """Cells of a pipe-table line: split on pipes not escaped with a backslash."""
+    r"""Cells of a pipe-table line: split on pipes not escaped with a backslash.
+
+    >>> split_cells(r"| a | b \| c |")
+    [' a ', ' b | c ']
+    """
     body = line.strip()
     if body.startswith("|"):
         body = body[1:]
@@ -67,11 +77,14 @@ def split_cells(line: str) -> list[str]:
 
 
 def is_table_separator(line: str) -> bool:
+    """True for the ``| --- | :---: |`` line under a pipe-table header."""
     cells = [c.strip() for c in split_cells(line)]
     return bool(cells) and all(c and SEPARATOR_CELL.match(c) for c in cells)
 
 
 class MarkdownReader(PageBuilder):
+    """Reads Markdown lines into sections (with levels), tables and notes."""
+
     form = "markdown"
 
     def __init__(self, text: str, source_name: str, vocab: Vocabulary | None = None):
@@ -80,6 +93,7 @@ class MarkdownReader(PageBuilder):
         self.lines = text.splitlines()
 
     def read(self) -> None:
+        """Read every line after the front matter."""
         i, n = self.skip_front_matter(), len(self.lines)
         while i < n:
             line = self.lines[i]
@@ -123,16 +137,8 @@ class MarkdownReader(PageBuilder):
         table = self.add_table(header, roles, start + 1)
         n = len(roles)
         for j in range(i, end):
-            cells = [inline_text(c) for c in split_cells(self.lines[j])]
-            problems = []
-            if len(cells) > n:
-                extra = [c for c in cells[n:] if c]
-                if extra:
-                    problems.append(f"row has {len(cells)} cells but the table has {n} "
-                                    "columns; the extra cells were folded into the last column")
-                    cells = cells[: n - 1] + [" | ".join([cells[n - 1]] + extra)]
-                else:
-                    cells = cells[:n]
+            cells, problems = fold_extra_cells(
+                [inline_text(c) for c in split_cells(self.lines[j])], n)
             cells += [""] * (n - len(cells))
             row = build_row(dict(zip(roles, cells)), roles, j + 1, self.lines[j])
             row.problems.extend(problems)
@@ -143,6 +149,7 @@ class MarkdownReader(PageBuilder):
 
 def read_markdown(text: str, source_name: str, locale: str,
                   vocab: Vocabulary | None = None) -> Page:
+    """The ``Page`` of a Markdown source."""
     reader = MarkdownReader(text, source_name, vocab)
     reader.read()
     return reader.page(locale)

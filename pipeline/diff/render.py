@@ -1,0 +1,113 @@
+"""Rendering a ``Diff``: text for a terminal, Markdown for a pull request or a CI job
+summary (every value escaped by ``pipeline.markdown_out``), JSON for programs.
+
+Input: a ``Diff``.  Output: text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from pipeline.diff.compare import Diff
+from pipeline.grammar import port_range
+from pipeline.markdown_out import md_cell
+
+FOLD_AFTER = 20  # Markdown lists longer than this are folded
+
+
+def describe(row: dict) -> str:
+    """A row in one line: ``source → destination tcp/443``."""
+    if "protocol" in row:
+        ports = port_range(row.get("port_start"), row.get("port_end"))
+        what = f"{row.get('protocol')}{'/' + ports if ports else ''}"
+    else:
+        what = f"{row.get('type_raw')} {row.get('port_raw')}".strip()
+    return f"{row.get('source')} → {row.get('destination')} {what}"
+
+
+def headline(d: Diff) -> str:
+    """The diff's counts in one line."""
+    s = d.summary()
+    if d.same:
+        return f"{s['table']}: no difference ({s['rows_new']} rows)"
+    parts = [f"{s['added']} added", f"{s['removed']} removed", f"{s['changed']} changed"]
+    if d.renamed:
+        parts.append(f"{s['renamed']} renamed ({s['renamed_rows']} rows)")
+    if d.columns_added or d.columns_removed:
+        parts.append(f"columns +{len(d.columns_added)} -{len(d.columns_removed)}")
+    return f"{s['table']}: {s['rows_old']} → {s['rows_new']} rows: " + ", ".join(parts)
+
+
+def render_text(d: Diff) -> str:
+    """The diff for a terminal: ``+``, ``-``, ``~`` lines, renames, section counts."""
+    out = [f"--- {d.old.label}", f"+++ {d.new.label}", headline(d)]
+    for c in d.columns_added:
+        out.append(f"column added: {c}")
+    for c in d.columns_removed:
+        out.append(f"column removed: {c}")
+    for r in d.renamed:
+        out.append(f"renamed {r['field']}: {r['old']!r} → {r['new']!r} ({r['rows']} rows)")
+    for row in d.added:
+        out.append(f"+ [{row.get('section')}] {describe(row)}")
+    for row in d.removed:
+        out.append(f"- [{row.get('section')}] {describe(row)}")
+    for c in d.changed:
+        out.append(f"~ [{c['new'].get('section')}] {describe(c['new'])}")
+        for f in c["fields"]:
+            out.append(f"    {f}: {c['old'].get(f)!r} → {c['new'].get(f)!r}")
+    for s in d.sections:
+        out.append(f"section {s['section']!r}: {s['old']} → {s['new']} rows")
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(d: Diff) -> str:
+    """The diff as Markdown: tables per section, long lists folded."""
+    out = [f"### Citrix ports: {headline(d)}", "",
+           f"`{d.old.label}` → `{d.new.label}`", ""]
+    if d.same:
+        return "\n".join(out)
+    if d.columns_added or d.columns_removed:
+        out += [f"- columns added: {', '.join(d.columns_added) or 'none'}",
+                f"- columns removed: {', '.join(d.columns_removed) or 'none'}", ""]
+    if d.renamed:
+        out += ["| renamed | old | new | rows |", "|---|---|---|---:|"]
+        out += [f"| {r['field']} | {md_cell(r['old'])} | {md_cell(r['new'])} | {r['rows']} |"
+                for r in d.renamed]
+        out.append("")
+    if d.sections:
+        out += ["| section | rows before | rows after |", "|---|---:|---:|"]
+        out += [f"| {md_cell(s['section'])} | {s['old']} | {s['new']} |" for s in d.sections]
+        out.append("")
+    per_section: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for row in d.added:
+        per_section[row.get("section")].append(("added", describe(row), ""))
+    for row in d.removed:
+        per_section[row.get("section")].append(("removed", describe(row), ""))
+    for c in d.changed:
+        detail = "; ".join(f"{f}: {md_cell(c['old'].get(f))} → {md_cell(c['new'].get(f))}"
+                           for f in c["fields"])
+        per_section[c["new"].get("section")].append(("changed", describe(c["new"]), detail))
+    for section in sorted(per_section, key=str):
+        items = per_section[section]
+        out += [f"#### {md_cell(section)}", ""]
+        table = ["| change | flow | fields |", "|---|---|---|"]
+        table += [f"| {k} | {md_cell(f)} | {det} |" for k, f, det in items]
+        if len(items) > FOLD_AFTER:
+            out += [f"<details><summary>{len(items)} changes</summary>", ""] + table + ["", "</details>"]
+        else:
+            out += table
+        out.append("")
+    return "\n".join(out)
+
+
+FORMATS = ("text", "markdown", "json")
+
+
+def render(d: Diff, fmt: str) -> str:
+    """The diff in one of ``FORMATS``."""
+    if fmt == "json":
+        return json.dumps(d.to_json(), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    if fmt == "markdown":
+        return render_markdown(d)
+    return render_text(d)

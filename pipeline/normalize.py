@@ -1,0 +1,44 @@
+"""Text normalisation: the three ways the pipeline compares or publishes text.
+
+Input: any text.  Output: the text in one of three forms, each with one job:
+
+* ``clean``: cell text as published (NFC, white space, no-break spaces included,
+  collapsed to single spaces);
+* ``norm``: a vocabulary key (``clean`` and case-folded), so that header and port words
+  match whatever their case;
+* ``fold``: a search key (``norm`` and accents removed), so that a person typing
+  ``controleur`` finds ``Contrôleur``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def clean(text: str) -> str:
+    """Cell text as published: NFC, white space (incl. no-break spaces) collapsed.
+
+    >>> clean("  Serveur\\u00a0 StoreFront\\n")
+    'Serveur StoreFront'
+    """
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def norm(text: str) -> str:
+    """Vocabulary key: ``clean`` text, case-folded.
+
+    >>> norm("  Aucun   PORT réservé ")
+    'aucun port réservé'
+    """
+    return clean(text).casefold()
+
+
+def fold(text: str) -> str:
+    """Search key: no accents, case-folded, white space collapsed.
+
+    >>> fold("Contrôleur de  domaine")
+    'controleur de domaine'
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.split()).casefold()

@@ -1,0 +1,98 @@
+"""``raw/manifest.json``: which snapshots ``raw/`` holds, where each came from, and which
+one is read by default.  The one place that reads and writes it.
+
+Input: the raw directory.  Output: the manifest (``{"default": name, "snapshots": {name:
+entry}}``), the default snapshot's path, a snapshot's provenance; writes are atomic.
+``python -m pipeline.raw_manifest default [RAW_DIR]`` prints the default snapshot's path
+(the Makefile uses it, before any virtual environment exists: standard library only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+FILE_NAME = "manifest.json"
+DEFAULT_RAW = Path("raw")
+FALLBACK_SNAPSHOT = "citrix-communication-ports.txt"
+PROVENANCE_KEYS = ("url", "final_url", "fetched_at", "origin")
+
+
+class ManifestError(ValueError):
+    """``raw/manifest.json`` exists but cannot be read as a manifest."""
+
+
+def read(raw_dir: Path = DEFAULT_RAW) -> dict:
+    """The manifest of ``raw_dir``; an empty one when there is none.
+
+    Raises ``ManifestError`` when the file is not valid JSON or not a manifest.
+    """
+    path = raw_dir / FILE_NAME
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        return {"snapshots": {}}
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ManifestError(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.setdefault("snapshots", {}), dict):
+        raise ManifestError(f"{path} is not a manifest (an object with 'snapshots')")
+    return data
+
+
+def default_snapshot(raw_dir: Path = DEFAULT_RAW) -> Path:
+    """The snapshot the manifest names as ``default``, else the French text snapshot."""
+    try:
+        name = read(raw_dir).get("default") or FALLBACK_SNAPSHOT
+    except (ManifestError, OSError):
+        name = FALLBACK_SNAPSHOT
+    return raw_dir / name
+
+
+def provenance(snapshot: Path) -> dict:
+    """What the manifest beside ``snapshot`` says of where it came from ({} if nothing)."""
+    try:
+        entry = read(snapshot.parent)["snapshots"].get(snapshot.name, {})
+    except (ManifestError, OSError):
+        return {}
+    return {k: entry[k] for k in PROVENANCE_KEYS if k in entry}
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file renamed over it: a reader sees
+    the old file or the new one, never a half-written one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write(raw_dir: Path, manifest: dict) -> None:
+    """Write the manifest of ``raw_dir`` atomically (UTF-8, two-space indent)."""
+    atomic_write(raw_dir / FILE_NAME,
+                 (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+
+def main(argv: list[str]) -> int:
+    """``default [RAW_DIR]``: print the default snapshot's path."""
+    if not argv or argv[0] != "default" or len(argv) > 2:
+        print("usage: python -m pipeline.raw_manifest default [RAW_DIR]", file=sys.stderr)
+        return 2
+    print(default_snapshot(Path(argv[1]) if len(argv) > 1 else DEFAULT_RAW))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

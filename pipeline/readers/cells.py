@@ -1,0 +1,185 @@
+"""Cells of a port table, shared by every reader: what a cell holds, which column it fits,
+how a row's cells are placed into columns, and how a row is built.
+
+Input: header cells and row cells (text).  Output: the role of each header column
+(``header_roles``), the kind of a cell (``classify``: protocol, port, url, prose,
+name), the cheapest order-keeping placement of a short row's cells (``place``), and a
+``model.Row`` (``build_row``).  Damage every form can show is handled here once:
+``fold_extra_cells`` is the one behaviour for a row with more cells than the header
+(the extra cells are folded into the last column and the row is marked), and
+``build_row`` cuts cells over ``MAX_CELL_CHARS`` and marks the row.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from dataclasses import dataclass
+
+from pipeline.grammar import is_port_list, type_words
+from pipeline.model import ENTITY_ROLES, Row
+from pipeline.vocabulary import Vocabulary
+
+SEPARATOR_CELL = re.compile(r"^:?[-–—─―‐‑_]+:?$")
+URL = re.compile(r"(?:https?|ftp)://\S+|^\S*\*\.\S+$", re.IGNORECASE)
+
+# How well a kind of cell fits a column (0 = as expected; higher = less likely).
+FIT = {
+    "source": {"protocol": 1.5, "port": 4, "url": 1, "prose": 2, "name": 0},
+    "destination": {"protocol": 1.5, "port": 4, "url": 0, "prose": 2, "name": 0},
+    "type": {"protocol": 0, "port": 5, "url": 5, "prose": 5, "name": 4},
+    "port": {"protocol": 5, "port": 0, "url": 5, "prose": 2.5, "name": 2.5},
+    "details": {"protocol": 2, "port": 3, "url": 1, "prose": 0, "name": 1},
+}
+MISSING_MERGED = 0.0  # a leading Source/Destination covered by a merged cell
+MISSING_ENTITY_INNER = 2.0  # Source/Destination missing after a present entity cell
+MISSING_NO_ROW_ABOVE = 6.0  # nothing above to merge with
+MISSING_TYPE = 1.0
+MISSING_PORT = 1.0
+MISSING_DETAILS = 0.5
+PROSE_MIN_WORDS = 9
+
+
+def fit(role: str, kind: str) -> float:
+    """How unlike a column a kind of cell is; unknown extra columns fit like Details.
+
+    >>> fit("port", "port"), fit("type", "prose")
+    (0, 5)
+    """
+    return FIT.get(role, FIT["details"])[kind]
+
+
+@functools.lru_cache(maxsize=8192)
+def classify(text: str, vocab: Vocabulary) -> str:
+    """The kind of a cell: protocol, port, url, prose or name (cached per text).
+
+    >>> from pipeline.vocabulary import load
+    >>> [classify(t, load()) for t in ("TCP, UDP", "49152–65535", "https://x.com", "StoreFront")]
+    ['protocol', 'port', 'url', 'name']
+    """
+    if type_words(text, vocab) is not None:
+        return "protocol"
+    if is_port_list(text, vocab):
+        return "port"
+    if URL.search(text) and " " not in text.strip():
+        return "url"
+    if len(text.split()) >= PROSE_MIN_WORDS or text.rstrip().endswith((".", "!", "?", ":")):
+        return "prose"
+    return "name"
+
+
+MISFIT = 3.0  # a cell this unlike its column is reported, whatever placement wins
+
+
+@dataclass
+class Placement:
+    """Where the cells of a row go: one role per present cell, and what it costs."""
+
+    roles: tuple[str, ...]  # role of each present cell
+    cost: float
+    misfits: tuple[str, ...] = ()  # "cell 'x' in column y" for cells unlike their column
+
+
+def place(cells: list[str], roles: list[str], has_row_above: bool, vocab: Vocabulary,
+          kinds: list[str] | None = None) -> list[Placement]:
+    """Every placement of ``cells`` into ``roles`` keeping order, cheapest first.
+
+    An empty string is a cell the source wrote empty (Markdown): it takes a column
+    but fits any.  ``kinds`` (from ``classify``) may be given when already known.
+    """
+    if kinds is None:
+        kinds = [classify(c, vocab) if c else "" for c in cells]
+    placements = []
+    for chosen in itertools.combinations(range(len(roles)), len(cells)):
+        cost = sum(fit(roles[i], k) for i, k in zip(chosen, kinds) if k)
+        first_present = chosen[0] if chosen else len(roles)
+        for i, role in enumerate(roles):
+            if i in chosen:
+                continue
+            if role in ENTITY_ROLES:
+                if not has_row_above:
+                    cost += MISSING_NO_ROW_ABOVE
+                elif i > first_present:
+                    cost += MISSING_ENTITY_INNER
+                else:
+                    cost += MISSING_MERGED
+            elif role == "type":
+                cost += MISSING_TYPE
+            elif role == "port":
+                cost += MISSING_PORT
+            else:
+                cost += MISSING_DETAILS
+        placements.append(Placement(tuple(roles[i] for i in chosen), cost))
+    placements.sort(key=lambda p: p.cost)
+    if placements:  # what is wrong with the winner, said in words
+        best = placements[0]
+        best.misfits = tuple(f"{cells[n]!r} does not look like a {role}"
+                             for n, (role, k) in enumerate(zip(best.roles, kinds))
+                             if k and fit(role, k) >= MISFIT)
+    return placements
+
+
+def header_roles(cells: list[str], vocab: Vocabulary) -> list[str] | None:
+    """The role of each header cell, or None when the header is not a port table's.
+
+    A port table names a Port column and at least two other known columns, each once,
+    and its first column is a known one; an unknown column gets the role
+    ``extra:<header>`` and its cells are folded into Details (``build_row``).
+    """
+    roles = [vocab.role_of_header(c) for c in cells]
+    known = [r for r in roles if r]
+    if "port" not in known or len(known) < 3 or len(set(known)) != len(known):
+        return None
+    if roles[0] is None:
+        return None
+    return [r or f"extra:{c}" for r, c in zip(roles, cells)]
+
+
+def fold_extra_cells(cells: list[str], columns: int) -> tuple[list[str], list[str]]:
+    """A row's cells fitted to the table's columns, and the problem to record.
+
+    Trailing empty cells beyond the header are dropped silently (Markdown and HTML
+    write them); other extra cells are folded into the last column, joined by ``|``,
+    and the row is marked, in every form alike.
+
+    >>> fold_extra_cells(["a", "b", "TCP", "80", "d", "extra"], 5)[0]
+    ['a', 'b', 'TCP', '80', 'd | extra']
+    >>> fold_extra_cells(["a", "b", "", ""], 3)
+    (['a', 'b', ''], [])
+    """
+    if len(cells) <= columns:
+        return list(cells), []
+    extra = [c for c in cells[columns:] if c]
+    if not extra:
+        return list(cells[:columns]), []
+    problem = (f"row has more cells than the table's {columns} columns; the extra cells "
+               "were folded into the last column")
+    last = " | ".join(c for c in [cells[columns - 1]] + extra if c)
+    return list(cells[: columns - 1]) + [last], [problem]
+
+
+MAX_CELL_CHARS = 4000  # the page's longest cell is under 700 characters
+
+
+def build_row(cells_by_role: dict[str, str], roles: list[str], line: int, raw: str) -> Row:
+    """A row from its placed cells; unknown columns are folded into Details; a cell over
+    ``MAX_CELL_CHARS`` is cut there and the row marked."""
+    cells = {r: "" for r in roles if not r.startswith("extra:")}
+    extras = []
+    problems = []
+    for role, text in cells_by_role.items():
+        if len(text) > MAX_CELL_CHARS:
+            problems.append(f"the {role} cell has {len(text)} characters, more than "
+                            f"{MAX_CELL_CHARS}: cut")
+            text = text[:MAX_CELL_CHARS]
+        if role.startswith("extra:"):
+            if text:
+                extras.append(f"{role[6:]}: {text}")
+        else:
+            cells[role] = text
+    if extras:
+        cells["details"] = " ".join(filter(None, [cells.get("details", "")] + extras))
+    return Row(cells=cells, line=line, raw=raw[: 4 * MAX_CELL_CHARS], problems=problems)
+
+
