@@ -11,7 +11,7 @@ SNAPSHOT ?= $(shell $(PYTHON) -m pipeline.raw_manifest default)
 BUILD_INPUTS := $(SNAPSHOT) raw/manifest.json $(wildcard pipeline/*.py pipeline/data/*.toml schemas/*.json)
 
 .DEFAULT_GOAL := all
-.PHONY: all help venv build test check diff fuzz bench clean
+.PHONY: all help venv build test test-fast check diff fuzz bench clean
 
 all: build/manifest.json ## set up .venv, then build build/ from the snapshot in raw/ (offline)
 
@@ -31,8 +31,11 @@ build/manifest.json: $(STAMP) $(BUILD_INPUTS) ## the build stage: re-run only wh
 
 build: build/manifest.json ## same as `make`
 
-test: $(STAMP) ## set up .venv and run the tests
+test: $(STAMP) ## set up .venv and run the tests (all of them)
 	$(BIN)/pytest -q
+
+test-fast: $(STAMP) ## the tests without the slow ones (subprocesses, real tools, fuzzing)
+	$(BIN)/pytest -q -m "not slow"
 
 diff: $(STAMP) ## what the working build/ changes against the committed one (git:HEAD)
 	$(BIN)/citrix-ports diff git:HEAD build

@@ -222,8 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader of our output left (`| head`): end quietly, as a killed pipe would.
         # Python would report the failed flush of stdout at exit: point it at devnull.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is no file (embedded use)
+            pass
         return EXIT_BROKEN_PIPE
     except Exception as exc:  # a bug: say so plainly, no traceback unless asked
         if os.environ.get("CITRIX_PORTS_DEBUG"):

@@ -14,18 +14,25 @@ ROLES = ("source", "destination", "type", "port", "details")
 # Roles a merged (rowspan) cell may cover: the leading entity columns, and the Type of a
 # row that has a port (a port without a protocol is never meant).
 ENTITY_ROLES = ("source", "destination")
+# The section of what comes before the page's first heading (a bare table, a short page):
+# a name, so that its rows are valid and can be queried; never the empty string.
+UNTITLED_SECTION = "(before the first heading)"
 
 
 @dataclass
 class Note:
+    """A line of prose kept with its section."""
+
     line: int
     text: str
 
 
 @dataclass
 class Section:
+    """A heading of the page and what follows it."""
+
     order: int  # 1-based in the page
-    heading: str  # as the page writes it ("" for text before the first heading)
+    heading: str  # as the page writes it (UNTITLED_SECTION before the first heading)
     line: int
     level: int | None = None  # heading level where the form keeps it (HTML, Markdown)
     path: tuple[str, ...] = ()  # headings from the top, where levels are known
@@ -34,6 +41,8 @@ class Section:
 
 @dataclass
 class Row:
+    """One table row, its cells by role, where it is, and what the reader found wrong."""
+
     cells: dict[str, str]  # role -> text after merged cells are resolved
     line: int  # line of the raw file where the row starts
     raw: str  # the row as the source writes it
@@ -43,6 +52,8 @@ class Row:
 
 @dataclass
 class Table:
+    """One port table: its header, the role of each column, its rows."""
+
     number: int  # 1-based in the page
     section: Section
     header: list[str]  # header cells as the page writes them
@@ -54,6 +65,8 @@ class Table:
 
 @dataclass
 class Page:
+    """A page read by any reader: its sections and tables in order."""
+
     form: str  # "text", "markdown" or "html"
     locale: str
     source_name: str
@@ -95,12 +108,14 @@ class PageBuilder:
         self.stack: list[tuple[int, str]] = []  # (level, heading) of the open headings
 
     def section(self) -> Section:
-        """The current section; text before the first heading goes to an unnamed one."""
+        """The current section; what comes before the first heading goes to a section
+        named ``UNTITLED_SECTION``."""
         if not self.sections:
-            self.sections.append(Section(order=1, heading="", line=1))
+            self.sections.append(Section(order=1, heading=UNTITLED_SECTION, line=1))
         return self.sections[-1]
 
     def open_section(self, heading: str, line: int, level: int | None = None) -> None:
+        """A heading: a new section, with its path where levels are known."""
         path: tuple[str, ...] = ()
         if level is not None:
             while self.stack and self.stack[-1][0] >= level:
@@ -112,6 +127,7 @@ class PageBuilder:
                                      line=line, level=level, path=path))
 
     def note(self, line: int, text: str) -> None:
+        """A line of prose of the current section (empty text is no note)."""
         if text:
             self.section().notes.append(Note(line=line, text=text))
 
@@ -127,5 +143,6 @@ class PageBuilder:
         return table
 
     def page(self, locale: str) -> Page:
+        """The page read so far."""
         return Page(form=self.form, locale=locale, source_name=self.source_name,
                     sections=self.sections, tables=self.tables)

@@ -140,10 +140,30 @@ def test_304_keeps_the_snapshot(server, raw, capsys):
     assert ((raw / SNAP).read_bytes(), (raw / "manifest.json").read_bytes()) == before
 
 
+def test_set_default_names_the_snapshot_build_reads(server, raw, capsys):
+    """fetch --set-default (the weekly workflow) makes `build` and `make` read the new
+    snapshot; a plain fetch leaves the default alone; a 304 with --set-default sets it."""
+    import json
+
+    from pipeline import raw_manifest
+
+    raw.mkdir()
+    (raw / "manifest.json").write_text(json.dumps({"default": "old.txt", "snapshots": {}}))
+    assert fetch(server, raw, "/etag.html") == 0
+    assert json.loads((raw / "manifest.json").read_text())["default"] == "old.txt"
+    assert fetch(server, raw, "/etag.html", "--set-default") == 0  # 304 Not Modified
+    assert "not modified" in capsys.readouterr().err
+    assert raw_manifest.default_snapshot(raw) == raw / SNAP
+    (raw / "manifest.json").write_text(json.dumps(
+        {**json.loads((raw / "manifest.json").read_text()), "default": "old.txt"}))
+    assert fetch(server, raw, "/page.html", "--set-default") == 0  # 200
+    assert raw_manifest.default_snapshot(raw) == raw / SNAP
+
+
 @pytest.mark.parametrize("path, fragment", [
     ("/missing.html", "HTTP 404"),
     ("/down.html", "503"),
-    ("/slow.html", "timed out"),
+    pytest.param("/slow.html", "timed out", marks=pytest.mark.slow),
     ("/cut.html", "cut short"),
     ("/json.html", "content type 'application/json'"),
     ("/away.html", "example.invalid"),
@@ -174,6 +194,7 @@ def test_500_then_200_is_retried(server, raw, capsys):
     assert (raw / SNAP).read_bytes() == PAGE
 
 
+@pytest.mark.slow
 def test_429_honours_retry_after(server, raw, capsys):
     Handler.hits.pop("/busy.html", None)
     start = time.monotonic()

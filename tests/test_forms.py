@@ -188,3 +188,53 @@ def test_a_table_collapsed_onto_one_line_is_read_in_every_form(page, snapshot_li
         got = reader(text, "x", "fr-fr")
         assert len(got.tables) == 1 and got.tables[0].shape == "flattened"
         assert [(r.cells, sorted(r.inherited), r.problems) for r in got.tables[0].rows] == expected
+
+
+# Damage every form can show, written once in Markdown and made into HTML and text the
+# way the real forms are made: a table before any heading, a row with extra cells, a row
+# that lost its trailing cells, a row whose Type cell holds a name.
+DAMAGED = """| Source | Destination | Type | Port | Details |
+|---|---|---|---|---|
+| Admin | Server | TCP | 22 | SSH |
+| Admin | Server | TCP | 443 | HTTPS | extra | more |
+
+## Section two
+
+| Source | Destination | Type | Port | Details |
+|---|---|---|---|---|
+| Client | Gateway | TCP | 443 | |
+| | | UDP | 443 | EDT |
+| Client | Gateway | Citrix Gateway | 443 | a name in the Type cell |
+"""
+
+
+def test_the_same_damaged_tables_give_the_same_rules_in_every_form(tmp_path):
+    # The site's renderer (GitHub tables) drops a Markdown row's extra cells; a damaged
+    # HTML page has them as extra <td> elements: add them to the rendered page.
+    html = markdown_to_html(DAMAGED)
+    assert html.count("<td>HTTPS</td>") == 1
+    html = html.replace("<td>HTTPS</td>", "<td>HTTPS</td><td>extra</td><td>more</td>")
+    paths = {"markdown": tmp_path / "d.md", "html": tmp_path / "d.html",
+             "text": tmp_path / "d.txt"}
+    paths["markdown"].write_text(DAMAGED, "utf-8")
+    paths["html"].write_text(html, "utf-8")
+    paths["text"].write_text(html_to_text(html), "utf-8")
+    got = {}
+    for form, path in paths.items():
+        result = build(path, tmp_path / f"out-{form}", locale="en-us")
+        assert result.manifest["source"]["form"] == form
+        got[form] = pd.read_csv(tmp_path / f"out-{form}" / "rules.csv", dtype=str,
+                                keep_default_na=False)[CONTENT].to_dict("records")
+    assert got["html"] == got["markdown"]
+    assert got["text"] == got["markdown"]
+    rules = {(r["section"], r["port_raw"], r["type_raw"]): r for r in got["markdown"]}
+    first = rules[("(before the first heading)", "443", "TCP")]
+    assert first["details"] == "HTTPS | extra | more"
+    assert "more cells than the table's 5 columns" in first["problems"]
+    assert rules[("Section two", "443", "UDP")]["source"] == "Client"
+    rejects = pd.read_csv(tmp_path / "out-text" / "rejects.csv", dtype=str,
+                          keep_default_na=False)
+    assert sorted(rejects["reason"]) == [
+        "the reader marked the row: 'Citrix Gateway' does not look like a type",
+        "the reader marked the row: row has more cells than the table's 5 columns; the "
+        "extra cells were folded into the last column"]

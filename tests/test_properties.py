@@ -128,7 +128,10 @@ def test_text_gives_back_the_table_or_marks_the_row(rows):
     assert len(got) == len(rows), text
     for row, want in zip(got, expected(rows)):
         got_cells = tuple(row.cells[k] for k in ROLES)
-        assert got_cells == want or row.problems, (text, got_cells, want)
+        if got_cells != want:  # never a silent wrong row
+            assert row.problems, (text, got_cells, want)
+        else:  # a row read right is not marked, unless the text is truly ambiguous
+            assert all(p.startswith("ambiguous") for p in row.problems), (text, row.problems)
 
 
 @st.composite

@@ -277,8 +277,8 @@ def test_first_row_of_a_table_cannot_inherit():
     page = read_text("T\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
                      "TCP | 22 | SSH |\n", "mini.txt", "fr-fr")
     row = page.tables[0].rows[0]
-    # Whatever placement wins, the row is not trusted silently.
-    assert row.problems
+    # Nothing above to merge with: the cells cannot all fit, and the row says which.
+    assert row.problems == ["'22' does not look like a destination"]
 
 
 def test_too_many_cells_are_kept_and_flagged():

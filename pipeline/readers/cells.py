@@ -81,6 +81,28 @@ class Placement:
     misfits: tuple[str, ...] = ()  # "cell 'x' in column y" for cells unlike their column
 
 
+def misfit(text: str, role: str, kind: str) -> str:
+    """The problem of a cell too unlike its column ("" when it fits well enough)."""
+    return f"{text!r} does not look like a {role}" if kind and fit(role, kind) >= MISFIT else ""
+
+
+def misfits(cells_by_role: dict[str, str], vocab: Vocabulary) -> list[str]:
+    """The problems of the cells of a row whose columns the source spells out (Markdown,
+    HTML): the same marks the text reader gives a placed row, so the forms agree.
+
+    >>> from pipeline.vocabulary import load
+    >>> misfits({"source": "A", "type": "Citrix Gateway", "port": "443"}, load())
+    ["'Citrix Gateway' does not look like a type"]
+    """
+    found = []
+    for role, text in cells_by_role.items():
+        if text:
+            problem = misfit(text, role, classify(text, vocab))
+            if problem:
+                found.append(problem)
+    return found
+
+
 def place(cells: list[str], roles: list[str], has_row_above: bool, vocab: Vocabulary,
           kinds: list[str] | None = None) -> list[Placement]:
     """Every placement of ``cells`` into ``roles`` keeping order, cheapest first.
@@ -114,9 +136,8 @@ def place(cells: list[str], roles: list[str], has_row_above: bool, vocab: Vocabu
     placements.sort(key=lambda p: p.cost)
     if placements:  # what is wrong with the winner, said in words
         best = placements[0]
-        best.misfits = tuple(f"{cells[n]!r} does not look like a {role}"
-                             for n, (role, k) in enumerate(zip(best.roles, kinds))
-                             if k and fit(role, k) >= MISFIT)
+        best.misfits = tuple(filter(None, (misfit(cells[n], role, k) for n, (role, k)
+                                           in enumerate(zip(best.roles, kinds)))))
     return placements
 
 

@@ -32,7 +32,8 @@ from lxml import etree
 from pipeline.errors import InputError, Location
 from pipeline.model import ENTITY_ROLES, Page, PageBuilder, Row, resolve_merged_cells
 from pipeline.normalize import clean
-from pipeline.readers.cells import build_row, classify, fit, fold_extra_cells, header_roles
+from pipeline.readers.cells import (build_row, classify, fit, fold_extra_cells, header_roles,
+                                    misfits)
 from pipeline.readers.flattened import flattened_table
 from pipeline.vocabulary import Vocabulary, load
 
@@ -183,7 +184,8 @@ class HtmlReader(PageBuilder):
             row: Row = build_row(by_role, roles, tr.sourceline or 1,
                                  etree.tostring(tr, encoding="unicode", with_tail=False))
             row.inherited |= inherited
-            row.problems.extend(problems)
+            row.problems.extend(problems + misfits(
+                {r: t for r, t in row.cells.items() if r not in inherited}, self.vocab))
             table.rows.append(row)
         resolve_merged_cells(table)
 

@@ -20,7 +20,8 @@ import re
 
 from pipeline.model import Page, PageBuilder, resolve_merged_cells
 from pipeline.normalize import clean
-from pipeline.readers.cells import SEPARATOR_CELL, build_row, fold_extra_cells, header_roles
+from pipeline.readers.cells import (SEPARATOR_CELL, build_row, fold_extra_cells, header_roles,
+                                    misfits)
 from pipeline.readers.flattened import flattened_table
 from pipeline.vocabulary import Vocabulary, load
 
@@ -141,7 +142,7 @@ class MarkdownReader(PageBuilder):
                 [inline_text(c) for c in split_cells(self.lines[j])], n)
             cells += [""] * (n - len(cells))
             row = build_row(dict(zip(roles, cells)), roles, j + 1, self.lines[j])
-            row.problems.extend(problems)
+            row.problems.extend(problems + misfits(row.cells, self.vocab))
             table.rows.append(row)
         resolve_merged_cells(table)
         return end

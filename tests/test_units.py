@@ -1,0 +1,166 @@
+"""Unit rules of the ports, errata and diff stages on five-row inline tables.
+
+Each table is written here by hand to test one rule; the real pages are tested elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.diff import diff, render
+from pipeline.errata import Erratum
+from pipeline.ports import ports_frame
+from pipeline.published import csv_text, parse
+from pipeline.rules import rule_id
+from pipeline.schema import columns, typed_frame
+
+
+def rules(*rows: tuple) -> "object":
+    """A rules frame from (section, source, destination, type, port, details) tuples."""
+    records = []
+    for n, (section, src, dst, typ, port, details) in enumerate(rows, start=1):
+        rec = dict(section=section, section_path=section, table=1, row=n, source=src,
+                   destination=dst, type_raw=typ, port_raw=port, details=details,
+                   kind="flow" if typ or port else "note", source_inherited=False,
+                   destination_inherited=False, type_inherited=False, problems="",
+                   source_line=n + 2)
+        rec["rule_id"] = rule_id(rec)
+        records.append(rec)
+    return typed_frame("rules", records)
+
+
+# -- ports ----------------------------------------------------------------------------------
+
+def test_ports_stage_expands_rejects_and_notes():
+    r = rules(("S", "A", "B", "TCP, UDP", "53, 389", "dns"),
+              ("S", "A", "B", "TCP", "80, 80", "the same port twice"),
+              ("S", "A", "B", "ICMP", "7", "ping with a port"),
+              ("S", "A", "C", "UDP", "S/O", "no port"),
+              ("S", "", "", "", "", "a note row"))
+    out = ports_frame(r, [], "fr-fr")
+    got = sorted((p.rule_id, p.protocol, p.port_start) for p in out.ports.itertuples())
+    ids = list(r["rule_id"])
+    assert [(p, s) for rid, p, s in got if rid == ids[0]] == [
+        ("tcp", 53), ("tcp", 389), ("udp", 53), ("udp", 389)]
+    # "80, 80" is one flow: the repeated port is published once
+    assert [(p, s) for rid, p, s in got if rid == ids[1]] == [("tcp", 80)]
+    assert list(out.rejects["rule_id"]) == [ids[2]]
+    assert out.rejects["reason"][0] == "ICMP has no ports, but the Port cell is '7'"
+    no_port = out.ports[out.ports["rule_id"] == ids[3]]
+    assert no_port["port_start"].isna().all() and list(no_port["protocol"]) == ["udp"]
+    assert out.notes == [ids[4]]
+
+
+def test_a_row_the_reader_marked_is_rejected_unless_an_erratum_vouches():
+    r = rules(("S", "A", "B", "TCP", "22", "ssh"), ("S", "A", "B", "TCP", "23", "telnet"))
+    r.loc[0, "problems"] = "ambiguous: …"
+    r.loc[1, "problems"] = "ambiguous: …"
+    vouch = Erratum("ok", {"port_raw": "23"}, ({},), "checked against the English page", "x")
+    out = ports_frame(r, [vouch], "fr-fr")
+    assert list(out.rejects["rule_id"]) == [r["rule_id"][0]]
+    assert out.rejects["reason"][0].startswith("the reader marked the row: ambiguous")
+    assert list(out.ports["port_start"]) == [23]
+    assert out.errata_applied == {"ok": [r["rule_id"][1]]}
+
+
+# -- errata ---------------------------------------------------------------------------------
+
+def test_errata_apply_in_order_split_rows_and_report_stale():
+    r = rules(("S", "A", "B", "TCP", "8O", "typo in the port"),
+              ("S", "A", "B", "TCP/UDP", "53, 389", "pairs not spelt out"),
+              ("S", "A", "D", "TCP", "1", "untouched"))
+    errata = [
+        Erratum("typo", {"port_raw": "8O"}, ({"port_raw": "80"},), "typo", "page"),
+        Erratum("then", {"port_raw": "80"}, ({"details": "fixed twice"},), "order", "page"),
+        Erratum("split", {"type_raw": "TCP/UDP"},
+                ({"type_raw": "TCP", "port_raw": "389"}, {"type_raw": "UDP", "port_raw": "53"}),
+                "pairs", "English page"),
+        Erratum("gone", {"port_raw": "99999"}, ({"port_raw": "9"},), "stale", "page"),
+        Erratum("other-locale", {"port_raw": "99999"}, ({},), "en only", "page", "en-us"),
+    ]
+    out = ports_frame(r, errata, "fr-fr")
+    p = {(x.rule_id, x.protocol, x.port_start): x for x in out.ports.itertuples()}
+    ids = list(r["rule_id"])
+    assert p[(ids[0], "tcp", 80)].details == "fixed twice"
+    assert p[(ids[0], "tcp", 80)].erratum == "typo,then"
+    assert {k[1:] for k in p if k[0] == ids[1]} == {("tcp", 389), ("udp", 53)}
+    assert out.errata_stale == ["gone"]  # the en-us erratum is neither applied nor stale
+
+
+# -- diff -----------------------------------------------------------------------------------
+
+BASE = [("Sec", "A", "B", "tcp", 80, "web"), ("Sec", "A", "B", "tcp", 443, "web"),
+        ("Sec", "A", "Licence", "tcp", 27000, "lic"), ("Sec", "C", "Licence", "tcp", 7279, "lic"),
+        ("Sec", "C", "D", "udp", 53, "dns")]
+
+
+def ports_table(rows, label):
+    recs = []
+    for n, (sec, src, dst, proto, port, details) in enumerate(rows, start=1):
+        recs.append(dict(rule_id=f"{n:016x}", section=sec, source=src, destination=dst,
+                         protocol=proto, service="", port_start=port, port_end=port,
+                         bidirectional=False, type_raw=proto.upper(), port_raw=str(port),
+                         details=details, table=1, row=n, source_line=n, erratum=""))
+    return parse(csv_text(recs, columns("ports")), label, "ports")
+
+
+def test_diff_ignores_order_and_reports_changes():
+    same = diff(ports_table(BASE, "old"), ports_table(list(reversed(BASE)), "new"))
+    assert same.same
+    new = list(BASE)
+    new[4] = ("Sec", "C", "D", "udp", 5353, "dns")
+    d = diff(ports_table(BASE, "old"), ports_table(new, "new"))
+    assert (len(d.added), len(d.removed), len(d.changed)) == (0, 0, 1)
+    assert d.changed[0]["fields"] == ["port_start", "port_end", "port_raw"]
+
+
+def test_a_rename_needs_two_rows():
+    two = [r if r[2] != "Licence" else r[:2] + ("Cloud licence",) + r[3:] for r in BASE]
+    d = diff(ports_table(BASE, "old"), ports_table(two, "new"))
+    assert d.renamed == [{"field": "destination", "old": "Licence", "new": "Cloud licence",
+                          "rows": 2}]
+    assert not (d.added or d.removed or d.changed)
+    one = list(BASE)
+    one[2] = ("Sec", "A", "Cloud licence", "tcp", 27000, "lic")
+    d = diff(ports_table(BASE, "old"), ports_table(one, "new"))
+    assert d.renamed == [] and (len(d.added), len(d.removed)) == (1, 1)
+
+
+def test_the_looser_key_pairs_only_one_to_one():
+    """Two old and two new rows share the looser key: which pairs with which cannot be
+    told, so they are listed as removed and added, not guessed as changed."""
+    new = list(BASE)
+    new[0] = ("Sec", "A", "B", "tcp", 8080, "web")
+    new[1] = ("Sec", "A", "B", "tcp", 8443, "web")
+    d = diff(ports_table(BASE, "old"), ports_table(new, "new"))
+    assert d.changed == [] and (len(d.added), len(d.removed)) == (2, 2)
+    new[1] = BASE[1]
+    d = diff(ports_table(BASE, "old"), ports_table(new, "new"))
+    assert len(d.changed) == 1 and d.changed[0]["old"]["port_start"] == 80
+
+
+def test_diff_markdown_escapes_what_markdown_would_read():
+    new = list(BASE)
+    new.append(("S<b>ec</b> | x \\ y", "A", "B", "tcp", 1, "d"))
+    text = render(diff(ports_table(BASE, "old"), ports_table(new, "new")), "markdown")
+    assert "#### S&lt;b&gt;ec&lt;/b&gt; \\| x \\\\ y" in text
+    assert "<b>" not in text
+    assert json.loads(render(diff(ports_table(BASE, "o"), ports_table(new, "n")), "json"))
+
+
+@pytest.mark.parametrize("cell, problem", [
+    ("port_start=abc", "column port_start: 'abc' is not an integer"),
+    ("port_start=70000", "column port_start: 70000 is above the maximum 65535"),
+    ("protocol=tcp; drop", "column protocol: 'tcp; drop' is not one of"),
+    ("rule_id=x", "column rule_id: 'x' does not match"),
+])
+def test_a_published_table_is_checked_cell_by_cell(cell, problem):
+    col, value = cell.split("=", 1)
+    table = ports_table(BASE, "t")
+    rows = [dict(r) for r in table.rows]
+    rows[2][col] = value
+    with pytest.raises(Exception) as err:
+        parse(csv_text(rows, table.columns), "ports.csv", "ports")
+    assert f"line 4, {problem}" in str(err.value)
