@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # The snapshot raw/manifest.json names as default (fetch --set-default changes it).
 SNAPSHOT ?= $(shell $(PYTHON) -m pipeline.raw_manifest default)
 # Everything the build stage reads: the snapshot, the code, the vocabularies and errata, the schemas.
-BUILD_INPUTS := $(SNAPSHOT) raw/manifest.json $(wildcard pipeline/*.py pipeline/data/*.toml schemas/*.json)
+BUILD_INPUTS := $(SNAPSHOT) raw/manifest.json $(wildcard pipeline/*.py pipeline/*/*.py pipeline/data/*.toml schemas/*.json)
 
 .DEFAULT_GOAL := all
 .PHONY: all help venv build test test-fast check diff fuzz bench clean

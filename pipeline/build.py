@@ -59,12 +59,20 @@ def reconcile(rules: pd.DataFrame, result: PortsResult) -> dict:
 
 @dataclass
 class BuildResult:
+    """What a build published: its manifest, and the ports stage's result."""
     manifest: dict
     result: PortsResult
 
 
 def build(input_path: Path, out: Path, strict: bool = False, locale: str | None = None,
           errata_path: Path = ERRATA_FILE) -> BuildResult:
+    """Run every stage from the snapshot ``input_path`` into ``out``; returns the
+    manifest and the ports result.
+
+    Raises ``InputError`` (the input cannot be read as a page), ``ValidationFailed`` (a
+    stage broke its schema or the counts do not reconcile) or, with ``strict``,
+    ``StaleErrata``; nothing is published then.
+    """
     name = input_path.name
     try:
         data = input_path.read_bytes()

@@ -22,7 +22,7 @@ from pathlib import Path
 from pipeline import raw_manifest
 from pipeline.diff.render import FORMATS as DIFF_FORMATS
 from pipeline.errors import PipelineError
-from pipeline.export import RENDERERS
+from pipeline.export import FORMATS as EXPORT_FORMATS
 from pipeline.query import FORMATS as QUERY_FORMATS
 from pipeline.schema import TABLES
 from pipeline.vocabulary import load as load_vocabulary
@@ -106,21 +106,21 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """``export``: firewall rules for the ports, from an address map."""
     from pipeline import published
-    from pipeline.export import load_address_map, plan, report
+    from pipeline.export import export, load_address_map
     from pipeline.query import load_ports
 
     rows = load_ports(args.data)
-    manifest = published.build_manifest(args.data).get("source", {})
-    p = plan(rows, load_address_map(args.addresses))
-    text = RENDERERS[args.format](p, manifest)
+    done = export(rows, load_address_map(args.addresses, allow_any=args.allow_any),
+                  args.format, published.build_manifest(args.data).get("source", {}))
     if args.output:
-        args.output.write_text(text, "utf-8")
+        from pipeline.atomic import atomic_write
+
+        atomic_write(args.output, done.rendered.text.encode("utf-8"))
     else:
-        sys.stdout.write(text)
-    for line in report(p):
+        sys.stdout.write(done.rendered.text)
+    for line in done.warnings:
         print(line, file=sys.stderr)
-    print(f"{len(p.rules)} rule(s) exported; {len(p.unmapped)} component(s) without address; "
-          f"{len(p.portless)} flow(s) without port", file=sys.stderr)
+    print(done.summary(), file=sys.stderr)
     return 0
 
 
@@ -195,13 +195,16 @@ def parser() -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_query)
 
     e = sub.add_parser("export", help="write firewall rules for the ports, from an address map")
-    e.add_argument("format", choices=list(RENDERERS), help="rule file format")
+    e.add_argument("format", choices=EXPORT_FORMATS, help="rule file format")
     e.add_argument("--addresses", type=Path, required=True,
                    help="YAML address map: component name or pattern -> addresses/CIDRs "
                    "(example: examples/address-map.yaml)")
     e.add_argument("--data", type=Path, default=Path("build"),
                    help="build directory or ports.csv (default: build/)")
     e.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    e.add_argument("--allow-any", action="store_true",
+                   help="accept very wide networks (0.0.0.0/0, ::/0, shorter than /8 or /32) "
+                   "in the address map, with a warning")
     e.set_defaults(func=cmd_export)
     return p
 

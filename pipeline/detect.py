@@ -16,6 +16,11 @@ MAX_INPUT_BYTES = 64 * 1024 * 1024  # the page is 35 KB; room for 1000x syntheti
 
 
 def decode(data: bytes, name: str) -> str:
+    """The text of a snapshot's bytes (UTF-8, a BOM dropped).
+
+    Raises ``InputError``, located at the offending line, for an empty, oversized,
+    binary or non-UTF-8 input or one holding control characters.
+    """
     if not data.strip():
         raise InputError("the input is empty", Location(name),
                          hint="give a snapshot of the page (text, Markdown or HTML)")
@@ -43,6 +48,11 @@ def decode(data: bytes, name: str) -> str:
 
 
 def detect_form(text: str) -> str:
+    r"""The form of a snapshot from its content: "html", "markdown" or "text".
+
+    >>> detect_form("<!DOCTYPE html><html>…"), detect_form("# Title\n"), detect_form("Title\n")
+    ('html', 'markdown', 'text')
+    """
     head = text[:4096].lstrip().lower()
     if head.startswith(("<!doctype html", "<html")) or re.search(r"<(table|body|article)\b", head):
         return "html"

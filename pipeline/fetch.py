@@ -31,6 +31,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from pipeline import __version__, raw_manifest
+from pipeline.atomic import atomic_write
 from pipeline.detect import decode, detect_form, detect_locale
 from pipeline.errors import FetchError, InputError, Location
 from pipeline.readers import read_page
@@ -50,12 +51,16 @@ class CappedRetry(Retry):
     """urllib3 Retry whose Retry-After wait is capped (a server cannot stall us)."""
 
     def get_retry_after(self, response):  # noqa: D102
+        """The server's Retry-After, capped at ``MAX_RETRY_AFTER`` seconds."""
         value = super().get_retry_after(response)
         return None if value is None else min(value, MAX_RETRY_AFTER)
 
 
 @dataclass
 class FetchResult:
+    """What a fetch did: the snapshot path, the HTTP status, whether it changed,
+    and its manifest entry.
+    """
     path: Path
     status: int  # 200, or 304 when the snapshot was already current
     changed: bool
@@ -63,6 +68,10 @@ class FetchResult:
 
 
 def check_url(url: str, allow_hosts: tuple[str, ...]) -> None:
+    """Refuse a URL whose host is not known or allowed, or known but not https.
+
+    Raises ``FetchError`` saying how to allow it.
+    """
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     allowed = {h.lower() for h in allow_hosts}
@@ -78,6 +87,9 @@ def check_url(url: str, allow_hosts: tuple[str, ...]) -> None:
 
 
 def session(retries: int, backoff: float) -> requests.Session:
+    """A requests session with the User-Agent and urllib3 retries (backoff, 429 and
+    5xx, Retry-After capped), redirects left to ``get``.
+    """
     s = requests.Session()
     retry = CappedRetry(total=retries, connect=retries, read=retries, status=retries,
                         backoff_factor=backoff, status_forcelist=(429, 500, 502, 503, 504),
@@ -91,6 +103,11 @@ def session(retries: int, backoff: float) -> requests.Session:
 
 
 def snapshot_name(url: str, locale: str) -> str:
+    """The snapshot's file name in raw/ for a URL and locale.
+
+    >>> snapshot_name("https://x/page.md", "en-us")
+    'citrix-communication-ports.en-us.md'
+    """
     ext = "md" if urlsplit(url).path.endswith(".md") else "html"
     return f"citrix-communication-ports.{locale}.{ext}"
 
@@ -154,6 +171,12 @@ def fetch(url: str | None = None, locale: str = "fr-fr", raw_dir: Path = Path("r
           allow_hosts: tuple[str, ...] = (), force: bool = False,
           timeout: tuple[float, float] = (10.0, 30.0), max_bytes: int = MAX_BYTES,
           retries: int = 3, backoff: float = 1.0, set_default: bool = False) -> FetchResult:
+    """Fetch the page into ``raw_dir`` and record it in ``raw/manifest.json``; returns
+    what was done.
+
+    Raises ``FetchError`` (what happened and what to try), the previous snapshot and
+    manifest left byte-identical.
+    """
     url = url or DEFAULT_URL.format(locale=locale)
     check_url(url, allow_hosts)
     try:
@@ -227,6 +250,6 @@ def fetch(url: str | None = None, locale: str = "fr-fr", raw_dir: Path = Path("r
     manifest["snapshots"][name] = new_entry
     if set_default:
         manifest["default"] = name
-    raw_manifest.atomic_write(path, body)
+    atomic_write(path, body)
     raw_manifest.write(raw_dir, manifest)
     return FetchResult(path, status, changed, new_entry)

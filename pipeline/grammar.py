@@ -28,6 +28,9 @@ class TypeCell:
 
 @dataclass(frozen=True)
 class PortCell:
+    """What a Port cell says: its port ranges, the bidirectional mark, "no port",
+    or why it cannot be read.
+    """
     ranges: tuple[tuple[int, int], ...] = ()
     bidirectional: bool = False
     no_port: bool = False  # the cell says there is no port (S/O, a sentence, empty)
@@ -45,6 +48,16 @@ def type_words(text: str, vocab: Vocabulary | None = None) -> list[str] | None:
 
 
 def parse_type(text: str, vocab: Vocabulary | None = None) -> TypeCell:
+    """The transports of a Type cell, each with the application protocol that
+    named it, or the reason it cannot be read.
+
+    >>> parse_type("TCP, UDP").protocols
+    (('tcp', ''), ('udp', ''))
+    >>> parse_type("SNMP").protocols
+    (('udp', 'snmp'),)
+    >>> parse_type("Citrix ADM").error
+    "Type 'Citrix ADM' is not a protocol"
+    """
     vocab = vocab or load()
     if not text.strip():
         return TypeCell(error="Type cell is empty")
@@ -122,6 +135,17 @@ def _check(ranges: list[tuple[int, int]], text: str) -> str:
 
 
 def parse_port(text: str, vocab: Vocabulary | None = None) -> PortCell:
+    """The port ranges of a Port cell, or "no port", or the reason it cannot be read.
+
+    >>> parse_port("49152–65535").ranges
+    ((49152, 65535),)
+    >>> parse_port("80 (bidirectionnel)").bidirectional
+    True
+    >>> parse_port("S/O").no_port
+    True
+    >>> parse_port("70000").error
+    "port 70000 in '70000' is above 65535"
+    """
     vocab = vocab or load()
     stripped = text.strip()
     if not stripped or norm(stripped) in vocab.no_port_words:

@@ -72,6 +72,10 @@ class Page:
     source_name: str
     sections: list[Section]
     tables: list[Table]
+    # What each line of the source was read as ({"blank": n, "heading": n, ...}: they add
+    # up to the file's lines), where the form is read line by line (text, Markdown).
+    line_counts: dict[str, int] | None = None
+    warnings: list[str] = field(default_factory=list)  # located, for the build's report
 
 
 def resolve_merged_cells(table: Table) -> None:
@@ -106,6 +110,13 @@ class PageBuilder:
         self.sections: list[Section] = []
         self.tables: list[Table] = []
         self.stack: list[tuple[int, str]] = []  # (level, heading) of the open headings
+        self.line_kinds: dict[int, str] | None = None  # line -> what it was read as
+        self.warnings: list[str] = []
+
+    def account(self, line: int, kind: str) -> None:
+        """Record what a line (1-based) was read as, where the form keeps lines."""
+        if self.line_kinds is not None:
+            self.line_kinds[line] = kind
 
     def section(self) -> Section:
         """The current section; what comes before the first heading goes to a section
@@ -139,10 +150,27 @@ class PageBuilder:
                       roles=roles, line=line, rows=list(rows or []), shape=shape)
         self.tables.append(table)
         if rows is not None:
-            resolve_merged_cells(table)
+            self.finish_table(table)
         return table
+
+    def finish_table(self, table: Table) -> None:
+        """Once a table's rows are in: merged cells resolved, then each row checked by
+        ``check_row`` (what the reader's form adds)."""
+        resolve_merged_cells(table)
+        for row in table.rows:
+            row.problems.extend(self.check_row(row))
+
+    def check_row(self, row: Row) -> list[str]:
+        """Problems of a finished row that its reader adds (none by default)."""
+        return []
 
     def page(self, locale: str) -> Page:
         """The page read so far."""
+        counts = None
+        if self.line_kinds is not None:
+            counts = {}
+            for kind in sorted(self.line_kinds.values()):
+                counts[kind] = counts.get(kind, 0) + 1
         return Page(form=self.form, locale=locale, source_name=self.source_name,
-                    sections=self.sections, tables=self.tables)
+                    sections=self.sections, tables=self.tables, line_counts=counts,
+                    warnings=self.warnings)

@@ -10,10 +10,10 @@ entry}}``), the default snapshot's path, a snapshot's provenance; writes are ato
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
+
+from pipeline.atomic import atomic_write
 
 FILE_NAME = "manifest.json"
 DEFAULT_RAW = Path("raw")
@@ -60,23 +60,6 @@ def provenance(snapshot: Path) -> dict:
     except (ManifestError, OSError):
         return {}
     return {k: entry[k] for k in PROVENANCE_KEYS if k in entry}
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file renamed over it: a reader sees
-    the old file or the new one, never a half-written one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write(raw_dir: Path, manifest: dict) -> None:

@@ -53,7 +53,10 @@ def rules_frame(page: Page) -> pd.DataFrame:
                 "type_raw": cells.get("type", ""),
                 "port_raw": cells.get("port", ""),
                 "details": cells.get("details", ""),
-                "kind": "flow" if cells.get("type") or cells.get("port") else "note",
+                # A note row has neither protocol nor port and nothing wrong with it; a
+                # damaged row is a flow row (it goes to rejects, never to the notes).
+                "kind": "flow" if cells.get("type") or cells.get("port") or row.problems
+                        else "note",
                 "source_inherited": "source" in row.inherited,
                 "destination_inherited": "destination" in row.inherited,
                 "type_inherited": "type" in row.inherited,

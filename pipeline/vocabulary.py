@@ -58,6 +58,7 @@ class Vocabulary:
 
     @functools.cached_property
     def type_split_re(self) -> re.Pattern[str]:
+        """The pattern that splits a Type cell into its protocol words."""
         seps = sorted(self.type_separators, key=len, reverse=True)
         return re.compile("|".join(re.escape(s) for s in seps) + r"|\s+", re.IGNORECASE)
 

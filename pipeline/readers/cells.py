@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from pipeline.grammar import is_port_list, type_words
 from pipeline.model import ENTITY_ROLES, Row
+from pipeline.normalize import norm
 from pipeline.vocabulary import Vocabulary
 
 SEPARATOR_CELL = re.compile(r"^:?[-–—─―‐‑_]+:?$")
@@ -141,6 +142,36 @@ def place(cells: list[str], roles: list[str], has_row_above: bool, vocab: Vocabu
     return placements
 
 
+WORD_SPLIT = re.compile(r"[\s,;/|()\[\]]+")
+NUMBER = re.compile(r"^\d{1,5}$")
+
+
+def flow_words(text: str, vocab: Vocabulary) -> tuple[bool, bool]:
+    """Whether a text names a protocol word, and whether it holds a port-like number.
+
+    >>> from pipeline.vocabulary import load
+    >>> flow_words("Director TCP 80; 443", load()), flow_words("Serveur StoreFront", load())
+    ((True, True), (False, False))
+    """
+    words = [w for w in WORD_SPLIT.split(text) if w]
+    protocol = any(norm(w) in vocab.protocol_words for w in words)
+    number = any(NUMBER.match(w) for w in words)
+    return protocol, number
+
+
+def lost_columns(cells_by_role: dict[str, str], vocab: Vocabulary) -> list[str]:
+    """The problem of a row with neither Type nor Port whose Source or Destination names a
+    protocol or a port: its cell separators were lost, it is no note row."""
+    if cells_by_role.get("type") or cells_by_role.get("port"):
+        return []
+    for role in ENTITY_ROLES:
+        text = cells_by_role.get(role, "")
+        if text and any(flow_words(text, vocab)):
+            return [f"the row has no Type or Port, but its {role} {text!r} names a protocol "
+                    "or a port: a cell separator (|) was lost?"]
+    return []
+
+
 def header_roles(cells: list[str], vocab: Vocabulary) -> list[str] | None:
     """The role of each header cell, or None when the header is not a port table's.
 
@@ -204,3 +235,14 @@ def build_row(cells_by_role: dict[str, str], roles: list[str], line: int, raw: s
     return Row(cells=cells, line=line, raw=raw[: 4 * MAX_CELL_CHARS], problems=problems)
 
 
+
+
+class RowChecks:
+    """What every reader checks on a finished row (mixed into each reader)."""
+
+    vocab: Vocabulary
+
+    def check_row(self, row: Row) -> list[str]:
+        """A row with neither Type nor Port that names a protocol or port is damaged."""
+        explicit = {r: t for r, t in row.cells.items() if r not in row.inherited}
+        return lost_columns(explicit, self.vocab)

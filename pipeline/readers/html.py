@@ -30,9 +30,9 @@ import lxml.html
 from lxml import etree
 
 from pipeline.errors import InputError, Location
-from pipeline.model import ENTITY_ROLES, Page, PageBuilder, Row, resolve_merged_cells
+from pipeline.model import ENTITY_ROLES, Page, PageBuilder, Row
 from pipeline.normalize import clean
-from pipeline.readers.cells import (build_row, classify, fit, fold_extra_cells, header_roles,
+from pipeline.readers.cells import (RowChecks, build_row, classify, fit, fold_extra_cells, header_roles,
                                     misfits)
 from pipeline.readers.flattened import flattened_table
 from pipeline.vocabulary import Vocabulary, load
@@ -46,6 +46,9 @@ MAX_SPAN = 1000  # a rowspan/colspan larger than this is hostile or broken
 
 
 def parser() -> lxml.html.HTMLParser:
+    """lxml's HTML parser with network access, comments and processing
+    instructions off.
+    """
     return lxml.html.HTMLParser(no_network=True, remove_comments=True,
                                 remove_pis=True, huge_tree=False, encoding=None)
 
@@ -75,6 +78,7 @@ def cell_text(element) -> str:
 
 
 def span(cell, name: str) -> int:
+    """A cell's rowspan or colspan, between 1 and ``MAX_SPAN``."""
     try:
         value = int(re.sub(r"\D", "", cell.get(name, "1")) or 1)
     except ValueError:
@@ -82,7 +86,10 @@ def span(cell, name: str) -> int:
     return max(1, min(value, MAX_SPAN))
 
 
-class HtmlReader(PageBuilder):
+class HtmlReader(RowChecks, PageBuilder):
+    """Reads the article of an HTML page into sections (with levels), tables and
+    notes.
+    """
     form = "html"
 
     def __init__(self, text: str, source_name: str, vocab: Vocabulary | None = None):
@@ -91,6 +98,10 @@ class HtmlReader(PageBuilder):
         self.text = text
 
     def read(self) -> None:
+        """Parse the HTML and read its article body.
+
+        Raises ``InputError`` when lxml cannot parse it.
+        """
         try:
             doc = lxml.html.document_fromstring(self.text, parser=parser())
         except (etree.ParserError, ValueError) as exc:
@@ -105,6 +116,7 @@ class HtmlReader(PageBuilder):
         self.walk(root)
 
     def walk(self, el) -> None:
+        """Read the children of an element in document order."""
         for child in el:
             if not isinstance(child.tag, str):
                 continue
@@ -124,6 +136,7 @@ class HtmlReader(PageBuilder):
 
     @staticmethod
     def has_blocks(el) -> bool:
+        """True when the element holds block elements (it is read child by child)."""
         return any(isinstance(c.tag, str) and c.tag.lower() in BLOCKS for c in el.iter()
                    if c is not el)
 
@@ -138,6 +151,7 @@ class HtmlReader(PageBuilder):
             self.note(line, text)
 
     def read_table(self, table_el) -> None:
+        """A ``<table>``: a port table expanded into a full grid, or prose."""
         rows = [tr for tr in table_el.iter("tr")
                 if next(tr.iterancestors("table"), None) is table_el]
         if not rows:
@@ -187,7 +201,7 @@ class HtmlReader(PageBuilder):
             row.problems.extend(problems + misfits(
                 {r: t for r, t in row.cells.items() if r not in inherited}, self.vocab))
             table.rows.append(row)
-        resolve_merged_cells(table)
+        self.finish_table(table)
 
     def grid(self, rows) -> list[list[tuple[str, bool, int]]]:
         """Each row as one (text, covered by a rowspan from above, colspan) per column."""
@@ -219,6 +233,7 @@ class HtmlReader(PageBuilder):
 
 
 def read_html(text: str, source_name: str, locale: str, vocab: Vocabulary | None = None) -> Page:
+    """The ``Page`` of an HTML page."""
     reader = HtmlReader(text, source_name, vocab)
     reader.read()
     return reader.page(locale)

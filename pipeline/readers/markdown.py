@@ -18,9 +18,9 @@ from __future__ import annotations
 import html
 import re
 
-from pipeline.model import Page, PageBuilder, resolve_merged_cells
+from pipeline.model import Page, PageBuilder
 from pipeline.normalize import clean
-from pipeline.readers.cells import (SEPARATOR_CELL, build_row, fold_extra_cells, header_roles,
+from pipeline.readers.cells import (RowChecks, SEPARATOR_CELL, build_row, fold_extra_cells, header_roles,
                                     misfits)
 from pipeline.readers.flattened import flattened_table
 from pipeline.vocabulary import Vocabulary, load
@@ -83,7 +83,7 @@ def is_table_separator(line: str) -> bool:
     return bool(cells) and all(c and SEPARATOR_CELL.match(c) for c in cells)
 
 
-class MarkdownReader(PageBuilder):
+class MarkdownReader(RowChecks, PageBuilder):
     """Reads Markdown lines into sections (with levels), tables and notes."""
 
     form = "markdown"
@@ -118,6 +118,7 @@ class MarkdownReader(PageBuilder):
                 i += 1
 
     def skip_front_matter(self) -> int:
+        """The index of the first line after the ``---`` front matter."""
         if self.lines and self.lines[0].strip() == "---":
             for j in range(1, len(self.lines)):
                 if self.lines[j].strip() in ("---", "..."):
@@ -125,6 +126,10 @@ class MarkdownReader(PageBuilder):
         return 0
 
     def read_table(self, start: int) -> int:
+        """A pipe table from its header line; returns the index after it.
+
+        A table whose header is not a port table's is kept as prose.
+        """
         header = [inline_text(c) for c in split_cells(self.lines[start])]
         roles = header_roles(header, self.vocab)
         i = start + 2
@@ -144,7 +149,7 @@ class MarkdownReader(PageBuilder):
             row = build_row(dict(zip(roles, cells)), roles, j + 1, self.lines[j])
             row.problems.extend(problems + misfits(row.cells, self.vocab))
             table.rows.append(row)
-        resolve_merged_cells(table)
+        self.finish_table(table)
         return end
 
 

@@ -58,9 +58,11 @@ from __future__ import annotations
 
 import re
 
-from pipeline.model import Page, PageBuilder, Table, resolve_merged_cells
+from pipeline.errors import InputError, Location
+from pipeline.model import Page, PageBuilder, Table
 from pipeline.normalize import clean, norm
-from pipeline.readers.cells import (SEPARATOR_CELL, build_row, classify, fold_extra_cells,
+from pipeline.readers.cells import (SEPARATOR_CELL, RowChecks, build_row, classify, flow_words,
+                                    fold_extra_cells,
                                     header_roles, place)
 from pipeline.readers.flattened import flattened_table
 from pipeline.vocabulary import Vocabulary, load
@@ -112,7 +114,7 @@ def is_heading(line: str, vocab: Vocabulary) -> bool:
     return norm(first) not in {norm(m) for m in vocab.note_markers}
 
 
-class TextReader(PageBuilder):
+class TextReader(RowChecks, PageBuilder):
     """Reads the lines of a text rendering into sections, tables and notes."""
 
     form = "text"
@@ -123,38 +125,70 @@ class TextReader(PageBuilder):
         self.lines = text.splitlines()
 
     def read(self) -> list[Table]:
-        """Read every line; returns the tables found."""
+        """Read every line; returns the tables found.
+
+        Raises ``InputError`` at the first line of table cells that is in no table (its
+        header was lost or is not one the vocabulary knows): no row is dropped silently.
+        """
         i, n = 0, len(self.lines)
+        self.line_kinds = {}
         while i < n:
-            line = self.lines[i]
-            stripped = line.strip()
+            stripped = self.lines[i].strip()
             if not stripped:
+                self.account(i + 1, "blank")
                 i += 1
                 continue
             cells, _ = split_row(stripped) if "|" in stripped else ([], 0)
             roles = header_roles(cells, self.vocab) if cells else None
-            if roles and not stripped.startswith("|") and i + 1 < n and is_separator(self.lines[i + 1]):
+            if roles and not stripped.startswith("|"):
                 i = self.read_table(i, cells, roles)
                 continue
             if stripped.startswith("|") and self.read_flattened(i):
+                self.account(i + 1, "table_flattened")
                 i += 1
                 continue
+            if len(cells) >= 2:
+                raise InputError(
+                    f"a line of {len(cells)} table cells is outside any table: its table's "
+                    "header was lost or is not one the vocabulary knows",
+                    Location(self.source_name, i + 1, section=self.section().heading),
+                    hint="check the header line above it; a header in a new language needs "
+                         "its words in pipeline/data/vocabulary.toml")
             if is_heading(stripped, self.vocab):
                 self.open_section(clean(stripped), i + 1)
+                self.account(i + 1, "heading")
             else:
                 self.note(i + 1, clean(stripped))
+                self.account(i + 1, "note")
             i += 1
         return self.tables
 
     # -- ordinary tables -----------------------------------------------------------
 
     def read_table(self, start: int, header: list[str], roles: list[str]) -> int:
+        """A table from its header line: its rows, rows broken after a URL joined,
+        each placed; returns the index after it.  A missing separator line is warned
+        about, never a reason to lose the table."""
         table = self.add_table(header, roles, start + 1)
-        i = start + 2
+        self.account(start + 1, "table_header")
+        i = start + 1
+        if i < len(self.lines) and is_separator(self.lines[i]):
+            self.account(i + 1, "table_separator")
+            i += 1
+        else:
+            where = Location(self.source_name, start + 1, table.number,
+                             section=table.section.heading)
+            self.warnings.append(f"{where}: the table header has no separator line "
+                                 "(---|---); its rows are read from the next line")
         row_lines: list[list[tuple[int, str]]] = []  # physical lines of each row
         while i < len(self.lines) and "|" in self.lines[i] and not self.starts_table(i):
-            row_lines.append([(i + 1, self.lines[i])])
+            if is_separator(self.lines[i]):  # a stray separator line: no row
+                self.account(i + 1, "table_separator")
+            else:
+                row_lines.append([(i + 1, self.lines[i])])
+                self.account(i + 1, "table_row")
             i += 1
+        self.warn_if_row_without_pipes(i, table)
         # Join rows broken after a URL cell (the URL ended the line early).
         merged: list[list[tuple[int, str]]] = []
         cut_short = False
@@ -168,18 +202,35 @@ class TextReader(PageBuilder):
             cut_short = bool(cells) and padding == 0 and classify(cells[-1], self.vocab) == "url"
         for part in merged:
             self.place_row(table, part)
-        resolve_merged_cells(table)
+        self.finish_table(table)
         return i
 
     def starts_table(self, i: int) -> bool:
-        cells, _ = split_row(self.lines[i])
-        return (header_roles(cells, self.vocab) is not None and i + 1 < len(self.lines)
-                and is_separator(self.lines[i + 1]))
+        """True when line ``i`` is a table header (its separator line may be lost)."""
+        line = self.lines[i].strip()
+        cells, _ = split_row(line)
+        return not line.startswith("|") and header_roles(cells, self.vocab) is not None
+
+    def warn_if_row_without_pipes(self, i: int, table: Table) -> None:
+        """A prose line right after a table that names a protocol and a port may be a
+        row that lost every ``|``: it is kept as a note, and named in a warning."""
+        while i < len(self.lines) and not self.lines[i].strip():
+            i += 1
+        if i >= len(self.lines) or "|" in self.lines[i] or is_heading(self.lines[i], self.vocab):
+            return
+        protocol, number = flow_words(self.lines[i], self.vocab)
+        if protocol and number:
+            where = Location(self.source_name, i + 1, table.number, section=table.section.heading)
+            self.warnings.append(f"{where}: the line after the table names a protocol and a "
+                                 "port but has no cells; kept as a note (a row that lost its "
+                                 "| separators?)")
 
     def cells_of(self, part: list[tuple[int, str]]) -> list[str]:
+        """The cells of a row's physical lines."""
         return [c for _, text in part for c in split_row(text)[0]]
 
     def join_better(self, first, second, roles) -> bool:
+        """True when two lines read better as one row than as two."""
         a, b = self.cells_of(first), self.cells_of(second)
         if len(a) + len(b) > len(roles):
             return False
@@ -188,6 +239,9 @@ class TextReader(PageBuilder):
         return joined < apart
 
     def place_row(self, table: Table, part: list[tuple[int, str]]) -> None:
+        """Place a row's cells into the table's columns and add it, marked where
+        it is damaged or ambiguous.
+        """
         line = part[0][0]
         raw = "\n".join(text for _, text in part)
         cells = self.cells_of(part)

@@ -1,0 +1,165 @@
+"""The export plan: which firewall rules the published ports and an address map give.
+
+Input: published ports rows (typed and checked by ``pipeline.published``) and an
+``AddressMap``.  Output: a ``Plan``: one ``Rule`` per flow, protocol, port range and
+direction, built from typed integers and parsed networks only (every value checked
+again here, so nothing but a number, a protocol word or a network reaches a rule
+statement); identical rules (the same flow listed in two sections) merged into one that
+names every rule id; and what was not planned, each said: components without address,
+flows without a port, and flows whose sources and destinations have no IP version in
+common.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.export.addresses import AddressMap, Network, net_key
+from pipeline.grammar import MAX_PORT, port_range
+
+PROTOCOLS = ("tcp", "udp", "icmp")
+RULE_ID = re.compile(r"^[0-9a-f]{16}(?:-[0-9]+)?$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One firewall rule: typed values only, with the page's words for its comment."""
+
+    rule_ids: tuple[str, ...]
+    sections: tuple[str, ...]
+    source: str
+    destination: str
+    protocol: str
+    port_start: int | None
+    port_end: int | None
+    details: str
+    families: tuple[tuple[int, tuple[Network, ...], tuple[Network, ...]], ...]
+    reverse: bool = False  # the return direction of a bidirectional flow
+
+    @property
+    def ports(self) -> str:
+        """The port range as text ("443", "16500-16509", "" for none)."""
+        return port_range(self.port_start, self.port_end)
+
+    @property
+    def rule_id(self) -> str:
+        """The first rule id (names the rule in the firewall's own comment field)."""
+        return self.rule_ids[0]
+
+    def comment(self) -> str:
+        """What the rule is, for a comment: rule ids, sections, the flow, the details.
+
+        The text comes from the page: every renderer passes it through its own escaping
+        (``formats.safe_text``) before it reaches a file."""
+        arrow = "<-" if self.reverse else "->"
+        text = (f"{', '.join(self.rule_ids)} | {'; '.join(self.sections)} | {self.source} "
+                f"{arrow} {self.destination} | {self.details}")
+        return " ".join(text.split())
+
+
+@dataclass
+class Plan:
+    """The rules to write and what was left out, each with its reason."""
+
+    rules: list[Rule] = field(default_factory=list)
+    unmapped: dict[str, int] = field(default_factory=dict)  # component -> flows skipped
+    portless: list[dict] = field(default_factory=list)  # flows without a port
+    unmeetable: list[str] = field(default_factory=list)  # warnings: no common IP version
+    merged: int = 0  # rules that were the same as another and were merged into it
+
+
+def checked(row: dict) -> tuple[str, int | None, int | None]:
+    """The protocol and ports of a row, checked to be what a rule may hold.
+
+    Raises ``ValueError`` for anything else (the published reader refuses such rows
+    first; this is the last line before a rule statement).
+
+    >>> checked({"rule_id": "0123456789abcdef", "protocol": "tcp", "port_start": 80, "port_end": 80})
+    ('tcp', 80, 80)
+    """
+    protocol, start, end = row["protocol"], row["port_start"], row["port_end"]
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol {protocol!r} is not one of {PROTOCOLS}")
+    if not isinstance(row["rule_id"], str) or not RULE_ID.match(row["rule_id"]):
+        raise ValueError(f"rule id {row['rule_id']!r} is not a rule id")
+    for port in (start, end):
+        if port is not None and (type(port) is not int or not 0 <= port <= MAX_PORT):
+            raise ValueError(f"port {port!r} is not an integer from 0 to {MAX_PORT}")
+    if (start is None) != (end is None) or (start is not None and start > end):
+        raise ValueError(f"ports {start!r}-{end!r} are not a range")
+    if protocol == "icmp" and start is not None:
+        raise ValueError("ICMP has no ports")
+    return protocol, start, end
+
+
+def families(sources: list[Network], destinations: list[Network]
+             ) -> tuple[tuple[int, tuple[Network, ...], tuple[Network, ...]], ...]:
+    """(IP version, sources, destinations) for each version both sides have."""
+    out = []
+    for version in (4, 6):
+        s = tuple(sorted((n for n in sources if n.version == version), key=net_key))
+        d = tuple(sorted((n for n in destinations if n.version == version), key=net_key))
+        if s and d:
+            out.append((version, s, d))
+    return tuple(out)
+
+
+def plan(rows: list[dict], addresses: AddressMap) -> Plan:
+    """The rules of the ports rows under an address map (see the module docstring)."""
+    result = Plan()
+    by_key: dict[tuple, Rule] = {}
+    for row in rows:
+        protocol, start, end = checked(row)
+        if protocol != "icmp" and start is None:
+            result.portless.append(row)
+            continue
+        src, dst = addresses.lookup(row["source"]), addresses.lookup(row["destination"])
+        missing = [name for name, nets in ((row["source"], src), (row["destination"], dst))
+                   if not nets]
+        if missing:
+            for name in missing:
+                result.unmapped[name] = result.unmapped.get(name, 0) + 1
+            continue
+        directions = [(row["source"], row["destination"], src, dst, False)]
+        if row["bidirectional"]:
+            directions.append((row["destination"], row["source"], dst, src, True))
+        for s_name, d_name, s_nets, d_nets, reverse in directions:
+            fams = families(s_nets, d_nets)
+            if not fams:
+                have = lambda nets: "/".join(f"IPv{v}" for v in sorted({n.version for n in nets}))  # noqa: E731
+                result.unmeetable.append(
+                    f"warning: flow {row['rule_id']} ({s_name} -> {d_name}, {protocol} "
+                    f"{port_range(start, end)}): the sources are {have(s_nets)} and the "
+                    f"destinations {have(d_nets)}; no rule can join them")
+                continue
+            key = (protocol, start, end, fams)
+            rule = Rule((row["rule_id"],), (row["section"],), s_name, d_name, protocol, start,
+                        end, row["details"], fams, reverse)
+            if key in by_key:
+                first = by_key[key]
+                by_key[key] = Rule(
+                    tuple(sorted(set(first.rule_ids) | {row["rule_id"]})),
+                    tuple(dict.fromkeys(first.sections + (row["section"],))),
+                    first.source, first.destination, protocol, start, end, first.details,
+                    fams, first.reverse)
+                result.merged += 1
+            else:
+                by_key[key] = rule
+    result.rules = sorted(by_key.values(), key=lambda r: (
+        r.sections[0], r.source, r.destination, r.protocol,
+        -1 if r.port_start is None else r.port_start, -1 if r.port_end is None else r.port_end,
+        r.reverse, r.rule_ids))
+    return result
+
+
+def report(p: Plan) -> list[str]:
+    """What the plan left out, one line each, for standard error."""
+    lines = []
+    for name, count in sorted(p.unmapped.items()):
+        lines.append(f"warning: no address for component {name!r}: {count} flow(s) not exported")
+    lines += p.unmeetable
+    for row in p.portless:
+        lines.append(f"not exported (no port): {row['section']} | {row['source']} -> "
+                     f"{row['destination']} {row['protocol']} {row['port_raw']!r}")
+    return lines
