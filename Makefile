@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # The snapshot raw/manifest.json names as default (fetch --set-default changes it).
 SNAPSHOT ?= $(shell $(PYTHON) -m pipeline.raw_manifest default)
+# Rules the committed build rejects (the damaged last row of the flattened Citrix ADM table):
+# one more fails the build, so a page change never adds a reject silently.
+MAX_REJECTS ?= 1
 # Everything the build stage reads: the snapshot, the code, the vocabularies and errata, the schemas.
 BUILD_INPUTS := $(SNAPSHOT) raw/manifest.json $(wildcard pipeline/*.py pipeline/*/*.py pipeline/data/*.toml schemas/*.json)
 
@@ -27,7 +30,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $@
 
 build/manifest.json: $(STAMP) $(BUILD_INPUTS) ## the build stage: re-run only when an input changed
-	$(BIN)/citrix-ports build --strict --input $(SNAPSHOT) --out build
+	$(BIN)/citrix-ports build --strict --max-rejects $(MAX_REJECTS) --input $(SNAPSHOT) --out build
 
 build: build/manifest.json ## same as `make`
 
@@ -42,7 +45,7 @@ diff: $(STAMP) ## what the working build/ changes against the committed one (git
 	$(BIN)/citrix-ports diff git:HEAD build --table rules
 
 check: $(STAMP) ## rebuild from raw/ and fail, showing the difference, if build/ is not what is committed
-	$(BIN)/citrix-ports build --strict --input $(SNAPSHOT) --out build
+	$(BIN)/citrix-ports build --strict --max-rejects $(MAX_REJECTS) --input $(SNAPSHOT) --out build
 	@$(BIN)/citrix-ports diff git:HEAD build --exit-code && \
 	  $(BIN)/citrix-ports diff git:HEAD build --table rules --exit-code >/dev/null || { \
 	  echo "build/ differs from the committed build: run 'make' and commit build/"; exit 1; }
@@ -53,8 +56,10 @@ check: $(STAMP) ## rebuild from raw/ and fail, showing the difference, if build/
 
 FUZZ_RUNS ?= 2000
 FUZZ_SEED ?= 1
-fuzz: $(STAMP) ## long seeded fuzzing run of the build (FUZZ_RUNS, FUZZ_SEED)
+STRUCTURAL_RUNS ?= 300
+fuzz: $(STAMP) ## long seeded fuzzing runs of the build: crashes, then structural damage (FUZZ_RUNS, STRUCTURAL_RUNS, FUZZ_SEED)
 	$(BIN)/python tests/fuzzing.py --runs $(FUZZ_RUNS) --seed $(FUZZ_SEED)
+	$(BIN)/python tests/fuzzing.py --structural --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
 
 bench: $(STAMP) ## benchmark (tests/benchmark.py), results in tests/benchmark-results.json
 	$(BIN)/python tests/benchmark.py

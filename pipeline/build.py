@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.detect import decode, detect_form, detect_locale
+from pipeline.detect import decode, detect_form, detect_locale, locale_warning
 from pipeline.errata import ERRATA_FILE, load_errata
-from pipeline.errors import InputError, Location, StaleErrata, ValidationFailed
+from pipeline.errors import (GuardFailed, InputError, Location, PipelineError, StaleErrata,
+                             ValidationFailed)
 from pipeline.ports import PortsResult, ports_frame
 from pipeline.publish import publish
 from pipeline.raw_manifest import provenance
@@ -57,21 +59,67 @@ def reconcile(rules: pd.DataFrame, result: PortsResult) -> dict:
     return counts
 
 
+SHRINK_THRESHOLD = 0.10  # a build losing more than this share of tables or rules fails
+
+
+def shrink_guard(out: Path, rules: pd.DataFrame, tables: int, threshold: float) -> None:
+    """Refuse to replace the build in ``out`` by one with fewer tables or rules by more
+    than ``threshold``, naming the sections that shrank.  Raises ``GuardFailed``."""
+    try:
+        old = json.loads((out / "manifest.json").read_text("utf-8"))["counts"]
+        old_tables, old_rules = int(old["tables"]), int(old["rules"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no previous build to compare with
+    new_rules = len(rules)
+    if tables >= old_tables * (1 - threshold) and new_rules >= old_rules * (1 - threshold):
+        return
+    problems = [f"tables {old_tables} -> {tables}, rules {old_rules} -> {new_rules}"]
+    try:
+        from pipeline.published import read
+
+        before = Counter(r["section"] for r in read(out, "rules", False).rows)
+        after = Counter(rules["section"])
+        problems += [f"section {s!r}: {before[s]} -> {after.get(s, 0)} rules"
+                     for s in sorted(before) if after.get(s, 0) < before[s]]
+    except PipelineError:
+        pass
+    raise GuardFailed(
+        f"the page lost more than {threshold:.0%} of the tables or rules of the build it "
+        f"would replace ({out}); nothing was published:\n  " + "\n  ".join(problems),
+        hint="check the snapshot (a lost table header or separator?); if the page really "
+             "shrank, build with --allow-shrink")
+
+
+def line_counts(kinds: dict[str, int], text: str, source: str) -> dict[str, int]:
+    """What the lines of the snapshot were read as, with their total; fails when they do
+    not add up to the file (a line read as nothing, or twice)."""
+    total = len(text.splitlines())
+    if sum(kinds.values()) != total:
+        raise ValidationFailed(f"{source}: the lines read ({sum(kinds.values())}) do not add "
+                               f"up to the lines of the file ({total})", [json.dumps(kinds)])
+    return {**kinds, "total": total}
+
+
 @dataclass
 class BuildResult:
     """What a build published: its manifest, and the ports stage's result."""
+
     manifest: dict
     result: PortsResult
 
 
 def build(input_path: Path, out: Path, strict: bool = False, locale: str | None = None,
-          errata_path: Path = ERRATA_FILE) -> BuildResult:
+          errata_path: Path = ERRATA_FILE, allow_shrink: bool = False,
+          shrink_threshold: float = SHRINK_THRESHOLD, max_rejects: int | None = None
+          ) -> BuildResult:
     """Run every stage from the snapshot ``input_path`` into ``out``; returns the
     manifest and the ports result.
 
     Raises ``InputError`` (the input cannot be read as a page), ``ValidationFailed`` (a
-    stage broke its schema or the counts do not reconcile) or, with ``strict``,
-    ``StaleErrata``; nothing is published then.
+    stage broke its schema or the counts do not reconcile), ``GuardFailed`` (the page
+    shrank against the build in ``out`` unless ``allow_shrink``, or more rules were
+    rejected than ``max_rejects``) or, with ``strict``, ``StaleErrata``; nothing is
+    published then.
     """
     name = input_path.name
     try:
@@ -81,8 +129,12 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
                          hint="give --input the path of a snapshot") from None
     text = decode(data, str(input_path))
     form = detect_form(text)
+    warnings = []
+    if locale:
+        warnings += [w for w in [locale_warning(text, locale)] if w]
     locale = locale or detect_locale(text)
     page = read_page(text, form, str(input_path), locale)
+    warnings += [w.replace(str(input_path), name, 1) for w in page.warnings]
     if not page.tables:
         raise InputError("no port table found (a table starts with a header row such as "
                          "'Source | Destination | Type | Port | Details')",
@@ -105,6 +157,19 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
     rejects = validate("rejects", result.rejects, name)
     counts = reconcile(rules, result)
     counts = {"sections": len(page.sections), "tables": len(page.tables), **counts}
+    if page.line_counts is not None:
+        counts["lines"] = line_counts(page.line_counts, text, str(input_path))
+    if max_rejects is not None and len(rejects) > max_rejects:
+        raise GuardFailed(
+            f"{len(rejects)} rules were rejected, more than --max-rejects {max_rejects}; "
+            "nothing was published:\n  " + "\n  ".join(
+                f"line {r['source_line']}, section {r['section']!r}: {r['reason']}"
+                for r in rejects.to_dict("records")),
+            Location(str(input_path)),
+            hint="fix the page or record an erratum; raise --max-rejects if these are "
+                 "accepted")
+    if not allow_shrink:
+        shrink_guard(out, rules, len(page.tables), shrink_threshold)
     report = {
         "source": {
             "name": name,
@@ -119,6 +184,7 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
             "applied": {k: sorted(v) for k, v in sorted(result.errata_applied.items())},
             "stale": sorted(result.errata_stale),
         },
+        "warnings": warnings,
     }
     manifest = publish(out, {"rules": rules, "ports": ports, "rejects": rejects},
                        sections_document(page), report)

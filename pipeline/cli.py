@@ -5,7 +5,8 @@ Commands: ``build`` (every stage from a snapshot), ``fetch`` (the live page into
 ``query`` (filter the ports) and ``export`` (firewall rules from an address map).
 Input: arguments.  Output: the stage run, a short report on standard error, and an exit
 status: 0 success, 2 bad input (or bad arguments), 3 validation failed, 4 stale errata
-with --strict, 5 fetch failed, 130 interrupted, 141 the reader of the output left
+with --strict, 5 fetch failed, 6 the page shrank or too many rejects (build), 130
+interrupted, 141 the reader of the output left
 (``| head``), 1 an internal error (a bug: please report it).  Choices (locales, formats,
 tables) come from the modules and data that define them.
 """
@@ -38,7 +39,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from pipeline.errata import ERRATA_FILE
 
     result = build(args.input or raw_manifest.default_snapshot(), args.out, strict=args.strict,
-                   locale=args.locale, errata_path=args.errata or ERRATA_FILE)
+                   locale=args.locale, errata_path=args.errata or ERRATA_FILE,
+                   allow_shrink=args.allow_shrink, max_rejects=args.max_rejects)
     m = result.manifest
     c = m["counts"]
     say = lambda text: print(text, file=sys.stderr)  # noqa: E731
@@ -48,6 +50,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"{c['rules_notes']} note rules; {c['rules_rejected']} rejected")
     for eid, rules in m["errata"]["applied"].items():
         say(f"erratum applied: {eid} ({len(rules)} rule(s))")
+    for warning in m["warnings"]:
+        say(warning if warning.startswith("warning:") else f"warning: {warning}")
+    if "lines" in c:
+        lines = c["lines"]
+        say(f"lines: {lines['total']} = " + " + ".join(
+            f"{n} {kind}" for kind, n in lines.items() if kind != "total"))
     for eid in m["errata"]["stale"]:
         say(f"warning: erratum {eid} matches no row of the page (stale)")
     for rej in result.result.rejects.to_dict("records"):
@@ -142,6 +150,11 @@ def parser() -> argparse.ArgumentParser:
                    help="locale of the page; default: recognised from its words")
     b.add_argument("--errata", type=Path, help="errata file (default: the reviewed "
                    "pipeline/data/errata.toml)")
+    b.add_argument("--allow-shrink", action="store_true",
+                   help="replace the build in --out even when the page lost more than 10%% "
+                   "of its tables or rules (default: fail, naming the sections that shrank)")
+    b.add_argument("--max-rejects", type=int, metavar="N",
+                   help="fail when more than N rules are rejected (make and CI use this)")
     b.set_defaults(func=cmd_build)
 
     f = sub.add_parser("fetch", help="fetch the live page (or its Markdown source) into raw/")

@@ -62,10 +62,34 @@ def detect_form(text: str) -> str:
     return "text"
 
 
+def locale_markers(text: str, vocab: Vocabulary | None = None) -> dict[str, list[str]]:
+    """For each locale, the marker words of the vocabulary the page uses (with repeats).
+
+    >>> locale_markers("Source | Détails | 80 (bidirectionnel)")["fr-fr"]
+    ['Détails', 'bidirectionnel']
+    """
+    vocab = vocab or load()
+    return {loc: [m for m in markers
+                  for _ in re.findall(rf"(?<!\w){re.escape(m)}(?!\w)", text)]
+            for loc, markers in vocab.locale_markers.items()}
+
+
 def detect_locale(text: str, vocab: Vocabulary | None = None) -> str:
     """The locale whose marker words the page uses most (ties: the first listed)."""
-    vocab = vocab or load()
-    scores = {loc: sum(len(re.findall(rf"(?<!\w){re.escape(m)}(?!\w)", text))
-                       for m in markers)
-              for loc, markers in vocab.locale_markers.items()}
-    return max(scores, key=lambda loc: scores[loc])
+    found = locale_markers(text, vocab)
+    return max(found, key=lambda loc: len(found[loc]))
+
+
+def locale_warning(text: str, locale: str, vocab: Vocabulary | None = None) -> str:
+    """A warning when the page's words say another locale than ``locale`` ("" if not).
+
+    >>> locale_warning("Détails | S/O | Remarque", "en-us")[:45]
+    'warning: --locale en-us, but the page looks f'
+    """
+    found = locale_markers(text, vocab)
+    best = max(found, key=lambda loc: len(found[loc]))
+    if best == locale or len(found[best]) <= len(found.get(locale, [])):
+        return ""
+    words = ", ".join(sorted(set(found[best])))
+    return (f"warning: --locale {locale}, but the page looks {best} (its words: {words}); "
+            f"rows may be rejected: drop --locale to recognise it")

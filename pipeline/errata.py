@@ -10,7 +10,9 @@ details).  ``use`` lists the corrected values: one entry replaces fields of the 
 several entries split the row into several flows.  Errata apply in file order, each
 to the row as the previous errata left it.  Every erratum needs a ``reason`` and a
 ``reference`` (where the corrected value comes from); ``locale`` limits an erratum to
-pages of one locale (the others neither apply it nor report it stale).
+pages of one locale (the others neither apply it nor report it stale).  ``resolves``
+lists the reader's problems (fragments of their text) that the erratum answers: a row the
+reader marked is published only when every one of its problems is answered so.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ class Erratum:
     reason: str
     reference: str
     locale: str = ""  # the page locale it corrects; "" for every locale
+    # Problems the reader marked on the row that this erratum answers (each a fragment of
+    # the problem's text).  A marked row is published only when every one of its problems
+    # is answered by an erratum applied to it: correcting one cell vouches for nothing else.
+    resolves: tuple[str, ...] = ()
 
     def matches(self, row: dict) -> bool:
         """True when every field of ``match`` has the row's value."""
@@ -61,8 +67,13 @@ def load_errata(path: Path = ERRATA_FILE) -> list[Erratum]:
         if entry["id"] in ids:
             raise InputError(f"erratum id {entry['id']!r} is used twice", where)
         ids.add(entry["id"])
+        resolves = entry.get("resolves", [])
+        if not isinstance(resolves, list) or not all(isinstance(r, str) and r for r in resolves):
+            raise InputError(f"erratum {entry['id']!r}: 'resolves' must be a list of problem "
+                             "texts", where)
         errata.append(Erratum(entry["id"], dict(entry["match"]), tuple(entry["use"]),
-                              entry["reason"], entry["reference"], entry.get("locale", "")))
+                              entry["reason"], entry["reference"], entry.get("locale", ""),
+                              tuple(resolves)))
     return errata
 
 
@@ -85,3 +96,15 @@ def apply_errata(row: dict, errata: list[Erratum]) -> tuple[list[dict], list[str
                 next_variants.append(variant)
         variants = next_variants
     return variants, applied
+
+
+def unresolved(problems: str, errata: list[Erratum], applied: list[str]) -> list[str]:
+    """The reader's problems of a row (``"; "``-joined) that no applied erratum resolves.
+
+    >>> e = Erratum("t", {}, ({},), "r", "x", resolves=("does not look like a type",))
+    >>> unresolved("'X' does not look like a type; row broken", [e], ["t"])
+    ['row broken']
+    """
+    fragments = [f for e in errata if e.id in applied for f in e.resolves]
+    return [p for p in filter(None, problems.split("; "))
+            if not any(f in p for f in fragments)]

@@ -14,6 +14,7 @@ EXIT_INPUT = 2  # the input cannot be read as a page
 EXIT_VALIDATION = 3  # the data failed its schema or reconciliation checks
 EXIT_ERRATA = 4  # --strict and an erratum no longer matches the page
 EXIT_FETCH = 5  # the page could not be fetched
+EXIT_GUARD = 6  # the page shrank against the build it replaces, or too many rejects
 
 
 @dataclass
@@ -112,3 +113,10 @@ class DataError(PipelineError):
         if self.hint:
             lines.append(f"  hint: {self.hint}")
         return "\n".join(lines)
+
+
+class GuardFailed(PipelineError):
+    """The new build would replace a larger one (the page shrank), or rejects more rows
+    than allowed: refused unless asked for (``--allow-shrink``, ``--max-rejects``)."""
+
+    exit_code = EXIT_GUARD

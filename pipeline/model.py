@@ -83,20 +83,25 @@ def resolve_merged_cells(table: Table) -> None:
 
     An empty Source or Destination takes the value of the row above; an empty Type
     does too when the row has a port.  A row with neither Type nor Port inherits no
-    Type: it is a note row.  Which cells were filled is recorded in ``Row.inherited``.
+    Type: it is a note row.  Which cells were filled is recorded in ``Row.inherited``;
+    a row that takes a cell from a damaged row is marked too (a wrong value never spreads
+    silently down a merged cell).
     """
-    previous: dict[str, str] | None = None
-    for row in table.rows:
+    previous: Row | None = None
+    for number, row in enumerate(table.rows, start=1):
         for role in table.roles:
             if row.cells.get(role):
                 continue
             if role in ENTITY_ROLES or (role == "type" and row.cells.get("port")):
-                if previous and previous.get(role):
-                    row.cells[role] = previous[role]
+                if previous and previous.cells.get(role):
+                    row.cells[role] = previous.cells[role]
                     row.inherited.add(role)
+                    if previous.problems:  # a damaged row passes on no trusted value
+                        row.problems.append(f"its {role} comes from row {number - 1} "
+                                            "above, which is damaged")
                 else:
                     row.problems.append(f"{role} is empty and no row above gives it")
-        previous = row.cells
+        previous = row
 
 
 class PageBuilder:
@@ -154,11 +159,11 @@ class PageBuilder:
         return table
 
     def finish_table(self, table: Table) -> None:
-        """Once a table's rows are in: merged cells resolved, then each row checked by
-        ``check_row`` (what the reader's form adds)."""
-        resolve_merged_cells(table)
-        for row in table.rows:
+        """Once a table's rows are in: each row checked by ``check_row`` (what the
+        reader's form adds), then merged cells resolved."""
+        for row in table.rows:  # before merging, so that a damaged row passes nothing on
             row.problems.extend(self.check_row(row))
+        resolve_merged_cells(table)
 
     def check_row(self, row: Row) -> list[str]:
         """Problems of a finished row that its reader adds (none by default)."""

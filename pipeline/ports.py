@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pipeline.errata import Erratum, apply_errata
+from pipeline.errata import Erratum, apply_errata, unresolved
 from pipeline.grammar import parse_port, parse_type
 from pipeline.schema import columns, typed_frame
 from pipeline.vocabulary import Vocabulary, load
@@ -82,8 +82,9 @@ def ports_frame(rules: pd.DataFrame, errata: list[Erratum], locale: str,
             notes.append(rule["rule_id"])
             continue
         reason = ""
-        if rule["problems"] and not applied:
-            reason = f"the reader marked the row: {rule['problems']}"
+        left = unresolved(rule["problems"], active, applied)
+        if left:
+            reason = f"the reader marked the row: {'; '.join(left)}"
         expanded: list[dict] = []
         for variant in variants:
             if reason:

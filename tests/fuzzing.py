@@ -3,11 +3,18 @@
 Each mutation (bytes cut, lines swapped or duplicated, pipes added or removed, encodings
 broken, numbers blown up...) is built into an output directory that holds a previous
 good build.  Allowed outcomes: exit 0 with a complete new build, or a documented error
-exit (2 bad input, 3 validation, 4 stale errata) with a located message and the previous
-build untouched.  Anything else — exit 1 (internal error), a traceback, a half-written
-directory — is a finding.
+exit (2 bad input, 3 validation, 4 stale errata, 6 the page shrank) with a located
+message and the previous build untouched.  Anything else — exit 1 (internal error), a
+traceback, a half-written directory — is a finding.
 
-    python tests/fuzzing.py --runs 2000 --seed 1     # what `make fuzz` runs
+Structural mutations go beyond crashes: a separator line deleted, a pipe deleted or
+added in a table row, two rows merged into one line, a row split in two.  Each mutated
+page either fails loudly, or is published with every flow of the unmutated lines as it
+was (or its row rejected, located), and each mutated line read correctly, rejected, or
+named in a warning; a flow that was not on the page is a finding.
+
+    python tests/fuzzing.py --runs 2000 --seed 1     # crash fuzzing (`make fuzz`)
+    python tests/fuzzing.py --structural --runs 300 --seed 1   # also in `make fuzz`
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import hashlib
 import io
 import json
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -31,7 +39,7 @@ from pipeline.cli import main  # noqa: E402
 
 SEEDS = [ROOT / "raw" / "citrix-communication-ports.txt",
          HERE / "data" / "citrix-communication-ports.fd98ff78.md"]
-ALLOWED = {0, 2, 3, 4}
+ALLOWED = {0, 2, 3, 4, 6}
 
 
 def mutate(data: bytes, rng: random.Random) -> bytes:
@@ -147,11 +155,166 @@ def fuzz(runs: int, seed: int, verbose: bool = False) -> list[tuple[int, str, st
     return findings
 
 
+# -- structural mutations -------------------------------------------------------------------
+
+def table_row_lines(lines: list[str]) -> list[int]:
+    """Indexes of the ordinary table row lines (not headers, separators, the flattened
+    table)."""
+    rows, in_table = [], False
+    for i, line in enumerate(lines):
+        if line.startswith("Source | ") or line.startswith("Service | "):
+            in_table = True
+        elif line.startswith("---|"):
+            continue
+        elif in_table and "|" in line and not line.startswith("|"):
+            rows.append(i)
+        else:
+            in_table = False
+    return rows
+
+
+def structural(lines: list[str], rng: random.Random
+               ) -> tuple[list[str], dict[int, int], set[int], str]:
+    """A structural mutation: (new lines, old line -> new line for the lines kept as
+    they were, the old lines mutated, what was done).  Line numbers are 1-based."""
+    new = list(lines)
+    rows = table_row_lines(lines)
+    kind = rng.choice(["drop_separator", "drop_pipe", "add_pipe", "merge_rows", "split_row"])
+    mutated: set[int] = set()
+    if kind == "drop_separator":
+        seps = [i for i, line in enumerate(lines) if line.startswith("---|")]
+        i = rng.choice(seps)
+        del new[i]
+        mapping = {n + 1: (n + 1 if n < i else n) for n in range(len(lines)) if n != i}
+        return new, mapping, mutated, f"deleted the separator line {i + 1}"
+    i = rng.choice(rows)
+    mutated.add(i + 1)
+    mapping = {n + 1: n + 1 for n in range(len(lines)) if n != i}
+    pipes = [p for p, c in enumerate(lines[i]) if c == "|"]
+    if kind == "drop_pipe":
+        p = rng.choice(pipes)
+        new[i] = lines[i][:p] + " " + lines[i][p + 1:]
+        return new, mapping, mutated, f"deleted a pipe of line {i + 1}"
+    if kind == "add_pipe":
+        spaces = [p for p, c in enumerate(lines[i]) if c == " "] or [len(lines[i])]
+        p = rng.choice(spaces)
+        new[i] = lines[i][:p] + " |" + lines[i][p:]
+        return new, mapping, mutated, f"added a pipe in line {i + 1}"
+    if kind == "merge_rows" and i + 1 in rows:
+        new[i] = lines[i].rstrip("| ") + " | " + lines[i + 1]
+        del new[i + 1]
+        mutated.add(i + 2)
+        mapping = {n + 1: (n + 1 if n < i else n) for n in range(len(lines)) if n not in (i, i + 1)}
+        return new, mapping, mutated, f"merged lines {i + 1} and {i + 2}"
+    # split a row in two at one of its inner pipes
+    inner = pipes[:-1] or pipes
+    p = rng.choice(inner)
+    new[i:i + 1] = [lines[i][:p + 1], lines[i][p + 1:].lstrip()]
+    mapping = {n + 1: (n + 1 if n < i else n + 2) for n in range(len(lines)) if n != i}
+    mutated.add(i + 1)
+    return new, mapping, mutated, f"split line {i + 1} in two"
+
+
+def flows_by_line(out: Path) -> dict[int, set[tuple]]:
+    import csv
+
+    found: dict[int, set[tuple]] = {}
+    with open(out / "ports.csv", encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            found.setdefault(int(r["source_line"]), set()).add(
+                (r["section"], r["source"], r["destination"], r["protocol"], r["port_start"],
+                 r["port_end"], r["bidirectional"]))
+    return found
+
+
+def rejected_lines(out: Path) -> set[int]:
+    import csv
+
+    with open(out / "rejects.csv", encoding="utf-8", newline="") as f:
+        return {int(r["source_line"]) for r in csv.DictReader(f)}
+
+
+def check_structural(good: Path, lines: list[str], rng: random.Random, work: Path
+                     ) -> str | None:
+    """One structural mutation built and checked against the good build; the finding."""
+    from pipeline.build import build
+    from pipeline.errors import PipelineError
+
+    new, mapping, mutated, what = structural(lines, rng)
+    src = work / "structural.txt"
+    src.write_text("\n".join(new) + "\n", "utf-8")
+    out = work / "structural-build"
+    shutil.rmtree(out, ignore_errors=True)
+    try:
+        result = build(src, out, allow_shrink=True)
+    except PipelineError as exc:
+        if exc.exit_code not in ALLOWED or not str(exc):
+            return f"{what}: exit {exc.exit_code} without a message"
+        return None  # a loud, located failure is an allowed outcome
+    except Exception as exc:  # noqa: BLE001
+        return f"{what}: {type(exc).__name__}: {exc}"
+    before, after = flows_by_line(good), flows_by_line(out)
+    rejected = rejected_lines(out)
+    warned = {int(m.group(1)) for w in result.manifest["warnings"]
+              for m in [re.search(r":(\d+)", w)] if m}
+    new_mutated = {mapping.get(n - 1, n - 1) + 1 if n - 1 in mapping else n for n in mutated}
+    new_mutated |= {mapping[n - 1] + 1 for n in mutated if n - 1 in mapping}
+    for old_line, flows in before.items():
+        if old_line in mutated:
+            continue
+        line = mapping.get(old_line)
+        got = after.get(line, set())
+        if got != flows and line not in rejected:
+            return f"{what}: line {old_line} (now {line}) was not mutated but its flows changed"
+    for line, flows in after.items():
+        olds = [o for o, n in mapping.items() if n == line]
+        if olds and olds[0] not in mutated and flows == before.get(olds[0], set()):
+            continue
+        if line in warned:
+            continue
+        origin = {f for o in mutated for f in before.get(o, set())}
+        if not flows <= origin:
+            return f"{what}: line {line} publishes flows that were not on the page: " \
+                   f"{sorted(flows - origin)[:2]}"
+    for old in mutated:
+        near = {n for n in range(min(mutated) - 1, max(mutated) + 3)}
+        if before.get(old) and not (near & (rejected | warned)):
+            got = set().union(*(after.get(n, set()) for n in near))
+            if not before[old] <= got:
+                return f"{what}: the flows of line {old} were lost without a reject or warning"
+    return None
+
+
+def fuzz_structural(runs: int, seed: int, verbose: bool = False) -> list[tuple[int, str]]:
+    """``runs`` structural mutations of the French snapshot; the findings."""
+    from pipeline.build import build
+
+    rng = random.Random(seed)
+    lines = SEEDS[0].read_text("utf-8").splitlines()
+    findings = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        build(SEEDS[0], work / "good")
+        for n in range(runs):
+            finding = check_structural(work / "good", lines, rng, work)
+            if finding:
+                findings.append((n, finding))
+                if verbose:
+                    print(f"run {n}: {finding}", file=sys.stderr)
+    return findings
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--structural", action="store_true",
+                    help="structural mutations checked flow by flow")
     args = ap.parse_args()
+    if args.structural:
+        found = fuzz_structural(args.runs, args.seed, verbose=True)
+        print(f"{args.runs} structural runs, seed {args.seed}: {len(found)} finding(s)")
+        sys.exit(1 if found else 0)
     found = fuzz(args.runs, args.seed, verbose=True)
     print(f"{args.runs} runs, seed {args.seed}: {len(found)} finding(s)")
     sys.exit(1 if found else 0)

@@ -78,7 +78,7 @@ ALLOWED = {
     "pipeline.published": {"pipeline.schema"},
     "pipeline.report": {"pipeline.grammar", "pipeline.markdown_out"},
     "pipeline.publish": {"pipeline.published", "pipeline.report", "pipeline.schema"},
-    "pipeline.build": {"pipeline.detect", "pipeline.errata", "pipeline.ports",
+    "pipeline.build": {"pipeline.detect", "pipeline.errata", "pipeline.ports", "pipeline.published",
                        "pipeline.publish", "pipeline.raw_manifest", "pipeline.readers",
                        "pipeline.rules", "pipeline.validate"},
     "pipeline.fetch": {"pipeline.atomic", "pipeline.detect", "pipeline.raw_manifest",

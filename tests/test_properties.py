@@ -108,7 +108,7 @@ def expected(rows):
     return [tuple(r["cells"][k] for k in ROLES) for r in rows]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(conventional_table())
 def test_html_gives_back_the_table_exactly(rows):
     page = read_html(to_html(rows), "gen.html", "fr-fr")
@@ -118,7 +118,7 @@ def test_html_gives_back_the_table_exactly(rows):
         assert len(row.inherited) == gen["merge"]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(conventional_table())
 def test_text_gives_back_the_table_or_marks_the_row(rows):
     text = html_to_text(to_html(rows))
@@ -152,7 +152,7 @@ def any_spans(draw):
     return grid, spans
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "60")), deadline=None)
 @given(any_spans())
 def test_html_rowspans_on_any_column(case):
     grid, spans = case

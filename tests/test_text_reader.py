@@ -278,7 +278,9 @@ def test_first_row_of_a_table_cannot_inherit():
                      "TCP | 22 | SSH |\n", "mini.txt", "fr-fr")
     row = page.tables[0].rows[0]
     # Nothing above to merge with: the cells cannot all fit, and the row says which.
-    assert row.problems == ["'22' does not look like a destination"]
+    assert row.problems == ["'22' does not look like a destination",
+                            "the row names 'SSH' but has no Port (a page says 'no port' in "
+                            "words): a row broken in two?"]
 
 
 def test_too_many_cells_are_kept_and_flagged():

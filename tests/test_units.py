@@ -57,12 +57,17 @@ def test_a_row_the_reader_marked_is_rejected_unless_an_erratum_vouches():
     r = rules(("S", "A", "B", "TCP", "22", "ssh"), ("S", "A", "B", "TCP", "23", "telnet"))
     r.loc[0, "problems"] = "ambiguous: …"
     r.loc[1, "problems"] = "ambiguous: …"
-    vouch = Erratum("ok", {"port_raw": "23"}, ({},), "checked against the English page", "x")
+    vouch = Erratum("ok", {"port_raw": "23"}, ({},), "checked against the English page", "x",
+                    resolves=("ambiguous",))
     out = ports_frame(r, [vouch], "fr-fr")
     assert list(out.rejects["rule_id"]) == [r["rule_id"][0]]
     assert out.rejects["reason"][0].startswith("the reader marked the row: ambiguous")
     assert list(out.ports["port_start"]) == [23]
     assert out.errata_applied == {"ok": [r["rule_id"][1]]}
+    # an erratum that corrects a cell but answers none of the problems vouches for nothing
+    fix = Erratum("fix", {"port_raw": "23"}, ({"details": "Telnet"},), "typo", "x")
+    out = ports_frame(r, [fix], "fr-fr")
+    assert len(out.rejects) == 2 and out.ports.empty
 
 
 # -- errata ---------------------------------------------------------------------------------

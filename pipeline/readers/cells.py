@@ -31,7 +31,7 @@ FIT = {
     "destination": {"protocol": 1.5, "port": 4, "url": 0, "prose": 2, "name": 0},
     "type": {"protocol": 0, "port": 5, "url": 5, "prose": 5, "name": 4},
     "port": {"protocol": 5, "port": 0, "url": 5, "prose": 2.5, "name": 2.5},
-    "details": {"protocol": 2, "port": 3, "url": 1, "prose": 0, "name": 1},
+    "details": {"protocol": 2, "port": 3, "url": 3, "prose": 0, "name": 1},
 }
 MISSING_MERGED = 0.0  # a leading Source/Destination covered by a merged cell
 MISSING_ENTITY_INNER = 2.0  # Source/Destination missing after a present entity cell
@@ -159,16 +159,70 @@ def flow_words(text: str, vocab: Vocabulary) -> tuple[bool, bool]:
     return protocol, number
 
 
+ROW_WORD_SPLIT = re.compile(r"[\s,;/|]+")
+
+
+def looks_like_row(text: str, vocab: Vocabulary) -> bool:
+    """True for prose that reads like a table row that lost its ``|``: a protocol word
+    next to a port number ("Director TCP 80; 443 …"), not inside parentheses.
+
+    >>> from pipeline.vocabulary import load
+    >>> looks_like_row("Director TCP 80; 443 Accès", load())
+    True
+    >>> looks_like_row("l’interface du port 443 (HTTPS) du Connector Appliance.", load())
+    False
+    """
+    words = [w for w in ROW_WORD_SPLIT.split(text) if w]
+    for i, word in enumerate(words):
+        if norm(word) in vocab.protocol_words:
+            near = words[max(0, i - 1):i] + words[i + 1:i + 2]
+            if any(NUMBER.match(w) for w in near):
+                return True
+    return False
+
+
 def lost_columns(cells_by_role: dict[str, str], vocab: Vocabulary) -> list[str]:
-    """The problem of a row with neither Type nor Port whose Source or Destination names a
-    protocol or a port: its cell separators were lost, it is no note row."""
-    if cells_by_role.get("type") or cells_by_role.get("port"):
+    """The problems of a row whose cells show that a cell separator was lost or a row was
+    broken in two (checked on the cells the row itself writes, in every form):
+
+    * neither Type nor Port, but a Source or Destination that names a protocol or a port;
+    * neither Type, Port nor Details: a fragment of a row;
+    * no Type, but a cell beside it names a transport (``DNS TCP, UDP``);
+    * a Type that names TCP or UDP, but no Port at all (``S/O`` says "no port").
+
+    >>> from pipeline.vocabulary import load
+    >>> lost_columns({"source": "A", "destination": "DNS TCP, UDP", "port": "53"}, load())
+    ["the row has no Type, but its destination 'DNS TCP, UDP' names a transport: a cell separator (|) was lost?"]
+    >>> lost_columns({"source": "A", "destination": "B", "type": "TCP"}, load())
+    ["the row names 'TCP' but has no Port (a page says 'no port' in words): a row broken in two?"]
+    """
+    type_cell, port = cells_by_role.get("type", ""), cells_by_role.get("port", "")
+    if not type_cell and not port:
+        for role in ENTITY_ROLES:
+            text = cells_by_role.get(role, "")
+            if text and any(flow_words(text, vocab)):
+                return [f"the row has no Type or Port, but its {role} {text!r} names a "
+                        "protocol or a port: a cell separator (|) was lost?"]
+        details = cells_by_role.get("details", "")
+        if not details and any(cells_by_role.values()):
+            return ["the row has neither Type, Port nor Details: a row broken in two?"]
+        first = next(iter(WORD_SPLIT.split(details.strip())), "")
+        if first and (norm(first) in vocab.protocol_words or NUMBER.match(first)):
+            return [f"the row has no Type or Port, but its details start with {first!r}: a "
+                    "cell separator (|) was lost?"]
         return []
-    for role in ENTITY_ROLES:
-        text = cells_by_role.get(role, "")
-        if text and any(flow_words(text, vocab)):
-            return [f"the row has no Type or Port, but its {role} {text!r} names a protocol "
-                    "or a port: a cell separator (|) was lost?"]
+    if not type_cell:
+        for role, text in cells_by_role.items():
+            if role != "details" and text and any(
+                    norm(w) in vocab.transports for w in WORD_SPLIT.split(text) if w):
+                return [f"the row has no Type, but its {role} {text!r} names a transport: a "
+                        "cell separator (|) was lost?"]
+    if type_cell and not port:
+        words = [w for w in vocab.type_split_re.split(type_cell) if w and w.strip()]
+        kinds = {vocab.transports.get(norm(w)) or vocab.applications.get(norm(w)) for w in words}
+        if kinds & {"tcp", "udp"}:
+            return [f"the row names {type_cell!r} but has no Port (a page says 'no port' in "
+                    "words): a row broken in two?"]
     return []
 
 
@@ -243,6 +297,6 @@ class RowChecks:
     vocab: Vocabulary
 
     def check_row(self, row: Row) -> list[str]:
-        """A row with neither Type nor Port that names a protocol or port is damaged."""
-        explicit = {r: t for r, t in row.cells.items() if r not in row.inherited}
-        return lost_columns(explicit, self.vocab)
+        """A row with neither Type nor Port that names a protocol or port is damaged
+        (checked on the cells the row itself writes, before merged cells are filled)."""
+        return lost_columns(row.cells, self.vocab)

@@ -61,7 +61,7 @@ import re
 from pipeline.errors import InputError, Location
 from pipeline.model import Page, PageBuilder, Table
 from pipeline.normalize import clean, norm
-from pipeline.readers.cells import (SEPARATOR_CELL, RowChecks, build_row, classify, flow_words,
+from pipeline.readers.cells import (SEPARATOR_CELL, RowChecks, build_row, classify, looks_like_row,
                                     fold_extra_cells,
                                     header_roles, place)
 from pipeline.readers.flattened import flattened_table
@@ -112,6 +112,41 @@ def is_heading(line: str, vocab: Vocabulary) -> bool:
         return False
     first = re.split(r"[\s:]", text, maxsplit=1)[0]
     return norm(first) not in {norm(m) for m in vocab.note_markers}
+
+
+def padding_problems(rows: list[list[tuple[int, str]]]) -> list[str]:
+    """For each row, the problem when its cells and end padding do not add up to the
+    table's width ("" when they do, or cannot be told).
+
+    trafilatura ends every row but a table's last with one ``|`` per cell it did not
+    print (covered by a merged cell, or empty), so cells + padding is the same for every
+    row of a table.  A row whose sum differs lost a cell separator or gained one: it is
+    marked, so that it is rejected instead of read as a merged row.  The last row (never
+    padded) and rows broken over two lines are not judged.
+
+    >>> padding_problems([[(1, "A | B | TCP | 80 | d |")], [(2, "TCP | 22 | x | ||")],
+    ...                   [(3, "C D | TCP | 443 | y |")], [(4, "TCP | 1 | z |")]])[2][:40]
+    'the row has 4 cells and 0 padding pipes '
+    """
+    def total(line: str) -> int:
+        cells, padding = split_row(line)
+        return len(cells) + padding
+
+    sums = [total(part[0][1]) if len(part) == 1 else None for part in rows]
+    judged = [s for s in sums[:-1] if s is not None]
+    if len(judged) < 2:
+        return [""] * len(rows)
+    counts = {s: judged.count(s) for s in judged}
+    width = max(counts, key=lambda s: (counts[s], s))
+    out = []
+    for n, total in enumerate(sums):
+        if n == len(rows) - 1 or total is None or total == width:
+            out.append("")
+            continue
+        cells, padding = split_row(rows[n][0][1])
+        out.append(f"the row has {len(cells)} cells and {padding} padding pipes where the "
+                   f"table's rows add up to {width}: a cell separator (|) was lost or added?")
+    return out
 
 
 class TextReader(RowChecks, PageBuilder):
@@ -202,6 +237,9 @@ class TextReader(RowChecks, PageBuilder):
             cut_short = bool(cells) and padding == 0 and classify(cells[-1], self.vocab) == "url"
         for part in merged:
             self.place_row(table, part)
+        for row, problem in zip(table.rows, padding_problems(merged)):
+            if problem:
+                row.problems.append(problem)
         self.finish_table(table)
         return i
 
@@ -216,10 +254,9 @@ class TextReader(RowChecks, PageBuilder):
         row that lost every ``|``: it is kept as a note, and named in a warning."""
         while i < len(self.lines) and not self.lines[i].strip():
             i += 1
-        if i >= len(self.lines) or "|" in self.lines[i] or is_heading(self.lines[i], self.vocab):
+        if i >= len(self.lines) or "|" in self.lines[i]:
             return
-        protocol, number = flow_words(self.lines[i], self.vocab)
-        if protocol and number:
+        if looks_like_row(self.lines[i], self.vocab):
             where = Location(self.source_name, i + 1, table.number, section=table.section.heading)
             self.warnings.append(f"{where}: the line after the table names a protocol and a "
                                  "port but has no cells; kept as a note (a row that lost its "

@@ -1,0 +1,151 @@
+"""Nothing lost, nothing invented: small damage to a copy of the French snapshot gives a
+located error, a reject or a warning, never a silent change of the data.
+
+Line numbers are those of raw/citrix-communication-ports.txt; each edit asserts the line
+it changes first.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from conftest import SNAPSHOT
+from pipeline.build import build
+from pipeline.cli import main
+from pipeline.errors import GuardFailed, InputError
+
+LINES = SNAPSHOT.read_text("utf-8").splitlines()
+
+
+def edited(tmp_path, edit) -> "Path":
+    lines = list(LINES)
+    edit(lines)
+    path = tmp_path / "edited.txt"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path
+
+
+def published(out, name):
+    return pd.read_csv(out / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory):
+    out = tmp_path_factory.mktemp("good") / "build"
+    build(SNAPSHOT, out, strict=True)
+    return out
+
+
+def flows(out):
+    cols = ["section", "source", "destination", "protocol", "port_start", "port_end"]
+    return sorted(map(tuple, published(out, "ports")[cols].values.tolist()))
+
+
+def test_a_table_without_its_separator_line_is_still_read(tmp_path, good, capsys):
+    def drop_separator(lines):
+        assert lines[214 - 1].startswith("Source | Destination") and lines[215 - 1] == "---|---|---|---|---|"
+        del lines[215 - 1]
+
+    out = tmp_path / "b"
+    result = build(edited(tmp_path, drop_separator), out)
+    counts = result.manifest["counts"]
+    assert (counts["tables"], counts["rules"]) == (20, 217)
+    assert flows(out) == flows(good)
+    assert any(":214, section 'Citrix Virtual Apps and Desktops', table 13: the table header "
+               "has no separator line" in w for w in result.manifest["warnings"])
+
+
+def test_a_row_that_lost_a_pipe_is_rejected_not_a_note(tmp_path, good):
+    def lose_pipe(lines):
+        assert lines[221 - 1] == "Director | TCP | 80, 443 | Communication avec Citrix Director | |"
+        lines[221 - 1] = "Director | TCP  80, 443 | Communication avec Citrix Director | |"
+
+    out = tmp_path / "b"
+    result = build(edited(tmp_path, lose_pipe), out)
+    rules = published(out, "rules")
+    row = rules[rules["source_line"] == "221"].iloc[0]
+    assert row["kind"] == "flow"
+    rejects = published(out, "rejects")
+    assert rejects["source_line"].tolist()[:2] == ["50", "221"]
+    assert "TCP 80, 443" in rejects["reason"].iloc[1]
+    # every other flow is still there
+    # the rows below that took their source from it are rejected too, never mislabelled
+    assert set(flows(out)) <= set(flows(good))
+    lost = set(flows(good)) - set(flows(out))
+    assert ("Citrix Virtual Apps and Desktops", "Delivery Controller", "Director", "tcp",
+            "443", "443") in lost
+    assert all(f[0] == "Citrix Virtual Apps and Desktops" for f in lost)
+    assert all(int(line) in range(221, 225) for line in rejects["source_line"][1:])
+    assert result.manifest["counts"]["rules_notes"] == 2
+
+
+def test_table_cells_outside_any_table_fail_with_their_line(tmp_path):
+    def break_header(lines):
+        assert lines[214 - 1] == "Source | Destination | Type | Port | Détails |"
+        lines[214 - 1] = "Source | Destinaton | Typ | Prt | Détails |"
+
+    with pytest.raises(InputError) as err:
+        build(edited(tmp_path, break_header), tmp_path / "b")
+    assert "edited.txt:214" in str(err.value) and "outside any table" in str(err.value)
+
+
+def test_a_row_that_lost_every_pipe_is_named_in_a_warning(tmp_path):
+    def lose_all_pipes(lines):
+        # the last row of the Citrix Virtual Apps and Desktops table
+        assert lines[235 - 1].startswith("HdxVideo.js | Virtual Delivery Agent | TCP | 9001 |")
+        lines[235 - 1] = "HdxVideo.js Virtual Delivery Agent TCP 9001 Redirection vidéo HTML5"
+
+    result = build(edited(tmp_path, lose_all_pipes), tmp_path / "b")
+    assert any(":235, section 'Citrix Virtual Apps and Desktops', table 13: the line after the "
+               "table names a protocol and a port" in w for w in result.manifest["warnings"])
+
+
+def test_line_counts_add_up_to_the_file(good):
+    lines = json.loads((good / "manifest.json").read_text())["counts"]["lines"]
+    assert lines["total"] == len(LINES)
+    assert sum(v for k, v in lines.items() if k != "total") == len(LINES)
+    # 19 headers + 19 separators (the flattened Citrix ADM table is one line), every row line
+    assert (lines["table_header"], lines["table_separator"], lines["table_flattened"]) == (19, 19, 1)
+
+
+def test_a_page_that_shrank_fails_unless_allowed(tmp_path, good, capsys):
+    out = tmp_path / "build"
+    shutil.copytree(good, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def cut(lines):
+        assert lines[213 - 1] == "Citrix Virtual Apps and Desktops"
+        assert lines[245 - 1] == "Provisioning Services"
+        del lines[213 - 1:245 - 1]  # two sections and their tables: 23 of 217 rules
+
+    smaller = edited(tmp_path, cut)
+    with pytest.raises(GuardFailed) as err:
+        build(smaller, out)
+    assert "section 'Citrix Virtual Apps and Desktops': 20 -> 0 rules" in str(err.value)
+    assert "section 'Service d’authentification fédérée': 3 -> 0 rules" in str(err.value)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    code = main(["build", "--input", str(smaller), "--out", str(out)])
+    assert code == 6 and "--allow-shrink" in capsys.readouterr().err
+    assert main(["build", "--input", str(smaller), "--out", str(out), "--allow-shrink"]) == 0
+
+
+def test_max_rejects(tmp_path, capsys):
+    out = tmp_path / "b"
+    assert main(["build", "--input", str(SNAPSHOT), "--out", str(out), "--max-rejects", "1"]) == 0
+    code = main(["build", "--input", str(SNAPSHOT), "--out", str(out), "--max-rejects", "0"])
+    err = capsys.readouterr().err
+    assert code == 6 and "1 rules were rejected, more than --max-rejects 0" in err
+    assert "line 50, section 'Citrix ADM'" in err
+
+
+def test_a_locale_the_page_contradicts_is_warned_about(tmp_path, capsys):
+    code = main(["build", "--input", str(SNAPSHOT), "--out", str(tmp_path / "b"),
+                 "--locale", "en-us"])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "warning: --locale en-us, but the page looks fr-fr (its words: " in err
+    assert "Détails" in err
