@@ -34,11 +34,11 @@ build/manifest.json: $(STAMP) $(BUILD_INPUTS) ## the build stage: re-run only wh
 
 build: build/manifest.json ## same as `make`
 
-test: $(STAMP) ## set up .venv and run the tests (all of them)
-	$(BIN)/pytest -q
+test: $(STAMP) ## set up .venv and run the tests (all of them, on every core)
+	$(BIN)/pytest -q -n auto --dist worksteal
 
 test-fast: $(STAMP) ## the tests without the slow ones (subprocesses, real tools, fuzzing)
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -n auto --dist worksteal -m "not slow"
 
 diff: $(STAMP) ## what the working build/ changes against the committed one (git:HEAD)
 	$(BIN)/citrix-ports diff git:HEAD build

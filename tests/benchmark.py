@@ -141,9 +141,9 @@ def html_vs_pandas(repeat: int) -> dict:
 
 
 def diff_100k(tmp: Path) -> dict:
-    from pipeline.validate import table_schema
+    from pipeline.schema import columns as schema_columns
 
-    columns = [f["name"] for f in table_schema("ports")["fields"]]
+    columns = schema_columns("ports")
     rng = random.Random(7)
     old = []
     for i in range(100_000):

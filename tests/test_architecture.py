@@ -112,11 +112,11 @@ def pipeline_imports(path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("path", MODULES, ids=module_name)
+# The command line is the one module that calls every stage: it has no layer to keep.
+@pytest.mark.parametrize("path", [p for p in MODULES if module_name(p) != "pipeline.cli"],
+                         ids=module_name)
 def test_imports_stay_within_the_layer(path):
     name = module_name(path)
-    if name == "pipeline.cli":
-        pytest.skip("the command line calls every stage")
     assert name in ALLOWED, f"{name} is a new module: give it its place in ALLOWED"
     extra = pipeline_imports(path) - ALLOWED[name] - BASE - {name}
     assert extra == set(), f"{name} imports {sorted(extra)}"

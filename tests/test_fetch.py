@@ -59,8 +59,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(200, PAGE)
         if path == "/down.html":
             return self.send(503, b"down")
-        if path == "/slow.html":
-            time.sleep(2)
+        if path == "/slow.html":  # slower than the 0.2 s timeout the test gives
+            time.sleep(0.6)
             return self.send(200, PAGE)
         if path == "/cut.html":
             return self.send(200, PAGE[:1000], length=len(PAGE))
@@ -172,7 +172,8 @@ def test_set_default_names_the_snapshot_build_reads(server, raw, capsys):
 ])
 def test_failures_keep_the_previous_snapshot(server, raw, capsys, path, fragment):
     snapshot, manifest = seeded(server, raw, capsys)
-    assert fetch(server, raw, path) == 5
+    extra = ("--timeout", "0.2") if path == "/slow.html" else ()
+    assert fetch(server, raw, path, *extra) == 5
     err = capsys.readouterr().err
     assert fragment in err, err
     assert "Traceback" not in err and "hint:" in err

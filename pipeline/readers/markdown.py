@@ -96,14 +96,17 @@ class MarkdownReader(RowChecks, PageBuilder):
     def read(self) -> None:
         """Read every line after the front matter."""
         i, n = self.skip_front_matter(), len(self.lines)
+        self.line_kinds = {j + 1: "front_matter" for j in range(i)}
         while i < n:
             line = self.lines[i]
             stripped = line.strip()
             heading = HEADING.match(line)
             if not stripped:
+                self.account(i + 1, "blank")
                 i += 1
             elif heading:
                 self.open_section(inline_text(heading.group(2)), i + 1, len(heading.group(1)))
+                self.account(i + 1, "heading")
                 i += 1
             elif "|" in stripped and i + 1 < n and is_table_separator(self.lines[i + 1]):
                 i = self.read_table(i)
@@ -113,8 +116,10 @@ class MarkdownReader(RowChecks, PageBuilder):
                 if found:
                     header, roles, rows = found
                     self.add_table(header, roles, i + 1, rows, shape="flattened")
+                    self.account(i + 1, "table_flattened")
                 else:
                     self.note(i + 1, text)
+                    self.account(i + 1, "note")
                 i += 1
 
     def skip_front_matter(self) -> int:
@@ -134,13 +139,18 @@ class MarkdownReader(RowChecks, PageBuilder):
         roles = header_roles(header, self.vocab)
         i = start + 2
         end = i
-        while end < len(self.lines) and self.lines[end].strip().startswith("|"):
-            end += 1
+        while end < len(self.lines) and "|" in self.lines[end] and self.lines[end].strip():
+            end += 1  # GitHub tables: rows until a blank line or a line without a pipe
         if roles is None:  # a pipe table that is not a port table: keep it as prose
             for j in range(start, end):
                 self.note(j + 1, clean(self.lines[j]))
+                self.account(j + 1, "note")
             return end
         table = self.add_table(header, roles, start + 1)
+        self.account(start + 1, "table_header")
+        self.account(start + 2, "table_separator")
+        for j in range(i, end):
+            self.account(j + 1, "table_row")
         n = len(roles)
         for j in range(i, end):
             cells, problems = fold_extra_cells(
