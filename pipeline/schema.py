@@ -189,3 +189,9 @@ ROW_CHECKS: dict[str, Callable[[dict], bool]] = {
     "ports_both_or_neither": ports_both_or_neither,
     "icmp_has_no_port": icmp_has_no_port,
 }
+# The columns each row check reads (a frame check converts only those).
+ROW_CHECK_COLUMNS: dict[str, tuple[str, ...]] = {
+    "port_start_le_port_end": ("port_start", "port_end"),
+    "ports_both_or_neither": ("port_start", "port_end"),
+    "icmp_has_no_port": ("protocol", "port_start"),
+}

@@ -25,13 +25,18 @@ with warnings.catch_warnings():
     from pandera.errors import SchemaErrors
 
 from pipeline.errors import ValidationFailed
-from pipeline.schema import ROW_CHECKS, TYPES, records, table_schema
+from pipeline.schema import ROW_CHECK_COLUMNS, ROW_CHECKS, TYPES, field_types, table_schema
 
 
-def _row_check(name: str, check):
-    """A pandera frame check from a row check of ``pipeline.schema``."""
+def _row_check(name: str, check_name: str):
+    """A pandera frame check from a row check of ``pipeline.schema`` (only the columns it
+    reads are converted to published values)."""
+    check, cols = ROW_CHECKS[check_name], ROW_CHECK_COLUMNS[check_name]
+    types = field_types(name)
+
     def run(df: pd.DataFrame) -> pd.Series:
-        rows = records(name, df.to_dict("records"))
+        values = [[types[c].to_python(v) for v in df[c].tolist()] for c in cols]
+        rows = (dict(zip(cols, vs)) for vs in zip(*values))
         return pd.Series([bool(check(r)) for r in rows], index=df.index, dtype=bool)
     return run
 
@@ -69,7 +74,7 @@ def pandera_schema(name: str) -> pa.DataFrameSchema:
             unique=bool(c.get("unique")), coerce=field["type"] == "integer",
             description=field.get("description"))
     unique = spec.get("primaryKey")
-    checks = [pa.Check(_row_check(name, ROW_CHECKS[n]), name=n, error=n)
+    checks = [pa.Check(_row_check(name, n), name=n, error=n)
               for n in spec.get("x-checks", [])]
     for extra in spec.get("x-unique", []):
         checks.append(pa.Check(lambda df, cols=tuple(extra): ~df.duplicated(list(cols), keep=False),

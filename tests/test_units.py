@@ -169,3 +169,53 @@ def test_a_published_table_is_checked_cell_by_cell(cell, problem):
     with pytest.raises(Exception) as err:
         parse(csv_text(rows, table.columns), "ports.csv", "ports")
     assert f"line 4, {problem}" in str(err.value)
+
+
+# -- export plan ---------------------------------------------------------------------------
+
+def plan_rows(*rows: tuple) -> list[dict]:
+    """Published ports records from (section, source, destination, protocol, start, end,
+    bidirectional) tuples."""
+    return [dict(rule_id=f"{n:016x}", section=sec, source=src, destination=dst, protocol=p,
+                 service="", port_start=a, port_end=b, bidirectional=both,
+                 type_raw=p.upper(), port_raw="" if a is None else str(a), details="d",
+                 table=1, row=n, source_line=n, erratum="")
+            for n, (sec, src, dst, p, a, b, both) in enumerate(rows, start=1)]
+
+
+def address_map(**nets):
+    from pipeline.export.addresses import AddressMap, Entry, _net
+
+    return AddressMap([Entry(k.replace("_", " "), n, "exact", None, [_net(v) for v in vs])
+                       for n, (k, vs) in enumerate(nets.items(), start=1)])
+
+
+def test_plan_merges_reverses_and_says_what_it_left_out():
+    from pipeline.export.plan import plan
+
+    rows = plan_rows(("S1", "A", "B", "tcp", 443, 443, False),
+                     ("S2", "A", "B", "tcp", 443, 443, False),     # the same flow, twice
+                     ("S1", "B", "C", "tcp", 80, 80, True),        # both ways
+                     ("S1", "A", "B", "udp", None, None, False),   # no port
+                     ("S1", "A", "D", "icmp", None, None, False))  # D has no address
+    p = plan(rows, address_map(A=["10.0.0.1"], B=["10.0.0.2"], C=["10.0.0.3"]))
+    got = [(r.rule_ids, r.source, r.destination, r.protocol, r.ports, r.reverse)
+           for r in p.rules]
+    assert got == [
+        (("0000000000000001", "0000000000000002"), "A", "B", "tcp", "443", False),
+        (("0000000000000003",), "B", "C", "tcp", "80", False),
+        (("0000000000000003",), "C", "B", "tcp", "80", True),
+    ]
+    assert p.rules[0].sections == ("S1", "S2") and p.merged == 1
+    assert [r["rule_id"] for r in p.portless] == ["0000000000000004"]
+    assert p.unmapped == {"D": 1}
+
+
+def test_plan_refuses_values_that_are_not_a_rule():
+    from pipeline.export.plan import plan
+
+    for bad in ({"port_start": "22 accept"}, {"protocol": "tcp;"}, {"port_end": 70000},
+                {"rule_id": "x"}):
+        row = {**plan_rows(("S", "A", "B", "tcp", 22, 22, False))[0], **bad}
+        with pytest.raises(ValueError):
+            plan([row], address_map(A=["10.0.0.1"], B=["10.0.0.2"]))

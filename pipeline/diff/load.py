@@ -36,12 +36,11 @@ def load(spec: str, table: str = "ports", repo: Path = Path(".")) -> PublishedTa
             raise InputError("not UTF-8", Location(spec)) from None
         return parse(text, spec, table, require_all_columns=False)
     path = Path(spec)
-    if path.is_dir():
-        return read(path, table, require_all_columns=False)
     if not path.exists():
         raise InputError("no such file or build directory", Location(spec))
-    if path.suffix == ".csv":
-        return read(path, None, require_all_columns=False)
+    if path.is_dir() or path.suffix == ".csv":
+        found = read(path, table if path.is_dir() else None, require_all_columns=False)
+        return PublishedTable(found.name, spec, found.columns, found.rows)
     # A raw snapshot: build it on the fly.
     from pipeline.build import build
 
