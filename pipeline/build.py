@@ -110,8 +110,8 @@ class BuildResult:
 
 def build(input_path: Path, out: Path, strict: bool = False, locale: str | None = None,
           errata_path: Path = ERRATA_FILE, allow_shrink: bool = False,
-          shrink_threshold: float = SHRINK_THRESHOLD, max_rejects: int | None = None
-          ) -> BuildResult:
+          shrink_threshold: float = SHRINK_THRESHOLD, max_rejects: int | None = None,
+          spreadsheet: bool = False) -> BuildResult:
     """Run every stage from the snapshot ``input_path`` into ``out``; returns the
     manifest and the ports result.
 
@@ -119,7 +119,7 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
     stage broke its schema or the counts do not reconcile), ``GuardFailed`` (the page
     shrank against the build in ``out`` unless ``allow_shrink``, or more rules were
     rejected than ``max_rejects``) or, with ``strict``, ``StaleErrata``; nothing is
-    published then.
+    published then.  ``spreadsheet``: the CSV files get a byte order mark and ``;``.
     """
     name = input_path.name
     try:
@@ -187,5 +187,5 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
         "warnings": warnings,
     }
     manifest = publish(out, {"rules": rules, "ports": ports, "rejects": rejects},
-                       sections_document(page), report)
+                       sections_document(page), report, spreadsheet=spreadsheet)
     return BuildResult(manifest, result)

@@ -20,15 +20,18 @@ import sys
 import traceback
 from pathlib import Path
 
-from pipeline import raw_manifest
+from pipeline import __version__, raw_manifest
 from pipeline.diff.render import FORMATS as DIFF_FORMATS
 from pipeline.errors import PipelineError
 from pipeline.export import FORMATS as EXPORT_FORMATS
+from pipeline.published import default_data
+from pipeline.query import DEFAULT_COLUMNS, TABLE_COLUMNS, parse_ports
 from pipeline.query import FORMATS as QUERY_FORMATS
 from pipeline.schema import TABLES
 from pipeline.vocabulary import load as load_vocabulary
 
 EXIT_INTERNAL = 1  # a bug
+EXIT_NO_ROWS = 1  # query: no row answers the question
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as a shell reports Ctrl-C
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # 141, as a shell reports a reader that left
 
@@ -40,7 +43,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     result = build(args.input or raw_manifest.default_snapshot(), args.out, strict=args.strict,
                    locale=args.locale, errata_path=args.errata or ERRATA_FILE,
-                   allow_shrink=args.allow_shrink, max_rejects=args.max_rejects)
+                   allow_shrink=args.allow_shrink, max_rejects=args.max_rejects,
+                   spreadsheet=args.spreadsheet)
     m = result.manifest
     c = m["counts"]
     say = lambda text: print(text, file=sys.stderr)  # noqa: E731
@@ -99,15 +103,20 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    """``query``: the published ports that answer the filters."""
-    from pipeline.query import Filters, load_ports, query, render
+    """``query``: the published ports that answer the filters; 1 when none does."""
+    from pipeline.query import Filters, closest, load_ports, query, render
 
-    rows = load_ports(args.data)
-    found = query(rows, Filters(component=args.component, source=args.source,
-                                destination=args.destination, port=args.port,
-                                protocol=args.protocol, section=args.section,
-                                ranges=args.ranges))
-    sys.stdout.write(render(found, args.format))
+    rows = load_ports(args.data or default_data())
+    filters = Filters(component=args.component, source=args.source,
+                      destination=args.destination, ports=args.port,
+                      protocol=args.protocol, section=args.section, ranges=args.ranges)
+    found = query(rows, filters)
+    sys.stdout.write(render(found, args.format, tuple(args.columns), args.spreadsheet))
+    if not found:
+        print("citrix-ports: no row answers the question", file=sys.stderr)
+        for hint in closest(rows, filters):
+            print(f"  {hint}", file=sys.stderr)
+        return EXIT_NO_ROWS
     return 0
 
 
@@ -117,9 +126,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from pipeline.export import export, load_address_map
     from pipeline.query import load_ports
 
-    rows = load_ports(args.data)
+    data = args.data or default_data()
+    rows = load_ports(data)
     done = export(rows, load_address_map(args.addresses, allow_any=args.allow_any),
-                  args.format, published.build_manifest(args.data).get("source", {}))
+                  args.format, published.build_manifest(data).get("source", {}))
     if args.output:
         from pipeline.atomic import atomic_write
 
@@ -132,12 +142,39 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_completion(args: argparse.Namespace) -> int:
+    """``completion``: the shell completion script of every command and option (shtab)."""
+    import shtab
+
+    sys.stdout.write(shtab.complete(parser(), shell=args.shell))
+    return 0
+
+
+def port_argument(text: str) -> list[tuple[int, int]]:
+    """``--port``: ports, lists and ranges (an argparse type)."""
+    try:
+        return parse_ports(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def columns_argument(text: str) -> list[str]:
+    """``--columns``: column names of the query table (an argparse type)."""
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    unknown = [c for c in names if c not in TABLE_COLUMNS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown columns {unknown or text!r}; choose from "
+                                         f"{', '.join(TABLE_COLUMNS)}")
+    return names
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line's parser: every command and option, with its help."""
     locales = list(load_vocabulary().locales)
     p = argparse.ArgumentParser(prog="citrix-ports", description=(
         "Turn Citrix's 'Communication Ports Used by Citrix Technologies' page into a "
         "validated dataset of network flows."))
+    p.add_argument("--version", action="version", version=f"citrix-ports {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="run every stage from a snapshot into a build directory")
     b.add_argument("--input", type=Path, help="snapshot to read (text, Markdown or HTML); "
@@ -155,6 +192,9 @@ def parser() -> argparse.ArgumentParser:
                    "of its tables or rules (default: fail, naming the sections that shrank)")
     b.add_argument("--max-rejects", type=int, metavar="N",
                    help="fail when more than N rules are rejected (make and CI use this)")
+    b.add_argument("--spreadsheet", action="store_true",
+                   help="CSV files with a UTF-8 byte order mark and ';' between cells, as "
+                   "spreadsheets set to French open them")
     b.set_defaults(func=cmd_build)
 
     f = sub.add_parser("fetch", help="fetch the live page (or its Markdown source) into raw/")
@@ -195,16 +235,26 @@ def parser() -> argparse.ArgumentParser:
     q = sub.add_parser("query", help="filter the published ports (case- and accent-insensitive)")
     q.add_argument("component", nargs="?", help="matches the source, the destination or the "
                    "section (substring, case- and accent-insensitive)")
-    q.add_argument("--from", dest="source", metavar="NAME", help="the source matches NAME")
-    q.add_argument("--to", dest="destination", metavar="NAME", help="the destination matches NAME")
-    q.add_argument("--port", type=int, help="the port range holds this port")
-    q.add_argument("--protocol", choices=["tcp", "udp", "icmp"])
+    q.add_argument("--from", dest="source", metavar="NAME",
+                   help="the source matches NAME (a flow both ways: either end)")
+    q.add_argument("--to", dest="destination", metavar="NAME",
+                   help="the destination matches NAME (a flow both ways: either end)")
+    q.add_argument("--port", type=port_argument, metavar="PORTS",
+                   help="the port range meets these ports: 443, 443,80 or 1494-2598")
+    q.add_argument("--protocol", type=str.lower, choices=["tcp", "udp", "icmp"],
+                   help="tcp, udp or icmp (any case)")
     q.add_argument("--section", help="the section matches this text")
     q.add_argument("--ranges", action="store_true", help="only rows whose ports are a range")
     q.add_argument("--format", choices=QUERY_FORMATS, default="table",
                    help="table for a terminal (default), csv or json")
-    q.add_argument("--data", type=Path, default=Path("build"),
-                   help="build directory or ports.csv to query (default: build/)")
+    q.add_argument("--columns", type=columns_argument, default=list(DEFAULT_COLUMNS),
+                   metavar="LIST", help="columns of the table, comma-separated, from "
+                   f"{', '.join(TABLE_COLUMNS)} (default: {','.join(DEFAULT_COLUMNS)})")
+    q.add_argument("--spreadsheet", action="store_true",
+                   help="with --format csv: a UTF-8 byte order mark and ';' between cells")
+    q.add_argument("--data", type=Path, default=None,
+                   help="build directory, ports.csv or ports.parquet to query (default: "
+                   "build/ here, else the dataset the package ships)")
     q.set_defaults(func=cmd_query)
 
     e = sub.add_parser("export", help="write firewall rules for the ports, from an address map")
@@ -212,13 +262,17 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--addresses", type=Path, required=True,
                    help="YAML address map: component name or pattern -> addresses/CIDRs "
                    "(example: examples/address-map.yaml)")
-    e.add_argument("--data", type=Path, default=Path("build"),
-                   help="build directory or ports.csv (default: build/)")
+    e.add_argument("--data", type=Path, default=None,
+                   help="build directory, ports.csv or ports.parquet (default: build/ here, "
+                   "else the dataset the package ships)")
     e.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     e.add_argument("--allow-any", action="store_true",
                    help="accept very wide networks (0.0.0.0/0, ::/0, shorter than /8 or /32) "
                    "in the address map, with a warning")
     e.set_defaults(func=cmd_export)
+    c = sub.add_parser("completion", help="print the shell completion script (bash, zsh, tcsh)")
+    c.add_argument("shell", choices=["bash", "zsh", "tcsh"])
+    c.set_defaults(func=cmd_completion)
     return p
 
 

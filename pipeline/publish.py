@@ -50,7 +50,7 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def datapackage(report: dict) -> dict:
+def datapackage(report: dict, spreadsheet: bool = False) -> dict:
     """The Frictionless Data Package of a build (the schemas of ``schemas/`` inline)."""
     resources = []
     for name in TABLES:
@@ -60,10 +60,11 @@ def datapackage(report: dict) -> dict:
             "path": f"{name}.csv",
             "format": "csv",
             "mediatype": "text/csv",
-            "encoding": "utf-8",
+            "encoding": "utf-8-sig" if spreadsheet else "utf-8",
             "title": schema.get("title", name),
             "description": schema.get("description", ""),
-            "dialect": {"csv": {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"',
+            "dialect": {"csv": {"delimiter": ";" if spreadsheet else ",",
+                                "lineTerminator": "\n", "quoteChar": '"',
                                 "header": True}},
             "schema": schema,
             "x-alternates": [{"path": f"{name}.json", "format": "json"},
@@ -107,8 +108,10 @@ def check_out_dir(out: Path) -> None:
                          hint="give --out an empty or new directory")
 
 
-def publish(out: Path, frames: dict[str, pd.DataFrame], sections: dict, report: dict) -> dict:
-    """Write every artifact aside, then swap the directory in whole; returns the manifest."""
+def publish(out: Path, frames: dict[str, pd.DataFrame], sections: dict, report: dict,
+            spreadsheet: bool = False) -> dict:
+    """Write every artifact aside, then swap the directory in whole; returns the manifest.
+    ``spreadsheet``: CSV with a byte order mark and ``;`` (see ``published.csv_text``)."""
     out = out.resolve()
     check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -119,14 +122,15 @@ def publish(out: Path, frames: dict[str, pd.DataFrame], sections: dict, report: 
         records_of = {}
         for name in TABLES:
             rows = records_of[name] = records(name, frames[name].to_dict("records"))
-            (tmp / f"{name}.csv").write_text(csv_text(rows, columns(name)), "utf-8",
+            (tmp / f"{name}.csv").write_text(csv_text(rows, columns(name), spreadsheet), "utf-8",
                                              newline="")
             (tmp / f"{name}.json").write_text(json_text(rows), "utf-8")
             write_parquet(rows, name, tmp / f"{name}.parquet")
         (tmp / "sections.json").write_text(json_text(sections), "utf-8")
         (tmp / "report.md").write_text(
-            report_markdown(records_of["ports"], records_of["rejects"], report), "utf-8")
-        (tmp / "datapackage.json").write_text(json_text(datapackage(report)), "utf-8")
+            report_markdown(records_of["ports"], records_of["rejects"], report, sections),
+            "utf-8")
+        (tmp / "datapackage.json").write_text(json_text(datapackage(report, spreadsheet)), "utf-8")
         for path in sorted(tmp.iterdir()):
             artifacts[path.name] = {"sha256": sha256(path), "bytes": path.stat().st_size}
         manifest = {"generator": GENERATOR, **report, "artifacts": artifacts}

@@ -2,7 +2,8 @@
 ``publish`` writes, and ``query``, ``export`` and ``diff`` (and any consumer) load, a
 ``ports.csv``, ``rules.csv`` or ``rejects.csv``.
 
-Writing: CSV is UTF-8, RFC 4180 (CRLF line ends, minimal quoting), header row first.
+Writing: CSV is UTF-8, RFC 4180 quoting (minimal), ``\n`` line ends, header row first;
+for spreadsheets set to French, optionally a byte order mark and ``;`` (read back alike).
 The page is untrusted input: a text cell that starts with ``=``, ``+``, ``-``, ``@``, a
 tab or a carriage return would run as a formula in a spreadsheet, so in the CSV files
 (only there) such a cell gets a leading apostrophe ``'`` (the OWASP "CSV injection"
@@ -46,16 +47,32 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def csv_text(rows: list[dict], columns: list[str]) -> str:
-    r"""Rows as RFC 4180 CSV (CRLF, minimal quoting, header first), formula cells
-    neutralised; ``None`` is an empty cell, booleans are ``true`` / ``false``.
+def csv_text(rows: list[dict], columns: list[str], spreadsheet: bool = False) -> str:
+    r"""Rows as CSV (RFC 4180 quoting, ``\n`` line ends, header first), formula cells
+    neutralised; ``None`` is an empty cell, booleans are ``true`` / ``false``.  With
+    ``spreadsheet``: a UTF-8 byte order mark and ``;`` between cells, as spreadsheets
+    set to French (and other languages with a decimal comma) open a file directly.
 
     >>> csv_text([{"a": "=1+1", "b": 3, "c": None, "d": True}], ["a", "b", "c", "d"])
-    "a,b,c,d\r\n'=1+1,3,,true\r\n"
+    "a,b,c,d\n'=1+1,3,,true\n"
+    >>> csv_text([{"a": "x;y"}], ["a"], spreadsheet=True)
+    '\ufeffa\n"x;y"\n'
     """
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(columns)
+    # The csv module quotes a cell holding a character of its line terminator: with
+    # "\r\n" it quotes cells holding \r or \n (RFC 4180); each row's own "\r\n" is then
+    # written as "\n".
+    line = io.StringIO()
+    writer = csv.writer(line, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL,
+                        delimiter=";" if spreadsheet else ",")
+    out = ["\ufeff"] if spreadsheet else []
+
+    def write(cells: list[str]) -> None:
+        line.seek(0)
+        line.truncate()
+        writer.writerow(cells)
+        out.append(line.getvalue()[:-2] + "\n")
+
+    write(columns)
     for rec in rows:
         row = []
         for col in columns:
@@ -68,8 +85,8 @@ def csv_text(rows: list[dict], columns: list[str]) -> str:
                 row.append(str(v))
             else:
                 row.append(neutralise(v))
-        writer.writerow(row)
-    return buf.getvalue()
+        write(row)
+    return "".join(out)
 
 
 @dataclass
@@ -176,7 +193,10 @@ def parse(text: str, label: str, table: str | None = None,
     columns the file has are checked, and the schema's primary key must be there.
     Raises ``DataError`` listing every problem, located by line and column.
     """
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    text = text.removeprefix("\ufeff")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = list(reader.fieldnames or [])
     kind = table or table_of(header)
     where = Location(label)
@@ -256,7 +276,7 @@ def read(spec: Path, table: str | None = "ports", require_all_columns: bool = Tr
     else:
         path = spec
     try:
-        text = path.read_text("utf-8")
+        text = path.read_bytes().decode("utf-8")  # no newline translation inside cells
     except FileNotFoundError:
         raise InputError(f"no {table or 'published'} table here", Location(str(path)),
                          hint="run `make` first, or give --data a build directory") from None
@@ -278,3 +298,37 @@ def build_manifest(spec: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def default_data() -> Path:
+    """Where the published dataset is when ``--data`` is not given: ``build/`` in the
+    current directory when it holds one (a checkout of the project), else the dataset
+    of the embedded snapshot that the installed package carries."""
+    here = Path("build")
+    if (here / "ports.csv").is_file():
+        return here
+    return packaged_data()
+
+
+def packaged_data() -> Path:
+    """The published dataset of the embedded snapshot shipped with the package (the
+    repository's ``build/`` in a checkout)."""
+    package = Path(__file__).resolve().parent
+    repo = package.parent / "build"
+    return repo if (repo / "ports.csv").is_file() and (package.parent / "schemas").is_dir() \
+        else package / "dataset"
+
+
+def read_parquet(path: Path, table: str = "ports") -> PublishedTable:
+    """A published table from its Parquet file (needs pyarrow), checked exactly as its CSV
+    is: the values are written as published CSV text and read back by ``parse``.
+    Raises ``InputError`` when the file cannot be read and ``DataError`` when it breaks
+    its schema."""
+    try:
+        import pyarrow.parquet as pq
+
+        rows = pq.read_table(path).to_pylist()
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the Parquet file: {exc}", Location(str(path))) from None
+    header = list(rows[0]) if rows else [f["name"] for f in table_schema(table)["fields"]]
+    return parse(csv_text(rows, header), str(path), table)

@@ -1,24 +1,55 @@
 """Query stage: ask the published ports questions.
 
-Input: a published ``ports.csv`` (a build directory or the file) and filters.  Output:
-the matching rows, in the dataset's order, as an aligned table for a terminal, CSV or
-JSON.
+Input: the published ports (a build directory, ``ports.csv`` or ``ports.parquet``) and
+filters.  Output: the matching rows, in the dataset's order, as a table that fits the
+terminal, CSV or JSON; or, when nothing matches, the closest names.
 
 Names match case- and accent-insensitively, as substrings: ``storefront`` finds
 ``Serveur StoreFront``, ``controleur`` finds ``Contrôleur de domaine``.  A component
 matches the source, the destination or the section; ``--from`` / ``--to`` look at one
-side only.  ``--port N`` matches a row whose range holds N.
+side only, and a bidirectional flow answers them both ways.  ``--port`` takes a port, a
+list or a range (``443,80``, ``1494-2598``) and matches a row whose range meets it.
+Standard library only: asking a question imports neither pandas nor pyarrow (unless the
+input is Parquet).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
+import shutil
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import published
-from pipeline.grammar import port_range
+from pipeline.grammar import MAX_PORT, port_range
 from pipeline.normalize import fold
+
+PortRanges = list[tuple[int, int]]
+
+
+def parse_ports(text: str) -> PortRanges:
+    """Ports, lists and ranges as the ``--port`` option takes them.
+
+    >>> parse_ports("443,80"), parse_ports("1494-2598")
+    ([(443, 443), (80, 80)], [(1494, 2598)])
+
+    Raises ``ValueError`` for anything else (a word, a port above 65535, a reversed range).
+    """
+    ranges = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        m = re.fullmatch(r"(\d+)(?:\s*(?:-|\.\.)\s*(\d+))?", part)
+        if not m:
+            raise ValueError(f"{part!r} is not a port or a range (443, 80,443, 1494-2598)")
+        start, end = int(m.group(1)), int(m.group(2) or m.group(1))
+        if end > MAX_PORT or start > end:
+            raise ValueError(f"{part!r} is not a range of ports 0-{MAX_PORT}")
+        ranges.append((start, end))
+    if not ranges:
+        raise ValueError("no port given")
+    return ranges
 
 
 @dataclass
@@ -28,43 +59,95 @@ class Filters:
     component: str | None = None
     source: str | None = None
     destination: str | None = None
-    port: int | None = None
+    ports: PortRanges | None = None
     protocol: str | None = None
     section: str | None = None
     ranges: bool = False  # only rows whose ports are a range of several ports
 
     def match(self, row: dict) -> bool:
-        """True when the row answers every filter set."""
+        """True when the row answers every filter set.
+
+        >>> f = Filters(source="vda", ports=[(80, 80)])
+        >>> f.match({"source": "DC", "destination": "VDA", "section": "S", "protocol": "tcp",
+        ...          "port_start": 80, "port_end": 80, "bidirectional": True})
+        True
+        """
         if self.component:
             c = fold(self.component)
             if not any(c in fold(str(row.get(k) or "")) for k in ("source", "destination", "section")):
                 return False
-        if self.source and fold(self.source) not in fold(row["source"]):
-            return False
-        if self.destination and fold(self.destination) not in fold(row["destination"]):
+        if (self.source or self.destination) and not self.sides(row):
             return False
         if self.section and fold(self.section) not in fold(row["section"]):
             return False
         if self.protocol and row["protocol"] != self.protocol.lower():
             return False
-        if self.port is not None:
+        if self.ports is not None:
             start, end = row["port_start"], row["port_end"]
-            if start is None or not start <= self.port <= end:
+            if start is None or not any(a <= end and start <= b for a, b in self.ports):
                 return False
         if self.ranges and (row["port_start"] is None or row["port_start"] == row["port_end"]):
             return False
         return True
 
+    def sides(self, row: dict) -> bool:
+        """``--from`` / ``--to`` in the row's direction, or reversed for a flow both ways."""
+        def fits(src: str, dst: str) -> bool:
+            return ((not self.source or fold(self.source) in fold(src))
+                    and (not self.destination or fold(self.destination) in fold(dst)))
+        return fits(row["source"], row["destination"]) or (
+            bool(row["bidirectional"]) and fits(row["destination"], row["source"]))
+
 
 def load_ports(spec: Path) -> list[dict]:
-    """The published ports of a build directory or ``ports.csv``, checked against their
-    schema (``InputError`` / ``DataError`` otherwise)."""
+    """The published ports of a build directory, ``ports.csv`` or ``ports.parquet``,
+    checked against their schema (``InputError`` / ``DataError`` otherwise)."""
+    if spec.suffix == ".parquet":
+        return published.read_parquet(spec, "ports").rows
     return published.read(spec, "ports").rows
 
 
 def query(rows: list[dict], filters: Filters) -> list[dict]:
     """The rows that answer the filters, in the dataset's order."""
     return [r for r in rows if filters.match(r)]
+
+
+def similarity(asked: str, name: str) -> float:
+    """How close a name is to what was asked: the whole strings, or word by word (each
+    asked word against the name's closest word), whichever is closer.
+
+    >>> round(similarity("license server", "serveur de licences citrix"), 2)
+    0.86
+    """
+    whole = difflib.SequenceMatcher(None, asked, name).ratio()
+    words, name_words = asked.split(), name.split()
+    if not words or not name_words:
+        return whole
+    by_word = sum(max(difflib.SequenceMatcher(None, w, n).ratio() for n in name_words)
+                  for w in words) / len(words)
+    return max(whole, by_word)
+
+
+def closest(rows: list[dict], filters: Filters) -> list[str]:
+    """When nothing matches: for each name asked, the closest names of the data."""
+    names = sorted({r["source"] for r in rows} | {r["destination"] for r in rows})
+    sections = sorted({r["section"] for r in rows})
+    hints = []
+    for asked, pool in ((filters.component, names + sections), (filters.source, names),
+                        (filters.destination, names), (filters.section, sections)):
+        if not asked:
+            continue
+        folded = {fold(n): n for n in pool}
+        found = [n for n in folded if fold(asked) in n]
+        if not found:
+            scored = sorted(((similarity(fold(asked), n), n) for n in folded), reverse=True)
+            near = [n for score, n in scored[:3] if score >= 0.6]
+            if near:
+                hints.append(f"no name matches {asked!r}; did you mean "
+                             + ", ".join(repr(folded[n]) for n in near) + "?")
+            else:
+                hints.append(f"no name matches {asked!r}")
+    return hints
 
 
 def shown_ports(row: dict) -> str:
@@ -75,22 +158,64 @@ def shown_ports(row: dict) -> str:
     return port_range(row["port_start"], row["port_end"])
 
 
-TABLE_COLUMNS = ("section", "source", "destination", "protocol", "ports", "service", "both ways")
+# Columns of the table format: header, how to get the cell, whether it may wrap.
+TABLE_COLUMNS = {
+    "section": ("section", lambda r: r["section"], True),
+    "source": ("source", lambda r: r["source"], True),
+    "destination": ("destination", lambda r: r["destination"], True),
+    "protocol": ("protocol", lambda r: r["protocol"], False),
+    "ports": ("ports", shown_ports, True),
+    "service": ("service", lambda r: r["service"], False),
+    "both": ("both ways", lambda r: "yes" if r["bidirectional"] else "", False),
+    "details": ("details", lambda r: r["details"], True),
+    "line": ("line", lambda r: str(r["source_line"]), False),
+    "rule": ("rule", lambda r: r["rule_id"], False),
+}
+DEFAULT_COLUMNS = ("source", "destination", "protocol", "ports", "both", "details")
 
 
-def render_table(rows: list[dict], width: int = 40) -> str:
-    """Rows as an aligned table for a terminal, long cells cut at ``width``."""
-    def cut(text: str) -> str:
-        return text if len(text) <= width else text[: width - 1] + "…"
+def column_widths(natural: list[int], wraps: list[bool], width: int) -> list[int]:
+    """Widths that fit ``width`` (two spaces between columns): columns that do not wrap
+    keep their natural width; the others share the rest fairly (a column that needs less
+    than its share gives the rest to the others), never below 8.
 
-    lines = [TABLE_COLUMNS]
-    for r in rows:
-        lines.append((cut(r["section"]), cut(r["source"]), cut(r["destination"]), r["protocol"],
-                      cut(shown_ports(r)), r["service"], "yes" if r["bidirectional"] else ""))
-    widths = [max(len(line[i]) for line in lines) for i in range(len(TABLE_COLUMNS))]
-    out = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip()
-           for line in lines]
-    out.insert(1, "  ".join("-" * w for w in widths))
+    >>> column_widths([10, 60, 3, 40], [True, True, False, True], 60)
+    [10, 20, 3, 21]
+    """
+    widths = list(natural)
+    room = width - 2 * (len(widths) - 1) - sum(w for w, wrap in zip(natural, wraps) if not wrap)
+    open_ = sorted((i for i, wrap in enumerate(wraps) if wrap), key=lambda i: natural[i])
+    while open_:
+        share = max(8, room // len(open_))
+        i = open_[0]
+        if natural[i] <= share:  # needs less than its share: takes what it needs
+            widths[i] = natural[i]
+        else:  # every column left needs more than the share: split evenly
+            for k, j in enumerate(open_):
+                widths[j] = max(8, room // len(open_) + (1 if k < room % len(open_) else 0))
+            break
+        room -= widths[i]
+        open_.pop(0)
+    return widths
+
+
+def render_table(rows: list[dict], columns: tuple[str, ...] = DEFAULT_COLUMNS,
+                 width: int | None = None) -> str:
+    """Rows as a table for a terminal: the chosen columns, long cells wrapped so that the
+    table fits ``width`` (default: the terminal's, else 100)."""
+    width = width or shutil.get_terminal_size((100, 24)).columns
+    specs = [TABLE_COLUMNS[c] for c in columns]
+    cells = [[get(r) for _, get, _ in specs] for r in rows]
+    natural = [max([len(h)] + [len(c[i]) for c in cells]) for i, (h, _, _) in enumerate(specs)]
+    widths = column_widths(natural, [w for _, _, w in specs], width)
+    out = ["  ".join(h.ljust(widths[i]) for i, (h, _, _) in enumerate(specs)).rstrip(),
+           "  ".join("-" * w for w in widths)]
+    for row in cells:
+        wrapped = [textwrap.wrap(text, w, break_long_words=True) or [""]
+                   for text, w in zip(row, widths)]
+        for k in range(max(len(w) for w in wrapped)):
+            out.append("  ".join((w[k] if k < len(w) else "").ljust(widths[i])
+                                 for i, w in enumerate(wrapped)).rstrip())
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(out) + "\n"
 
@@ -98,13 +223,14 @@ def render_table(rows: list[dict], width: int = 40) -> str:
 FORMATS = ("table", "csv", "json")
 
 
-def render(rows: list[dict], fmt: str) -> str:
-    """Rows in one of ``FORMATS``."""
+def render(rows: list[dict], fmt: str, columns: tuple[str, ...] = DEFAULT_COLUMNS,
+           spreadsheet: bool = False) -> str:
+    """Rows in one of ``FORMATS`` (CSV and JSON keep every column)."""
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         from pipeline.published import csv_text
-        from pipeline.schema import columns
+        from pipeline.schema import columns as schema_columns
 
-        return csv_text(rows, columns("ports"))
-    return render_table(rows)
+        return csv_text(rows, schema_columns("ports"), spreadsheet=spreadsheet)
+    return render_table(rows, columns)

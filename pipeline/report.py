@@ -1,10 +1,12 @@
 """Report stage: ``build/report.md``, the dataset as people look at it (GitHub renders it).
 
-Input: the published ports and rejects records and the build report (counts, errata,
-source).  Output: Markdown text: the build's counts, errata and rejects, then one part
-per section with its flows as a Mermaid flowchart (components as nodes, edges labelled
-with protocol and ports; ``<-->`` for flows that go both ways) and the table of its
-ports under it.  Deterministic: page order, no run time.
+Input: the published ports and rejects records, the sections document (headings and the
+page's prose) and the build report (counts, errata, source).  Output: Markdown text in
+the page's language (labels from ``data/vocabulary.toml`` → ``[report.<locale>]``): a
+table of contents, the build's counts, errata and rejects, then one part per section
+with the page's notes for it, its flows as a Mermaid flowchart (components as nodes,
+edges labelled with protocol and ports; ``<-->`` for a flow both ways, drawn once) and
+the table of its ports.  Deterministic: page order, no run time.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections import OrderedDict
 
 from pipeline.grammar import port_range
 from pipeline.markdown_out import md_cell
+from pipeline.vocabulary import load
 
 MERMAID_ESCAPES = {'"': "#quot;", "<": "#lt;", ">": "#gt;"}
 
@@ -30,77 +33,115 @@ def mermaid_text(text: str) -> str:
     return out
 
 
-def edge_ports(row: dict) -> str:
-    """The ports of a row on a flowchart edge: the range, "no port", or "" for ICMP."""
+def edge_ports(row: dict, no_port: str = "no port") -> str:
+    """The ports of a row on a flowchart edge: the range, ``no_port``, or "" for ICMP."""
     if row["protocol"] == "icmp":
         return ""
-    return port_range(row["port_start"], row["port_end"]) or "no port"
+    return port_range(row["port_start"], row["port_end"]) or no_port
 
 
-def edge_label(rows: list[dict]) -> str:
+def edge_label(rows: list[dict], no_port: str = "no port") -> str:
     """"tcp 80, 443; udp 53; icmp": the ports of one edge grouped by protocol."""
     by_protocol: OrderedDict[str, list[str]] = OrderedDict()
     for row in rows:
         ports = by_protocol.setdefault(row["protocol"], [])
-        text = edge_ports(row)
+        text = edge_ports(row, no_port)
         if text and text not in ports:
             ports.append(text)
     return "; ".join(f"{p} {', '.join(ports)}".strip() for p, ports in by_protocol.items())
 
 
-def flowchart(rows: list[dict]) -> list[str]:
-    """The Mermaid flowchart of one section's ports, as lines."""
+def flowchart(rows: list[dict], no_port: str = "no port") -> list[str]:
+    """The Mermaid flowchart of one section's ports, as lines; a flow both ways between
+    two components is one ``<-->`` edge, whichever way the page lists it."""
     nodes: OrderedDict[str, str] = OrderedDict()
     edges: OrderedDict[tuple[str, str, bool], list[dict]] = OrderedDict()
     for row in rows:
         for name in (row["source"], row["destination"]):
             if name not in nodes:
                 nodes[name] = f"n{len(nodes) + 1}"
-        edges.setdefault((row["source"], row["destination"], bool(row["bidirectional"])),
-                         []).append(row)
+        src, dst, both = row["source"], row["destination"], bool(row["bidirectional"])
+        if both and (dst, src, True) in edges:
+            src, dst = dst, src  # the same flow both ways, listed the other way round
+        edges.setdefault((src, dst, both), []).append(row)
     out = ["```mermaid", "flowchart LR"]
     out += [f'    {nid}["{mermaid_text(name)}"]' for name, nid in nodes.items()]
     for (src, dst, both), edge_rows in edges.items():
         arrow = "<-->" if both else "-->"
-        out.append(f'    {nodes[src]} {arrow}|"{mermaid_text(edge_label(edge_rows))}"| {nodes[dst]}')
+        label = mermaid_text(edge_label(edge_rows, no_port))
+        out.append(f'    {nodes[src]} {arrow}|"{label}"| {nodes[dst]}')
     out.append("```")
     return out
 
 
-def report_markdown(ports: list[dict], rejects: list[dict], build: dict) -> str:
-    """``build/report.md`` from the published ports and rejects and the build report."""
+def anchor(heading: str, seen: dict[str, int]) -> str:
+    """The anchor GitHub gives a heading (lower case, punctuation dropped, spaces to
+    hyphens, ``-1``, ``-2`` for repeats).
+
+    >>> anchor("Citrix ADC / NetScaler (NSIP)", {})
+    'citrix-adc--netscaler-nsip'
+    """
+    text = "".join(c for c in heading.lower() if c.isalnum() or c in " -_")
+    base = text.replace(" ", "-")
+    n = seen.get(base, 0)
+    seen[base] = n + 1
+    return base if n == 0 else f"{base}-{n}"
+
+
+def report_markdown(ports: list[dict], rejects: list[dict], build: dict,
+                    sections: dict | None = None) -> str:
+    """``build/report.md`` from the published ports and rejects, the sections document
+    and the build report."""
     src, counts = build["source"], build["counts"]
-    out = ["# Communication ports used by Citrix technologies", "",
-           f"Generated by citrix-ports from `{src['name']}` ({src['form']}, {src['locale']}, "
-           f"sha256 `{src['sha256'][:16]}…`). Do not edit: rebuild with `make`.", "",
-           "| stage | rows |", "|---|---:|",
-           f"| sections | {counts['sections']} |", f"| tables | {counts['tables']} |",
-           f"| rules (table rows) | {counts['rules']} |",
-           f"| rules published as ports | {counts['rules_in_ports']} |",
-           f"| note rules (no protocol, no port) | {counts['rules_notes']} |",
-           f"| rules rejected | {counts['rules_rejected']} |",
-           f"| ports | {counts['ports']} |", ""]
+    words = load().labels(src.get("locale", "en-us"))
+    by_section: OrderedDict[str, list[dict]] = OrderedDict()
+    for row in ports:
+        by_section.setdefault(row["section"], []).append(row)
+    notes = {s["heading"]: [n["text"] for n in s["notes"]]
+             for s in (sections or {}).get("sections", [])}
+    seen: dict[str, int] = {}
+    anchor(words["title"], seen)
+    contents = []
+    if rejects:
+        contents.append(f"- [{words['rejected']}](#{anchor(words['rejected'], seen)})")
+    contents += [f"- [{md_cell(name)}](#{anchor(md_cell(name), seen)}) ({len(rows)})"
+                 for name, rows in by_section.items()]
+    out = [f"# {words['title']}", "",
+           f"{words['generated']} `{src['name']}` ({src['form']}, {src['locale']}, "
+           f"sha256 `{src['sha256'][:16]}…`). {words['do_not_edit']}", "",
+           f"| {words['stage']} | {words['rows']} |", "|---|---:|"]
+    out += [f"| {words[key]} | {counts[key]} |" for key in
+            ("sections", "tables", "rules", "rules_in_ports", "rules_notes", "rules_rejected",
+             "ports")]
+    out.append("")
     applied = build["errata"]["applied"]
     if applied:
-        out += ["Errata applied (`pipeline/data/errata.toml`): "
-                + ", ".join(f"`{k}` ({len(v)} rule{'s' if len(v) > 1 else ''})"
-                            for k, v in applied.items()) + ".", ""]
+        out += [f"{words['errata']} (`pipeline/data/errata.toml`): "
+                + ", ".join(f"`{k}` ({len(v)})" for k, v in applied.items()) + ".", ""]
+    out += [f"## {words['contents']}", ""] + contents + [""]
     if rejects:
-        out += ["## Rejected rows", "", "| line | section | table | row | reason |",
-                "|---:|---|---:|---:|---|"]
+        out += [f"## {words['rejected']}", "",
+                f"| {words['line']} | {words['section']} | {words['table']} | {words['row']} "
+                f"| {words['reason']} |", "|---:|---|---:|---:|---|"]
         out += [f"| {r['source_line']} | {md_cell(r['section'])} | {r['table']} | {r['row']} | "
                 f"{md_cell(r['reason'])} |" for r in rejects]
         out.append("")
-    sections: OrderedDict[str, list[dict]] = OrderedDict()
-    for row in ports:
-        sections.setdefault(row["section"], []).append(row)
-    for section, rows in sections.items():
-        out += [f"## {md_cell(section)}", ""] + flowchart(rows) + [""]
-        out += ["| source | destination | protocol | ports | both ways | details |",
+    for section, rows in by_section.items():
+        out += [f"## {md_cell(section)}", ""]
+        said = notes.get(section, [])
+        if said:
+            out += [f"<details><summary>{words['notes']}</summary>", ""]
+            out += [f"> {md_cell(text)}" + ("  " if k < len(said) - 1 else "")
+                    for k, text in enumerate(said)]
+            out += ["", "</details>", ""]
+        out += flowchart(rows, words["no_port"]) + [""]
+        out += [f"| {words['source']} | {words['destination']} | {words['protocol']} | "
+                f"{words['ports']} | {words['both_ways']} | {words['details']} |",
                 "|---|---|---|---|---|---|"]
         for r in rows:
             out.append(f"| {md_cell(r['source'])} | {md_cell(r['destination'])} | "
-                       f"{r['protocol']} | {md_cell(edge_ports(r))} | "
-                       f"{'yes' if r['bidirectional'] else ''} | {md_cell(r['details'])} |")
+                       f"{r['protocol']} | {md_cell(edge_ports(r, words['no_port']))} | "
+                       f"{words['yes'] if r['bidirectional'] else ''} | "
+                       f"{md_cell(r['details'])} |")
         out.append("")
     return "\n".join(out)

@@ -146,6 +146,26 @@ def typed_frame(name: str, rows: list[dict]):
     return frame.astype({col: kind.pandas for col, kind in field_types(name).items()})
 
 
+def consumer_dtypes(name: str) -> dict:
+    """The pandas dtypes a consumer gets for a published table: nullable integers
+    (``Int64``), nullable booleans, categoricals for the fields with an ``enum``
+    (protocol, service, kind), ``string`` for the rest."""
+    import pandas as pd
+
+    out = {}
+    for f in table_schema(name)["fields"]:
+        enum = f.get("constraints", {}).get("enum")
+        if f["type"] == "integer":
+            out[f["name"]] = "Int64"
+        elif f["type"] == "boolean":
+            out[f["name"]] = "boolean"
+        elif enum:
+            out[f["name"]] = pd.CategoricalDtype(categories=list(enum))
+        else:
+            out[f["name"]] = "string"
+    return out
+
+
 def arrow_schema(name: str):
     """The pyarrow schema of a published table."""
     import pyarrow as pa

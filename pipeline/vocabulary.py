@@ -33,6 +33,7 @@ class Vocabulary:
     heading_max_words: int
     heading_max_chars: int
     locale_markers: dict[str, tuple[str, ...]]
+    report_labels: dict[str, dict[str, str]]  # locale -> label -> text (build/report.md)
 
     def role_of_header(self, text: str) -> str | None:
         """The column role a header cell names, or None.
@@ -46,6 +47,14 @@ class Vocabulary:
     def protocol_words(self) -> frozenset[str]:
         """Every word a Type cell may hold (transports and application protocols)."""
         return frozenset(self.transports) | frozenset(self.applications)
+
+    def labels(self, locale: str) -> dict[str, str]:
+        """The report's words for a locale (en-us for a locale without its own).
+
+        >>> load().labels("fr-fr")["no_port"], load().labels("xx-yy")["no_port"]
+        ('aucun port', 'no port')
+        """
+        return {**self.report_labels.get("en-us", {}), **self.report_labels.get(locale, {})}
 
     @property
     def locales(self) -> tuple[str, ...]:
@@ -82,4 +91,5 @@ def load(path: Path | None = None) -> Vocabulary:
         heading_max_words=int(data["prose"]["heading_max_words"]),
         heading_max_chars=int(data["prose"]["heading_max_chars"]),
         locale_markers={k: tuple(v["markers"]) for k, v in data["locales"].items()},
+        report_labels={k: dict(v) for k, v in data.get("report", {}).items()},
     )

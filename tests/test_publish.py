@@ -116,4 +116,4 @@ def test_formula_cells_are_neutralised_in_csv_only():
         assert neutralise(start + "1").startswith("'")
     assert neutralise("80, 443") == "80, 443"
     text = csv_text([{"a": "=1+1", "b": 3, "c": None, "d": True}], ["a", "b", "c", "d"])
-    assert text == "a,b,c,d\r\n'=1+1,3,,true\r\n"
+    assert text == "a,b,c,d\n'=1+1,3,,true\n"

@@ -1,0 +1,101 @@
+"""The Python API for people who consume the dataset (``pip install`` the project, or
+vendor its ``build/``).
+
+Input: a published build directory (``data``; default: ``build/`` in the current
+directory when there is one, else the dataset of the embedded snapshot that the package
+ships).  Output: a published table as plain typed dicts (``read``, no pandas) or as a
+pandas DataFrame with the dtypes of its schema (``load``), the rows that answer a query
+(``query``, the filters of ``citrix-ports query``), the build's manifest (``manifest``).
+Every table is checked against its schema first; a missing or damaged build raises a
+``pipeline.errors.PipelineError`` (``InputError`` or ``DataError``) that says which file,
+line and column.
+
+>>> from pipeline import api
+>>> rows = api.query(port=1494, protocol="tcp")
+>>> sorted({(r["source"], r["destination"]) for r in rows})[:1]
+[('Application Citrix Workspace', 'Virtual Delivery Agent')]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline import published
+from pipeline.errors import InputError, Location
+
+__all__ = ["dataset", "load", "manifest", "query", "read"]
+
+
+def dataset(data: str | Path | None = None) -> Path:
+    """The build directory the other functions read: ``data`` when given, else
+    ``build/`` in the current directory, else the packaged dataset.
+
+    >>> dataset().joinpath("ports.csv").is_file()
+    True
+    """
+    return Path(data) if data is not None else published.default_data()
+
+
+def read(table: str = "ports", data: str | Path | None = None) -> list[dict]:
+    """A published table as a list of dicts, each value typed by the schema (``int`` or
+    ``None`` for ports, ``bool``, ``str``); no pandas needed.
+
+    >>> row = read("ports")[0]
+    >>> type(row["port_start"]), type(row["bidirectional"])
+    (<class 'int'>, <class 'bool'>)
+    """
+    return published.read(dataset(data), table).rows
+
+
+def load(table: str = "ports", data: str | Path | None = None):
+    """A published table as a pandas DataFrame with the dtypes of its schema: ``Int64``
+    for ports and positions (ICMP rows have no port), ``boolean``, categoricals for
+    ``protocol``, ``service`` and ``kind``, ``string`` for text.
+
+    >>> df = load("ports")
+    >>> str(df["port_start"].dtype), str(df["protocol"].dtype)
+    ('Int64', 'category')
+    """
+    import pandas as pd
+
+    from pipeline.schema import columns, consumer_dtypes
+
+    rows = read(table, data)
+    frame = pd.DataFrame.from_records(rows, columns=columns(table))
+    return frame.astype(consumer_dtypes(table))
+
+
+def query(data: str | Path | None = None, *, component: str | None = None,
+          source: str | None = None, destination: str | None = None,
+          port: int | str | None = None, protocol: str | None = None,
+          section: str | None = None, ranges: bool = False) -> list[dict]:
+    """The ports rows that answer every filter given, as ``citrix-ports query`` answers:
+    names match as substrings, case- and accent-insensitively; ``port`` is a port, a
+    list or a range (``"443,80"``, ``"1494-2598"``); a bidirectional flow matches both
+    ways.
+
+    >>> {r["destination"] for r in query(source="storefront", port=389)}
+    {'Contrôleur de domaine'}
+    """
+    from pipeline.query import Filters, parse_ports
+    from pipeline.query import query as run
+
+    filters = Filters(component=component, source=source, destination=destination,
+                      ports=parse_ports(str(port)) if port is not None else None,
+                      protocol=protocol, section=section, ranges=ranges)
+    return run(read("ports", data), filters)
+
+
+def manifest(data: str | Path | None = None) -> dict:
+    """The build's ``manifest.json``: source and provenance, counts, errata, warnings,
+    each artifact's checksum.
+
+    >>> manifest()["counts"]["rules"] > 0
+    True
+    """
+    path = dataset(data) / "manifest.json"
+    found = published.build_manifest(dataset(data))
+    if not found:
+        raise InputError("no readable manifest.json here", Location(str(path)),
+                         hint="give the directory of a citrix-ports build")
+    return found
