@@ -8,7 +8,9 @@ Measured side by side in one run, so ratios hold on a shared, noisy machine:
    snapshot (each copy's headings made distinct, so sections are many), with the build's
    peak memory;
 3. our HTML table reading against ``pandas.read_html`` on the same HTML;
-4. ``citrix-ports diff`` of two 100,000-row ports tables.
+4. ``citrix-ports diff`` of two 100,000-row ports tables;
+5. the read-only commands (``query``, ``export``, ``diff`` of two builds) against
+   ``python -c "import csv, json"``.
 
     python tests/benchmark.py [--scales 1,10,100,1000] [--repeat 5]
 """
@@ -56,6 +58,9 @@ def runtime_python() -> str:
         subprocess.run([sys.executable, "-m", "venv", str(RUNTIME_VENV)], check=True)
         subprocess.run([str(py), "-m", "pip", "install", "--quiet", "-c",
                         str(ROOT / "constraints.txt"), str(ROOT)], check=True)
+    # the project itself as it is now (the dependencies stay installed)
+    subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--force-reinstall", str(ROOT)], check=True)
     return str(py)
 
 
@@ -179,6 +184,31 @@ def diff_100k(tmp: Path) -> dict:
                                                 "renamed_rows")}}
 
 
+READ_ONLY = {
+    "query --port 443": ["query", "--port", "443", "--data", "build"],
+    "export nftables": ["export", "nftables", "--addresses", "examples/address-map.yaml",
+                        "--data", "build"],
+    "diff of two builds": ["diff", "build", "build", "--exit-code"],
+}
+
+
+def read_only_latency(repeat: int, python: str) -> dict:
+    """Wall time of the read-only commands against ``python -c "import csv, json"``,
+    medians of alternating runs (goals: 0.25 s and 6x the floor; diff 0.5 s)."""
+    times: dict[str, list[float]] = {"floor": []} | {k: [] for k in READ_ONLY}
+    for _ in range(repeat):
+        times["floor"].append(run([python, "-c", "import csv, json"]))
+        for name, argv in READ_ONLY.items():
+            times[name].append(run([python, "-m", "pipeline", *argv]))
+    floor = statistics.median(times["floor"])
+    out = {"floor_s": round(floor, 3)}
+    for name in READ_ONLY:
+        t = statistics.median(times[name])
+        out[name] = {"s": round(t, 3), "over_floor": round(t / floor, 1)}
+    out["goals"] = "query and export <= 0.25 s and <= 6x the floor; diff <= 0.5 s"
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", default="1,10,100,1000")
@@ -192,9 +222,11 @@ def main() -> int:
         results["build_vs_import_floor"] = {
             "runtime_install": import_floor_vs_build(args.repeat, tmp, runtime_python()),
             "dev_venv": import_floor_vs_build(args.repeat, tmp, PY),
-            "note": "in the dev venv hypothesis is installed, and pandera imports it on the "
-                    "first validation (pandera.strategies): about 0.13 s more",
+            "note": "hypothesis is installed in the dev venv; pipeline.validate keeps pandera "
+                    "from importing it (pandera's strategies are not used)",
         }
+        print("read-only commands", file=sys.stderr)
+        results["read_only_latency"] = read_only_latency(max(args.repeat, 7), PY)
         print("scaling", file=sys.stderr)
         results["scaling"] = scaling([int(s) for s in args.scales.split(",")], tmp)
         print("html vs pandas.read_html", file=sys.stderr)

@@ -1,0 +1,256 @@
+"""What people who consume the dataset use: the Python API (from an installed wheel, as a
+consumer would), the read-only commands' fast path (no pandas, pandera or pyarrow), the
+query a person reads, spreadsheet CSV, the report, shell completion.
+
+Expected values are read from raw/citrix-communication-ports.txt (line numbers given).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SNAPSHOT
+from pipeline import api
+from pipeline.cli import main
+from pipeline.errors import DataError, InputError
+from pipeline.query import render_table
+
+HEAVY = ("pandas", "pandera", "pyarrow", "numpy")
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+# -- the fast path ---------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("argv", [
+    ["query", "--port", "443", "--data", "build"],
+    ["query", "--to", "storefront", "--format", "json", "--data", "build/ports.csv"],
+    ["export", "nftables", "--addresses", "examples/address-map.yaml", "--data", "build"],
+    ["diff", "build/ports.csv", "build/ports.csv"],
+    ["diff", "build", "build", "--table", "rules", "--format", "markdown"],
+    ["query", "--help"], ["export", "--help"], ["diff", "--help"], ["build", "--help"],
+    ["fetch", "--help"], ["completion", "bash"],
+], ids=lambda a: " ".join(a[:2]))
+def test_read_only_commands_import_no_heavy_library(argv):
+    """In a child process: the command runs, and pandas, pandera, pyarrow and numpy were
+    never imported (so the fast path cannot silently regress)."""
+    code = ("import sys\nfrom pipeline.cli import main\n"
+            "try:\n    status = main(sys.argv[1:])\nexcept SystemExit as exc:\n"
+            "    status = exc.code\n"
+            f"heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)\n"
+            "print('HEAVY', heavy, file=sys.stderr)\nsys.exit(status)\n")
+    done = subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "HEAVY []" in done.stderr
+
+
+def test_the_fast_path_and_the_full_path_give_the_same_bytes(built, capsys):
+    """CSV (standard library) and Parquet (pyarrow) inputs of the same build give
+    byte-identical answers, and the API's typed rows equal the DataFrame's."""
+    out, _ = built
+    for args in (["query", "--port", "1494-2598", "--format", "json"],
+                 ["query", "controleur", "--format", "csv"],
+                 ["query", "--to", "storefront"],
+                 ["export", "nftables", "--addresses", str(ROOT / "examples" / "address-map.yaml")]):
+        answers = []
+        for data in (out / "ports.csv", out / "ports.parquet"):
+            code, text, _ = run(capsys, *args, "--data", str(data))
+            assert code == 0
+            answers.append(text)
+        assert answers[0] == answers[1], args
+    rows = api.read("ports", out)
+    frame = api.load("ports", out)
+    as_dicts = [{k: (None if v is None or v != v or str(v) == "<NA>" else
+                     v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+                for r in frame.astype(object).to_dict("records")]
+    assert as_dicts == rows
+
+
+# -- the API ----------------------------------------------------------------------------
+
+def test_api_types_and_query(built, capsys):
+    out, _ = built
+    frame = api.load("ports", out)
+    assert {c: str(t) for c, t in frame.dtypes.items() if c in
+            ("port_start", "port_end", "bidirectional", "protocol", "section", "table")} == {
+        "port_start": "Int64", "port_end": "Int64", "bidirectional": "boolean",
+        "protocol": "category", "section": "string", "table": "Int64"}
+    assert list(frame["protocol"].cat.categories) == ["tcp", "udp", "icmp"]
+    # ICMP rows have no port: a missing value, not a float
+    assert frame.loc[frame["protocol"] == "icmp", "port_start"].isna().all()
+    rules = api.load("rules", out)
+    assert str(rules["kind"].dtype) == "category" and len(rules) == 217
+    # line 289: Serveur StoreFront -> Contrôleur de domaine, TCP, UDP 389
+    got = api.query(out, source="storefront", port=389)
+    code, text, _ = run(capsys, "query", "--from", "storefront", "--port", "389",
+                        "--format", "json", "--data", str(out))
+    assert got == json.loads(text) and {r["protocol"] for r in got} == {"tcp", "udp"}
+    assert api.manifest(out)["counts"]["rules"] == 217
+
+
+def test_api_errors_are_clear(tmp_path, built):
+    with pytest.raises(InputError) as err:
+        api.read("ports", tmp_path / "nowhere")
+    assert "no ports table here" in str(err.value) and "nowhere" in str(err.value)
+    broken = tmp_path / "broken"
+    shutil.copytree(built[0], broken)
+    text = (broken / "ports.csv").read_text("utf-8").splitlines()
+    text[2] = text[2].replace(",tcp,", ",tcpx,", 1)
+    (broken / "ports.csv").write_text("\n".join(text) + "\n", "utf-8")
+    with pytest.raises(DataError) as err:
+        api.load("ports", broken)
+    assert "line 3, column protocol: 'tcpx' is not one of" in str(err.value)
+    with pytest.raises(InputError):
+        api.manifest(tmp_path)
+
+
+@pytest.mark.slow
+def test_the_api_from_an_installed_wheel(tmp_path):
+    """Build the wheel, install it in a new virtual environment (its dependencies taken
+    from this one, offline), and use it from a directory outside the repository."""
+    dist = tmp_path / "dist"
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                           "--no-build-isolation", "-q", "-w", str(dist), str(ROOT)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    wheel = next(dist.glob("citrix_ports-*.whl"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    py = venv / "bin" / "python"
+    site = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    # the dependencies (pandas, pyyaml, …) of this environment, after the venv's own
+    Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    done = subprocess.run([py, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                           str(wheel)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    script = (
+        "import json, pipeline, pipeline.api as api\n"
+        "assert 'site-packages' in pipeline.__file__, pipeline.__file__\n"
+        "df = api.load('ports')\n"
+        "print(json.dumps({'file': pipeline.__file__, 'rows': len(df),\n"
+        "  'dtypes': {c: str(df[c].dtype) for c in ('port_start', 'protocol', 'bidirectional')},\n"
+        "  'query': api.query(destination='storefront', port=443),\n"
+        "  'rules': api.manifest()['counts']['rules']}))\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([py, "-c", script], cwd=elsewhere, capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert got["rows"] == len(api.read("ports", ROOT / "build"))
+    assert got["dtypes"] == {"port_start": "Int64", "protocol": "category",
+                             "bidirectional": "boolean"}
+    assert got["rules"] == 217
+    cli = subprocess.run([venv / "bin" / "citrix-ports", "query", "--to", "storefront",
+                          "--port", "443", "--format", "json"], cwd=elsewhere,
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert cli.returncode == 0, cli.stderr
+    assert json.loads(cli.stdout) == got["query"] and len(got["query"]) == 4
+    missing = subprocess.run([py, "-c", "import pipeline.api as a; a.load('ports', 'nope')"],
+                             cwd=elsewhere, capture_output=True, text=True, env=env)
+    assert missing.returncode == 1 and "InputError" in missing.stderr and "nope" in missing.stderr
+
+
+# -- the query a person reads -------------------------------------------------------------
+
+def test_ports_lists_ranges_and_protocol_in_any_case(capsys, built):
+    out, _ = built
+    code, text, _ = run(capsys, "query", "--port", "1494,2598", "--protocol", "UDP",
+                        "--format", "json", "--data", str(out))
+    rows = json.loads(text)
+    # lines 110, 111 (Application Citrix Workspace -> VDA) and 228, 229 (VDA rows of CVAD)
+    assert {(r["port_start"], r["protocol"]) for r in rows} == {(1494, "udp"), (2598, "udp")}
+    code, text, _ = run(capsys, "query", "--port", "16400-16505", "--format", "json",
+                        "--data", str(out))
+    # the audio range 16500..16509 meets 16400-16505 (lines 146 and 230)
+    assert {(r["port_start"], r["port_end"]) for r in json.loads(text)} == {(16500, 16509)}
+    with pytest.raises(SystemExit) as done:
+        main(["query", "--port", "80-", "--data", str(out)])
+    assert done.value.code == 2 and "not a port or a range" in capsys.readouterr().err
+
+
+def test_an_empty_answer_says_so_with_the_closest_names(capsys, built):
+    out, _ = built
+    code, text, err = run(capsys, "query", "--to", "license server", "--data", str(out))
+    assert code == 1
+    assert "no row answers the question" in err
+    assert "did you mean 'Serveur de licences Citrix'" in err
+
+
+def test_the_table_fits_the_terminal(built):
+    rows = api.read("ports", built[0])
+    for width in (80, 120):
+        text = render_table(rows, width=width)
+        assert max(len(line) for line in text.splitlines()) <= width
+        assert text.splitlines()[0].split()[-1] == "details"  # the details are kept
+
+
+def test_version_and_completion(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and re.match(r"citrix-ports \d+\.\d+", capsys.readouterr().out)
+    for shell in ("bash", "zsh"):
+        code, script, _ = run(capsys, "completion", shell)
+        assert code == 0
+        for word in ("build", "fetch", "diff", "query", "export", "--allow-shrink",
+                     "--columns", "--allow-any"):
+            assert word in script, (shell, word)
+
+
+# -- spreadsheet CSV and the report -------------------------------------------------------
+
+def test_spreadsheet_csv_is_read_back_alike(tmp_path, capsys, built):
+    out = tmp_path / "b"
+    assert main(["build", "--input", str(SNAPSHOT), "--out", str(out), "--spreadsheet"]) == 0
+    capsys.readouterr()
+    raw = (out / "ports.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfrule_id;section;source;") and b"\r\n" not in raw
+    assert api.read("ports", out) == api.read("ports", built[0])
+    package = json.loads((out / "datapackage.json").read_text())
+    assert package["resources"][0]["dialect"]["csv"]["delimiter"] == ";"
+    code, text, _ = run(capsys, "diff", str(built[0]), str(out), "--exit-code")
+    assert code == 0, text
+
+
+def test_the_report_has_contents_labels_and_notes(built):
+    text = (built[0] / "report.md").read_text("utf-8")
+    headings = re.findall(r"^## (.*)$", text, re.M)
+    links = re.findall(r"^- \[(.*?)\]\(#(.*?)\)", text, re.M)
+    from pipeline.report import anchor
+
+    seen: dict[str, int] = {}
+    anchor("Ports de communication utilisés par les technologies Citrix", seen)
+    anchors = {anchor(h, seen): h for h in headings}
+    assert links and all(a in anchors for _, a in links)  # every entry leads to its part
+    assert "| source | destination | protocole |" in text and "aucun port" in text
+    # the page's note under Citrix ADM (line 47 of the snapshot)
+    assert "> Les ports suivants sont utilisés pour la communication" in text or \
+        "<details><summary>Ce que la page dit avec cette section</summary>" in text
+
+
+def test_a_flow_both_ways_is_drawn_once():
+    from pipeline.report import flowchart
+
+    rows = [dict(source="A", destination="B", bidirectional=True, protocol="tcp",
+                 port_start=80, port_end=80),
+            dict(source="B", destination="A", bidirectional=True, protocol="tcp",
+                 port_start=80, port_end=80)]
+    edges = [line for line in flowchart(rows) if "<-->" in line]
+    assert edges == ['    n1 <-->|"tcp 80"| n2']
