@@ -21,9 +21,7 @@ import traceback
 from pathlib import Path
 
 from pipeline import __version__, raw_manifest
-from pipeline.diff.render import FORMATS as DIFF_FORMATS
 from pipeline.errors import PipelineError
-from pipeline.export import FORMATS as EXPORT_FORMATS
 from pipeline.published import default_data
 from pipeline.query import DEFAULT_COLUMNS, TABLE_COLUMNS, parse_ports
 from pipeline.query import FORMATS as QUERY_FORMATS
@@ -150,6 +148,30 @@ def cmd_completion(args: argparse.Namespace) -> int:
     return 0
 
 
+class LazyChoices:
+    """Choices of an option read from the module that defines them, imported only when
+    the option is used or shown (a build never pays for importing the exporters).
+
+    >>> "json" in LazyChoices("pipeline.diff.render", "FORMATS")
+    True
+    """
+
+    def __init__(self, module: str, name: str):
+        self.module, self.name = module, name
+
+    def values(self) -> tuple[str, ...]:
+        """The choices, from the module."""
+        import importlib
+
+        return tuple(getattr(importlib.import_module(self.module), self.name))
+
+    def __iter__(self):
+        return iter(self.values())
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.values()
+
+
 def port_argument(text: str) -> list[tuple[int, int]]:
     """``--port``: ports, lists and ranges (an argparse type)."""
     try:
@@ -223,7 +245,8 @@ def parser() -> argparse.ArgumentParser:
     for name, what in (("old", "the old version"), ("new", "the new version")):
         d.add_argument(name, help=f"{what}: a build directory, a ports.csv or rules.csv, a raw "
                        "snapshot (built on the fly) or git:REF (the committed build/ at REF)")
-    d.add_argument("--format", choices=DIFF_FORMATS, default="text",
+    d.add_argument("--format", choices=LazyChoices("pipeline.diff.render", "FORMATS"),
+                   default="text",
                    help="text for a terminal (default), markdown for a pull request or CI "
                    "job summary, json for programs")
     d.add_argument("--table", choices=TABLES, default="ports",
@@ -258,7 +281,8 @@ def parser() -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_query)
 
     e = sub.add_parser("export", help="write firewall rules for the ports, from an address map")
-    e.add_argument("format", choices=EXPORT_FORMATS, help="rule file format")
+    e.add_argument("format", choices=LazyChoices("pipeline.export.formats", "RENDERERS"),
+                   help="rule file format")
     e.add_argument("--addresses", type=Path, required=True,
                    help="YAML address map: component name or pattern -> addresses/CIDRs "
                    "(example: examples/address-map.yaml)")

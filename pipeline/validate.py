@@ -123,7 +123,7 @@ def _locate(df: pd.DataFrame, index) -> str:
 def validate(name: str, df: pd.DataFrame, source: str = "") -> pd.DataFrame:
     """The frame, checked against ``schemas/<name>.schema.json``, every failure at once."""
     try:
-        return pandera_schema(name).validate(df, lazy=True)
+        return pandera_schema(name).validate(df, lazy=True, inplace=True)
     except SchemaErrors as exc:
         problems = []
         cases = exc.failure_cases
