@@ -21,15 +21,8 @@ rows are not listed as removed and added.
 
 from __future__ import annotations
 
+from pipeline.diff.compare import Diff, diff
+from pipeline.diff.load import load
+from pipeline.diff.render import render
+
 __all__ = ["Diff", "diff", "load", "render"]
-_HOME = {"Diff": "compare", "diff": "compare", "load": "load", "render": "render"}
-
-
-def __getattr__(name: str):
-    """``pipeline.diff.diff`` and the others, imported from their module when first used
-    (choosing a diff format does not import the loader)."""
-    if name in _HOME:
-        import importlib
-
-        return getattr(importlib.import_module(f"pipeline.diff.{_HOME[name]}"), name)
-    raise AttributeError(f"module 'pipeline.diff' has no attribute {name!r}")
