@@ -150,7 +150,8 @@ def cmd_completion(args: argparse.Namespace) -> int:
 
 class LazyChoices:
     """Choices of an option read from the module that defines them, imported only when
-    the option is used or shown (a build never pays for importing the exporters).
+    the option is used or shown (a build never pays for importing the exporters; the
+    option needs a ``metavar``, or argparse lists the choices when it is added).
 
     >>> "json" in LazyChoices("pipeline.diff.render", "FORMATS")
     True
@@ -246,7 +247,7 @@ def parser() -> argparse.ArgumentParser:
         d.add_argument(name, help=f"{what}: a build directory, a ports.csv or rules.csv, a raw "
                        "snapshot (built on the fly) or git:REF (the committed build/ at REF)")
     d.add_argument("--format", choices=LazyChoices("pipeline.diff.render", "FORMATS"),
-                   default="text",
+                   default="text", metavar="FORMAT",
                    help="text for a terminal (default), markdown for a pull request or CI "
                    "job summary, json for programs")
     d.add_argument("--table", choices=TABLES, default="ports",
@@ -282,7 +283,7 @@ def parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("export", help="write firewall rules for the ports, from an address map")
     e.add_argument("format", choices=LazyChoices("pipeline.export.formats", "RENDERERS"),
-                   help="rule file format")
+                   metavar="FORMAT", help="rule file format: %(choices)s")
     e.add_argument("--addresses", type=Path, required=True,
                    help="YAML address map: component name or pattern -> addresses/CIDRs "
                    "(example: examples/address-map.yaml)")

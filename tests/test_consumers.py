@@ -166,6 +166,14 @@ def test_the_api_from_an_installed_wheel(tmp_path):
     missing = subprocess.run([py, "-c", "import pipeline.api as a; a.load('ports', 'nope')"],
                              cwd=elsewhere, capture_output=True, text=True, env=env)
     assert missing.returncode == 1 and "InputError" in missing.stderr and "nope" in missing.stderr
+    broken = elsewhere / "broken"
+    shutil.copytree(ROOT / "build", broken)
+    (broken / "ports.csv").write_text((broken / "ports.csv").read_text("utf-8").replace(
+        ",tcp,", ",tcp; drop,", 1), "utf-8")
+    damaged = subprocess.run([py, "-c", "import pipeline.api as a; a.load('ports', 'broken')"],
+                             cwd=elsewhere, capture_output=True, text=True, env=env)
+    assert damaged.returncode == 1 and "DataError" in damaged.stderr
+    assert "line 2, column protocol: 'tcp; drop' is not one of" in damaged.stderr
 
 
 # -- the query a person reads -------------------------------------------------------------
