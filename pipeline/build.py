@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.detect import decode, detect_form, detect_locale, locale_warning
+from pipeline.detect import decode_page, detect_form, detect_locale, locale_warning
 from pipeline.errata import ERRATA_FILE, load_errata
 from pipeline.errors import (GuardFailed, InputError, Location, PipelineError, StaleErrata,
                              ValidationFailed)
 from pipeline.ports import PortsResult, ports_frame
 from pipeline.publish import publish
-from pipeline.raw_manifest import provenance
+from pipeline.raw_manifest import declared_charset, provenance
 from pipeline.readers import read_page
 from pipeline.rules import rules_frame, sections_document
 from pipeline.validate import validate
@@ -127,7 +127,8 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
     except OSError as exc:
         raise InputError(f"cannot read the input: {exc.strerror}", Location(str(input_path)),
                          hint="give --input the path of a snapshot") from None
-    text = decode(data, str(input_path))
+    decoded = decode_page(data, str(input_path), declared_charset(input_path))
+    text = decoded.text
     form = detect_form(text)
     warnings = []
     if locale:
@@ -176,6 +177,7 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
             "sha256": hashlib.sha256(data).hexdigest(),
             "bytes": len(data),
             "form": form,
+            "encoding": decoded.encoding,
             "locale": locale,
             **provenance(input_path),
         },

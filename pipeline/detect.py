@@ -1,13 +1,15 @@
 """Recognise the form of a snapshot (text rendering, Markdown source, HTML) and its locale.
 
-Input: the bytes of a snapshot and its name.  Output: the decoded text, its form
-("text", "markdown", "html") and its locale ("fr-fr", "en-us"), or an ``InputError``
-that says where the input stops being readable.
+Input: the bytes of a snapshot, its name and the charset its server declared.  Output:
+the decoded text and the encoding used (decoded as a browser does), its form ("text",
+"markdown", "html") and its locale, or an ``InputError`` that says where the input stops
+being readable.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from pipeline.errors import InputError, Location
 from pipeline.vocabulary import Vocabulary, load
@@ -15,36 +17,113 @@ from pipeline.vocabulary import Vocabulary, load
 MAX_INPUT_BYTES = 64 * 1024 * 1024  # the page is 35 KB; room for 1000x synthetic pages
 
 
-def decode(data: bytes, name: str) -> str:
-    """The text of a snapshot's bytes (UTF-8, a BOM dropped).
+HTML_SNIFF = re.compile(rb"<(?:!doctype\s+html|html|table|body|article|meta)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A snapshot's text and the encoding it was read in."""
+
+    text: str
+    encoding: str
+
+
+def decode_page(data: bytes, name: str, declared: str | None = None) -> Decoded:
+    """The text of a snapshot's bytes, decoded as a browser would.
+
+    A byte order mark decides first (UTF-8, UTF-16, UTF-32, for every form).  An HTML
+    page is then read in the charset the server declared (``declared``: what the fetch
+    recorded from ``Content-Type``), else the one its ``<meta charset>`` /
+    ``http-equiv`` declares (found by beautifulsoup4's ``EncodingDetector``), else
+    UTF-8; the first that decodes every byte wins.  Text and Markdown are UTF-8.
 
     Raises ``InputError``, located at the offending line, for an empty, oversized,
-    binary or non-UTF-8 input or one holding control characters.
+    binary or undecodable input, or one holding control characters.
+
+    >>> decode_page("<meta charset=windows-1252><p>caf\u00e9".encode("cp1252"), "p.html")
+    Decoded(text='<meta charset=windows-1252><p>café', encoding='windows-1252')
     """
+    from bs4.dammit import EncodingDetector
+
     if not data.strip():
         raise InputError("the input is empty", Location(name),
                          hint="give a snapshot of the page (text, Markdown or HTML)")
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(f"the input is {len(data)} bytes, more than the {MAX_INPUT_BYTES} "
                          "a page can be", Location(name))
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise InputError("the input holds NUL bytes: it is binary, not a page",
-                         Location(name, line), hint="check that the file is the snapshot")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"the input is not UTF-8 (byte 0x{data[exc.start]:02x} at offset "
-                         f"{exc.start})", Location(name, line),
-                         hint="re-save the snapshot as UTF-8") from None
-    text = text.removeprefix("\ufeff")
+    body, bom = EncodingDetector.strip_byte_order_mark(data)
+    candidates: list[str] = []
+    if bom:
+        candidates = [bom]
+    else:
+        if b"\x00" in data:
+            line = data[: data.index(b"\x00")].count(b"\n") + 1
+            raise InputError("the input holds NUL bytes: it is binary, not a page",
+                             Location(name, line), hint="check that the file is the snapshot")
+        candidates = [declared] if declared else []
+        if HTML_SNIFF.search(data[:4096]):
+            meta = EncodingDetector.find_declared_encoding(data, is_html=True)
+            candidates += [meta] if meta else []
+        candidates.append("utf-8")
+    for encoding in dict.fromkeys(normal_encoding(e) for e in candidates):
+        try:
+            text = body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        break
+    else:
+        tried = list(dict.fromkeys(normal_encoding(c) for c in candidates))
+        try:
+            body.decode("utf-8")
+            start = None
+        except UnicodeDecodeError as exc:
+            start = exc.start
+        others = [e for e in tried if e != "utf-8"]
+        if start is None:  # a byte order mark named an encoding the bytes do not fit
+            raise InputError(f"the input starts with the byte order mark of {tried[0]} but "
+                             "does not decode in it", Location(name, 1),
+                             hint="re-save the snapshot in one encoding (UTF-8)")
+        also = f", nor {' nor '.join(others)} as declared" if others else ""
+        raise InputError(f"the input is not UTF-8 (byte 0x{body[start]:02x} at offset "
+                         f"{start}){also}", Location(name, body[:start].count(b"\n") + 1),
+                         hint="re-save the snapshot as UTF-8, or declare its charset "
+                              "(<meta charset>)")
     controls = re.search(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
     if controls:
         line = text[: controls.start()].count("\n") + 1
         raise InputError(f"the input holds the control character {controls.group()!r}: it "
                          "is not a page", Location(name, line))
-    return text
+    return Decoded(text, encoding)
+
+
+# What browsers do with the Latin-1 labels (WHATWG Encoding Standard): they decode as
+# windows-1252, of which ISO-8859-1 is a subset for every printable character.
+WINDOWS_1252_LABELS = {"ascii", "us-ascii", "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1",
+                       "latin-1", "l1", "cp819", "ibm819", "x-cp1252", "cp1252", "windows-1252"}
+WEB_NAMES = {"cp1252": "windows-1252", "utf_16_le": "utf-16-le", "utf_16_be": "utf-16-be"}
+
+
+def normal_encoding(name: str) -> str:
+    """The encoding a browser uses for a charset label, by its web name.
+
+    >>> normal_encoding("ISO-8859-1"), normal_encoding("utf8"), normal_encoding("UTF-16LE")
+    ('windows-1252', 'utf-8', 'utf-16-le')
+    """
+    import codecs
+
+    label = name.strip().lower()
+    if label in WINDOWS_1252_LABELS:
+        return "windows-1252"
+    try:
+        python = codecs.lookup(label).name
+    except LookupError:
+        return label
+    return WEB_NAMES.get(python.replace("-", "_"), python)
+
+
+def decode(data: bytes, name: str, declared: str | None = None) -> str:
+    """The text of a snapshot's bytes (see ``decode_page``)."""
+    return decode_page(data, name, declared).text
 
 
 def detect_form(text: str) -> str:

@@ -212,7 +212,8 @@ def fetch(url: str | None = None, locale: str = "fr-fr", raw_dir: Path = Path("r
         raise FetchError(f"{url}: content type {ctype or '(none)'!r} is not a page "
                          f"({', '.join(CONTENT_TYPES)})", hint="check the URL")
     try:
-        text = decode(body, final_url)
+        text = decode(body, final_url, raw_manifest.charset_of(
+            response.headers.get("Content-Type", "")))
         page_locale = locale or detect_locale(text)
         tables, rows = count_rows(text, final_url, page_locale)
     except InputError as exc:
@@ -223,7 +224,7 @@ def fetch(url: str | None = None, locale: str = "fr-fr", raw_dir: Path = Path("r
                          hint="check the URL in a browser; the snapshot was kept")
     if path.exists() and not force:
         try:
-            old = decode(path.read_bytes(), str(path))
+            old = decode(path.read_bytes(), str(path), raw_manifest.declared_charset(path))
             _, old_rows = count_rows(old, str(path), page_locale)
         except InputError:
             old_rows = 0

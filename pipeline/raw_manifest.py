@@ -62,6 +62,29 @@ def provenance(snapshot: Path) -> dict:
     return {k: entry[k] for k in PROVENANCE_KEYS if k in entry}
 
 
+def charset_of(content_type: str) -> str | None:
+    """The ``charset`` parameter of a ``Content-Type`` header, or None.
+
+    >>> charset_of('text/html; charset="ISO-8859-1"'), charset_of("text/plain")
+    ('ISO-8859-1', None)
+    """
+    from email.message import Message
+
+    message = Message()
+    message["content-type"] = content_type or ""
+    return message.get_param("charset") or None
+
+
+def declared_charset(snapshot: Path) -> str | None:
+    """The charset the server declared for a snapshot (its fetch recorded the
+    ``Content-Type``), or None."""
+    try:
+        entry = read(snapshot.parent)["snapshots"].get(snapshot.name, {})
+    except (ManifestError, OSError):
+        return None
+    return charset_of(entry.get("content_type", ""))
+
+
 def write(raw_dir: Path, manifest: dict) -> None:
     """Write the manifest of ``raw_dir`` atomically (UTF-8, two-space indent)."""
     atomic_write(raw_dir / FILE_NAME,

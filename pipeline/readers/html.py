@@ -16,18 +16,18 @@ recorded as inherited, exactly as the text reader's inheritance does.  A ``colsp
 cell gives its text to the one column it covers that fits it best (by the same cell
 kinds as the text reader); the other covered columns stay empty.
 
-The parser is lxml's HTML parser with network access off and entity resolution off:
-nothing outside the given text is ever read.  lxml is used directly rather than through
-BeautifulSoup because BeautifulSoup's lxml tree builder drops source line numbers, and
-every row carries the line where it starts.
+The tree is BeautifulSoup's, built by Python's ``html.parser``: it keeps every tag's
+source line (every row carries the line where it starts; BeautifulSoup's lxml builder
+does not), reads nothing outside the given text (no network, no file, no DTD: an entity
+a page declares is left as text, never expanded) and skips comments, declarations and
+processing instructions.
 """
 
 from __future__ import annotations
 
 import re
 
-import lxml.html
-from lxml import etree
+from bs4 import BeautifulSoup, NavigableString, Tag
 
 from pipeline.errors import InputError, Location
 from pipeline.model import ENTITY_ROLES, Page, PageBuilder, Row
@@ -43,47 +43,49 @@ DROPPED = ("nav", "header", "footer", "aside", "script", "style", "form", "noscr
 BLOCKS = {"p", "li", "blockquote", "pre", "dt", "dd", "figcaption", "h5", "h6", "div",
           "section", "ul", "ol", "dl", "table", "article", "main"}
 MAX_SPAN = 1000  # a rowspan/colspan larger than this is hostile or broken
+BUILDER = "html.parser"  # keeps source lines (measured against lxml: docs/robustness.md)
 
 
-def parser() -> lxml.html.HTMLParser:
-    """lxml's HTML parser with network access, comments and processing
-    instructions off.
-    """
-    return lxml.html.HTMLParser(no_network=True, remove_comments=True,
-                                remove_pis=True, huge_tree=False, encoding=None)
+def is_text(node) -> bool:
+    """True for text a reader sees: not a comment, declaration, CDATA or the like."""
+    return type(node) is NavigableString
 
 
-def cell_text(element) -> str:
+def cell_text(element: Tag) -> str:
     """Text of an element as a reader sees it: line breaks, list items and blocks
-    separated by a space, markup dropped."""
+    separated by a space, markup dropped.
+
+    >>> cell_text(BeautifulSoup("<td>GUI<br/>and <b>API</b><!-- x --></td>", BUILDER).td)
+    'GUI and API'
+    """
     parts: list[str] = []
 
-    def walk(el) -> None:
-        if not isinstance(el.tag, str):
-            return
-        tag = el.tag.lower()
-        if tag == "br":
-            parts.append(" ")
-        elif el.text:
-            parts.append(el.text)
-        for child in el:
-            walk(child)
-            if isinstance(child.tag, str) and child.tag.lower() in BLOCKS | {"li", "br"}:
-                parts.append(" ")
-            if child.tail:
-                parts.append(child.tail)
+    def walk(el: Tag) -> None:
+        for child in el.children:
+            if is_text(child):
+                parts.append(str(child))
+            elif isinstance(child, Tag):
+                if child.name == "br":
+                    parts.append(" ")
+                    continue
+                walk(child)
+                if child.name in BLOCKS or child.name == "li":
+                    parts.append(" ")
 
     walk(element)
     return clean("".join(parts))
 
 
-def span(cell, name: str) -> int:
+def span(cell: Tag, name: str) -> int:
     """A cell's rowspan or colspan, between 1 and ``MAX_SPAN``."""
+    value = cell.get(name, "1")
+    if isinstance(value, list):
+        value = " ".join(value)
     try:
-        value = int(re.sub(r"\D", "", cell.get(name, "1")) or 1)
+        number = int(re.sub(r"\D", "", value) or 1)
     except ValueError:
-        value = 1
-    return max(1, min(value, MAX_SPAN))
+        number = 1
+    return max(1, min(number, MAX_SPAN))
 
 
 class HtmlReader(RowChecks, PageBuilder):
@@ -100,45 +102,45 @@ class HtmlReader(RowChecks, PageBuilder):
     def read(self) -> None:
         """Parse the HTML and read its article body.
 
-        Raises ``InputError`` when lxml cannot parse it.
+        Raises ``InputError`` when the HTML cannot be parsed.
         """
         try:
-            doc = lxml.html.document_fromstring(self.text, parser=parser())
-        except (etree.ParserError, ValueError) as exc:
-            raise InputError(f"the HTML cannot be parsed: {exc}", Location(self.source_name)) from None
-        root = (doc.find(".//article") if doc.find(".//article") is not None
-                else doc.find(".//main") if doc.find(".//main") is not None
-                else doc.find(".//body") if doc.find(".//body") is not None else doc)
+            doc = BeautifulSoup(self.text, BUILDER)
+        except Exception as exc:  # html.parser raises little; say so plainly if it does
+            raise InputError(f"the HTML cannot be parsed: {exc}",
+                             Location(self.source_name)) from None
+        root = doc.find("article") or doc.find("main") or doc.find("body") or doc
         for tag in DROPPED:
-            for el in root.findall(f".//{tag}"):
-                if el.getparent() is not None:
-                    el.drop_tree()
+            for el in root.find_all(tag):
+                el.decompose()
         self.walk(root)
 
-    def walk(self, el) -> None:
-        """Read the children of an element in document order."""
-        for child in el:
-            if not isinstance(child.tag, str):
+    def walk(self, el: Tag) -> None:
+        """Read the children of an element in document order; text between elements is
+        prose at the line of the element before it (or of the parent)."""
+        line = el.sourceline or 1
+        for child in el.children:
+            if is_text(child):
+                self.note(line, clean(str(child)))
                 continue
-            tag = child.tag.lower()
+            if not isinstance(child, Tag):
+                continue
+            tag = child.name
+            line = child.sourceline or line
             if tag in HEADINGS:
-                self.open_section(cell_text(child), child.sourceline or 1, HEADINGS[tag])
+                self.open_section(cell_text(child), line, HEADINGS[tag])
             elif tag == "table":
                 self.read_table(child)
             elif tag in ("p", "li", "pre", "dt", "dd", "figcaption", "h5", "h6") \
-                    and child.find(".//table") is None and not self.has_blocks(child):
+                    and child.find("table") is None and not self.has_blocks(child):
                 self.prose(child)
             else:
-                if tag not in ("ul", "ol", "dl"):
-                    self.note(child.sourceline or 1, clean(child.text or ""))
                 self.walk(child)
-            self.note(child.sourceline or 1, clean(child.tail or ""))
 
     @staticmethod
-    def has_blocks(el) -> bool:
+    def has_blocks(el: Tag) -> bool:
         """True when the element holds block elements (it is read child by child)."""
-        return any(isinstance(c.tag, str) and c.tag.lower() in BLOCKS for c in el.iter()
-                   if c is not el)
+        return any(isinstance(c, Tag) and c.name in BLOCKS for c in el.descendants)
 
     def prose(self, el) -> None:
         """A block of prose; a Markdown table collapsed into it is read as a table."""
@@ -152,8 +154,7 @@ class HtmlReader(RowChecks, PageBuilder):
 
     def read_table(self, table_el) -> None:
         """A ``<table>``: a port table expanded into a full grid, or prose."""
-        rows = [tr for tr in table_el.iter("tr")
-                if next(tr.iterancestors("table"), None) is table_el]
+        rows = [tr for tr in table_el.find_all("tr") if tr.find_parent("table") is table_el]
         if not rows:
             return
         grid = self.grid(rows)
@@ -195,8 +196,7 @@ class HtmlReader(RowChecks, PageBuilder):
                 texts, problems = fold_extra_cells([by_role[r] for r in roles] + extras,
                                                    len(roles))
                 by_role[roles[-1]] = texts[-1]
-            row: Row = build_row(by_role, roles, tr.sourceline or 1,
-                                 etree.tostring(tr, encoding="unicode", with_tail=False))
+            row: Row = build_row(by_role, roles, tr.sourceline or 1, str(tr))
             row.inherited |= inherited
             row.problems.extend(problems + misfits(
                 {r: t for r, t in row.cells.items() if r not in inherited}, self.vocab))
@@ -208,7 +208,7 @@ class HtmlReader(RowChecks, PageBuilder):
         pending: dict[int, tuple[str, int, int]] = {}  # column -> (text, rows left, width)
         out = []
         for tr in rows:
-            queue = [c for c in tr if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")]
+            queue = [c for c in tr.children if isinstance(c, Tag) and c.name in ("td", "th")]
             line: list[tuple[str, bool, int]] = []
             col = 0
             while (queue or any(c >= col for c in pending)) and col <= MAX_SPAN:
