@@ -8,6 +8,7 @@ being readable.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 
@@ -31,11 +32,12 @@ class Decoded:
 def decode_page(data: bytes, name: str, declared: str | None = None) -> Decoded:
     """The text of a snapshot's bytes, decoded as a browser would.
 
-    A byte order mark decides first (UTF-8, UTF-16, UTF-32, for every form).  An HTML
-    page is then read in the charset the server declared (``declared``: what the fetch
-    recorded from ``Content-Type``), else the one its ``<meta charset>`` /
-    ``http-equiv`` declares (found by beautifulsoup4's ``EncodingDetector``), else
-    UTF-8; the first that decodes every byte wins.  Text and Markdown are UTF-8.
+    A byte order mark decides first (UTF-8, UTF-16, UTF-32, for every form).  Then the
+    charset the server declared (``declared``: what the fetch recorded from
+    ``Content-Type``), then, for an HTML page, the one its ``<meta charset>`` /
+    ``http-equiv`` declares (found by beautifulsoup4's ``EncodingDetector``), then
+    UTF-8; the first that decodes every byte wins.  The Latin-1 labels read as
+    windows-1252, as browsers read them.
 
     Raises ``InputError``, located at the offending line, for an empty, oversized,
     binary or undecodable input, or one holding control characters.
@@ -43,15 +45,13 @@ def decode_page(data: bytes, name: str, declared: str | None = None) -> Decoded:
     >>> decode_page("<meta charset=windows-1252><p>caf\u00e9".encode("cp1252"), "p.html")
     Decoded(text='<meta charset=windows-1252><p>café', encoding='windows-1252')
     """
-    from bs4.dammit import EncodingDetector
-
     if not data.strip():
         raise InputError("the input is empty", Location(name),
                          hint="give a snapshot of the page (text, Markdown or HTML)")
     if len(data) > MAX_INPUT_BYTES:
         raise InputError(f"the input is {len(data)} bytes, more than the {MAX_INPUT_BYTES} "
                          "a page can be", Location(name))
-    body, bom = EncodingDetector.strip_byte_order_mark(data)
+    body, bom = strip_bom(data)
     candidates: list[str] = []
     if bom:
         candidates = [bom]
@@ -62,6 +62,8 @@ def decode_page(data: bytes, name: str, declared: str | None = None) -> Decoded:
                              Location(name, line), hint="check that the file is the snapshot")
         candidates = [declared] if declared else []
         if HTML_SNIFF.search(data[:4096]):
+            from bs4.dammit import EncodingDetector  # 70 ms to import: HTML pages only
+
             meta = EncodingDetector.find_declared_encoding(data, is_html=True)
             candidates += [meta] if meta else []
         candidates.append("utf-8")
@@ -103,14 +105,29 @@ WINDOWS_1252_LABELS = {"ascii", "us-ascii", "iso-8859-1", "iso8859-1", "iso_8859
 WEB_NAMES = {"cp1252": "windows-1252", "utf_16_le": "utf-16-le", "utf_16_be": "utf-16-be"}
 
 
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def strip_bom(data: bytes) -> tuple[bytes, str | None]:
+    r"""The bytes without their byte order mark, and the encoding the mark names.
+
+    >>> strip_bom(b"\xff\xfeA\x00"), strip_bom(b"abc")
+    ((b'A\x00', 'utf-16-le'), (b'abc', None))
+    """
+    for mark, encoding in BOMS:  # UTF-32 LE starts like UTF-16 LE: tried first
+        if data.startswith(mark):
+            return data[len(mark):], encoding
+    return data, None
+
+
 def normal_encoding(name: str) -> str:
     """The encoding a browser uses for a charset label, by its web name.
 
     >>> normal_encoding("ISO-8859-1"), normal_encoding("utf8"), normal_encoding("UTF-16LE")
     ('windows-1252', 'utf-8', 'utf-16-le')
     """
-    import codecs
-
     label = name.strip().lower()
     if label in WINDOWS_1252_LABELS:
         return "windows-1252"

@@ -4,7 +4,7 @@ Input: the decoded text of a snapshot, its form (``pipeline.detect``), name and 
 Output: a ``model.Page``.  ``text`` reads the text rendering, ``markdown`` the Markdown
 source, ``html`` the live HTML; ``cells`` (cell kinds, placement, row building, the one
 behaviour for damaged rows) and ``flattened`` (a table collapsed onto one line) serve
-all three.  A reader is imported only when its form is read (lxml for HTML).
+all three.  A reader is imported only when its form is read (BeautifulSoup for HTML).
 """
 
 from __future__ import annotations
