@@ -142,8 +142,10 @@ def typed_frame(name: str, rows: list[dict]):
     there are no rows."""
     import pandas as pd
 
-    frame = pd.DataFrame.from_records(rows, columns=columns(name))
-    return frame.astype({col: kind.pandas for col, kind in field_types(name).items()})
+    types = field_types(name)  # one typed Series per column (faster than astype after)
+    return pd.DataFrame({col: pd.Series([r.get(col) for r in rows], dtype=kind.pandas,
+                                        name=col) for col, kind in types.items()},
+                        columns=list(types))
 
 
 def consumer_dtypes(name: str) -> dict:
