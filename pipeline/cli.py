@@ -206,8 +206,9 @@ def parser() -> argparse.ArgumentParser:
                    "(default: build/)")
     b.add_argument("--strict", action="store_true",
                    help="fail when an erratum no longer matches the page (CI uses this)")
-    b.add_argument("--locale", choices=locales,
-                   help="locale of the page; default: recognised from its words")
+    b.add_argument("--locale", choices=locales + ["und"],
+                   help="locale of the page; default: recognised from its HTML lang, else "
+                   "its words, else und (undetermined)")
     b.add_argument("--errata", type=Path, help="errata file (default: the reviewed "
                    "pipeline/data/errata.toml)")
     b.add_argument("--allow-shrink", action="store_true",
@@ -222,8 +223,9 @@ def parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("fetch", help="fetch the live page (or its Markdown source) into raw/")
     f.add_argument("--url", help="page to fetch (default: the --locale page on docs.citrix.com)")
-    f.add_argument("--locale", default=locales[0], choices=locales,
-                   help=f"locale of the page (default: {locales[0]})")
+    f.add_argument("--locale", choices=locales,
+                   help="locale of the page (default: recognised from the URL's /xx-yy/, "
+                   f"else from the page; the default URL is the {locales[0]} page)")
     f.add_argument("--raw-dir", type=Path, default=raw_manifest.DEFAULT_RAW, help="snapshot directory "
                    "(default: raw/)")
     f.add_argument("--allow-host", action="append", default=[], metavar="HOST",

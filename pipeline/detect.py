@@ -170,10 +170,46 @@ def locale_markers(text: str, vocab: Vocabulary | None = None) -> dict[str, list
             for loc, markers in vocab.locale_markers.items()}
 
 
-def detect_locale(text: str, vocab: Vocabulary | None = None) -> str:
-    """The locale whose marker words the page uses most (ties: the first listed)."""
+UNDETERMINED = "und"  # BCP 47: the language is not known
+HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)",
+                       re.IGNORECASE)
+URL_LOCALE = re.compile(r"/([a-z]{2}-[a-z]{2})/", re.IGNORECASE)
+
+
+def known_locale(tag: str, vocab: Vocabulary | None = None) -> str:
+    """A language tag as a locale: lower case, ``_`` as ``-``; a bare language that one
+    locale of the vocabulary has stands for it (``en`` -> ``en-us``).
+
+    >>> known_locale("ja"), known_locale("fr_FR"), known_locale("nl")
+    ('ja-jp', 'fr-fr', 'nl')
+    """
+    tag = tag.strip().lower().replace("_", "-")
+    if "-" not in tag:
+        same = [loc for loc in (vocab or load()).locales if loc.split("-")[0] == tag]
+        if len(same) == 1:
+            return same[0]
+    return tag
+
+
+def detect_locale(text: str, vocab: Vocabulary | None = None, url: str | None = None) -> str:
+    """The page's locale: its HTML ``lang`` attribute, else the ``/xx-yy/`` part of the
+    URL it was fetched from, else the locale whose marker words the page uses most, else
+    ``und``.
+
+    >>> detect_locale('<html lang="ja"><body></body></html>'), detect_locale("Quelle | Ziel")
+    ('ja-jp', 'de-de')
+    >>> detect_locale("no words of any page"), detect_locale("x", url="https://d/ko-kr/p.html")
+    ('und', 'ko-kr')
+    """
+    lang = HTML_LANG.search(text[:4096])
+    if lang:
+        return known_locale(lang.group(1), vocab)
+    in_url = URL_LOCALE.search(url or "")
+    if in_url:
+        return known_locale(in_url.group(1), vocab)
     found = locale_markers(text, vocab)
-    return max(found, key=lambda loc: len(found[loc]))
+    best = max(found, key=lambda loc: len(found[loc]))
+    return best if found[best] else UNDETERMINED
 
 
 def locale_warning(text: str, locale: str, vocab: Vocabulary | None = None) -> str:

@@ -32,7 +32,7 @@ from urllib3.util.retry import Retry
 
 from pipeline import __version__, raw_manifest
 from pipeline.atomic import atomic_write
-from pipeline.detect import decode, detect_form, detect_locale
+from pipeline.detect import URL_LOCALE, decode, detect_form, detect_locale
 from pipeline.errors import FetchError, InputError, Location
 from pipeline.readers import read_page
 
@@ -167,27 +167,35 @@ def get(s: requests.Session, url: str, headers: dict, allow_hosts: tuple[str, ..
     raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
 
-def fetch(url: str | None = None, locale: str = "fr-fr", raw_dir: Path = Path("raw"),
+def fetch(url: str | None = None, locale: str | None = None, raw_dir: Path = Path("raw"),
           allow_hosts: tuple[str, ...] = (), force: bool = False,
           timeout: tuple[float, float] = (10.0, 30.0), max_bytes: int = MAX_BYTES,
           retries: int = 3, backoff: float = 1.0, set_default: bool = False) -> FetchResult:
     """Fetch the page into ``raw_dir`` and record it in ``raw/manifest.json``; returns
     what was done.
 
+    ``locale`` (default: recognised from the URL's ``/xx-yy/``, else the page's ``lang``
+    or words) names the snapshot; the default URL is the page of ``locale``, else of the
+    vocabulary's first locale.
+
     Raises ``FetchError`` (what happened and what to try), the previous snapshot and
     manifest left byte-identical.
     """
-    url = url or DEFAULT_URL.format(locale=locale)
+    from pipeline.vocabulary import load
+
+    url = url or DEFAULT_URL.format(locale=locale or load().locales[0])
     check_url(url, allow_hosts)
     try:
         manifest = raw_manifest.read(raw_dir)
     except raw_manifest.ManifestError as exc:
         raise FetchError(str(exc), hint="restore it from git") from None
-    name = snapshot_name(url, locale)
-    path = raw_dir / name
-    entry = manifest["snapshots"].get(name, {})
+    expected = locale or (detect_locale("", url=url) if URL_LOCALE.search(url) else None)
+    name = snapshot_name(url, expected) if expected else next(
+        (n for n, e in manifest["snapshots"].items() if e.get("url") == url), None)
+    path = raw_dir / name if name else None
+    entry = manifest["snapshots"].get(name, {}) if name else {}
     headers = {}
-    if path.exists() and entry.get("url") == url:
+    if path and path.exists() and entry.get("url") == url:
         if entry.get("etag"):
             headers["If-None-Match"] = entry["etag"]
         if entry.get("last_modified"):
@@ -196,7 +204,7 @@ def fetch(url: str | None = None, locale: str = "fr-fr", raw_dir: Path = Path("r
         response, body, final_url = get(s, url, headers, allow_hosts, timeout, max_bytes)
     status = response.status_code
     if status == 304:
-        if not path.exists():
+        if not path or not path.exists():
             raise FetchError(f"{url}: 304 Not Modified, but there is no snapshot {path}",
                              hint="remove its entry from raw/manifest.json and fetch again")
         if set_default and manifest.get("default") != name:
@@ -214,7 +222,7 @@ def fetch(url: str | None = None, locale: str = "fr-fr", raw_dir: Path = Path("r
     try:
         text = decode(body, final_url, raw_manifest.charset_of(
             response.headers.get("Content-Type", "")))
-        page_locale = locale or detect_locale(text)
+        page_locale = locale or detect_locale(text, url=final_url)
         tables, rows = count_rows(text, final_url, page_locale)
     except InputError as exc:
         raise FetchError(f"{url}: the page cannot be read: {exc.message}",
@@ -222,6 +230,9 @@ def fetch(url: str | None = None, locale: str = "fr-fr", raw_dir: Path = Path("r
     if tables == 0:
         raise FetchError(f"{url}: the page has no port table (an error page served with 200?)",
                          hint="check the URL in a browser; the snapshot was kept")
+    if path is None:  # named after the locale the page itself says
+        name = snapshot_name(url, page_locale)
+        path = raw_dir / name
     if path.exists() and not force:
         try:
             old = decode(path.read_bytes(), str(path), raw_manifest.declared_charset(path))

@@ -83,7 +83,7 @@ ALLOWED = {
                        "pipeline.publish", "pipeline.raw_manifest", "pipeline.readers",
                        "pipeline.rules", "pipeline.validate"},
     "pipeline.fetch": {"pipeline.atomic", "pipeline.detect", "pipeline.raw_manifest",
-                       "pipeline.readers"},
+                       "pipeline.readers", "pipeline.vocabulary"},
     "pipeline.query": {"pipeline.grammar", "pipeline.published", "pipeline.schema"},
     "pipeline.export": {"pipeline.export.addresses", "pipeline.export.formats",
                         "pipeline.export.plan"},
