@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from pipeline.normalize import norm
@@ -37,9 +38,20 @@ class PortCell:
     error: str = ""
 
 
+def ascii_forms(text: str) -> str:
+    """Full-width digits, commas, colons, brackets and spaces read as their ASCII forms
+    (NFKC), as Type and Port cells of pages in East Asian languages write them.
+
+    >>> ascii_forms("８０，４４３（ＴＣＰ）\u3000")
+    '80,443(TCP) '
+    """
+    return unicodedata.normalize("NFKC", text)
+
+
 def type_words(text: str, vocab: Vocabulary | None = None) -> list[str] | None:
     """The protocol words of a Type cell, or None when a word is not a protocol."""
     vocab = vocab or load()
+    text = ascii_forms(text)
     words = [w for w in vocab.type_split_re.split(text) if w and w.strip()]
     if not words:
         return None
@@ -112,6 +124,7 @@ def _ranges(text: str, vocab: Vocabulary) -> list[tuple[int, int]] | None:
 def is_port_list(text: str, vocab: Vocabulary | None = None) -> bool:
     """True for a cell the Port column would hold: a port list, range or port word."""
     vocab = vocab or load()
+    text = ascii_forms(text)
     _, _, bidir = _port_patterns(vocab)
     bare = bidir.sub(" ", text).strip()
     return norm(text) in vocab.no_port_words or (bool(bare) and _ranges(bare, vocab) is not None)
@@ -145,9 +158,11 @@ def parse_port(text: str, vocab: Vocabulary | None = None) -> PortCell:
     True
     >>> parse_port("70000").error
     "port 70000 in '70000' is above 65535"
+    >>> parse_port("８０，４４３").ranges
+    ((80, 80), (443, 443))
     """
     vocab = vocab or load()
-    stripped = text.strip()
+    stripped = ascii_forms(text).strip()
     if not stripped or norm(stripped) in vocab.no_port_words:
         return PortCell(no_port=True)
     _, _, bidir = _port_patterns(vocab)

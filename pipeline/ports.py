@@ -14,6 +14,7 @@ or when the reader marked it damaged or ambiguous and no erratum vouches for it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -43,6 +44,9 @@ def expand(variant: dict, vocab: Vocabulary) -> tuple[list[dict], str]:
     if not variant["source"] or not variant["destination"]:
         missing = "source" if not variant["source"] else "destination"
         return [], f"the flow has no {missing}"
+    for side in ("source", "destination"):
+        if not re.search(r"\w", variant[side]):
+            return [], f"the {side} {variant[side]!r} is only punctuation, not a name"
     typed = parse_type(variant["type_raw"], vocab)
     if typed.error:
         return [], typed.error

@@ -34,6 +34,7 @@ class Vocabulary:
     heading_max_chars: int
     locale_markers: dict[str, tuple[str, ...]]
     report_labels: dict[str, dict[str, str]]  # locale -> label -> text (build/report.md)
+    placeholders: frozenset[str] = frozenset()  # norm(cell) meaning "same as above"
 
     def role_of_header(self, text: str) -> str | None:
         """The column role a header cell names, or None.
@@ -92,4 +93,5 @@ def load(path: Path | None = None) -> Vocabulary:
         heading_max_chars=int(data["prose"]["heading_max_chars"]),
         locale_markers={k: tuple(v["markers"]) for k, v in data["locales"].items()},
         report_labels={k: dict(v) for k, v in data.get("report", {}).items()},
+        placeholders=frozenset(norm(w) for w in data.get("cells", {}).get("placeholders", [])),
     )

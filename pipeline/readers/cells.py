@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from pipeline.grammar import is_port_list, type_words
@@ -40,6 +41,21 @@ MISSING_TYPE = 1.0
 MISSING_PORT = 1.0
 MISSING_DETAILS = 0.5
 PROSE_MIN_WORDS = 9
+# Scripts written without spaces (Japanese, Chinese): a cell is prose by its length in
+# characters; a sentence may end in 。！？ as well.
+PROSE_MIN_WIDE_CHARS = 18
+SENTENCE_ENDS = (".", "!", "?", ":", "。", "！", "？", "：")
+
+
+def wide_chars(text: str) -> int:
+    """How many characters of a script written without spaces (East Asian wide or
+    full-width) the text holds.
+
+    >>> wide_chars("NTPサーバ"), wide_chars("Serveur NTP")
+    (3, 0)
+    """
+    return sum(1 for c in text if unicodedata.east_asian_width(c) in ("W", "F"))
+
 
 
 def fit(role: str, kind: str) -> float:
@@ -65,7 +81,8 @@ def classify(text: str, vocab: Vocabulary) -> str:
         return "port"
     if URL.search(text) and " " not in text.strip():
         return "url"
-    if len(text.split()) >= PROSE_MIN_WORDS or text.rstrip().endswith((".", "!", "?", ":")):
+    if (len(text.split()) >= PROSE_MIN_WORDS or text.rstrip().endswith(SENTENCE_ENDS)
+            or wide_chars(text) >= PROSE_MIN_WIDE_CHARS):
         return "prose"
     return "name"
 
@@ -292,9 +309,16 @@ def build_row(cells_by_role: dict[str, str], roles: list[str], line: int, raw: s
 
 
 class RowChecks:
-    """What every reader checks on a finished row (mixed into each reader)."""
+    """What every reader does to a finished row (mixed into each reader)."""
 
     vocab: Vocabulary
+
+    def prepare_row(self, row: Row) -> None:
+        """A Source or Destination that is only a ditto mark (``-``, ``〃``, ``idem``…)
+        is emptied, so that it is read as merged from the row above."""
+        for role in ENTITY_ROLES:
+            if norm(row.cells.get(role, "")) in self.vocab.placeholders:
+                row.cells[role] = ""
 
     def check_row(self, row: Row) -> list[str]:
         """A row with neither Type nor Port that names a protocol or port is damaged

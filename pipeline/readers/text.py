@@ -104,9 +104,11 @@ def is_heading(line: str, vocab: Vocabulary) -> bool:
         return False
     if len(text.split()) > vocab.heading_max_words:
         return False
-    if not (text[0].isupper() or text[0].isdigit()):
+    first = text[0]
+    caseless = first.isalpha() and not first.isupper() and not first.islower()  # 管, ア
+    if not (first.isupper() or first.isdigit() or caseless):
         return False
-    if text[-1] in ".:;,!?-–—…»\"'":
+    if text[-1] in ".:;,!?-–—…»\"'。！？：、":
         return False
     if re.search(r"://|[\\<>={}]|\bwww\.", text):
         return False
