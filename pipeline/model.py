@@ -163,15 +163,15 @@ class PageBuilder:
         reader's form adds), then merged cells resolved."""
         for row in table.rows:  # before merging, so that a damaged row passes nothing on
             self.prepare_row(row)
-            row.problems.extend(self.check_row(row))
+            row.problems.extend(self.check_row(row, table))
         resolve_merged_cells(table)
 
     def prepare_row(self, row: Row) -> None:
         """What the reader's form does to a row's cells before merged cells are resolved
         (nothing by default)."""
 
-    def check_row(self, row: Row) -> list[str]:
-        """Problems of a finished row that its reader adds (none by default)."""
+    def check_row(self, row: Row, table: Table) -> list[str]:
+        """Problems of a finished row of ``table`` that its reader adds (none by default)."""
         return []
 
     def page(self, locale: str) -> Page:

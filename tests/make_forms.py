@@ -43,13 +43,13 @@ def merge_empty_cells(table) -> None:
                 owner = cell
 
 
-def markdown_to_html(md: str) -> str:
+def markdown_to_html(md: str, lang: str = "en") -> str:
     body = MarkdownIt("commonmark").enable("table").render(strip_front_matter(md))
     doc = lxml.html.fromstring(f"<div>{body}</div>")
     for table in doc.iter("table"):
         merge_empty_cells(table)
     article = lxml.html.tostring(doc, encoding="unicode")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Ports</title>"
+    return (f"<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>Ports</title>"
             "<script>var x = '<table>';</script></head>\n<body>\n<header><nav><a href=\"/\">Home"
             "</a> | <a href=\"/docs\">Docs</a></nav></header>\n<main><article>\n"
             + article + "\n</article></main>\n<footer><p>© Citrix | Privacy</p></footer>\n"

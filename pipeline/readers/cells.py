@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from pipeline.grammar import is_port_list, type_words
-from pipeline.model import ENTITY_ROLES, Row
+from pipeline.model import ENTITY_ROLES, Row, Table
 from pipeline.normalize import norm
 from pipeline.vocabulary import Vocabulary
 
@@ -27,12 +27,14 @@ SEPARATOR_CELL = re.compile(r"^:?[-–—─―‐‑_]+:?$")
 URL = re.compile(r"(?:https?|ftp)://\S+|^\S*\*\.\S+$", re.IGNORECASE)
 
 # How well a kind of cell fits a column (0 = as expected; higher = less likely).
+# A "ditto" cell (a dash, 〃, idem) means "same as above" in Source or Destination and
+# "no port" in Port: it fits all three.
 FIT = {
-    "source": {"protocol": 1.5, "port": 4, "url": 1, "prose": 2, "name": 0},
-    "destination": {"protocol": 1.5, "port": 4, "url": 0, "prose": 2, "name": 0},
-    "type": {"protocol": 0, "port": 5, "url": 5, "prose": 5, "name": 4},
-    "port": {"protocol": 5, "port": 0, "url": 5, "prose": 2.5, "name": 2.5},
-    "details": {"protocol": 2, "port": 3, "url": 3, "prose": 0, "name": 1},
+    "source": {"protocol": 1.5, "port": 4, "url": 1, "prose": 2, "name": 0, "ditto": 0},
+    "destination": {"protocol": 1.5, "port": 4, "url": 0, "prose": 2, "name": 0, "ditto": 0},
+    "type": {"protocol": 0, "port": 5, "url": 5, "prose": 5, "name": 4, "ditto": 5},
+    "port": {"protocol": 5, "port": 0, "url": 5, "prose": 2.5, "name": 2.5, "ditto": 0},
+    "details": {"protocol": 2, "port": 3, "url": 3, "prose": 0, "name": 1, "ditto": 2},
 }
 MISSING_MERGED = 0.0  # a leading Source/Destination covered by a merged cell
 MISSING_ENTITY_INNER = 2.0  # Source/Destination missing after a present entity cell
@@ -69,12 +71,14 @@ def fit(role: str, kind: str) -> float:
 
 @functools.lru_cache(maxsize=8192)
 def classify(text: str, vocab: Vocabulary) -> str:
-    """The kind of a cell: protocol, port, url, prose or name (cached per text).
+    """The kind of a cell: ditto, protocol, port, url, prose or name (cached per text).
 
     >>> from pipeline.vocabulary import load
     >>> [classify(t, load()) for t in ("TCP, UDP", "49152–65535", "https://x.com", "StoreFront")]
     ['protocol', 'port', 'url', 'name']
     """
+    if norm(text) in vocab.placeholders:
+        return "ditto"
     if type_words(text, vocab) is not None:
         return "protocol"
     if is_port_list(text, vocab):
@@ -320,7 +324,15 @@ class RowChecks:
             if norm(row.cells.get(role, "")) in self.vocab.placeholders:
                 row.cells[role] = ""
 
-    def check_row(self, row: Row) -> list[str]:
+    explicit_cells = False  # the form writes every cell (Markdown, HTML): not placed
+
+    def check_row(self, row: Row, table: Table) -> list[str]:
         """A row with neither Type nor Port that names a protocol or port is damaged
-        (checked on the cells the row itself writes, before merged cells are filled)."""
-        return lost_columns(row.cells, self.vocab)
+        (checked on the cells the row itself writes, before merged cells are filled);
+        in a form that writes every cell, a cell unlike its column is marked as the text
+        reader marks a placed one."""
+        problems = []
+        if self.explicit_cells and table.shape == "table":  # a flattened one was placed
+            problems += misfits({r: t for r, t in row.cells.items() if r not in row.inherited},
+                                self.vocab)
+        return problems + lost_columns(row.cells, self.vocab)

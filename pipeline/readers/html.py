@@ -32,8 +32,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from pipeline.errors import InputError, Location
 from pipeline.model import ENTITY_ROLES, Page, PageBuilder, Row
 from pipeline.normalize import clean
-from pipeline.readers.cells import (RowChecks, build_row, classify, fit, fold_extra_cells, header_roles,
-                                    misfits)
+from pipeline.readers.cells import RowChecks, build_row, classify, fit, fold_extra_cells, header_roles
 from pipeline.readers.flattened import flattened_table
 from pipeline.vocabulary import Vocabulary, load
 
@@ -93,6 +92,7 @@ class HtmlReader(RowChecks, PageBuilder):
     notes.
     """
     form = "html"
+    explicit_cells = True
 
     def __init__(self, text: str, source_name: str, vocab: Vocabulary | None = None):
         super().__init__(source_name)
@@ -198,8 +198,7 @@ class HtmlReader(RowChecks, PageBuilder):
                 by_role[roles[-1]] = texts[-1]
             row: Row = build_row(by_role, roles, tr.sourceline or 1, str(tr))
             row.inherited |= inherited
-            row.problems.extend(problems + misfits(
-                {r: t for r, t in row.cells.items() if r not in inherited}, self.vocab))
+            row.problems.extend(problems)
             table.rows.append(row)
         self.finish_table(table)
 

@@ -20,8 +20,7 @@ import re
 
 from pipeline.model import Page, PageBuilder
 from pipeline.normalize import clean
-from pipeline.readers.cells import (RowChecks, SEPARATOR_CELL, build_row, fold_extra_cells, header_roles,
-                                    misfits)
+from pipeline.readers.cells import RowChecks, SEPARATOR_CELL, build_row, fold_extra_cells, header_roles
 from pipeline.readers.flattened import flattened_table
 from pipeline.vocabulary import Vocabulary, load
 
@@ -87,6 +86,7 @@ class MarkdownReader(RowChecks, PageBuilder):
     """Reads Markdown lines into sections (with levels), tables and notes."""
 
     form = "markdown"
+    explicit_cells = True
 
     def __init__(self, text: str, source_name: str, vocab: Vocabulary | None = None):
         super().__init__(source_name)
@@ -157,7 +157,7 @@ class MarkdownReader(RowChecks, PageBuilder):
                 [inline_text(c) for c in split_cells(self.lines[j])], n)
             cells += [""] * (n - len(cells))
             row = build_row(dict(zip(roles, cells)), roles, j + 1, self.lines[j])
-            row.problems.extend(problems + misfits(row.cells, self.vocab))
+            row.problems.extend(problems)
             table.rows.append(row)
         self.finish_table(table)
         return end

@@ -1,0 +1,142 @@
+"""Pages in other languages: the beginning of the Japanese page in its three forms, the
+locale recognised, never assumed; ditto marks; scripts written without spaces.
+
+Expected rows are read from tests/data/ja-jp/citrix-communication-ports.excerpt.md (a
+copy of shared/sources/ja-jp: the page's own cell texts, merged cells as in the English
+source of the same era).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import ROOT
+from make_forms import html_to_text, markdown_to_html
+from pipeline.build import build
+from pipeline.detect import detect_locale
+from pipeline.readers.text import is_heading
+from pipeline.vocabulary import load
+
+JA = ROOT / "tests" / "data" / "ja-jp" / "citrix-communication-ports.excerpt.md"
+SDX, ADC = "Citrix SDX", "Citrix ADC"
+ADMIN, SVM, NSIP = "管理ワークステーション", "Citrix SDX SVM", "Citrix ADC NSIP"
+HA = "Citrix ADCアプライアンス(高可用性用)"
+
+# (section, source, destination, protocol, service, port_start, port_end), read from the
+# excerpt row by row
+EXPECTED = sorted([
+    (SDX, ADMIN, "Citrix SDX ライトアウト管理", "tcp", "", 80, 80),
+    (SDX, ADMIN, "Citrix SDX ライトアウト管理", "tcp", "", 443, 443),
+    (SDX, ADMIN, SVM, "tcp", "", 80, 80),
+    (SDX, ADMIN, SVM, "tcp", "", 443, 443),
+    (SDX, ADMIN, SVM, "tcp", "", 22, 22),
+    (SDX, ADMIN, "Citrix SDX Hypervisor", "tcp", "", 22, 22),
+    (SDX, SVM, "Citrix ADC インスタンス", "tcp", "", 80, 80),
+    (SDX, SVM, "Citrix ADC インスタンス", "tcp", "", 443, 443),
+    (SDX, SVM, "Citrix ADC インスタンス", "tcp", "", 22, 22),
+    (SDX, SVM, "Citrix ADC インスタンス", "icmp", "", None, None),
+    (SDX, SVM, "NTPサーバ", "udp", "", 123, 123),
+    (SDX, NSIP, SVM, "udp", "snmp", 161, 161),
+    (SDX, NSIP, SVM, "udp", "snmp", 162, 162),
+    (SDX, NSIP, SVM, "icmp", "", None, None),
+    (ADC, NSIP, "クラスタセットアップ中のCitrix ADCアプライアンス", "udp", "", 7000, 7000),
+    (ADC, NSIP, HA, "udp", "", 3003, 3003),
+    (ADC, NSIP, HA, "tcp", "", 3008, 3008),
+    (ADC, NSIP, HA, "tcp", "", 3009, 3009),
+], key=str)
+
+
+@pytest.fixture(scope="module")
+def japanese(tmp_path_factory):
+    """The excerpt built in its three forms: {form: (out dir, manifest)}."""
+    base = tmp_path_factory.mktemp("ja")
+    md = JA.read_text("utf-8")
+    html = markdown_to_html(md, lang="ja")
+    (base / "page.html").write_text(html, "utf-8")
+    (base / "page.txt").write_text(html_to_text(html), "utf-8")
+    out = {}
+    for form, path in (("markdown", JA), ("html", base / "page.html"),
+                       ("text", base / "page.txt")):
+        result = build(path, base / form)
+        out[form] = (base / form, result.manifest)
+    return out
+
+
+@pytest.mark.parametrize("form", ["markdown", "html", "text"])
+def test_every_japanese_flow_exactly_in_every_form(japanese, form):
+    out, manifest = japanese[form]
+    assert manifest["source"]["form"] == form
+    assert manifest["source"]["locale"] == "ja-jp"
+    rows = json.loads((out / "ports.json").read_text("utf-8"))
+    got = sorted(((r["section"], r["source"], r["destination"], r["protocol"], r["service"],
+                   r["port_start"], r["port_end"]) for r in rows), key=str)
+    assert got == EXPECTED
+    assert json.loads((out / "rejects.json").read_text("utf-8")) == []
+    assert manifest["counts"]["tables"] == 2 and manifest["counts"]["rules"] == 14
+
+
+def test_the_three_forms_give_the_same_rules(japanese):
+    cols = ("section", "source", "destination", "type_raw", "port_raw", "details", "kind",
+            "source_inherited", "destination_inherited", "type_inherited", "problems")
+    rules = {f: [tuple(r[c] for c in cols) for r in
+                 json.loads((out / "rules.json").read_text("utf-8"))]
+             for f, (out, _) in japanese.items()}
+    assert rules["html"] == rules["markdown"] == rules["text"]
+
+
+@pytest.mark.parametrize("text, url, locale", [
+    ('<!DOCTYPE html><html lang="ja-JP"><body>x</body></html>', None, "ja-jp"),
+    ('<html lang="de"><body>Quelle | Ziel</body></html>', None, "de-de"),
+    ("Source | Destination | Type | Port | Détails |", None, "fr-fr"),
+    ("接続元 | 接続先 | 種類 | ポート | 詳細 |", None, "ja-jp"),
+    ("Bron | Doel | Soort | Poort | Details |", None, "en-us"),  # "Details" is English too
+    ("Bron | Doel | Soort | Poort | Omschrijving |", None, "und"),
+    ("no marker", "https://docs.citrix.com/ko-kr/tech-zone/x.html", "ko-kr"),
+])
+def test_the_locale_is_recognised_never_assumed(text, url, locale):
+    assert detect_locale(text, url=url) == locale
+
+
+@pytest.mark.parametrize("line, heading", [
+    ("Citrix SDX", True), ("管理ワークステーション", True),
+    ("展開と要件によっては、すべてのポートを開く必要はありません。", False),
+    ("詳細については、次を参照してください：", False),
+])
+def test_headings_in_scripts_without_capitals(line, heading):
+    assert is_heading(line, load()) is heading
+
+
+@pytest.mark.parametrize("mark", ["〃", "-", "—", '"', "idem", "Ditto"])
+def test_ditto_marks_read_as_merged_in_every_form(tmp_path, mark):
+    # at the end of a page as long as a real one (trafilatura renders a very short page
+    # otherwise: no pipes, or twice)
+    page = (ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md").read_text("utf-8")
+    md = (page.replace("\r\n", "\n") + "\n## Ditto test\n\n"
+          "| Source | Destination | Type | Port | Details |\n|---|---|---|---|---|\n"
+          "| Admin host | Server B | TCP | 80 | web access |\n"
+          f"| {mark} | Server C | TCP | 81 | other access |\n")
+    html = markdown_to_html(md)
+    paths = {"md": tmp_path / "p.md", "html": tmp_path / "p.html", "txt": tmp_path / "p.txt"}
+    paths["md"].write_text(md, "utf-8")
+    paths["html"].write_text(html, "utf-8")
+    paths["txt"].write_text(html_to_text(html), "utf-8")
+    for form, path in paths.items():
+        build(path, tmp_path / form)
+        rows = json.loads((tmp_path / form / "ports.json").read_text("utf-8"))
+        assert [(r["source"], r["destination"], r["port_start"]) for r in rows
+                if r["section"] == "Ditto test"] == [
+            ("Admin host", "Server B", 80), ("Admin host", "Server C", 81)], (form, mark)
+
+
+def test_a_name_of_punctuation_alone_never_reaches_ports(tmp_path):
+    md = ("## S\n\n| Source | Destination | Type | Port | Details |\n|---|---|---|---|---|\n"
+          "| A | ??? | TCP | 80 | web |\n| A | B | TCP | 81 | ok |\n")
+    (tmp_path / "p.md").write_text(md, "utf-8")
+    build(tmp_path / "p.md", tmp_path / "out")
+    rows = json.loads((tmp_path / "out" / "ports.json").read_text("utf-8"))
+    assert [r["destination"] for r in rows] == ["B"]
+    rejects = json.loads((tmp_path / "out" / "rejects.json").read_text("utf-8"))
+    assert rejects[0]["reason"] == "the destination '???' is only punctuation, not a name"
+    assert rejects[0]["source_line"] == 5
