@@ -84,13 +84,26 @@ def test_a_row_that_lost_a_pipe_is_rejected_not_a_note(tmp_path, good):
 
 
 def test_table_cells_outside_any_table_fail_with_their_line(tmp_path):
-    def break_header(lines):
+    def drop_header(lines):
+        assert lines[214 - 1] == "Source | Destination | Type | Port | Détails |"
+        del lines[214 - 1]
+
+    with pytest.raises(InputError) as err:
+        build(edited(tmp_path, drop_header), tmp_path / "b")
+    assert "edited.txt:214" in str(err.value) and "outside any table" in str(err.value)
+
+
+def test_a_header_with_unknown_words_is_read_by_content_with_a_warning(tmp_path, good):
+    def misspell(lines):
         assert lines[214 - 1] == "Source | Destination | Type | Port | Détails |"
         lines[214 - 1] = "Source | Destinaton | Typ | Prt | Détails |"
 
-    with pytest.raises(InputError) as err:
-        build(edited(tmp_path, break_header), tmp_path / "b")
-    assert "edited.txt:214" in str(err.value) and "outside any table" in str(err.value)
+    out = tmp_path / "b"
+    result = build(edited(tmp_path, misspell), out)
+    assert flows(out) == flows(good)
+    assert any(":214, section 'Citrix Virtual Apps and Desktops': the header words "
+               "'Destinaton', 'Prt' are not in the vocabulary" in w
+               for w in result.manifest["warnings"]), result.manifest["warnings"]
 
 
 def test_a_row_that_lost_every_pipe_is_named_in_a_warning(tmp_path):

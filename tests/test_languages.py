@@ -140,3 +140,70 @@ def test_a_name_of_punctuation_alone_never_reaches_ports(tmp_path):
     rejects = json.loads((tmp_path / "out" / "rejects.json").read_text("utf-8"))
     assert rejects[0]["reason"] == "the destination '???' is only punctuation, not a name"
     assert rejects[0]["source_line"] == 5
+
+
+# -- a language the vocabulary has no word of ---------------------------------------------
+
+EN = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
+DUTCH = {"Source": "Bron", "Destination": "Doel", "Type": "Soort", "Port": "Poort",
+         "Details": "Omschrijving", "N/A": "n.v.t.", "No reserved port": "Geen vaste poort",
+         "Bidirectional": "Bidirectioneel"}
+
+
+def to_dutch(md: str) -> str:
+    """The English source with its header, no-port and both-ways words in Dutch."""
+    import re
+
+    for en, nl in DUTCH.items():
+        md = re.sub(rf"(?<=\| ){re.escape(en)}(?= +\|)", nl, md)  # a whole header cell
+        md = re.sub(rf"\b{re.escape(en)}\b", nl, md) if en in ("N/A", "No reserved port",
+                                                                 "Bidirectional") else md
+    return md
+
+
+@pytest.fixture(scope="module")
+def dutch(tmp_path_factory):
+    base = tmp_path_factory.mktemp("nl")
+    md = to_dutch(EN.read_text("utf-8"))
+    assert "| Bron " in md and "| Omschrijving " in md and "(Bidirectioneel)" in md
+    html = markdown_to_html(md, lang="")
+    paths = {"markdown": base / "p.md", "html": base / "p.html", "text": base / "p.txt"}
+    paths["markdown"].write_text(md, "utf-8")
+    paths["html"].write_text(html, "utf-8")
+    paths["text"].write_text(html_to_text(html), "utf-8")
+    build(EN, base / "en")
+    out = {f: (base / f, build(p, base / f).manifest) for f, p in paths.items()}
+    return base / "en", out
+
+
+@pytest.mark.parametrize("form", ["markdown", "html", "text"])
+def test_a_page_in_an_unknown_language_is_read_by_content(dutch, form):
+    english, out = dutch
+    folder, manifest = out[form]
+    assert manifest["source"]["locale"] == "und"
+    assert any("the header words 'Bron', 'Doel', 'Soort', 'Poort', 'Omschrijving' are not "
+               "in the vocabulary" in w for w in manifest["warnings"]), manifest["warnings"]
+    assert manifest["counts"]["tables"] == 16
+    key = ("section", "source", "destination", "protocol", "port_start", "port_end")
+    mine = json.loads((folder / "ports.json").read_text("utf-8"))
+    theirs = json.loads((english / "ports.json").read_text("utf-8"))
+    rejects = json.loads((folder / "rejects.json").read_text("utf-8"))
+    # The two rows whose Port cell says "80 (Bidirectioneel)": a word no vocabulary gives
+    # the meaning of, so they are rejected, located, never guessed; every other flow is
+    # exactly the English page's.
+    assert sorted(r["port_raw"] for r in rejects) == ["80 (Bidirectioneel)"] * 2
+    rejected = {r["rule_id"] for r in rejects}
+    both_ways = [r for r in theirs if r["bidirectional"]]
+    assert len(both_ways) == 2
+    assert sorted((tuple(r[k] for k in key) for r in mine), key=str) == sorted(
+        (tuple(r[k] for k in key) for r in theirs if not r["bidirectional"]), key=str)
+    assert rejected and all(r["reason"] for r in rejects)
+
+
+def test_two_port_like_columns_are_refused_not_guessed(tmp_path):
+    md = ("## S\n\n| Bron | Doel | Poort A | Poort B | Omschrijving |\n|---|---|---|---|---|\n"
+          "| A | B | 80 | 443 | x |\n| C | D | 53 | 389 | y |\n")
+    (tmp_path / "p.md").write_text(md, "utf-8")
+    with pytest.raises(Exception) as err:
+        build(tmp_path / "p.md", tmp_path / "out")
+    assert "p.md:3" in str(err.value) and "cannot be told apart" in str(err.value)

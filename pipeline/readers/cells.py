@@ -336,3 +336,68 @@ class RowChecks:
             problems += misfits({r: t for r, t in row.cells.items() if r not in row.inherited},
                                 self.vocab)
         return problems + lost_columns(row.cells, self.vocab)
+
+
+NAME_KINDS = ("name", "url", "ditto")
+MIN_SHARE = 0.6  # share of a column's cells that must be of one kind to give it its role
+
+
+def infer_roles(header: list[str], rows: list[list[str]], vocab: Vocabulary
+                ) -> tuple[list[str] | None, str]:
+    """Roles of the columns of a table whose header words the vocabulary does not know,
+    from what the cells hold: the column of protocol words is Type, the column of port
+    lists is Port, the name columns before them are Source and Destination (one alone is
+    the Destination, as in the page's Service tables), the first column after them is
+    Details.  ``rows`` are rows whose cells are in their columns (every cell written).
+
+    Returns ``(roles, "")``, or ``(None, reason)``: ``reason`` starts with "ambiguous"
+    when the table holds protocols and ports but its columns cannot be told apart (two
+    port-like columns, say), and with "not a port table" when it holds none.
+
+    >>> from pipeline.vocabulary import load
+    >>> infer_roles(["Bron", "Doel", "Soort", "Poort", "Omschrijving"],
+    ...             [["A", "B", "TCP", "80", "web"], ["A", "C", "UDP", "53", "dns"]], load())
+    (['source', 'destination', 'type', 'port', 'details'], '')
+    """
+    n = len(header)
+    kinds = [[classify(r[j], vocab) for r in rows if j < len(r) and r[j]] for j in range(n)]
+
+    def share(j: int, wanted: tuple[str, ...]) -> float:
+        return sum(k in wanted for k in kinds[j]) / len(kinds[j]) if kinds[j] else 0.0
+
+    types = [j for j in range(n) if share(j, ("protocol",)) >= MIN_SHARE]
+    ports = [j for j in range(n) if share(j, ("port",)) >= MIN_SHARE]
+    if len(ports) > 1 and not types:
+        which = [header[j] for j in ports]
+        return None, (f"ambiguous: the columns {', '.join(map(repr, which))} all hold port "
+                      "lists and none holds protocol words")
+    if not types or not ports:
+        return None, "not a port table: no column holds " + (
+            "protocol words" if not types else "port lists")
+    if len(types) > 1 or len(ports) > 1 or types == ports:
+        which = [header[j] for j in sorted(set(types + ports))]
+        return None, (f"ambiguous: the columns {', '.join(map(repr, which))} all hold protocols "
+                      "or ports; which is the Type and which the Port cannot be told")
+    t, p = types[0], ports[0]
+    roles: list[str | None] = [None] * n
+    roles[t], roles[p] = "type", "port"
+    before = [j for j in range(min(t, p)) if share(j, NAME_KINDS) >= MIN_SHARE]
+    if not before:
+        return None, "ambiguous: no column before the Type and Port names the components"
+    if len(before) == 1:
+        roles[before[0]] = "destination"
+    else:
+        roles[before[0]], roles[before[1]] = "source", "destination"
+    after = [j for j in range(max(t, p) + 1, n) if kinds[j]]
+    if after:
+        roles[after[0]] = "details"
+    return [r or f"extra:{h}" for r, h in zip(roles, header)], ""
+
+
+def inferred_warning(where: str, header: list[str], roles: list[str],
+                     vocab: Vocabulary) -> str:
+    """The warning of a table whose columns were recognised by their content."""
+    unknown = [h for h in header if not vocab.role_of_header(h)]
+    named = ", ".join(f"{h} = {r}" for h, r in zip(header, roles) if not r.startswith("extra:"))
+    return (f"{where}: the header words {', '.join(map(repr, unknown))} are not in the "
+            f"vocabulary; the columns were recognised by what they hold: {named}")

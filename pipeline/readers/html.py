@@ -32,7 +32,8 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from pipeline.errors import InputError, Location
 from pipeline.model import ENTITY_ROLES, Page, PageBuilder, Row
 from pipeline.normalize import clean
-from pipeline.readers.cells import RowChecks, build_row, classify, fit, fold_extra_cells, header_roles
+from pipeline.readers.cells import (RowChecks, build_row, classify, fit, fold_extra_cells, header_roles,
+                                    infer_roles, inferred_warning)
 from pipeline.readers.flattened import flattened_table
 from pipeline.vocabulary import Vocabulary, load
 
@@ -163,9 +164,18 @@ class HtmlReader(RowChecks, PageBuilder):
             header.append(grid[0][col][0])
             col += grid[0][col][2]
         roles = header_roles(header, self.vocab)
-        if roles is None:  # not a port table: its text is prose
-            self.prose(table_el)
-            return
+        if roles is None:  # header words not known: the columns by what they hold
+            body = [[text for text, _, _ in cells] for cells in grid[1:]]
+            roles, why = infer_roles(header, body, self.vocab)
+            where = Location(self.source_name, rows[0].sourceline or 1,
+                             section=self.section().heading)
+            if roles is None and why.startswith("ambiguous"):
+                raise InputError(f"a table whose columns cannot be told apart: {why}", where,
+                                 hint="add its header words to pipeline/data/vocabulary.toml")
+            if roles is None:  # not a port table: its text is prose
+                self.prose(table_el)
+                return
+            self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
         table = self.add_table(header, roles, rows[0].sourceline or 1)
         for tr, cells in zip(rows[1:], grid[1:]):
             if not any(text for text, _, _ in cells):

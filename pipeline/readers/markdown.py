@@ -20,7 +20,9 @@ import re
 
 from pipeline.model import Page, PageBuilder
 from pipeline.normalize import clean
-from pipeline.readers.cells import RowChecks, SEPARATOR_CELL, build_row, fold_extra_cells, header_roles
+from pipeline.errors import InputError, Location
+from pipeline.readers.cells import (SEPARATOR_CELL, RowChecks, build_row, fold_extra_cells, header_roles,
+                                    infer_roles, inferred_warning)
 from pipeline.readers.flattened import flattened_table
 from pipeline.vocabulary import Vocabulary, load
 
@@ -141,11 +143,19 @@ class MarkdownReader(RowChecks, PageBuilder):
         end = i
         while end < len(self.lines) and "|" in self.lines[end] and self.lines[end].strip():
             end += 1  # GitHub tables: rows until a blank line or a line without a pipe
-        if roles is None:  # a pipe table that is not a port table: keep it as prose
-            for j in range(start, end):
-                self.note(j + 1, clean(self.lines[j]))
-                self.account(j + 1, "note")
-            return end
+        if roles is None:  # header words not known: the columns by what they hold
+            body = [[inline_text(c) for c in split_cells(self.lines[j])] for j in range(i, end)]
+            roles, why = infer_roles(header, body, self.vocab)
+            where = Location(self.source_name, start + 1, section=self.section().heading)
+            if roles is None and why.startswith("ambiguous"):
+                raise InputError(f"a table whose columns cannot be told apart: {why}", where,
+                                 hint="add its header words to pipeline/data/vocabulary.toml")
+            if roles is None:  # a pipe table that is not a port table: keep it as prose
+                for j in range(start, end):
+                    self.note(j + 1, clean(self.lines[j]))
+                    self.account(j + 1, "note")
+                return end
+            self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
         table = self.add_table(header, roles, start + 1)
         self.account(start + 1, "table_header")
         self.account(start + 2, "table_separator")

@@ -62,7 +62,7 @@ from pipeline.errors import InputError, Location
 from pipeline.model import Page, PageBuilder, Table
 from pipeline.normalize import clean, norm
 from pipeline.readers.cells import (SEPARATOR_CELL, RowChecks, build_row, classify, looks_like_row,
-                                    fold_extra_cells,
+                                    fold_extra_cells, infer_roles, inferred_warning,
                                     header_roles, place)
 from pipeline.readers.flattened import flattened_table
 from pipeline.vocabulary import Vocabulary, load
@@ -184,6 +184,12 @@ class TextReader(RowChecks, PageBuilder):
                 self.account(i + 1, "table_flattened")
                 i += 1
                 continue
+            if len(cells) >= 3 and not stripped.startswith("|") and i + 1 < n \
+                    and is_separator(self.lines[i + 1]):
+                roles = self.roles_by_content(i, cells)
+                if roles:
+                    i = self.read_table(i, cells, roles)
+                    continue
             if len(cells) >= 2:
                 raise InputError(
                     f"a line of {len(cells)} table cells is outside any table: its table's "
@@ -244,6 +250,30 @@ class TextReader(RowChecks, PageBuilder):
                 row.problems.append(problem)
         self.finish_table(table)
         return i
+
+    def roles_by_content(self, start: int, header: list[str]) -> list[str] | None:
+        """The roles of a table whose header words are not known, from the rows that
+        write every cell (the others lost merged or empty cells); None when it is no port
+        table.  Raises ``InputError`` when its columns cannot be told apart."""
+        full, lines = [], []
+        j = start + 2
+        while j < len(self.lines) and "|" in self.lines[j]:
+            lines.append(split_row(self.lines[j])[0])
+            j += 1
+        for k, cells in enumerate(lines):
+            if len(cells) == len(header):
+                full.append(cells)
+            elif (k + 1 < len(lines) and cells and classify(cells[-1], self.vocab) == "url"
+                  and len(cells) + len(lines[k + 1]) == len(header)):
+                full.append(cells + lines[k + 1])  # a row broken after its URL cell
+        roles, why = infer_roles(header, full, self.vocab)
+        where = Location(self.source_name, start + 1, section=self.section().heading)
+        if roles is None and why.startswith("ambiguous"):
+            raise InputError(f"a table whose columns cannot be told apart: {why}", where,
+                             hint="add its header words to pipeline/data/vocabulary.toml")
+        if roles:
+            self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
+        return roles
 
     def starts_table(self, i: int) -> bool:
         """True when line ``i`` is a table header (its separator line may be lost)."""
