@@ -19,6 +19,9 @@ MD = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
 PAGE = markdown_to_html(MD.read_text("utf-8")).encode("utf-8")
 # The same page with most of its tables removed: lost more than half of its rows.
 SMALL = PAGE[: PAGE.index(b"<h2>Citrix Cloud</h2>")] + b"</article></main></body></html>"
+JAPANESE = markdown_to_html((ROOT / "tests" / "data" / "ja-jp" /
+                             "citrix-communication-ports.excerpt.md").read_text("utf-8"),
+                            lang="ja").encode("utf-8")
 ERROR_PAGE = b"<html><body><article><h1>Oops</h1><p>Something went wrong.</p></article></body></html>"
 
 
@@ -45,6 +48,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(400, b"no user agent")
         if path == "/page.html":
             return self.send(200, PAGE, headers={"ETag": '"v1"'})
+        if path == "/docs/ja-jp/ports.html":  # the locale in the URL
+            return self.send(200, JAPANESE)
+        if path == "/japanese.html":  # the locale in the page only (its lang attribute)
+            return self.send(200, JAPANESE)
         if path == "/etag.html":
             if self.headers.get("If-None-Match") == '"v1"':
                 return self.send(304)
@@ -236,3 +243,24 @@ def test_fetched_snapshot_builds(server, raw, tmp_path, capsys):
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
     assert manifest["source"]["url"] == server + "/page.html"
     assert manifest["counts"]["rules"] == 170
+
+
+@pytest.mark.parametrize("path, locale", [
+    ("/page.html", "en-us"),  # the English page: lang="en"
+    ("/japanese.html", "ja-jp"),  # lang="ja"
+    ("/docs/ja-jp/ports.html", "ja-jp"),  # the URL's /ja-jp/
+])
+def test_the_locale_of_a_fetched_page_is_recognised(server, raw, capsys, path, locale):
+    """fetch --url without --locale records, and names the snapshot after, the locale the
+    URL or the page says (never a default)."""
+    import json
+
+    code = main(["fetch", "--url", server + path, "--raw-dir", str(raw), "--allow-host",
+                 "127.0.0.1", "--retries", "0"])
+    assert code == 0, capsys.readouterr().err
+    name = f"citrix-communication-ports.{locale}.html"
+    entry = json.loads((raw / "manifest.json").read_text())["snapshots"][name]
+    assert entry["locale"] == locale and entry["url"] == server + path
+    assert main(["build", "--input", str(raw / name), "--out", str(raw.parent / "b")]) == 0
+    manifest = json.loads((raw.parent / "b" / "manifest.json").read_text())
+    assert manifest["source"]["locale"] == locale

@@ -38,9 +38,33 @@ INTRO = ("Cet article fournit une vue d’ensemble des ports courants utilisés 
          "pare-feu ou des serveurs proxy où les ports doivent être ouverts.")
 
 
+# A page in a script written without spaces: names, details and prose of the Japanese page
+# (tests/data/ja-jp), its header words.
+JA_NAMES = ["管理ワークステーション", "Citrix SDX SVM", "NTPサーバ", "Citrix ADC インスタンス",
+            "Citrix ADCアプライアンス(高可用性用)", "クラスタセットアップ中のCitrix ADCアプライアンス",
+            "Citrix SDX ライトアウト管理", "https://*.digicert.com"]
+JA_DETAILS = ["SSH/SCP アクセス", "クラスターハートビート交換", "セキュアな高可用性構成の同期",
+              "複数のタイムソースと同期するためのデフォルト NTP サーバポート",
+              "ICMP プロトコルを使用してインスタンスの可用性を確認する", "セキュアなMEPのために。", ""]
+JA_PORTS = ["22", "80, 443", "161, 162", "49152–65535", "16500..16509", "３００８", "7000"]
+JA_NOTE = "前のセクションでこのコンポーネントについて記載されているすべてのポートを考慮する必要があります。"
+JA_INTRO = ("この記事では、Citrixコンポーネントで使用される一般的なポートの概要について説明します。"
+            "特に、通信トラフィックがファイアウォールやプロキシサーバーなどのネットワークコンポーネントを"
+            "通過する場合は、ネットワークアーキテクチャの一部として考慮する必要があります。")
+FR = dict(names=NAMES, types=TYPES, ports=PORTS, details=DETAILS, note=NOTE, intro=INTRO,
+          header=("Source", "Destination", "Type", "Port", "Détails"), title="Ports de communication",
+          after="Remarque : tous les ports ne sont pas obligatoires.")
+JA = dict(names=JA_NAMES, types=TYPES, ports=JA_PORTS, details=JA_DETAILS, note=JA_NOTE,
+          intro=JA_INTRO, header=("接続元", "接続先", "種類", "ポート", "詳細"),
+          title="技術論文:Citrixテクノロジが使用する通信ポート",
+          after="展開と要件によっては、すべてのポートを開く必要はありません。")
+
+
 @st.composite
-def conventional_table(draw):
+def conventional_table(draw, words=FR):
     """Rows as dicts of role -> value, plus which leading cells are merged from above."""
+    NAMES, TYPES, PORTS, DETAILS, NOTE = (words[k] for k in  # noqa: N806
+                                          ("names", "types", "ports", "details", "note"))
     rows = []
     for i in range(draw(st.integers(1, 7))):
         first = i == 0
@@ -66,7 +90,7 @@ def conventional_table(draw):
     return rows
 
 
-def to_html(rows) -> str:
+def to_html(rows, words=FR) -> str:
     """The table as the site writes it: merged leading cells as rowspans."""
     spans = [[1] * 5 for _ in rows]
     owner = [[i] * 5 for i in range(len(rows))]
@@ -92,12 +116,11 @@ def to_html(rows) -> str:
         body.append("<tr>" + "".join(tds) + "</tr>")
     # A page as long as a real one: on a very short page trafilatura falls back to a
     # second extraction and writes the content twice.
-    prose = "".join(f"<p>{INTRO} ({n})</p>" for n in range(1, 7))
-    return ("<html><body><article><h1>Ports de communication</h1>" + prose +
-            "<h2>Produit</h2><table><thead><tr><th>Source</th><th>Destination</th><th>Type</th>"
-            "<th>Port</th><th>Détails</th></tr></thead><tbody>" + "".join(body)
-            + "</tbody></table><p>Remarque : tous les ports ne sont pas obligatoires.</p>"
-            "</article></body></html>")
+    prose = "".join(f"<p>{words['intro']} ({n})</p>" for n in range(1, 7))
+    head = "".join(f"<th>{h}</th>" for h in words["header"])
+    return (f"<html><body><article><h1>{words['title']}</h1>" + prose +
+            f"<h2>Produit</h2><table><thead><tr>{head}</tr></thead><tbody>" + "".join(body)
+            + f"</tbody></table><p>{words['after']}</p></article></body></html>")
 
 
 def cells_of(page):
@@ -121,7 +144,20 @@ def test_html_gives_back_the_table_exactly(rows):
 @settings(max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(conventional_table())
 def test_text_gives_back_the_table_or_marks_the_row(rows):
-    text = html_to_text(to_html(rows))
+    check_text_form(rows, FR)
+
+
+@settings(max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(conventional_table(JA))
+def test_a_script_without_spaces_in_both_forms(rows):
+    """The same properties on a Japanese page: HTML exact, text exact or marked."""
+    page = read_html(to_html(rows, JA), "gen.html", "ja-jp")
+    assert cells_of(page) == expected(rows)
+    check_text_form(rows, JA)
+
+
+def check_text_form(rows, words):
+    text = html_to_text(to_html(rows, words))
     page = read_text(text, "gen.txt", "fr-fr")
     assert len(page.tables) == 1
     got = page.tables[0].rows

@@ -40,12 +40,13 @@ MISSING_MERGED = 0.0  # a leading Source/Destination covered by a merged cell
 MISSING_ENTITY_INNER = 2.0  # Source/Destination missing after a present entity cell
 MISSING_NO_ROW_ABOVE = 6.0  # nothing above to merge with
 MISSING_TYPE = 1.0
+MISSING_TYPE_WITHOUT_PORT = 2.0  # Type missing while the Port cell holds no port list
 MISSING_PORT = 1.0
 MISSING_DETAILS = 0.5
 PROSE_MIN_WORDS = 9
 # Scripts written without spaces (Japanese, Chinese): a cell is prose by its length in
 # characters; a sentence may end in 。！？ as well.
-PROSE_MIN_WIDE_CHARS = 18
+PROSE_MIN_WIDE_CHARS = 24
 SENTENCE_ENDS = (".", "!", "?", ":", "。", "！", "？", "：")
 
 
@@ -150,6 +151,11 @@ def place(cells: list[str], roles: list[str], has_row_above: bool, vocab: Vocabu
                     cost += MISSING_MERGED
             elif role == "type":
                 cost += MISSING_TYPE
+                # a Type is merged from above only for a row that has a port: a cell placed
+                # in Port that is no port list makes that reading unlikely
+                port_at = [n for n, i_ in enumerate(chosen) if roles[i_] == "port"]
+                if port_at and kinds[port_at[0]] not in ("port", "ditto", ""):
+                    cost += MISSING_TYPE_WITHOUT_PORT
             elif role == "port":
                 cost += MISSING_PORT
             else:
