@@ -112,7 +112,7 @@ def is_heading(line: str, vocab: Vocabulary) -> bool:
         return False
     if re.search(r"://|[\\<>={}]|\bwww\.", text):
         return False
-    first = re.split(r"[\s:]", text, maxsplit=1)[0]
+    first = re.split(r"[\s:：]", text, maxsplit=1)[0]
     return norm(first) not in {norm(m) for m in vocab.note_markers}
 
 
