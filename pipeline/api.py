@@ -93,9 +93,9 @@ def manifest(data: str | Path | None = None) -> dict:
     >>> manifest()["counts"]["rules"] > 0
     True
     """
-    path = dataset(data) / "manifest.json"
-    found = published.build_manifest(dataset(data))
+    folder = dataset(data)
+    found = published.build_manifest(folder)
     if not found:
-        raise InputError("no readable manifest.json here", Location(str(path)),
+        raise InputError("no readable manifest.json here", Location(str(folder / "manifest.json")),
                          hint="give the directory of a citrix-ports build")
     return found

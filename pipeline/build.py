@@ -23,7 +23,7 @@ from pipeline.errors import (GuardFailed, InputError, Location, PipelineError, S
                              ValidationFailed)
 from pipeline.ports import PortsResult, ports_frame
 from pipeline.publish import publish
-from pipeline.raw_manifest import declared_charset, provenance
+from pipeline.raw_manifest import declared_charset, entry_of, provenance
 from pipeline.readers import read_page
 from pipeline.rules import rules_frame, sections_document
 from pipeline.validate import validate
@@ -65,18 +65,18 @@ SHRINK_THRESHOLD = 0.10  # a build losing more than this share of tables or rule
 def shrink_guard(out: Path, rules: pd.DataFrame, tables: int, threshold: float) -> None:
     """Refuse to replace the build in ``out`` by one with fewer tables or rules by more
     than ``threshold``, naming the sections that shrank.  Raises ``GuardFailed``."""
+    from pipeline.published import build_manifest, read
+
     try:
-        old = json.loads((out / "manifest.json").read_text("utf-8"))["counts"]
+        old = build_manifest(out)["counts"]
         old_tables, old_rules = int(old["tables"]), int(old["rules"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         return  # no previous build to compare with
     new_rules = len(rules)
     if tables >= old_tables * (1 - threshold) and new_rules >= old_rules * (1 - threshold):
         return
     problems = [f"tables {old_tables} -> {tables}, rules {old_rules} -> {new_rules}"]
     try:
-        from pipeline.published import read
-
         before = Counter(r["section"] for r in read(out, "rules", False).rows)
         after = Counter(rules["section"])
         problems += [f"section {s!r}: {before[s]} -> {after.get(s, 0)} rules"
@@ -127,7 +127,8 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
     except OSError as exc:
         raise InputError(f"cannot read the input: {exc.strerror}", Location(str(input_path)),
                          hint="give --input the path of a snapshot") from None
-    decoded = decode_page(data, str(input_path), declared_charset(input_path))
+    raw_entry = entry_of(input_path)  # what raw/manifest.json says of the snapshot
+    decoded = decode_page(data, str(input_path), declared_charset(raw_entry))
     text = decoded.text
     form = detect_form(text)
     warnings = []
@@ -179,7 +180,7 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
             "form": form,
             "encoding": decoded.encoding,
             "locale": locale,
-            **provenance(input_path),
+            **provenance(raw_entry),
         },
         "counts": counts,
         "errata": {

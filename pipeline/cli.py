@@ -25,7 +25,7 @@ from pipeline.errors import PipelineError
 from pipeline.published import default_data
 from pipeline.query import DEFAULT_COLUMNS, TABLE_COLUMNS, parse_ports
 from pipeline.query import FORMATS as QUERY_FORMATS
-from pipeline.schema import TABLES
+from pipeline.schema import TABLES, enum
 from pipeline.vocabulary import load as load_vocabulary
 
 EXIT_INTERNAL = 1  # a bug
@@ -267,7 +267,7 @@ def parser() -> argparse.ArgumentParser:
                    help="the destination matches NAME (a flow both ways: either end)")
     q.add_argument("--port", type=port_argument, metavar="PORTS",
                    help="the port range meets these ports: 443, 443,80 or 1494-2598")
-    q.add_argument("--protocol", type=str.lower, choices=["tcp", "udp", "icmp"],
+    q.add_argument("--protocol", type=str.lower, choices=enum("ports", "protocol"),
                    help="tcp, udp or icmp (any case)")
     q.add_argument("--section", help="the section matches this text")
     q.add_argument("--ranges", action="store_true", help="only rows whose ports are a range")

@@ -235,7 +235,8 @@ def fetch(url: str | None = None, locale: str | None = None, raw_dir: Path = Pat
         path = raw_dir / name
     if path.exists() and not force:
         try:
-            old = decode(path.read_bytes(), str(path), raw_manifest.declared_charset(path))
+            old = decode(path.read_bytes(), str(path), raw_manifest.declared_charset(
+                manifest["snapshots"].get(path.name, {})))
             _, old_rows = count_rows(old, str(path), page_locale)
         except InputError:
             old_rows = 0

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import DataError, InputError, Location
-from pipeline.schema import ROW_CHECKS, TABLES, table_schema
+from pipeline.schema import ROW_CHECKS, TABLES, TYPES, table_schema
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # cells the CSV writer prefixes with '
 MAX_PROBLEMS = 50  # problems listed before the rest are counted
@@ -127,8 +127,6 @@ class _Checker:
     """The checks of one table's schema, compiled once, run on each row."""
 
     def __init__(self, name: str):
-        from pipeline.schema import TYPES
-
         spec = table_schema(name)
         self.fields = []
         for f in spec["fields"]:

@@ -53,12 +53,20 @@ def default_snapshot(raw_dir: Path = DEFAULT_RAW) -> Path:
     return raw_dir / name
 
 
-def provenance(snapshot: Path) -> dict:
-    """What the manifest beside ``snapshot`` says of where it came from ({} if nothing)."""
+def entry_of(snapshot: Path) -> dict:
+    """The manifest entry of the snapshot, from the manifest beside it ({} if none)."""
     try:
-        entry = read(snapshot.parent)["snapshots"].get(snapshot.name, {})
+        return read(snapshot.parent)["snapshots"].get(snapshot.name, {})
     except (ManifestError, OSError):
         return {}
+
+
+def provenance(entry: dict) -> dict:
+    """Where a snapshot came from, as its manifest entry says.
+
+    >>> provenance({"url": "https://x", "sha256": "0"})
+    {'url': 'https://x'}
+    """
     return {k: entry[k] for k in PROVENANCE_KEYS if k in entry}
 
 
@@ -75,13 +83,9 @@ def charset_of(content_type: str) -> str | None:
     return message.get_param("charset") or None
 
 
-def declared_charset(snapshot: Path) -> str | None:
+def declared_charset(entry: dict) -> str | None:
     """The charset the server declared for a snapshot (its fetch recorded the
-    ``Content-Type``), or None."""
-    try:
-        entry = read(snapshot.parent)["snapshots"].get(snapshot.name, {})
-    except (ManifestError, OSError):
-        return None
+    ``Content-Type`` in its manifest entry), or None."""
     return charset_of(entry.get("content_type", ""))
 
 

@@ -56,14 +56,6 @@ def _boolean_from_text(text: str) -> bool:
         raise ValueError(f"{text!r} is not true or false") from None
 
 
-def _integer_to_text(value: int | None) -> str:
-    return "" if value is None else str(value)
-
-
-def _boolean_to_text(value: bool) -> str:
-    return "true" if value else "false"
-
-
 @dataclass(frozen=True)
 class FieldType:
     """One Table Schema field type in every representation the pipeline uses."""
@@ -72,9 +64,7 @@ class FieldType:
     pandas: str  # pandas dtype of a typed frame
     pandera: Any  # dtype a pandera Column checks
     arrow: str  # pyarrow type factory (pyarrow.<arrow>())
-    python: type  # Python value in JSON and in the records of a table
     from_text: Callable[[str], Any]  # CSV cell text -> Python value (ValueError if not one)
-    to_text: Callable[[Any], str]  # Python value -> CSV cell text (before CSV safety)
     nullable: bool  # whether an empty cell is allowed unless the field is required
 
     def to_python(self, value: Any) -> Any:
@@ -93,14 +83,12 @@ class FieldType:
 
 
 TYPES: dict[str, FieldType] = {
-    "string": FieldType("string", pandas="str", pandera=str, arrow="string", python=str,
-                        from_text=str, to_text=str, nullable=False),
+    "string": FieldType("string", pandas="str", pandera=str, arrow="string",
+                        from_text=str, nullable=False),
     "integer": FieldType("integer", pandas="Int64", pandera="Int64", arrow="int64",
-                         python=int, from_text=_integer_from_text, to_text=_integer_to_text,
-                         nullable=True),
-    "boolean": FieldType("boolean", pandas="bool", pandera=bool, arrow="bool_", python=bool,
-                         from_text=_boolean_from_text, to_text=_boolean_to_text,
-                         nullable=False),
+                         from_text=_integer_from_text, nullable=True),
+    "boolean": FieldType("boolean", pandas="bool", pandera=bool, arrow="bool_",
+                         from_text=_boolean_from_text, nullable=False),
 }
 
 
@@ -123,6 +111,16 @@ def columns(name: str) -> list[str]:
     ['rule_id', 'section', 'table']
     """
     return [f["name"] for f in table_schema(name)["fields"]]
+
+
+def enum(name: str, column: str) -> tuple[str, ...]:
+    """The values a column of a published table may take (its schema's ``enum``).
+
+    >>> enum("ports", "protocol")
+    ('tcp', 'udp', 'icmp')
+    """
+    field = next(f for f in table_schema(name)["fields"] if f["name"] == column)
+    return tuple(field["constraints"]["enum"])
 
 
 def field_types(name: str) -> dict[str, FieldType]:

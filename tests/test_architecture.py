@@ -88,7 +88,7 @@ ALLOWED = {
     "pipeline.export": {"pipeline.export.addresses", "pipeline.export.formats",
                         "pipeline.export.plan"},
     "pipeline.export.addresses": set(),
-    "pipeline.export.plan": {"pipeline.export.addresses", "pipeline.grammar"},
+    "pipeline.export.plan": {"pipeline.export.addresses", "pipeline.grammar", "pipeline.schema"},
     "pipeline.export.formats": {"pipeline.export.plan"},
     "pipeline.diff": {"pipeline.diff.compare", "pipeline.diff.load", "pipeline.diff.render"},
     "pipeline.diff.compare": {"pipeline.published"},

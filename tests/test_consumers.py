@@ -250,9 +250,11 @@ def test_the_report_has_contents_labels_and_notes(built):
     anchors = {anchor(h, seen): h for h in headings}
     assert links and all(a in anchors for _, a in links)  # every entry leads to its part
     assert "| source | destination | protocole |" in text and "aucun port" in text
-    # the page's note under Citrix ADM (line 47 of the snapshot)
-    assert "> Les ports suivants sont utilisés pour la communication" in text or \
-        "<details><summary>Ce que la page dit avec cette section</summary>" in text
+    # the page's note under Citrix ADC (lines 47-48 of the snapshot), inside its part
+    adc = text[text.index("\n## Citrix ADC\n"):text.index("\n## Citrix ADM\n")]
+    assert "<details><summary>Ce que la page dit avec cette section</summary>" in adc
+    assert ("> selon la configuration Citrix ADC, le trafic réseau peut provenir des "
+            "interfaces SNIP, MIP ou NSIP.") in adc
 
 
 def test_a_flow_both_ways_is_drawn_once():

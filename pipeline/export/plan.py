@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 from pipeline.export.addresses import AddressMap, Network, net_key
 from pipeline.grammar import MAX_PORT, port_range
+from pipeline.schema import enum
 
-PROTOCOLS = ("tcp", "udp", "icmp")
+PROTOCOLS = enum("ports", "protocol")  # what the ports schema allows
 RULE_ID = re.compile(r"^[0-9a-f]{16}(?:-[0-9]+)?$")
 
 
