@@ -1,7 +1,7 @@
-"""The whole pipeline: raw snapshot -> tables -> rules -> ports -> validated -> published.
+"""The whole pipeline: raw snapshot -> tables -> rules -> ports -> ids -> validated -> published.
 
 Input: a snapshot file (text rendering, Markdown source or HTML; recognised from its
-content) and an output directory.  Output: the published ``build/`` files and a report
+content), the errata, the component registry and an output directory.  Output: the published ``build/`` files and a report
 of counts, errata applied and stale, and rejects.  Raises a ``PipelineError`` (located,
 with an exit code) on bad input, failed validation or, with ``strict``, stale errata;
 nothing is published then.
@@ -19,13 +19,17 @@ import pandas as pd
 
 from pipeline.detect import decode_page, detect_form, detect_locale, locale_warning
 from pipeline.errata import ERRATA_FILE, load_errata
+from pipeline.components import REGISTRY_FILE
+from pipeline.components import load as load_registry
 from pipeline.errors import (GuardFailed, InputError, Location, PipelineError, StaleErrata,
-                             ValidationFailed)
+                             UnknownNames, ValidationFailed)
+from pipeline.identify import Unknown, components_table, identify
 from pipeline.ports import PortsResult, ports_frame
 from pipeline.publish import publish
 from pipeline.raw_manifest import declared_charset, entry_of, provenance
 from pipeline.readers import read_page
 from pipeline.rules import rules_frame, sections_document
+from pipeline.schema import IDENTITY_COLUMNS, field_types, typed_frame
 from pipeline.validate import validate
 
 
@@ -90,6 +94,17 @@ def shrink_guard(out: Path, rules: pd.DataFrame, tables: int, threshold: float) 
              "shrank, build with --allow-shrink")
 
 
+def with_ids(table: str, frame: pd.DataFrame, registry, unknown: Unknown) -> pd.DataFrame:
+    """The frame with the registry ids of its names (``pipeline.identify``)."""
+    rows = identify(frame[["section", "source", "destination", "source_line"]]
+                    .to_dict("records"), registry, unknown)
+    frame = frame.copy()
+    for col in IDENTITY_COLUMNS:
+        frame[col] = pd.Series([r[col] for r in rows], index=frame.index,
+                               dtype=field_types(table)[col].pandas)
+    return frame
+
+
 def line_counts(kinds: dict[str, int], text: str, source: str) -> dict[str, int]:
     """What the lines of the snapshot were read as, with their total; fails when they do
     not add up to the file (a line read as nothing, or twice)."""
@@ -111,15 +126,16 @@ class BuildResult:
 def build(input_path: Path, out: Path, strict: bool = False, locale: str | None = None,
           errata_path: Path = ERRATA_FILE, allow_shrink: bool = False,
           shrink_threshold: float = SHRINK_THRESHOLD, max_rejects: int | None = None,
-          spreadsheet: bool = False) -> BuildResult:
+          spreadsheet: bool = False, registry_path: Path = REGISTRY_FILE) -> BuildResult:
     """Run every stage from the snapshot ``input_path`` into ``out``; returns the
     manifest and the ports result.
 
     Raises ``InputError`` (the input cannot be read as a page), ``ValidationFailed`` (a
     stage broke its schema or the counts do not reconcile), ``GuardFailed`` (the page
     shrank against the build in ``out`` unless ``allow_shrink``, or more rules were
-    rejected than ``max_rejects``) or, with ``strict``, ``StaleErrata``; nothing is
-    published then.  ``spreadsheet``: the CSV files get a byte order mark and ``;``.
+    rejected than ``max_rejects``) or, with ``strict``, ``StaleErrata`` or
+    ``UnknownNames`` (a name the component registry of ``registry_path`` does not know);
+    nothing is published then.  ``spreadsheet``: the CSV files get a byte order mark and ``;``.
     """
     name = input_path.name
     try:
@@ -147,7 +163,9 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
             raise InputError("the table has a header but no rows (is the input truncated?)",
                              Location(str(input_path), table.line, table.number,
                                       section=table.section.heading))
-    rules = validate("rules", rules_frame(page), name)
+    registry = load_registry(registry_path)
+    unknown = Unknown()
+    rules = validate("rules", with_ids("rules", rules_frame(page), registry, unknown), name)
     errata = load_errata(errata_path)
     result = ports_frame(rules, errata, locale)
     if strict and result.errata_stale:
@@ -155,10 +173,22 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
             "errata no longer match any row of the page: " + ", ".join(result.errata_stale),
             Location(str(errata_path)),
             hint="the page changed: review these errata, then update or remove them")
+    result.ports = with_ids("ports", result.ports, registry, unknown)
     ports = validate("ports", result.ports, name)
+    warnings += unknown.warnings()
+    if strict and unknown.first_line:
+        raise UnknownNames(
+            f"{len(unknown.first_line)} names of the page are not in the component registry:"
+            "\n  " + "\n  ".join(w.removeprefix("warning: ") for w in unknown.warnings()),
+            Location(str(input_path)),
+            hint="add them to pipeline/data/components.toml (citrix-ports align LEFT RIGHT "
+                 "proposes entries), or build without --strict")
+    components = validate("components", typed_frame("components", components_table(
+        rules.to_dict("records"), ports.to_dict("records"), registry)), name)
     rejects = validate("rejects", result.rejects, name)
     counts = reconcile(rules, result)
-    counts = {"sections": len(page.sections), "tables": len(page.tables), **counts}
+    counts = {"sections": len(page.sections), "tables": len(page.tables), **counts,
+              "components": len(components), "unknown_names": unknown.counts()}
     if page.line_counts is not None:
         counts["lines"] = line_counts(page.line_counts, text, str(input_path))
     if max_rejects is not None and len(rejects) > max_rejects:
@@ -189,6 +219,7 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
         },
         "warnings": warnings,
     }
-    manifest = publish(out, {"rules": rules, "ports": ports, "rejects": rejects},
+    manifest = publish(out, {"rules": rules, "ports": ports, "rejects": rejects,
+                             "components": components},
                        sections_document(page), report, spreadsheet=spreadsheet)
     return BuildResult(manifest, result)

@@ -140,6 +140,36 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def load_version(spec: str):
+    """A side of ``align`` / ``compare``: its rules, ports and locale (any error exits 2)."""
+    from pipeline.align import version
+    from pipeline.diff.load import load_tables
+
+    try:
+        tables, manifest = load_tables(spec, ("rules", "ports"))
+    except PipelineError as exc:
+        exc.exit_code = 2
+        raise
+    locale = manifest.get("source", {}).get("locale", "und")
+    return version(spec, tables["rules"].rows, tables["ports"].rows, locale)
+
+
+def cmd_align(args: argparse.Namespace) -> int:
+    """``align``: proposed name correspondences between two versions, ready to review."""
+    from pipeline import components
+    from pipeline.align import FORMATS, align
+
+    result = align(load_version(args.left), load_version(args.right))
+    registry = None if args.no_registry else components.load()
+    sys.stdout.write(FORMATS[args.format](result, registry))
+    unsure = sum(not c.sure for c in result.components)
+    print(f"{result.rows} rows paired; {len(result.sections)} sections and "
+          f"{len(result.components)} name correspondences proposed ({unsure} unsure); "
+          f"{len(result.unmatched_left)} + {len(result.unmatched_right)} names without one",
+          file=sys.stderr)
+    return 0
+
+
 def cmd_completion(args: argparse.Namespace) -> int:
     """``completion``: the shell completion script of every command and option (shtab)."""
     import shtab
@@ -297,6 +327,20 @@ def parser() -> argparse.ArgumentParser:
                    help="accept very wide networks (0.0.0.0/0, ::/0, shorter than /8 or /32) "
                    "in the address map, with a warning")
     e.set_defaults(func=cmd_export)
+    a = sub.add_parser("align", help="propose which names of two versions (two locales, or "
+                       "two versions) mean the same component or section, as registry "
+                       "entries to review")
+    for name, what in (("left", "one version"), ("right", "the other version (its names "
+                                                          "give the proposed English names)")):
+        a.add_argument(name, help=f"{what}: a build directory, a raw snapshot (built on the "
+                       "fly) or git:REF")
+    a.add_argument("--format", choices=LazyChoices("pipeline.align", "FORMATS"),
+                   default="toml", metavar="FORMAT",
+                   help="toml: registry entries marked proposed, with their evidence "
+                   "(default); json for programs")
+    a.add_argument("--no-registry", action="store_true",
+                   help="do not compare the proposals with the registry")
+    a.set_defaults(func=cmd_align)
     c = sub.add_parser("completion", help="print the shell completion script (bash, zsh, tcsh)")
     c.add_argument("shell", choices=["bash", "zsh", "tcsh"])
     c.set_defaults(func=cmd_completion)

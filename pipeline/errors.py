@@ -12,7 +12,8 @@ from dataclasses import dataclass
 EXIT_OK = 0
 EXIT_INPUT = 2  # the input cannot be read as a page
 EXIT_VALIDATION = 3  # the data failed its schema or reconciliation checks
-EXIT_ERRATA = 4  # --strict and an erratum no longer matches the page
+EXIT_ERRATA = 4  # --strict and the reviewed data is out of date: an erratum no longer
+# matches the page, or a name of the page is not in the component registry
 EXIT_FETCH = 5  # the page could not be fetched
 EXIT_GUARD = 6  # the page shrank against the build it replaces, or too many rejects
 
@@ -86,6 +87,12 @@ class ValidationFailed(PipelineError):
 
 class StaleErrata(PipelineError):
     """--strict: an erratum's key matches no row of the page any more."""
+
+    exit_code = EXIT_ERRATA
+
+
+class UnknownNames(PipelineError):
+    """--strict: names of the page are not in the component registry."""
 
     exit_code = EXIT_ERRATA
 

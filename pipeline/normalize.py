@@ -42,3 +42,21 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.split()).casefold()
+
+
+# Typographic variants a page writes for the same name: apostrophes and dashes.
+_NAME_MARKS = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'", "–": "-", "—": "-",
+                             "‐": "-", "‑": "-"})
+
+
+def name_key(text: str) -> str:
+    """Identity key of a component or section name: ``fold`` (full-width forms read as
+    ASCII), typographic apostrophes and dashes as ASCII, no space around ``/``.
+
+    >>> name_key("Serveur d’impression  universelle") == name_key("serveur d'impression universelle")
+    True
+    >>> name_key("Broadcast/ PXEService")
+    'broadcast/pxeservice'
+    """
+    text = fold(unicodedata.normalize("NFKC", text)).translate(_NAME_MARKS)
+    return "/".join(part.strip() for part in text.split("/"))

@@ -1,6 +1,7 @@
 """Ports stage: one row per (rule, transport protocol, port or port range).
 
-Input: the ``rules`` DataFrame and the errata.  Output: the ``ports`` DataFrame, the
+Input: the ``rules`` DataFrame and the errata.  Output: the ``ports`` DataFrame (its
+registry ids left for the identity stage, as errata may change the names), the
 ``rejects`` DataFrame (rules neither understood nor corrected, with the reason), the
 ids of the note rules, and the errata report.  Every rule lands in exactly one of
 ports, rejects or notes.
@@ -21,7 +22,7 @@ import pandas as pd
 
 from pipeline.errata import Erratum, apply_errata, unresolved
 from pipeline.grammar import parse_port, parse_type
-from pipeline.schema import columns, typed_frame
+from pipeline.schema import IDENTITY_COLUMNS, columns, typed_frame
 from pipeline.vocabulary import Vocabulary, load
 
 PORT_COLUMNS = columns("ports")
@@ -101,7 +102,7 @@ def ports_frame(rules: pd.DataFrame, errata: list[Erratum], locale: str,
             continue
         for row in expanded:
             row["erratum"] = ",".join(applied)
-            ports.append({k: row[k] for k in PORT_COLUMNS})
+            ports.append({k: row[k] for k in PORT_COLUMNS if k not in IDENTITY_COLUMNS})
     ports_df = typed_frame("ports", ports).drop_duplicates(
         subset=["rule_id", "protocol", "port_start", "port_end"], keep="first")
     rejects_df = typed_frame("rejects", rejects)

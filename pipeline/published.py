@@ -105,6 +105,8 @@ def table_of(columns: list[str]) -> str | None:
     >>> table_of(["rule_id", "protocol", "port_start"]), table_of(["rule_id", "kind"])
     ('ports', 'rules')
     """
+    if "component_id" in columns:
+        return "components"
     if "protocol" in columns:
         return "ports"
     if "kind" in columns:

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-TABLES = ("rules", "ports", "rejects")
+TABLES = ("rules", "ports", "rejects", "components")
+# The registry ids of a row's names, filled by the identity stage (pipeline.identify).
+IDENTITY_COLUMNS = ("section_id", "source_id", "destination_id")
 
 
 def _schema_dir() -> Path:

@@ -9,12 +9,13 @@ that versions can be compared).
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tempfile
 from pathlib import Path
 
 from pipeline.errors import InputError, Location
-from pipeline.published import PublishedTable, parse, read
+from pipeline.published import PublishedTable, build_manifest, parse, read
 
 
 def load(spec: str, table: str = "ports", repo: Path = Path(".")) -> PublishedTable:
@@ -23,28 +24,61 @@ def load(spec: str, table: str = "ports", repo: Path = Path(".")) -> PublishedTa
     Raises ``InputError`` / ``DataError`` (located) when it cannot be read or breaks its
     schema.
     """
+    return load_tables(spec, (table,), repo)[0][table]
+
+
+def load_tables(spec: str, tables: tuple[str, ...], repo: Path = Path(".")
+                ) -> tuple[dict[str, PublishedTable], dict]:
+    """Several tables of one version (a snapshot is built once for all of them), and its
+    build manifest ({} when there is none, as for a lone CSV file); a CSV file gives
+    only its own table."""
     if spec.startswith("git:"):
         ref = spec[4:] or "HEAD"
-        done = subprocess.run(["git", "show", f"{ref}:build/{table}.csv"], cwd=repo,
-                              capture_output=True)
-        if done.returncode:
-            raise InputError(f"cannot read build/{table}.csv at {ref}: "
-                             f"{done.stderr.decode(errors='replace').strip()}", Location(spec))
-        try:
-            text = done.stdout.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError("not UTF-8", Location(spec)) from None
-        return parse(text, spec, table, require_all_columns=False)
+        out = {}
+        shown = subprocess.run(["git", "show", f"{ref}:build/manifest.json"], cwd=repo,
+                               capture_output=True)
+        manifest = _manifest_text(shown.stdout) if not shown.returncode else {}
+        for table in tables:
+            done = subprocess.run(["git", "show", f"{ref}:build/{table}.csv"], cwd=repo,
+                                  capture_output=True)
+            if done.returncode:
+                raise InputError(f"cannot read build/{table}.csv at {ref}: "
+                                 f"{done.stderr.decode(errors='replace').strip()}",
+                                 Location(spec))
+            try:
+                text = done.stdout.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError("not UTF-8", Location(spec)) from None
+            out[table] = parse(text, spec, table, require_all_columns=False)
+        return out, manifest
     path = Path(spec)
     if not path.exists():
         raise InputError("no such file or build directory", Location(spec))
     if path.is_dir() or path.suffix == ".csv":
-        found = read(path, table if path.is_dir() else None, require_all_columns=False)
-        return PublishedTable(found.name, spec, found.columns, found.rows)
+        out = {}
+        for table in tables:
+            found = read(path, table if path.is_dir() else None, require_all_columns=False)
+            if not path.is_dir() and found.name != table:
+                raise InputError(f"this is a {found.name} table, not {table}: give a build "
+                                 "directory or a snapshot", Location(spec))
+            out[table] = PublishedTable(found.name, spec, found.columns, found.rows)
+        return out, (build_manifest(path) if path.is_dir() else {})
     # A raw snapshot: build it on the fly.
     from pipeline.build import build
 
     with tempfile.TemporaryDirectory() as tmp:
         build(path, Path(tmp) / "build")
-        found = read(Path(tmp) / "build", table, require_all_columns=False)
-    return PublishedTable(found.name, spec, found.columns, found.rows)
+        out = {}
+        for table in tables:
+            found = read(Path(tmp) / "build", table, require_all_columns=False)
+            out[table] = PublishedTable(found.name, spec, found.columns, found.rows)
+        manifest = build_manifest(Path(tmp) / "build")
+    return out, manifest
+
+
+def _manifest_text(data: bytes) -> dict:
+    try:
+        found = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
