@@ -170,6 +170,36 @@ def cmd_align(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``compare``: the flows two pages (two locales) say differently, by component id;
+    1 with --exit-code when they differ."""
+    from pipeline.compare import FORMATS, compare
+    from pipeline.diff.load import load_tables
+
+    sides = []
+    for spec in (args.left, args.right):
+        try:
+            sides.append(load_tables(spec, ("ports",))[0]["ports"].rows)
+        except PipelineError as exc:
+            exc.exit_code = 2
+            raise
+    result = compare(sides[0], sides[1], args.left, args.right)
+    sys.stdout.write(FORMATS[args.format](result))
+    return 1 if args.exit_code and not result.same else 0
+
+
+def cmd_components(args: argparse.Namespace) -> int:
+    """``components``: the components of a build, what a user needs for an address map."""
+    from pipeline import published
+    from pipeline.components_list import FORMATS, listing
+
+    data = args.data or default_data()
+    rows = published.read(data if data.is_dir() else data.parent, "components").rows
+    ports = published.read(data if data.is_dir() else data.parent, "ports").rows
+    sys.stdout.write(FORMATS[args.format](listing(rows, ports, args.section)))
+    return 0
+
+
 def cmd_completion(args: argparse.Namespace) -> int:
     """``completion``: the shell completion script of every command and option (shtab)."""
     import shtab
@@ -341,6 +371,31 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--no-registry", action="store_true",
                    help="do not compare the proposals with the registry")
     a.set_defaults(func=cmd_align)
+    k = sub.add_parser("compare", help="compare two pages (two locales, or two versions) by "
+                       "component id: flows only one has, flows whose ports disagree")
+    for name, what in (("left", "one page"), ("right", "the other page")):
+        k.add_argument(name, help=f"{what}: a build directory, a raw snapshot (built on the "
+                       "fly) or git:REF")
+    k.add_argument("--format", choices=LazyChoices("pipeline.compare", "FORMATS"),
+                   default="text", metavar="FORMAT",
+                   help="text for a terminal (default), markdown for a pull request or CI "
+                   "job summary, json for programs")
+    k.add_argument("--exit-code", action="store_true",
+                   help="exit 1 when the pages differ (or name components the registry does "
+                   "not know), 0 when they have the same flows")
+    k.set_defaults(func=cmd_compare)
+    m = sub.add_parser("components", help="list the components of a build: id, English name, "
+                       "the page's names, kind, flows (to write an address map)")
+    m.add_argument("--section", help="only components of the sections that match this text "
+                   "or section id")
+    m.add_argument("--format", choices=LazyChoices("pipeline.components_list", "FORMATS"),
+                   default="table", metavar="FORMAT",
+                   help="table for a terminal (default), csv, json, or yaml (an address map "
+                   "skeleton keyed by id)")
+    m.add_argument("--data", type=Path, default=None,
+                   help="build directory (default: build/ here, else the dataset the package "
+                   "ships)")
+    m.set_defaults(func=cmd_components)
     c = sub.add_parser("completion", help="print the shell completion script (bash, zsh, tcsh)")
     c.add_argument("shell", choices=["bash", "zsh", "tcsh"])
     c.set_defaults(func=cmd_completion)

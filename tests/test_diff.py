@@ -58,7 +58,7 @@ def test_every_change_is_found(versions, capsys):
     s = d["summary"]
     assert (s["added"], s["removed"], s["changed"], s["renamed"]) == (1, 1, 1, 1)
     assert d["renamed"] == [{"field": "destination", "old": OLD_LICENCE, "new": NEW_LICENCE,
-                             "rows": 9}]
+                             "rows": 9, "id": ""}]
     [added] = d["added"]
     assert (added["section"], added["source"], added["destination"], added["protocol"],
             added["port_start"], added["port_end"]) == (
@@ -105,7 +105,7 @@ def test_rules_table(versions, capsys):
     d = json.loads(out.out)
     assert d["summary"]["table"] == "rules"
     assert d["renamed"] == [{"field": "destination", "old": OLD_LICENCE, "new": NEW_LICENCE,
-                             "rows": 9}]
+                             "rows": 9, "id": ""}]
     assert len(d["added"]) == 1 and len(d["removed"]) == 1 and len(d["changed"]) == 1
 
 

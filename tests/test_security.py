@@ -15,7 +15,7 @@ from pipeline.readers.cells import MAX_CELL_CHARS
 from pipeline.readers.text import read_text
 
 ARTIFACTS = {"datapackage.json", "manifest.json", "sections.json", "report.md"} | {
-    f"{t}.{ext}" for t in ("rules", "ports", "rejects") for ext in ("csv", "json", "parquet")}
+    f"{t}.{ext}" for t in ("rules", "ports", "rejects", "components") for ext in ("csv", "json", "parquet")}
 
 
 class Counter(http.server.BaseHTTPRequestHandler):

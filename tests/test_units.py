@@ -101,13 +101,17 @@ BASE = [("Sec", "A", "B", "tcp", 80, "web"), ("Sec", "A", "B", "tcp", 443, "web"
         ("Sec", "C", "D", "udp", 53, "dns")]
 
 
-def ports_table(rows, label):
+def ports_table(rows, label, ids=None):
+    """Ports rows; ``ids`` maps a name to its registry id (else the id is empty)."""
+    ids = ids or {}
     recs = []
     for n, (sec, src, dst, proto, port, details) in enumerate(rows, start=1):
         recs.append(dict(rule_id=f"{n:016x}", section=sec, source=src, destination=dst,
                          protocol=proto, service="", port_start=port, port_end=port,
                          bidirectional=False, type_raw=proto.upper(), port_raw=str(port),
-                         details=details, table=1, row=n, source_line=n, erratum=""))
+                         details=details, table=1, row=n, source_line=n, erratum="",
+                         section_id=ids.get(sec, ""), source_id=ids.get(src, ""),
+                         destination_id=ids.get(dst, "")))
     return parse(csv_text(recs, columns("ports")), label, "ports")
 
 
@@ -125,10 +129,26 @@ def test_a_rename_needs_two_rows():
     two = [r if r[2] != "Licence" else r[:2] + ("Cloud licence",) + r[3:] for r in BASE]
     d = diff(ports_table(BASE, "old"), ports_table(two, "new"))
     assert d.renamed == [{"field": "destination", "old": "Licence", "new": "Cloud licence",
-                          "rows": 2}]
+                          "rows": 2, "id": ""}]
     assert not (d.added or d.removed or d.changed)
     one = list(BASE)
     one[2] = ("Sec", "A", "Cloud licence", "tcp", 27000, "lic")
+    d = diff(ports_table(BASE, "old"), ports_table(one, "new"))
+    assert d.renamed == [] and (len(d.added), len(d.removed)) == (1, 1)
+
+
+def test_a_name_with_the_same_id_is_a_rewording_even_in_one_row():
+    """Ids vouch for a rename: one row is enough, and a translated row whose details
+    changed too is a changed row, not a row removed and added."""
+    ids = {"Licence": "license-server", "Serveur de licences": "license-server"}
+    one = list(BASE)
+    one[2] = ("Sec", "A", "Serveur de licences", "tcp", 27000, "licence (fr)")
+    d = diff(ports_table(BASE, "old", ids), ports_table(one, "new", ids))
+    assert not (d.added or d.removed)
+    assert d.renamed == [{"field": "destination", "old": "Licence", "new": "Serveur de licences",
+                          "rows": 1, "id": "license-server"}]
+    assert len(d.changed) == 1 and "details" in d.changed[0]["fields"]
+    # without ids, the same change is a row removed and one added
     d = diff(ports_table(BASE, "old"), ports_table(one, "new"))
     assert d.renamed == [] and (len(d.added), len(d.removed)) == (1, 1)
 

@@ -9,7 +9,10 @@ a raw snapshot (built on the fly), or ``git:REF`` (the committed ``build/`` at a
 revision).  Output: a ``Diff`` (rows added, removed, changed field by field, renames,
 columns added or removed, counts per section) rendered as text, Markdown or JSON.
 
-Rows are matched by content, never by position, so a moved row or section is no change:
+Rows are matched by content, never by position, so a moved row or section is no change;
+a name with a registry id (``section_id``, ``source_id``, ``destination_id``) is matched
+by its id, so a translation or a product rename of a known component is reported as a
+rename of the wording, once, with its id, not as rows removed and added.  Then:
 first by their identity (ports: section, source, destination, protocol, port range;
 rules: section, source, destination, type and port cells), then, among the rows left, by
 a looser key that leaves out what may have changed (ports: the port range; rules: the

@@ -15,6 +15,7 @@ from pipeline.published import PublishedTable
 
 POSITION = {"rule_id", "table", "row", "source_line"}
 RENAMABLE = ("section", "source", "destination")
+IDS = {"section": "section_id", "source": "source_id", "destination": "destination_id"}
 MIN_RENAME_ROWS = 2  # a value replaced in fewer otherwise identical rows is no rename
 KEYS = {  # (identity, looser key) of a row, per table
     "ports": (("section", "source", "destination", "protocol", "port_start", "port_end"),
@@ -69,6 +70,11 @@ def order_key(row: dict) -> tuple:
     return tuple((v is None, str(v)) for v in row.values())
 
 
+def row_id(rows: list[dict], fname: str, value) -> str:
+    """The registry id of a name in a table ("" when it has none)."""
+    return next((r.get(IDS[fname]) or "" for r in rows if r.get(fname) == value), "")
+
+
 def diff(old: PublishedTable, new: PublishedTable) -> Diff:
     """What changed from ``old`` to ``new``; raises ``DataError`` for two different
     tables."""
@@ -78,21 +84,34 @@ def diff(old: PublishedTable, new: PublishedTable) -> Diff:
     result = Diff(old, new)
     result.columns_added = [c for c in new.columns if c not in old.columns]
     result.columns_removed = [c for c in old.columns if c not in new.columns]
-    compared = [c for c in new.columns if c in old.columns and c not in POSITION]
+    ids = [c for c in IDS.values() if c in new.columns and c in old.columns]
+    compared = [c for c in new.columns if c in old.columns and c not in POSITION
+                and c not in ids]
     exact, loose = KEYS[new.name]
 
+    def key_of(row: dict, column: str):
+        # A name with a registry id is matched by its id: a translation or a rename of
+        # the page's wording is the same component.
+        if column in IDS and IDS[column] in ids and row.get(IDS[column]):
+            return ("id", row[IDS[column]])
+        return row.get(column)
+
     def content(row: dict) -> tuple:
-        return tuple(row.get(c) for c in compared)
+        return tuple(key_of(row, c) for c in compared)
 
     # 1. identical content (position ignored) is no change
     pool: dict[tuple, list[dict]] = defaultdict(list)
     for row in new.rows:
         pool[content(row)].append(row)
     removed = []
+    reworded: Counter = Counter()
     for row in old.rows:
         match = pool.get(content(row))
         if match:
-            match.pop()
+            other = match.pop()
+            for fname in RENAMABLE:
+                if fname in compared and other[fname] != row[fname]:
+                    reworded[(fname, row[fname], other[fname])] += 1
         else:
             removed.append(row)
     added = [r for rows in pool.values() for r in rows]
@@ -132,7 +151,7 @@ def diff(old: PublishedTable, new: PublishedTable) -> Diff:
             removed = still_removed
             if pairs:
                 result.renamed.append({"field": fname, "old": old_value, "new": new_value,
-                                       "rows": pairs})
+                                       "rows": pairs, "id": ""})
     renames = {(r["field"], r["old"]): r["new"] for r in result.renamed}
 
     def renamed(row: dict) -> dict:
@@ -145,16 +164,20 @@ def diff(old: PublishedTable, new: PublishedTable) -> Diff:
         key = [k for k in key if k in compared]
         new_by: dict[tuple, list[dict]] = defaultdict(list)
         for row in added:
-            new_by[tuple(row.get(k) for k in key)].append(row)
+            new_by[tuple(key_of(row, k) for k in key)].append(row)
         old_by: dict[tuple, list[dict]] = defaultdict(list)
         for row in removed:
-            old_by[tuple(renamed(row).get(k) for k in key)].append(row)
+            old_by[tuple(key_of(renamed(row), k) for k in key)].append(row)
         still_removed = []
         for k, olds in old_by.items():
             news = new_by.get(k, [])
             if len(olds) == 1 and len(news) == 1:
                 o, n = olds[0], news[0]
-                fields = [c for c in compared if o.get(c) != n.get(c)]
+                fields = [c for c in compared + ids if o.get(c) != n.get(c)]
+                for fname in RENAMABLE:
+                    if fname in fields and key_of(o, fname) == key_of(n, fname) \
+                            and renamed(o)[fname] != n[fname]:
+                        reworded[(fname, o[fname], n[fname])] += 1
                 result.changed.append({"key": {c: n.get(c) for c in exact if c in n},
                                        "old": o, "new": n, "fields": fields})
                 added.remove(n)
@@ -162,6 +185,9 @@ def diff(old: PublishedTable, new: PublishedTable) -> Diff:
                 still_removed.extend(olds)
         removed = still_removed
 
+    for (fname, old_value, new_value), count in reworded.items():
+        result.renamed.append({"field": fname, "old": old_value, "new": new_value,
+                               "rows": count, "id": row_id(old.rows, fname, old_value)})
     result.added = sorted(added, key=order_key)
     result.removed = sorted(removed, key=order_key)
     result.changed.sort(key=lambda c: order_key(c["new"]))

@@ -24,7 +24,8 @@ def load(spec: str, table: str = "ports", repo: Path = Path(".")) -> PublishedTa
     Raises ``InputError`` / ``DataError`` (located) when it cannot be read or breaks its
     schema.
     """
-    return load_tables(spec, (table,), repo)[0][table]
+    # A CSV file is the table it is (diff then says when two sides are different tables).
+    return next(iter(load_tables(spec, (table,), repo)[0].values()))
 
 
 def load_tables(spec: str, tables: tuple[str, ...], repo: Path = Path(".")
@@ -58,10 +59,11 @@ def load_tables(spec: str, tables: tuple[str, ...], repo: Path = Path(".")
         out = {}
         for table in tables:
             found = read(path, table if path.is_dir() else None, require_all_columns=False)
-            if not path.is_dir() and found.name != table:
-                raise InputError(f"this is a {found.name} table, not {table}: give a build "
-                                 "directory or a snapshot", Location(spec))
-            out[table] = PublishedTable(found.name, spec, found.columns, found.rows)
+            if not path.is_dir() and len(tables) > 1:
+                raise InputError(f"a {found.name} CSV file alone does not hold the "
+                                 f"{', '.join(tables)} tables: give a build directory or a "
+                                 "snapshot", Location(spec))
+            out[found.name] = PublishedTable(found.name, spec, found.columns, found.rows)
         return out, (build_manifest(path) if path.is_dir() else {})
     # A raw snapshot: build it on the fly.
     from pipeline.build import build

@@ -47,7 +47,8 @@ def render_text(d: Diff) -> str:
     for c in d.columns_removed:
         out.append(f"column removed: {c}")
     for r in d.renamed:
-        out.append(f"renamed {r['field']}: {r['old']!r} → {r['new']!r} ({r['rows']} rows)")
+        same = f", same id {r['id']}" if r.get("id") else ""
+        out.append(f"renamed {r['field']}: {r['old']!r} → {r['new']!r} ({r['rows']} rows{same})")
     for row in d.added:
         out.append(f"+ [{row.get('section')}] {describe(row)}")
     for row in d.removed:
