@@ -104,11 +104,18 @@ def cmd_query(args: argparse.Namespace) -> int:
     """``query``: the published ports that answer the filters; 1 when none does."""
     from pipeline.query import Filters, closest, load_ports, query, render
 
+    from pipeline.components import load as load_registry
+    from pipeline.query import english_names
+
     rows = load_ports(args.data or default_data())
+    registry = load_registry()
     filters = Filters(component=args.component, source=args.source,
                       destination=args.destination, ports=args.port,
-                      protocol=args.protocol, section=args.section, ranges=args.ranges)
+                      protocol=args.protocol, section=args.section, ranges=args.ranges,
+                      registry=registry)
     found = query(rows, filters)
+    if args.names == "en":
+        found = english_names(found, registry)
     sys.stdout.write(render(found, args.format, tuple(args.columns), args.spreadsheet))
     if not found:
         print("citrix-ports: no row answers the question", file=sys.stderr)
@@ -124,10 +131,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     from pipeline.export import export, load_address_map
     from pipeline.query import load_ports
 
+    from pipeline.components import load as load_registry
+    from pipeline.query import Filters, query
+
     data = args.data or default_data()
-    rows = load_ports(data)
-    done = export(rows, load_address_map(args.addresses, allow_any=args.allow_any),
-                  args.format, published.build_manifest(data).get("source", {}))
+    registry = load_registry()
+    rows = query(load_ports(data), Filters(section=args.section, source=args.source,
+                                           destination=args.destination, registry=registry))
+    addresses = load_address_map(args.addresses, allow_any=args.allow_any)
+    addresses.registry = registry
+    done = export(rows, addresses, args.format, published.build_manifest(data).get("source", {}))
     if args.output:
         from pipeline.atomic import atomic_write
 
@@ -320,11 +333,14 @@ def parser() -> argparse.ArgumentParser:
 
     q = sub.add_parser("query", help="filter the published ports (case- and accent-insensitive)")
     q.add_argument("component", nargs="?", help="matches the source, the destination or the "
-                   "section (substring, case- and accent-insensitive)")
+                   "section (substring, case- and accent-insensitive), or a component id or "
+                   "alias in any language")
     q.add_argument("--from", dest="source", metavar="NAME",
-                   help="the source matches NAME (a flow both ways: either end)")
+                   help="the source matches NAME or is the component NAME (id or alias in "
+                   "any language; a flow both ways: either end)")
     q.add_argument("--to", dest="destination", metavar="NAME",
-                   help="the destination matches NAME (a flow both ways: either end)")
+                   help="the destination matches NAME or is the component NAME (id or alias "
+                   "in any language; a flow both ways: either end)")
     q.add_argument("--port", type=port_argument, metavar="PORTS",
                    help="the port range meets these ports: 443, 443,80 or 1494-2598")
     q.add_argument("--protocol", type=str.lower, choices=enum("ports", "protocol"),
@@ -336,6 +352,9 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--columns", type=columns_argument, default=list(DEFAULT_COLUMNS),
                    metavar="LIST", help="columns of the table, comma-separated, from "
                    f"{', '.join(TABLE_COLUMNS)} (default: {','.join(DEFAULT_COLUMNS)})")
+    q.add_argument("--names", choices=["page", "en"], default="page",
+                   help="page: names as the page writes them (default); en: the English "
+                   "names of the component registry")
     q.add_argument("--spreadsheet", action="store_true",
                    help="with --format csv: a UTF-8 byte order mark and ';' between cells")
     q.add_argument("--data", type=Path, default=None,
@@ -347,12 +366,18 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("format", choices=LazyChoices("pipeline.export.formats", "RENDERERS"),
                    metavar="FORMAT", help="rule file format: %(choices)s")
     e.add_argument("--addresses", type=Path, required=True,
-                   help="YAML address map: component name or pattern -> addresses/CIDRs "
-                   "(example: examples/address-map.yaml)")
+                   help="YAML address map: component id, name or pattern -> addresses/CIDRs "
+                   "(example: examples/address-map.yaml; citrix-ports components --format "
+                   "yaml writes a skeleton)")
     e.add_argument("--data", type=Path, default=None,
                    help="build directory, ports.csv or ports.parquet (default: build/ here, "
                    "else the dataset the package ships)")
     e.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    e.add_argument("--section", help="only the flows of the sections that match this text")
+    e.add_argument("--from", dest="source", metavar="NAME",
+                   help="only the flows from NAME (as query --from: a name, an id or an alias)")
+    e.add_argument("--to", dest="destination", metavar="NAME",
+                   help="only the flows to NAME (as query --to: a name, an id or an alias)")
     e.add_argument("--allow-any", action="store_true",
                    help="accept very wide networks (0.0.0.0/0, ::/0, shorter than /8 or /32) "
                    "in the address map, with a warning")

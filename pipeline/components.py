@@ -91,9 +91,10 @@ class Registry:
         entry = self.components.get(cid)
         return entry.members if entry and entry.members else (cid,)
 
-    def english(self, cid: str) -> str:
-        """The English display name of a component or section id ("" if none)."""
-        entry = self.components.get(cid) or self.sections.get(cid)
+    def english(self, eid: str, what: str = "component") -> str:
+        """The English display name of a component (or ``what="section"``) id ("" if
+        the registry has none)."""
+        entry = (self.components if what == "component" else self.sections).get(eid)
         return entry.name if entry else ""
 
     def resolve(self, text: str) -> list[str]:

@@ -5,7 +5,10 @@ filters.  Output: the matching rows, in the dataset's order, as a table that fit
 terminal, CSV or JSON; or, when nothing matches, the closest names.
 
 Names match case- and accent-insensitively, as substrings: ``storefront`` finds
-``Serveur StoreFront``, ``controleur`` finds ``Contrôleur de domaine``.  A component
+``Serveur StoreFront``, ``controleur`` finds ``Contrôleur de domaine``; with the
+component registry they also match by id or by any alias in any language
+(``storefront`` and ``StoreFront Server`` find ``Serveur StoreFront`` on the French
+page), and a name that denotes several components matches each of them.  A component
 matches the source, the destination or the section; ``--from`` / ``--to`` look at one
 side only, and a bidirectional flow answers them both ways.  ``--port`` takes a port, a
 list or a range (``443,80``, ``1494-2598``) and matches a row whose range meets it.
@@ -21,6 +24,7 @@ import re
 import shutil
 import textwrap
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 from pipeline import published
@@ -63,6 +67,7 @@ class Filters:
     protocol: str | None = None
     section: str | None = None
     ranges: bool = False  # only rows whose ports are a range of several ports
+    registry: Any = None  # a components.Registry: names also match by id and by alias
 
     def match(self, row: dict) -> bool:
         """True when the row answers every filter set.
@@ -74,7 +79,9 @@ class Filters:
         """
         if self.component:
             c = fold(self.component)
-            if not any(c in fold(str(row.get(k) or "")) for k in ("source", "destination", "section")):
+            if not any(c in fold(str(row.get(k) or "")) for k in ("source", "destination", "section")) \
+                    and not self.by_id(self.component, row, "source") \
+                    and not self.by_id(self.component, row, "destination"):
                 return False
         if (self.source or self.destination) and not self.sides(row):
             return False
@@ -93,10 +100,21 @@ class Filters:
     def sides(self, row: dict) -> bool:
         """``--from`` / ``--to`` in the row's direction, or reversed for a flow both ways."""
         def fits(src: str, dst: str) -> bool:
-            return ((not self.source or fold(self.source) in fold(src))
-                    and (not self.destination or fold(self.destination) in fold(dst)))
-        return fits(row["source"], row["destination"]) or (
-            bool(row["bidirectional"]) and fits(row["destination"], row["source"]))
+            return ((not self.source or fold(self.source) in fold(row[src])
+                     or self.by_id(self.source, row, src))
+                    and (not self.destination or fold(self.destination) in fold(row[dst])
+                         or self.by_id(self.destination, row, dst)))
+        return fits("source", "destination") or (
+            bool(row["bidirectional"]) and fits("destination", "source"))
+
+    def by_id(self, asked: str, row: dict, side: str) -> bool:
+        """Whether the row's ``side`` is a component ``asked`` names: its id, or an alias
+        in any language (former names included), or a name it is a member of."""
+        cid = row.get(f"{side}_id")
+        if not self.registry or not cid:
+            return False
+        wanted = set(self.registry.resolve(asked))
+        return bool(wanted & {cid, *self.registry.members(cid)})
 
 
 def load_ports(spec: Path) -> list[dict]:
@@ -110,6 +128,19 @@ def load_ports(spec: Path) -> list[dict]:
 def query(rows: list[dict], filters: Filters) -> list[dict]:
     """The rows that answer the filters, in the dataset's order."""
     return [r for r in rows if filters.match(r)]
+
+
+def english_names(rows: list[dict], registry) -> list[dict]:
+    """Rows with the registry's English names for the section, source and destination
+    (``--names en``); a name without an id stays as the page writes it."""
+    out = []
+    for r in rows:
+        r = dict(r)
+        for name, what in (("section", "section"), ("source", "component"),
+                           ("destination", "component")):
+            r[name] = registry.english(r.get(f"{name}_id") or "", what) or r[name]
+        out.append(r)
+    return out
 
 
 def similarity(asked: str, name: str) -> float:

@@ -74,6 +74,8 @@ ALLOWED = {
     "pipeline.components": {"pipeline.errors", "pipeline.normalize"},
     "pipeline.identify": {"pipeline.components", "pipeline.schema"},
     "pipeline.align": {"pipeline.normalize"},
+    "pipeline.compare": {"pipeline.grammar"},
+    "pipeline.components_list": {"pipeline.published", "pipeline.schema"},
     "pipeline.errata": {"pipeline.rules"},
     "pipeline.ports": {"pipeline.errata", "pipeline.grammar", "pipeline.schema",
                        "pipeline.vocabulary"},

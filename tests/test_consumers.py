@@ -198,10 +198,16 @@ def test_ports_lists_ranges_and_protocol_in_any_case(capsys, built):
 
 def test_an_empty_answer_says_so_with_the_closest_names(capsys, built):
     out, _ = built
-    code, text, err = run(capsys, "query", "--to", "license server", "--data", str(out))
+    code, text, err = run(capsys, "query", "--to", "licence serveur", "--data", str(out))
     assert code == 1
     assert "no row answers the question" in err
     assert "did you mean 'Serveur de licences Citrix'" in err
+    # the English name of the registry finds the French page's name
+    code, text, err = run(capsys, "query", "--to", "license server", "--data", str(out),
+                          "--format", "json")
+    # (the registry's English names: "Citrix License Server", "Citrix ADM license server")
+    assert code == 0 and {r["destination"] for r in json.loads(text)} == {
+        "Serveur de licences Citrix", "Serveur/agent de licences Citrix ADM"}
 
 
 def test_the_table_fits_the_terminal(built):

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import ROOT
 from pipeline.cli import main
+from pipeline.export.formats import logical_id
 
 EXAMPLE_MAP = ROOT / "examples" / "address-map.yaml"
 
@@ -145,8 +146,9 @@ def test_storefront_to_domain_controller_389(exports):
     assert re.search(r"-Protocol UDP -LocalPort 389 -RemoteAddress @\('10.0.10.11','10.0.10.12'\) "
                      r"-LocalAddress @\('10.0.0.10','10.0.0.11'\)", win)
     cfn = json.loads(exports["aws-sg"].read_text())
+    dc_group = {"Ref": logical_id("Sg", "domain-controller")}  # groups are per component id
     ingress = [r["Properties"] for r in cfn["Resources"].values()
-               if r["Properties"].get("FromPort") == 389]
+               if r["Properties"].get("FromPort") == 389 and r["Properties"]["GroupId"] == dc_group]
     assert sorted((p["IpProtocol"], p["CidrIp"]) for p in ingress) == [
         ("tcp", "10.0.10.11/32"), ("tcp", "10.0.10.12/32"),
         ("udp", "10.0.10.11/32"), ("udp", "10.0.10.12/32")]
@@ -190,8 +192,11 @@ def test_missing_components_give_warnings_and_no_open_rule(built, tmp_path, caps
                     "SVM Citrix SDX: 10.1.0.5\n  Instance Citrix ADC: 10.1.0.6\n")
     code, out, err = run(capsys, "export", "nftables", "--addresses", str(amap), "--data", str(out_dir))
     assert code == 0
-    assert "warning: no address for component 'Contrôleur de domaine'" in err
-    assert "warning: no address for component 'Périphérique utilisateur'" in err
+    assert "component(s) without address" in err
+    assert "'Contrôleur de domaine' (" in err and "'Périphérique utilisateur' (" in err
+    # a flow with one end mapped is named: a rule the user may be missing
+    assert ("(StoreFront: Serveur StoreFront -> Contrôleur de domaine): 'Contrôleur de "
+            "domaine' has no address, the other end has: no rule written") in err
     assert "0.0.0.0/0" not in out and "::/0" not in out
     rules = [line for line in out.splitlines() if line.strip().endswith('"') and "accept" in line]
     assert all("10.0.10.11" in r or "10.1.0.5" in r for r in rules)

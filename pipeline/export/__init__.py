@@ -48,9 +48,12 @@ def export(rows: list[dict], addresses: AddressMap, fmt: str, source: dict | Non
     a checked ports row.
     """
     components = sorted({r["source"] for r in rows} | {r["destination"] for r in rows})
+    ids = {i for r in rows for i in (r.get("source_id"), r.get("destination_id")) if i}
+    if addresses.registry is not None:
+        ids |= {m for i in ids for m in addresses.registry.members(i)}
     p = plan(rows, addresses)
     rendered = RENDERERS[fmt](p, source or {})
-    warnings = addresses.warnings + addresses.unused_keys(components) + report(p) \
+    warnings = addresses.warnings + addresses.unused_keys(components, ids) + report(p) \
         + rendered.warnings
     return Export(rendered, p, warnings)
 

@@ -5,12 +5,15 @@ Input: a YAML file::
 
     # citrix-ports address map
     components:
+      delivery-controller: [10.0.10.21, 10.0.10.22]  # registry id: any language, any version
       Serveur StoreFront: [10.0.10.11, 10.0.10.12]   # exact name (case and accents ignored)
       "glob:Contrôleur de domaine*": 10.0.0.10        # shell-style pattern
       "re:^Poste de travail": 10.0.99.0/24            # regular expression (search)
 
-Output: an ``AddressMap`` (an exact name wins over patterns; patterns are tried in file
-order), or an ``InputError`` located at the line of the bad entry.  Every value must be
+Output: an ``AddressMap`` (with the component registry, a key that is an id or an alias
+in any language names that component wherever the page names it; an exact name wins
+over patterns; patterns are tried in file order; a name that denotes several components
+takes the addresses of each member; ``any`` those of every mapped Citrix component), or an ``InputError`` located at the line of the bad entry.  Every value must be
 an IPv4 or IPv6 address or network; a very wide network (``0.0.0.0/0``, ``::/0``, any
 IPv4 network shorter than /8 or IPv6 network shorter than /32) is refused unless
 ``allow_any``, and warned about when allowed.  ``unused_keys`` names the keys that match
@@ -25,11 +28,15 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import InputError, Location
 from pipeline.normalize import fold
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# Families of the registry whose components are not Citrix's: a component of kind "any"
+# ("Any Citrix component") does not take their addresses.
+NOT_CITRIX = {"Microsoft", "Third party", "Infrastructure"}
 # A network shorter than this prefix (per IP version) opens a flow to a large part of the
 # Internet: it needs --allow-any.
 WIDE_PREFIX = {4: 8, 6: 32}
@@ -54,10 +61,44 @@ class Entry:
 
 @dataclass
 class AddressMap:
-    """Component -> networks; an exact name wins, then patterns in file order."""
+    """Component -> networks; an id or exact name wins, then patterns in file order."""
 
     entries: list[Entry]
     warnings: list[str] = field(default_factory=list)
+    registry: Any = None  # a components.Registry: keys may be ids or aliases of any language
+
+    def key_id(self, entry: Entry) -> str:
+        """The component id an exact key names: an id, or an alias in any language."""
+        if self.registry is None or entry.kind != "exact":
+            return ""
+        if entry.key in self.registry.components:
+            return entry.key
+        return self.registry.component_id(entry.key)
+
+    def networks(self, name: str, cid: str = "") -> list[Network]:
+        """The networks of the component a row names (``name``, its registry id
+        ``cid``): a key with its id (or an alias of it), else its name, else a
+        pattern; else, for a name that denotes several components, the networks of
+        each member the map gives; else, for a component of kind ``any``, those of
+        every Citrix component the map gives.  [] when none: no rule."""
+        if cid:
+            for entry in self.entries:
+                if self.key_id(entry) == cid:
+                    return entry.networks
+        own = self.lookup(name)
+        if own or not cid or self.registry is None:
+            return own
+        entry = self.registry.components.get(cid)
+        if entry is None:
+            return []
+        if entry.members:
+            return sorted({n for m in entry.members for n in self.networks("", m)}, key=net_key)
+        if entry.kind == "any":
+            citrix = [e for e in self.entries if (c := self.registry.components.get(
+                self.key_id(e))) and c.kind in ("component", "address")
+                and c.family not in NOT_CITRIX]
+            return sorted({n for e in citrix for n in e.networks}, key=net_key)
+        return []
 
     def lookup(self, component: str) -> list[Network]:
         """The networks of a component, or [] when the map does not name it.
@@ -74,13 +115,14 @@ class AddressMap:
                 return entry.networks
         return []
 
-    def unused_keys(self, components: list[str]) -> list[str]:
-        """A warning for each key that matches none of ``components``, with the closest
+    def unused_keys(self, components: list[str], ids: set[str] = frozenset()) -> list[str]:
+        """A warning for each key that matches none of ``components`` (names) nor of
+        ``ids`` (the registry ids of the data, members included), with the closest
         component names (a misspelt key is otherwise silently ignored)."""
         folded = {fold(c): c for c in components}
         warnings = []
         for entry in self.entries:
-            if any(entry.matches(c) for c in components):
+            if any(entry.matches(c) for c in components) or self.key_id(entry) in ids:
                 continue
             close = difflib.get_close_matches(fold(entry.key.split(":", 1)[-1]
                                                    if entry.kind != "exact" else entry.key),

@@ -193,10 +193,11 @@ def render_aws_sg(p: Plan, source: dict) -> Rendered:
     """CloudFormation JSON: security-group ingress rules per destination component."""
     params, resources = {}, {}
     for rule in p.rules:
-        group = logical_id("Sg", rule.destination)
+        group = logical_id("Sg", rule.destination_id or rule.destination)
         params[group] = {"Type": "AWS::EC2::SecurityGroup::Id",
                          "Description": aws_text(f"Security group of the component "
-                                                 f"{rule.destination}", 250)}
+                                                 f"{rule.destination_id or rule.destination}",
+                                                 250)}
         for _, sources, _ in rule.families:
             for net in sources:
                 icmp = rule.protocol == "icmp"

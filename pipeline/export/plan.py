@@ -5,8 +5,9 @@ Input: published ports rows (typed and checked by ``pipeline.published``) and an
 direction, built from typed integers and parsed networks only (every value checked
 again here, so nothing but a number, a protocol word or a network reaches a rule
 statement); identical rules (the same flow listed in two sections) merged into one that
-names every rule id; and what was not planned, each said: components without address,
-flows without a port, and flows whose sources and destinations have no IP version in
+names every rule id; and what was not planned, each said: a flow with one end mapped
+and the other not (a rule the user may be missing), the components without address in
+one line, flows without a port, and flows whose sources and destinations have no IP version in
 common.
 """
 
@@ -37,6 +38,8 @@ class Rule:
     details: str
     families: tuple[tuple[int, tuple[Network, ...], tuple[Network, ...]], ...]
     reverse: bool = False  # the return direction of a bidirectional flow
+    source_id: str = ""  # registry ids of the ends ("" for a name the registry lacks)
+    destination_id: str = ""
 
     @property
     def ports(self) -> str:
@@ -65,6 +68,7 @@ class Plan:
 
     rules: list[Rule] = field(default_factory=list)
     unmapped: dict[str, int] = field(default_factory=dict)  # component -> flows skipped
+    half_mapped: list[str] = field(default_factory=list)  # flows with one end mapped
     portless: list[dict] = field(default_factory=list)  # flows without a port
     unmeetable: list[str] = field(default_factory=list)  # warnings: no common IP version
     merged: int = 0  # rules that were the same as another and were merged into it
@@ -115,17 +119,24 @@ def plan(rows: list[dict], addresses: AddressMap) -> Plan:
         if protocol != "icmp" and start is None:
             result.portless.append(row)
             continue
-        src, dst = addresses.lookup(row["source"]), addresses.lookup(row["destination"])
+        sid, did = row.get("source_id") or "", row.get("destination_id") or ""
+        src = addresses.networks(row["source"], sid)
+        dst = addresses.networks(row["destination"], did)
         missing = [name for name, nets in ((row["source"], src), (row["destination"], dst))
                    if not nets]
         if missing:
             for name in missing:
                 result.unmapped[name] = result.unmapped.get(name, 0) + 1
+            if len(missing) == 1 and not any(row["rule_id"] in w for w in result.half_mapped[-3:]):
+                result.half_mapped.append(
+                    f"warning: flow {row['rule_id']} ({row['section']}: {row['source']} -> "
+                    f"{row['destination']}): "
+                    f"{missing[0]!r} has no address, the other end has: no rule written")
             continue
-        directions = [(row["source"], row["destination"], src, dst, False)]
+        directions = [(row["source"], row["destination"], src, dst, False, sid, did)]
         if row["bidirectional"]:
-            directions.append((row["destination"], row["source"], dst, src, True))
-        for s_name, d_name, s_nets, d_nets, reverse in directions:
+            directions.append((row["destination"], row["source"], dst, src, True, did, sid))
+        for s_name, d_name, s_nets, d_nets, reverse, s_id, d_id in directions:
             fams = families(s_nets, d_nets)
             if not fams:
                 have = lambda nets: "/".join(f"IPv{v}" for v in sorted({n.version for n in nets}))  # noqa: E731
@@ -136,14 +147,14 @@ def plan(rows: list[dict], addresses: AddressMap) -> Plan:
                 continue
             key = (protocol, start, end, fams)
             rule = Rule((row["rule_id"],), (row["section"],), s_name, d_name, protocol, start,
-                        end, row["details"], fams, reverse)
+                        end, row["details"], fams, reverse, s_id, d_id)
             if key in by_key:
                 first = by_key[key]
                 by_key[key] = Rule(
                     tuple(sorted(set(first.rule_ids) | {row["rule_id"]})),
                     tuple(dict.fromkeys(first.sections + (row["section"],))),
                     first.source, first.destination, protocol, start, end, first.details,
-                    fams, first.reverse)
+                    fams, first.reverse, first.source_id, first.destination_id)
                 result.merged += 1
             else:
                 by_key[key] = rule
@@ -156,9 +167,11 @@ def plan(rows: list[dict], addresses: AddressMap) -> Plan:
 
 def report(p: Plan) -> list[str]:
     """What the plan left out, one line each, for standard error."""
-    lines = []
-    for name, count in sorted(p.unmapped.items()):
-        lines.append(f"warning: no address for component {name!r}: {count} flow(s) not exported")
+    lines = list(p.half_mapped)
+    if p.unmapped:
+        lines.append(f"{len(p.unmapped)} component(s) without address "
+                     f"({sum(p.unmapped.values())} flow ends not exported): "
+                     + ", ".join(f"{name!r} ({count})" for name, count in sorted(p.unmapped.items())))
     lines += p.unmeetable
     for row in p.portless:
         lines.append(f"not exported (no port): {row['section']} | {row['source']} -> "

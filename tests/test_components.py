@@ -1,0 +1,283 @@
+"""One identity per component: the registry, ids in the dataset, align, compare, and the
+address map by id, on the French snapshot and the English source.
+
+Expected values are read from the documents: raw/citrix-communication-ports.txt (French,
+line numbers given as fr:N) and tests/data/citrix-communication-ports.fd98ff78.md
+(English, en:N).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conftest import ROOT
+from pipeline import components
+from pipeline.align import align, version
+from pipeline.build import build
+from pipeline.cli import main
+from pipeline.compare import compare
+from pipeline.errors import DataError, UnknownNames
+from pipeline.published import read
+
+ENGLISH = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
+FRENCH = ROOT / "raw" / "citrix-communication-ports.txt"
+
+
+@pytest.fixture(scope="module")
+def english(tmp_path_factory):
+    out = tmp_path_factory.mktemp("en") / "build"
+    build(ENGLISH, out, strict=True)
+    return out
+
+
+def rows_at(out, table, line):
+    return [r for r in read(out, table).rows if r["source_line"] == line]
+
+
+def test_every_name_of_both_pages_has_an_id(built, english):
+    """--strict builds fail on an unknown name: both passed; the manifest counts none."""
+    for out in (built[0], english):
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["counts"]["unknown_names"] == {"components": 0, "sections": 0}
+        for table in ("rules", "ports"):
+            for r in read(out, table).rows:
+                assert r["section_id"], r
+                for side in ("source", "destination"):
+                    assert r[f"{side}_id"] or not r[side], r
+
+
+# (fr line, en line, section id, source id, destination id), read from both pages
+SAME_FLOWS = [
+    (289, 301, "storefront", "storefront-server", "domain-controller"),  # LDAP 389
+    (22, 20, "netscaler", "netscaler-nsip", "netscaler-ha-peer"),  # HA heartbeat 3003
+    (180, 192, "license-server", "any-citrix-component", "license-server"),  # 27000
+    (216, 226, "cvad", "delivery-controller", "xenserver-pool-master"),  # 80, 443
+    (136, 136, "netscaler-gateway", "netscaler-gateway-snip", "ldap-server"),  # 636
+    (242, 260, "fas", "storefront-server", "fas-server"),  # 80
+]
+
+
+@pytest.mark.parametrize("fr, en, section, source, destination", SAME_FLOWS)
+def test_the_same_flow_has_the_same_ids_in_both_languages(built, english, fr, en, section,
+                                                          source, destination):
+    for out, line in ((built[0], fr), (english, en)):
+        found = rows_at(out, "ports", line)
+        assert found, line
+        assert {(r["section_id"], r["source_id"], r["destination_id"]) for r in found} == {
+            (section, source, destination)}
+
+
+def test_names_of_one_role_on_one_page_share_an_id(built):
+    ports = read(built[0], "ports").rows
+    ids = {r["source"]: r["source_id"] for r in ports} | {
+        r["destination"]: r["destination_id"] for r in ports}
+    assert ids["Serveur FAS"] == ids["Serveur Citrix FAS"] == "fas-server"  # fr:242, fr:108
+    assert ids["Director"] == ids["Serveur Director"] == "director"  # fr:221, fr:232
+    assert ids["StoreFront"] == ids["Serveur StoreFront"] == "storefront-server"
+
+
+def test_a_name_of_several_components_lists_its_members(built):
+    table = {r["component_id"]: r for r in read(built[0], "components").rows}
+    both = table["director-and-admin-workstation"]
+    assert both["members"].split() == ["director", "admin-workstation"]
+    assert both["page_names"] == "Citrix Director et Admin Workstation"
+    # a member counts the flows of the names it is a member of (fr:225-226)
+    assert table["director"]["flows"] >= both["flows"] == 2
+
+
+def test_align_agrees_with_the_registry_where_it_is_sure(built, english):
+    registry = components.load()
+    sides = [version(str(out), read(out, "rules").rows, read(out, "ports").rows, loc)
+             for out, loc in ((built[0], "fr-fr"), (english, "en-us"))]
+    result = align(*sides)
+    sure = [c for c in result.components if c.sure]
+    assert len(sure) >= 60
+    for c in sure:
+        assert registry.component_id(c.left) == registry.component_id(c.right), c
+    for c in result.sections:
+        if c.sure:
+            assert registry.section_id(c.left) == registry.section_id(c.right), c
+    # the pages write the CPX licence flows the other way round (fr:50, en:62-63): the
+    # names still pair by what they say
+    pairs = {(c.left, c.right) for c in sure}
+    assert ("Instance Citrix ADC/CPX", "Citrix ADC CPX instance") in pairs
+    unsure = [c for c in result.components if not c.sure]
+    assert unsure  # and says where it is unsure
+
+
+def test_align_proposals_are_refused_until_reviewed(built, english, tmp_path, capsys):
+    assert main(["align", str(built[0]), str(english)]) == 0
+    proposals = capsys.readouterr().out
+    assert 'status = "proposed"' in proposals and "registry: agrees (storefront-server)" in proposals
+    path = tmp_path / "components.toml"
+    path.write_text(proposals)
+    with pytest.raises(DataError) as err:
+        components.load.__wrapped__(path)
+    assert "unknown field 'status'" in str(err.value)
+
+
+def test_compare_reports_only_the_flows_one_page_has(built, english):
+    result = compare(read(built[0], "ports").rows, read(english, "ports").rows, "fr", "en")
+    assert result.shared >= 80
+    only_fr = {(f.section, f.source, f.destination) for f in result.only_left}
+    # the English source has no Citrix SDX section (fr:5-16)
+    assert ("Citrix SDX", "Poste de travail administrateur", "SVM Citrix SDX") in only_fr
+    for f in result.only_left + result.only_right:
+        assert f.section and f.lines
+    # fr:219 says TCP 1433; en:229-230 say TCP 1433 and 1434
+    disagree = {(a.source, a.destination): (a, b) for a, b in result.disagree}
+    a, b = disagree[("Delivery Controller", "Microsoft SQL Server")]
+    assert a.lines == {219} and b.lines == {229, 230}
+    assert {p[1] for p in b.ports} - {p[1] for p in a.ports} == {1434}
+    listed = {f.key for f in result.only_left + result.only_right} | {
+        a.key for a, _ in result.disagree}
+    assert ("storefront", "storefront-server", "domain-controller") not in listed
+
+
+def test_compare_command_exit_codes(built, english, capsys):
+    assert main(["compare", str(built[0]), str(built[0]), "--exit-code"]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(built[0]), str(english), "--exit-code", "--format",
+                 "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"]["only_left"] == len(data["only_left"]) > 0
+    assert main(["compare", str(built[0]), "/nonexistent"]) == 2
+
+
+ID_MAP = """components:
+  storefront-server: [10.0.10.11, 10.0.10.12]
+  domain-controller: [10.0.0.10]
+  delivery-controller: 10.0.10.21
+  vda: 10.0.20.0/24
+  license-server: 10.0.10.30
+  director: 10.0.10.50
+  admin-workstation: 10.0.99.0/24
+  fas-server: 10.0.10.60
+  netscaler-nsip: 10.0.1.1
+  netscaler-gateway-snip: 10.0.5.10
+"""
+
+
+def rule_lines(path) -> set[str]:
+    """The rule statements, their comments (rule ids, the page's words) left out."""
+    return {re.sub(r' comment "[^"]*"', "", ln.strip()) for ln in path.read_text().splitlines()
+            if ln.strip() and not ln.strip().startswith("#")
+            and re.search(r"\bdport\b|\bicmp\b", ln)}
+
+
+def test_a_map_by_id_gives_the_same_rules_in_both_languages(built, english, tmp_path):
+    amap = tmp_path / "map.yaml"
+    amap.write_text(ID_MAP)
+    result = compare(read(built[0], "ports").rows, read(english, "ports").rows)
+    shared = {f.key for f in result.only_left + result.only_right} | {
+        a.key for a, _ in result.disagree}
+    outputs = []
+    for out in (built[0], english):
+        rows = [r for r in read(out, "ports").rows
+                if (r["section_id"], r["source_id"], r["destination_id"]) not in shared]
+        kept = tmp_path / out.parent.name
+        kept.mkdir()
+        (kept / "ports.csv").write_text(_csv(rows))
+        target = tmp_path / f"{out.parent.name}.nft"
+        assert main(["export", "nftables", "--addresses", str(amap), "--data",
+                     str(kept / "ports.csv"), "-o", str(target)]) == 0
+        outputs.append(rule_lines(target))
+    assert outputs[0] and outputs[0] == outputs[1]
+    # StoreFront -> domain controller, LDAP 389 (fr:289, en:301)
+    assert ("ip saddr { 10.0.10.11, 10.0.10.12 } ip daddr { 10.0.0.10 } tcp dport 389 accept"
+            in outputs[0])
+
+
+def _csv(rows):
+    from pipeline.published import csv_text
+    from pipeline.schema import columns
+
+    return csv_text(rows, columns("ports"))
+
+
+def test_members_and_any_take_the_addresses_of_their_components(built, tmp_path, capsys):
+    amap = tmp_path / "map.yaml"
+    amap.write_text("components:\n  director: 10.0.10.50\n  admin-workstation: 10.0.99.0/24\n"
+                    "  vda: 10.0.20.0/24\n  license-server: 10.0.10.30\n"
+                    "  delivery-controller: 10.0.10.21\n  domain-controller: 10.0.0.10\n")
+    assert main(["export", "nftables", "--addresses", str(amap), "--data", str(built[0]),
+                 "--section", "Citrix Virtual Apps", "--from", "Citrix Director"]) == 0
+    text = capsys.readouterr().out
+    # fr:225 'Citrix Director et Admin Workstation' -> VDA TCP 3389: each member
+    assert "ip saddr { 10.0.10.50, 10.0.99.0/24 } ip daddr { 10.0.20.0/24 } tcp dport 3389" in text
+    assert main(["export", "nftables", "--addresses", str(amap), "--data", str(built[0]),
+                 "--to", "license-server"]) == 0
+    text = capsys.readouterr().out
+    # fr:180 'Tout composant Citrix' -> licence server 27000: every mapped Citrix
+    # component (not the Microsoft domain controller)
+    line = next(ln for ln in text.splitlines() if "dport 27000" in ln)
+    assert "10.0.10.21" in line and "10.0.20.0/24" in line and "10.0.0.10" not in line
+
+
+def test_an_unknown_name_never_gets_a_rule(tmp_path, capsys):
+    text = FRENCH.read_text("utf-8").replace("Serveur StoreFront", "Serveur Vitrine")
+    src = tmp_path / "page.txt"
+    src.write_text(text, "utf-8")
+    with pytest.raises(UnknownNames) as err:
+        build(src, tmp_path / "strict", strict=True)
+    assert "'Serveur Vitrine'" in str(err.value) and "line 288" in str(err.value)
+    assert not (tmp_path / "strict").exists()
+    result = build(src, tmp_path / "out")
+    assert result.manifest["counts"]["unknown_names"]["components"] == 1
+    assert any("'Serveur Vitrine' is not in the component registry" in w
+               for w in result.manifest["warnings"])
+    amap = tmp_path / "map.yaml"
+    amap.write_text(ID_MAP)
+    assert main(["export", "nftables", "--addresses", str(amap), "--data",
+                 str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "Serveur Vitrine" not in out and "Serveur StoreFront" not in out
+    assert "StoreFront" in out  # the known alias of the same component still has its rules
+
+
+@pytest.mark.parametrize("text, problem", [
+    ('[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\naliases.en = ["X"]\n'
+     '[component.b]\nname = "B"\nkind = "component"\nfamily = "F"\naliases.fr = ["x"]\n',
+     ":10: component alias 'x' (fr) of 'b' is already an alias of 'a'"),
+    ('[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\naliases.en = ["X"]\n'
+     '[component.a]\nname = "B"\n', "line 6"),
+    ('[component.a]\nname = "A"\nkind = "machine"\nfamily = "F"\naliases.en = ["X"]\n',
+     ":1: component 'a': 'kind' must be one of"),
+    ('[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\nmembers = ["zz"]\n'
+     'aliases.en = ["X"]\n', ":5: component 'a': member 'zz' is no component"),
+    ('[component.A_1]\nname = "A"\nkind = "component"\nfamily = "F"\naliases.en = ["X"]\n',
+     ":1: component id 'A_1' is not a slug"),
+    ('retired = ["a"]\n[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\n'
+     'aliases.en = ["X"]\n', ":2: id 'a' is retired"),
+    ('[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\n'
+     'former = [{ name = "Y", locale = "en", renamed_by = "nope" }]\naliases.en = ["X"]\n',
+     "renamed by 'nope', which is no rename"),
+    ("[component.a\n", "not valid TOML"),
+])
+def test_a_bad_registry_is_a_located_error(tmp_path, text, problem, capsys):
+    path = tmp_path / "components.toml"
+    path.write_text(text)
+    with pytest.raises(DataError) as err:
+        components.load.__wrapped__(path)
+    assert problem in str(err.value)
+    # and the command line says it without a traceback
+    src = tmp_path / "p.txt"
+    src.write_text("P\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
+                   "A | B | TCP | 443 | x |\n")
+    with pytest.raises(DataError):
+        build(src, tmp_path / "out", registry_path=path)
+
+
+def test_components_command_lists_ids_and_writes_a_map_skeleton(built, capsys):
+    assert main(["components", "--data", str(built[0]), "--section", "StoreFront"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^storefront-server\s+component\s+\d+\s+StoreFront server "
+                     r"\(StoreFront \| Serveur StoreFront\)", out, re.M)
+    assert main(["components", "--data", str(built[0]), "--format", "yaml"]) == 0
+    import yaml
+
+    skeleton = yaml.safe_load(capsys.readouterr().out)
+    assert skeleton == {"components": None}  # every entry commented out until filled
