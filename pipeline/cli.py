@@ -108,7 +108,9 @@ def cmd_query(args: argparse.Namespace) -> int:
     from pipeline.query import english_names
 
     rows = load_ports(args.data or default_data())
-    registry = load_registry()
+    # the registry is read only when a name is asked or English names are wanted
+    names_asked = args.component or args.source or args.destination or args.names == "en"
+    registry = load_registry() if names_asked else None
     filters = Filters(component=args.component, source=args.source,
                       destination=args.destination, ports=args.port,
                       protocol=args.protocol, section=args.section, ranges=args.ranges,

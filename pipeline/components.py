@@ -31,6 +31,7 @@ COMPONENT_FIELDS = {"name", "kind", "family", "aliases", "former", "members", "n
 SECTION_FIELDS = {"name", "aliases", "former", "note"}
 RENAME_FIELDS = {"from", "to", "year", "source"}
 TOP_LEVEL = {"component", "section", "rename", "retired"}
+HEADER = re.compile(r'^\s*\[\s*(\w+)\s*\.\s*"?([^"\]\s]+)"?\s*\]')  # [component.id]
 
 
 @dataclass(frozen=True)
@@ -122,11 +123,15 @@ class _Loader:
         self.path = path
         self.lines = text.splitlines()
         self.problems: list[str] = []
+        self.headers: dict[tuple[str, str], int] = {}  # (table, id) -> line of [table.id]
+        for i, ln in enumerate(self.lines, 1):
+            m = HEADER.match(ln)
+            if m:
+                self.headers.setdefault((m.group(1), m.group(2)), i)
 
     def line_of(self, what: str, eid: str) -> int:
         """The line of ``[what.eid]`` in the file (0 when not found)."""
-        header = re.compile(rf"^\s*\[\s*{re.escape(what)}\s*\.\s*\"?{re.escape(eid)}\"?\s*\]")
-        return next((i for i, ln in enumerate(self.lines, 1) if header.match(ln)), 0)
+        return self.headers.get((what, eid), 0)
 
     def line_after(self, start: int, needle: str) -> int:
         """The first line from ``start`` on that holds ``needle`` as a TOML string."""

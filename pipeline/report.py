@@ -52,20 +52,30 @@ def edge_label(rows: list[dict], no_port: str = "no port") -> str:
 
 
 def flowchart(rows: list[dict], no_port: str = "no port") -> list[str]:
-    """The Mermaid flowchart of one section's ports, as lines; a flow both ways between
-    two components is one ``<-->`` edge, whichever way the page lists it."""
-    nodes: OrderedDict[str, str] = OrderedDict()
-    edges: OrderedDict[tuple[str, str, bool], list[dict]] = OrderedDict()
+    """The Mermaid flowchart of one section's ports, as lines: one node per component
+    (per registry id, labelled with every name the section gives it; per name where the
+    registry has none); a flow both ways between two components is one ``<-->`` edge,
+    whichever way the page lists it."""
+    nodes: OrderedDict[object, str] = OrderedDict()
+    labels: dict[object, list[str]] = {}
+    edges: OrderedDict[tuple, list[dict]] = OrderedDict()
+
+    def node(row: dict, side: str) -> object:
+        key = row.get(f"{side}_id") or ("name", row[side])
+        if key not in nodes:
+            nodes[key] = f"n{len(nodes) + 1}"
+            labels[key] = []
+        if row[side] not in labels[key]:
+            labels[key].append(row[side])
+        return key
+
     for row in rows:
-        for name in (row["source"], row["destination"]):
-            if name not in nodes:
-                nodes[name] = f"n{len(nodes) + 1}"
-        src, dst, both = row["source"], row["destination"], bool(row["bidirectional"])
+        src, dst, both = node(row, "source"), node(row, "destination"), bool(row["bidirectional"])
         if both and (dst, src, True) in edges:
             src, dst = dst, src  # the same flow both ways, listed the other way round
         edges.setdefault((src, dst, both), []).append(row)
     out = ["```mermaid", "flowchart LR"]
-    out += [f'    {nid}["{mermaid_text(name)}"]' for name, nid in nodes.items()]
+    out += [f'    {nid}["{mermaid_text(" / ".join(labels[key]))}"]' for key, nid in nodes.items()]
     for (src, dst, both), edge_rows in edges.items():
         arrow = "<-->" if both else "-->"
         label = mermaid_text(edge_label(edge_rows, no_port))

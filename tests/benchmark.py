@@ -10,9 +10,14 @@ Measured side by side in one run, so ratios hold on a shared, noisy machine:
 3. our HTML table reading against ``pandas.read_html`` on the same HTML;
 4. ``citrix-ports diff`` of two 100,000-row ports tables;
 5. the read-only commands (``query``, ``export``, ``diff`` of two builds) against
-   ``python -c "import csv, json"``.
+   ``python -c "import csv, json"``;
+6. ``align`` and ``compare`` of two full pages (the French build and the English
+   source's build) against the same floor (goal: well under a second beyond it).
 
-    python tests/benchmark.py [--scales 1,10,100,1000] [--repeat 5]
+    python tests/benchmark.py [--scales 1,10,100,1000] [--repeat 5] [--only PARTS]
+
+``--only`` runs some parts (comma-separated: build, read_only, scaling, html, diff,
+identity) and merges their results into the results file.
 """
 
 from __future__ import annotations
@@ -222,31 +227,69 @@ def read_only_latency(repeat: int, python: str) -> dict:
     return out
 
 
+ENGLISH = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
+
+
+def identity_commands(repeat: int, tmp: Path, python: str) -> dict:
+    """Wall time of ``align`` and ``compare`` of the French build and the English
+    source's build, against ``python -c "import csv, json"`` (medians of alternating
+    runs); the goal is well under a second beyond the floor."""
+    english = tmp / "en-build"
+    subprocess.run(CLI + ["build", "--input", str(ENGLISH), "--out", str(english)],
+                   check=True, capture_output=True, cwd=ROOT)
+    argvs = {"align": ["align", "build", str(english)],
+             "compare": ["compare", "build", str(english)]}
+    times: dict[str, list[float]] = {"floor": []} | {k: [] for k in argvs}
+    for _ in range(repeat):
+        times["floor"].append(run([python, "-c", "import csv, json"]))
+        for name, argv in argvs.items():
+            times[name].append(run([python, "-m", "pipeline", *argv]))
+    floor = statistics.median(times["floor"])
+    out = {"floor_s": round(floor, 3)}
+    for name in argvs:
+        t = statistics.median(times[name])
+        out[name] = {"s": round(t, 3), "beyond_floor_s": round(t - floor, 3)}
+    out["goal"] = "align and compare well under 1 s beyond the floor"
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", default="1,10,100,1000")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--only", default="build,read_only,scaling,html,diff,identity")
     args = ap.parse_args()
-    results = {"machine": {"python": platform.python_version(), "platform": platform.platform(),
-                           "cpus": os.cpu_count(), "processor": platform.processor()}}
+    parts = set(args.only.split(","))
+    results = json.loads(RESULTS.read_text("utf-8")) if RESULTS.exists() and \
+        parts != {"build", "read_only", "scaling", "html", "diff", "identity"} else {}
+    results["machine"] = {"python": platform.python_version(), "platform": platform.platform(),
+                          "cpus": os.cpu_count(), "processor": platform.processor()}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        print("build vs import floor", file=sys.stderr)
-        results["build_vs_import_floor"] = {
-            "runtime_install": import_floor_vs_build(args.repeat, tmp, runtime_python()),
-            "dev_venv": import_floor_vs_build(args.repeat, tmp, PY),
-            "note": "hypothesis is installed in the dev venv; pipeline.validate keeps pandera "
-                    "from importing it (pandera's strategies are not used)",
-        }
-        print("read-only commands", file=sys.stderr)
-        results["read_only_latency"] = read_only_latency(max(args.repeat, 7), PY)
-        print("scaling", file=sys.stderr)
-        results["scaling"] = scaling([int(s) for s in args.scales.split(",")], tmp)
-        print("html vs pandas.read_html", file=sys.stderr)
-        results["html_vs_pandas_read_html"] = html_vs_pandas(args.repeat)
-        print("diff of 100,000 rows", file=sys.stderr)
-        results["diff_100k"] = diff_100k(tmp)
-    sc = {r["scale"]: r for r in results["scaling"]}
+        if "build" in parts:
+            print("build vs import floor", file=sys.stderr)
+            results["build_vs_import_floor"] = {
+                "runtime_install": import_floor_vs_build(args.repeat, tmp, runtime_python()),
+                "dev_venv": import_floor_vs_build(args.repeat, tmp, PY),
+                "note": "hypothesis is installed in the dev venv; pipeline.validate keeps "
+                        "pandera from importing it (pandera's strategies are not used)",
+            }
+        if "read_only" in parts:
+            print("read-only commands", file=sys.stderr)
+            results["read_only_latency"] = read_only_latency(max(args.repeat, 7), PY)
+        if "identity" in parts:
+            print("align and compare", file=sys.stderr)
+            results["align_and_compare"] = identity_commands(max(args.repeat, 7), tmp, PY)
+        if "scaling" in parts:
+            print("scaling", file=sys.stderr)
+            results["scaling"] = scaling([int(s) for s in args.scales.split(",")], tmp)
+        if "html" in parts:
+            print("html vs pandas.read_html", file=sys.stderr)
+            results["html_vs_pandas_read_html"] = html_vs_pandas(args.repeat)
+        if "diff" in parts:
+            print("diff of 100,000 rows", file=sys.stderr)
+            results["diff_100k"] = diff_100k(tmp)
+    sc = {r["scale"]: r for r in results.get("scaling", [])}
     if 100 in sc and 1000 in sc:
         results["scaling_1000_over_100"] = round(sc[1000]["build_s"] / sc[100]["build_s"], 2)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
