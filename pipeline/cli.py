@@ -155,16 +155,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_version(spec: str):
-    """A side of ``align`` / ``compare``: its rules, ports and locale (any error exits 2)."""
-    from pipeline.align import version
+def side_tables(spec: str, tables: tuple[str, ...]):
+    """Tables and manifest of a side of ``align`` / ``compare`` (any error exits 2)."""
     from pipeline.diff.load import load_tables
 
     try:
-        tables, manifest = load_tables(spec, ("rules", "ports"))
+        return load_tables(spec, tables)
     except PipelineError as exc:
         exc.exit_code = 2
         raise
+
+
+def load_version(spec: str):
+    """A side of ``align``: its rules, ports and locale."""
+    from pipeline.align import version
+
+    tables, manifest = side_tables(spec, ("rules", "ports"))
     locale = manifest.get("source", {}).get("locale", "und")
     return version(spec, tables["rules"].rows, tables["ports"].rows, locale)
 
@@ -189,16 +195,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """``compare``: the flows two pages (two locales) say differently, by component id;
     1 with --exit-code when they differ."""
     from pipeline.compare import FORMATS, compare
-    from pipeline.diff.load import load_tables
 
-    sides = []
-    for spec in (args.left, args.right):
-        try:
-            sides.append(load_tables(spec, ("ports",))[0]["ports"].rows)
-        except PipelineError as exc:
-            exc.exit_code = 2
-            raise
-    result = compare(sides[0], sides[1], args.left, args.right)
+    left, right = (side_tables(spec, ("ports",))[0]["ports"].rows
+                   for spec in (args.left, args.right))
+    result = compare(left, right, args.left, args.right)
     sys.stdout.write(FORMATS[args.format](result))
     return 1 if args.exit_code and not result.same else 0
 
@@ -264,6 +264,13 @@ def columns_argument(text: str) -> list[str]:
         raise argparse.ArgumentTypeError(f"unknown columns {unknown or text!r}; choose from "
                                          f"{', '.join(TABLE_COLUMNS)}")
     return names
+
+
+def two_sides(p: argparse.ArgumentParser, left: str, right: str) -> None:
+    """The LEFT and RIGHT arguments of ``align`` and ``compare``."""
+    for name, what in (("left", left), ("right", right)):
+        p.add_argument(name, help=f"{what}: a build directory, a raw snapshot (built on the "
+                       "fly) or git:REF")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -387,10 +394,8 @@ def parser() -> argparse.ArgumentParser:
     a = sub.add_parser("align", help="propose which names of two versions (two locales, or "
                        "two versions) mean the same component or section, as registry "
                        "entries to review")
-    for name, what in (("left", "one version"), ("right", "the other version (its names "
-                                                          "give the proposed English names)")):
-        a.add_argument(name, help=f"{what}: a build directory, a raw snapshot (built on the "
-                       "fly) or git:REF")
+    two_sides(a, "one version", "the other version (its names give the proposed English "
+                                "names)")
     a.add_argument("--format", choices=LazyChoices("pipeline.align", "FORMATS"),
                    default="toml", metavar="FORMAT",
                    help="toml: registry entries marked proposed, with their evidence "
@@ -400,9 +405,7 @@ def parser() -> argparse.ArgumentParser:
     a.set_defaults(func=cmd_align)
     k = sub.add_parser("compare", help="compare two pages (two locales, or two versions) by "
                        "component id: flows only one has, flows whose ports disagree")
-    for name, what in (("left", "one page"), ("right", "the other page")):
-        k.add_argument(name, help=f"{what}: a build directory, a raw snapshot (built on the "
-                       "fly) or git:REF")
+    two_sides(k, "one page", "the other page")
     k.add_argument("--format", choices=LazyChoices("pipeline.compare", "FORMATS"),
                    default="text", metavar="FORMAT",
                    help="text for a terminal (default), markdown for a pull request or CI "

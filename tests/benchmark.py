@@ -210,18 +210,25 @@ READ_ONLY = {
 }
 
 
+def against_stdlib_floor(argvs: dict[str, list[str]], repeat: int, python: str
+                         ) -> tuple[float, dict[str, float]]:
+    """Median wall times of commands and of ``python -c "import csv, json"``, in
+    alternating runs: (floor, {name: time})."""
+    times: dict[str, list[float]] = {"floor": []} | {k: [] for k in argvs}
+    for _ in range(repeat):
+        times["floor"].append(run([python, "-c", "import csv, json"]))
+        for name, argv in argvs.items():
+            times[name].append(run([python, "-m", "pipeline", *argv]))
+    return (statistics.median(times["floor"]),
+            {name: statistics.median(times[name]) for name in argvs})
+
+
 def read_only_latency(repeat: int, python: str) -> dict:
     """Wall time of the read-only commands against ``python -c "import csv, json"``,
     medians of alternating runs (goals: 0.25 s and 6x the floor; diff 0.5 s)."""
-    times: dict[str, list[float]] = {"floor": []} | {k: [] for k in READ_ONLY}
-    for _ in range(repeat):
-        times["floor"].append(run([python, "-c", "import csv, json"]))
-        for name, argv in READ_ONLY.items():
-            times[name].append(run([python, "-m", "pipeline", *argv]))
-    floor = statistics.median(times["floor"])
+    floor, times = against_stdlib_floor(READ_ONLY, repeat, python)
     out = {"floor_s": round(floor, 3)}
-    for name in READ_ONLY:
-        t = statistics.median(times[name])
+    for name, t in times.items():
         out[name] = {"s": round(t, 3), "over_floor": round(t / floor, 1)}
     out["goals"] = "query and export <= 0.25 s and <= 6x the floor; diff <= 0.5 s"
     return out
@@ -239,15 +246,9 @@ def identity_commands(repeat: int, tmp: Path, python: str) -> dict:
                    check=True, capture_output=True, cwd=ROOT)
     argvs = {"align": ["align", "build", str(english)],
              "compare": ["compare", "build", str(english)]}
-    times: dict[str, list[float]] = {"floor": []} | {k: [] for k in argvs}
-    for _ in range(repeat):
-        times["floor"].append(run([python, "-c", "import csv, json"]))
-        for name, argv in argvs.items():
-            times[name].append(run([python, "-m", "pipeline", *argv]))
-    floor = statistics.median(times["floor"])
+    floor, times = against_stdlib_floor(argvs, repeat, python)
     out = {"floor_s": round(floor, 3)}
-    for name in argvs:
-        t = statistics.median(times[name])
+    for name, t in times.items():
         out[name] = {"s": round(t, 3), "beyond_floor_s": round(t - floor, 3)}
     out["goal"] = "align and compare well under 1 s beyond the floor"
     return out
