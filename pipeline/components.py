@@ -163,6 +163,11 @@ class _Loader:
                 elif components[member].members:
                     self.problem(self.line_after(entry.line, member),
                                  f"component {entry.id!r}: member {member!r} has members itself")
+        named_as_member = {m for e in components.values() for m in e.members}
+        for entry in components.values():
+            if not entry.aliases and not entry.former and entry.id not in named_as_member:
+                self.problem(entry.line, f"component {entry.id!r} has no alias and is no "
+                                         "member of another: no page name would find it")
         by_name: dict[tuple[str, str], str] = {}
         for what, entries in (("component", components), ("section", sections)):
             for entry in entries.values():

@@ -255,6 +255,8 @@ def test_an_unknown_name_never_gets_a_rule(tmp_path, capsys):
     ('[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\n'
      'former = [{ name = "Y", locale = "en", renamed_by = "nope" }]\naliases.en = ["X"]\n',
      "renamed by 'nope', which is no rename"),
+    ('[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\n',
+     ":1: component 'a' has no alias and is no member"),
     ("[component.a\n", "not valid TOML"),
 ])
 def test_a_bad_registry_is_a_located_error(tmp_path, text, problem, capsys):
@@ -281,3 +283,19 @@ def test_components_command_lists_ids_and_writes_a_map_skeleton(built, capsys):
 
     skeleton = yaml.safe_load(capsys.readouterr().out)
     assert skeleton == {"components": None}  # every entry commented out until filled
+
+
+def test_firewall_rule_names_are_per_id(built, english, tmp_path, capsys):
+    """Windows rule names come from the ids of the ends: the same in both languages."""
+    amap = tmp_path / "map.yaml"
+    amap.write_text(ID_MAP)
+    names = []
+    for out in (built[0], english):
+        assert main(["export", "windows", "--addresses", str(amap), "--data", str(out),
+                     "--from", "storefront-server", "--to", "domain-controller"]) == 0
+        found = re.findall(r"-Name '([^']+)'", capsys.readouterr().out)
+        assert len(found) == len(set(found))
+        names.append(set(found))
+    # fr:289 and en:301: StoreFront -> domain controller, TCP and UDP 389
+    assert "citrix-ports-storefront-server-domain-controller-tcp-389" in names[0]
+    assert names[0] == names[1]

@@ -144,7 +144,7 @@ def render_windows(p: Plan, source: dict) -> Rendered:
     for rule in p.rules:
         remote = ",".join(ps_quote(addr(a)) for _, s, _ in rule.families for a in s)
         local = ",".join(ps_quote(addr(a)) for _, _, d in rule.families for a in d)
-        name = (f"citrix-ports-{rule.rule_id}-{rule.protocol}-{rule.ports or 'all'}"
+        name = (f"citrix-ports-{rule.flow_name}-{rule.protocol}-{rule.ports or 'all'}"
                 f"{'-return' if rule.reverse else ''}")
         display = safe_text(f"Citrix {rule.sections[0]}: {rule.source} to {rule.destination} "
                             f"{rule.protocol} {rule.ports}", 200)

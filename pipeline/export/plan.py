@@ -47,6 +47,15 @@ class Rule:
         return port_range(self.port_start, self.port_end)
 
     @property
+    def flow_name(self) -> str:
+        """What names the rule in a firewall: the registry ids of its ends
+        (``storefront-server-domain-controller``), the same for the page in any language
+        and after a rewording; the first rule id when an end has no id."""
+        if self.source_id and self.destination_id:
+            return f"{self.source_id}-{self.destination_id}"
+        return self.rule_id
+
+    @property
     def rule_id(self) -> str:
         """The first rule id (names the rule in the firewall's own comment field)."""
         return self.rule_ids[0]
