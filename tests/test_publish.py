@@ -4,6 +4,7 @@ determinism, validation failures located, atomic output."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -24,9 +25,25 @@ def test_frictionless_validates_the_datapackage(built):
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
 
 
+def test_frictionless_checks_the_foreign_keys_to_components(built, tmp_path):
+    """A source id that is no component of the build breaks the datapackage's foreign key."""
+    from frictionless import validate as fl_validate
+
+    out, _ = built
+    copy = tmp_path / "build"
+    shutil.copytree(out, copy)
+    text = (copy / "ports.csv").read_text("utf-8").splitlines(keepends=True)
+    assert ",admin-workstation," in text[1]  # line 7 of the page: Poste de travail administrateur
+    text[1] = text[1].replace(",admin-workstation,", ",no-such-component,", 1)
+    (copy / "ports.csv").write_text("".join(text), "utf-8")
+    report = fl_validate(str(copy / "datapackage.json"))
+    assert not report.valid
+    assert any(t == "foreign-key" for t, in report.flatten(["type"]))
+
+
 def test_parquet_types_and_same_rows_in_every_format(built):
     out, _ = built
-    for name in ("rules", "ports", "rejects"):
+    for name in ("rules", "ports", "rejects", "components"):
         table = pq.read_table(out / f"{name}.parquet")
         schema = json.loads((out / "datapackage.json").read_text())["resources"]
         fields = next(r for r in schema if r["name"] == name)["schema"]["fields"]
