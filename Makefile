@@ -14,7 +14,7 @@ MAX_REJECTS ?= 1
 BUILD_INPUTS := $(SNAPSHOT) raw/manifest.json $(wildcard pipeline/*.py pipeline/*/*.py pipeline/data/*.toml schemas/*.json)
 
 .DEFAULT_GOAL := all
-.PHONY: all help venv build test test-fast check diff fuzz bench clean
+.PHONY: all help venv build test test-fast check diff fuzz bench clean tools
 
 all: build/manifest.json ## set up .venv, then build build/ from the snapshot in raw/ (offline)
 
@@ -36,6 +36,14 @@ build: build/manifest.json ## same as `make`
 
 test: $(STAMP) ## set up .venv and run the tests (all of them, on every core)
 	$(BIN)/pytest -q -n auto --dist worksteal
+
+TOOLS := .venv-tools
+CHECKOV_VERSION ?= 3.3.30
+tools: $(TOOLS)/bin/checkov ## install checkov (in .venv-tools), which judges the Terraform exports in the tests
+
+$(TOOLS)/bin/checkov:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
 
 test-fast: $(STAMP) ## the tests without the slow ones (subprocesses, real tools, fuzzing)
 	$(BIN)/pytest -q -n auto --dist worksteal -m "not slow"
@@ -65,5 +73,5 @@ bench: $(STAMP) ## benchmark (tests/benchmark.py), results in tests/benchmark-re
 	$(BIN)/python tests/benchmark.py
 
 clean: ## remove .venv and caches (build/ is committed and kept)
-	rm -rf $(VENV) .venv-bench .setuptools-build .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) .venv-bench .setuptools-build .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 
 from pipeline import __version__, raw_manifest
-from pipeline.errors import PipelineError
+from pipeline.errors import InputError, PipelineError
 from pipeline.published import default_data
 from pipeline.query import DEFAULT_COLUMNS, TABLE_COLUMNS, parse_ports
 from pipeline.query import FORMATS as QUERY_FORMATS
@@ -130,7 +130,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """``export``: firewall rules for the ports, from an address map."""
     from pipeline import published
-    from pipeline.export import export, load_address_map
+    from pipeline.export import Options, export, load_address_map
     from pipeline.query import load_ports
 
     from pipeline.components import load as load_registry
@@ -140,9 +140,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     registry = load_registry()
     rows = query(load_ports(data), Filters(section=args.section, source=args.source,
                                            destination=args.destination, registry=registry))
+    if (args.format == "terraform") != bool(args.provider):
+        raise InputError("--provider goes with the terraform format, and the terraform "
+                         "format needs it", hint="export terraform --provider aws|azure|gcp")
     addresses = load_address_map(args.addresses, allow_any=args.allow_any)
     addresses.registry = registry
-    done = export(rows, addresses, args.format, published.build_manifest(data).get("source", {}))
+    done = export(rows, addresses, args.format, published.build_manifest(data).get("source", {}),
+                  Options(provider=args.provider, split=args.split, quota=args.quota))
     if args.output:
         from pipeline.atomic import atomic_write
 
@@ -382,6 +386,15 @@ def parser() -> argparse.ArgumentParser:
                    help="build directory, ports.csv or ports.parquet (default: build/ here, "
                    "else the dataset the package ships)")
     e.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    e.add_argument("--provider", choices=["aws", "azure", "gcp"],
+                   help="with the terraform format: the cloud (aws security group rules, "
+                   "azure network security rules, gcp firewall rules)")
+    e.add_argument("--split", action="store_true",
+                   help="terraform: split the rules of a destination that exceed a limit of "
+                   "the cloud across several groups (variables <name>_1, _2…)")
+    e.add_argument("--quota", type=int, metavar="N",
+                   help="terraform: rules per security group or network security group when "
+                   "your quota is not the default (aws 60, azure 1000)")
     e.add_argument("--section", help="only the flows of the sections that match this text")
     e.add_argument("--from", dest="source", metavar="NAME",
                    help="only the flows from NAME (as query --from: a name, an id or an alias)")

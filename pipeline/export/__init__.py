@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeline.export.addresses import AddressMap, load_address_map
-from pipeline.export.formats import RENDERERS, Rendered
+from pipeline.export.formats import RENDERERS, Options, Rendered
 from pipeline.export.plan import Plan, plan, report
 
 FORMATS = tuple(RENDERERS)
@@ -40,8 +40,8 @@ class Export:
                 f"without port; {len(p.unmeetable)} flow(s) whose IP versions cannot meet")
 
 
-def export(rows: list[dict], addresses: AddressMap, fmt: str, source: dict | None = None
-           ) -> Export:
+def export(rows: list[dict], addresses: AddressMap, fmt: str, source: dict | None = None,
+           options: Options = Options()) -> Export:
     """The rule file of ``fmt`` for the ports ``rows`` under ``addresses``.
 
     Raises ``KeyError`` for an unknown format and ``ValueError`` for a row that is not
@@ -52,10 +52,10 @@ def export(rows: list[dict], addresses: AddressMap, fmt: str, source: dict | Non
     if addresses.registry is not None:
         ids |= {m for i in ids for m in addresses.registry.members(i)}
     p = plan(rows, addresses)
-    rendered = RENDERERS[fmt](p, source or {})
+    rendered = RENDERERS[fmt](p, source or {}, options)
     warnings = addresses.warnings + addresses.unused_keys(components, ids) + report(p) \
         + rendered.warnings
     return Export(rendered, p, warnings)
 
 
-__all__ = ["FORMATS", "Export", "export", "load_address_map"]
+__all__ = ["FORMATS", "Export", "Options", "export", "load_address_map"]

@@ -81,11 +81,7 @@ class AddressMap:
         pattern; else, for a name that denotes several components, the networks of
         each member the map gives; else, for a component of kind ``any``, those of
         every Citrix component the map gives.  [] when none: no rule."""
-        if cid:
-            for entry in self.entries:
-                if self.key_id(entry) == cid:
-                    return entry.networks
-        own = self.lookup(name)
+        own = self.own(name, cid)
         if own or not cid or self.registry is None:
             return own
         entry = self.registry.components.get(cid)
@@ -114,6 +110,23 @@ class AddressMap:
             if entry.kind != "exact" and entry.matches(component):
                 return entry.networks
         return []
+
+    def destinations(self, name: str, cid: str = "") -> list[tuple[str, list[Network]]]:
+        """The destinations a row's end stands for, each (id, networks): a name that
+        denotes several components, unless the map gives it its own addresses, is each
+        member the map gives (a rule per member, so that each member's group or host
+        gets its own); any other name is itself."""
+        entry = self.registry.components.get(cid) if self.registry is not None and cid else None
+        if entry is not None and entry.members and not self.own(name, cid):
+            return [(m, nets) for m in entry.members if (nets := self.networks("", m))]
+        return [(cid, self.networks(name, cid))]
+
+    def own(self, name: str, cid: str) -> list[Network]:
+        """The networks the map gives this very name or id (no members, no ``any``)."""
+        for entry in self.entries:
+            if cid and self.key_id(entry) == cid:
+                return entry.networks
+        return self.lookup(name)
 
     def unused_keys(self, components: list[str], ids: set[str] = frozenset()) -> list[str]:
         """A warning for each key that matches none of ``components`` (names) nor of

@@ -10,7 +10,9 @@ and IPv6), ``iptables`` / ``ip6tables`` (``iptables-restore`` / ``ip6tables-rest
 input, chain ``CITRIX-PORTS``), ``windows`` (PowerShell ``New-NetFirewallRule``, inbound
 rules for the destination hosts), ``aws-sg`` (CloudFormation JSON: one
 ``AWS::EC2::SecurityGroupIngress`` per source network, a security-group parameter per
-destination component; refused, saying by how much, over CloudFormation's 500 resources).  Statements hold only checked numbers, protocol words, networks
+destination component; refused, saying by how much, over CloudFormation's 500 resources),
+``terraform`` (AWS, Azure or Google Cloud: ``pipeline.export.terraform``).  Statements
+hold only checked numbers, protocol words, networks
 and rule ids; the page's words appear only in comments and descriptions, after
 ``safe_text`` (one line, no quote, backslash, semicolon, brace or dollar) or the
 format's own quoting.  Output is sorted and carries no run time.
@@ -26,6 +28,16 @@ from dataclasses import dataclass, field
 from pipeline.errors import EXIT_INPUT, PipelineError
 from pipeline.export.plan import Plan, Rule
 from pipeline.normalize import fold
+
+
+@dataclass(frozen=True)
+class Options:
+    """Options of the formats that take some: Terraform's provider, ``split`` of a
+    destination's rules across groups, ``quota`` of rules per group."""
+
+    provider: str | None = None
+    split: bool = False
+    quota: int | None = None
 
 
 @dataclass
@@ -75,7 +87,7 @@ def tag(rule: Rule) -> str:
     return f"citrix-ports {rule.rule_id}"
 
 
-def render_nftables(p: Plan, source: dict) -> Rendered:
+def render_nftables(p: Plan, source: dict, options: Options = Options()) -> Rendered:
     """An ``nft -f`` file: table ``inet citrix_ports``, chain ``citrix_flows``."""
     out = ["#!/usr/sbin/nft -f", header("#", source),
            "# Jump to chain citrix_flows from your own input/forward chain.",
@@ -125,17 +137,17 @@ def _render_xtables(p: Plan, source: dict, version: int) -> Rendered:
     return Rendered("\n".join(out) + "\n", count, warnings)
 
 
-def render_iptables(p: Plan, source: dict) -> Rendered:
+def render_iptables(p: Plan, source: dict, options: Options = Options()) -> Rendered:
     """``iptables-restore`` input: the IPv4 rules (IPv6 flows warned about)."""
     return _render_xtables(p, source, 4)
 
 
-def render_ip6tables(p: Plan, source: dict) -> Rendered:
+def render_ip6tables(p: Plan, source: dict, options: Options = Options()) -> Rendered:
     """``ip6tables-restore`` input: the IPv6 rules (IPv4 flows warned about)."""
     return _render_xtables(p, source, 6)
 
 
-def render_windows(p: Plan, source: dict) -> Rendered:
+def render_windows(p: Plan, source: dict, options: Options = Options()) -> Rendered:
     """PowerShell ``New-NetFirewallRule`` lines: inbound rules for the destinations."""
     out = [header("#", source),
            "# Windows Defender Firewall: run on each destination host (inbound rules).",
@@ -189,7 +201,7 @@ def logical_id(prefix: str, text: str) -> str:
     return f"{prefix}{base}{hashlib.sha256(text.encode()).hexdigest()[:6]}"
 
 
-def render_aws_sg(p: Plan, source: dict) -> Rendered:
+def render_aws_sg(p: Plan, source: dict, options: Options = Options()) -> Rendered:
     """CloudFormation JSON: security-group ingress rules per destination component."""
     params, resources = {}, {}
     for rule in p.rules:
@@ -229,6 +241,13 @@ def render_aws_sg(p: Plan, source: dict) -> Rendered:
     return Rendered(json.dumps(template, ensure_ascii=False, indent=2) + "\n", len(resources))
 
 
+def render_terraform(p: Plan, source: dict, options: Options = Options()) -> Rendered:
+    """Terraform for AWS, Azure or Google Cloud (``pipeline.export.terraform``)."""
+    from pipeline.export.terraform import render_terraform as render
+
+    return render(p, source, options)
+
+
 RENDERERS = {"nftables": render_nftables, "iptables": render_iptables,
              "ip6tables": render_ip6tables, "windows": render_windows,
-             "aws-sg": render_aws_sg}
+             "aws-sg": render_aws_sg, "terraform": render_terraform}

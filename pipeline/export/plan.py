@@ -142,9 +142,11 @@ def plan(rows: list[dict], addresses: AddressMap) -> Plan:
                     f"{row['destination']}): "
                     f"{missing[0]!r} has no address, the other end has: no rule written")
             continue
-        directions = [(row["source"], row["destination"], src, dst, False, sid, did)]
+        directions = [(row["source"], row["destination"], src, d_nets, False, sid, d_id)
+                      for d_id, d_nets in addresses.destinations(row["destination"], did)]
         if row["bidirectional"]:
-            directions.append((row["destination"], row["source"], dst, src, True, did, sid))
+            directions += [(row["destination"], row["source"], dst, s_nets, True, did, s_id)
+                           for s_id, s_nets in addresses.destinations(row["source"], sid)]
         for s_name, d_name, s_nets, d_nets, reverse, s_id, d_id in directions:
             fams = families(s_nets, d_nets)
             if not fams:
