@@ -289,3 +289,13 @@ def test_unmapped_components_get_no_rule(files):
     names it, whatever the provider."""
     for provider, text in files[1].items():
         assert "netscaler_nsip" not in text and "Citrix ADC NSIP ->" not in text, provider
+
+
+def test_azure_priorities_bound_the_rules_of_a_group():
+    """Even with a raised quota, a group cannot hold more rules than priorities 100-4096."""
+    from pipeline.export.terraform import Item, over_limit
+
+    items = [Item("g", f"r{i}", protocol="tcp", ports={"tcp": {(80, 80)}}) for i in range(3998)]
+    assert "3998 security rules, 1 more than the 3997 priorities of 100-4096" in over_limit(
+        "azure", "g", items, 5000)
+    assert over_limit("azure", "g", items[:3997], 5000) == ""

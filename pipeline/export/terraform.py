@@ -248,7 +248,11 @@ def over_limit(provider: str, group: str, items: list[Item], quota: int | None) 
                 return (f"{n} IPv{version} inbound rules, {n - rules_limit} over the limit of "
                         f"{rules_limit} per security group{hint}")
     if provider == "azure":
-        if len(items) > rules_limit:
+        span = lim["priority_max"] - lim["priority_min"] + 1
+        if len(items) > min(rules_limit, span):
+            if len(items) > span:
+                return (f"{len(items)} security rules, {len(items) - span} more than the "
+                        f"{span} priorities of {lim['priority_min']}-{lim['priority_max']}")
             return (f"{len(items)} security rules, {len(items) - rules_limit} over the limit of "
                     f"{rules_limit} per network security group")
         weight = sum(i.weight for i in items)
