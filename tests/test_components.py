@@ -299,3 +299,27 @@ def test_firewall_rule_names_are_per_id(built, english, tmp_path, capsys):
     # fr:289 and en:301: StoreFront -> domain controller, TCP and UDP 389
     assert "citrix-ports-storefront-server-domain-controller-tcp-389" in names[0]
     assert names[0] == names[1]
+
+
+@pytest.mark.parametrize("names, cid", [
+    # snapshot (fr), English source, Japanese excerpt, current French page: one role
+    (["SVM Citrix SDX", "Citrix SDX SVM", "SVM NetScaler SDX"], "sdx-svm"),
+    (["Appliance Citrix ADC (pour haute disponibilité)",
+      "Citrix ADC Appliance (for High Availability)", "Citrix ADCアプライアンス(高可用性用)",
+      "Appliance NetScaler (pour une haute disponibilité)",
+      "Citrix ADC Appliance (für hohe Verfügbarkeit)"], "netscaler-ha-peer"),
+    (["Citrix ADC NSIP", "NetScaler NSIP"], "netscaler-nsip"),
+    (["Poste de travail administrateur", "Admin Workstation", "管理ワークステーション",
+      "Admin-Arbeitsstation"], "admin-workstation"),
+])
+def test_a_role_keeps_its_id_across_languages_and_renames(names, cid):
+    registry = components.load()
+    assert {registry.component_id(n) for n in names} == {cid}
+    assert registry.component_id("Citrix ADC SNIP") != registry.component_id("Citrix ADC NSIP")
+
+
+def test_a_rename_is_recorded_with_the_name_it_retired():
+    entry = components.load().components["netscaler-nsip"]
+    former = {(f.name, f.locale): f.renamed_by for f in entry.former}
+    assert former[("Citrix ADC NSIP", "fr-fr")] == "citrix-adc-to-netscaler"
+    assert components.load().renames["citrix-adc-to-netscaler"]["to"] == "NetScaler"
