@@ -1,13 +1,16 @@
 """Text normalisation: the three ways the pipeline compares or publishes text.
 
-Input: any text.  Output: the text in one of three forms, each with one job:
+Input: any text.  Output: the text in one of these forms, each with one job:
 
 * ``clean``: cell text as published (NFC, white space, no-break spaces included,
   collapsed to single spaces);
 * ``norm``: a vocabulary key (``clean`` and case-folded), so that header and port words
   match whatever their case;
 * ``fold``: a search key (``norm`` and accents removed), so that a person typing
-  ``controleur`` finds ``Contrôleur``.
+  ``controleur`` finds ``Contrôleur``;
+* ``bare``: accents removed, case kept (for targets that take ASCII only);
+* ``name_key``: the identity key of a component or section name (``fold``, and
+  typographic apostrophes and dashes as ASCII).
 """
 
 from __future__ import annotations
@@ -33,15 +36,24 @@ def norm(text: str) -> str:
     return clean(text).casefold()
 
 
+def bare(text: str) -> str:
+    """Text without accents (compatibility forms decomposed), case kept, white space
+    collapsed: for targets that take ASCII only, such as AWS descriptions.
+
+    >>> bare("Contrôleur de  domaine")
+    'Controleur de domaine'
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
 def fold(text: str) -> str:
     """Search key: no accents, case-folded, white space collapsed.
 
     >>> fold("Contrôleur de  domaine")
     'controleur de domaine'
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.split()).casefold()
+    return bare(text).casefold()
 
 
 # Typographic variants a page writes for the same name: apostrophes and dashes.

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from pipeline.errors import EXIT_INPUT, PipelineError
 from pipeline.export.plan import Plan, Rule
-from pipeline.normalize import fold
+from pipeline.normalize import bare, fold
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,8 @@ AWS_DESCRIPTION = re.compile(r"[^a-zA-Z0-9. _\-:/()#,@\[\]+=&{}!$*]")
 
 def aws_text(text: str, limit: int) -> str:
     """Text in the character set AWS allows in descriptions, at most ``limit`` long."""
-    return AWS_DESCRIPTION.sub("", fold(safe_text(text, 4 * limit)))[:limit]
+    text = bare(safe_text(text, 4 * limit)).replace(" | ", " / ").replace(" -> ", " to ")
+    return " ".join(AWS_DESCRIPTION.sub("", text.replace(" <- ", " from ")).split())[:limit]
 
 
 def logical_id(prefix: str, text: str) -> str:
