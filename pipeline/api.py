@@ -5,7 +5,8 @@ Input: a published build directory (``data``; default: ``build/`` in the current
 directory when there is one, else the dataset of the embedded snapshot that the package
 ships).  Output: a published table as plain typed dicts (``read``, no pandas) or as a
 pandas DataFrame with the dtypes of its schema (``load``), the rows that answer a query
-(``query``, the filters of ``citrix-ports query``), the build's manifest (``manifest``).
+(``query``, the filters of ``citrix-ports query``, names also by component id or alias),
+the components with their ids (``components``), the build's manifest (``manifest``).
 Every table is checked against its schema first; a missing or damaged build raises a
 ``pipeline.errors.PipelineError`` (``InputError`` or ``DataError``) that says which file,
 line and column.
@@ -23,7 +24,7 @@ from pathlib import Path
 from pipeline import published
 from pipeline.errors import InputError, Location
 
-__all__ = ["dataset", "load", "manifest", "query", "read"]
+__all__ = ["components", "dataset", "load", "manifest", "query", "read"]
 
 
 def dataset(data: str | Path | None = None) -> Path:
@@ -70,20 +71,34 @@ def query(data: str | Path | None = None, *, component: str | None = None,
           port: int | str | None = None, protocol: str | None = None,
           section: str | None = None, ranges: bool = False) -> list[dict]:
     """The ports rows that answer every filter given, as ``citrix-ports query`` answers:
-    names match as substrings, case- and accent-insensitively; ``port`` is a port, a
-    list or a range (``"443,80"``, ``"1494-2598"``); a bidirectional flow matches both
-    ways.
+    names match as substrings, case- and accent-insensitively, or as a component id or
+    an alias in any language of the component registry; ``port`` is a port, a list or a
+    range (``"443,80"``, ``"1494-2598"``); a bidirectional flow matches both ways.
 
     >>> {r["destination"] for r in query(source="storefront", port=389)}
     {'Contrôleur de domaine'}
+    >>> {r["destination"] for r in query(source="StoreFront Server", destination="domain-controller")}
+    {'Contrôleur de domaine'}
     """
+    from pipeline.components import load as load_registry
     from pipeline.query import Filters, parse_ports
     from pipeline.query import query as run
 
     filters = Filters(component=component, source=source, destination=destination,
                       ports=parse_ports(str(port)) if port is not None else None,
-                      protocol=protocol, section=section, ranges=ranges)
+                      protocol=protocol, section=section, ranges=ranges,
+                      registry=load_registry() if component or source or destination else None)
     return run(read("ports", data), filters)
+
+
+def components(data: str | Path | None = None) -> list[dict]:
+    """The components of a build with their registry identity: ``component_id``, the
+    English ``name``, ``kind``, ``family``, ``members``, the ``page_names`` and ``flows``.
+
+    >>> next(c for c in components() if c["component_id"] == "storefront-server")["kind"]
+    'component'
+    """
+    return read("components", data)
 
 
 def manifest(data: str | Path | None = None) -> dict:
