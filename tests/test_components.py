@@ -323,3 +323,25 @@ def test_a_rename_is_recorded_with_the_name_it_retired():
     former = {(f.name, f.locale): f.renamed_by for f in entry.former}
     assert former[("Citrix ADC NSIP", "fr-fr")] == "citrix-adc-to-netscaler"
     assert components.load().renames["citrix-adc-to-netscaler"]["to"] == "NetScaler"
+
+
+def test_a_product_rename_is_a_rewording_not_rows_removed_and_added(built, tmp_path, capsys):
+    """The current French page writes 'NetScaler NSIP' and 'SVM NetScaler SDX' where the
+    snapshot writes 'Citrix ADC NSIP' and 'SVM Citrix SDX': same ids, so `diff` reports a
+    rewording with its id, and `align` proposes the correspondence the registry holds."""
+    text = FRENCH.read_text("utf-8")
+    for old, new in (("Citrix ADC NSIP", "NetScaler NSIP"), ("SVM Citrix SDX", "SVM NetScaler SDX")):
+        text = re.sub(rf"(?m)(^|\| ){re.escape(old)}( \|)", rf"\g<1>{new}\g<2>", text)
+    src = tmp_path / "renamed.txt"
+    src.write_text(text, "utf-8")
+    build(src, tmp_path / "renamed", strict=True)  # every name known
+    assert main(["diff", str(built[0]), str(tmp_path / "renamed"), "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["summary"]["added"] == d["summary"]["removed"] == 0
+    renamed = {(r["old"], r["new"], r["id"]) for r in d["renamed"]}
+    assert ("Citrix ADC NSIP", "NetScaler NSIP", "netscaler-nsip") in renamed
+    assert ("SVM Citrix SDX", "SVM NetScaler SDX", "sdx-svm") in renamed
+    assert main(["align", str(built[0]), str(tmp_path / "renamed"), "--format", "json"]) == 0
+    proposals = json.loads(capsys.readouterr().out)["components"]
+    nsip = next(c for c in proposals if c["left"] == "Citrix ADC NSIP" and c["sure"])
+    assert nsip["right"] == "NetScaler NSIP" and nsip["registry"] == "registry: agrees (netscaler-nsip)"
