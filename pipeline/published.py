@@ -207,9 +207,9 @@ def parse(text: str, label: str, table: str | None = None,
     expected = [f["name"] for f in table_schema(kind)["fields"]]
     problems: list[str] = []
     missing = [c for c in expected if c not in header]
+    unknown = [c for c in header if c not in expected]
     key = table_schema(kind).get("primaryKey", [])
     if require_all_columns:
-        unknown = [c for c in header if c not in expected]
         if missing:
             problems.append(f"line 1: the {kind} table lacks the columns {', '.join(missing)}")
         if unknown:
@@ -218,7 +218,10 @@ def parse(text: str, label: str, table: str | None = None,
         problems.append(f"line 1: the {kind} table lacks its key columns "
                         f"{', '.join(c for c in key if c in missing)}")
     if problems:
-        raise DataError(f"not a valid {kind} table", problems, where)
+        raise DataError(f"not a valid {kind} table", problems, where,
+                        hint="a build made by another version of citrix-ports? rebuild it "
+                             "(citrix-ports build) with this version" if missing or unknown
+                        else "")
     checker = _Checker(kind)
     present = set(header)
     rows: list[dict] = []
