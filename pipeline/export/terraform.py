@@ -36,6 +36,7 @@ from pathlib import Path
 
 from pipeline.export.formats import ExportLimit, Options, Rendered, aws_text, header, safe_text
 from pipeline.export.plan import Plan, Rule
+from pipeline.normalize import fold
 
 PROVIDERS = ("aws", "azure", "gcp")
 LIMITS_FILE = Path(__file__).resolve().parent.parent / "data" / "cloud_limits.toml"
@@ -113,14 +114,19 @@ def short(name: str, limit: int) -> str:
 
 # -- what is written ----------------------------------------------------------------------
 
+def slug(name: str) -> str:
+    """A page name as a slug (accents dropped): ``Contrôleur SAN`` -> ``controleur-san``."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-") or "x"
+
+
 def group_of(rule: Rule) -> str:
     """The destination group of a rule: its component id, else its name as a slug."""
-    return rule.destination_id or "name-" + re.sub(r"[^a-z0-9]+", "-", rule.destination.lower()).strip("-")
+    return rule.destination_id or "name-" + slug(rule.destination)
 
 
 def source_of(rule: Rule) -> str:
     """The source of a rule as it names a resource: its id, else its name as a slug."""
-    return rule.source_id or re.sub(r"[^a-z0-9]+", "-", rule.source.lower()).strip("-") or "x"
+    return rule.source_id or slug(rule.source)
 
 
 def describe(rules: list[Rule]) -> str:
@@ -421,6 +427,7 @@ def render_terraform(p: Plan, source: dict, options: Options) -> Rendered:
     for var, text in shared:
         out += [""] + block(f'variable "{var}"', [("description", text), ("type", Expr("string"))])
     count = 0
+    labels: set[str] = set()
     for group, part in groups.items():
         out += [""] + variable(provider, group, part)
     for group, part in groups.items():
@@ -432,6 +439,11 @@ def render_terraform(p: Plan, source: dict, options: Options) -> Rendered:
                 lines = azure_resource(group, item, priorities[item.name])
             else:
                 lines = gcp_resource(group, item)
+            label = lines[0]
+            if label in labels:  # two keys that read alike: never two resources of one name
+                raise ExportLimit(f"two resources would share the name {label!r}",
+                                  hint="this is a bug of citrix-ports: please report it")
+            labels.add(label)
             out += [""] + lines
             count += 1
     return Rendered("\n".join(out) + "\n", count)
