@@ -163,6 +163,14 @@ def render_markdown(c: Comparison) -> str:
                 f"{' '.join(shown(b.ports))} (lines {', '.join(map(str, sorted(b.lines)))}) |"
                 for a, b in c.disagree]
         out.append("")
+    for label, unknown in ((c.left, c.unknown_left), (c.right, c.unknown_right)):
+        if unknown:
+            out += [f"#### Names of {_md(label)} not in the registry", "",
+                    "Their flows are not compared: add them to "
+                    "`pipeline/data/components.toml`.", "", "| name | lines |", "|---|---|"]
+            out += [f"| {_md(name)} | {', '.join(map(str, sorted(lines)))} |"
+                    for name, lines in sorted(unknown.items(), key=lambda kv: min(kv[1]))]
+            out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -345,3 +345,16 @@ def test_a_product_rename_is_a_rewording_not_rows_removed_and_added(built, tmp_p
     proposals = json.loads(capsys.readouterr().out)["components"]
     nsip = next(c for c in proposals if c["left"] == "Citrix ADC NSIP" and c["sure"])
     assert nsip["right"] == "NetScaler NSIP" and nsip["registry"] == "registry: agrees (netscaler-nsip)"
+
+
+def test_compare_names_what_it_cannot_compare(built, tmp_path, capsys):
+    text = FRENCH.read_text("utf-8").replace("Serveur StoreFront", "Serveur Vitrine")
+    src = tmp_path / "page.txt"
+    src.write_text(text, "utf-8")
+    build(src, tmp_path / "out")
+    assert main(["compare", str(built[0]), str(tmp_path / "out"), "--format", "markdown",
+                 "--exit-code"]) == 1
+    out = capsys.readouterr().out
+    assert "#### Names of " in out and "| Serveur Vitrine | 288" in out
+    # the renamed component's flows are neither shared nor listed as missing on one side
+    assert "Serveur Vitrine |" not in out.split("#### Names of")[0].split("Only in")[-1]

@@ -72,9 +72,9 @@ def render_markdown(d: Diff) -> str:
         out += [f"- columns added: {', '.join(d.columns_added) or 'none'}",
                 f"- columns removed: {', '.join(d.columns_removed) or 'none'}", ""]
     if d.renamed:
-        out += ["| renamed | old | new | rows |", "|---|---|---|---:|"]
-        out += [f"| {r['field']} | {md_cell(r['old'])} | {md_cell(r['new'])} | {r['rows']} |"
-                for r in d.renamed]
+        out += ["| renamed | old | new | rows | same id |", "|---|---|---|---:|---|"]
+        out += [f"| {r['field']} | {md_cell(r['old'])} | {md_cell(r['new'])} | {r['rows']} | "
+                f"{md_cell(r.get('id') or '')} |" for r in d.renamed]
         out.append("")
     if d.sections:
         out += ["| section | rows before | rows after |", "|---|---:|---:|"]
