@@ -358,3 +358,15 @@ def test_compare_names_what_it_cannot_compare(built, tmp_path, capsys):
     assert "#### Names of " in out and "| Serveur Vitrine | 288" in out
     # the renamed component's flows are neither shared nor listed as missing on one side
     assert "Serveur Vitrine |" not in out.split("#### Names of")[0].split("Only in")[-1]
+
+
+def test_align_of_a_page_with_itself_pairs_every_name_with_itself(built, english):
+    """A sanity property of align: a page against itself pairs every section and every
+    name that two or more rows support with itself, and proposes no other pairing as sure."""
+    for out, loc in ((built[0], "fr-fr"), (english, "en-us")):
+        side = version(str(out), read(out, "rules").rows, read(out, "ports").rows, loc)
+        result = align(side, side)
+        assert all(c.left == c.right for c in result.sections)
+        assert len(result.sections) == len(side.sections())
+        sure = [c for c in result.components if c.sure]
+        assert sure and all(c.left == c.right for c in sure)
