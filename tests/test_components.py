@@ -361,8 +361,8 @@ def test_compare_names_what_it_cannot_compare(built, tmp_path, capsys):
 
 
 def test_align_of_a_page_with_itself_pairs_every_name_with_itself(built, english):
-    """A sanity property of align: a page against itself pairs every section and every
-    name that two or more rows support with itself, and proposes no other pairing as sure."""
+    """A sanity property of align: a page against itself pairs every section with itself,
+    and every correspondence it is sure of is a name with itself."""
     for out, loc in ((built[0], "fr-fr"), (english, "en-us")):
         side = version(str(out), read(out, "rules").rows, read(out, "ports").rows, loc)
         result = align(side, side)
