@@ -146,6 +146,35 @@ def test_hostile_text_reaches_no_rule(hostile, tmp_path, capsys, fmt):
     tool_check(fmt, path)
 
 
+TF_LINE = re.compile(  # every line a Terraform export may hold
+    r'^(?:#.*|'
+    r' *(?:terraform|required_providers|allow) \{|'
+    r'(?:variable|resource) "[a-z0-9_]+"(?: "[a-z0-9_]+")? \{|'
+    r'\}|'
+    r' +[a-z_0-9]+ += (?:"(?:[^"\\$%]|\$\$\{|%%\{)*"|-?\d+|var\.[a-z0-9_]+|string|'
+    r'\[(?:(?:"[^"\\$%{}]*"|var\.[a-z0-9_]+)(?:, )?)*\]|\{ source = "hashicorp/[a-z]+" \})|'
+    r' +\}|)$')
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("provider", ["aws", "azure", "gcp"])
+def test_hostile_text_reaches_no_terraform_statement(hostile, capsys, provider):
+    """Page text reaches a Terraform file only inside descriptions: every line is in the
+    grammar of what an export may write, and parses with python-hcl2."""
+    hcl2 = pytest.importorskip("hcl2", reason="python-hcl2 is not installed")
+    code, text, err = export(capsys, hostile / "ports.csv", hostile / "map.yaml", "terraform",
+                             "--provider", provider)
+    assert code == 0, err
+    for line in text.splitlines():
+        assert TF_LINE.match(line), line
+        if " description " not in line and not line.startswith("#"):
+            for evil in ("evil", "Remove-Item", "INPUT", "reboot", "calc"):
+                assert evil not in line, line
+    parsed = hcl2.loads(text)
+    count = sum(len(named) for entry in parsed["resource"] for named in entry.values())
+    assert count == written(err) and count > 20
+
+
 @pytest.mark.parametrize("column, value", [
     ("port_start", "22 accept; ip saddr 0.0.0.0/0 tcp dport 1"),
     ("protocol", "tcp dport 1-65535 accept; meta"),
