@@ -6,8 +6,8 @@ direction, built from typed integers and parsed networks only (every value check
 again here, so nothing but a number, a protocol word or a network reaches a rule
 statement); identical rules (the same flow listed in two sections) merged into one that
 names every rule id; and what was not planned, each said: a flow with one end mapped
-and the other not (a rule the user may be missing), the components without address in
-one line, flows without a port, and flows whose sources and destinations have no IP version in
+and the other not (a rule the user may be missing), the components without address and
+without a mapped partner in one line, flows without a port, and flows whose sources and destinations have no IP version in
 common.
 """
 
@@ -78,6 +78,7 @@ class Plan:
     rules: list[Rule] = field(default_factory=list)
     unmapped: dict[str, int] = field(default_factory=dict)  # component -> flows skipped
     half_mapped: list[str] = field(default_factory=list)  # flows with one end mapped
+    with_partner: set[str] = field(default_factory=set)  # unmapped, with a mapped partner
     portless: list[dict] = field(default_factory=list)  # flows without a port
     unmeetable: list[str] = field(default_factory=list)  # warnings: no common IP version
     merged: int = 0  # rules that were the same as another and were merged into it
@@ -136,6 +137,8 @@ def plan(rows: list[dict], addresses: AddressMap) -> Plan:
         if missing:
             for name in missing:
                 result.unmapped[name] = result.unmapped.get(name, 0) + 1
+            if len(missing) == 1:
+                result.with_partner.add(missing[0])
             if len(missing) == 1 and not any(row["rule_id"] in w for w in result.half_mapped[-3:]):
                 result.half_mapped.append(
                     f"warning: flow {row['rule_id']} ({row['section']}: {row['source']} -> "
@@ -179,10 +182,11 @@ def plan(rows: list[dict], addresses: AddressMap) -> Plan:
 def report(p: Plan) -> list[str]:
     """What the plan left out, one line each, for standard error."""
     lines = list(p.half_mapped)
-    if p.unmapped:
-        lines.append(f"{len(p.unmapped)} component(s) without address "
-                     f"({sum(p.unmapped.values())} flow ends not exported): "
-                     + ", ".join(f"{name!r} ({count})" for name, count in sorted(p.unmapped.items())))
+    alone = {n: c for n, c in p.unmapped.items() if n not in p.with_partner}
+    if alone:
+        lines.append(f"{len(alone)} component(s) without address and without a mapped "
+                     f"partner ({sum(alone.values())} flow ends not exported): "
+                     + ", ".join(f"{name!r} ({count})" for name, count in sorted(alone.items())))
     lines += p.unmeetable
     for row in p.portless:
         lines.append(f"not exported (no port): {row['section']} | {row['source']} -> "
