@@ -12,7 +12,8 @@ How: a row's signature is its set of (protocol, port range), from the ports tabl
 type and port cells, when the row has no ports).  Sections pair greedily by the overlap
 of their signatures (and equal names); rows pair within a section pair in page order
 (longest common subsequence of signatures), then by a signature that occurs once on each
-side.  Each pair of rows votes for source = source and destination = destination (or
+side, then, among rows that share a signature, by the words of their details that both
+pages keep (product and protocol names, numbers).  Each pair of rows votes for source = source and destination = destination (or
 crossed, when the names show that one page wrote the flow the other way round).  A
 correspondence is proposed where one name is the other's most voted partner; its
 confidence grows with the share of the rows either name is in that support it, the
@@ -34,6 +35,7 @@ from pipeline.normalize import name_key
 SURE = 0.6  # a correspondence at least this confident is proposed as sure
 SURE_SECTION = 0.5  # sections: the share of their rows' signatures they have in common
 MIN_SECTION_SCORE = 0.25  # sections pair only when they share at least this much
+MIN_DETAILS_OVERLAP = 0.25  # rows out of order pair by details that share this much
 
 
 @dataclass
@@ -111,6 +113,7 @@ def pair_rows(left: list[Row], right: list[Row]) -> list[tuple[Row, Row]]:
             pairs.append((block.a + k, block.b + k))
             used_l.add(block.a + k)
             used_r.add(block.b + k)
+    pairs = by_details(left, right, pairs)
     rest_l = Counter(left[i].signature for i in range(len(left)) if i not in used_l)
     rest_r = Counter(right[j].signature for j in range(len(right)) if j not in used_r)
     for i, row in enumerate(left):
@@ -119,7 +122,19 @@ def pair_rows(left: list[Row], right: list[Row]) -> list[tuple[Row, Row]]:
         j = next(j for j in range(len(right)) if j not in used_r
                  and right[j].signature == row.signature)
         pairs.append((i, j))
+        used_l.add(i)
         used_r.add(j)
+    # a signature several rows share, out of order: the details decide (the words and
+    # numbers both pages keep, such as NITRO, LDAP or 3008), when they clearly agree
+    candidates = sorted(((word_overlap(left[i].details, right[j].details), i, j)
+                         for i in range(len(left)) if i not in used_l
+                         for j in range(len(right)) if j not in used_r
+                         and left[i].signature == right[j].signature), reverse=True)
+    for score, i, j in candidates:
+        if score >= MIN_DETAILS_OVERLAP and i not in used_l and j not in used_r:
+            pairs.append((i, j))
+            used_l.add(i)
+            used_r.add(j)
     return [(left[i], right[j]) for i, j in sorted(pairs)]
 
 
@@ -132,6 +147,35 @@ def oriented(a: Row, b: Row) -> tuple[tuple[str, str], tuple[str, str]]:
     if crossed > straight + 0.5:
         return (a.source, b.destination), (a.destination, b.source)
     return (a.source, b.source), (a.destination, b.destination)
+
+
+def by_details(left: list[Row], right: list[Row], pairs: list[tuple[int, int]]
+               ) -> list[tuple[int, int]]:
+    """Pairs in page order, except where rows share a signature and their details say
+    clearly (by at least ``MIN_DETAILS_OVERLAP`` in all) that another pairing is right:
+    a page that lists the same ports for two components in the other order."""
+    by_sig: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
+    for i, j in pairs:
+        by_sig[left[i].signature].append((i, j))
+    out = []
+    for group in by_sig.values():
+        if len(group) < 2:
+            out += group
+            continue
+        lefts, rights = [i for i, _ in group], [j for _, j in group]
+        in_order = sum(word_overlap(left[i].details, right[j].details) for i, j in group)
+        ranked = sorted(((word_overlap(left[i].details, right[j].details), i, j)
+                         for i in lefts for j in rights), reverse=True)
+        chosen, taken_l, taken_r = [], set(), set()
+        for score, i, j in ranked:
+            if i not in taken_l and j not in taken_r:
+                chosen.append((score, i, j))
+                taken_l.add(i)
+                taken_r.add(j)
+        better = sum(score for score, _, _ in chosen)
+        out += [(i, j) for _, i, j in chosen] if better >= in_order + MIN_DETAILS_OVERLAP \
+            else group
+    return sorted(out)
 
 
 @dataclass

@@ -239,3 +239,23 @@ def test_plan_refuses_values_that_are_not_a_rule():
         row = {**plan_rows(("S", "A", "B", "tcp", 22, 22, False))[0], **bad}
         with pytest.raises(ValueError):
             plan([row], address_map(A=["10.0.0.1"], B=["10.0.0.2"]))
+
+
+# -- align ---------------------------------------------------------------------------------
+
+def test_align_pairs_rows_in_order_then_by_details():
+    """Rows that share a signature but are listed in another order pair by the words their
+    details keep across languages; rows with other ports never pair."""
+    from pipeline.align import Row, pair_rows
+
+    tcp = lambda *ports: tuple(("tcp", p, p) for p in ports)  # noqa: E731
+    left = [Row("S", "A", "B", tcp(443), 1, "NITRO via HTTPS"),
+            Row("S", "A", "C", tcp(22), 2, "accès SSH"),
+            Row("S", "A", "D", tcp(22), 3, "synchronisation rsync"),
+            Row("S", "A", "E", tcp(9000), 4, "x")]
+    right = [Row("S", "a", "b", tcp(443), 10, "NITRO over HTTPS"),
+             Row("S", "a", "d", tcp(22), 11, "rsync synchronization"),
+             Row("S", "a", "c", tcp(22), 12, "SSH access"),
+             Row("S", "a", "e", tcp(9001), 13, "x")]
+    pairs = {(a.destination, b.destination) for a, b in pair_rows(left, right)}
+    assert pairs == {("B", "b"), ("C", "c"), ("D", "d")}
