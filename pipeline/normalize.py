@@ -15,6 +15,7 @@ Input: any text.  Output: the text in one of these forms, each with one job:
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 
@@ -61,6 +62,7 @@ _NAME_MARKS = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'", "–":
                              "‐": "-", "‑": "-"})
 
 
+@functools.lru_cache(maxsize=8192)  # a page repeats its names; the registry its aliases
 def name_key(text: str) -> str:
     """Identity key of a component or section name: ``fold`` (full-width forms read as
     ASCII), typographic apostrophes and dashes as ASCII, no space around ``/``.
