@@ -3,8 +3,9 @@
 Input: the ports of two versions with their registry ids (``pipeline.diff.load``: build
 directories, snapshots built on the fly, or ``git:REF``), for example the French page
 and the English page.  Output: a ``Comparison``: the flows only one of them has, the
-flows both have whose protocols or ports disagree, and the names the registry does not
-know (their flows cannot be compared); rendered as text, Markdown or JSON.
+flows both have whose protocols or ports disagree, the flows one writes the other way
+round (ends swapped), and the names the registry does not know (their flows cannot be
+compared); rendered as text, Markdown or JSON.
 
 A flow is a (section id, source id, destination id) with its set of (protocol, port
 range); the wording of names, details and cells does not matter, so two translations of
@@ -79,18 +80,20 @@ class Comparison:
     disagree: list[tuple[Flow, Flow]]  # same flow, other protocols or ports
     unknown_left: dict[str, set[int]]
     unknown_right: dict[str, set[int]]
+    reversed: list[tuple[Flow, Flow]] = field(default_factory=list)  # the other way round
 
     @property
     def same(self) -> bool:
         """True when both pages have the same flows (and every name is known)."""
-        return not (self.only_left or self.only_right or self.disagree
+        return not (self.only_left or self.only_right or self.disagree or self.reversed
                     or self.unknown_left or self.unknown_right)
 
     def summary(self) -> dict:
         """The counts."""
         return {"left": self.left, "right": self.right, "shared": self.shared,
                 "only_left": len(self.only_left), "only_right": len(self.only_right),
-                "disagree": len(self.disagree), "unknown_left": len(self.unknown_left),
+                "disagree": len(self.disagree), "reversed": len(self.reversed),
+                "unknown_left": len(self.unknown_left),
                 "unknown_right": len(self.unknown_right), "same": self.same}
 
 
@@ -105,7 +108,15 @@ def compare(left: list[dict], right: list[dict], left_label: str = "left",
     disagree = sorted(((lf[k], rf[k]) for k in lf.keys() & rf.keys()
                        if lf[k].ports != rf[k].ports), key=lambda p: order(p[0]))
     shared = sum(1 for k in lf.keys() & rf.keys() if lf[k].ports == rf[k].ports)
-    return Comparison(left_label, right_label, shared, only_left, only_right, disagree, lu, ru)
+    # a flow one page writes the other way round (same section, ends swapped)
+    right_keys = {f.key: f for f in only_right}
+    reversed_ = [(f, right_keys[(f.key[0], f.key[2], f.key[1])]) for f in only_left
+                 if f.key[1] != f.key[2] and (f.key[0], f.key[2], f.key[1]) in right_keys]
+    swapped = {a.key for a, _ in reversed_} | {b.key for _, b in reversed_}
+    only_left = [f for f in only_left if f.key not in swapped]
+    only_right = [f for f in only_right if f.key not in swapped]
+    return Comparison(left_label, right_label, shared, only_left, only_right, disagree, lu, ru,
+                      reversed_)
 
 
 def _flow_line(f: Flow) -> str:
@@ -118,8 +129,9 @@ def render_text(c: Comparison) -> str:
     """For a terminal."""
     s = c.summary()
     out = [f"{c.left} vs {c.right}: {s['shared']} flows the same, {s['only_left']} only in "
-           f"{c.left}, {s['only_right']} only in {c.right}, {s['disagree']} disagree; "
-           f"unknown names: {s['unknown_left']} / {s['unknown_right']}"]
+           f"{c.left}, {s['only_right']} only in {c.right}, {s['disagree']} disagree, "
+           f"{s['reversed']} the other way round; unknown names: {s['unknown_left']} / "
+           f"{s['unknown_right']}"]
     for title, items in ((f"only in {c.left}", c.only_left), (f"only in {c.right}", c.only_right)):
         if items:
             out += ["", f"{title}:"] + [f"  {_flow_line(f)}" for f in items]
@@ -128,6 +140,10 @@ def render_text(c: Comparison) -> str:
         for a, b in c.disagree:
             out += [f"  {_flow_line(a)}", f"    {c.right}: {' '.join(shown(b.ports))} "
                     f"(lines {', '.join(str(n) for n in sorted(b.lines))})"]
+    if c.reversed:
+        out += ["", "written the other way round:"]
+        for a, b in c.reversed:
+            out += [f"  {_flow_line(a)}", f"    {c.right}: {_flow_line(b)}"]
     for label, unknown in ((c.left, c.unknown_left), (c.right, c.unknown_right)):
         if unknown:
             out += ["", f"names of {label} not in the registry (their flows are not compared):"]
@@ -145,7 +161,8 @@ def render_markdown(c: Comparison) -> str:
     s = c.summary()
     out = [f"### {_md(c.left)} vs {_md(c.right)}", "",
            f"{s['shared']} flows the same, {s['only_left']} only in {_md(c.left)}, "
-           f"{s['only_right']} only in {_md(c.right)}, {s['disagree']} disagree.", ""]
+           f"{s['only_right']} only in {_md(c.right)}, {s['disagree']} disagree, "
+           f"{s['reversed']} written the other way round.", ""]
     for title, items in ((f"Only in {c.left}", c.only_left), (f"Only in {c.right}", c.only_right)):
         if items:
             out += [f"#### {_md(title)}", "", "| section | source | destination | ports | lines |",
@@ -162,6 +179,15 @@ def render_markdown(c: Comparison) -> str:
                 f"{' '.join(shown(a.ports))} (lines {', '.join(map(str, sorted(a.lines)))}) | "
                 f"{' '.join(shown(b.ports))} (lines {', '.join(map(str, sorted(b.lines)))}) |"
                 for a, b in c.disagree]
+        out.append("")
+    if c.reversed:
+        out += ["#### Written the other way round", "",
+                f"| section | {_md(c.left)} | {_md(c.right)} | ports |", "|---|---|---|---|"]
+        out += [f"| {_md(a.section)} | {_md(a.source)} → {_md(a.destination)} (lines "
+                f"{', '.join(map(str, sorted(a.lines)))}) | {_md(b.source)} → "
+                f"{_md(b.destination)} (lines {', '.join(map(str, sorted(b.lines)))}) | "
+                f"{' '.join(shown(a.ports))} / {' '.join(shown(b.ports))} |"
+                for a, b in c.reversed]
         out.append("")
     for label, unknown in ((c.left, c.unknown_left), (c.right, c.unknown_right)):
         if unknown:
@@ -180,6 +206,7 @@ def render_json(c: Comparison) -> str:
             "only_left": [f.to_json() for f in c.only_left],
             "only_right": [f.to_json() for f in c.only_right],
             "disagree": [{"left": a.to_json(), "right": b.to_json()} for a, b in c.disagree],
+            "reversed": [{"left": a.to_json(), "right": b.to_json()} for a, b in c.reversed],
             "unknown_left": {n: sorted(v) for n, v in sorted(c.unknown_left.items())},
             "unknown_right": {n: sorted(v) for n, v in sorted(c.unknown_right.items())}}
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

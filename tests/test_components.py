@@ -135,6 +135,12 @@ def test_compare_reports_only_the_flows_one_page_has(built, english):
     listed = {f.key for f in result.only_left + result.only_right} | {
         a.key for a, _ in result.disagree}
     assert ("storefront", "storefront-server", "domain-controller") not in listed
+    # fr:50 'Instance Citrix ADC/CPX' -> 'Serveur/agent de licences Citrix ADM' (27000,
+    # 7279); en:62-63 'Citrix ADM license server' -> 'Citrix ADC CPX instance': reversed
+    (a, b), = result.reversed
+    assert (a.source, a.lines, b.source, b.lines) == (
+        "Instance Citrix ADC/CPX", {50}, "Citrix ADM license server", {62, 63})
+    assert a.key not in listed and b.key not in listed
 
 
 def test_compare_command_exit_codes(built, english, capsys):
