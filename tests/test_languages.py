@@ -207,3 +207,38 @@ def test_two_port_like_columns_are_refused_not_guessed(tmp_path):
     with pytest.raises(Exception) as err:
         build(tmp_path / "p.md", tmp_path / "out")
     assert "p.md:3" in str(err.value) and "cannot be told apart" in str(err.value)
+
+
+# -- Portuguese (Brazil): header words attested in Citrix's pt-br documentation ----------
+
+PORTUGUESE = {"Source": "Origem", "Destination": "Destino", "Type": "Tipo", "Port": "Porta",
+              "Details": "Descrição"}
+
+
+@pytest.mark.parametrize("form", ["markdown", "html", "text"])
+def test_a_portuguese_header_is_read_by_its_words_and_its_type_column_by_content(tmp_path,
+                                                                                  form):
+    """Origem, Destino, Porta and Descrição are vocabulary (pt-br); 'Tipo' is not attested,
+    so its column is recognised by what it holds, with a warning naming it; every flow is
+    the English page's, in every form."""
+    import re
+
+    md = EN.read_text("utf-8")
+    for en, pt in PORTUGUESE.items():
+        md = re.sub(rf"(?<=\| ){re.escape(en)}(?= +\|)", pt, md)
+    assert "| Origem " in md and "| Descrição " in md
+    html = markdown_to_html(md, lang="")
+    text = {"markdown": md, "html": html, "text": html_to_text(html) if form == "text" else ""}
+    page = tmp_path / f"pt.{ {'markdown': 'md', 'html': 'html', 'text': 'txt'}[form] }"
+    page.write_text(text[form], "utf-8")
+    manifest = build(page, tmp_path / "pt").manifest
+    assert manifest["source"]["locale"] == "pt-br"
+    assert any("'Tipo'" in w and "not in the vocabulary" in w and "Tipo = type" in w
+               for w in manifest["warnings"]), manifest["warnings"]
+    assert not any("'Origem'" in w or "'Porta'" in w for w in manifest["warnings"])
+    build(EN, tmp_path / "en")
+    key = ("section", "source", "destination", "protocol", "port_start", "port_end")
+    mine = json.loads((tmp_path / "pt" / "ports.json").read_text("utf-8"))
+    theirs = json.loads((tmp_path / "en" / "ports.json").read_text("utf-8"))
+    assert sorted((tuple(r[k] for k in key) for r in mine), key=str) == sorted(
+        (tuple(r[k] for k in key) for r in theirs), key=str)

@@ -400,6 +400,33 @@ def infer_roles(header: list[str], rows: list[list[str]], vocab: Vocabulary
     return [r or f"extra:{h}" for r, h in zip(roles, header)], ""
 
 
+def complete_roles(header: list[str], roles: list[str], rows: list[list[str]],
+                   vocab: Vocabulary) -> list[str] | None:
+    """A header only partly in the vocabulary: the roles its known words leave without a
+    column (the Type, say) given to its unknown columns by what they hold, when the
+    content agrees with every known word; None when nothing was completed.
+
+    >>> from pipeline.vocabulary import load
+    >>> complete_roles(["Origem", "Destino", "Tipo", "Porta"],
+    ...                ["source", "destination", "extra:Tipo", "port"],
+    ...                [["A", "B", "TCP", "80"], ["A", "C", "UDP", "53"]], load())
+    ['source', 'destination', 'type', 'port']
+    """
+    extras = [j for j, r in enumerate(roles) if r.startswith("extra:")]
+    if not extras or "type" in roles:
+        return None
+    inferred, _ = infer_roles(header, rows, vocab)
+    if inferred is None:
+        return None
+    if any(r != inferred[j] for j, r in enumerate(roles) if not r.startswith("extra:")):
+        return None  # the content says otherwise than the known words: not guessed
+    done = list(roles)
+    for j in extras:
+        if not inferred[j].startswith("extra:") and inferred[j] not in roles:
+            done[j] = inferred[j]
+    return done if "type" in done else None
+
+
 def inferred_warning(where: str, header: list[str], roles: list[str],
                      vocab: Vocabulary) -> str:
     """The warning of a table whose columns were recognised by their content."""

@@ -32,7 +32,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from pipeline.errors import InputError, Location
 from pipeline.model import ENTITY_ROLES, Page, PageBuilder, Row
 from pipeline.normalize import clean
-from pipeline.readers.cells import (RowChecks, build_row, classify, fit, fold_extra_cells, header_roles,
+from pipeline.readers.cells import (RowChecks, build_row, classify, complete_roles, fit, fold_extra_cells, header_roles,
                                     infer_roles, inferred_warning)
 from pipeline.readers.flattened import flattened_table
 from pipeline.vocabulary import Vocabulary, load
@@ -176,6 +176,14 @@ class HtmlReader(RowChecks, PageBuilder):
                 self.prose(table_el)
                 return
             self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
+        else:  # header words partly known: the columns they leave, by what they hold
+            body = [[text for text, _, _ in cells] for cells in grid[1:]]
+            done = complete_roles(header, roles, body, self.vocab)
+            if done:
+                roles = done
+                where = Location(self.source_name, rows[0].sourceline or 1,
+                                 section=self.section().heading)
+                self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
         table = self.add_table(header, roles, rows[0].sourceline or 1)
         for tr, cells in zip(rows[1:], grid[1:]):
             if not any(text for text, _, _ in cells):

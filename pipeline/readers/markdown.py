@@ -21,7 +21,7 @@ import re
 from pipeline.model import Page, PageBuilder
 from pipeline.normalize import clean
 from pipeline.errors import InputError, Location
-from pipeline.readers.cells import (SEPARATOR_CELL, RowChecks, build_row, fold_extra_cells, header_roles,
+from pipeline.readers.cells import (SEPARATOR_CELL, RowChecks, build_row, complete_roles, fold_extra_cells, header_roles,
                                     infer_roles, inferred_warning)
 from pipeline.readers.flattened import flattened_table
 from pipeline.vocabulary import Vocabulary, load
@@ -156,6 +156,13 @@ class MarkdownReader(RowChecks, PageBuilder):
                     self.account(j + 1, "note")
                 return end
             self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
+        else:  # header words partly known: the columns they leave, by what they hold
+            body = [[inline_text(c) for c in split_cells(self.lines[j])] for j in range(i, end)]
+            done = complete_roles(header, roles, body, self.vocab)
+            if done:
+                roles = done
+                where = Location(self.source_name, start + 1, section=self.section().heading)
+                self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
         table = self.add_table(header, roles, start + 1)
         self.account(start + 1, "table_header")
         self.account(start + 2, "table_separator")

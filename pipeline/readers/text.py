@@ -61,7 +61,8 @@ import re
 from pipeline.errors import InputError, Location
 from pipeline.model import Page, PageBuilder, Table
 from pipeline.normalize import clean, norm
-from pipeline.readers.cells import (SEPARATOR_CELL, RowChecks, build_row, classify, looks_like_row,
+from pipeline.readers.cells import (SEPARATOR_CELL, RowChecks, build_row, classify, complete_roles,
+                                    looks_like_row,
                                     fold_extra_cells, infer_roles, inferred_warning,
                                     header_roles, place)
 from pipeline.readers.flattened import flattened_table
@@ -178,7 +179,7 @@ class TextReader(RowChecks, PageBuilder):
             cells, _ = split_row(stripped) if "|" in stripped else ([], 0)
             roles = header_roles(cells, self.vocab) if cells else None
             if roles and not stripped.startswith("|"):
-                i = self.read_table(i, cells, roles)
+                i = self.read_table(i, cells, self.completed(i, cells, roles))
                 continue
             if stripped.startswith("|") and self.read_flattened(i):
                 self.account(i + 1, "table_flattened")
@@ -251,14 +252,14 @@ class TextReader(RowChecks, PageBuilder):
         self.finish_table(table)
         return i
 
-    def roles_by_content(self, start: int, header: list[str]) -> list[str] | None:
-        """The roles of a table whose header words are not known, from the rows that
-        write every cell (the others lost merged or empty cells); None when it is no port
-        table.  Raises ``InputError`` when its columns cannot be told apart."""
+    def full_rows(self, start: int, header: list[str]) -> list[list[str]]:
+        """The rows of the table whose header is line ``start`` that write every cell
+        (the others lost merged or empty cells): what its content says of its columns."""
         full, lines = [], []
-        j = start + 2
-        while j < len(self.lines) and "|" in self.lines[j]:
-            lines.append(split_row(self.lines[j])[0])
+        j = start + 1
+        while j < len(self.lines) and ("|" in self.lines[j] or is_separator(self.lines[j])):
+            if not is_separator(self.lines[j]):
+                lines.append(split_row(self.lines[j])[0])
             j += 1
         for k, cells in enumerate(lines):
             if len(cells) == len(header):
@@ -266,7 +267,23 @@ class TextReader(RowChecks, PageBuilder):
             elif (k + 1 < len(lines) and cells and classify(cells[-1], self.vocab) == "url"
                   and len(cells) + len(lines[k + 1]) == len(header)):
                 full.append(cells + lines[k + 1])  # a row broken after its URL cell
-        roles, why = infer_roles(header, full, self.vocab)
+        return full
+
+    def completed(self, start: int, header: list[str], roles: list[str]) -> list[str]:
+        """Roles of a header only partly in the vocabulary, the columns its known words
+        leave given by what they hold (with a warning), else the roles as they are."""
+        done = complete_roles(header, roles, self.full_rows(start, header), self.vocab)
+        if not done:
+            return roles
+        where = Location(self.source_name, start + 1, section=self.section().heading)
+        self.warnings.append(inferred_warning(str(where), header, done, self.vocab))
+        return done
+
+    def roles_by_content(self, start: int, header: list[str]) -> list[str] | None:
+        """The roles of a table whose header words are not known, from the rows that
+        write every cell (the others lost merged or empty cells); None when it is no port
+        table.  Raises ``InputError`` when its columns cannot be told apart."""
+        roles, why = infer_roles(header, self.full_rows(start, header), self.vocab)
         where = Location(self.source_name, start + 1, section=self.section().heading)
         if roles is None and why.startswith("ambiguous"):
             raise InputError(f"a table whose columns cannot be told apart: {why}", where,
