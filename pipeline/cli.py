@@ -2,11 +2,13 @@
 
 Commands: ``build`` (every stage from a snapshot), ``fetch`` (the live page into raw/),
 ``diff`` (what changed between two versions; with --exit-code, 1 when they differ),
-``query`` (filter the ports) and ``export`` (firewall rules from an address map).
+``query`` (filter the ports), ``export`` (firewall rules from an address map),
+``components`` (the components of a build, by id), ``align`` (proposed name
+correspondences of two versions) and ``compare`` (the flows two pages say differently).
 Input: arguments.  Output: the stage run, a short report on standard error, and an exit
-status: 0 success, 2 bad input (or bad arguments), 3 validation failed, 4 stale errata
-with --strict, 5 fetch failed, 6 the page shrank or too many rejects (build), 130
-interrupted, 141 the reader of the output left
+status: 0 success, 2 bad input (or bad arguments), 3 validation failed, 4 with --strict
+stale errata or names the component registry does not know, 5 fetch failed, 6 the page
+shrank or too many rejects (build), 130 interrupted, 141 the reader of the output left
 (``| head``), 1 an internal error (a bug: please report it).  Choices (locales, formats,
 tables) come from the modules and data that define them.
 """
