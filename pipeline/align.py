@@ -30,7 +30,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from pipeline.normalize import name_key
+from pipeline.normalize import name_key, slug
 
 SURE = 0.6  # a correspondence at least this confident is proposed as sure
 SURE_SECTION = 0.5  # sections: the share of their rows' signatures they have in common
@@ -271,15 +271,6 @@ def groups(alignment: Alignment) -> list[list[Correspondence]]:
     return sorted(out.values(), key=lambda g: (-sum(c.votes for c in g), g[0].right))
 
 
-def slug(name: str) -> str:
-    """A proposed id from an English name: lower-case words joined by ``-``.
-
-    >>> slug("StoreFront Server"), slug("Citrix ADC NSIP")
-    ('storefront-server', 'citrix-adc-nsip')
-    """
-    return "-".join(re.findall(r"[a-z0-9]+", name_key(name))) or "component"
-
-
 def _registry_says(registry, what: str, c: Correspondence) -> str:
     if registry is None:
         return ""
@@ -306,7 +297,7 @@ def render_toml(alignment: Alignment, registry=None) -> str:
            ""]
     used: Counter = Counter()
     for c in alignment.sections:
-        sid = slug(c.right)
+        sid = slug(c.right) or "section"
         used[sid] += 1
         sid = sid if used[sid] == 1 else f"{sid}-{used[sid]}"
         note = _registry_says(registry, "section", c)
@@ -319,7 +310,7 @@ def render_toml(alignment: Alignment, registry=None) -> str:
         lefts = sorted({c.left for c in group})
         rights = sorted({c.right for c in group}, key=lambda n: -sum(
             c.votes for c in group if c.right == n))
-        cid = slug(rights[0])
+        cid = slug(rights[0]) or "component"
         used[cid] += 1
         cid = cid if used[cid] == 1 else f"{cid}-{used[cid]}"
         for c in group:

@@ -1,10 +1,11 @@
 """The whole pipeline: raw snapshot -> tables -> rules -> ports -> ids -> validated -> published.
 
 Input: a snapshot file (text rendering, Markdown source or HTML; recognised from its
-content), the errata, the component registry and an output directory.  Output: the published ``build/`` files and a report
-of counts, errata applied and stale, and rejects.  Raises a ``PipelineError`` (located,
-with an exit code) on bad input, failed validation or, with ``strict``, stale errata;
-nothing is published then.
+content), the errata, the component registry and an output directory.  Output: the
+published ``build/`` files and a report of counts, errata applied and stale, unknown
+names, and rejects.  Raises a ``PipelineError`` (located, with an exit code) on bad
+input, failed validation or, with ``strict``, stale errata or unknown names; nothing is
+published then.
 """
 
 from __future__ import annotations
@@ -135,7 +136,8 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
     shrank against the build in ``out`` unless ``allow_shrink``, or more rules were
     rejected than ``max_rejects``) or, with ``strict``, ``StaleErrata`` or
     ``UnknownNames`` (a name the component registry of ``registry_path`` does not know);
-    nothing is published then.  ``spreadsheet``: the CSV files get a byte order mark and ``;``.
+    nothing is published then.  ``spreadsheet``: the CSV files get a byte order mark
+    and ``;``.
     """
     name = input_path.name
     try:

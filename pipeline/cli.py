@@ -104,10 +104,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     """``query``: the published ports that answer the filters; 1 when none does."""
-    from pipeline.query import Filters, closest, load_ports, query, render
-
     from pipeline.components import load as load_registry
-    from pipeline.query import english_names
+    from pipeline.query import Filters, closest, english_names, load_ports, query, render
 
     rows = load_ports(args.data or default_data())
     # the registry is read only when a name is asked or English names are wanted
@@ -132,19 +130,17 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """``export``: firewall rules for the ports, from an address map."""
     from pipeline import published
-    from pipeline.export import Options, export, load_address_map
-    from pipeline.query import load_ports
-
     from pipeline.components import load as load_registry
-    from pipeline.query import Filters, query
+    from pipeline.export import Options, export, load_address_map
+    from pipeline.query import Filters, load_ports, query
 
+    if (args.format == "terraform") != bool(args.provider):
+        raise InputError("--provider goes with the terraform format, and the terraform "
+                         "format needs it", hint="export terraform --provider aws|azure|gcp")
     data = args.data or default_data()
     registry = load_registry()
     rows = query(load_ports(data), Filters(section=args.section, source=args.source,
                                            destination=args.destination, registry=registry))
-    if (args.format == "terraform") != bool(args.provider):
-        raise InputError("--provider goes with the terraform format, and the terraform "
-                         "format needs it", hint="export terraform --provider aws|azure|gcp")
     addresses = load_address_map(args.addresses, allow_any=args.allow_any)
     addresses.registry = registry
     done = export(rows, addresses, args.format, published.build_manifest(data).get("source", {}),
@@ -215,8 +211,9 @@ def cmd_components(args: argparse.Namespace) -> int:
     from pipeline.components_list import FORMATS, listing
 
     data = args.data or default_data()
-    rows = published.read(data if data.is_dir() else data.parent, "components").rows
-    ports = published.read(data if data.is_dir() else data.parent, "ports").rows
+    folder = data if data.is_dir() else data.parent  # a build, or one of its files
+    rows = published.read(folder, "components").rows
+    ports = published.read(folder, "ports").rows
     sys.stdout.write(FORMATS[args.format](listing(rows, ports, args.section)))
     return 0
 

@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from pipeline.grammar import port_range
+from pipeline.markdown_out import md_cell
 
 Key = tuple[str, str, str]  # section id, source id, destination id
 
@@ -152,49 +153,45 @@ def render_text(c: Comparison) -> str:
     return "\n".join(out) + "\n"
 
 
-def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def render_markdown(c: Comparison) -> str:
     """For a pull request or a CI job summary."""
     s = c.summary()
-    out = [f"### {_md(c.left)} vs {_md(c.right)}", "",
-           f"{s['shared']} flows the same, {s['only_left']} only in {_md(c.left)}, "
-           f"{s['only_right']} only in {_md(c.right)}, {s['disagree']} disagree, "
+    out = [f"### {md_cell(c.left)} vs {md_cell(c.right)}", "",
+           f"{s['shared']} flows the same, {s['only_left']} only in {md_cell(c.left)}, "
+           f"{s['only_right']} only in {md_cell(c.right)}, {s['disagree']} disagree, "
            f"{s['reversed']} written the other way round.", ""]
     for title, items in ((f"Only in {c.left}", c.only_left), (f"Only in {c.right}", c.only_right)):
         if items:
-            out += [f"#### {_md(title)}", "", "| section | source | destination | ports | lines |",
+            out += [f"#### {md_cell(title)}", "", "| section | source | destination | ports | lines |",
                     "|---|---|---|---|---|"]
-            out += [f"| {_md(f.section)} | {_md(f.source)} | {_md(f.destination)} | "
+            out += [f"| {md_cell(f.section)} | {md_cell(f.source)} | {md_cell(f.destination)} | "
                     f"{' '.join(shown(f.ports))} | {', '.join(map(str, sorted(f.lines)))} |"
                     for f in items]
             out.append("")
     if c.disagree:
         out += ["#### Protocols or ports disagree", "",
-                f"| section | source | destination | {_md(c.left)} | {_md(c.right)} |",
+                f"| section | source | destination | {md_cell(c.left)} | {md_cell(c.right)} |",
                 "|---|---|---|---|---|"]
-        out += [f"| {_md(a.section)} | {_md(a.source)} | {_md(a.destination)} | "
+        out += [f"| {md_cell(a.section)} | {md_cell(a.source)} | {md_cell(a.destination)} | "
                 f"{' '.join(shown(a.ports))} (lines {', '.join(map(str, sorted(a.lines)))}) | "
                 f"{' '.join(shown(b.ports))} (lines {', '.join(map(str, sorted(b.lines)))}) |"
                 for a, b in c.disagree]
         out.append("")
     if c.reversed:
         out += ["#### Written the other way round", "",
-                f"| section | {_md(c.left)} | {_md(c.right)} | ports |", "|---|---|---|---|"]
-        out += [f"| {_md(a.section)} | {_md(a.source)} → {_md(a.destination)} (lines "
-                f"{', '.join(map(str, sorted(a.lines)))}) | {_md(b.source)} → "
-                f"{_md(b.destination)} (lines {', '.join(map(str, sorted(b.lines)))}) | "
+                f"| section | {md_cell(c.left)} | {md_cell(c.right)} | ports |", "|---|---|---|---|"]
+        out += [f"| {md_cell(a.section)} | {md_cell(a.source)} → {md_cell(a.destination)} (lines "
+                f"{', '.join(map(str, sorted(a.lines)))}) | {md_cell(b.source)} → "
+                f"{md_cell(b.destination)} (lines {', '.join(map(str, sorted(b.lines)))}) | "
                 f"{' '.join(shown(a.ports))} / {' '.join(shown(b.ports))} |"
                 for a, b in c.reversed]
         out.append("")
     for label, unknown in ((c.left, c.unknown_left), (c.right, c.unknown_right)):
         if unknown:
-            out += [f"#### Names of {_md(label)} not in the registry", "",
+            out += [f"#### Names of {md_cell(label)} not in the registry", "",
                     "Their flows are not compared: add them to "
                     "`pipeline/data/components.toml`.", "", "| name | lines |", "|---|---|"]
-            out += [f"| {_md(name)} | {', '.join(map(str, sorted(lines)))} |"
+            out += [f"| {md_cell(name)} | {', '.join(map(str, sorted(lines)))} |"
                     for name, lines in sorted(unknown.items(), key=lambda kv: min(kv[1]))]
             out.append("")
     return "\n".join(out).rstrip() + "\n"

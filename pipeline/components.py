@@ -98,17 +98,18 @@ class Registry:
         entry = (self.components if what == "component" else self.sections).get(eid)
         return entry.name if entry else ""
 
-    def resolve(self, text: str) -> list[str]:
+    @functools.lru_cache(maxsize=256)  # a query asks the same name of every row
+    def resolve(self, text: str) -> frozenset[str]:
         """Component ids a person may mean by ``text``: an id, or any name (any locale,
         former names included) of which ``text`` is the whole or a part, by key."""
         key = name_key(text)
         if text in self.components:
-            return [text]
+            return frozenset([text])
         exact = self._by_name.get(("component", key))
         if exact:
-            return [exact]
-        return sorted({cid for (what, k), cid in self._by_name.items()
-                       if what == "component" and key and key in k})
+            return frozenset([exact])
+        return frozenset(cid for (what, k), cid in self._by_name.items()
+                         if what == "component" and key and key in k)
 
     @classmethod
     def from_data(cls, data: dict, path: str = "", text: str = "") -> Registry:

@@ -18,9 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeline.components import Registry
-from pipeline.schema import IDENTITY_COLUMNS
 
-__all__ = ["IDENTITY_COLUMNS", "Unknown", "identify", "components_table"]
+__all__ = ["Unknown", "identify", "components_table"]
 
 
 @dataclass

@@ -10,12 +10,14 @@ Input: any text.  Output: the text in one of these forms, each with one job:
   ``controleur`` finds ``Contrôleur``;
 * ``bare``: accents removed, case kept (for targets that take ASCII only);
 * ``name_key``: the identity key of a component or section name (``fold``, and
-  typographic apostrophes and dashes as ASCII).
+  typographic apostrophes and dashes as ASCII);
+* ``slug``: a name as ASCII words joined by ``-`` (proposed ids, Terraform names).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 
 
@@ -74,3 +76,13 @@ def name_key(text: str) -> str:
     """
     text = fold(unicodedata.normalize("NFKC", text)).translate(_NAME_MARKS)
     return "/".join(part.strip() for part in text.split("/"))
+
+
+def slug(text: str) -> str:
+    """A name as lower-case ASCII words joined by ``-`` (accents dropped; "" when no
+    letter or digit is left): registry ids proposed by ``align``, Terraform names.
+
+    >>> slug("Contrôleur SAN"), slug("Citrix ADC NSIP"), slug("—")
+    ('controleur-san', 'citrix-adc-nsip', '')
+    """
+    return "-".join(re.findall(r"[a-z0-9]+", name_key(text)))

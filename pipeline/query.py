@@ -113,8 +113,7 @@ class Filters:
         cid = row.get(f"{side}_id")
         if not self.registry or not cid:
             return False
-        wanted = set(self.registry.resolve(asked))
-        return bool(wanted & {cid, *self.registry.members(cid)})
+        return bool(self.registry.resolve(asked) & {cid, *self.registry.members(cid)})
 
 
 def load_ports(spec: Path) -> list[dict]:

@@ -376,3 +376,18 @@ def test_align_of_a_page_with_itself_pairs_every_name_with_itself(built, english
         assert len(result.sections) == len(side.sections())
         sure = [c for c in result.components if c.sure]
         assert sure and all(c.left == c.right for c in sure)
+
+
+def test_a_member_without_address_is_named_not_dropped_silently(built, tmp_path, capsys):
+    """'Delivery Controller, XenMobile' (fr:294) stands for two components: the map gives
+    only the Delivery Controller an address, so its rule is written and XenMobile's is
+    not, and the warning says so."""
+    amap = tmp_path / "map.yaml"
+    amap.write_text("components:\n  storefront-server: 10.0.10.11\n"
+                    "  delivery-controller: 10.0.10.21\n")
+    assert main(["export", "nftables", "--addresses", str(amap), "--data", str(built[0]),
+                 "--from", "storefront-server", "--to", "Delivery Controller, XenMobile"]) == 0
+    out = capsys.readouterr()
+    assert "ip saddr { 10.0.10.11 } ip daddr { 10.0.10.21 } tcp dport 443" in out.out
+    assert ("'xenmobile-server', one of the components 'Delivery Controller, XenMobile' "
+            "names, has no address: no rule for it") in out.err

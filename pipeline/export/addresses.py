@@ -121,6 +121,14 @@ class AddressMap:
             return [(m, nets) for m in entry.members if (nets := self.networks("", m))]
         return [(cid, self.networks(name, cid))]
 
+    def unmapped_members(self, name: str, cid: str = "") -> list[str]:
+        """The members of a name that denotes several components (unless the map gives
+        the name its own addresses) that the map gives no address: they get no rule."""
+        entry = self.registry.components.get(cid) if self.registry is not None and cid else None
+        if entry is None or not entry.members or self.own(name, cid):
+            return []
+        return [m for m in entry.members if not self.networks("", m)]
+
     def own(self, name: str, cid: str) -> list[Network]:
         """The networks the map gives this very name or id (no members, no ``any``)."""
         for entry in self.entries:

@@ -6,7 +6,8 @@ direction, built from typed integers and parsed networks only (every value check
 again here, so nothing but a number, a protocol word or a network reaches a rule
 statement); identical rules (the same flow listed in two sections) merged into one that
 names every rule id; and what was not planned, each said: a flow with one end mapped
-and the other not (a rule the user may be missing), the components without address and
+and the other not, or one member of a name that denotes several components without
+address (a rule the user may be missing), the components without address and
 without a mapped partner in one line, flows without a port, and flows whose sources and destinations have no IP version in
 common.
 """
@@ -77,8 +78,8 @@ class Plan:
 
     rules: list[Rule] = field(default_factory=list)
     unmapped: dict[str, int] = field(default_factory=dict)  # component -> flows skipped
-    half_mapped: list[str] = field(default_factory=list)  # flows with one end mapped
-    with_partner: set[str] = field(default_factory=set)  # unmapped, with a mapped partner
+    # flows with one end (or one member of an end) without address: (rule id, name) -> warning
+    half_mapped: dict[tuple[str, str], str] = field(default_factory=dict)
     portless: list[dict] = field(default_factory=list)  # flows without a port
     unmeetable: list[str] = field(default_factory=list)  # warnings: no common IP version
     merged: int = 0  # rules that were the same as another and were merged into it
@@ -134,17 +135,21 @@ def plan(rows: list[dict], addresses: AddressMap) -> Plan:
         dst = addresses.networks(row["destination"], did)
         missing = [name for name, nets in ((row["source"], src), (row["destination"], dst))
                    if not nets]
+        flow = (f"flow {row['rule_id']} ({row['section']}: {row['source']} -> "
+                f"{row['destination']})")
         if missing:
             for name in missing:
                 result.unmapped[name] = result.unmapped.get(name, 0) + 1
             if len(missing) == 1:
-                result.with_partner.add(missing[0])
-            if len(missing) == 1 and not any(row["rule_id"] in w for w in result.half_mapped[-3:]):
-                result.half_mapped.append(
-                    f"warning: flow {row['rule_id']} ({row['section']}: {row['source']} -> "
-                    f"{row['destination']}): "
-                    f"{missing[0]!r} has no address, the other end has: no rule written")
+                result.half_mapped.setdefault(
+                    (row["rule_id"], missing[0]), f"warning: {flow}: {missing[0]!r} has no "
+                    "address, the other end has: no rule written")
             continue
+        for name, cid in ((row["source"], sid), (row["destination"], did)):
+            for member in addresses.unmapped_members(name, cid):
+                result.half_mapped.setdefault(
+                    (row["rule_id"], member), f"warning: {flow}: {member!r}, one of the "
+                    f"components {name!r} names, has no address: no rule for it")
         directions = [(row["source"], row["destination"], src, d_nets, False, sid, d_id)
                       for d_id, d_nets in addresses.destinations(row["destination"], did)]
         if row["bidirectional"]:
@@ -181,8 +186,9 @@ def plan(rows: list[dict], addresses: AddressMap) -> Plan:
 
 def report(p: Plan) -> list[str]:
     """What the plan left out, one line each, for standard error."""
-    lines = list(p.half_mapped)
-    alone = {n: c for n, c in p.unmapped.items() if n not in p.with_partner}
+    lines = list(p.half_mapped.values())
+    with_partner = {name for _, name in p.half_mapped}
+    alone = {n: c for n, c in p.unmapped.items() if n not in with_partner}
     if alone:
         lines.append(f"{len(alone)} component(s) without address and without a mapped "
                      f"partner ({sum(alone.values())} flow ends not exported): "

@@ -36,7 +36,8 @@ from pathlib import Path
 
 from pipeline.export.formats import ExportLimit, Options, Rendered, aws_text, header, safe_text
 from pipeline.export.plan import Plan, Rule
-from pipeline.normalize import fold
+from pipeline.grammar import port_range
+from pipeline.normalize import slug
 
 PROVIDERS = ("aws", "azure", "gcp")
 LIMITS_FILE = Path(__file__).resolve().parent.parent / "data" / "cloud_limits.toml"
@@ -114,19 +115,14 @@ def short(name: str, limit: int) -> str:
 
 # -- what is written ----------------------------------------------------------------------
 
-def slug(name: str) -> str:
-    """A page name as a slug (accents dropped): ``Contrôleur SAN`` -> ``controleur-san``."""
-    return re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-") or "x"
-
-
 def group_of(rule: Rule) -> str:
     """The destination group of a rule: its component id, else its name as a slug."""
-    return rule.destination_id or "name-" + slug(rule.destination)
+    return rule.destination_id or "name-" + (slug(rule.destination) or "x")
 
 
 def source_of(rule: Rule) -> str:
     """The source of a rule as it names a resource: its id, else its name as a slug."""
-    return rule.source_id or slug(rule.source)
+    return rule.source_id or slug(rule.source) or "x"
 
 
 def describe(rules: list[Rule]) -> str:
@@ -205,16 +201,6 @@ def flow_items(plan: Plan, per_protocol: bool) -> list[Item]:
             if rule.port_start is not None:
                 ports.add((rule.port_start, rule.port_end))
     return sorted(items.values(), key=lambda i: i.name)
-
-
-def port_text(start: int, end: int) -> str:
-    """A port range as the clouds write it: ``443`` or ``16500-16509``."""
-    return str(start) if start == end else f"{start}-{end}"
-
-
-def net_text(net) -> str:
-    """A network in CIDR notation (a host as /32 or /128, as the clouds expect)."""
-    return str(net)
 
 
 # -- limits -------------------------------------------------------------------------------
@@ -340,7 +326,7 @@ def aws_resource(group: str, item: Item) -> list[str]:
              ("ip_protocol", ("icmpv6" if item.version == 6 else "icmp") if icmp else item.protocol),
              ("from_port", -1 if icmp else start),
              ("to_port", -1 if icmp else end),
-             ("cidr_ipv4" if item.version == 4 else "cidr_ipv6", net_text(net))]
+             ("cidr_ipv4" if item.version == 4 else "cidr_ipv6", str(net))]
     return block(f'resource "aws_vpc_security_group_ingress_rule" "{item.name}"', attrs)
 
 
@@ -372,11 +358,11 @@ def azure_resource(group: str, item: Item, priority: int) -> list[str]:
              ("protocol", item.protocol.capitalize()), ("source_port_range", "*")]
     ports = sorted(item.ports[item.protocol])
     if ports:
-        attrs.append(("destination_port_ranges", [port_text(a, b) for a, b in ports]))
+        attrs.append(("destination_port_ranges", [port_range(a, b) for a, b in ports]))
     else:
         attrs.append(("destination_port_range", "*"))
-    attrs += [("source_address_prefixes", sorted(map(net_text, item.sources))),
-              ("destination_address_prefixes", sorted(map(net_text, item.destinations)))]
+    attrs += [("source_address_prefixes", sorted(map(str, item.sources))),
+              ("destination_address_prefixes", sorted(map(str, item.destinations)))]
     return block(f'resource "azurerm_network_security_rule" "{ident(name)}"', attrs)
 
 
@@ -398,11 +384,11 @@ def gcp_resource(group: str, item: Item) -> list[str]:
         proto = "58" if protocol == "icmp" and item.version == 6 else protocol  # ICMPv6
         attrs = [("protocol", proto)]
         if ports:
-            attrs.append(("ports", [port_text(a, b) for a, b in ports]))
+            attrs.append(("ports", [port_range(a, b) for a, b in ports]))
         allows.append(block("allow", attrs))
     attrs = [("name", name), ("network", Expr("var.network")), ("direction", "INGRESS"),
              ("description", cut(describe(item.rules), lim["description_length"])),
-             ("source_ranges", sorted(map(net_text, item.sources))),
+             ("source_ranges", sorted(map(str, item.sources))),
              ("target_tags", [Expr(f"var.tag_{ident(group)}")])]
     return block(f'resource "google_compute_firewall" "{ident(name)}"', attrs, allows)
 
