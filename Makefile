@@ -27,6 +27,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	@# byte-compiled now, as pip compiles an installed package: where PYTHONDONTWRITEBYTECODE
+	@# is set, an editable install would otherwise compile pipeline/ on every run (~0.1 s)
+	$(BIN)/python -m compileall -q pipeline
 	touch $@
 
 build/manifest.json: $(STAMP) $(BUILD_INPUTS) ## the build stage: re-run only when an input changed

@@ -30,7 +30,7 @@ from pipeline.publish import publish
 from pipeline.raw_manifest import declared_charset, entry_of, provenance
 from pipeline.readers import read_page
 from pipeline.rules import rules_frame, sections_document
-from pipeline.schema import IDENTITY_COLUMNS, field_types, typed_frame
+from pipeline.schema import IDENTITY_COLUMNS, field_types, frame_records, typed_frame
 from pipeline.validate import validate
 
 
@@ -97,8 +97,8 @@ def shrink_guard(out: Path, rules: pd.DataFrame, tables: int, threshold: float) 
 
 def with_ids(table: str, frame: pd.DataFrame, registry, unknown: Unknown) -> pd.DataFrame:
     """The frame with the registry ids of its names (``pipeline.identify``)."""
-    rows = identify(frame[["section", "source", "destination", "source_line"]]
-                    .to_dict("records"), registry, unknown)
+    rows = identify(frame_records(frame[["section", "source", "destination", "source_line"]]),
+                    registry, unknown)
     frame = frame.copy()
     for col in IDENTITY_COLUMNS:
         frame[col] = pd.Series([r[col] for r in rows], index=frame.index,
@@ -186,7 +186,7 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
             hint="add them to pipeline/data/components.toml (citrix-ports align LEFT RIGHT "
                  "proposes entries), or build without --strict")
     components = validate("components", typed_frame("components", components_table(
-        rules.to_dict("records"), ports.to_dict("records"), registry)), name)
+        frame_records(rules), frame_records(ports), registry)), name)
     rejects = validate("rejects", result.rejects, name)
     counts = reconcile(rules, result)
     counts = {"sections": len(page.sections), "tables": len(page.tables), **counts,
@@ -198,7 +198,7 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
             f"{len(rejects)} rules were rejected, more than --max-rejects {max_rejects}; "
             "nothing was published:\n  " + "\n  ".join(
                 f"line {r['source_line']}, section {r['section']!r}: {r['reason']}"
-                for r in rejects.to_dict("records")),
+                for r in frame_records(rejects)),
             Location(str(input_path)),
             hint="fix the page or record an erratum; raise --max-rejects if these are "
                  "accepted")

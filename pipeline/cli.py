@@ -27,7 +27,7 @@ from pipeline.errors import InputError, PipelineError
 from pipeline.published import default_data
 from pipeline.query import DEFAULT_COLUMNS, TABLE_COLUMNS, parse_ports
 from pipeline.query import FORMATS as QUERY_FORMATS
-from pipeline.schema import TABLES, enum
+from pipeline.schema import TABLES, enum, frame_records
 from pipeline.vocabulary import load as load_vocabulary
 
 EXIT_INTERNAL = 1  # a bug
@@ -62,7 +62,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             f"{n} {kind}" for kind, n in lines.items() if kind != "total"))
     for eid in m["errata"]["stale"]:
         say(f"warning: erratum {eid} matches no row of the page (stale)")
-    for rej in result.result.rejects.to_dict("records"):
+    for rej in frame_records(result.result.rejects):
         say(f"rejected: line {rej['source_line']}, section {rej['section']!r}, table "
             f"{rej['table']}, row {rej['row']}: {rej['reason']}")
     say(f"wrote {args.out}/")

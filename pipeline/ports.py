@@ -22,7 +22,7 @@ import pandas as pd
 
 from pipeline.errata import Erratum, apply_errata, unresolved
 from pipeline.grammar import parse_port, parse_type
-from pipeline.schema import IDENTITY_COLUMNS, columns, typed_frame
+from pipeline.schema import IDENTITY_COLUMNS, columns, frame_records, typed_frame
 from pipeline.vocabulary import Vocabulary, load
 
 PORT_COLUMNS = columns("ports")
@@ -79,7 +79,7 @@ def ports_frame(rules: pd.DataFrame, errata: list[Erratum], locale: str,
     active = [e for e in errata if not e.locale or e.locale == locale]
     ports, rejects, notes = [], [], []
     applied_to: dict[str, list[str]] = {e.id: [] for e in active}
-    for rule in rules.to_dict("records"):
+    for rule in frame_records(rules):
         variants, applied = apply_errata(rule, active)
         for eid in applied:
             applied_to[eid].append(rule["rule_id"])

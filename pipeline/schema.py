@@ -130,13 +130,6 @@ def field_types(name: str) -> dict[str, FieldType]:
     return {f["name"]: TYPES[f["type"]] for f in table_schema(name)["fields"]}
 
 
-def records(name: str, rows: list[dict]) -> list[dict]:
-    """Rows (from a frame or elsewhere) as published records: the table's columns in
-    order, each value the Python value of its type."""
-    types = field_types(name)
-    return [{col: kind.to_python(row.get(col)) for col, kind in types.items()} for row in rows]
-
-
 def typed_frame(name: str, rows: list[dict]):
     """A pandas DataFrame of ``rows`` with the columns and dtypes of the table, even when
     there are no rows."""
@@ -146,6 +139,16 @@ def typed_frame(name: str, rows: list[dict]):
     return pd.DataFrame({col: pd.Series([r.get(col) for r in rows], dtype=kind.pandas,
                                         name=col) for col, kind in types.items()},
                         columns=list(types))
+
+
+def frame_records(frame) -> list[dict]:
+    """The rows of a frame as dicts, a missing value as ``None`` (what
+    ``DataFrame.to_dict("records")`` gives, column by column: several times faster on
+    Arrow-backed strings)."""
+    cols = list(frame.columns)
+    values = [[None if _missing(v) else v for v in s.tolist()] if s.hasnans else s.tolist()
+              for s in (frame[c] for c in cols)]
+    return [dict(zip(cols, row)) for row in zip(*values)] if cols else [{} for _ in frame.index]
 
 
 def consumer_dtypes(name: str) -> dict:

@@ -135,9 +135,29 @@ def place(cells: list[str], roles: list[str], has_row_above: bool, vocab: Vocabu
     """
     if kinds is None:
         kinds = [classify(c, vocab) if c else "" for c in cells]
-    placements = []
-    for chosen in itertools.combinations(range(len(roles)), len(cells)):
-        cost = sum(fit(roles[i], k) for i, k in zip(chosen, kinds) if k)
+    placements = [Placement(chosen, cost)
+                  for chosen, cost in ranked(tuple(kinds), tuple(roles), has_row_above)]
+    if placements:  # what is wrong with the winner, said in words
+        best = placements[0]
+        best.misfits = tuple(filter(None, (misfit(cells[n], role, k) for n, (role, k)
+                                           in enumerate(zip(best.roles, kinds)))))
+    return placements
+
+
+@functools.lru_cache(maxsize=4096)
+def ranked(kinds: tuple[str, ...], roles: tuple[str, ...], has_row_above: bool
+           ) -> tuple[tuple[tuple[str, ...], float], ...]:
+    """Every order-keeping placement of cells of ``kinds`` into ``roles`` with its cost,
+    cheapest first (what ``place`` ranks: it depends on the kinds only, so it is cached).
+
+    >>> ranked(("name", "port"), ("source", "destination", "port"), True)[0]
+    (('destination', 'port'), 0.0)
+    """
+    # fits[i][n]: how unlike column i cell n is (an empty cell fits any)
+    fits = [[fit(role, k) if k else 0 for k in kinds] for role in roles]
+    out = []
+    for chosen in itertools.combinations(range(len(roles)), len(kinds)):
+        cost = sum(fits[i][n] for n, i in enumerate(chosen))
         first_present = chosen[0] if chosen else len(roles)
         for i, role in enumerate(roles):
             if i in chosen:
@@ -153,20 +173,17 @@ def place(cells: list[str], roles: list[str], has_row_above: bool, vocab: Vocabu
                 cost += MISSING_TYPE
                 # a Type is merged from above only for a row that has a port: a cell placed
                 # in Port that is no port list makes that reading unlikely
-                port_at = [n for n, i_ in enumerate(chosen) if roles[i_] == "port"]
-                if port_at and kinds[port_at[0]] not in ("port", "ditto", ""):
+                port_kind = next((kinds[n] for n, i_ in enumerate(chosen)
+                                  if roles[i_] == "port"), None)
+                if port_kind not in (None, "port", "ditto", ""):
                     cost += MISSING_TYPE_WITHOUT_PORT
             elif role == "port":
                 cost += MISSING_PORT
             else:
                 cost += MISSING_DETAILS
-        placements.append(Placement(tuple(roles[i] for i in chosen), cost))
-    placements.sort(key=lambda p: p.cost)
-    if placements:  # what is wrong with the winner, said in words
-        best = placements[0]
-        best.misfits = tuple(filter(None, (misfit(cells[n], role, k) for n, (role, k)
-                                           in enumerate(zip(best.roles, kinds)))))
-    return placements
+        out.append((tuple(roles[i] for i in chosen), cost))
+    out.sort(key=lambda p: p[1])
+    return tuple(out)
 
 
 WORD_SPLIT = re.compile(r"[\s,;/|()\[\]]+")
