@@ -44,6 +44,8 @@ def _import_pandera():
 
 
 pa = _import_pandera()
+from pandera.dtypes import immutable  # noqa: E402
+from pandera.engines import pandas_engine  # noqa: E402
 from pandera.errors import SchemaErrors  # noqa: E402
 
 from pipeline.errors import ValidationFailed
@@ -82,9 +84,22 @@ def field_checks(field: dict) -> list[pa.Check]:
     return checks
 
 
-STRING_DTYPE = pa.Check(lambda s: pd.api.types.is_string_dtype(s.dtype)
-                        and not pd.api.types.is_object_dtype(s.dtype),
-                        name="dtype('str')", error="dtype('str')")
+@immutable(init=True)
+class PublishedString(pandas_engine.STRING):
+    """pandas' string dtype (any storage), checked on the column's dtype alone: pandera's
+    own ``str`` checks every element and formats a report even when the column passes
+    (about 2 ms a column, a quarter of the build's validation)."""
+
+    def check(self, pandera_dtype, data_container=None) -> bool:
+        """Whether ``pandera_dtype`` (a column's dtype) is a pandas string dtype."""
+        try:
+            resolved = pandas_engine.Engine.dtype(pandera_dtype)
+        except TypeError:
+            return False
+        return isinstance(resolved, pandas_engine.STRING)
+
+    def __str__(self) -> str:
+        return "str"
 
 
 @functools.cache
@@ -96,14 +111,10 @@ def pandera_schema(name: str) -> pa.DataFrameSchema:
         c = field.get("constraints", {})
         # Strings are never null (an empty cell is ""); integers may be null unless required.
         nullable = TYPES[field["type"]].nullable and not c.get("required", False)
-        kind = TYPES[field["type"]]
-        # pandera checks a string dtype element by element and formats a report even when
-        # it passes (~2 ms a column); the dtype alone says the same, so it is checked once.
-        dtype, checks = kind.pandera, field_checks(field)
-        if field["type"] == "string":
-            dtype, checks = None, [STRING_DTYPE, *checks]
+        dtype = TYPES[field["type"]].pandera
         columns[field["name"]] = pa.Column(
-            dtype, checks=checks, nullable=nullable,
+            PublishedString() if dtype is str else dtype, checks=field_checks(field),
+            nullable=nullable,
             unique=bool(c.get("unique")), coerce=field["type"] == "integer",
             description=field.get("description"))
     unique = spec.get("primaryKey")

@@ -222,3 +222,27 @@ def test_a_closed_pipe_ends_quietly_with_the_sigpipe_status(good_build):
         os.close(write_end)
     assert done.returncode == 141, done.stderr
     assert done.stderr == b""
+
+
+def test_libraries_load_with_the_collector_paused_once_per_process():
+    """The build imports pandas & co. with the garbage collector paused, then freezes them
+    (pipeline.cli.libraries_settled): the collector is on again afterwards, and a second
+    use in the same process (pandas already loaded) freezes nothing more."""
+    code = (
+        "import gc, sys\n"
+        "from pipeline.cli import libraries_settled\n"
+        "assert 'pandas' not in sys.modules\n"
+        "with libraries_settled():\n"
+        "    assert not gc.isenabled()\n"
+        "    import pandas\n"
+        "assert gc.isenabled()\n"
+        "frozen = gc.get_freeze_count()\n"
+        "assert frozen > 10000, frozen\n"
+        "with libraries_settled():\n"
+        "    assert gc.isenabled()\n"
+        "    import pandera\n"
+        "assert gc.isenabled() and gc.get_freeze_count() <= frozen\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
