@@ -50,6 +50,7 @@ def bare(text: str) -> str:
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
+@functools.lru_cache(maxsize=16384)  # an address map matches every key against every name
 def fold(text: str) -> str:
     """Search key: no accents, case-folded, white space collapsed.
 
