@@ -8,13 +8,14 @@ whole directory the same way).
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file renamed over it: a reader sees
     the old file or the new one, never a half-written one."""
+    import tempfile  # here: the read-only commands import this module and never write
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

@@ -21,7 +21,6 @@ import gc
 import os
 import signal
 import sys
-import traceback
 from pathlib import Path
 
 from pipeline import __version__, raw_manifest
@@ -492,6 +491,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     except Exception as exc:  # a bug: say so plainly, no traceback unless asked
         if os.environ.get("CITRIX_PORTS_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         print(f"citrix-ports: internal error: {type(exc).__name__}: {exc}\n"
               "  this is a bug; rerun with CITRIX_PORTS_DEBUG=1 and report the traceback",

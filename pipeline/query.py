@@ -18,7 +18,6 @@ input is Parquet).
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import shutil
@@ -149,6 +148,8 @@ def similarity(asked: str, name: str) -> float:
     >>> round(similarity("license server", "serveur de licences citrix"), 2)
     0.86
     """
+    import difflib  # here: only an empty answer looks for the closest names
+
     whole = difflib.SequenceMatcher(None, asked, name).ratio()
     words, name_words = asked.split(), name.split()
     if not words or not name_words:
