@@ -130,12 +130,17 @@ class _Checker:
 
     def __init__(self, name: str):
         spec = table_schema(name)
+        # per field: name, whether it is a string, its text -> value, required, minimum,
+        # maximum, minLength, pattern, enum (unpacked once: a read checks every cell)
         self.fields = []
         for f in spec["fields"]:
             c = f.get("constraints", {})
-            pattern = re.compile(f"^(?:{c['pattern']})$") if "pattern" in c else None
-            enum = set(c["enum"]) if "enum" in c else None
-            self.fields.append((f["name"], TYPES[f["type"]], c, pattern, enum))
+            kind = TYPES[f["type"]]
+            self.fields.append((
+                f["name"], kind.name == "string", kind.from_text, bool(c.get("required")),
+                c.get("minimum"), c.get("maximum"), c.get("minLength"),
+                re.compile(f"^(?:{c['pattern']})$") if "pattern" in c else None,
+                set(c["enum"]) if "enum" in c else None))
         self.keys = [tuple(spec["primaryKey"])] if spec.get("primaryKey") else []
         self.keys += [tuple(u) for u in spec.get("x-unique", [])]
         self.row_checks = [(n, ROW_CHECKS[n]) for n in spec.get("x-checks", [])]
@@ -144,43 +149,38 @@ class _Checker:
               problems: list[str]) -> dict | None:
         """The typed row, or None (problems recorded) when a cell breaks its field."""
         row, ok = {}, True
-        for col, kind, c, pattern, enum in self.fields:
+        for col, is_string, from_text, required, low, high, min_length, pattern, enum \
+                in self.fields:
             if col not in present:
                 continue
-            text = raw[col]
-            if kind.name == "string":
-                text = unneutralise(text)
-            try:
-                value = kind.from_text(text)
-            except ValueError as exc:
-                problems.append(f"{where}, column {col}: {exc}")
-                ok = False
-                continue
-            bad = self.broken(value, text, kind, c, pattern, enum)
+            text = raw[col] or ""
+            if is_string:
+                value = text = unneutralise(text)
+            else:
+                try:
+                    value = from_text(text)
+                except ValueError as exc:
+                    problems.append(f"{where}, column {col}: {exc}")
+                    ok = False
+                    continue
+            bad = ""
+            if text == "" and (required or not is_string):
+                bad = "is empty but required" if required else ""
+            elif enum is not None and value not in enum:
+                bad = f"{text!r} is not one of {sorted(enum)}"
+            elif low is not None and value is not None and value < low:
+                bad = f"{value} is below the minimum {low}"
+            elif high is not None and value is not None and value > high:
+                bad = f"{value} is above the maximum {high}"
+            elif min_length is not None and len(text) < min_length:
+                bad = f"is shorter than {min_length} character(s)"
+            elif pattern is not None and text != "" and not pattern.match(text):
+                bad = f"{text!r} does not match {pattern.pattern}"
             if bad:
                 problems.append(f"{where}, column {col}: {bad}")
                 ok = False
             row[col] = value
         return row if ok else None
-
-    @staticmethod
-    def broken(value, text: str, kind, c: dict, pattern, enum) -> str:
-        if text == "":
-            if c.get("required"):
-                return "is empty but required"
-            if kind.name != "string":
-                return ""
-        if enum is not None and value not in enum:
-            return f"{text!r} is not one of {sorted(enum)}"
-        if "minimum" in c and value is not None and value < c["minimum"]:
-            return f"{value} is below the minimum {c['minimum']}"
-        if "maximum" in c and value is not None and value > c["maximum"]:
-            return f"{value} is above the maximum {c['maximum']}"
-        if "minLength" in c and len(text) < c["minLength"]:
-            return f"is shorter than {c['minLength']} character(s)"
-        if pattern is not None and text != "" and not pattern.match(text):
-            return f"{text!r} does not match {pattern.pattern}"
-        return ""
 
 
 def parse(text: str, label: str, table: str | None = None,
@@ -231,8 +231,7 @@ def parse(text: str, label: str, table: str | None = None,
         if None in raw:
             problems.append(f"line {line}: more cells than the header")
             continue
-        row = checker.cells({k: v or "" for k, v in raw.items()}, present, f"line {line}",
-                            problems)
+        row = checker.cells(raw, present, f"line {line}", problems)
         if row is None:
             continue
         for extra in header:

@@ -180,6 +180,9 @@ def test_diff_markdown_escapes_what_markdown_would_read():
     ("port_start=70000", "column port_start: 70000 is above the maximum 65535"),
     ("protocol=tcp; drop", "column protocol: 'tcp; drop' is not one of"),
     ("rule_id=x", "column rule_id: 'x' does not match"),
+    ("row=0", "column row: 0 is below the minimum 1"),
+    ("destination=", "column destination: is empty but required"),
+    ("table=", "column table: is empty but required"),
 ])
 def test_a_published_table_is_checked_cell_by_cell(cell, problem):
     col, value = cell.split("=", 1)
