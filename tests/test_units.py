@@ -183,6 +183,7 @@ def test_diff_markdown_escapes_what_markdown_would_read():
     ("row=0", "column row: 0 is below the minimum 1"),
     ("destination=", "column destination: is empty but required"),
     ("table=", "column table: is empty but required"),
+    ("bidirectional=1", "column bidirectional: '1' is not true or false"),
 ])
 def test_a_published_table_is_checked_cell_by_cell(cell, problem):
     col, value = cell.split("=", 1)
