@@ -94,6 +94,11 @@ def test_the_three_forms_give_the_same_rules(japanese):
     ("Bron | Doel | Soort | Poort | Details |", None, "en-us"),  # "Details" is English too
     ("Bron | Doel | Soort | Poort | Omschrijving |", None, "und"),
     ("no marker", "https://docs.citrix.com/ko-kr/tech-zone/x.html", "ko-kr"),
+    # Simplified Chinese (Citrix's zh-cn header words), and a header in Traditional Chinese
+    # that shares 目的地 with it: not taken for Simplified Chinese
+    ("来源 | 目的地 | 类型 | 端口 | 描述 |", None, "zh-cn"),
+    ("來源 | 目的地 | 類型 | 連接埠 | 描述 |", None, "und"),
+    ("no marker", "https://docs.citrix.com/zh-tw/tech-zone/x.html", "zh-tw"),
 ])
 def test_the_locale_is_recognised_never_assumed(text, url, locale):
     assert detect_locale(text, url=url) == locale
