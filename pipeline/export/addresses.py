@@ -22,7 +22,6 @@ no component of the data, with the closest component names.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import ipaddress
 import re
@@ -145,6 +144,8 @@ class AddressMap:
         for entry in self.entries:
             if any(entry.matches(c) for c in components) or self.key_id(entry) in ids:
                 continue
+            import difflib  # here: only an unused key looks for the closest names
+
             close = difflib.get_close_matches(fold(entry.key.split(":", 1)[-1]
                                                    if entry.kind != "exact" else entry.key),
                                               list(folded), n=3, cutoff=0.6)

@@ -20,7 +20,6 @@ format's own quoting.  Output is sorted and carries no run time.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -198,6 +197,8 @@ def logical_id(prefix: str, text: str) -> str:
     >>> a.startswith("SgServeurStorefront"), a == logical_id("Sg", "Serveur StoreFront")
     (True, True)
     """
+    import hashlib  # here: only the AWS formats name resources (OpenSSL loads in ~5 ms)
+
     base = re.sub(r"[^A-Za-z0-9]", "", fold(text).title())[:40] or "X"
     return f"{prefix}{base}{hashlib.sha256(text.encode()).hexdigest()[:6]}"
 
