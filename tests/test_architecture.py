@@ -71,7 +71,7 @@ ALLOWED = {
     "pipeline.readers.html": {"pipeline.model", "pipeline.readers.cells",
                               "pipeline.readers.flattened", "pipeline.vocabulary"},
     "pipeline.rules": {"pipeline.model", "pipeline.schema"},
-    "pipeline.components": {"pipeline.errors", "pipeline.normalize"},
+    "pipeline.components": {"pipeline.atomic", "pipeline.errors", "pipeline.normalize"},
     "pipeline.identify": {"pipeline.components"},
     "pipeline.align": {"pipeline.normalize"},
     "pipeline.compare": {"pipeline.grammar", "pipeline.markdown_out"},
