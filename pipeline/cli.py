@@ -29,7 +29,6 @@ from pipeline.published import default_data
 from pipeline.query import DEFAULT_COLUMNS, TABLE_COLUMNS, parse_ports
 from pipeline.query import FORMATS as QUERY_FORMATS
 from pipeline.schema import TABLES, enum, frame_records
-from pipeline.vocabulary import load as load_vocabulary
 
 EXIT_INTERNAL = 1  # a bug
 EXIT_NO_ROWS = 1  # query: no row answers the question
@@ -255,18 +254,24 @@ class LazyChoices:
     the option is used or shown (a build never pays for importing the exporters; the
     option needs a ``metavar``, or argparse lists the choices when it is added).
 
+    ``name`` may be a function of the module that returns them; ``extra`` are choices
+    added after them.
+
     >>> "json" in LazyChoices("pipeline.diff.render", "FORMATS")
     True
+    >>> list(LazyChoices("pipeline.vocabulary", "locales", extra=("und",)))[-1]
+    'und'
     """
 
-    def __init__(self, module: str, name: str):
-        self.module, self.name = module, name
+    def __init__(self, module: str, name: str, extra: tuple[str, ...] = ()):
+        self.module, self.name, self.extra = module, name, extra
 
     def values(self) -> tuple[str, ...]:
         """The choices, from the module."""
         import importlib
 
-        return tuple(getattr(importlib.import_module(self.module), self.name))
+        found = getattr(importlib.import_module(self.module), self.name)
+        return tuple(found() if callable(found) else found) + self.extra
 
     def __iter__(self):
         return iter(self.values())
@@ -302,7 +307,7 @@ def two_sides(p: argparse.ArgumentParser, left: str, right: str) -> None:
 
 def parser() -> argparse.ArgumentParser:
     """The command line's parser: every command and option, with its help."""
-    locales = list(load_vocabulary().locales)
+    # the vocabulary is read only when --locale is used or shown
     p = argparse.ArgumentParser(prog="citrix-ports", description=(
         "Turn Citrix's 'Communication Ports Used by Citrix Technologies' page into a "
         "validated dataset of network flows."))
@@ -315,9 +320,10 @@ def parser() -> argparse.ArgumentParser:
                    "(default: build/)")
     b.add_argument("--strict", action="store_true",
                    help="fail when an erratum no longer matches the page (CI uses this)")
-    b.add_argument("--locale", choices=locales + ["und"],
-                   help="locale of the page; default: recognised from its HTML lang, else "
-                   "its words, else und (undetermined)")
+    b.add_argument("--locale", choices=LazyChoices("pipeline.vocabulary", "locales",
+                                                   extra=("und",)), metavar="LOCALE",
+                   help="locale of the page: %(choices)s; default: recognised from its HTML "
+                   "lang, else its words, else und (undetermined)")
     b.add_argument("--errata", type=Path, help="errata file (default: the reviewed "
                    "pipeline/data/errata.toml)")
     b.add_argument("--allow-shrink", action="store_true",
@@ -332,9 +338,11 @@ def parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("fetch", help="fetch the live page (or its Markdown source) into raw/")
     f.add_argument("--url", help="page to fetch (default: the --locale page on docs.citrix.com)")
-    f.add_argument("--locale", choices=locales,
-                   help="locale of the page (default: recognised from the URL's /xx-yy/, "
-                   f"else from the page; the default URL is the {locales[0]} page)")
+    f.add_argument("--locale", choices=LazyChoices("pipeline.vocabulary", "locales"),
+                   metavar="LOCALE",
+                   help="locale of the page: %(choices)s (default: recognised from the "
+                   "URL's /xx-yy/, else from the page; the default URL is the page of the "
+                   "first of these)")
     f.add_argument("--raw-dir", type=Path, default=raw_manifest.DEFAULT_RAW, help="snapshot directory "
                    "(default: raw/)")
     f.add_argument("--allow-host", action="append", default=[], metavar="HOST",

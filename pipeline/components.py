@@ -23,7 +23,6 @@ import functools
 import json
 import re
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -294,6 +293,8 @@ def parse(text: str, path: Path) -> dict:
             return twin["data"]
     except (OSError, ValueError, KeyError, TypeError):
         pass  # no twin, or a stale or damaged one: the TOML itself is read
+    import tomllib  # here: with the twin, tomllib is never imported
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -320,6 +321,8 @@ def load(path: Path = REGISTRY_FILE) -> Registry:
 def write_parsed(path: Path = REGISTRY_FILE) -> Path:
     """Write the parsed twin of the registry ``path``, once the registry is checked (a
     registry that does not load gets no twin: ``DataError``); returns the twin's path."""
+    import tomllib
+
     from pipeline.atomic import atomic_write
 
     text = read_text(path)

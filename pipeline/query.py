@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import textwrap
 from dataclasses import dataclass
 from typing import Any
@@ -234,7 +233,10 @@ def render_table(rows: list[dict], columns: tuple[str, ...] = DEFAULT_COLUMNS,
                  width: int | None = None) -> str:
     """Rows as a table for a terminal: the chosen columns, long cells wrapped so that the
     table fits ``width`` (default: the terminal's, else 100)."""
-    width = width or shutil.get_terminal_size((100, 24)).columns
+    if not width:
+        import shutil  # here: only a table for a terminal asks its width
+
+        width = shutil.get_terminal_size((100, 24)).columns
     specs = [TABLE_COLUMNS[c] for c in columns]
     cells = [[get(r) for _, get, _ in specs] for r in rows]
     natural = [max([len(h)] + [len(c[i]) for c in cells]) for i, (h, _, _) in enumerate(specs)]

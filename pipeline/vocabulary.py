@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +75,8 @@ class Vocabulary:
 @functools.cache
 def load(path: Path | None = None) -> Vocabulary:
     """The vocabulary of ``path`` (default ``data/vocabulary.toml``), loaded once."""
+    import tomllib  # here: the read-only commands never read the vocabulary
+
     data = tomllib.loads((path or DATA_DIR / "vocabulary.toml").read_text("utf-8"))
     roles = {norm(h): role for role, names in data["headers"].items() for h in names}
     transports = {norm(w): proto for proto, words in data["transports"].items() for w in words}
@@ -95,3 +96,12 @@ def load(path: Path | None = None) -> Vocabulary:
         report_labels={k: dict(v) for k, v in data.get("report", {}).items()},
         placeholders=frozenset(norm(w) for w in data.get("cells", {}).get("placeholders", [])),
     )
+
+
+def locales() -> tuple[str, ...]:
+    """The locales of the package's vocabulary, in file order (the ``--locale`` choices).
+
+    >>> locales()[0]
+    'fr-fr'
+    """
+    return load().locales
