@@ -293,6 +293,12 @@ def parse(text: str, path: Path) -> dict:
             return twin["data"]
     except (OSError, ValueError, KeyError, TypeError):
         pass  # no twin, or a stale or damaged one: the TOML itself is read
+    return parse_toml(text, path)
+
+
+def parse_toml(text: str, path: Path) -> dict:
+    """The registry's TOML ``text`` parsed by tomllib (``DataError`` when it is not valid
+    TOML)."""
     import tomllib  # here: with the twin, tomllib is never imported
 
     try:
@@ -321,15 +327,10 @@ def load(path: Path = REGISTRY_FILE) -> Registry:
 def write_parsed(path: Path = REGISTRY_FILE) -> Path:
     """Write the parsed twin of the registry ``path``, once the registry is checked (a
     registry that does not load gets no twin: ``DataError``); returns the twin's path."""
-    import tomllib
-
     from pipeline.atomic import atomic_write
 
     text = read_text(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"the component registry {path} is not valid TOML", [str(exc)]) from None
+    data = parse_toml(text, path)
     Registry.from_data(data, str(path), text)
     twin = parsed_file(path)
     atomic_write(twin, (json.dumps({"source": text, "data": data}, ensure_ascii=False)
@@ -339,8 +340,14 @@ def write_parsed(path: Path = REGISTRY_FILE) -> Path:
 
 def main(argv: list[str]) -> int:
     """``--write-parsed [REGISTRY]``: write the parsed twin of the registry."""
+    usage = ("usage: python -m pipeline.components --write-parsed [REGISTRY]\n"
+             "  write the parsed twin of the component registry (default: the package's);\n"
+             "  make runs it (see docs/maintaining.md)")
+    if argv[:1] in (["-h"], ["--help"]):
+        print(usage)
+        return 0
     if not argv or argv[0] != "--write-parsed" or len(argv) > 2:
-        print("usage: python -m pipeline.components --write-parsed [REGISTRY]", file=sys.stderr)
+        print(usage, file=sys.stderr)
         return 2
     try:
         print(f"wrote {write_parsed(Path(argv[1]) if len(argv) > 1 else REGISTRY_FILE)}")

@@ -290,16 +290,28 @@ def read(spec: Path, table: str | None = "ports", require_all_columns: bool = Tr
     return parse(text, str(path), table, require_all_columns)
 
 
-def build_manifest(spec: Path) -> dict:
-    """The ``manifest.json`` of the build a published table belongs to ({} if none)."""
+def manifest_of(data: str | bytes) -> dict:
+    """A build's ``manifest.json`` from its text ({} when it is no JSON object).
+
+    >>> manifest_of('{"counts": {}}'), manifest_of(b"[1]"), manifest_of(b"\\xff")
+    ({'counts': {}}, {}, {})
+    """
     import json
 
+    try:
+        found = json.loads(data)
+    except ValueError:  # UnicodeDecodeError included
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def build_manifest(spec: Path) -> dict:
+    """The ``manifest.json`` of the build a published table belongs to ({} if none)."""
     folder = spec if spec.is_dir() else spec.parent
     try:
-        data = json.loads((folder / "manifest.json").read_text("utf-8"))
-    except (OSError, ValueError):
+        return manifest_of((folder / "manifest.json").read_bytes())
+    except OSError:
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def default_data() -> Path:

@@ -323,6 +323,8 @@ def test_a_registry_that_does_not_load_gets_no_twin(tmp_path, capsys):
     assert "'kind' must be one of" in capsys.readouterr().err
     assert not components.parsed_file(path).exists()
     assert components.main([]) == 2
+    assert components.main(["--help"]) == 0
+    assert "--write-parsed [REGISTRY]" in capsys.readouterr().out
 
 
 def test_components_command_lists_ids_and_writes_a_map_skeleton(built, capsys):

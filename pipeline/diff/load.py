@@ -9,13 +9,12 @@ that versions can be compared).
 
 from __future__ import annotations
 
-import json
 import subprocess
 import tempfile
 from pathlib import Path
 
 from pipeline.errors import InputError, Location
-from pipeline.published import PublishedTable, build_manifest, parse, read
+from pipeline.published import PublishedTable, build_manifest, manifest_of, parse, read
 
 
 def load(spec: str, table: str = "ports", repo: Path = Path(".")) -> PublishedTable:
@@ -38,7 +37,7 @@ def load_tables(spec: str, tables: tuple[str, ...], repo: Path = Path(".")
         out = {}
         shown = subprocess.run(["git", "show", f"{ref}:build/manifest.json"], cwd=repo,
                                capture_output=True)
-        manifest = _manifest_text(shown.stdout) if not shown.returncode else {}
+        manifest = manifest_of(shown.stdout) if not shown.returncode else {}
         for table in tables:
             done = subprocess.run(["git", "show", f"{ref}:build/{table}.csv"], cwd=repo,
                                   capture_output=True)
@@ -76,11 +75,3 @@ def load_tables(spec: str, tables: tuple[str, ...], repo: Path = Path(".")
             out[table] = PublishedTable(found.name, spec, found.columns, found.rows)
         manifest = build_manifest(Path(tmp) / "build")
     return out, manifest
-
-
-def _manifest_text(data: bytes) -> dict:
-    try:
-        found = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}

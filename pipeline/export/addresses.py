@@ -13,7 +13,8 @@ Input: a YAML file::
 Output: an ``AddressMap`` (with the component registry, a key that is an id or an alias
 in any language names that component wherever the page names it; an exact name wins
 over patterns; patterns are tried in file order; a name that denotes several components
-takes the addresses of each member; ``any`` those of every mapped Citrix component), or an ``InputError`` located at the line of the bad entry.  Every value must be
+takes the addresses of each member; ``any`` those of every mapped Citrix component), or
+an ``InputError`` located at the line of the bad entry.  Every value must be
 an IPv4 or IPv6 address or network; a very wide network (``0.0.0.0/0``, ``::/0``, any
 IPv4 network shorter than /8 or IPv6 network shorter than /32) is refused unless
 ``allow_any``, and warned about when allowed.  ``unused_keys`` names the keys that match
@@ -115,18 +116,23 @@ class AddressMap:
         denotes several components, unless the map gives it its own addresses, is each
         member the map gives (a rule per member, so that each member's group or host
         gets its own); any other name is itself."""
-        entry = self.registry.components.get(cid) if self.registry is not None and cid else None
-        if entry is not None and entry.members and not self.own(name, cid):
-            return [(m, nets) for m in entry.members if (nets := self.networks("", m))]
+        members = self.members_of(name, cid)
+        if members:
+            return [(m, nets) for m in members if (nets := self.networks("", m))]
         return [(cid, self.networks(name, cid))]
 
     def unmapped_members(self, name: str, cid: str = "") -> list[str]:
         """The members of a name that denotes several components (unless the map gives
         the name its own addresses) that the map gives no address: they get no rule."""
+        return [m for m in self.members_of(name, cid) if not self.networks("", m)]
+
+    def members_of(self, name: str, cid: str) -> tuple[str, ...]:
+        """The members a row's end stands for: those of a name that denotes several
+        components, unless the map gives the name its own addresses; () otherwise."""
         entry = self.registry.components.get(cid) if self.registry is not None and cid else None
         if entry is None or not entry.members or self.own(name, cid):
-            return []
-        return [m for m in entry.members if not self.networks("", m)]
+            return ()
+        return tuple(entry.members)
 
     def own(self, name: str, cid: str) -> list[Network]:
         """The networks the map gives this very name or id (no members, no ``any``)."""

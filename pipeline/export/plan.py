@@ -7,9 +7,9 @@ again here, so nothing but a number, a protocol word or a network reaches a rule
 statement); identical rules (the same flow listed in two sections) merged into one that
 names every rule id; and what was not planned, each said: a flow with one end mapped
 and the other not, or one member of a name that denotes several components without
-address (a rule the user may be missing), the components without address and
-without a mapped partner in one line, flows without a port, and flows whose sources and destinations have no IP version in
-common.
+address (a rule the user may be missing), the components without address and without a
+mapped partner in one line, flows without a port, and flows whose sources and
+destinations have no IP version in common.
 """
 
 from __future__ import annotations
