@@ -1,10 +1,14 @@
-"""Pages in other languages: the beginning of the Japanese page in its three forms, the
-locale recognised, never assumed; ditto marks; scripts written without spaces; pages in
-languages the vocabulary lacks (Dutch, Traditional Chinese, Korean) read by content.
+"""Pages in other languages: the beginnings of the Japanese and German pages in their
+three forms, the locale recognised, never assumed; ditto marks; scripts written without
+spaces; pages in languages the vocabulary lacks (Dutch, Traditional Chinese, Korean) read
+by content.
 
 Expected rows are read from tests/data/ja-jp/citrix-communication-ports.excerpt.md (a
 copy of shared/sources/ja-jp: the page's own cell texts, merged cells as in the English
-source of the same era).
+source of the same era) and tests/data/de-de/citrix-communication-ports.excerpt.md (the
+title, introduction and first table of the German page, Citrix ADC era, as a stored text
+copy of docs.citrix.com/de-de/tech-zone/build/tech-papers/citrix-communication-ports.html
+shows them: the page's own cell texts, merged cells where that copy leaves cells out).
 """
 
 from __future__ import annotations
@@ -49,20 +53,30 @@ EXPECTED = sorted([
 ], key=str)
 
 
-@pytest.fixture(scope="module")
-def japanese(tmp_path_factory):
-    """The excerpt built in its three forms: {form: (out dir, manifest)}."""
-    base = tmp_path_factory.mktemp("ja")
-    md = JA.read_text("utf-8")
-    html = markdown_to_html(md, lang="ja")
+def three_forms(excerpt, lang: str, base) -> dict:
+    """An excerpt built in its three forms, HTML and text made the way the real ones are
+    (tests/make_forms.py): {form: (out dir, manifest)}."""
+    html = markdown_to_html(excerpt.read_text("utf-8"), lang=lang)
     (base / "page.html").write_text(html, "utf-8")
     (base / "page.txt").write_text(html_to_text(html), "utf-8")
     out = {}
-    for form, path in (("markdown", JA), ("html", base / "page.html"),
+    for form, path in (("markdown", excerpt), ("html", base / "page.html"),
                        ("text", base / "page.txt")):
         result = build(path, base / form)
         out[form] = (base / form, result.manifest)
     return out
+
+
+def flows(out) -> list[tuple]:
+    """(section, source, destination, protocol, service, port_start, port_end) of a build."""
+    rows = json.loads((out / "ports.json").read_text("utf-8"))
+    return sorted(((r["section"], r["source"], r["destination"], r["protocol"], r["service"],
+                    r["port_start"], r["port_end"]) for r in rows), key=str)
+
+
+@pytest.fixture(scope="module")
+def japanese(tmp_path_factory):
+    return three_forms(JA, "ja", tmp_path_factory.mktemp("ja"))
 
 
 @pytest.mark.parametrize("form", ["markdown", "html", "text"])
@@ -70,10 +84,7 @@ def test_every_japanese_flow_exactly_in_every_form(japanese, form):
     out, manifest = japanese[form]
     assert manifest["source"]["form"] == form
     assert manifest["source"]["locale"] == "ja-jp"
-    rows = json.loads((out / "ports.json").read_text("utf-8"))
-    got = sorted(((r["section"], r["source"], r["destination"], r["protocol"], r["service"],
-                   r["port_start"], r["port_end"]) for r in rows), key=str)
-    assert got == EXPECTED
+    assert flows(out) == EXPECTED
     assert json.loads((out / "rejects.json").read_text("utf-8")) == []
     assert manifest["counts"]["tables"] == 2 and manifest["counts"]["rules"] == 14
 
@@ -85,6 +96,80 @@ def test_the_three_forms_give_the_same_rules(japanese):
                  json.loads((out / "rules.json").read_text("utf-8"))]
              for f, (out, _) in japanese.items()}
     assert rules["html"] == rules["markdown"] == rules["text"]
+
+
+# -- German: the beginning of the German page --------------------------------------------
+
+DE = ROOT / "tests" / "data" / "de-de" / "citrix-communication-ports.excerpt.md"
+NSIP_DE, SNIP_DE, HA_DE = "Citrix ADC NSIP", "Citrix ADC SNIP", \
+    "Citrix ADC Appliance (für hohe Verfügbarkeit)"
+LOM_DE, IMI_DE = "ADC Lights-Out Management", "Integrierte Management-Schnittstelle"
+
+# read from the excerpt row by row: "TCP, UDP" is two flows, "161, 162" two ports, SNMP
+# and Syslog the application protocols of the vocabulary
+EXPECTED_DE = sorted([
+    (ADC, NSIP_DE, "Citrix ADC Appliances bei der Clustereinrichtung", "udp", "", 7000, 7000),
+    (ADC, NSIP_DE, HA_DE, "udp", "", 3003, 3003),
+    (ADC, NSIP_DE, HA_DE, "tcp", "", 3008, 3008),
+    (ADC, NSIP_DE, HA_DE, "tcp", "", 3009, 3009),
+    (ADC, NSIP_DE, HA_DE, "tcp", "", 3010, 3010),
+    (ADC, NSIP_DE, HA_DE, "tcp", "", 3011, 3011),
+    (ADC, NSIP_DE, HA_DE, "udp", "", 162, 162),
+    (ADC, NSIP_DE, HA_DE, "tcp", "", 22, 22),
+    (ADC, NSIP_DE, "DNS-Server", "tcp", "", 53, 53),
+    (ADC, NSIP_DE, "DNS-Server", "udp", "", 53, 53),
+    (ADC, NSIP_DE, "Signatur-URL der Anwendungsfirewall", "tcp", "", 443, 443),
+    (ADC, NSIP_DE, "URL der Bot-Management-Signatur", "tcp", "", 443, 443),
+    (ADC, NSIP_DE, LOM_DE, "tcp", "", 4001, 4001),
+    (ADC, NSIP_DE, LOM_DE, "tcp", "", 5900, 5900),
+    (ADC, NSIP_DE, LOM_DE, "tcp", "", 623, 623),
+    (ADC, NSIP_DE, IMI_DE, "tcp", "", 389, 389),
+    (ADC, NSIP_DE, IMI_DE, "udp", "", 389, 389),
+    (ADC, NSIP_DE, "Thales HSM", "tcp", "", 9004, 9004),
+    (ADC, SNIP_DE, "Citrix ADM", "udp", "", 4739, 4739),
+    (ADC, SNIP_DE, "Citrix ADM", "udp", "snmp", 161, 161),
+    (ADC, SNIP_DE, "Citrix ADM", "udp", "snmp", 162, 162),
+    (ADC, SNIP_DE, "Citrix ADM", "udp", "syslog", 514, 514),
+    (ADC, SNIP_DE, "Citrix ADM", "tcp", "", 5557, 5557),
+    (ADC, SNIP_DE, "Citrix ADM", "tcp", "", 5558, 5558),
+], key=str)
+
+
+@pytest.fixture(scope="module")
+def german(tmp_path_factory):
+    return three_forms(DE, "de", tmp_path_factory.mktemp("de"))
+
+
+@pytest.mark.parametrize("form", ["markdown", "html", "text"])
+def test_every_german_flow_exactly_in_every_form(german, form):
+    out, manifest = german[form]
+    assert manifest["source"]["form"] == form
+    assert manifest["source"]["locale"] == "de-de"
+    assert flows(out) == EXPECTED_DE
+    assert json.loads((out / "rejects.json").read_text("utf-8")) == []
+    assert manifest["counts"]["tables"] == 1 and manifest["counts"]["rules"] == 18
+    assert manifest["counts"]["unknown_names"] == {"components": 0, "sections": 0}
+    assert not any("not in the vocabulary" in w for w in manifest["warnings"])
+
+
+def test_the_german_page_and_the_english_source_name_the_same_components(german, english):
+    """One identity across languages: the German rows are the English source's flows,
+    component for component, except where the German page (a later version) moved the
+    Citrix ADM flows from the NSIP (en:32-35) to the SNIP."""
+    from pipeline.compare import compare
+    from pipeline.published import read
+
+    de, _ = german["markdown"]
+    result = compare(read(english, "ports").rows, read(de, "ports").rows, "en", "de")
+    assert not result.disagree and not result.reversed
+    # the eight destinations of the NSIP rows (de:11-24), each the English row's
+    assert result.shared == 8
+    (only_de,) = result.only_right
+    assert (only_de.source, only_de.destination) == (SNIP_DE, "Citrix ADM")
+    assert only_de.key == ("netscaler", "netscaler-snip", "netscaler-console")
+    moved = [f for f in result.only_left if f.key[1:] == ("netscaler-nsip",
+                                                          "netscaler-console")]
+    assert [f.lines for f in moved] == [{32, 33, 34, 35}]
 
 
 @pytest.mark.parametrize("text, url, locale", [
@@ -109,6 +194,9 @@ def test_the_locale_is_recognised_never_assumed(text, url, locale):
     ("Citrix SDX", True), ("管理ワークステーション", True),
     ("展開と要件によっては、すべてのポートを開く必要はありません。", False),
     ("詳細については、次を参照してください：", False),
+    # a note marker alone on its line, as Citrix's German, Spanish and Italian pages write
+    # it (vocabulary.toml, [prose]): prose, never a section of its own
+    ("Hinweis", False), ("Nota", False), ("Remarque", False),
 ])
 def test_headings_in_scripts_without_capitals(line, heading):
     assert is_heading(line, load()) is heading
