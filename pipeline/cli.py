@@ -259,8 +259,8 @@ class LazyChoices:
 
     >>> "json" in LazyChoices("pipeline.diff.render", "FORMATS")
     True
-    >>> list(LazyChoices("pipeline.vocabulary", "locales", extra=("und",)))[-1]
-    'und'
+    >>> list(LazyChoices("pipeline.diff.render", "FORMATS", extra=("x",)))[-1]
+    'x'
     """
 
     def __init__(self, module: str, name: str, extra: tuple[str, ...] = ()):
@@ -278,6 +278,16 @@ class LazyChoices:
 
     def __contains__(self, value: object) -> bool:
         return value in self.values()
+
+
+def locale_argument(text: str) -> str:
+    """``--locale``: a language tag, known to the vocabulary or not (an argparse type)."""
+    from pipeline.detect import language_tag
+
+    try:
+        return language_tag(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def port_argument(text: str) -> list[tuple[int, int]]:
@@ -320,10 +330,10 @@ def parser() -> argparse.ArgumentParser:
                    "(default: build/)")
     b.add_argument("--strict", action="store_true",
                    help="fail when an erratum no longer matches the page (CI uses this)")
-    b.add_argument("--locale", choices=LazyChoices("pipeline.vocabulary", "locales",
-                                                   extra=("und",)), metavar="LOCALE",
-                   help="locale of the page: %(choices)s; default: recognised from its HTML "
-                   "lang, else its words, else und (undetermined)")
+    b.add_argument("--locale", type=locale_argument, metavar="LOCALE",
+                   help="locale of the page, a language tag (fr-fr, ja-jp, ko-kr, und...); "
+                   "default: the locale fetch recorded for the snapshot, else recognised "
+                   "from its HTML lang, else its words, else und (undetermined)")
     b.add_argument("--errata", type=Path, help="errata file (default: the reviewed "
                    "pipeline/data/errata.toml)")
     b.add_argument("--allow-shrink", action="store_true",
@@ -338,11 +348,11 @@ def parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("fetch", help="fetch the live page (or its Markdown source) into raw/")
     f.add_argument("--url", help="page to fetch (default: the --locale page on docs.citrix.com)")
-    f.add_argument("--locale", choices=LazyChoices("pipeline.vocabulary", "locales"),
-                   metavar="LOCALE",
-                   help="locale of the page: %(choices)s (default: recognised from the "
-                   "URL's /xx-yy/, else from the page; the default URL is the page of the "
-                   "first of these)")
+    f.add_argument("--locale", type=locale_argument, metavar="LOCALE",
+                   help="locale of the page, a language tag (fr-fr, ja-jp, ko-kr...); "
+                   "default: recognised from the URL's /ja-jp/ or /jp/ja/, else from the "
+                   "page; without --url, the page of this locale on docs.citrix.com (fr-fr "
+                   "by default)")
     f.add_argument("--raw-dir", type=Path, default=raw_manifest.DEFAULT_RAW, help="snapshot directory "
                    "(default: raw/)")
     f.add_argument("--allow-host", action="append", default=[], metavar="HOST",

@@ -174,7 +174,13 @@ def locale_markers(text: str, vocab: Vocabulary | None = None) -> dict[str, list
 UNDETERMINED = "und"  # BCP 47: the language is not known
 HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)",
                        re.IGNORECASE)
+# The locale a URL of docs.citrix.com names: "/ja-jp/" anywhere in its path (the site's
+# first scheme), or country then language as the path's first two segments ("/jp/ja/",
+# "/us/en/", "/br/pt/": the scheme of its pages published in 2026, such as
+# docs.citrix.com/jp/ja/citrix-daas/sdk-api.html).
 URL_LOCALE = re.compile(r"/([a-z]{2}-[a-z]{2})/", re.IGNORECASE)
+URL_COUNTRY_LANGUAGE = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#]+/([a-z]{2})/([a-z]{2})/",
+                                  re.IGNORECASE)
 
 
 def known_locale(tag: str, vocab: Vocabulary | None = None) -> str:
@@ -192,10 +198,47 @@ def known_locale(tag: str, vocab: Vocabulary | None = None) -> str:
     return tag
 
 
+LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(?:[-_][a-z0-9]{2,8})*$", re.IGNORECASE)
+
+
+def language_tag(text: str, vocab: Vocabulary | None = None) -> str:
+    """A locale a person gives (``--locale``): a BCP 47 language tag such as ``ja-jp``,
+    ``ko-KR`` or ``und``, as the locale it names; ``ValueError`` for anything else.
+
+    >>> language_tag("ko-KR"), language_tag("und"), language_tag("fr")
+    ('ko-kr', 'und', 'fr-fr')
+    """
+    if not LANGUAGE_TAG.match(text.strip()):
+        raise ValueError(f"{text!r} is not a language tag such as fr-fr, ja-jp, ko-kr or "
+                         "und (undetermined)")
+    return known_locale(text, vocab)
+
+
+def url_locale(url: str | None, vocab: Vocabulary | None = None) -> str | None:
+    """The locale a URL names (see ``URL_LOCALE``), None when it names none.
+
+    >>> url_locale("https://docs.citrix.com/ja-jp/tech-zone/p.html")
+    'ja-jp'
+    >>> url_locale("https://docs.citrix.com/br/pt/citrix-daas/sdk-api.html")
+    'pt-br'
+    >>> url_locale("https://docs.citrix.com/tech-zone/build/p.html") is None
+    True
+    """
+    if not url:
+        return None
+    found = URL_LOCALE.search(url)
+    if found:
+        return known_locale(found.group(1), vocab)
+    found = URL_COUNTRY_LANGUAGE.search(url)
+    if found:
+        return known_locale(f"{found.group(2)}-{found.group(1)}", vocab)
+    return None
+
+
 def detect_locale(text: str, vocab: Vocabulary | None = None, url: str | None = None) -> str:
-    """The page's locale: its HTML ``lang`` attribute, else the ``/xx-yy/`` part of the
-    URL it was fetched from, else the locale whose marker words the page uses most, else
-    ``und``.
+    """The page's locale: its HTML ``lang`` attribute, else the locale the URL it was
+    fetched from names (``/ja-jp/`` or ``/jp/ja/``), else the locale whose marker words
+    the page uses most, else ``und``.
 
     >>> detect_locale('<html lang="ja"><body></body></html>'), detect_locale("Quelle | Ziel")
     ('ja-jp', 'de-de')
@@ -205,9 +248,9 @@ def detect_locale(text: str, vocab: Vocabulary | None = None, url: str | None = 
     lang = HTML_LANG.search(text[:4096])
     if lang:
         return known_locale(lang.group(1), vocab)
-    in_url = URL_LOCALE.search(url or "")
+    in_url = url_locale(url, vocab)
     if in_url:
-        return known_locale(in_url.group(1), vocab)
+        return in_url
     found = locale_markers(text, vocab)
     best = max(found, key=lambda loc: len(found[loc]))
     return best if found[best] else UNDETERMINED

@@ -32,7 +32,7 @@ from urllib3.util.retry import Retry
 
 from pipeline import __version__, raw_manifest
 from pipeline.atomic import atomic_write
-from pipeline.detect import URL_LOCALE, decode, detect_form, detect_locale
+from pipeline.detect import decode, detect_form, detect_locale, url_locale
 from pipeline.errors import FetchError, InputError, Location
 from pipeline.readers import read_page
 
@@ -174,9 +174,9 @@ def fetch(url: str | None = None, locale: str | None = None, raw_dir: Path = Pat
     """Fetch the page into ``raw_dir`` and record it in ``raw/manifest.json``; returns
     what was done.
 
-    ``locale`` (default: recognised from the URL's ``/xx-yy/``, else the page's ``lang``
-    or words) names the snapshot; the default URL is the page of ``locale``, else of the
-    vocabulary's first locale.
+    ``locale`` (default: recognised from the URL, ``/ja-jp/`` or ``/jp/ja/``, else the
+    page's ``lang`` or words) names the snapshot; the default URL is the page of
+    ``locale``, else of the vocabulary's first locale.
 
     Raises ``FetchError`` (what happened and what to try), the previous snapshot and
     manifest left byte-identical.
@@ -189,7 +189,7 @@ def fetch(url: str | None = None, locale: str | None = None, raw_dir: Path = Pat
         manifest = raw_manifest.read(raw_dir)
     except raw_manifest.ManifestError as exc:
         raise FetchError(str(exc), hint="restore it from git") from None
-    expected = locale or (detect_locale("", url=url) if URL_LOCALE.search(url) else None)
+    expected = locale or url_locale(url)
     name = snapshot_name(url, expected) if expected else next(
         (n for n, e in manifest["snapshots"].items() if e.get("url") == url), None)
     path = raw_dir / name if name else None

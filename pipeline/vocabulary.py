@@ -97,11 +97,3 @@ def load(path: Path | None = None) -> Vocabulary:
         placeholders=frozenset(norm(w) for w in data.get("cells", {}).get("placeholders", [])),
     )
 
-
-def locales() -> tuple[str, ...]:
-    """The locales of the package's vocabulary, in file order (the ``--locale`` choices).
-
-    >>> locales()[0]
-    'fr-fr'
-    """
-    return load().locales

@@ -13,7 +13,10 @@ import re
 import lxml.html
 from markdown_it import MarkdownIt
 
-MERGED_HEADERS = {"source", "destination"}
+# The header words of the columns the site merges (a Source or Destination equal to the
+# row above's is one cell with rowspan), in the languages of the pages the tests hold; a
+# page translated by a test names its own with ``merged``.
+MERGED_HEADERS = {"source", "destination", "接続元", "接続先", "quelle", "ziel"}
 
 
 def strip_front_matter(md: str) -> str:
@@ -24,10 +27,10 @@ def strip_front_matter(md: str) -> str:
     return "\n".join(lines)
 
 
-def merge_empty_cells(table) -> None:
+def merge_empty_cells(table, merged: frozenset[str] = frozenset()) -> None:
     """Turn each empty Source/Destination cell into part of the rowspan above it."""
     header = [th.text_content().strip().lower() for th in table.iter("th")]
-    columns = [i for i, h in enumerate(header) if h in MERGED_HEADERS]
+    columns = [i for i, h in enumerate(header) if h in MERGED_HEADERS | merged]
     body_rows = [tr for tr in table.iter("tr") if tr.find("td") is not None]
     for col in sorted(columns, reverse=True):  # right to left keeps indexes valid
         owner = None
@@ -43,11 +46,13 @@ def merge_empty_cells(table) -> None:
                 owner = cell
 
 
-def markdown_to_html(md: str, lang: str = "en") -> str:
+def markdown_to_html(md: str, lang: str = "en", merged: tuple[str, ...] = ()) -> str:
+    """The page as the site serves it; ``merged``: header words of merged columns beyond
+    ``MERGED_HEADERS``."""
     body = MarkdownIt("commonmark").enable("table").render(strip_front_matter(md))
     doc = lxml.html.fromstring(f"<div>{body}</div>")
     for table in doc.iter("table"):
-        merge_empty_cells(table)
+        merge_empty_cells(table, frozenset(w.lower() for w in merged))
     article = lxml.html.tostring(doc, encoding="unicode")
     return (f"<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>Ports</title>"
             "<script>var x = '<table>';</script></head>\n<body>\n<header><nav><a href=\"/\">Home"
@@ -62,3 +67,18 @@ def html_to_text(html: str) -> str:
     text = trafilatura.extract(html, include_tables=True, include_comments=False,
                                no_fallback=True, deduplicate=False)
     return re.sub(r"\n{2,}", "\n", text or "") + "\n"
+
+
+HEADER = ("Source", "Destination", "Type", "Port", "Details")
+
+
+def translated(md: str, words: dict[str, str]) -> str:
+    """A Markdown page with its header words (whole header cells) and other words (whole
+    words: "N/A", "Bidirectional") replaced by ``words``' translations."""
+    for en, other in words.items():
+        if en in HEADER:
+            md = re.sub(rf"(?<=\| ){re.escape(en)}(?= +\|)", other, md)  # a whole header cell
+        else:
+            md = re.sub(rf"\b{re.escape(en)}\b", other, md)
+    return md
+

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from conftest import ROOT
-from make_forms import markdown_to_html
+from make_forms import markdown_to_html, translated
 from pipeline.cli import main
 
 MD = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
@@ -22,6 +22,12 @@ SMALL = PAGE[: PAGE.index(b"<h2>Citrix Cloud</h2>")] + b"</article></main></body
 JAPANESE = markdown_to_html((ROOT / "tests" / "data" / "ja-jp" /
                              "citrix-communication-ports.excerpt.md").read_text("utf-8"),
                             lang="ja").encode("utf-8")
+# The page with Korean header words (a language the vocabulary lacks) and no lang
+# attribute: only the URL says its locale.
+KO = {"Source": "원본", "Destination": "대상", "Type": "유형", "Port": "포트", "Details": "세부 정보"}
+KOREAN = markdown_to_html(translated(MD.read_text("utf-8"), KO), lang="",
+                          merged=(KO["Source"], KO["Destination"])).replace(
+    '<html lang="">', "<html>").encode("utf-8")
 ERROR_PAGE = b"<html><body><article><h1>Oops</h1><p>Something went wrong.</p></article></body></html>"
 
 
@@ -52,6 +58,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(200, JAPANESE)
         if path == "/japanese.html":  # the locale in the page only (its lang attribute)
             return self.send(200, JAPANESE)
+        if path == "/kr/ko/tech-zone/ports.html":  # country then language (the 2026 scheme)
+            return self.send(200, KOREAN)
         if path == "/etag.html":
             if self.headers.get("If-None-Match") == '"v1"':
                 return self.send(304)
@@ -249,6 +257,7 @@ def test_fetched_snapshot_builds(server, raw, tmp_path, capsys):
     ("/page.html", "en-us"),  # the English page: lang="en"
     ("/japanese.html", "ja-jp"),  # lang="ja"
     ("/docs/ja-jp/ports.html", "ja-jp"),  # the URL's /ja-jp/
+    ("/kr/ko/tech-zone/ports.html", "ko-kr"),  # the URL's /kr/ko/, nothing in the page
 ])
 def test_the_locale_of_a_fetched_page_is_recognised(server, raw, capsys, path, locale):
     """fetch --url without --locale records, and names the snapshot after, the locale the

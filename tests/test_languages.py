@@ -18,9 +18,10 @@ import json
 import pytest
 
 from conftest import ROOT
-from make_forms import html_to_text, markdown_to_html
+from make_forms import HEADER, html_to_text, markdown_to_html, translated
 from pipeline.build import build
-from pipeline.detect import detect_locale
+from pipeline.cli import main
+from pipeline.detect import detect_locale, url_locale
 from pipeline.readers.text import is_heading
 from pipeline.vocabulary import load
 
@@ -190,6 +191,37 @@ def test_the_locale_is_recognised_never_assumed(text, url, locale):
     assert detect_locale(text, url=url) == locale
 
 
+@pytest.mark.parametrize("url, locale", [
+    ("https://docs.citrix.com/ja-jp/tech-zone/build/p.html", "ja-jp"),
+    # country then language, as docs.citrix.com addresses its newer pages
+    ("https://docs.citrix.com/jp/ja/citrix-daas/sdk-api.html", "ja-jp"),
+    ("https://docs.citrix.com/br/pt/citrix-daas/sdk-api.html", "pt-br"),
+    ("https://docs.citrix.com/es/es/citrix-virtual-apps-desktops/2311/x.html", "es-es"),
+    ("https://docs.citrix.com/tech-zone/build/tech-papers/p.html", None),
+    ("https://docs.citrix.com/x/en/tech-zone/p.html", None),  # 'x' is no country
+])
+def test_the_locale_a_url_names(url, locale):
+    assert url_locale(url) == locale
+
+
+def test_any_language_tag_sets_the_locale_and_nothing_else_does(tmp_path, capsys):
+    """--locale ko-kr: a locale the vocabulary has no words of is a locale still; a value
+    that is no language tag is refused before anything is read."""
+    page = tmp_path / "p.md"
+    page.write_text(translated(EN.read_text("utf-8"), UNKNOWN["ko"]), "utf-8")
+    assert main(["build", "--input", str(page), "--out", str(tmp_path / "b"),
+                 "--locale", "ko-KR"]) == 0
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text("utf-8"))
+    assert manifest["source"]["locale"] == "ko-kr"
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        main(["build", "--input", str(page), "--out", str(tmp_path / "c"),
+              "--locale", "korean please"])
+    assert exit_.value.code == 2
+    assert "not a language tag" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()
+
+
 @pytest.mark.parametrize("line, heading", [
     ("Citrix SDX", True), ("管理ワークステーション", True),
     ("展開と要件によっては、すべてのポートを開く必要はありません。", False),
@@ -254,19 +286,6 @@ UNKNOWN = {
            "Details": "세부 정보", "N/A": "해당 없음", "No reserved port": "예약된 포트 없음",
            "Bidirectional": "양방향"},
 }
-HEADER = ("Source", "Destination", "Type", "Port", "Details")
-
-
-def translated(md: str, words: dict[str, str]) -> str:
-    """The English source with its header, no-port and both-ways words translated."""
-    import re
-
-    for en, other in words.items():
-        if en in HEADER:
-            md = re.sub(rf"(?<=\| ){re.escape(en)}(?= +\|)", other, md)  # a whole header cell
-        else:
-            md = re.sub(rf"\b{re.escape(en)}\b", other, md)
-    return md
 
 
 @pytest.fixture(scope="module")
@@ -284,7 +303,7 @@ def unknown(request, tmp_path_factory):
     base = tmp_path_factory.mktemp(request.param)
     md = translated(EN.read_text("utf-8"), words)
     assert f"| {words['Source']} " in md and f"({words['Bidirectional']})" in md
-    html = markdown_to_html(md, lang="")
+    html = markdown_to_html(md, lang="", merged=(words["Source"], words["Destination"]))
     paths = {"markdown": base / "p.md", "html": base / "p.html", "text": base / "p.txt"}
     paths["markdown"].write_text(md, "utf-8")
     paths["html"].write_text(html, "utf-8")
@@ -319,6 +338,26 @@ def test_a_page_in_an_unknown_language_is_read_by_content(english, unknown, form
     assert all(r["reason"] and r["source_line"] for r in rejects)
 
 
+def test_a_merged_cell_counts_once_when_columns_are_told_by_content(tmp_path):
+    """HTML: a long Source merged over four rows is one cell of prose among two names, as
+    in the Markdown source, not four; the Source column is still told by its names."""
+    long = "Target Device (outbound communication on ports 6901, 6902 and 6905 from 6.0)"
+    html = ("<html><body><h2>S</h2><table><tr><th>Bron</th><th>Doel</th><th>Soort</th>"
+            "<th>Poort</th><th>Omschrijving</th></tr>"
+            "<tr><td>Server A</td><td>B</td><td>TCP</td><td>80</td><td>web</td></tr>"
+            f"<tr><td rowspan='4'>{long}</td><td>C</td><td>UDP</td><td>67</td><td>x</td></tr>"
+            + "".join(f"<tr><td>D{i}</td><td>UDP</td><td>{69 + i}</td><td>y</td></tr>"
+                      for i in range(3))
+            + "<tr><td>Admin</td><td>E</td><td>TCP</td><td>443</td><td>z</td></tr>"
+            "</table></body></html>")
+    (tmp_path / "p.html").write_text(html, "utf-8")
+    build(tmp_path / "p.html", tmp_path / "out")
+    rows = json.loads((tmp_path / "out" / "ports.json").read_text("utf-8"))
+    assert [(r["source"], r["destination"], r["port_start"]) for r in rows] == [
+        ("Server A", "B", 80), (long, "C", 67), (long, "D0", 69), (long, "D1", 70),
+        (long, "D2", 71), ("Admin", "E", 443)]
+
+
 def test_two_port_like_columns_are_refused_not_guessed(tmp_path):
     md = ("## S\n\n| Bron | Doel | Poort A | Poort B | Omschrijving |\n|---|---|---|---|---|\n"
           "| A | B | 80 | 443 | x |\n| C | D | 53 | 389 | y |\n")
@@ -340,13 +379,9 @@ def test_a_portuguese_header_is_read_by_its_words_and_its_type_column_by_content
     """Origem, Destino, Porta and Descrição are vocabulary (pt-br); 'Tipo' is not attested,
     so its column is recognised by what it holds, with a warning naming it; every flow is
     the English page's, in every form."""
-    import re
-
-    md = EN.read_text("utf-8")
-    for en, pt in PORTUGUESE.items():
-        md = re.sub(rf"(?<=\| ){re.escape(en)}(?= +\|)", pt, md)
+    md = translated(EN.read_text("utf-8"), PORTUGUESE)
     assert "| Origem " in md and "| Descrição " in md
-    html = markdown_to_html(md, lang="")
+    html = markdown_to_html(md, lang="", merged=("Origem", "Destino"))
     text = {"markdown": md, "html": html, "text": html_to_text(html) if form == "text" else ""}
     page = tmp_path / f"pt.{ {'markdown': 'md', 'html': 'html', 'text': 'txt'}[form] }"
     page.write_text(text[form], "utf-8")
@@ -377,8 +412,9 @@ ATTESTED_HEADERS = {
 @pytest.mark.parametrize("locale", sorted(ATTESTED_HEADERS))
 def test_attested_header_words_are_read_without_guessing(english, tmp_path, locale, form):
     md = translated(EN.read_text("utf-8"), ATTESTED_HEADERS[locale])
-    assert f"| {ATTESTED_HEADERS[locale]['Type']} " in md
-    html = markdown_to_html(md, lang="")
+    words = ATTESTED_HEADERS[locale]
+    assert f"| {words['Type']} " in md
+    html = markdown_to_html(md, lang="", merged=(words["Source"], words["Destination"]))
     text = {"markdown": md, "html": html, "text": html_to_text(html) if form == "text" else ""}
     page = tmp_path / f"p.{ {'markdown': 'md', 'html': 'html', 'text': 'txt'}[form] }"
     page.write_text(text[form], "utf-8")

@@ -164,8 +164,10 @@ class HtmlReader(RowChecks, PageBuilder):
             header.append(grid[0][col][0])
             col += grid[0][col][2]
         roles = header_roles(header, self.vocab)
+        # the cells as written: one covered by a merged cell above is not counted again
+        # (a name merged over six rows is one name, as in the Markdown source)
+        body = [[("" if covered else text) for text, covered, _ in cells] for cells in grid[1:]]
         if roles is None:  # header words not known: the columns by what they hold
-            body = [[text for text, _, _ in cells] for cells in grid[1:]]
             roles, why = infer_roles(header, body, self.vocab)
             where = Location(self.source_name, rows[0].sourceline or 1,
                              section=self.section().heading)
@@ -177,7 +179,6 @@ class HtmlReader(RowChecks, PageBuilder):
                 return
             self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
         else:  # header words partly known: the columns they leave, by what they hold
-            body = [[text for text, _, _ in cells] for cells in grid[1:]]
             done = complete_roles(header, roles, body, self.vocab)
             if done:
                 roles = done
