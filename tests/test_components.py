@@ -372,6 +372,37 @@ def test_a_role_keeps_its_id_across_languages_and_renames(names, cid):
     assert registry.component_id("Citrix ADC SNIP") != registry.component_id("Citrix ADC NSIP")
 
 
+CURRENT_FR = ROOT / "tests" / "data" / "fr-fr" / "citrix-communication-ports.current.excerpt.txt"
+
+
+def test_the_current_french_page_names_the_components_of_the_snapshot(built, tmp_path):
+    """The beginning of the current French page (NetScaler era: 'SVM NetScaler SDX',
+    'NetScaler NSIP', 'Instance NetScaler') against the snapshot ('SVM Citrix SDX', 'Citrix
+    ADC NSIP', 'Instance Citrix ADC'): every name known, and the section NetScaler SDX
+    (current:4-16, snapshot:4-16) has the very flows of the section Citrix SDX."""
+    build(CURRENT_FR, tmp_path / "current")  # an excerpt: the errata are for the whole page
+    manifest = json.loads((tmp_path / "current" / "manifest.json").read_text("utf-8"))
+    assert manifest["counts"]["unknown_names"] == {"components": 0, "sections": 0}
+    assert manifest["source"]["locale"] == "fr-fr"
+    assert manifest["counts"]["rules"] == 12 and manifest["counts"]["rules_rejected"] == 0
+
+    def sdx(out):
+        return [r for r in read(out, "ports").rows if r["section_id"] == "netscaler-sdx"]
+
+    current, snapshot = sdx(tmp_path / "current"), sdx(built[0])
+    assert {r["section"] for r in current} == {"NetScaler SDX"}
+    assert {r["section"] for r in snapshot} == {"Citrix SDX"}
+    result = compare(snapshot, current, "snapshot", "current")
+    assert not (result.only_left or result.only_right or result.disagree or result.reversed)
+    # administrator -> LOM, SVM, hypervisor; SVM -> instance, NTP server; NSIP -> SVM
+    assert result.shared == 6
+    renamed = {(a["source"], b["source"]) for a, b in zip(
+        sorted(snapshot, key=lambda r: r["source_line"]),
+        sorted(current, key=lambda r: r["source_line"])) if a["source"] != b["source"]}
+    assert renamed == {("SVM Citrix SDX", "SVM NetScaler SDX"),
+                       ("Citrix ADC NSIP", "NetScaler NSIP")}
+
+
 def test_a_rename_is_recorded_with_the_name_it_retired():
     entry = components.load().components["netscaler-nsip"]
     former = {(f.name, f.locale): f.renamed_by for f in entry.former}
