@@ -22,9 +22,9 @@ SMALL = PAGE[: PAGE.index(b"<h2>Citrix Cloud</h2>")] + b"</article></main></body
 JAPANESE = markdown_to_html((ROOT / "tests" / "data" / "ja-jp" /
                              "citrix-communication-ports.excerpt.md").read_text("utf-8"),
                             lang="ja").encode("utf-8")
-# The page with Korean header words (a language the vocabulary lacks) and no lang
+# The page with Korean header words none of which the vocabulary knows, and no lang
 # attribute: only the URL says its locale.
-KO = {"Source": "원본", "Destination": "대상", "Type": "유형", "Port": "포트", "Details": "세부 정보"}
+KO = {"Source": "원본", "Destination": "대상", "Type": "종류", "Port": "포트", "Details": "세부 정보"}
 KOREAN = markdown_to_html(translated(MD.read_text("utf-8"), KO), lang="",
                           merged=(KO["Source"], KO["Destination"])).replace(
     '<html lang="">', "<html>").encode("utf-8")
