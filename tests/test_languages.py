@@ -75,30 +75,6 @@ def flows(out) -> list[tuple]:
                     r["port_start"], r["port_end"]) for r in rows), key=str)
 
 
-@pytest.fixture(scope="module")
-def japanese(tmp_path_factory):
-    return three_forms(JA, "ja", tmp_path_factory.mktemp("ja"))
-
-
-@pytest.mark.parametrize("form", ["markdown", "html", "text"])
-def test_every_japanese_flow_exactly_in_every_form(japanese, form):
-    out, manifest = japanese[form]
-    assert manifest["source"]["form"] == form
-    assert manifest["source"]["locale"] == "ja-jp"
-    assert flows(out) == EXPECTED
-    assert json.loads((out / "rejects.json").read_text("utf-8")) == []
-    assert manifest["counts"]["tables"] == 2 and manifest["counts"]["rules"] == 14
-
-
-def test_the_three_forms_give_the_same_rules(japanese):
-    cols = ("section", "source", "destination", "type_raw", "port_raw", "details", "kind",
-            "source_inherited", "destination_inherited", "type_inherited", "problems")
-    rules = {f: [tuple(r[c] for c in cols) for r in
-                 json.loads((out / "rules.json").read_text("utf-8"))]
-             for f, (out, _) in japanese.items()}
-    assert rules["html"] == rules["markdown"] == rules["text"]
-
-
 # -- German: the beginning of the German page --------------------------------------------
 
 DE = ROOT / "tests" / "data" / "de-de" / "citrix-communication-ports.excerpt.md"
@@ -136,31 +112,50 @@ EXPECTED_DE = sorted([
 ], key=str)
 
 
-@pytest.fixture(scope="module")
-def german(tmp_path_factory):
-    return three_forms(DE, "de", tmp_path_factory.mktemp("de"))
+# locale: (excerpt, lang attribute of its HTML, expected flows, tables, rules)
+EXCERPTS = {"ja-jp": (JA, "ja", EXPECTED, 2, 14), "de-de": (DE, "de", EXPECTED_DE, 1, 18)}
+
+
+@pytest.fixture(scope="module", params=sorted(EXCERPTS))
+def excerpt(request, tmp_path_factory):
+    """An excerpt of a page in another language built in its three forms:
+    (locale, {form: (out dir, manifest)})."""
+    path, lang = EXCERPTS[request.param][:2]
+    return request.param, three_forms(path, lang, tmp_path_factory.mktemp(lang))
 
 
 @pytest.mark.parametrize("form", ["markdown", "html", "text"])
-def test_every_german_flow_exactly_in_every_form(german, form):
-    out, manifest = german[form]
+def test_every_flow_of_an_excerpt_exactly_in_every_form(excerpt, form):
+    locale, built_forms = excerpt
+    _, _, expected, tables, rules = EXCERPTS[locale]
+    out, manifest = built_forms[form]
     assert manifest["source"]["form"] == form
-    assert manifest["source"]["locale"] == "de-de"
-    assert flows(out) == EXPECTED_DE
+    assert manifest["source"]["locale"] == locale
+    assert flows(out) == expected
     assert json.loads((out / "rejects.json").read_text("utf-8")) == []
-    assert manifest["counts"]["tables"] == 1 and manifest["counts"]["rules"] == 18
+    assert manifest["counts"]["tables"] == tables and manifest["counts"]["rules"] == rules
     assert manifest["counts"]["unknown_names"] == {"components": 0, "sections": 0}
     assert not any("not in the vocabulary" in w for w in manifest["warnings"])
 
 
-def test_the_german_page_and_the_english_source_name_the_same_components(german, english):
+def test_the_three_forms_give_the_same_rules(excerpt):
+    cols = ("section", "source", "destination", "type_raw", "port_raw", "details", "kind",
+            "source_inherited", "destination_inherited", "type_inherited", "problems")
+    rules = {f: [tuple(r[c] for c in cols) for r in
+                 json.loads((out / "rules.json").read_text("utf-8"))]
+             for f, (out, _) in excerpt[1].items()}
+    assert rules["html"] == rules["markdown"] == rules["text"]
+
+
+def test_the_german_page_and_the_english_source_name_the_same_components(english, tmp_path):
     """One identity across languages: the German rows are the English source's flows,
     component for component, except where the German page (a later version) moved the
     Citrix ADM flows from the NSIP (en:32-35) to the SNIP."""
     from pipeline.compare import compare
     from pipeline.published import read
 
-    de, _ = german["markdown"]
+    de = tmp_path / "de"
+    build(DE, de)
     result = compare(read(english, "ports").rows, read(de, "ports").rows, "en", "de")
     assert not result.disagree and not result.reversed
     # the eight destinations of the NSIP rows (de:11-24), each the English row's
