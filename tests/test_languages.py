@@ -408,7 +408,9 @@ ATTESTED_HEADERS = {
               "Details": "説明"},
     "pt-br": {"Source": "Origem", "Destination": "Destino", "Type": "Protocolo",
               "Port": "Porta", "Details": "Descrição"},
-    # Tipo: Citrix's Brazilian Portuguese for the key "type" (vocabulary.toml)
+    # タイプ and Tipo: Citrix's Japanese and Brazilian Portuguese for the key "type"
+    "ja-jp-タイプ": {"Source": "送信元", "Destination": "送信先", "Type": "タイプ",
+                  "Port": "ポート", "Details": "説明"},
     "pt-br-tipo": {"Source": "Origem", "Destination": "Destino", "Type": "Tipo",
                    "Port": "Porta", "Details": "Descrição"},
 }
