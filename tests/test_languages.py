@@ -270,9 +270,10 @@ def test_a_name_of_punctuation_alone_never_reaches_ports(tmp_path):
 EN = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
 # The English source's header, no-port and both-ways words translated by this test (not
 # the site's words, which no vocabulary holds for these languages): a Latin script, a
-# script written without spaces, Cyrillic, and Hangul.  Only 目的地 (Citrix's Simplified
-# Chinese writes it too) and the Korean 유형 and 설명 (attested in Citrix's Korean pages,
-# see vocabulary.toml) are header words the vocabulary knows: headers partly known.
+# script written without spaces, Cyrillic, Spanish and Hangul.  Only 目的地 (Citrix's
+# Simplified Chinese writes it too), Destino and Tipo, and the Korean 유형 and 설명
+# (attested in Citrix's pages, see vocabulary.toml) are header words the vocabulary
+# knows: headers partly known.
 UNKNOWN = {
     "nl": {"Source": "Bron", "Destination": "Doel", "Type": "Soort", "Port": "Poort",
            "Details": "Omschrijving", "N/A": "n.v.t.", "No reserved port": "Geen vaste poort",
@@ -283,6 +284,10 @@ UNKNOWN = {
     "ru": {"Source": "Источник", "Destination": "Назначение", "Type": "Тип", "Port": "Порт",
            "Details": "Подробности", "N/A": "Н/Д", "No reserved port": "Нет выделенного порта",
            "Bidirectional": "двунаправленный"},
+    # Spanish: Tipo is attested (Citrix's es-es tables), Destino is Portuguese too
+    "es": {"Source": "Origen", "Destination": "Destino", "Type": "Tipo", "Port": "Puerto",
+           "Details": "Detalles", "N/A": "N/D", "No reserved port": "Sin puerto reservado",
+           "Bidirectional": "bidireccional"},
     "ko": {"Source": "원본", "Destination": "대상", "Type": "유형", "Port": "포트",
            "Details": "설명", "N/A": "해당 없음", "No reserved port": "예약된 포트 없음",
            "Bidirectional": "양방향"},
