@@ -175,6 +175,10 @@ def test_the_german_page_and_the_english_source_name_the_same_components(english
     ("接続元 | 接続先 | 種類 | ポート | 詳細 |", None, "ja-jp"),
     ("Bron | Doel | Soort | Poort | Details |", None, "en-us"),  # "Details" is English too
     ("Bron | Doel | Soort | Poort | Omschrijving |", None, "und"),
+    # Polish writes Typ and Port as German does, Traditional Chinese 種類 and 詳細 as
+    # Japanese does: words two languages write tell neither
+    ("Źródło | Miejsce docelowe | Typ | Port | Szczegóły |", None, "und"),
+    ("來源 | 目的地 | 種類 | 連接埠 | 詳細 |", None, "und"),
     ("no marker", "https://docs.citrix.com/ko-kr/tech-zone/x.html", "ko-kr"),
     # Simplified Chinese (Citrix's zh-cn header words), and a header in Traditional Chinese
     # that shares 目的地 with it: not taken for Simplified Chinese
@@ -284,6 +288,10 @@ UNKNOWN = {
     "ru": {"Source": "Источник", "Destination": "Назначение", "Type": "Тип", "Port": "Порт",
            "Details": "Подробности", "N/A": "Н/Д", "No reserved port": "Нет выделенного порта",
            "Bidirectional": "двунаправленный"},
+    # Polish: its Typ and Port are German header words too, never a German page
+    "pl": {"Source": "Źródło", "Destination": "Miejsce docelowe", "Type": "Typ",
+           "Port": "Port", "Details": "Szczegóły", "N/A": "N/D",
+           "No reserved port": "Brak zarezerwowanego portu", "Bidirectional": "dwukierunkowy"},
     # Spanish: Tipo is attested (Citrix's es-es tables), Destino is Portuguese too
     "es": {"Source": "Origen", "Destination": "Destino", "Type": "Tipo", "Port": "Puerto",
            "Details": "Detalles", "N/A": "N/D", "No reserved port": "Sin puerto reservado",
