@@ -178,6 +178,9 @@ def test_the_german_page_and_the_english_source_name_the_same_components(english
     # Polish writes Typ and Port as German does, Traditional Chinese 種類 and 詳細 as
     # Japanese does: words two languages write tell neither
     ("Źródło | Miejsce docelowe | Typ | Port | Szczegóły |", None, "und"),
+    # N/A, which pages in many languages leave untranslated, tells no locale
+    ("Origine | Destinazione | Protocollo | Porta | Dettagli |\nA | B | ICMP | N/A | x |",
+     None, "und"),
     ("來源 | 目的地 | 種類 | 連接埠 | 詳細 |", None, "und"),
     ("no marker", "https://docs.citrix.com/ko-kr/tech-zone/x.html", "ko-kr"),
     # Simplified Chinese (Citrix's zh-cn header words), and a header in Traditional Chinese
