@@ -160,6 +160,8 @@ def parse_port(text: str, vocab: Vocabulary | None = None) -> PortCell:
     "port 70000 in '70000' is above 65535"
     >>> parse_port("８０，４４３").ranges
     ((80, 80), (443, 443))
+    >>> parse_port("80 (Bidirectioneel)").error[:60]
+    "Port '80 (Bidirectioneel)': the ports '80' come with '(Bidir"
     """
     vocab = vocab or load()
     stripped = ascii_forms(text).strip()
@@ -179,6 +181,14 @@ def parse_port(text: str, vocab: Vocabulary | None = None) -> PortCell:
             if found:
                 ranges.extend(found)
         if not ranges:
+            annotated = re.fullmatch(r"(.*?)\s*\(([^()\d]+)\)", bare)
+            if annotated and _ranges(annotated.group(1), vocab):
+                # "80 (Bidirectioneel)": ports, and words whose meaning is not known
+                return PortCell(error=(
+                    f"Port {text!r}: the ports {annotated.group(1)!r} come with "
+                    f"'({annotated.group(2).strip()})', words the vocabulary does not know; "
+                    "if they mean both ways, add them to [ports] bidirectional in "
+                    "pipeline/data/vocabulary.toml"))
             if re.search(r"\d", bare):
                 return PortCell(error=f"Port {text!r} is a sentence whose numbers are "
                                 "not a port list")

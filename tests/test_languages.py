@@ -350,6 +350,8 @@ def test_a_page_in_an_unknown_language_is_read_by_content(english, unknown, form
     # vocabulary gives the meaning of, so they are rejected, located, never guessed; every
     # other flow is exactly the English page's.
     assert sorted(r["port_raw"] for r in rejects) == [f"80 ({words['Bidirectional']})"] * 2
+    assert all(f"'({words['Bidirectional']})', words the vocabulary does not know" in r["reason"]
+               for r in rejects)
     both_ways = [r for r in theirs if r["bidirectional"]]
     assert len(both_ways) == 2
     assert sorted((tuple(r[k] for k in key) for r in mine), key=str) == sorted(
