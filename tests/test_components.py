@@ -372,6 +372,21 @@ def test_a_role_keeps_its_id_across_languages_and_renames(names, cid):
     assert registry.component_id("Citrix ADC SNIP") != registry.component_id("Citrix ADC NSIP")
 
 
+def test_the_readme_quotes_what_compare_says(built, english, tmp_path):
+    """The two runs of `compare` the README quotes are what compare says today."""
+    readme = " ".join((ROOT / "README.md").read_text("utf-8").split())
+    fr_en = compare(read(built[0], "ports").rows, read(english, "ports").rows, "fr", "en")
+    s = fr_en.summary()
+    assert (f"{s['shared']} flows the same, {s['only_left']} only in build, "
+            f"{s['only_right']} only in tests/data/citrix-communication-ports.fd98ff78.md, "
+            f"{s['disagree']} disagree, {s['reversed']} the other way round") in readme
+    build(ROOT / "tests" / "data" / "de-de" / "citrix-communication-ports.excerpt.md",
+          tmp_path / "de")
+    s = compare(read(english, "ports").rows, read(tmp_path / "de", "ports").rows).summary()
+    assert (f"{s['shared']} flows the same, {s['only_left']} only in …fd98ff78.md, "
+            f"{s['only_right']} only in …excerpt.md, {s['disagree']} disagree") in readme
+
+
 CURRENT_FR = ROOT / "tests" / "data" / "fr-fr" / "citrix-communication-ports.current.excerpt.txt"
 
 
