@@ -152,9 +152,12 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
     warnings = []
     if locale:
         warnings += [w for w in [locale_warning(text, locale)] if w]
-    # --locale, else the locale fetch recognised and recorded for this snapshot (the page's
-    # lang, the URL's /ja-jp/ or /jp/ja/, its words), else the page's own
-    locale = locale or raw_entry.get("locale") or detect_locale(text, url=raw_entry.get("url"))
+    elif raw_entry.get("locale"):
+        # the locale fetch recognised and recorded for this snapshot (the page's lang, the
+        # URL's /ja-jp/ or /jp/ja/, its words)
+        locale = raw_entry["locale"]
+        warnings += [w for w in [locale_warning(text, locale, recorded=True)] if w]
+    locale = locale or detect_locale(text, url=raw_entry.get("url"))
     page = read_page(text, form, str(input_path), locale)
     warnings += [w.replace(str(input_path), name, 1) for w in page.warnings]
     if not page.tables:

@@ -256,8 +256,10 @@ def detect_locale(text: str, vocab: Vocabulary | None = None, url: str | None = 
     return best if found[best] else UNDETERMINED
 
 
-def locale_warning(text: str, locale: str, vocab: Vocabulary | None = None) -> str:
-    """A warning when the page's words say another locale than ``locale`` ("" if not).
+def locale_warning(text: str, locale: str, vocab: Vocabulary | None = None,
+                   recorded: bool = False) -> str:
+    """A warning when the page's words say another locale than ``locale`` ("" if not):
+    ``locale`` given with ``--locale``, or the one ``recorded`` for the snapshot by fetch.
 
     >>> locale_warning("Détails | S/O | Remarque", "en-us")[:45]
     'warning: --locale en-us, but the page looks f'
@@ -267,5 +269,9 @@ def locale_warning(text: str, locale: str, vocab: Vocabulary | None = None) -> s
     if best == locale or len(found[best]) <= len(found.get(locale, [])):
         return ""
     words = ", ".join(sorted(set(found[best])))
+    if recorded:
+        return (f"warning: raw/manifest.json records the snapshot as {locale} (its URL or "
+                f"lang), but the page's words look {best} ({words}); give --locale to "
+                "set it")
     return (f"warning: --locale {locale}, but the page looks {best} (its words: {words}); "
             f"rows may be rejected: drop --locale to recognise it")

@@ -60,6 +60,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(200, JAPANESE)
         if path == "/kr/ko/tech-zone/ports.html":  # country then language (the 2026 scheme)
             return self.send(200, KOREAN)
+        if path == "/kr/ko/english.html":  # an English page at a Korean address, no lang
+            return self.send(200, PAGE.replace(b'<html lang="en">', b"<html>"))
         if path == "/etag.html":
             if self.headers.get("If-None-Match") == '"v1"':
                 return self.send(304)
@@ -273,3 +275,24 @@ def test_the_locale_of_a_fetched_page_is_recognised(server, raw, capsys, path, l
     assert main(["build", "--input", str(raw / name), "--out", str(raw.parent / "b")]) == 0
     manifest = json.loads((raw.parent / "b" / "manifest.json").read_text())
     assert manifest["source"]["locale"] == locale
+    if path != "/kr/ko/tech-zone/ports.html":  # its body words are English: warned
+        assert not any("records the snapshot as" in w for w in manifest["warnings"])
+
+
+def test_a_recorded_locale_the_words_contradict_is_warned_about(server, raw, capsys):
+    """An English page without lang fetched from a /kr/ko/ address (the site serving a page
+    it has not translated): fetch records ko-kr, as its URL says; the build keeps it and
+    says the page's words look en-us."""
+    import json
+
+    assert main(["fetch", "--url", server + "/kr/ko/english.html", "--raw-dir", str(raw),
+                 "--allow-host", "127.0.0.1", "--retries", "0"]) == 0
+    snapshot = raw / "citrix-communication-ports.ko-kr.html"
+    assert json.loads((raw / "manifest.json").read_text())["snapshots"][snapshot.name][
+        "locale"] == "ko-kr"
+    capsys.readouterr()
+    assert main(["build", "--input", str(snapshot), "--out", str(raw.parent / "b")]) == 0
+    built = json.loads((raw.parent / "b" / "manifest.json").read_text())
+    assert built["source"]["locale"] == "ko-kr"
+    assert any("records the snapshot as ko-kr" in w and "look en-us" in w
+               for w in built["warnings"]), built["warnings"]
