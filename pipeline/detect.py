@@ -172,8 +172,8 @@ def locale_markers(text: str, vocab: Vocabulary | None = None) -> dict[str, list
 
 
 UNDETERMINED = "und"  # BCP 47: the language is not known
-HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)",
-                       re.IGNORECASE)
+TAG = r"[a-z]{2,3}(?:[-_][a-z0-9]{2,8})*"  # a language tag: ja, ja-JP, zh-Hant-TW, und
+HTML_LANG = re.compile(rf"<html\b[^>]*?\blang\s*=\s*[\"']?({TAG})", re.IGNORECASE)
 # The locale a URL of docs.citrix.com names: "/ja-jp/" anywhere in its path (the site's
 # first scheme), or country then language as the path's first two segments ("/jp/ja/",
 # "/us/en/", "/br/pt/": the scheme of its pages published in 2026, such as
@@ -198,9 +198,6 @@ def known_locale(tag: str, vocab: Vocabulary | None = None) -> str:
     return tag
 
 
-LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(?:[-_][a-z0-9]{2,8})*$", re.IGNORECASE)
-
-
 def language_tag(text: str, vocab: Vocabulary | None = None) -> str:
     """A locale a person gives (``--locale``): a BCP 47 language tag such as ``ja-jp``,
     ``ko-KR`` or ``und``, as the locale it names; ``ValueError`` for anything else.
@@ -208,7 +205,7 @@ def language_tag(text: str, vocab: Vocabulary | None = None) -> str:
     >>> language_tag("ko-KR"), language_tag("und"), language_tag("fr")
     ('ko-kr', 'und', 'fr-fr')
     """
-    if not LANGUAGE_TAG.match(text.strip()):
+    if not re.fullmatch(TAG, text.strip(), re.IGNORECASE):
         raise ValueError(f"{text!r} is not a language tag such as fr-fr, ja-jp, ko-kr or "
                          "und (undetermined)")
     return known_locale(text, vocab)
