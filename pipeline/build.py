@@ -175,6 +175,7 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
     rules = validate("rules", with_ids("rules", rules_frame(page), registry, unknown), name)
     errata = load_errata(errata_path)
     result = ports_frame(rules, errata, locale)
+    warnings += result.warnings
     if strict and result.errata_stale:
         raise StaleErrata(
             "errata no longer match any row of the page: " + ", ".join(result.errata_stale),

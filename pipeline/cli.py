@@ -138,6 +138,11 @@ def cmd_query(args: argparse.Namespace) -> int:
                       destination=args.destination, ports=args.port,
                       protocol=args.protocol, section=args.section, ranges=args.ranges,
                       registry=registry)
+    unmatched = filters.unmatched(rows)
+    if unmatched:
+        raise InputError(f"{', '.join(map(repr, unmatched))} match no component or section "
+                         "of the data", hint="; ".join(closest(rows, filters)) or
+                         "citrix-ports components lists the components of the data")
     found = query(rows, filters)
     if args.names == "en":
         found = english_names(found, registry)
@@ -154,20 +159,42 @@ def cmd_export(args: argparse.Namespace) -> int:
     """``export``: firewall rules for the ports, from an address map."""
     from pipeline import published
     from pipeline.components import load as load_registry
-    from pipeline.export import Options, export, load_address_map
-    from pipeline.query import Filters, load_ports, query
+    from pipeline.export import Options, Selection, export, load_address_map
+    from pipeline.query import Filters, closest, load_ports, query
 
     if (args.format == "terraform") != bool(args.provider):
         raise InputError("--provider goes with the terraform format, and the terraform "
                          "format needs it", hint="export terraform --provider aws|azure|gcp")
+    if args.hook and args.format != "nftables":
+        raise InputError("--hook and --policy go with the nftables format",
+                         hint="iptables: jump to CITRIX-PORTS from your chain (see the file's "
+                              "header)")
     data = args.data or default_data()
     registry = load_registry()
-    rows = query(load_ports(data), Filters(section=args.section, source=args.source,
-                                           destination=args.destination, registry=registry))
+    every = load_ports(data)
     addresses = load_address_map(args.addresses, allow_any=args.allow_any)
-    addresses.registry = registry
+    addresses.bind(registry, every)
+    filters = Filters(section=args.section, source=args.source, destination=args.destination,
+                      registry=registry)
+    unmatched = filters.unmatched(every) + [h for h in args.host or [] if not host_known(
+        h, every, filters)]
+    if unmatched:
+        raise InputError(f"{', '.join(map(repr, unmatched))} match no component or section "
+                         "of the data", hint="; ".join(closest(every, Filters(
+                             source=tuple(args.host or ()) + tuple(args.source or ()),
+                             destination=args.destination, section=args.section,
+                             registry=registry))) or "citrix-ports components lists them")
+    rows = query(every, Filters(section=args.section, registry=registry))
+    selection = Selection(tuple(args.source or ()), tuple(args.destination or ()),
+                          tuple(args.host or ()), args.direction, registry)
     done = export(rows, addresses, args.format, published.build_manifest(data).get("source", {}),
-                  Options(provider=args.provider, split=args.split, quota=args.quota))
+                  Options(provider=args.provider, split=args.split, quota=args.quota,
+                          hooks=tuple(dict.fromkeys(args.hook or ())), policy=args.policy),
+                  selection, allow_all_ports=args.allow_all_ports)
+    if not done.rendered.rules and (args.host or args.source or args.destination):
+        raise InputError("no flow of the data answers --host, --from and --to together under "
+                         "this map: nothing written", hint="rerun with --explain to see "
+                         "what was left out, or check the map gives the ends addresses")
     if args.output:
         from pipeline.atomic import atomic_write
 
@@ -176,8 +203,28 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.write(done.rendered.text)
     for line in done.warnings:
         print(line, file=sys.stderr)
+    if args.explain:
+        text = "".join(f"{line}\n" for line in done.details)
+        if args.explain == "-":
+            sys.stderr.write(text)
+        else:
+            from pipeline.atomic import atomic_write
+
+            atomic_write(Path(args.explain), text.encode("utf-8"))
     print(done.summary(), file=sys.stderr)
     return 0
+
+
+def host_known(text: str, rows: list[dict], filters) -> bool:
+    """Whether ``--host`` names an end of the data: an id, alias or name, or an address
+    (checked against the map when the rules are planned)."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(text, strict=True)
+        return True
+    except ValueError:
+        return any(filters.end(text, r, side) for r in rows for side in ("source", "destination"))
 
 
 def side_tables(spec: str, tables: tuple[str, ...]):
@@ -389,17 +436,21 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("component", nargs="?", help="matches the source, the destination or the "
                    "section (substring, case- and accent-insensitive), or a component id or "
                    "alias in any language")
-    q.add_argument("--from", dest="source", metavar="NAME",
-                   help="the source matches NAME or is the component NAME (id or alias in "
-                   "any language; a flow both ways: either end)")
-    q.add_argument("--to", dest="destination", metavar="NAME",
-                   help="the destination matches NAME or is the component NAME (id or alias "
-                   "in any language; a flow both ways: either end)")
+    q.add_argument("--from", dest="source", metavar="NAME", action="append",
+                   help="the source matches NAME or is the component NAME (id, alias in "
+                   "any language or English name; repeatable: any of them; a flow both "
+                   "ways: either end)")
+    q.add_argument("--to", dest="destination", metavar="NAME", action="append",
+                   help="the destination matches NAME or is the component NAME (id, alias "
+                   "in any language or English name; repeatable; a flow both ways: either "
+                   "end)")
     q.add_argument("--port", type=port_argument, metavar="PORTS",
                    help="the port range meets these ports: 443, 443,80 or 1494-2598")
     q.add_argument("--protocol", type=str.lower, choices=enum("ports", "protocol"),
                    help="tcp, udp or icmp (any case)")
-    q.add_argument("--section", help="the section matches this text")
+    q.add_argument("--section", action="append", metavar="NAME",
+                   help="the section matches this text, or is the section id or English "
+                   "name NAME (repeatable: any of them)")
     q.add_argument("--ranges", action="store_true", help="only rows whose ports are a range")
     q.add_argument("--format", choices=QUERY_FORMATS, default="table",
                    help="table for a terminal (default), csv or json")
@@ -436,14 +487,32 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--quota", type=int, metavar="N",
                    help="terraform: rules per security group or network security group when "
                    "your quota is not the default (aws 60, azure 1000)")
-    e.add_argument("--section", help="only the flows of the sections that match this text")
-    e.add_argument("--from", dest="source", metavar="NAME",
-                   help="only the flows from NAME (as query --from: a name, an id or an alias)")
-    e.add_argument("--to", dest="destination", metavar="NAME",
-                   help="only the flows to NAME (as query --to: a name, an id or an alias)")
+    e.add_argument("--section", action="append", metavar="NAME",
+                   help="only the flows of the sections NAME (as query --section; repeatable)")
+    e.add_argument("--from", dest="source", metavar="NAME", action="append",
+                   help="only the flows from NAME, in their own direction (as query --from: "
+                   "a name, an id, an alias or an English name; repeatable)")
+    e.add_argument("--to", dest="destination", metavar="NAME", action="append",
+                   help="only the flows to NAME, in their own direction (repeatable)")
+    e.add_argument("--host", action="append", metavar="ID",
+                   help="only the rules of this host: flows whose local end is ID (an id, "
+                   "an alias, a name or an address), narrowed to its addresses; repeatable")
+    e.add_argument("--direction", choices=["in", "out", "both"], default="in",
+                   help="with --host: inbound to it (default), outbound from it, or both")
+    e.add_argument("--hook", action="append", choices=["input", "forward", "output"],
+                   help="nftables: a base chain on this hook (repeatable) that filters with "
+                   "the flows; without it the table filters nothing by itself")
+    e.add_argument("--policy", choices=["drop", "accept"], default="drop",
+                   help="nftables with --hook: the base chains' policy (default: drop)")
+    e.add_argument("--explain", nargs="?", const="-", metavar="FILE",
+                   help="write every detail (each flow left out and why, what each pattern "
+                   "matched) to standard error, or to FILE")
+    e.add_argument("--allow-all-ports", action="store_true",
+                   help="write a rule that opens every port (1-65535) when the page says so")
     e.add_argument("--allow-any", action="store_true",
-                   help="accept very wide networks (0.0.0.0/0, ::/0, shorter than /8 or /32) "
-                   "in the address map, with a warning")
+                   help="accept very wide networks (more than an IPv4 /8 or an IPv6 /32 in "
+                   "all, IPv4-mapped, NAT64 and 6to4 counted as IPv4) in the address map, "
+                   "with a warning")
     e.set_defaults(func=cmd_export)
     a = sub.add_parser("align", help="propose which names of two versions (two locales, or "
                        "two versions) mean the same component or section, as registry "

@@ -30,7 +30,12 @@ from pipeline.errors import DataError, Location
 from pipeline.normalize import clean, name_key
 
 REGISTRY_FILE = Path(__file__).parent / "data" / "components.toml"
-KINDS = ("component", "address", "service", "external", "any")
+KINDS = ("component", "address", "service", "external", "any", "client")
+# "Any Citrix component" (kind any) stands for the components of these kinds whose
+# family is Citrix's: not a client (user devices, consoles, client software), a service,
+# an internet endpoint, nor a Microsoft, third-party or infrastructure server.
+CITRIX_SERVER_KINDS = ("component", "address")
+NOT_CITRIX = frozenset({"Microsoft", "Third party", "Infrastructure"})
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 COMPONENT_FIELDS = {"name", "kind", "family", "aliases", "former", "members", "note"}
@@ -97,6 +102,26 @@ class Registry:
         """The components an id stands for: its members, else itself."""
         entry = self.components.get(cid)
         return entry.members if entry and entry.members else (cid,)
+
+    @functools.cached_property
+    def citrix_servers(self) -> frozenset[str]:
+        """The components "any Citrix component" stands for: Citrix's own server
+        components and addresses (kinds ``CITRIX_SERVER_KINDS``, families not in
+        ``NOT_CITRIX``), never clients, services, internet endpoints or group names."""
+        return frozenset(i for i, e in self.components.items()
+                         if e.kind in CITRIX_SERVER_KINDS and e.family not in NOT_CITRIX
+                         and not e.members)
+
+    def stands_for(self, cid: str) -> frozenset[str]:
+        """The ids a row's end ``cid`` stands for: itself, its members, and for "any
+        Citrix component" every Citrix server component."""
+        entry = self.components.get(cid)
+        if entry is None:
+            return frozenset([cid]) if cid else frozenset()
+        out = {cid, *entry.members}
+        if entry.kind == "any":
+            out |= self.citrix_servers
+        return frozenset(out)
 
     def english(self, eid: str, what: str = "component") -> str:
         """The English display name of a component (or ``what="section"``) id ("" if

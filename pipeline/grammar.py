@@ -142,6 +142,8 @@ def _check(ranges: list[tuple[int, int]], text: str) -> str:
         for port in (start, end):
             if port > MAX_PORT:
                 return f"port {port} in {text!r} is above {MAX_PORT}"
+            if port < 1:
+                return f"port {port} in {text!r} is not a port (ports run from 1 to {MAX_PORT})"
         if start > end:
             return f"range {start}-{end} in {text!r} is reversed"
     return ""
@@ -158,6 +160,8 @@ def parse_port(text: str, vocab: Vocabulary | None = None) -> PortCell:
     True
     >>> parse_port("70000").error
     "port 70000 in '70000' is above 65535"
+    >>> parse_port("0-65535").error
+    "port 0 in '0-65535' is not a port (ports run from 1 to 65535)"
     >>> parse_port("８０，４４３").ranges
     ((80, 80), (443, 443))
     >>> parse_port("80 (Bidirectioneel)").error[:60]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pipeline.errata import Erratum, apply_errata, unresolved
-from pipeline.grammar import parse_port, parse_type
+from pipeline.grammar import MAX_PORT, parse_port, parse_type
 from pipeline.schema import IDENTITY_COLUMNS, columns, frame_records, typed_frame
 from pipeline.vocabulary import Vocabulary, load
 
@@ -38,6 +38,21 @@ class PortsResult:
     notes: list[str]
     errata_applied: dict[str, list[str]] = field(default_factory=dict)  # id -> rule ids
     errata_stale: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # rows that open every port
+
+
+def all_ports_warnings(ports: list[dict]) -> list[str]:
+    """A warning, with its line, for each rule whose ports are every port (1-65535): the
+    page may mean it, but a firewall rule from it opens the host (``export`` refuses
+    it without ``--allow-all-ports``)."""
+    seen, out = set(), []
+    for row in ports:
+        if row["port_start"] == 1 and row["port_end"] == MAX_PORT and row["rule_id"] not in seen:
+            seen.add(row["rule_id"])
+            out.append(f"warning: line {row['source_line']}: {row['section']} | {row['source']} "
+                       f"-> {row['destination']}: {row['protocol']} {row['port_raw']!r} opens "
+                       "every port")
+    return out
 
 
 def expand(variant: dict, vocab: Vocabulary) -> tuple[list[dict], str]:
@@ -112,4 +127,5 @@ def ports_frame(rules: pd.DataFrame, errata: list[Erratum], locale: str,
         notes=notes,
         errata_applied={k: v for k, v in applied_to.items() if v},
         errata_stale=[k for k, v in applied_to.items() if not v],
+        warnings=all_ports_warnings(ports),
     )

@@ -54,16 +54,56 @@ def parse_ports(text: str) -> PortRanges:
     return ranges
 
 
+def asked(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """A filter's values as a tuple: a repeated option gives several, any of which may
+    match (``--from storefront --from director``)."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def end_matches(text: str, name: str, cid: str, registry: Any = None) -> bool:
+    """Whether a row's end (``name`` as the page writes it, registry id ``cid``) is what
+    a person means by ``text``: a part of the name (case and accents ignored), or, with
+    the registry, its id, an alias in any language, its English name, a name it is a
+    member of, or "any Citrix component" for every Citrix server component.
+
+    >>> end_matches("controleur", "Contrôleur de domaine", "")
+    True
+    """
+    if fold(text) in fold(name):
+        return True
+    if not registry or not cid:
+        return False
+    meant = registry.resolve(text)
+    if not meant and fold(text) in fold(registry.english(cid)):
+        return True
+    return bool(meant & registry.stands_for(cid)) or any(
+        cid in registry.stands_for(m) and registry.components[m].kind != "any"
+        for m in meant if m in registry.components)
+
+
+def section_matches(text: str, section: str, sid: str, registry: Any = None) -> bool:
+    """Whether a row's section is what ``text`` means: a part of its name, its id, or
+    (with the registry) an alias or its English name."""
+    if fold(text) in fold(section) or (sid and text == sid):
+        return True
+    if not registry or not sid:
+        return False
+    return registry.section_id(text) == sid or fold(text) in fold(registry.english(sid, "section"))
+
+
 @dataclass
 class Filters:
-    """The questions of ``citrix-ports query``; a row must answer all that are set."""
+    """The questions of ``citrix-ports query``; a row must answer all that are set.
+    ``source``, ``destination`` and ``section`` take one text or several (any of them)."""
 
     component: str | None = None
-    source: str | None = None
-    destination: str | None = None
+    source: str | tuple[str, ...] | None = None
+    destination: str | tuple[str, ...] | None = None
     ports: PortRanges | None = None
     protocol: str | None = None
-    section: str | None = None
+    section: str | tuple[str, ...] | None = None
     ranges: bool = False  # only rows whose ports are a range of several ports
     registry: Any = None  # a components.Registry: names also match by id and by alias
 
@@ -77,13 +117,14 @@ class Filters:
         """
         if self.component:
             c = fold(self.component)
-            if not any(c in fold(str(row.get(k) or "")) for k in ("source", "destination", "section")) \
-                    and not self.by_id(self.component, row, "source") \
-                    and not self.by_id(self.component, row, "destination"):
+            if fold(self.component) not in fold(row["section"]) \
+                    and not self.end(self.component, row, "source") \
+                    and not self.end(self.component, row, "destination") and c:
                 return False
         if (self.source or self.destination) and not self.sides(row):
             return False
-        if self.section and fold(self.section) not in fold(row["section"]):
+        if self.section and not any(section_matches(s, row["section"], row.get("section_id") or "",
+                                                    self.registry) for s in asked(self.section)):
             return False
         if self.protocol and row["protocol"] != self.protocol.lower():
             return False
@@ -95,23 +136,32 @@ class Filters:
             return False
         return True
 
+    def end(self, text: str, row: dict, side: str) -> bool:
+        """Whether the row's ``side`` is what ``text`` means (``end_matches``)."""
+        return end_matches(text, str(row.get(side) or ""), row.get(f"{side}_id") or "",
+                           self.registry)
+
     def sides(self, row: dict) -> bool:
         """``--from`` / ``--to`` in the row's direction, or reversed for a flow both ways."""
         def fits(src: str, dst: str) -> bool:
-            return ((not self.source or fold(self.source) in fold(row[src])
-                     or self.by_id(self.source, row, src))
-                    and (not self.destination or fold(self.destination) in fold(row[dst])
-                         or self.by_id(self.destination, row, dst)))
+            return ((not self.source or any(self.end(s, row, src) for s in asked(self.source)))
+                    and (not self.destination
+                         or any(self.end(d, row, dst) for d in asked(self.destination))))
         return fits("source", "destination") or (
             bool(row["bidirectional"]) and fits("destination", "source"))
 
-    def by_id(self, asked: str, row: dict, side: str) -> bool:
-        """Whether the row's ``side`` is a component ``asked`` names: its id, or an alias
-        in any language (former names included), or a name it is a member of."""
-        cid = row.get(f"{side}_id")
-        if not self.registry or not cid:
-            return False
-        return bool(self.registry.resolve(asked) & {cid, *self.registry.members(cid)})
+    def unmatched(self, rows: list[dict]) -> list[str]:
+        """The values asked that match no row of ``rows`` at all (a typo, a component
+        the data lacks): each is an error, with the closest names (``closest``)."""
+        out = []
+        for text in asked(self.source) + asked(self.destination):
+            if not any(self.end(text, r, side) for r in rows for side in ("source", "destination")):
+                out.append(text)
+        for text in asked(self.section):
+            if not any(section_matches(text, r["section"], r.get("section_id") or "",
+                                       self.registry) for r in rows):
+                out.append(text)
+        return out
 
 
 def load_ports(spec: Path) -> list[dict]:
@@ -163,20 +213,28 @@ def closest(rows: list[dict], filters: Filters) -> list[str]:
     names = sorted({r["source"] for r in rows} | {r["destination"] for r in rows})
     sections = sorted({r["section"] for r in rows})
     hints = []
-    for asked, pool in ((filters.component, names + sections), (filters.source, names),
-                        (filters.destination, names), (filters.section, sections)):
-        if not asked:
+    wanted = [(filters.component, names + sections)] + [
+        (a, names) for a in asked(filters.source) + asked(filters.destination)] + [
+        (a, sections) for a in asked(filters.section)]
+    for text, pool in wanted:
+        if not text:
             continue
         folded = {fold(n): n for n in pool}
-        found = [n for n in folded if fold(asked) in n]
+        if filters.registry is not None:  # ids match too: a name the data has is no typo
+            if any(Filters(source=text, registry=filters.registry).end(text, r, side)
+                   for r in rows for side in ("source", "destination")) or any(
+                    section_matches(text, r["section"], r.get("section_id") or "",
+                                    filters.registry) for r in rows):
+                continue
+        found = [n for n in folded if fold(text) in n]
         if not found:
-            scored = sorted(((similarity(fold(asked), n), n) for n in folded), reverse=True)
+            scored = sorted(((similarity(fold(text), n), n) for n in folded), reverse=True)
             near = [n for score, n in scored[:3] if score >= 0.6]
             if near:
-                hints.append(f"no name matches {asked!r}; did you mean "
+                hints.append(f"no name matches {text!r}; did you mean "
                              + ", ".join(repr(folded[n]) for n in near) + "?")
             else:
-                hints.append(f"no name matches {asked!r}")
+                hints.append(f"no name matches {text!r}")
     return hints
 
 

@@ -480,7 +480,8 @@ def test_a_member_without_address_is_named_not_dropped_silently(built, tmp_path,
     amap.write_text("components:\n  storefront-server: 10.0.10.11\n"
                     "  delivery-controller: 10.0.10.21\n")
     assert main(["export", "nftables", "--addresses", str(amap), "--data", str(built[0]),
-                 "--from", "storefront-server", "--to", "Delivery Controller, XenMobile"]) == 0
+                 "--from", "storefront-server", "--to", "Delivery Controller, XenMobile",
+                 "--explain"]) == 0
     out = capsys.readouterr()
     assert "ip saddr { 10.0.10.11 } ip daddr { 10.0.10.21 } tcp dport 443" in out.out
     assert ("'xenmobile-server', one of the components 'Delivery Controller, XenMobile' "

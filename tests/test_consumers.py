@@ -199,9 +199,13 @@ def test_ports_lists_ranges_and_protocol_in_any_case(capsys, built):
 def test_an_empty_answer_says_so_with_the_closest_names(capsys, built):
     out, _ = built
     code, text, err = run(capsys, "query", "--to", "licence serveur", "--data", str(out))
-    assert code == 1
-    assert "no row answers the question" in err
+    assert code == 2  # a name the data does not have is an error, not an empty answer
+    assert "'licence serveur' match no component or section of the data" in err
     assert "did you mean 'Serveur de licences Citrix'" in err
+    # names the data has, no row that answers them together: an empty answer (1)
+    code, text, err = run(capsys, "query", "--from", "storefront-server", "--to", "vda",
+                          "--data", str(out))
+    assert code == 1 and "no row answers the question" in err
     # the English name of the registry finds the French page's name
     code, text, err = run(capsys, "query", "--to", "license server", "--data", str(out),
                           "--format", "json")

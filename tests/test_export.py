@@ -239,15 +239,20 @@ def test_map_keys_are_checked_like_code(built, tmp_path, capsys):
                     "utf-8")
     code, text, err = export(capsys, out, amap, "nftables")
     assert code == 2 and text == ""
-    assert "map.yaml:4" in err and "0.0.0.0/0 is a very wide network" in err and "--allow-any" in err
+    assert "map.yaml:4" in err and "covers more IPv4 addresses than a /8" in err \
+        and "--allow-any" in err
     code, text, err = export(capsys, out, amap, "nftables", "--allow-any")
     assert code == 0
-    assert "warning: " in err and "very wide network 0.0.0.0/0 (--allow-any)" in err
+    assert "warning: " in err and "covers more IPv4 addresses than a /8" in err \
+        and "(--allow-any)" in err
     assert ("warning: address map line 2: 'Serveur de license Citrix' matches no component of "
             "the data; closest: 'Serveur de licences Citrix'") in err
     amap.write_text("components:\n  StoreFront: '::/0'\n", "utf-8")
     code, _, err = export(capsys, out, amap, "nftables")
-    assert code == 2 and "::/0 is a very wide network" in err
+    assert code == 2 and "covers more IPv4 addresses than a /8" in err  # ::/0 holds ::ffff:0:0/96
+    amap.write_text("components:\n  StoreFront: '2000::/16'\n", "utf-8")
+    code, _, err = export(capsys, out, amap, "nftables")
+    assert code == 2 and "covers more IPv6 addresses than a /32" in err
 
 
 def test_identical_rules_are_written_once_with_every_rule_id(built, tmp_path, capsys):

@@ -65,6 +65,9 @@ def test_what_the_vda_must_reach(capsys, built):
     assert flows(rows) == sorted([
         (100, "Virtual Delivery Agent", "Service de passerelle", "tcp", 443, 443),
         (118, "Virtual Delivery Agent", "Service de passerelle", "udp", 443, 443),
+        # lines 180-181: "any Citrix component" stands for the VDA, a Citrix server
+        (180, "Tout composant Citrix", "Serveur de licences Citrix", "tcp", 27000, 27000),
+        (181, "Tout composant Citrix", "Serveur de licences Citrix", "tcp", 7279, 7279),
         # line 220: Delivery Controller -> VDA, TCP 80 (bidirectionnel): the VDA reaches
         # the Delivery Controller on it too
         (220, "Delivery Controller", "Virtual Delivery Agent", "tcp", 80, 80),
@@ -190,7 +193,8 @@ def test_missing_components_give_warnings_and_no_open_rule(built, tmp_path, caps
     amap = tmp_path / "map.yaml"
     amap.write_text("components:\n  Serveur StoreFront: 10.0.10.11\n  "
                     "SVM Citrix SDX: 10.1.0.5\n  Instance Citrix ADC: 10.1.0.6\n")
-    code, out, err = run(capsys, "export", "nftables", "--addresses", str(amap), "--data", str(out_dir))
+    code, out, err = run(capsys, "export", "nftables", "--addresses", str(amap), "--data",
+                         str(out_dir), "--explain")
     assert code == 0
     # components whose flows all lack an address at both ends: one line
     summary = next(ln for ln in err.splitlines() if "without a mapped partner" in ln)

@@ -1,13 +1,16 @@
 """Export stage: firewall rules from the published ports and a user's address map.
 
-Input: published ports rows (checked against their schema by ``pipeline.published``)
-and an address map.  Output: a rule file in one of ``FORMATS`` and what was not
-written, each said: components with no address (never a rule open to any address),
-keys of the map that match no component (with the closest names), very wide networks
-(refused without ``allow_any``), flows without a port, flows whose IP versions cannot
-meet, flows a format cannot express.  One rule per flow, protocol, port range and
-direction; identical rules written once, naming every rule id; a bidirectional flow
-both ways.  The summary counts the statements written.
+Input: published ports rows (checked against their schema by ``pipeline.published``),
+an address map and a selection (``--host``, ``--from``, ``--to``).  Output: a rule file
+in one of ``FORMATS``, one short summary that adds up (rules written; every ports row
+written or left out, by reason, with counts) and the details (``explain``): components
+with no address (never a rule open to any address), keys of the map that match no
+component of the dataset (with the closest names), what each pattern and "any Citrix
+component" stood for, flows without a port, flows whose IP versions cannot meet, flows
+a format cannot express, port ranges wider than ``wide_range``.  A rule that opens
+every port is refused unless ``allow_all_ports``.  One rule per flow, protocol, port
+range and direction; identical rules written once, naming every rule id; a
+bidirectional flow both ways, each direction belonging to the host at its own end.
 
 Three modules, one job each: ``addresses`` (the map), ``plan`` (the typed rules),
 ``formats`` (the file of each firewall).
@@ -15,47 +18,97 @@ Three modules, one job each: ``addresses`` (the map), ``plan`` (the typed rules)
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
-from pipeline.export.addresses import AddressMap, load_address_map
+from pipeline.errors import InputError
+from pipeline.export.addresses import AddressMap, limits, load_address_map
 from pipeline.export.formats import RENDERERS, Options, Rendered
-from pipeline.export.plan import Plan, plan, report
+from pipeline.export.plan import NO_SELECTION, WRITTEN, Plan, Selection, plan, report
+from pipeline.grammar import MAX_PORT
 
 FORMATS = tuple(RENDERERS)
 
 
 @dataclass
 class Export:
-    """An export: the rendered file, its plan, and every warning, in order."""
+    """An export: the rendered file, its plan, the details and the wide ranges."""
 
     rendered: Rendered
     plan: Plan
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # about the map: always shown
+    details: list[str] = field(default_factory=list)  # per flow: --explain
+    wide: list[str] = field(default_factory=list)  # ranges wider than the limit
+
+    def outcome(self) -> Counter:
+        """What became of each ports row: written, or the reason it was not."""
+        written_ids = {i for r in self.plan.rules if r not in self.rendered.skipped
+                       for i in r.rule_ids}
+        skipped_ids = {i for r in self.rendered.skipped for i in r.rule_ids} - written_ids
+        out: Counter = Counter()
+        for status, rid in zip(self.plan.status, self.plan.row_ids):
+            if status == WRITTEN and rid in skipped_ids:
+                status = "not expressible in this format (other IP version)"
+            out[status] += 1
+        return out
 
     def summary(self) -> str:
-        """One line: the statements written and what was left out."""
+        """A few short lines: the statements written, every ports row accounted for."""
         p = self.plan
-        return (f"{self.rendered.rules} rule(s) written; {p.merged} duplicate(s) merged; "
-                f"{len(p.unmapped)} component(s) without address; {len(p.portless)} flow(s) "
-                f"without port; {len(p.unmeetable)} flow(s) whose IP versions cannot meet")
+        outcome = self.outcome()
+        rows = sum(outcome.values())
+        left = [f"{n} {reason}" for reason, n in sorted(outcome.items()) if reason != WRITTEN]
+        lines = [f"{self.rendered.rules} rule(s) written from {outcome[WRITTEN]} of {rows} "
+                 f"flow row(s) ({p.merged} duplicate(s) merged)"
+                 + (f"; left out: {', '.join(left)}" if left else "")]
+        if self.wide:
+            lines.append(f"{len(self.wide)} rule(s) open more than "
+                         f"{limits()['ports']['wide_range']} ports: "
+                         + ", ".join(sorted(set(self.wide))))
+        if self.details:
+            lines.append(f"{len(self.details)} detail(s): rerun with --explain to see them")
+        return "\n".join(lines)
+
+
+def all_ports(rule) -> bool:
+    """Whether a rule opens every port of its protocol."""
+    return rule.port_start is not None and rule.port_start <= 1 and rule.port_end == MAX_PORT
 
 
 def export(rows: list[dict], addresses: AddressMap, fmt: str, source: dict | None = None,
-           options: Options = Options()) -> Export:
+           options: Options = Options(), selection: Selection = NO_SELECTION,
+           allow_all_ports: bool = False) -> Export:
     """The rule file of ``fmt`` for the ports ``rows`` under ``addresses``.
 
-    Raises ``KeyError`` for an unknown format and ``ValueError`` for a row that is not
-    a checked ports row.
+    ``addresses`` is bound to the whole dataset first (``AddressMap.bind``), else to
+    ``rows``.  Raises ``KeyError`` for an unknown format, ``ValueError`` for a row that
+    is not a checked ports row, ``InputError`` for a rule that opens every port
+    (without ``allow_all_ports``).
     """
-    components = sorted({r["source"] for r in rows} | {r["destination"] for r in rows})
-    ids = {i for r in rows for i in (r.get("source_id"), r.get("destination_id")) if i}
-    if addresses.registry is not None:
-        ids |= {m for i in ids for m in addresses.registry.members(i)}
-    p = plan(rows, addresses)
+    if not addresses.ends:
+        addresses.bind(addresses.registry, rows)
+    p = plan(rows, addresses, selection)
+    every = [r for r in p.rules if all_ports(r)]
+    if every and not allow_all_ports:
+        shown = "; ".join(f"{', '.join(r.rule_ids)} ({r.source} -> {r.destination}, "
+                          f"{r.protocol} {r.ports})" for r in every[:5])
+        raise InputError(f"{len(every)} rule(s) would open every port: {shown}",
+                         hint="check the page's row (the build warns about it, with its "
+                              "line); pass --allow-all-ports if this is meant")
+    width = limits()["ports"]["wide_range"]
+    wide = [f"{r.protocol} {r.ports}" for r in p.rules
+            if r.port_start is not None and r.port_end - r.port_start + 1 > width]
     rendered = RENDERERS[fmt](p, source or {}, options)
-    warnings = addresses.warnings + addresses.unused_keys(components, ids) + report(p) \
-        + rendered.warnings
-    return Export(rendered, p, warnings)
+    warnings = addresses.warnings + addresses.unused_keys()
+    details = report(p) + rendered.warnings + [
+        f"pattern {entry.key!r} (line {entry.line}) matched: "
+        + (", ".join(repr(n) for n in names) if names else "nothing")
+        for entry, names in addresses.pattern_matches()]
+    if any(addresses.is_any(n, c) for n, c in addresses.ends):
+        stood = [cid for cid, _ in addresses.any_members()]
+        details.append("'any Citrix component' stood for the Citrix server components the "
+                       f"map gives: {', '.join(stood) if stood else 'none'}")
+    return Export(rendered, p, warnings, details, wide)
 
 
-__all__ = ["FORMATS", "Export", "Options", "export", "load_address_map"]
+__all__ = ["FORMATS", "Export", "Options", "Selection", "export", "load_address_map"]

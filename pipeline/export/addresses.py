@@ -1,5 +1,5 @@
 """The address map of ``citrix-ports export``: component names or patterns -> networks,
-checked like code.
+checked like configuration.
 
 Input: a YAML file::
 
@@ -7,39 +7,66 @@ Input: a YAML file::
     components:
       delivery-controller: [10.0.10.21, 10.0.10.22]  # registry id: any language, any version
       Serveur StoreFront: [10.0.10.11, 10.0.10.12]   # exact name (case and accents ignored)
-      "glob:Contrôleur de domaine*": 10.0.0.10        # shell-style pattern
-      "re:^Poste de travail": 10.0.99.0/24            # regular expression (search)
+      "glob:Contrôleur de domaine*": 10.0.0.10        # shell-style pattern, the whole name
+      "re:^Poste de travail": 10.0.99.0/24            # RE2 regular expression (search)
 
-Output: an ``AddressMap`` (with the component registry, a key that is an id or an alias
-in any language names that component wherever the page names it; an exact name wins
-over patterns; patterns are tried in file order; a name that denotes several components
-takes the addresses of each member; ``any`` those of every mapped Citrix component), or
-an ``InputError`` located at the line of the bad entry.  Every value must be
-an IPv4 or IPv6 address or network; a very wide network (``0.0.0.0/0``, ``::/0``, any
-IPv4 network shorter than /8 or IPv6 network shorter than /32) is refused unless
-``allow_any``, and warned about when allowed.  ``unused_keys`` names the keys that match
-no component of the data, with the closest component names.
+Output: an ``AddressMap``, or an ``InputError`` (exit 2) located at the line of the bad
+entry, quoting at most a short excerpt of it.  What is refused (limits in
+``data/export_limits.toml``): a file that is not a regular file or is too large, too
+many keys or values, a key written twice (both lines named) or two keys naming the same
+component, YAML anchors and aliases, any value that is not a plain IPv4 or IPv6 address
+or CIDR (no scope id, no host name, no text around it), a host written with a prefix
+(``10.10.1.11/24``: the message shows ``10.10.1.11/32`` and ``10.10.1.0/24``), and,
+without ``allow_any``, a map whose networks together cover more than an IPv4 /8 or an
+IPv6 /32 (IPv4-mapped, NAT64 and 6to4 networks counted as the IPv4 space they stand
+for).  Values are read as the text written: YAML never turns one into a number.
+
+Matching: a key that is a registry id or an alias in any language names that
+component wherever the page names it; an exact name (case and accents ignored) names
+it too; an exact key wins over patterns, patterns are tried in file order.
+``glob:`` is a shell pattern matched against the whole name (``*``, ``?``, ``[...]``);
+``re:`` a regular expression in RE2 syntax (linear time: it cannot hang), searched in
+the name as written and in its folded form, case-insensitively.  A name that denotes
+several components takes the addresses of each member; ``any-citrix-component`` those
+the map gives it, else those of every Citrix server component the map gives (not user
+devices, client software, internet endpoints nor third-party servers).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.bounded import excerpt, read_bytes
 from pipeline.errors import InputError, Location
 from pipeline.normalize import fold
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-# Families of the registry whose components are not Citrix's: a component of kind "any"
-# ("Any Citrix component") does not take their addresses.
+LIMITS_FILE = Path(__file__).resolve().parent.parent / "data" / "export_limits.toml"
+# Families of the registry whose components are not Citrix's: "Any Citrix component"
+# never stands for them; nor for kinds other than these.
 NOT_CITRIX = {"Microsoft", "Third party", "Infrastructure"}
-# A network shorter than this prefix (per IP version) opens a flow to a large part of the
-# Internet: it needs --allow-any.
-WIDE_PREFIX = {4: 8, 6: 32}
+CITRIX_SERVER_KINDS = ("component", "address")
+# What a value may be made of before ipaddress reads it: digits, hex, dots, colons and
+# one prefix; anything else (a scope id '%eth0', a space, a newline, a name) is refused.
+ADDRESS_TEXT = re.compile(r"[0-9A-Fa-f.:]{2,45}(?:/[0-9]{1,3})?")
+# IPv6 prefixes that stand for IPv4 addresses: (prefix, first bit of the IPv4 address).
+IPV4_IN_IPV6 = ((ipaddress.ip_network("::ffff:0:0/96"), 96),    # IPv4-mapped
+                (ipaddress.ip_network("64:ff9b::/96"), 96),     # NAT64 (RFC 6052)
+                (ipaddress.ip_network("2002::/16"), 16))        # 6to4 (RFC 3056)
+
+
+@functools.lru_cache(maxsize=1)
+def limits() -> dict:
+    """``data/export_limits.toml``, parsed once."""
+    import tomllib  # here: only an export reads its limits
+
+    return tomllib.loads(LIMITS_FILE.read_text("utf-8"))
 
 
 @dataclass
@@ -49,14 +76,16 @@ class Entry:
     key: str
     line: int | None
     kind: str  # "exact", "glob" or "re"
-    pattern: re.Pattern[str] | None
+    pattern: Any  # a compiled pattern (re for glob, re2 for re), None for exact
     networks: list[Network]
 
     def matches(self, component: str) -> bool:
         """True when the entry names this component."""
         if self.kind == "exact":
             return fold(self.key) == fold(component)
-        return bool(self.pattern.search(fold(component)))
+        if self.kind == "glob":
+            return bool(self.pattern.fullmatch(fold(component)))
+        return bool(self.pattern.search(component) or self.pattern.search(fold(component)))
 
 
 @dataclass
@@ -66,6 +95,30 @@ class AddressMap:
     entries: list[Entry]
     warnings: list[str] = field(default_factory=list)
     registry: Any = None  # a components.Registry: keys may be ids or aliases of any language
+    path: str = ""
+    # (name, id) of every component end of the dataset: what "any Citrix component" and
+    # the report of patterns look at (set by ``bind``)
+    ends: list[tuple[str, str]] = field(default_factory=list)
+
+    def bind(self, registry: Any, rows: list[dict]) -> None:
+        """Attach the registry and the components of the dataset (all its rows, before
+        any filter); refuses two keys that name the same component."""
+        self.registry = registry
+        self.ends = sorted({(r[side], r.get(f"{side}_id") or "") for r in rows
+                            for side in ("source", "destination")})
+        seen: dict[str, Entry] = {}
+        for entry in self.entries:
+            cid = self.key_id(entry) or (fold(entry.key) if entry.kind == "exact" else "")
+            if not cid:
+                continue
+            if cid in seen:
+                first = seen[cid]
+                raise InputError(
+                    f"keys {excerpt(first.key)} (line {first.line}) and {excerpt(entry.key)} "
+                    f"(line {entry.line}) name the same component{f' ({cid})' if cid != fold(entry.key) else ''}",
+                    Location(self.path, entry.line),
+                    hint="give the component its addresses under one key")
+            seen[cid] = entry
 
     def key_id(self, entry: Entry) -> str:
         """The component id an exact key names: an id, or an alias in any language."""
@@ -79,8 +132,8 @@ class AddressMap:
         """The networks of the component a row names (``name``, its registry id
         ``cid``): a key with its id (or an alias of it), else its name, else a
         pattern; else, for a name that denotes several components, the networks of
-        each member the map gives; else, for a component of kind ``any``, those of
-        every Citrix component the map gives.  [] when none: no rule."""
+        each member the map gives; else, for ``any``, those of every Citrix server
+        component the map gives.  [] when none: no rule."""
         own = self.own(name, cid)
         if own or not cid or self.registry is None:
             return own
@@ -90,11 +143,29 @@ class AddressMap:
         if entry.members:
             return sorted({n for m in entry.members for n in self.networks("", m)}, key=net_key)
         if entry.kind == "any":
-            citrix = [e for e in self.entries if (c := self.registry.components.get(
-                self.key_id(e))) and c.kind in ("component", "address")
-                and c.family not in NOT_CITRIX]
-            return sorted({n for e in citrix for n in e.networks}, key=net_key)
+            return sorted({n for _, nets in self.any_members() for n in nets}, key=net_key)
         return []
+
+    def any_members(self) -> list[tuple[str, list[Network]]]:
+        """What "any Citrix component" stands for: (id, networks) of every Citrix server
+        component of the dataset or of the map's keys that the map gives addresses."""
+        if self.registry is None:
+            return []
+        ids = {cid for _, cid in self.ends if cid} | {
+            i for e in self.entries if (i := self.key_id(e))}
+        names = {}
+        for name, cid in self.ends:
+            names.setdefault(cid, name)
+        out = []
+        for cid in sorted(ids):
+            entry = self.registry.components.get(cid)
+            if entry is None or entry.kind not in CITRIX_SERVER_KINDS \
+                    or entry.family in NOT_CITRIX or entry.members:
+                continue
+            nets = self.own(names.get(cid, ""), cid)
+            if nets:
+                out.append((cid, nets))
+        return out
 
     def lookup(self, component: str) -> list[Network]:
         """The networks of a component, or [] when the map does not name it.
@@ -103,6 +174,8 @@ class AddressMap:
         >>> m.lookup("STOREFRONT"), m.lookup("Director")
         ([IPv4Network('10.0.0.1/32')], [])
         """
+        if not component:
+            return []
         for entry in self.entries:
             if entry.kind == "exact" and entry.matches(component):
                 return entry.networks
@@ -112,14 +185,22 @@ class AddressMap:
         return []
 
     def destinations(self, name: str, cid: str = "") -> list[tuple[str, list[Network]]]:
-        """The destinations a row's end stands for, each (id, networks): a name that
-        denotes several components, unless the map gives it its own addresses, is each
-        member the map gives (a rule per member, so that each member's group or host
-        gets its own); any other name is itself."""
+        """The ends a row's end stands for, each (id, networks): a name that denotes
+        several components, unless the map gives it its own addresses, is each member
+        the map gives (a rule per member, so that each member's group or host gets its
+        own); "any Citrix component" is each Citrix server component the map gives;
+        any other name is itself."""
         members = self.members_of(name, cid)
         if members:
             return [(m, nets) for m in members if (nets := self.networks("", m))]
+        if self.is_any(name, cid):
+            return self.any_members()
         return [(cid, self.networks(name, cid))]
+
+    def is_any(self, name: str, cid: str) -> bool:
+        """Whether the end is "any Citrix component" without addresses of its own."""
+        entry = self.registry.components.get(cid) if self.registry is not None and cid else None
+        return entry is not None and entry.kind == "any" and not self.own(name, cid)
 
     def unmapped_members(self, name: str, cid: str = "") -> list[str]:
         """The members of a name that denotes several components (unless the map gives
@@ -141,14 +222,31 @@ class AddressMap:
                 return entry.networks
         return self.lookup(name)
 
-    def unused_keys(self, components: list[str], ids: set[str] = frozenset()) -> list[str]:
-        """A warning for each key that matches none of ``components`` (names) nor of
-        ``ids`` (the registry ids of the data, members included), with the closest
-        component names (a misspelt key is otherwise silently ignored)."""
-        folded = {fold(c): c for c in components}
+    def pattern_matches(self) -> list[tuple[Entry, list[str]]]:
+        """Each pattern key with the names of the dataset it gives addresses to (an
+        exact key or an earlier pattern wins over it)."""
+        out = []
+        for entry in self.entries:
+            if entry.kind == "exact":
+                continue
+            got = sorted({name for name, cid in self.ends if entry.matches(name)
+                          and self.lookup(name) is entry.networks
+                          and not any(self.key_id(e) == cid for e in self.entries if cid)})
+            out.append((entry, got))
+        return out
+
+    def unused_keys(self) -> list[str]:
+        """A warning for each key that matches no component of the whole dataset (by
+        name, id or alias, members included), with the closest component names (a
+        misspelt key is otherwise silently ignored)."""
+        names = sorted({n for n, _ in self.ends})
+        ids = {c for _, c in self.ends if c}
+        if self.registry is not None:
+            ids |= {m for i in set(ids) for m in self.registry.members(i)}
+        folded = {fold(c): c for c in names}
         warnings = []
         for entry in self.entries:
-            if any(entry.matches(c) for c in components) or self.key_id(entry) in ids:
+            if any(entry.matches(c) for c in names) or self.key_id(entry) in ids:
                 continue
             import difflib  # here: only an unused key looks for the closest names
 
@@ -157,8 +255,8 @@ class AddressMap:
                                               list(folded), n=3, cutoff=0.6)
             hint = f"; closest: {', '.join(repr(folded[c]) for c in close)}" if close else ""
             where = f"line {entry.line}: " if entry.line else ""
-            warnings.append(f"warning: address map {where}{entry.key!r} matches no component "
-                            f"of the data{hint}")
+            warnings.append(f"warning: address map {where}{excerpt(entry.key)} matches no "
+                            f"component of the data{hint}")
         return warnings
 
 
@@ -166,89 +264,206 @@ def _net(value: str) -> Network:
     return ipaddress.ip_network(value, strict=False)
 
 
-def _key_lines(text: str) -> dict[str, int]:
-    """The line of each key under ``components`` (1-based), from the YAML node marks."""
-    import yaml
+def parse_network(value: str) -> Network:
+    """A plain address or CIDR, strictly: ``ValueError`` with what the user may mean.
 
+    >>> parse_network("10.0.0.1"), parse_network("2001:db8::/32")
+    (IPv4Network('10.0.0.1/32'), IPv6Network('2001:db8::/32'))
+    >>> parse_network("10.10.1.11/24")
+    Traceback (most recent call last):
+    ValueError: a host written with a prefix: mean 10.10.1.11/32 (the host) or 10.10.1.0/24 (its network)?
+    """
+    if not ADDRESS_TEXT.fullmatch(value):
+        raise ValueError("not a plain IPv4 or IPv6 address or CIDR (no scope id, host "
+                         "name, space or other text)")
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return {}
-    lines: dict[str, int] = {}
-    if isinstance(root, yaml.MappingNode):
-        for key, value in root.value:
-            if key.value == "components" and isinstance(value, yaml.MappingNode):
-                for k, _ in value.value:
-                    lines.setdefault(str(k.value), k.start_mark.line + 1)
-    return lines
+        return ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        if "host bits set" not in str(exc):
+            raise ValueError("not an IPv4 or IPv6 address or CIDR") from None
+    loose = ipaddress.ip_network(value, strict=False)
+    host = ipaddress.ip_address(value.split("/")[0])
+    raise ValueError(f"a host written with a prefix: mean {host}/{loose.max_prefixlen} (the "
+                     f"host) or {loose} (its network)?")
+
+
+def ipv4_space(net: Network) -> list[ipaddress.IPv4Network]:
+    """The IPv4 networks a network stands for: itself, or those an IPv6 network reaches
+    through IPv4-mapped, NAT64 or 6to4 addresses.
+
+    >>> ipv4_space(ipaddress.ip_network("::ffff:0:0/96"))
+    [IPv4Network('0.0.0.0/0')]
+    >>> ipv4_space(ipaddress.ip_network("2002:a00::/24"))
+    [IPv4Network('10.0.0.0/8')]
+    """
+    if net.version == 4:
+        return [net]
+    out = []
+    for prefix, first in IPV4_IN_IPV6:
+        if not net.overlaps(prefix):
+            continue
+        if net.prefixlen <= prefix.prefixlen:
+            out.append(ipaddress.ip_network("0.0.0.0/0"))
+            continue
+        bits = min(net.prefixlen, first + 32) - first
+        value = (int(net.network_address) >> (128 - first - 32)) & 0xFFFFFFFF
+        out.append(ipaddress.IPv4Network((value >> (32 - bits) << (32 - bits), bits)))
+    return out
+
+
+def too_wide(nets: list[Network]) -> tuple[int, int] | None:
+    """(IP version, prefix) of the limit the union of ``nets`` exceeds, or None."""
+    lim = limits()["address_map"]
+    v4 = list(ipaddress.collapse_addresses(n4 for n in nets for n4 in ipv4_space(n)))
+    v6 = list(ipaddress.collapse_addresses(n for n in nets if n.version == 6))
+    if sum(n.num_addresses for n in v4) > 2 ** (32 - lim["wide_prefix_ipv4"]):
+        return 4, lim["wide_prefix_ipv4"]
+    if sum(n.num_addresses for n in v6) > 2 ** (128 - lim["wide_prefix_ipv6"]):
+        return 6, lim["wide_prefix_ipv6"]
+    return None
+
+
+class _Loader:
+    """Reads the YAML as nodes (never constructs Python objects from tags), so that
+    lines, duplicates, anchors and the text of every value are seen as written."""
+
+    def __init__(self, path: Path):
+        self.path = str(path)
+
+    def fail(self, message: str, line: int | None = None, hint: str = "") -> InputError:
+        return InputError(message, Location(self.path, line), hint=hint)
+
+    def root(self, text: str):
+        import yaml
+
+        try:
+            for event in yaml.parse(text, Loader=yaml.SafeLoader):
+                if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                    raise self.fail("the address map uses a YAML anchor or alias ('&', '*'): "
+                                    "write each value out", event.start_mark.line + 1)
+            return yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise self.fail(f"the address map is not valid YAML: "
+                            f"{excerpt(getattr(exc, 'problem', exc), 120)}",
+                            mark.line + 1 if mark else None) from None
+
+    def pairs(self, node) -> list[tuple[Any, Any]]:
+        """The key/value nodes of a mapping, refusing a key given twice."""
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            text = str(key.value)
+            line = key.start_mark.line + 1
+            if text in seen:
+                raise self.fail(f"the key {excerpt(text)} is given twice (lines {seen[text]} "
+                                f"and {line}): only one would count", line,
+                                hint="merge the two entries into one")
+            seen[text] = line
+        return node.value
 
 
 def load_address_map(path: Path, allow_any: bool = False) -> AddressMap:
-    """The address map of a YAML file, every entry checked.
+    """The address map of a YAML file, every entry checked (see the module docstring).
 
-    Raises ``InputError``, located at the entry's line, for unreadable YAML, a value
-    that is no address or network, an empty entry, a bad pattern, or (without
-    ``allow_any``) a very wide network.
+    Raises ``InputError`` located at the entry's line.
     """
     import yaml
 
+    lim = limits()["address_map"]
+    raw = read_bytes(path, lim["max_bytes"], "address map")
     try:
-        text = path.read_text("utf-8")
-        data = yaml.safe_load(text)
-    except OSError as exc:
-        raise InputError(f"cannot read the address map: {exc.strerror}", Location(str(path))) from None
-    except UnicodeDecodeError:
-        raise InputError("the address map is not UTF-8", Location(str(path))) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"the address map is not valid YAML: {getattr(exc, 'problem', exc)}",
-                         Location(str(path), mark.line + 1 if mark else None)) from None
-    if not isinstance(data, dict) or not isinstance(data.get("components"), dict):
-        raise InputError("the address map needs a 'components' mapping of component name "
-                         "or pattern to addresses", Location(str(path)),
-                         hint="see the example in examples/address-map.yaml")
-    lines = _key_lines(text)
-    entries, warnings = [], []
-    for raw_key, value in data["components"].items():
-        key = str(raw_key)
-        where = Location(str(path), lines.get(key))
-        values = value if isinstance(value, list) else [value]
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the address map is not UTF-8 (byte {exc.start})",
+                         Location(str(path))) from None
+    loader = _Loader(path)
+    root = loader.root(text)
+    components = None
+    if isinstance(root, yaml.MappingNode):
+        components = next((v for k, v in loader.pairs(root) if k.value == "components"), None)
+    if not isinstance(components, yaml.MappingNode):
+        raise loader.fail("the address map needs a 'components' mapping of component name "
+                          "or pattern to addresses",
+                          hint="see the example in examples/address-map.yaml")
+    pairs = loader.pairs(components)
+    if len(pairs) > lim["max_keys"]:
+        raise loader.fail(f"the address map has {len(pairs)} keys, more than "
+                          f"{lim['max_keys']}", hint="give networks (CIDRs) rather than one "
+                          "key per host, or split the map")
+    entries, warnings, total = [], [], 0
+    union: list[Network] = []
+    for key_node, value_node in pairs:
+        line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode) or not str(key_node.value).strip():
+            raise loader.fail("a key of 'components' must be a component name, id or pattern",
+                              line)
+        key = str(key_node.value)
+        if len(key) > lim["max_key_length"]:
+            raise loader.fail(f"the key {excerpt(key, lim['excerpt'])} is longer than "
+                              f"{lim['max_key_length']} characters", line)
+        values = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        total += len(values)
+        if total > lim["max_values"]:
+            raise loader.fail(f"the address map has more than {lim['max_values']} addresses",
+                              line, hint="give networks (CIDRs) rather than single hosts")
         nets = []
         for v in values:
-            if isinstance(v, (dict, list, bool)) or v is None:
-                raise InputError(f"component {key!r}: {v!r} is not an address or CIDR", where)
+            vline = v.start_mark.line + 1
+            shown = excerpt(v.value if isinstance(v, yaml.ScalarNode) else "(a mapping or list)",
+                            lim["excerpt"])
+            if not isinstance(v, yaml.ScalarNode):
+                raise loader.fail(f"component {excerpt(key, lim['excerpt'])}: {shown} is not "
+                                  "an address or CIDR", vline)
             try:
-                net = _net(str(v))
-            except ValueError:
-                raise InputError(f"component {key!r}: {v!r} is not an address or CIDR",
-                                 where) from None
-            if net.prefixlen < WIDE_PREFIX[net.version]:
-                if not allow_any:
-                    raise InputError(
-                        f"component {key!r}: {net} is a very wide network (shorter than "
-                        f"/{WIDE_PREFIX[net.version]}): rules would open it to a large part "
-                        "of the Internet", where,
-                        hint="give the component's real addresses, or pass --allow-any "
-                             "if this is meant")
-                warnings.append(f"warning: {where}: component {key!r} is given the very wide "
-                                f"network {net} (--allow-any)")
+                net = parse_network(str(v.value).strip())
+            except ValueError as exc:
+                raise loader.fail(f"component {excerpt(key, lim['excerpt'])}: {shown} is {exc}"
+                                  if str(exc).startswith(("a ", "not")) else str(exc), vline,
+                                  hint="write an address (10.0.0.1, 2001:db8::1) or a "
+                                       "network (10.0.0.0/24, 2001:db8::/64)") from None
             nets.append(net)
         if not nets:
-            raise InputError(f"component {key!r} has no address", where)
+            raise loader.fail(f"component {excerpt(key, lim['excerpt'])} has no address", line)
+        union += nets
+        wide = too_wide(union)
+        if wide:
+            version, prefix = wide
+            message = (f"component {excerpt(key, lim['excerpt'])}: with its networks the map "
+                       f"covers more IPv{version} addresses than a /{prefix} (a large part of "
+                       "the Internet; IPv4-mapped, NAT64 and 6to4 networks count as IPv4)")
+            if not allow_any:
+                raise loader.fail(message, line, hint="give the components' real addresses, "
+                                  "or pass --allow-any if this is meant")
+            if not any("covers more" in w for w in warnings):
+                warnings.append(f"warning: {path}:{line}: {message} (--allow-any)")
         nets = sorted(set(nets), key=net_key)
-        if key.startswith("glob:"):
-            entries.append(Entry(key, where.line, "glob",
-                                 re.compile(fnmatch.translate(fold(key[5:]))), nets))
-        elif key.startswith("re:"):
-            try:
-                pattern = re.compile(fold(key[3:]))
-            except re.error as exc:
-                raise InputError(f"pattern {key!r} is not a regular expression: {exc}",
-                                 where) from None
-            entries.append(Entry(key, where.line, "re", pattern, nets))
-        else:
-            entries.append(Entry(key, where.line, "exact", None, nets))
-    return AddressMap(entries, warnings)
+        entries.append(_entry(loader, key, line, nets))
+    return AddressMap(entries, warnings, path=str(path))
+
+
+def _entry(loader: _Loader, key: str, line: int, nets: list[Network]) -> Entry:
+    if key.startswith("glob:"):
+        return Entry(key, line, "glob", re.compile(fnmatch.translate(fold(key[5:]))), nets)
+    if key.startswith("re:"):
+        import re2  # here: only a map with a re: key compiles one (linear-time RE2)
+
+        options = re2.Options()
+        options.case_sensitive = False
+        options.log_errors = False  # the error is ours to report, located
+        try:
+            pattern = re2.compile(key[3:], options)
+        except re2.error as exc:
+            raise loader.fail(f"pattern {excerpt(key)} is not an RE2 regular expression: "
+                              f"{excerpt(_text(exc), 120)}", line,
+                              hint="RE2 syntax: no back-references or look-arounds "
+                                   "(github.com/google/re2/wiki/Syntax)") from None
+        return Entry(key, line, "re", pattern, nets)
+    return Entry(key, line, "exact", None, nets)
+
+
+def _text(exc: Exception) -> str:
+    arg = exc.args[0] if exc.args else exc
+    return arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
 
 
 def net_key(net: Network) -> tuple:

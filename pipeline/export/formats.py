@@ -5,9 +5,13 @@ a ``Rendered``: the file's text, the number of rule statements it holds (what th
 summary reports), and warnings for rules the format cannot express (IPv6 in
 ``iptables``, IPv4 in ``ip6tables``: one warning per flow, never a silent gap).
 
-Formats (``RENDERERS``): ``nftables`` (a ``table inet`` with chain ``citrix_flows``, IPv4
-and IPv6), ``iptables`` / ``ip6tables`` (``iptables-restore`` / ``ip6tables-restore``
-input, chain ``CITRIX-PORTS``), ``windows`` (PowerShell ``New-NetFirewallRule``, inbound
+Formats (``RENDERERS``): ``nftables`` (a self-contained ``table inet citrix_ports`` that
+replaces itself on every load and touches nothing else: chain ``citrix_flows``, IPv4 and
+IPv6, and with ``hooks`` a base chain per hook with a policy, established/related,
+loopback and IPv6 neighbour discovery accepted, that jumps to it), ``iptables`` /
+``ip6tables`` (``iptables-restore --noflush`` / ``ip6tables-restore --noflush`` input:
+chain ``CITRIX-PORTS`` only, flushed on reload; long address lists split so that no
+parameter exceeds the tools' limits), ``windows`` (PowerShell ``New-NetFirewallRule``, inbound
 rules for the destination hosts), ``aws-sg`` (CloudFormation JSON: one
 ``AWS::EC2::SecurityGroupIngress`` per source network, a security-group parameter per
 destination component; refused, saying by how much, over CloudFormation's 500 resources),
@@ -37,6 +41,8 @@ class Options:
     provider: str | None = None
     split: bool = False
     quota: int | None = None
+    hooks: tuple[str, ...] = ()  # nftables: base chains (input, forward, output)
+    policy: str = "drop"  # nftables: the policy of those base chains
 
 
 @dataclass
@@ -46,6 +52,7 @@ class Rendered:
     text: str
     rules: int
     warnings: list[str] = field(default_factory=list)
+    skipped: list[Rule] = field(default_factory=list)  # rules the format cannot express
 
 
 def addr(net) -> str:
@@ -53,15 +60,35 @@ def addr(net) -> str:
     return str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
 
 
+def printable(text: str) -> str:
+    """Text as text only: every control, format (bidi overrides and isolates, zero-width
+    characters), separator, private-use or unassigned character removed, white space
+    collapsed: what reaches a file or a screen can never display as something else.
+
+    >>> printable("a\\u202eb\\u2066c\\u200fd\\u200be\\u2028f\\x1b[31mg")
+    'abcde f[31mg'
+    """
+    import unicodedata
+
+    out = []
+    for ch in " ".join(text.split()):
+        cat = unicodedata.category(ch)
+        if cat[0] in "CZ" and ch != " ":
+            if cat in ("Zl", "Zp", "Zs"):
+                out.append(" ")
+            continue
+        out.append(ch)
+    return " ".join("".join(out).split())
+
+
 def safe_text(text: str, limit: int = 200) -> str:
-    """Page text safe in a comment of every format: one line, no quote, backslash,
-    semicolon, brace, dollar or backtick, at most ``limit`` characters.
+    """Page text safe in a comment of every format: ``printable``, one line, no quote,
+    backslash, semicolon, brace, dollar or backtick, at most ``limit`` characters.
 
     >>> safe_text('a "b"; }\\n drop $x')
     'a b drop x'
     """
-    text = " ".join(text.split())  # also \\r, \\u2028 and every other line break
-    text = re.sub(r"[\"'`$\\;{}\x00-\x1f\x7f]", "", text)
+    text = re.sub(r"[\"'`$\\;{}]", "", printable(text))
     return " ".join(text.split())[:limit]
 
 
@@ -86,11 +113,29 @@ def tag(rule: Rule) -> str:
     return f"citrix-ports {rule.rule_id}"
 
 
+NFT_TABLE = "inet citrix_ports"
+# What every base chain accepts before the flows: replies, loopback, and the IPv6
+# neighbour and router discovery without which IPv6 stops working.
+NFT_BASE = ("ct state established,related accept", "ct state invalid drop", 'iif "lo" accept',
+            "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, "
+            "nd-router-advert } accept")
+
+
 def render_nftables(p: Plan, source: dict, options: Options = Options()) -> Rendered:
-    """An ``nft -f`` file: table ``inet citrix_ports``, chain ``citrix_flows``."""
-    out = ["#!/usr/sbin/nft -f", header("#", source),
-           "# Jump to chain citrix_flows from your own input/forward chain.",
-           "table inet citrix_ports {", "\tchain citrix_flows {"]
+    """An ``nft -f`` file: table ``inet citrix_ports`` (replaced whole on every load),
+    chain ``citrix_flows``, and a base chain for each of ``options.hooks``."""
+    how = (f"# Load: nft -f FILE. Each load replaces table {NFT_TABLE} (and nothing else) "
+           "with these rules: load it again after each export.")
+    if options.hooks:
+        what = (f"# Base chain(s) {', '.join(options.hooks)} with policy {options.policy}: "
+                "what no rule below accepts is "
+                f"{'dropped (SSH included: map your admin workstation)' if options.policy == 'drop' else 'accepted'}.")
+    else:
+        what = ("# No base chain: this table filters nothing until a chain of its own jumps to "
+                "citrix_flows; export with --hook input (or forward, output) for one.")
+    out = ["#!/usr/sbin/nft -f", header("#", source), how, what,
+           f"add table {NFT_TABLE}", f"delete table {NFT_TABLE}",
+           f"table {NFT_TABLE} {{", "\tchain citrix_flows {"]
     count = 0
     for rule in p.rules:
         out.append(f"\t\t# {safe_text(rule.comment(), 400)}")
@@ -104,36 +149,57 @@ def render_nftables(p: Plan, source: dict, options: Options = Options()) -> Rend
                 proto = f"{rule.protocol} dport {rule.ports}"
             out.append(f'\t\t{match} {proto} accept comment "{tag(rule)}"')
             count += 1
-    out += ["\t}", "}"]
+    out.append("\t}")
+    for hook in options.hooks:
+        out += [f"\tchain {hook} {{",
+                f"\t\ttype filter hook {hook} priority filter; policy {options.policy};",
+                *(f"\t\t{line}" for line in NFT_BASE), "\t\tjump citrix_flows", "\t}"]
+    out.append("}")
     return Rendered("\n".join(out) + "\n", count)
 
 
+def chunks(nets: tuple, size: int) -> list[tuple]:
+    """``nets`` in lists of at most ``size`` (a rule's -s or -d)."""
+    return [nets[i:i + size] for i in range(0, len(nets), size)] or [()]
+
+
 def _render_xtables(p: Plan, source: dict, version: int) -> Rendered:
+    from pipeline.export.addresses import limits
+
     tool = "iptables" if version == 4 else "ip6tables"
     other = "ip6tables" if version == 4 else "iptables"
+    per_rule = limits()["iptables"]["networks_per_rule"]
     out = [header("#", source),
-           f"# IPv{version} rules for {tool}-restore. Jump to CITRIX-PORTS from INPUT or FORWARD.",
-           "*filter", ":CITRIX-PORTS - [0:0]"]
-    count, warnings = 0, []
+           f"# IPv{version} rules. Load: {tool}-restore --noflush FILE (always --noflush: "
+           "without it the tool deletes every other rule of the host).",
+           "# Each load empties chain CITRIX-PORTS and writes these rules (nothing else is "
+           "touched). Then, once:",
+           f"#   {tool} -C INPUT -j CITRIX-PORTS 2>/dev/null || {tool} -A INPUT -j CITRIX-PORTS",
+           "*filter", ":CITRIX-PORTS - [0:0]", "-F CITRIX-PORTS"]
+    count, warnings, skipped = 0, [], []
     for rule in p.rules:
         pairs = [(s, d) for v, s, d in rule.families if v == version]
         if not pairs:
             warnings.append(f"warning: flow {', '.join(rule.rule_ids)} ({rule.source} -> "
                             f"{rule.destination}, {rule.protocol} {rule.ports}) has no IPv"
                             f"{version} addresses: not in this file; use `export {other}`")
+            skipped.append(rule)
             continue
         out.append(f"# {safe_text(rule.comment(), 400)}")
-        for s, d in pairs:
+        for s_all, d_all in pairs:
             if rule.protocol == "icmp":
                 proto = "-p icmp" if version == 4 else "-p ipv6-icmp"
             else:
                 proto = (f"-p {rule.protocol} -m {rule.protocol} --dport "
                          f"{rule.ports.replace('-', ':')}")
-            out.append(f"-A CITRIX-PORTS -s {','.join(map(addr, s))} -d {','.join(map(addr, d))} "
-                       f"{proto} -m comment --comment \"{tag(rule)}\" -j ACCEPT")
-            count += 1
+            for s in chunks(s_all, per_rule):
+                for d in chunks(d_all, per_rule):
+                    out.append(f"-A CITRIX-PORTS -s {','.join(map(addr, s))} -d "
+                               f"{','.join(map(addr, d))} {proto} -m comment --comment "
+                               f"\"{tag(rule)}\" -j ACCEPT")
+                    count += 1
     out.append("COMMIT")
-    return Rendered("\n".join(out) + "\n", count, warnings)
+    return Rendered("\n".join(out) + "\n", count, warnings, skipped)
 
 
 def render_iptables(p: Plan, source: dict, options: Options = Options()) -> Rendered:
@@ -147,25 +213,29 @@ def render_ip6tables(p: Plan, source: dict, options: Options = Options()) -> Ren
 
 
 def render_windows(p: Plan, source: dict, options: Options = Options()) -> Rendered:
-    """PowerShell ``New-NetFirewallRule`` lines: inbound rules for the destinations."""
+    """PowerShell ``New-NetFirewallRule`` lines: inbound rules for the destinations (and
+    outbound rules for the host selected as a source, ``--direction out``)."""
     out = [header("#", source),
            "# Windows Defender Firewall: run on each destination host (inbound rules).",
            "#Requires -Modules NetSecurity"]
     count = 0
     for rule in p.rules:
-        remote = ",".join(ps_quote(addr(a)) for _, s, _ in rule.families for a in s)
-        local = ",".join(ps_quote(addr(a)) for _, _, d in rule.families for a in d)
+        src = ",".join(ps_quote(addr(a)) for _, s, _ in rule.families for a in s)
+        dst = ",".join(ps_quote(addr(a)) for _, _, d in rule.families for a in d)
+        remote, local = (dst, src) if rule.outbound else (src, dst)
         name = (f"citrix-ports-{rule.flow_name}-{rule.protocol}-{rule.ports or 'all'}"
-                f"{'-return' if rule.reverse else ''}")
+                f"{'-return' if rule.reverse else ''}{'-out' if rule.outbound else ''}")
         display = safe_text(f"Citrix {rule.sections[0]}: {rule.source} to {rule.destination} "
                             f"{rule.protocol} {rule.ports}", 200)
         if rule.protocol == "icmp":
             proto = "-Protocol ICMPv4" if rule.families[0][0] == 4 else "-Protocol ICMPv6"
         else:
-            proto = f"-Protocol {rule.protocol.upper()} -LocalPort {rule.ports}"
+            proto = (f"-Protocol {rule.protocol.upper()} "
+                     f"-{'Remote' if rule.outbound else 'Local'}Port {rule.ports}")
         out.append(f"New-NetFirewallRule -Name {ps_quote(name)} -DisplayName "
                    f"{ps_quote(display)} -Group 'citrix-ports' "
-                   f"-Direction Inbound -Action Allow {proto} -RemoteAddress @({remote}) "
+                   f"-Direction {'Outbound' if rule.outbound else 'Inbound'} -Action Allow "
+                   f"{proto} -RemoteAddress @({remote}) "
                    f"-LocalAddress @({local}) -Description "
                    f"{ps_quote(safe_text(rule.comment(), 900))}")
         count += 1

@@ -41,6 +41,7 @@ class Rule:
     reverse: bool = False  # the return direction of a bidirectional flow
     source_id: str = ""  # registry ids of the ends ("" for a name the registry lacks)
     destination_id: str = ""
+    outbound: bool = False  # the host selected is the source (--host, --direction out)
 
     @property
     def ports(self) -> str:
@@ -72,6 +73,14 @@ class Rule:
         return " ".join(text.split())
 
 
+# What became of a ports row (``Plan.status``).
+WRITTEN = "written"
+NO_ADDRESS = "an end without address"
+NO_PORT = "no port"
+UNMEETABLE = "IP versions that cannot meet"
+NOT_SELECTED = "not selected (--host, --from, --to)"
+
+
 @dataclass
 class Plan:
     """The rules to write and what was left out, each with its reason."""
@@ -83,6 +92,10 @@ class Plan:
     portless: list[dict] = field(default_factory=list)  # flows without a port
     unmeetable: list[str] = field(default_factory=list)  # warnings: no common IP version
     merged: int = 0  # rules that were the same as another and were merged into it
+
+    # what became of each ports row (by its index): WRITTEN or the reason it was not
+    status: list[str] = field(default_factory=list)
+    row_ids: list[str] = field(default_factory=list)  # the rule id of each of those rows
 
 
 def checked(row: dict) -> tuple[str, int | None, int | None]:
@@ -121,14 +134,88 @@ def families(sources: list[Network], destinations: list[Network]
     return tuple(out)
 
 
-def plan(rows: list[dict], addresses: AddressMap) -> Plan:
-    """The rules of the ports rows under an address map (see the module docstring)."""
+@dataclass(frozen=True)
+class Selection:
+    """Which directed flows an export keeps: ``sources`` / ``destinations`` (texts as
+    ``query --from`` / ``--to`` take them, any of which may match the end of the flow in
+    its own direction), and ``hosts`` (ids, names or addresses): only the flows whose
+    local end is one of them, inbound to it (``direction`` ``in``), outbound from it
+    (``out``) or both, the local end narrowed to that host's addresses."""
+
+    sources: tuple[str, ...] = ()
+    destinations: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    direction: str = "in"
+    registry: object = None
+
+    def end_is(self, texts: tuple[str, ...], end: "End") -> bool:
+        """Whether ``end`` (or the row's end it comes from) is one of ``texts``."""
+        from pipeline.query import end_matches
+
+        return any(end_matches(t, name, cid, self.registry)
+                   for t in texts for name, cid in ((end.name, end.cid), end.parent))
+
+    def host_nets(self, end: "End") -> list[Network]:
+        """The addresses of ``end`` that are a host asked (all of them for a host asked
+        by id or name; those inside an address asked); [] when it is none."""
+        import ipaddress
+
+        out: list[Network] = []
+        for text in self.hosts:
+            try:
+                asked_net = ipaddress.ip_network(text, strict=True)
+            except ValueError:
+                if self.end_is((text,), end):
+                    return list(end.nets)
+                continue
+            out += [asked_net if asked_net.subnet_of(n) else n for n in end.nets
+                    if n.version == asked_net.version and (asked_net.subnet_of(n)
+                                                           or n.subnet_of(asked_net))]
+        return sorted(set(out), key=net_key)
+
+
+NO_SELECTION = Selection()
+
+
+@dataclass(frozen=True)
+class End:
+    """One end of a directed flow as a rule sees it: a concrete component (a member of a
+    name that denotes several, or one that "any Citrix component" stands for), its
+    name, id and networks, and the row's end it comes from (``parent``)."""
+
+    name: str
+    cid: str
+    nets: tuple[Network, ...]
+    parent: tuple[str, str]
+
+
+def ends(addresses: AddressMap, name: str, cid: str) -> list[End]:
+    """The concrete ends a row's end stands for under the map (those with addresses)."""
+    names = dict((c, n) for n, c in addresses.ends if c) if addresses.is_any(name, cid) else {}
+    return [End(names.get(m) or (addresses.registry.english(m) if names else name), m,
+                tuple(nets), (name, cid))
+            for m, nets in addresses.destinations(name, cid) if nets]
+
+
+def label(kept: list[End], every: list[End]) -> tuple[str, str]:
+    """(name, id) a rule shows for its source ends: the row's, unless the selection kept
+    exactly one of several."""
+    if len(kept) == 1 and len(every) > 1:
+        return kept[0].name, kept[0].cid
+    return every[0].parent
+
+
+def plan(rows: list[dict], addresses: AddressMap, selection: Selection = NO_SELECTION) -> Plan:
+    """The rules of the ports rows under an address map (see the module docstring),
+    only the directed flows ``selection`` keeps."""
     result = Plan()
     by_key: dict[tuple, Rule] = {}
     for row in rows:
         protocol, start, end = checked(row)
+        result.row_ids.append(row["rule_id"])
         if protocol != "icmp" and start is None:
             result.portless.append(row)
+            result.status.append(NO_PORT)
             continue
         sid, did = row.get("source_id") or "", row.get("destination_id") or ""
         src = addresses.networks(row["source"], sid)
@@ -138,6 +225,7 @@ def plan(rows: list[dict], addresses: AddressMap) -> Plan:
         flow = (f"flow {row['rule_id']} ({row['section']}: {row['source']} -> "
                 f"{row['destination']})")
         if missing:
+            result.status.append(NO_ADDRESS)
             for name in missing:
                 result.unmapped[name] = result.unmapped.get(name, 0) + 1
             if len(missing) == 1:
@@ -150,38 +238,75 @@ def plan(rows: list[dict], addresses: AddressMap) -> Plan:
                 result.half_mapped.setdefault(
                     (row["rule_id"], member), f"warning: {flow}: {member!r}, one of the "
                     f"components {name!r} names, has no address: no rule for it")
-        directions = [(row["source"], row["destination"], src, d_nets, False, sid, d_id)
-                      for d_id, d_nets in addresses.destinations(row["destination"], did)]
+        s_ends = ends(addresses, row["source"], sid)
+        d_ends = ends(addresses, row["destination"], did)
+        directions = [(s_ends, d_ends, False)]
         if row["bidirectional"]:
-            directions += [(row["destination"], row["source"], dst, s_nets, True, did, s_id)
-                           for s_id, s_nets in addresses.destinations(row["source"], sid)]
-        for s_name, d_name, s_nets, d_nets, reverse, s_id, d_id in directions:
-            fams = families(s_nets, d_nets)
-            if not fams:
-                have = lambda nets: "/".join(f"IPv{v}" for v in sorted({n.version for n in nets}))  # noqa: E731
-                result.unmeetable.append(
-                    f"warning: flow {row['rule_id']} ({s_name} -> {d_name}, {protocol} "
-                    f"{port_range(start, end)}): the sources are {have(s_nets)} and the "
-                    f"destinations {have(d_nets)}; no rule can join them")
-                continue
-            key = (protocol, start, end, fams)
-            rule = Rule((row["rule_id"],), (row["section"],), s_name, d_name, protocol, start,
-                        end, row["details"], fams, reverse, s_id, d_id)
-            if key in by_key:
-                first = by_key[key]
-                by_key[key] = Rule(
-                    tuple(sorted(set(first.rule_ids) | {row["rule_id"]})),
-                    tuple(dict.fromkeys(first.sections + (row["section"],))),
-                    first.source, first.destination, protocol, start, end, first.details,
-                    fams, first.reverse, first.source_id, first.destination_id)
-                result.merged += 1
-            else:
-                by_key[key] = rule
+            directions.append((d_ends, s_ends, True))
+        unmeetable = len(result.unmeetable)
+        status = NOT_SELECTED
+        for froms, tos, reverse in directions:
+            for rule in directed(row, froms, tos, reverse, selection, result):
+                status = WRITTEN
+                key = (protocol, start, end, rule.families, rule.outbound)
+                if key in by_key:
+                    first = by_key[key]
+                    by_key[key] = Rule(
+                        tuple(sorted(set(first.rule_ids) | {row["rule_id"]})),
+                        tuple(dict.fromkeys(first.sections + (row["section"],))),
+                        first.source, first.destination, protocol, start, end, first.details,
+                        rule.families, first.reverse, first.source_id, first.destination_id,
+                        rule.outbound)
+                    result.merged += 1
+                else:
+                    by_key[key] = rule
+        if status != WRITTEN and len(result.unmeetable) > unmeetable:
+            status = UNMEETABLE
+        result.status.append(status)
     result.rules = sorted(by_key.values(), key=lambda r: (
         r.sections[0], r.source, r.destination, r.protocol,
         -1 if r.port_start is None else r.port_start, -1 if r.port_end is None else r.port_end,
         r.reverse, r.rule_ids))
     return result
+
+
+def directed(row: dict, froms: list[End], tos: list[End], reverse: bool, sel: Selection,
+             result: Plan) -> list[Rule]:
+    """The rules of one direction of a row: a rule per destination end, its sources
+    merged; only what the selection keeps."""
+    protocol, start, end = row["protocol"], row["port_start"], row["port_end"]
+    passes = []  # (sources, destinations, outbound) kept, each [(End, networks)]
+    kept_from = [(e, list(e.nets)) for e in froms if not sel.sources or sel.end_is(sel.sources, e)]
+    kept_to = [(e, list(e.nets)) for e in tos
+               if not sel.destinations or sel.end_is(sel.destinations, e)]
+    if not sel.hosts:
+        passes.append((kept_from, kept_to, False))
+    else:
+        if sel.direction in ("in", "both"):
+            passes.append((kept_from, [(e, n) for e, _ in kept_to if (n := sel.host_nets(e))],
+                           False))
+        if sel.direction in ("out", "both"):
+            passes.append(([(e, n) for e, _ in kept_from if (n := sel.host_nets(e))], kept_to,
+                           True))
+    rules = []
+    for sources, destinations, outbound in passes:
+        if not sources or not destinations:
+            continue
+        s_name, s_id = label([e for e, _ in sources], froms)
+        s_nets = sorted({n for _, nets in sources for n in nets}, key=net_key)
+        for d_end, d_nets in destinations:
+            fams = families(s_nets, d_nets)
+            if not fams:
+                have = lambda nets: "/".join(f"IPv{v}" for v in sorted({n.version for n in nets}))  # noqa: E731
+                result.unmeetable.append(
+                    f"warning: flow {row['rule_id']} ({s_name} -> {d_end.name}, {protocol} "
+                    f"{port_range(start, end)}): the sources are {have(s_nets)} and the "
+                    f"destinations {have(d_nets)}; no rule can join them")
+                continue
+            rules.append(Rule((row["rule_id"],), (row["section"],), s_name, d_end.name, protocol,
+                              start, end, row["details"], fams, reverse, s_id, d_end.cid,
+                              outbound))
+    return rules
 
 
 def report(p: Plan) -> list[str]:
