@@ -2,11 +2,18 @@
 from the page made safe inside a table cell or a heading.
 
 Input: any value.  Output: one line of Markdown that shows the text as it is: the
-characters Markdown or HTML would read as markup (``\\``, ``|``, ``<``, ``>``) are
-escaped, white space is collapsed.
+characters Markdown or HTML would read as markup (``\\``, ``|``, ``<``, ``>``, ``&``,
+links and images ``[`` ``]`` ``!``, code and emphasis, ``@`` mentions) are escaped,
+hidden characters (bidi, zero-width, controls) removed, white space collapsed.
 """
 
 from __future__ import annotations
+
+import re
+
+from pipeline.shown import printable
+
+MARKUP = re.compile(r"([\\`*_~\[\]!#])")
 
 
 def md_cell(value) -> str:
@@ -14,7 +21,10 @@ def md_cell(value) -> str:
 
     >>> md_cell("a|b <script> \\\\ c\\nd")
     'a\\\\|b &lt;script&gt; \\\\\\\\ c d'
+    >>> md_cell("[x](javascript:alert(1)) ![i](https://e.x/i.png) @team")
+    '\\\\[x\\\\](javascript:alert(1)) \\\\!\\\\[i\\\\](https:&#47;&#47;e.x/i.png) `@`team'
     """
-    text = "" if value is None else " ".join(str(value).split())
-    return (text.replace("\\", "\\\\").replace("|", "\\|")
-            .replace("<", "&lt;").replace(">", "&gt;"))
+    text = "" if value is None else printable(str(value))
+    text = MARKUP.sub(r"\\\1", text).replace("&", "&amp;").replace("|", "\\|")
+    text = text.replace("<", "&lt;").replace(">", "&gt;").replace("://", ":&#47;&#47;")
+    return re.sub(r"@(?=\w)", "`@`", text)

@@ -28,6 +28,7 @@ from pathlib import Path
 from pipeline import published
 from pipeline.grammar import MAX_PORT, port_range
 from pipeline.normalize import fold
+from pipeline.shown import escaped
 
 PortRanges = list[tuple[int, int]]
 
@@ -296,7 +297,7 @@ def render_table(rows: list[dict], columns: tuple[str, ...] = DEFAULT_COLUMNS,
 
         width = shutil.get_terminal_size((100, 24)).columns
     specs = [TABLE_COLUMNS[c] for c in columns]
-    cells = [[get(r) for _, get, _ in specs] for r in rows]
+    cells = [[escaped(get(r)) for _, get, _ in specs] for r in rows]
     natural = [max([len(h)] + [len(c[i]) for c in cells]) for i, (h, _, _) in enumerate(specs)]
     widths = column_widths(natural, [w for _, _, w in specs], width)
     out = ["  ".join(h.ljust(widths[i]) for i, (h, _, _) in enumerate(specs)).rstrip(),

@@ -12,6 +12,7 @@ from collections import defaultdict
 from pipeline.diff.compare import Diff
 from pipeline.grammar import port_range
 from pipeline.markdown_out import md_cell
+from pipeline.shown import escaped
 
 FOLD_AFTER = 20  # Markdown lists longer than this are folded
 
@@ -59,7 +60,7 @@ def render_text(d: Diff) -> str:
             out.append(f"    {f}: {c['old'].get(f)!r} → {c['new'].get(f)!r}")
     for s in d.sections:
         out.append(f"section {s['section']!r}: {s['old']} → {s['new']} rows")
-    return "\n".join(out) + "\n"
+    return "\n".join(escaped(line) for line in out) + "\n"
 
 
 def render_markdown(d: Diff) -> str:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pipeline.errors import EXIT_INPUT, PipelineError
 from pipeline.export.plan import Plan, Rule
 from pipeline.normalize import bare, fold
+from pipeline.shown import printable
 
 
 @dataclass(frozen=True)
@@ -58,27 +59,6 @@ class Rendered:
 def addr(net) -> str:
     """A host as its address, a network as its CIDR."""
     return str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
-
-
-def printable(text: str) -> str:
-    """Text as text only: every control, format (bidi overrides and isolates, zero-width
-    characters), separator, private-use or unassigned character removed, white space
-    collapsed: what reaches a file or a screen can never display as something else.
-
-    >>> printable("a\\u202eb\\u2066c\\u200fd\\u200be\\u2028f\\x1b[31mg")
-    'abcde f[31mg'
-    """
-    import unicodedata
-
-    out = []
-    for ch in " ".join(text.split()):
-        cat = unicodedata.category(ch)
-        if cat[0] in "CZ" and ch != " ":
-            if cat in ("Zl", "Zp", "Zs"):
-                out.append(" ")
-            continue
-        out.append(ch)
-    return " ".join("".join(out).split())
 
 
 def safe_text(text: str, limit: int = 200) -> str:
