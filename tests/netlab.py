@@ -1,0 +1,215 @@
+"""A two-host network lab for the packet tests: a firewall host and a client host, each a
+network namespace the test creates, joined by one veth pair; nothing leaves them.
+
+Input: the addresses each host holds.  Output: ``Lab`` (run commands in either host,
+probe TCP and UDP from the client to the firewall host) and ``expected_flows`` (what a
+rule file for one host must let through, computed from the published ports and the map
+by ids, without the exporter's code).
+
+A probe passes when the firewall host answers: a TCP RST or an ICMP port unreachable
+(no listener is needed: the kernel answers once the packet is accepted); it is blocked
+when nothing comes back within the timeout.  Probes run concurrently in bounded batches.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+PROBE = textwrap.dedent(r'''
+    import errno, json, selectors, socket, sys, time
+    probes = json.load(sys.stdin)
+    timeout, batch = 1.2, 200
+    result = [False] * len(probes)
+    for first in range(0, len(probes), batch):
+        sel = selectors.DefaultSelector()
+        socks = []
+        for i in range(first, min(first + batch, len(probes))):
+            src, dst, proto, port = probes[i]
+            fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+            s = socket.socket(fam, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
+            s.setblocking(False)
+            s.bind((src, 0))
+            if proto == "tcp":
+                s.connect_ex((dst, port))
+                sel.register(s, selectors.EVENT_WRITE, i)
+            else:
+                s.connect((dst, port))
+                s.send(b"citrix-ports probe")
+                sel.register(s, selectors.EVENT_READ, i)
+            socks.append(s)
+        end = time.monotonic() + timeout
+        pending = len(socks)
+        while pending and time.monotonic() < end:
+            for key, _ in sel.select(max(0.0, end - time.monotonic())):
+                s, i = key.fileobj, key.data
+                if probes[i][2] == "tcp":
+                    err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    result[i] = err in (0, errno.ECONNREFUSED)
+                else:
+                    try:
+                        s.recv(64)
+                        result[i] = True
+                    except ConnectionRefusedError:
+                        result[i] = True
+                    except OSError:
+                        result[i] = False
+                sel.unregister(s)
+                pending -= 1
+        for s in socks:
+            s.close()
+        sel.close()
+    json.dump(result, sys.stdout)
+''')
+
+
+def unavailable() -> str:
+    """Why namespaces cannot be used here ("" when they can)."""
+    if os.geteuid() != 0:
+        return "network namespaces need root (CI runs as root)"
+    if not shutil.which("ip"):
+        return "iproute2's ip is not installed"
+    name = f"cpchk{os.getpid()}"
+    done = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True)
+    if done.returncode:
+        return f"ip netns add fails here: {done.stderr.strip()}"
+    subprocess.run(["ip", "netns", "del", name], capture_output=True)
+    return ""
+
+
+def sample(net) -> str:
+    """One address of a network: the host itself, else its first host."""
+    if net.num_addresses <= 2:
+        return str(net.network_address)
+    return str(net.network_address + 1)
+
+
+class Lab:
+    """Two namespaces (``fw`` holds ``fw_addrs``, ``cl`` holds ``cl_addrs``) on a veth
+    pair; removed by ``close`` (and by the context manager)."""
+
+    def __init__(self, tag: str, fw_addrs: list[str], cl_addrs: list[str]):
+        self.fw, self.cl = f"cpfw{tag}{os.getpid()}", f"cpcl{tag}{os.getpid()}"
+        self.created: list[str] = []
+        try:
+            for ns in (self.fw, self.cl):
+                self.sh("ip", "netns", "add", ns)
+                self.created.append(ns)
+            self.sh("ip", "-n", self.fw, "link", "add", "vfw", "type", "veth", "peer", "name",
+                    "vcl", "netns", self.cl)
+            for ns, dev, addrs in ((self.fw, "vfw", fw_addrs), (self.cl, "vcl", cl_addrs)):
+                self.ns(ns, "sysctl", "-qw", "net.ipv4.icmp_ratelimit=0")
+                self.ns(ns, "sysctl", "-qw", "net.ipv6.icmp.ratelimit=0")
+                self.ns(ns, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0")
+                self.ns(ns, "sysctl", "-qw", f"net.ipv4.conf.{dev}.rp_filter=0")
+                for a in sorted(set(addrs)):
+                    v6 = ":" in a
+                    self.ns(ns, "ip", *(["-6"] if v6 else []), "addr", "add",
+                            f"{a}/{128 if v6 else 32}", "dev", dev, *(["nodad"] if v6 else []))
+                self.ns(ns, "ip", "link", "set", "lo", "up")
+                self.ns(ns, "ip", "link", "set", dev, "up")
+                self.ns(ns, "ip", "route", "add", "default", "dev", dev)
+                self.ns(ns, "ip", "-6", "route", "add", "default", "dev", dev)
+        except Exception:
+            self.close()
+            raise
+
+    def sh(self, *argv: str, stdin: str | None = None) -> str:
+        done = subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=120)
+        if done.returncode:
+            raise RuntimeError(f"{' '.join(argv)}: {done.stderr.strip()}")
+        return done.stdout
+
+    def ns(self, name: str, *argv: str, stdin: str | None = None) -> str:
+        return self.sh("ip", "netns", "exec", name, *argv, stdin=stdin)
+
+    def on_fw(self, *argv: str) -> str:
+        return self.ns(self.fw, *argv)
+
+    def probe(self, probes: list[tuple[str, str, str, int]]) -> list[bool]:
+        """Whether each (source, destination, protocol, port) passes the firewall host."""
+        if not probes:
+            return []
+        out = self.ns(self.cl, sys.executable, "-c", PROBE, stdin=json.dumps(probes))
+        return json.loads(out)
+
+    def close(self) -> None:
+        for ns in self.created:
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        self.created = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def nets_of(amap: dict, registry, cid: str) -> list:
+    """The networks an end stands for under a map keyed by ids (members, and "any
+    Citrix component" as every Citrix server the map gives), as the docs define it."""
+    if cid in amap:
+        return amap[cid]
+    entry = registry.components.get(cid)
+    if entry is None:
+        return []
+    if entry.members:
+        return [n for m in entry.members for n in amap.get(m, [])]
+    if entry.kind == "any":
+        return [n for m in sorted(registry.citrix_servers) for n in amap.get(m, [])]
+    return []
+
+
+def ids_of(amap: dict, registry, cid: str) -> list[str]:
+    """The mapped component ids an end stands for."""
+    if cid in amap:
+        return [cid]
+    entry = registry.components.get(cid)
+    if entry is None:
+        return []
+    if entry.members:
+        return [m for m in entry.members if m in amap]
+    if entry.kind == "any":
+        return [m for m in sorted(registry.citrix_servers) if m in amap]
+    return []
+
+
+def expected_flows(rows: list[dict], amap: dict, registry, host: str
+                   ) -> dict[tuple[str, str, str], list[tuple[int, int]]]:
+    """(source address, host address, protocol) -> port ranges the rules of ``host``
+    (inbound) must let through: every tcp/udp row, each direction of a flow both ways,
+    whose destination stands for ``host`` and whose source is mapped."""
+    out: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
+    host_nets = amap[host]
+    for r in rows:
+        if r["protocol"] not in ("tcp", "udp") or r["port_start"] is None:
+            continue
+        sid, did = r["source_id"] or "", r["destination_id"] or ""
+        directions = [(sid, did)] + ([(did, sid)] if r["bidirectional"] else [])
+        for s, d in directions:
+            if host not in ids_of(amap, registry, d):
+                continue
+            for src_net in nets_of(amap, registry, s):
+                if any(src_net.overlaps(h) for h in host_nets):
+                    continue  # the host itself (or an address it shares): not probed
+                for h in host_nets:
+                    if h.version != src_net.version:
+                        continue
+                    key = (sample(src_net), sample(h), r["protocol"])
+                    out.setdefault(key, []).append((r["port_start"], r["port_end"]))
+    return out
+
+
+def load_map(path: Path) -> dict:
+    """A map keyed by ids, as networks (the test's own reading of its YAML)."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text("utf-8"))["components"]
+    return {k: [ipaddress.ip_network(v) for v in (vs if isinstance(vs, list) else [vs])]
+            for k, vs in data.items()}
