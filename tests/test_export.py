@@ -39,10 +39,11 @@ PS_RULE = re.compile(
     rf"-Direction Inbound -Action Allow (?:-Protocol (?:TCP|UDP) -LocalPort \d+(?:-\d+)?|"
     rf"-Protocol ICMPv[46]) -RemoteAddress @\({PSQ}(?:,{PSQ})*\) "
     rf"-LocalAddress @\({PSQ}(?:,{PSQ})*\) -Description {PSQ}$")
-FIXED = {"nftables": {"#!/usr/sbin/nft -f", "table inet citrix_ports {", "\tchain citrix_flows {",
-                      "\t}", "}"},
-         "iptables": {"*filter", ":CITRIX-PORTS - [0:0]", "COMMIT"},
-         "ip6tables": {"*filter", ":CITRIX-PORTS - [0:0]", "COMMIT"},
+FIXED = {"nftables": {"#!/usr/sbin/nft -f", "add table inet citrix_ports",
+                      "delete table inet citrix_ports", "table inet citrix_ports {",
+                      "\tchain citrix_flows {", "\t}", "}"},
+         "iptables": {"*filter", ":CITRIX-PORTS - [0:0]", "-F CITRIX-PORTS", "COMMIT"},
+         "ip6tables": {"*filter", ":CITRIX-PORTS - [0:0]", "-F CITRIX-PORTS", "COMMIT"},
          "windows": {"#Requires -Modules NetSecurity"}}
 
 
@@ -102,7 +103,8 @@ def written(err: str) -> int:
 
 HOSTILE = ['x"; } table ip evil { chain c { accept; } } #', "a'; Remove-Item C:\\ -Recurse; '",
            "$(reboot) `reboot`", "line\nbreak accept", "tab\there\r-A INPUT -j ACCEPT",
-           "\u2028-A INPUT -j ACCEPT", "=cmd|' /C calc'!A0", "\\\" ; drop", "{ } ;"]
+           "\u2028-A INPUT -j ACCEPT", "=cmd|' /C calc'!A0", "\\\" ; drop", "{ } ;",
+           "${env:PATH} ${jndi:x}", "\u202eTPECCA j- TUPNI A-\u202c", "zero\u200bwidth\u2066x\u2069"]
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +210,7 @@ def test_mixed_ipv4_ipv6_maps_count_what_is_written(built, tmp_path, capsys):
                     "  Virtual Delivery Agent: [10.0.20.0/24, 2001:db8:20::/64]\n", "utf-8")
     counts = {}
     for fmt in ("nftables", "iptables", "ip6tables", "windows", "aws-sg"):
-        code, text, err = export(capsys, out, amap, fmt)
+        code, text, err = export(capsys, out, amap, fmt, "--explain")
         assert code == 0, err
         counts[fmt] = statements(fmt, text)
         assert counts[fmt] == written(err), fmt

@@ -415,7 +415,7 @@ def load_address_map(path: Path, allow_any: bool = False) -> AddressMap:
                 raise loader.fail(f"component {excerpt(key, lim['excerpt'])}: {shown} is not "
                                   "an address or CIDR", vline)
             try:
-                net = parse_network(str(v.value).strip())
+                net = parse_network(str(v.value))
             except ValueError as exc:
                 raise loader.fail(f"component {excerpt(key, lim['excerpt'])}: {shown} is {exc}"
                                   if str(exc).startswith(("a ", "not")) else str(exc), vline,

@@ -112,7 +112,7 @@ def render_nftables(p: Plan, source: dict, options: Options = Options()) -> Rend
                 f"{'dropped (SSH included: map your admin workstation)' if options.policy == 'drop' else 'accepted'}.")
     else:
         what = ("# No base chain: this table filters nothing until a chain of its own jumps to "
-                "citrix_flows; export with --hook input (or forward, output) for one.")
+                "citrix_flows. Export with --hook input (or forward, output) for one.")
     out = ["#!/usr/sbin/nft -f", header("#", source), how, what,
            f"add table {NFT_TABLE}", f"delete table {NFT_TABLE}",
            f"table {NFT_TABLE} {{", "\tchain citrix_flows {"]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from pipeline.export.addresses import AddressMap, Network, net_key
 from pipeline.grammar import MAX_PORT, port_range
+from pipeline.normalize import fold
 from pipeline.schema import enum
 
 PROTOCOLS = enum("ports", "protocol")  # what the ports schema allows
@@ -148,12 +149,20 @@ class Selection:
     direction: str = "in"
     registry: object = None
 
-    def end_is(self, texts: tuple[str, ...], end: "End") -> bool:
-        """Whether ``end`` (or the row's end it comes from) is one of ``texts``."""
+    def end_is(self, texts: tuple[str, ...], end: "End", parent: bool = True) -> bool:
+        """Whether ``end`` is one of ``texts`` (as ``query`` matches names), or, with
+        ``parent``, the row's end it comes from is named by its very id or name (``--from
+        any-citrix-component``; never a member for its group)."""
         from pipeline.query import end_matches
 
-        return any(end_matches(t, name, cid, self.registry)
-                   for t in texts for name, cid in ((end.name, end.cid), end.parent))
+        if any(end_matches(t, end.name, end.cid, self.registry) for t in texts):
+            return True
+        name, cid = end.parent
+        if not parent or (name, cid) == (end.name, end.cid):
+            return False
+        return any(fold(t) == fold(name) or (self.registry is not None and cid
+                                              and cid in self.registry.resolve(t))
+                   for t in texts)
 
     def host_nets(self, end: "End") -> list[Network]:
         """The addresses of ``end`` that are a host asked (all of them for a host asked
@@ -165,7 +174,7 @@ class Selection:
             try:
                 asked_net = ipaddress.ip_network(text, strict=True)
             except ValueError:
-                if self.end_is((text,), end):
+                if self.end_is((text,), end, parent=False):
                     return list(end.nets)
                 continue
             out += [asked_net if asked_net.subnet_of(n) else n for n in end.nets
