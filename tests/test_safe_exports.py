@@ -307,3 +307,21 @@ def test_hidden_characters_reach_no_file_and_no_screen(built, tmp_path, capsys):
     assert main(["query", "--data", str(ports), "--columns", "section,details"]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\u202e" not in out and "\\x1b" in out and "\\u202e" in out
+
+
+# -- 7. answers a person can read ------------------------------------------------------------
+
+def test_the_summary_is_short_and_adds_up(capsys, built, tmp_path):
+    from conftest import ROOT
+
+    text = (ROOT / "examples" / "address-map.yaml").read_text("utf-8")
+    code, out, err = export(capsys, built, text, "iptables", tmp_path=tmp_path)
+    assert code == 0 and len(err.splitlines()) <= 5 and max(map(len, err.splitlines())) < 300
+    written, used, rows = map(int, re.match(
+        r"(\d+) rule\(s\) written from (\d+) of (\d+) flow row", err.splitlines()[0]).groups())
+    left = sum(int(n) for n in re.findall(r"(\d+) [a-zA-Z]", err.splitlines()[0].split(
+        "left out: ")[1]))
+    assert used + left == rows == len((built[0] / "ports.csv").read_text().splitlines()) - 1
+    assert written == len(rules_of(out))
+    code, _, explained = export(capsys, built, text, "iptables", "--explain", tmp_path=tmp_path)
+    assert len(explained.splitlines()) > len(err.splitlines())
