@@ -43,7 +43,8 @@ def test_a_value_that_is_not_a_plain_address_is_refused(capsys, built, tmp_path,
         code, out, err = export(capsys, built, f"components:\n  storefront-server: {value}\n",
                                 fmt, tmp_path=tmp_path)
         assert code == 2 and out == "", err
-        assert "map.yaml:2" in err and "-A CITRIX-PORTS" not in err.split("\n")[0][200:]
+        assert "map.yaml:2" in err  # and the value never reaches a line of its own
+        assert not any(ln.startswith("-A CITRIX-PORTS") for ln in err.splitlines())
 
 
 def test_a_host_written_with_its_prefix_shows_both_meanings(capsys, built, tmp_path):
@@ -159,7 +160,6 @@ def test_any_citrix_component_is_the_citrix_servers_of_the_map(capsys, built, tm
 # -- 3. the rules of one host ----------------------------------------------------------------
 
 def test_host_rules_are_only_that_hosts(capsys, built, tmp_path):
-    example = (tmp_path.parent / "example.yaml")
     from conftest import ROOT
 
     text = (ROOT / "examples" / "address-map.yaml").read_text("utf-8")
@@ -173,9 +173,7 @@ def test_host_rules_are_only_that_hosts(capsys, built, tmp_path):
     code, out, _ = export(capsys, built, text, "nftables", "--host", "delivery-controller",
                           "--direction", "out", tmp_path=tmp_path)
     lic = [r for r in rules_of(out) if "dport 27000" in r]
-    assert lic == ['ip saddr { 10.0.10.21, 10.0.10.22 } ip daddr { 10.0.10.30 } tcp dport 27000 '
-                   'accept comment "citrix-ports 3087e0a7e5a1adc8"'] or (
-        len(lic) == 1 and "saddr { 10.0.10.21, 10.0.10.22 } ip daddr { 10.0.10.30 }" in lic[0])
+    assert len(lic) == 1 and "saddr { 10.0.10.21, 10.0.10.22 } ip daddr { 10.0.10.30 }" in lic[0]
     # one address of the host: narrowed to it
     code, out, _ = export(capsys, built, text, "nftables", "--host", "10.0.10.22",
                           tmp_path=tmp_path)
@@ -185,7 +183,6 @@ def test_host_rules_are_only_that_hosts(capsys, built, tmp_path):
     code, out, _ = export(capsys, built, text, "windows", "--to", "delivery-controller",
                           tmp_path=tmp_path)
     assert all("-LocalAddress @('10.0.10.21','10.0.10.22')" in r for r in rules_of(out))
-    example.unlink(missing_ok=True)
 
 
 def test_query_from_a_component_finds_its_flows_given_by_any(capsys, built):
@@ -273,8 +270,7 @@ def test_the_build_warns_on_a_row_that_opens_every_port(tmp_path):
     from pipeline.build import build
 
     lines = SNAPSHOT.read_text("utf-8").splitlines()
-    n = next(i for i, ln in enumerate(lines) if "| TCP | 389 |" in ln or "|TCP|389|" in ln
-             or re.search(r"\|\s*TCP\s*\|\s*389\s*\|", ln))
+    n = next(i for i, ln in enumerate(lines) if re.search(r"\|\s*TCP\s*\|\s*389\s*\|", ln))
     lines[n] = re.sub(r"(\|\s*TCP\s*\|\s*)389", r"\g<1>1-65535", lines[n])
     page = tmp_path / "page.txt"
     page.write_text("\n".join(lines) + "\n", "utf-8")

@@ -48,10 +48,6 @@ from pipeline.normalize import fold
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 LIMITS_FILE = Path(__file__).resolve().parent.parent / "data" / "export_limits.toml"
-# Families of the registry whose components are not Citrix's: "Any Citrix component"
-# never stands for them; nor for kinds other than these.
-NOT_CITRIX = {"Microsoft", "Third party", "Infrastructure"}
-CITRIX_SERVER_KINDS = ("component", "address")
 # What a value may be made of before ipaddress reads it: digits, hex, dots, colons and
 # one prefix; anything else (a scope id '%eth0', a space, a newline, a name) is refused.
 ADDRESS_TEXT = re.compile(r"[0-9A-Fa-f.:]{2,45}(?:/[0-9]{1,3})?")
@@ -99,6 +95,7 @@ class AddressMap:
     # (name, id) of every component end of the dataset: what "any Citrix component" and
     # the report of patterns look at (set by ``bind``)
     ends: list[tuple[str, str]] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # id -> the dataset's first name
 
     def bind(self, registry: Any, rows: list[dict]) -> None:
         """Attach the registry and the components of the dataset (all its rows, before
@@ -106,6 +103,10 @@ class AddressMap:
         self.registry = registry
         self.ends = sorted({(r[side], r.get(f"{side}_id") or "") for r in rows
                             for side in ("source", "destination")})
+        self.names = {}
+        for name, cid in self.ends:
+            if cid:
+                self.names.setdefault(cid, name)
         seen: dict[str, Entry] = {}
         for entry in self.entries:
             cid = self.key_id(entry) or (fold(entry.key) if entry.kind == "exact" else "")
@@ -151,18 +152,10 @@ class AddressMap:
         component of the dataset or of the map's keys that the map gives addresses."""
         if self.registry is None:
             return []
-        ids = {cid for _, cid in self.ends if cid} | {
-            i for e in self.entries if (i := self.key_id(e))}
-        names = {}
-        for name, cid in self.ends:
-            names.setdefault(cid, name)
+        ids = set(self.names) | {i for e in self.entries if (i := self.key_id(e))}
         out = []
-        for cid in sorted(ids):
-            entry = self.registry.components.get(cid)
-            if entry is None or entry.kind not in CITRIX_SERVER_KINDS \
-                    or entry.family in NOT_CITRIX or entry.members:
-                continue
-            nets = self.own(names.get(cid, ""), cid)
+        for cid in sorted(ids & self.registry.citrix_servers):
+            nets = self.own(self.names.get(cid, ""), cid)
             if nets:
                 out.append((cid, nets))
         return out

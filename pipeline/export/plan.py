@@ -200,8 +200,8 @@ class End:
 
 def ends(addresses: AddressMap, name: str, cid: str) -> list[End]:
     """The concrete ends a row's end stands for under the map (those with addresses)."""
-    names = dict((c, n) for n, c in addresses.ends if c) if addresses.is_any(name, cid) else {}
-    return [End(names.get(m) or (addresses.registry.english(m) if names else name), m,
+    any_ = addresses.is_any(name, cid)
+    return [End((addresses.names.get(m) or addresses.registry.english(m)) if any_ else name, m,
                 tuple(nets), (name, cid))
             for m, nets in addresses.destinations(name, cid) if nets]
 
