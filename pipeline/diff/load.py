@@ -27,6 +27,28 @@ def load(spec: str, table: str = "ports", repo: Path = Path(".")) -> PublishedTa
     return next(iter(load_tables(spec, (table,), repo)[0].values()))
 
 
+def revision(ref: str, spec: str, repo: Path) -> str:
+    """The commit a ``git:REF`` names, as 40 hex digits, resolved before any other git
+    command sees it: a REF that starts with ``-`` or holds a control character is refused
+    (it would reach git as an option), and ``git rev-parse --verify --end-of-options``
+    resolves the rest, so no git command receives the user's text in option position.
+
+    Raises ``InputError`` (located at the spec) when REF names no commit.
+    """
+    if ref.startswith("-") or any(ord(c) < 32 or ord(c) == 127 for c in ref):
+        raise InputError(f"{ref!r} is not a git revision", Location(spec),
+                         hint="give a branch, tag or commit, e.g. git:HEAD or git:origin/main")
+    done = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options",
+                           f"{ref}^{{commit}}"], cwd=repo, capture_output=True)
+    commit = done.stdout.decode("ascii", errors="replace").strip()
+    if done.returncode or len(commit) != 40:
+        said = done.stderr.decode(errors="replace").strip().splitlines()
+        raise InputError(f"unknown git revision {ref!r}" + (f" ({said[0]})" if said else ""),
+                         Location(spec),
+                         hint="give a branch, tag or commit of this repository, e.g. git:HEAD")
+    return commit
+
+
 def load_tables(spec: str, tables: tuple[str, ...], repo: Path = Path(".")
                 ) -> tuple[dict[str, PublishedTable], dict]:
     """Several tables of one version (a snapshot is built once for all of them), and its
@@ -34,12 +56,13 @@ def load_tables(spec: str, tables: tuple[str, ...], repo: Path = Path(".")
     only its own table."""
     if spec.startswith("git:"):
         ref = spec[4:] or "HEAD"
+        commit = revision(ref, spec, repo)
         out = {}
-        shown = subprocess.run(["git", "show", f"{ref}:build/manifest.json"], cwd=repo,
+        shown = subprocess.run(["git", "show", f"{commit}:build/manifest.json"], cwd=repo,
                                capture_output=True)
         manifest = manifest_of(shown.stdout) if not shown.returncode else {}
         for table in tables:
-            done = subprocess.run(["git", "show", f"{ref}:build/{table}.csv"], cwd=repo,
+            done = subprocess.run(["git", "show", f"{commit}:build/{table}.csv"], cwd=repo,
                                   capture_output=True)
             if done.returncode:
                 raise InputError(f"cannot read build/{table}.csv at {ref}: "
