@@ -92,6 +92,19 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def seconds(text: str) -> float:
+    """A positive, finite number of seconds (argparse type)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
 def cmd_fetch(args: argparse.Namespace) -> int:
     """``fetch``: the live page into raw/; prints the snapshot's path."""
     from pipeline.fetch import fetch
@@ -99,7 +112,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     result = fetch(args.url, locale=args.locale, raw_dir=args.raw_dir,
                    allow_hosts=tuple(args.allow_host), force=args.force,
                    timeout=(args.timeout, args.timeout), max_bytes=args.max_bytes,
-                   retries=args.retries, backoff=args.backoff, set_default=args.set_default)
+                   retries=args.retries, backoff=args.backoff, set_default=args.set_default,
+                   deadline=args.deadline)
     if result.status == 304:
         print(f"not modified: {result.path} kept as it is", file=sys.stderr)
     else:
@@ -408,8 +422,11 @@ def parser() -> argparse.ArgumentParser:
                    help="replace the snapshot even if the page lost more than half its rows")
     f.add_argument("--set-default", action="store_true",
                    help="make the fetched snapshot the one `make` and `build` read by default")
-    f.add_argument("--timeout", type=float, default=30.0,
+    f.add_argument("--timeout", type=seconds, default=30.0,
                    help="connect and read timeout in seconds (default: 30)")
+    f.add_argument("--deadline", type=seconds, default=120.0,
+                   help="seconds for the whole transfer, retries and redirects included, on "
+                        "top of the per-read --timeout; past it, exit 5 (default: 120)")
     f.add_argument("--max-bytes", type=int, default=5 * 1024 * 1024,
                    help="largest page accepted (default: 5 MiB)")
     f.add_argument("--retries", type=int, default=3,

@@ -32,6 +32,7 @@ from urllib3.util.retry import Retry
 
 from pipeline import __version__, raw_manifest
 from pipeline.atomic import atomic_write
+from pipeline.bounded import excerpt
 from pipeline.detect import decode, detect_form, detect_locale, url_locale
 from pipeline.errors import FetchError, InputError, Location
 from pipeline.readers import read_page
@@ -45,6 +46,7 @@ CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/markd
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 60.0
+DEADLINE = 120.0  # seconds for the whole transfer (fetch --deadline)
 
 
 class CappedRetry(Retry):
@@ -67,23 +69,53 @@ class FetchResult:
     entry: dict
 
 
-def check_url(url: str, allow_hosts: tuple[str, ...]) -> None:
-    """Refuse a URL whose host is not known or allowed, or known but not https.
+def check_url(url: str, allow_hosts: tuple[str, ...]) -> str:
+    """The URL as it will be requested, once it is known to go where it says: the host is
+    read by the parser that connects (urllib3's, on the URL requests prepares), and must be
+    a known host over https or an allowed host (``allow_hosts``) over http or https.
 
-    Raises ``FetchError`` saying how to allow it.
+    Refused before any request, with ``FetchError`` saying why: backslashes, whitespace and
+    control characters (parsers disagree on them: ``https://127.0.0.1\\@docs.citrix.com/``
+    connects to 127.0.0.1), credentials, schemes other than http(s), a host the standard
+    library reads differently, and any host the lists do not approve.
     """
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    from urllib3.util import parse_url
+
+    shown = excerpt(url, 120)
+    bad = next((c for c in url if c == "\\" or c.isspace() or not c.isprintable()), None)
+    if bad is not None:
+        raise FetchError(f"refusing to fetch {shown}: it holds {bad!r}, which URL parsers "
+                         "read differently", hint="write the address without it (percent-encode "
+                         "it in the path if it belongs there)")
+    prepared = requests.PreparedRequest()
+    try:
+        prepared.prepare_url(url, None)
+        parts = parse_url(prepared.url)
+    except (requests.exceptions.RequestException, urllib3.exceptions.LocationParseError,
+            ValueError) as exc:
+        raise FetchError(f"refusing to fetch {shown}: not a URL ({exc})",
+                         hint="give an address such as https://docs.citrix.com/…") from None
+    host = (parts.host or "").lower()
+    if parts.auth or "@" in (urlsplit(url).netloc or ""):
+        raise FetchError(f"refusing to fetch {shown}: it holds credentials",
+                         hint="give the address without user:password@")
+    if (urlsplit(prepared.url).hostname or "").lower() != host:
+        raise FetchError(f"refusing to fetch {shown}: its host is ambiguous",
+                         hint="write the address plainly")
     allowed = {h.lower() for h in allow_hosts}
-    if host in allowed and parts.scheme in ("http", "https"):
-        return
-    if host not in KNOWN_HOSTS and host not in allowed:
-        raise FetchError(f"refusing to fetch {url}: host {host or '(none)'!r} is not a known "
+    if parts.scheme not in ("http", "https"):
+        raise FetchError(f"refusing to fetch {shown}: only http(s) addresses are fetched",
+                         hint="use the https:// address")
+    if host in allowed:
+        return prepared.url
+    if host not in KNOWN_HOSTS:
+        raise FetchError(f"refusing to fetch {shown}: host {host or '(none)'!r} is not a known "
                          f"host ({', '.join(KNOWN_HOSTS)})",
                          hint="add it explicitly with --allow-host HOST if you trust it")
     if parts.scheme != "https":
-        raise FetchError(f"refusing to fetch {url}: only https is allowed for {host}",
+        raise FetchError(f"refusing to fetch {shown}: only https is allowed for {host}",
                          hint="use the https:// address")
+    return prepared.url
 
 
 def session(retries: int, backoff: float) -> requests.Session:
@@ -119,27 +151,64 @@ def count_rows(text: str, name: str, locale: str) -> tuple[int, int]:
 
 
 def get(s: requests.Session, url: str, headers: dict, allow_hosts: tuple[str, ...],
-        timeout: tuple[float, float], max_bytes: int) -> tuple[requests.Response, bytes, str]:
-    """GET with redirects followed by hand (each target checked) and a capped body."""
+        timeout: tuple[float, float], max_bytes: int, deadline: float = DEADLINE
+        ) -> tuple[requests.Response, bytes, str]:
+    """GET with redirects followed by hand (each target checked) and a capped body, all of
+    it, retries and redirects included, within ``deadline`` seconds.
+
+    The transfer runs in a worker thread that the caller waits for at most ``deadline``;
+    the worker reads the body a network read at a time and stops at the first read after
+    the deadline, so a server that drips one byte at a time (each read within
+    ``timeout``) cannot hold the command.  Raises ``FetchError`` naming what happened.
+    """
+    import threading
+    import time
+
+    end = time.monotonic() + deadline
+    done: dict = {}
+
+    def work() -> None:
+        try:
+            done["value"] = transfer(s, url, headers, allow_hosts, timeout, max_bytes, end)
+        except BaseException as exc:  # handed to the caller's thread
+            done["error"] = exc
+
+    worker = threading.Thread(target=work, name="citrix-ports-fetch", daemon=True)
+    worker.start()
+    worker.join(max(0.0, end - time.monotonic()))
+    if worker.is_alive() or isinstance(done.get("error"), DeadlinePassed):
+        raise FetchError(f"{url}: not fetched within the deadline of {deadline:g} s (the "
+                         "whole transfer, retries and redirects included)",
+                         hint="the server is too slow: try again later, or raise --deadline")
+    if "error" in done:
+        raise done["error"]
+    return done["value"]
+
+
+class DeadlinePassed(Exception):
+    """The deadline of ``get`` passed while the worker was reading."""
+
+
+def transfer(s: requests.Session, url: str, headers: dict, allow_hosts: tuple[str, ...],
+             timeout: tuple[float, float], max_bytes: int, end: float
+             ) -> tuple[requests.Response, bytes, str]:
+    """The redirects and the body of ``get``, in its worker; stops past ``end``
+    (``time.monotonic``)."""
+    import time
+
     for _ in range(MAX_REDIRECTS + 1):
-        check_url(url, allow_hosts)
+        url = check_url(url, allow_hosts)
         try:
             response = s.get(url, headers=headers, timeout=timeout, stream=True,
                              allow_redirects=False)
         except requests.exceptions.RetryError as exc:
             raise FetchError(f"{url}: the server kept failing after retries ({exc})",
                              hint="try again later") from None
+        except requests.exceptions.ConnectionError as exc:
+            raise connection_error(url, exc, timeout) from None
         except requests.exceptions.Timeout:
             raise FetchError(f"{url}: timed out (connect {timeout[0]}s, read {timeout[1]}s)",
                              hint="try again later, or raise --timeout") from None
-        except requests.exceptions.ConnectionError as exc:
-            reason = getattr(exc.args[0], "reason", None) if exc.args else None
-            if isinstance(reason, urllib3.exceptions.TimeoutError):
-                raise FetchError(f"{url}: timed out after retries (connect {timeout[0]}s, "
-                                 f"read {timeout[1]}s)",
-                                 hint="try again later, or raise --timeout") from None
-            raise FetchError(f"{url}: cannot connect ({reason or exc.__class__.__name__})",
-                             hint="check the address and the network") from None
         if response.is_redirect:
             target = urljoin(url, response.headers.get("Location", ""))
             response.close()
@@ -147,30 +216,63 @@ def get(s: requests.Session, url: str, headers: dict, allow_hosts: tuple[str, ..
             continue
         if response.status_code == 304:
             return response, b"", url
-        body = bytearray()
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > max_bytes:
             response.close()
             raise FetchError(f"{url}: the page is {declared} bytes, over the cap of {max_bytes}",
                              hint="raise --max-bytes if the page really grew")
+        body = bytearray()
         try:
-            for chunk in response.iter_content(64 * 1024):
+            # read1: one network read at a time, so the deadline is looked at between reads
+            while chunk := response.raw.read1(64 * 1024, decode_content=True):
                 body.extend(chunk)
                 if len(body) > max_bytes:
                     response.close()
                     raise FetchError(f"{url}: the body is over the cap of {max_bytes} bytes",
                                      hint="raise --max-bytes if the page really grew")
-        except requests.exceptions.RequestException as exc:
+                if time.monotonic() > end:
+                    response.close()
+                    raise DeadlinePassed()
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError,
+                OSError) as exc:
             raise FetchError(f"{url}: the body was cut short ({exc.__class__.__name__})",
                              hint="try again later") from None
         return response, bytes(body), url
     raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
 
+def connection_error(url: str, exc: Exception, timeout: tuple[float, float]) -> FetchError:
+    """What a failed connection was, in words: refused, not resolved, timed out, TLS."""
+    reason = getattr(exc.args[0], "reason", exc.args[0]) if exc.args else exc
+    cause = reason
+    while cause is not None and not isinstance(cause, OSError):
+        cause = cause.__context__ or cause.__cause__
+    if isinstance(cause, ConnectionRefusedError):
+        return FetchError(f"{url}: connection refused (nothing listens at that address)",
+                          hint="check the address and port, and that the server is up")
+    if isinstance(reason, urllib3.exceptions.NameResolutionError):
+        return FetchError(f"{url}: the host name does not resolve",
+                          hint="check the address and the network (DNS)")
+    # before the timeouts: urllib3's NewConnectionError (unreachable…) is a subclass of them
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        said = cause.strerror if isinstance(cause, OSError) and cause.strerror else "no route"
+        return FetchError(f"{url}: cannot connect ({said})",
+                          hint="check the address and the network")
+    if isinstance(reason, urllib3.exceptions.SSLError):
+        return FetchError(f"{url}: the TLS connection failed ({reason})",
+                          hint="check the address; the server's certificate is not trusted")
+    if isinstance(reason, urllib3.exceptions.TimeoutError):
+        return FetchError(f"{url}: timed out after retries (connect {timeout[0]}s, "
+                          f"read {timeout[1]}s)", hint="try again later, or raise --timeout")
+    return FetchError(f"{url}: cannot connect ({reason.__class__.__name__})",
+                      hint="check the address and the network")
+
+
 def fetch(url: str | None = None, locale: str | None = None, raw_dir: Path = Path("raw"),
           allow_hosts: tuple[str, ...] = (), force: bool = False,
           timeout: tuple[float, float] = (10.0, 30.0), max_bytes: int = MAX_BYTES,
-          retries: int = 3, backoff: float = 1.0, set_default: bool = False) -> FetchResult:
+          retries: int = 3, backoff: float = 1.0, set_default: bool = False,
+          deadline: float = DEADLINE) -> FetchResult:
     """Fetch the page into ``raw_dir`` and record it in ``raw/manifest.json``; returns
     what was done.
 
@@ -183,8 +285,7 @@ def fetch(url: str | None = None, locale: str | None = None, raw_dir: Path = Pat
     """
     from pipeline.vocabulary import load
 
-    url = url or DEFAULT_URL.format(locale=locale or load().locales[0])
-    check_url(url, allow_hosts)
+    url = check_url(url or DEFAULT_URL.format(locale=locale or load().locales[0]), allow_hosts)
     try:
         manifest = raw_manifest.read(raw_dir)
     except raw_manifest.ManifestError as exc:
@@ -201,7 +302,8 @@ def fetch(url: str | None = None, locale: str | None = None, raw_dir: Path = Pat
         if entry.get("last_modified"):
             headers["If-Modified-Since"] = entry["last_modified"]
     with session(retries, backoff) as s:
-        response, body, final_url = get(s, url, headers, allow_hosts, timeout, max_bytes)
+        response, body, final_url = get(s, url, headers, allow_hosts, timeout, max_bytes,
+                                        deadline)
     status = response.status_code
     if status == 304:
         if not path or not path.exists():

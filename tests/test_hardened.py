@@ -25,3 +25,144 @@ def test_an_unknown_revision_is_named(monkeypatch, capsys):
     assert main(["diff", "git:no-such-branch-here", "build"]) == 2
     assert "unknown git revision 'no-such-branch-here'" in capsys.readouterr().err
     assert main(["diff", "git:HEAD", "build", "--exit-code"]) in (0, 1)
+
+
+# --- 1. every address checked where it is used -------------------------------------------
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that counts the connections it receives and answers
+    each with ``head`` at once, then ``reply`` with ``drip`` seconds between its bytes."""
+
+    def __init__(self, reply: bytes = b"", drip: float = 0.0, head: bytes = b""):
+        import socket
+        import threading
+
+        self.reply, self.drip, self.head = reply, drip, head
+        self.connections, self.requests = 0, []
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        import time
+
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            with conn:
+                conn.settimeout(2)
+                try:
+                    self.requests.append(conn.recv(65536).split(b"\r\n", 1)[0].decode())
+                    conn.sendall(self.head)
+                    if not self.drip:
+                        conn.sendall(self.reply)
+                        continue
+                    for byte in self.reply:
+                        if self.stopped.wait(self.drip):
+                            break
+                        conn.sendall(bytes([byte]))
+                except OSError:
+                    pass
+
+    def close(self):
+        self.stopped.set()
+        self.thread.join(5)
+        self.sock.close()
+
+
+@pytest.fixture()
+def listener():
+    made = []
+
+    def make(reply: bytes = b"", drip: float = 0.0, head: bytes = b"") -> Listener:
+        made.append(Listener(reply, drip, head))
+        return made[-1]
+
+    yield make
+    for one in made:
+        one.close()
+
+
+@pytest.mark.parametrize("url, fragment", [
+    ("https://127.0.0.1:{port}\\@docs.citrix.com/fr-fr/x.html", "'\\\\'"),
+    ("http://127.0.0.1:{port}\\@docs.citrix.com/fr-fr/x.html", "'\\\\'"),
+    ("https://127.0.0.1:{port}@docs.citrix.com/fr-fr/x.html", "credentials"),
+    ("https://user:pw@docs.citrix.com/fr-fr/x.html", "credentials"),
+    ("https://docs.citrix.com\t@127.0.0.1:{port}/x.html", "'\\t'"),
+    ("https://docs.citrix.com.127.0.0.1.nip.io/x.html", "not a known host"),
+    ("https://docs.citrix.com./x.html", "not a known host"),
+    ("ftp://docs.citrix.com/x.html", "only http(s)"),
+])
+def test_the_host_checked_is_the_host_connected_to(url, fragment, listener, tmp_path, capsys):
+    server = listener()
+    raw = tmp_path / "raw"
+    assert main(["fetch", "--url", url.format(port=server.port), "--raw-dir", str(raw),
+                 "--retries", "0", "--timeout", "1"]) == 5
+    err = capsys.readouterr().err
+    assert "refusing to fetch" in err and fragment in err, err
+    assert server.connections == 0 and not raw.exists()
+
+
+def test_a_redirect_is_checked_by_the_same_parser(listener, tmp_path, capsys):
+    target = listener()
+    redirect = (f"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{target.port}\\@docs.citrix"
+                ".com/x.html\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").encode()
+    first = listener(redirect)
+    raw = tmp_path / "raw"
+    assert main(["fetch", "--url", f"http://127.0.0.1:{first.port}/page.html", "--locale",
+                 "en-us", "--raw-dir", str(raw), "--allow-host", "127.0.0.1", "--retries", "0",
+                 "--timeout", "1"]) == 5
+    assert "'\\\\'" in capsys.readouterr().err
+    assert first.connections == 1 and target.connections == 0 and not raw.exists()
+
+
+# --- 5. a deadline for fetch --------------------------------------------------------------
+
+PAGE_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n"
+
+
+@pytest.mark.parametrize("head, reply", [
+    (PAGE_HEAD, b"<html>" + b"x" * 1000),  # the headers at once, the body a byte at a time
+    (b"", PAGE_HEAD + b"<html>"),  # the status line and headers a byte at a time
+])
+def test_a_dripping_server_cannot_hold_fetch_past_its_deadline(head, reply, listener,
+                                                                tmp_path, capsys):
+    import time
+
+    server = listener(reply, drip=0.2, head=head)
+    raw = tmp_path / "raw"
+    started = time.monotonic()
+    assert main(["fetch", "--url", f"http://127.0.0.1:{server.port}/page.html", "--locale",
+                 "en-us", "--raw-dir", str(raw), "--allow-host", "127.0.0.1", "--retries", "0",
+                 "--timeout", "1", "--deadline", "1.5"]) == 5
+    took = time.monotonic() - started
+    err = capsys.readouterr().err
+    assert "not fetched within the deadline of 1.5 s" in err and "--deadline" in err
+    assert 1.4 < took < 4, took  # each read came within --timeout: only the deadline ended it
+    assert not raw.exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])
+def test_the_deadline_is_a_positive_number_of_seconds(value, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["fetch", "--deadline", value, "--raw-dir", str(tmp_path)])
+    assert exit_.value.code == 2 and "positive number of seconds" in capsys.readouterr().err
+
+
+def test_a_refused_connection_is_named_as_such(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert main(["fetch", "--url", f"http://127.0.0.1:{port}/page.html", "--locale", "en-us",
+                 "--raw-dir", str(tmp_path / "raw"), "--allow-host", "127.0.0.1",
+                 "--retries", "1", "--backoff", "0.01"]) == 5
+    err = capsys.readouterr().err
+    assert "connection refused" in err and "timed out" not in err
