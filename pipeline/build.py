@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.bounded import read_input
 from pipeline.detect import decode_page, detect_form, detect_locale, locale_warning
 from pipeline.errata import ERRATA_FILE, load_errata
 from pipeline.components import REGISTRY_FILE
@@ -140,11 +141,7 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
     and ``;``.
     """
     name = input_path.name
-    try:
-        data = input_path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the input: {exc.strerror}", Location(str(input_path)),
-                         hint="give --input the path of a snapshot") from None
+    data = read_input(input_path, "page", "input", missing="give --input the path of a snapshot")
     raw_entry = entry_of(input_path)  # what raw/manifest.json says of the snapshot
     decoded = decode_page(data, str(input_path), declared_charset(raw_entry))
     text = decoded.text

@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 from pipeline import __version__, raw_manifest
+from pipeline.bounded import cap
 from pipeline.errors import InputError, PipelineError
 from pipeline.published import default_data
 from pipeline.query import DEFAULT_COLUMNS, TABLE_COLUMNS, parse_ports
@@ -427,7 +428,7 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--deadline", type=seconds, default=120.0,
                    help="seconds for the whole transfer, retries and redirects included, on "
                         "top of the per-read --timeout; past it, exit 5 (default: 120)")
-    f.add_argument("--max-bytes", type=int, default=5 * 1024 * 1024,
+    f.add_argument("--max-bytes", type=int, default=cap("fetched"),
                    help="largest page accepted (default: 5 MiB)")
     f.add_argument("--retries", type=int, default=3,
                    help="retries on connection errors, 429 and 5xx (default: 3)")

@@ -26,7 +26,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.errors import DataError, Location
+from pipeline.errors import DataError, InputError, Location
 from pipeline.normalize import clean, name_key
 
 REGISTRY_FILE = Path(__file__).parent / "data" / "components.toml"
@@ -334,10 +334,15 @@ def parse_toml(text: str, path: Path) -> dict:
 
 def read_text(path: Path) -> str:
     """The text of a registry file (``DataError`` when it cannot be read)."""
+    from pipeline.bounded import read_input
+
     try:
-        return path.read_text("utf-8")
-    except OSError as exc:
-        raise DataError(f"cannot read the component registry: {exc.strerror}", [],
+        return read_input(path, "registry", "component registry").decode("utf-8")
+    except InputError as exc:
+        raise DataError(f"cannot read the component registry: {exc.message}", [],
+                        Location(str(path)), hint=exc.hint) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"the component registry is not UTF-8 (byte {exc.start})", [],
                         Location(str(path))) from None
 
 

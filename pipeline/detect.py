@@ -12,10 +12,11 @@ import codecs
 import re
 from dataclasses import dataclass
 
+from pipeline.bounded import cap
 from pipeline.errors import InputError, Location
 from pipeline.vocabulary import Vocabulary, load
 
-MAX_INPUT_BYTES = 64 * 1024 * 1024  # the page is 35 KB; room for 1000x synthetic pages
+MAX_INPUT_BYTES = cap("page")  # pipeline/data/input_limits.toml
 
 
 HTML_SNIFF = re.compile(rb"<(?:!doctype\s+html|html|table|body|article|meta)\b", re.IGNORECASE)

@@ -21,6 +21,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.bounded import read_input
 from pipeline.errors import InputError, Location
 from pipeline.rules import CONTENT_FIELDS
 
@@ -51,8 +52,8 @@ def load_errata(path: Path = ERRATA_FILE) -> list[Erratum]:
     """The errata of ``path``, checked; raises ``InputError`` (located) when an entry
     lacks a key, names an unknown field or reuses an id."""
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(read_input(path, "errata", "errata file").decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"cannot read the errata: {exc}", Location(str(path))) from None
     errata, ids = [], set()
     for n, entry in enumerate(data.get("erratum", []), start=1):

@@ -32,7 +32,7 @@ from urllib3.util.retry import Retry
 
 from pipeline import __version__, raw_manifest
 from pipeline.atomic import atomic_write
-from pipeline.bounded import excerpt
+from pipeline.bounded import cap, excerpt, read_input
 from pipeline.detect import decode, detect_form, detect_locale, url_locale
 from pipeline.errors import FetchError, InputError, Location
 from pipeline.readers import read_page
@@ -43,7 +43,7 @@ USER_AGENT = (f"citrix-ports/{__version__} (open data pipeline of the Citrix com
               "ports page; python-requests)")
 CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/markdown",
                  "text/x-markdown")
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = cap("fetched")  # pipeline/data/input_limits.toml
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 60.0
 DEADLINE = 120.0  # seconds for the whole transfer (fetch --deadline)
@@ -337,7 +337,7 @@ def fetch(url: str | None = None, locale: str | None = None, raw_dir: Path = Pat
         path = raw_dir / name
     if path.exists() and not force:
         try:
-            old = decode(path.read_bytes(), str(path), raw_manifest.declared_charset(
+            old = decode(read_input(path, "page", "snapshot"), str(path), raw_manifest.declared_charset(
                 manifest["snapshots"].get(path.name, {})))
             _, old_rows = count_rows(old, str(path), page_locale)
         except InputError:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import __version__
+from pipeline.bounded import read_input
 from pipeline.errors import InputError, Location
 from pipeline.published import csv_text
 from pipeline.report import report_markdown
@@ -118,8 +119,9 @@ def check_out_dir(out: Path) -> None:
         return
     manifest = out / "manifest.json"
     try:
-        generator = json.loads(manifest.read_text("utf-8")).get("generator", "")
-    except (OSError, ValueError):
+        generator = str(json.loads(read_input(manifest, "manifest", "build manifest")
+                                   ).get("generator", ""))
+    except (InputError, ValueError, AttributeError):
         generator = ""
     if not generator.startswith("citrix-ports"):
         raise InputError("the output directory holds files that are not a citrix-ports build; "

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.bounded import read_input
 from pipeline.errors import DataError, InputError, Location
 from pipeline.schema import ROW_CHECKS, TABLES, TYPES, table_schema
 
@@ -277,16 +278,14 @@ def read(spec: Path, table: str | None = "ports", require_all_columns: bool = Tr
         path = spec / f"{table or 'ports'}.csv"
     else:
         path = spec
-    try:
-        text = path.read_bytes().decode("utf-8")  # no newline translation inside cells
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         raise InputError(f"no {table or 'published'} table here", Location(str(path)),
-                         hint="run `make` first, or give --data a build directory") from None
+                         hint="run `make` first, or give --data a build directory")
+    data = read_input(path, "table", "table")
+    try:
+        text = data.decode("utf-8")  # no newline translation inside cells
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 (byte at offset {exc.start})", Location(str(path))) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the table: {exc.strerror}",
-                         Location(str(path))) from None
     return parse(text, str(path), table, require_all_columns)
 
 
@@ -309,8 +308,8 @@ def build_manifest(spec: Path) -> dict:
     """The ``manifest.json`` of the build a published table belongs to ({} if none)."""
     folder = spec if spec.is_dir() else spec.parent
     try:
-        return manifest_of((folder / "manifest.json").read_bytes())
-    except OSError:
+        return manifest_of(read_input(folder / "manifest.json", "manifest", "build manifest"))
+    except InputError:  # none, or not a file: the table is read without its build's words
         return {}
 
 
@@ -338,10 +337,12 @@ def read_parquet(path: Path, table: str = "ports") -> PublishedTable:
     is: the values are written as published CSV text and read back by ``parse``.
     Raises ``InputError`` when the file cannot be read and ``DataError`` when it breaks
     its schema."""
+    data = read_input(path, "table", "Parquet file")
     try:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        rows = pq.read_table(path).to_pylist()
+        rows = pq.read_table(pa.BufferReader(data)).to_pylist()
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read the Parquet file: {exc}", Location(str(path))) from None
     header = list(rows[0]) if rows else [f["name"] for f in table_schema(table)["fields"]]

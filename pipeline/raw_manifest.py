@@ -30,13 +30,16 @@ def read(raw_dir: Path = DEFAULT_RAW) -> dict:
 
     Raises ``ManifestError`` when the file is not valid JSON or not a manifest.
     """
+    from pipeline.bounded import read_input
+    from pipeline.errors import InputError
+
     path = raw_dir / FILE_NAME
-    try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         return {"snapshots": {}}
     try:
-        data = json.loads(text)
+        data = json.loads(read_input(path, "manifest", "raw manifest"))
+    except InputError as exc:
+        raise ManifestError(str(exc)) from None
     except ValueError as exc:
         raise ManifestError(f"{path} is not valid JSON: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.setdefault("snapshots", {}), dict):

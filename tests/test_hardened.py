@@ -166,3 +166,73 @@ def test_a_refused_connection_is_named_as_such(tmp_path, capsys):
                  "--retries", "1", "--backoff", "0.01"]) == 5
     err = capsys.readouterr().err
     assert "connection refused" in err and "timed out" not in err
+
+
+# --- 3. bounded reads everywhere ----------------------------------------------------------
+
+def bounded_run(*args: str, cwd=ROOT, seconds: float = 60):
+    """The CLI in a process of its own, with 2 GB of address space and a time limit: a
+    read without bound fails the test instead of the machine."""
+    import resource
+    import subprocess
+    import sys
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, text=True,
+                          capture_output=True, timeout=seconds, preexec_fn=limit)
+
+
+@pytest.fixture()
+def fifo(tmp_path):
+    import os
+
+    path = tmp_path / "fifo.csv"
+    os.mkfifo(path)
+    return path
+
+
+FILE_ARGS = [  # options that take a file
+    ["build", "--input", "{x}", "--out", "{tmp}/out"],
+    ["build", "--errata", "{x}", "--out", "{tmp}/out"],
+    ["export", "nftables", "--addresses", "{x}"],
+]
+DATA_ARGS = [  # options that take a build directory or one of its files
+    ["query", "--data", "{x}"],
+    ["export", "nftables", "--data", "{x}", "--addresses", "examples/addresses.yaml"],
+    ["diff", "{x}", "build"],
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("special, args", [(s, a) for s in ("/dev/zero", "fifo", "directory")
+                                           for a in FILE_ARGS]
+                         + [(s, a) for s in ("/dev/zero", "fifo") for a in DATA_ARGS])
+def test_no_input_is_read_without_bound(special, args, tmp_path, fifo):
+    x = {"/dev/zero": "/dev/zero", "fifo": str(fifo), "directory": str(tmp_path)}[special]
+    argv = [a.format(x=x, tmp=tmp_path) for a in args]
+    done = bounded_run(*argv)
+    assert done.returncode == 2, (argv, done.returncode, done.stderr[-500:])
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    assert ("not a regular file" in done.stderr or "is a directory" in done.stderr), done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_every_cap_is_in_the_limits_file():
+    from pipeline import bounded, detect, fetch
+
+    assert detect.MAX_INPUT_BYTES == bounded.cap("page")
+    assert fetch.MAX_BYTES == bounded.cap("fetched")
+    assert bounded.cap("page") < bounded.cap("table")
+
+
+def test_a_page_over_its_cap_is_refused_before_it_is_read_whole(tmp_path, capsys):
+    from pipeline import bounded
+
+    big = tmp_path / "big.txt"
+    with big.open("wb") as out:
+        out.truncate(bounded.cap("page") + 1)  # sparse: no disk used
+    assert main(["build", "--input", str(big), "--out", str(tmp_path / "out")]) == 2
+    assert f"larger than {bounded.cap('page')} bytes" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
