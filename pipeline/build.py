@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.bounded import read_input
+from pipeline.normalize import lines
 from pipeline.detect import decode_page, detect_form, detect_locale, locale_warning
 from pipeline.errata import ERRATA_FILE, load_errata
 from pipeline.components import REGISTRY_FILE
@@ -110,7 +111,7 @@ def with_ids(table: str, frame: pd.DataFrame, registry, unknown: Unknown) -> pd.
 def line_counts(kinds: dict[str, int], text: str, source: str) -> dict[str, int]:
     """What the lines of the snapshot were read as, with their total; fails when they do
     not add up to the file (a line read as nothing, or twice)."""
-    total = len(text.splitlines())
+    total = len(lines(text))
     if sum(kinds.values()) != total:
         raise ValidationFailed(f"{source}: the lines read ({sum(kinds.values())}) do not add "
                                f"up to the lines of the file ({total})", [json.dumps(kinds)])

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import DataError, InputError, Location
-from pipeline.normalize import clean, name_key
+from pipeline.normalize import clean, lines, name_key
 
 REGISTRY_FILE = Path(__file__).parent / "data" / "components.toml"
 KINDS = ("component", "address", "service", "external", "any", "client")
@@ -153,7 +153,7 @@ class _Loader:
 
     def __init__(self, path: str, text: str):
         self.path = path
-        self.lines = text.splitlines()
+        self.lines = lines(text)
         self.problems: list[str] = []
         self.headers: dict[tuple[str, str], int] = {}  # (table, id) -> line of [table.id]
         for i, ln in enumerate(self.lines, 1):

@@ -11,7 +11,8 @@ Input: any text.  Output: the text in one of these forms, each with one job:
 * ``bare``: accents removed, case kept (for targets that take ASCII only);
 * ``name_key``: the identity key of a component or section name (``fold``, and
   typographic apostrophes and dashes as ASCII);
-* ``slug``: a name as ASCII words joined by ``-`` (proposed ids, Terraform names).
+* ``slug``: a name as ASCII words joined by ``-`` (proposed ids, Terraform names);
+* ``lines``: a text's lines as editors, ``grep -n`` and ``source_line`` count them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,23 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+
+
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def lines(text: str) -> list[str]:
+    r"""The lines of a text, split at ``\n``, ``\r\n`` and ``\r`` only: unlike
+    ``str.splitlines``, a U+2028, U+0085 or form feed inside a cell is no line break, so
+    line numbers stay those of the file.
+
+    >>> lines("a | b\u2028c |\r\nd\n"), "a | b\u2028c |\r\nd\n".splitlines()
+    (['a | b\u2028c |', 'd'], ['a | b', 'c |', 'd'])
+    """
+    found = LINE_BREAK.split(text)
+    if found and found[-1] == "":
+        found.pop()
+    return found
 
 
 def clean(text: str) -> str:

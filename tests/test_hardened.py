@@ -236,3 +236,58 @@ def test_a_page_over_its_cap_is_refused_before_it_is_read_whole(tmp_path, capsys
     assert main(["build", "--input", str(big), "--out", str(tmp_path / "out")]) == 2
     assert f"larger than {bounded.cap('page')} bytes" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+# --- 8. line separators inside a cell -----------------------------------------------------
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085"])
+def test_a_line_separator_inside_a_cell_changes_no_row_and_no_line(separator, built, tmp_path):
+    from conftest import SNAPSHOT
+    from pipeline.build import build
+
+    text = SNAPSHOT.read_text("utf-8")
+    first_sdx_row = next(line for line in text.split("\n") if " | TCP | " in line)
+    assert " - " in first_sdx_row
+    damaged = tmp_path / SNAPSHOT.name  # the same name: the same provenance in every row
+    damaged.write_text(text.replace(first_sdx_row, first_sdx_row.replace(" - ", " -" + separator
+                                                                             + " ", 1), 1))
+    build(damaged, tmp_path / "out", strict=True, locale="fr-fr")
+    for table in ("rules", "ports", "rejects"):  # source_line included: the lines of the file
+        assert (tmp_path / "out" / f"{table}.csv").read_text() == \
+            (built[0] / f"{table}.csv").read_text(), table
+
+
+# --- 4. readers without recursion limits --------------------------------------------------
+
+def deep_page(depth: int) -> str:
+    """An HTML page whose one port table sits ``depth`` elements deep, its Details cell
+    and a paragraph after it ``depth`` elements deep too."""
+    table = ("<table><tr><th>Source</th><th>Destination</th><th>Type</th><th>Port</th>"
+             "<th>Details</th></tr><tr><td>StoreFront</td><td>Delivery Controller</td><td>TCP"
+             "</td><td>443</td><td>" + "<span>" * depth + "XML" + "</span>" * depth
+             + "</td></tr></table>")
+    return ('<html lang="en"><body><article><h2>StoreFront</h2>' + "<div>" * depth + table
+            + "<p>" + "<b>" * depth + "prose" + "</b>" * depth + "</p>" + "</div>" * depth
+            + "</article></body></html>")
+
+
+@pytest.mark.parametrize("depth", [1_000, 5_000])
+def test_deep_html_is_read_whole(depth, tmp_path, capsys):
+    import csv
+
+    page = tmp_path / "deep.html"
+    page.write_text(deep_page(depth))
+    assert main(["build", "--input", str(page), "--out", str(tmp_path / "out")]) == 0
+    rows = list(csv.DictReader((tmp_path / "out" / "ports.csv").open()))
+    assert [(r["source"], r["destination"], r["port_start"], r["details"]) for r in rows] == [
+        ("StoreFront", "Delivery Controller", "443", "XML")]
+
+
+def test_deep_html_is_fetched_whole(listener, tmp_path, capsys):
+    body = deep_page(3_000).encode()
+    server = listener(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "
+                      + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+    raw = tmp_path / "raw"
+    assert main(["fetch", "--url", f"http://127.0.0.1:{server.port}/page.html", "--locale",
+                 "en-us", "--raw-dir", str(raw), "--allow-host", "127.0.0.1", "--retries", "0",
+                 "--timeout", "2"]) == 0, capsys.readouterr().err

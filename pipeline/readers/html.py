@@ -59,20 +59,23 @@ def cell_text(element: Tag) -> str:
     'GUI and API'
     """
     parts: list[str] = []
-
-    def walk(el: Tag) -> None:
-        for child in el.children:
-            if is_text(child):
-                parts.append(str(child))
-            elif isinstance(child, Tag):
-                if child.name == "br":
-                    parts.append(" ")
-                    continue
-                walk(child)
-                if child.name in BLOCKS or child.name == "li":
-                    parts.append(" ")
-
-    walk(element)
+    # depth first, without recursion (a page may nest thousands of elements)
+    stack: list[tuple[Tag, object]] = [(element, iter(element.children))]
+    while stack:
+        el, children = stack[-1]
+        child = next(children, None)  # type: ignore[call-overload]
+        if child is None:
+            stack.pop()
+            if stack and (el.name in BLOCKS or el.name == "li"):
+                parts.append(" ")
+            continue
+        if is_text(child):
+            parts.append(str(child))
+        elif isinstance(child, Tag):
+            if child.name == "br":
+                parts.append(" ")
+                continue
+            stack.append((child, iter(child.children)))
     return clean("".join(parts))
 
 
@@ -116,18 +119,25 @@ class HtmlReader(RowChecks, PageBuilder):
                 el.decompose()
         self.walk(root)
 
-    def walk(self, el: Tag) -> None:
+    def walk(self, root: Tag) -> None:
         """Read the children of an element in document order; text between elements is
-        prose at the line of the element before it (or of the parent)."""
-        line = el.sourceline or 1
-        for child in el.children:
+        prose at the line of the element before it (or of the parent).  Depth first with
+        a stack of its own, not recursion: any depth of nesting reads, none crashes."""
+        # each frame: the children still to read, and the line prose between them is at
+        stack: list[list] = [[iter(root.children), root.sourceline or 1]]
+        while stack:
+            frame = stack[-1]
+            child = next(frame[0], None)
+            if child is None:
+                stack.pop()
+                continue
             if is_text(child):
-                self.note(line, clean(str(child)))
+                self.note(frame[1], clean(str(child)))
                 continue
             if not isinstance(child, Tag):
                 continue
             tag = child.name
-            line = child.sourceline or line
+            line = frame[1] = child.sourceline or frame[1]
             if tag in HEADINGS:
                 self.open_section(cell_text(child), line, HEADINGS[tag])
             elif tag == "table":
@@ -136,7 +146,7 @@ class HtmlReader(RowChecks, PageBuilder):
                     and child.find("table") is None and not self.has_blocks(child):
                 self.prose(child)
             else:
-                self.walk(child)
+                stack.append([iter(child.children), child.sourceline or 1])
 
     @staticmethod
     def has_blocks(el: Tag) -> bool:

@@ -19,7 +19,7 @@ import html
 import re
 
 from pipeline.model import Page, PageBuilder
-from pipeline.normalize import clean
+from pipeline.normalize import clean, lines
 from pipeline.errors import InputError, Location
 from pipeline.readers.cells import (SEPARATOR_CELL, RowChecks, build_row, complete_roles, fold_extra_cells, header_roles,
                                     infer_roles, inferred_warning)
@@ -93,7 +93,7 @@ class MarkdownReader(RowChecks, PageBuilder):
     def __init__(self, text: str, source_name: str, vocab: Vocabulary | None = None):
         super().__init__(source_name)
         self.vocab = vocab or load()
-        self.lines = text.splitlines()
+        self.lines = lines(text)
 
     def read(self) -> None:
         """Read every line after the front matter."""

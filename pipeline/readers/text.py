@@ -60,7 +60,7 @@ import re
 
 from pipeline.errors import InputError, Location
 from pipeline.model import Page, PageBuilder, Table
-from pipeline.normalize import clean, norm
+from pipeline.normalize import clean, lines, norm
 from pipeline.readers.cells import (SEPARATOR_CELL, RowChecks, build_row, classify, complete_roles,
                                     looks_like_row,
                                     fold_extra_cells, infer_roles, inferred_warning,
@@ -160,7 +160,7 @@ class TextReader(RowChecks, PageBuilder):
     def __init__(self, text: str, source_name: str, vocab: Vocabulary | None = None):
         super().__init__(source_name)
         self.vocab = vocab or load()
-        self.lines = text.splitlines()
+        self.lines = lines(text)
 
     def read(self) -> list[Table]:
         """Read every line; returns the tables found.
