@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.bounded import read_input
+from pipeline.bounded import cap, read_input
 from pipeline.errors import DataError, InputError, Location
 from pipeline.schema import ROW_CHECKS, TABLES, TYPES, table_schema
 
@@ -195,6 +195,7 @@ def parse(text: str, label: str, table: str | None = None,
     Raises ``DataError`` listing every problem, located by line and column.
     """
     text = text.removeprefix("\ufeff")
+    csv.field_size_limit(cap("table"))  # a field is bounded by the file, itself capped
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -207,6 +208,9 @@ def parse(text: str, label: str, table: str | None = None,
                         hint="give a build directory or its ports.csv / rules.csv")
     expected = [f["name"] for f in table_schema(kind)["fields"]]
     problems: list[str] = []
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:  # csv.DictReader would keep the last of them, silently
+        problems.append(f"line 1: the columns {', '.join(map(repr, twice))} appear more than once")
     missing = [c for c in expected if c not in header]
     unknown = [c for c in header if c not in expected]
     key = table_schema(kind).get("primaryKey", [])
@@ -222,7 +226,7 @@ def parse(text: str, label: str, table: str | None = None,
         raise DataError(f"not a valid {kind} table", problems, where,
                         hint="a build made by another version of citrix-ports? rebuild it "
                              "(citrix-ports build) with this version" if missing or unknown
-                        else "")
+                        else "the file was edited by hand? rebuild it (citrix-ports build)")
     checker = _Checker(kind)
     present = set(header)
     rows: list[dict] = []

@@ -291,3 +291,64 @@ def test_deep_html_is_fetched_whole(listener, tmp_path, capsys):
     assert main(["fetch", "--url", f"http://127.0.0.1:{server.port}/page.html", "--locale",
                  "en-us", "--raw-dir", str(raw), "--allow-host", "127.0.0.1", "--retries", "0",
                  "--timeout", "2"]) == 0, capsys.readouterr().err
+
+
+# --- 9. cost linear in the input: a table 20,000 columns wide -----------------------------
+
+def wide_table(columns: int, short_row: bool) -> str:
+    """A text table ``columns`` wide (the extra columns fold into Details), two full rows
+    and, with ``short_row``, one missing a cell."""
+    header = ["Source", "Destination", "Type", "Port", "Détails"] + [
+        f"c{i}" for i in range(columns - 5)]
+    full = ["StoreFront", "Delivery Controller", "TCP", "443", "XML"] + ["v"] * (columns - 5)
+    rows = [full, full[:1] + ["Serveur de licences"] + full[2:]]
+    rows += [full[:2] + full[3:]] if short_row else []
+    return "Produit\n\n" + "\n".join(" | ".join(r) + " |" for r in [header] + rows) + "\n"
+
+
+@pytest.mark.slow
+def test_a_table_20000_columns_wide_is_read_in_bounded_time_and_memory(tmp_path):
+    import csv
+
+    csv.field_size_limit(1 << 24)  # the cells of the rejected row, as written
+    page = tmp_path / "wide.txt"
+    page.write_text(wide_table(20_000, short_row=True))
+    done = bounded_run("build", "--input", str(page), "--out", str(tmp_path / "out"),
+                       "--locale", "fr-fr", seconds=30)
+    assert done.returncode == 0, done.stderr[-800:]
+    rejects = {r["source_line"]: r for r in csv.DictReader((tmp_path / "out" / "rejects.csv"
+                                                             ).open())}
+    assert sorted(rejects) == ["4", "5", "6"]  # nothing published from a damaged table
+    for line in "456":
+        assert "unknown columns folded into it" in rejects[line]["reason"]
+        assert len(rejects[line]["details"]) <= 4000
+    assert "19999 cells for 20000 columns: too many ways to place them" in rejects["6"]["reason"]
+    out = str(tmp_path / "out")
+    compared = bounded_run("diff", out, out, "--table", "rejects")  # read back, as published
+    assert compared.returncode == 0 and "no difference (3 rows)" in compared.stdout, compared
+
+
+def test_a_short_row_of_a_table_of_the_page_s_width_is_still_placed():
+    from pipeline.readers.text import read_text
+
+    table = read_text(wide_table(7, short_row=True), "w.txt", "fr-fr").tables[0]
+    short = table.rows[-1]
+    assert short.cells["source"] == "StoreFront" and short.cells["port"] == "443"
+    assert not any("too many ways" in p for p in short.problems)
+
+
+# --- 10. errors that are the user's ------------------------------------------------------
+
+@pytest.mark.parametrize("header", ["rule_id,section,section", "rule_id,rule_id"])
+def test_a_published_table_with_a_column_twice_is_refused(header, built, tmp_path, capsys):
+    text = (built[0] / "ports.csv").read_text("utf-8").split("\n")
+    first = text[0].split(",")
+    name = header.split(",")[-1]
+    text[0] = ",".join(first + [name])
+    text[1:] = [line + ",x" if line else line for line in text[1:]]
+    bad = tmp_path / "ports.csv"
+    bad.write_text("\n".join(text), "utf-8")
+    for command in (["query", "--data", str(bad)], ["diff", str(bad), str(built[0])]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert f"line 1: the columns '{name}' appear more than once" in err, err

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
 
+from pipeline.bounded import limits
 from pipeline.grammar import is_port_list, type_words
 from pipeline.model import ENTITY_ROLES, Row, Table
 from pipeline.normalize import norm
@@ -93,6 +95,7 @@ def classify(text: str, vocab: Vocabulary) -> str:
 
 
 MISFIT = 3.0  # a cell this unlike its column is reported, whatever placement wins
+MAX_PLACEMENT_STEPS = int(limits()["reader"]["max_placement_steps"])
 
 
 @dataclass
@@ -137,30 +140,46 @@ def place(cells: list[str], roles: list[str], has_row_above: bool, vocab: Vocabu
         kinds = [classify(c, vocab) if c else "" for c in cells]
     placements = [Placement(chosen, cost)
                   for chosen, cost in ranked(tuple(kinds), tuple(roles), has_row_above)]
-    if placements:  # what is wrong with the winner, said in words
+    if placements and placements[0].cost == math.inf:
+        placements[0].misfits = (f"the row has {len(cells)} cells for {len(roles)} columns: "
+                                 "too many ways to place them, read left to right",)
+    elif placements:  # what is wrong with the winner, said in words
         best = placements[0]
         best.misfits = tuple(filter(None, (misfit(cells[n], role, k) for n, (role, k)
                                            in enumerate(zip(best.roles, kinds)))))
     return placements
 
 
-@functools.lru_cache(maxsize=4096)
 def ranked(kinds: tuple[str, ...], roles: tuple[str, ...], has_row_above: bool
            ) -> tuple[tuple[tuple[str, ...], float], ...]:
     """Every order-keeping placement of cells of ``kinds`` into ``roles`` with its cost,
     cheapest first (what ``place`` ranks: it depends on the kinds only, so it is cached).
 
+    A row with more placements than the limits allow (``max_placement_steps``: a damaged
+    table thousands of columns wide) gets one, left to right, at an infinite cost, so the
+    cost of reading stays linear in the row.
+
     >>> ranked(("name", "port"), ("source", "destination", "port"), True)[0]
     (('destination', 'port'), 0.0)
+    >>> ranked(("name",) * 98, ("details",) * 100, True)[0][1]
+    inf
     """
-    # fits[i][n]: how unlike column i cell n is (an empty cell fits any)
-    fits = [[fit(role, k) if k else 0 for k in kinds] for role in roles]
+    if math.comb(len(roles), len(kinds)) * max(1, len(roles)) > MAX_PLACEMENT_STEPS:
+        return ((roles[:len(kinds)], math.inf),)
+    return all_placements(kinds, roles, has_row_above)
+
+
+@functools.lru_cache(maxsize=4096)
+def all_placements(kinds: tuple[str, ...], roles: tuple[str, ...], has_row_above: bool
+                   ) -> tuple[tuple[tuple[str, ...], float], ...]:
+    """The placements of ``ranked``, every one of them, cheapest first (cached)."""
     out = []
     for chosen in itertools.combinations(range(len(roles)), len(kinds)):
-        cost = sum(fits[i][n] for n, i in enumerate(chosen))
+        cost = sum(fit(roles[i], kinds[n]) if kinds[n] else 0 for n, i in enumerate(chosen))
         first_present = chosen[0] if chosen else len(roles)
+        present = set(chosen)
         for i, role in enumerate(roles):
-            if i in chosen:
+            if i in present:
                 continue
             if role in ENTITY_ROLES:
                 if not has_row_above:
@@ -309,7 +328,7 @@ def fold_extra_cells(cells: list[str], columns: int) -> tuple[list[str], list[st
     return list(cells[: columns - 1]) + [last], [problem]
 
 
-MAX_CELL_CHARS = 4000  # the page's longest cell is under 700 characters
+MAX_CELL_CHARS = int(limits()["reader"]["max_cell_chars"])  # the page's longest: < 700
 
 
 def build_row(cells_by_role: dict[str, str], roles: list[str], line: int, raw: str) -> Row:
@@ -330,6 +349,11 @@ def build_row(cells_by_role: dict[str, str], roles: list[str], line: int, raw: s
             cells[role] = text
     if extras:
         cells["details"] = " ".join(filter(None, [cells.get("details", "")] + extras))
+        if len(cells["details"]) > MAX_CELL_CHARS:
+            problems.append(f"the details cell, with {len(extras)} unknown columns folded "
+                            f"into it, has {len(cells['details'])} characters, more than "
+                            f"{MAX_CELL_CHARS}: cut")
+            cells["details"] = cells["details"][:MAX_CELL_CHARS]
     return Row(cells=cells, line=line, raw=raw[: 4 * MAX_CELL_CHARS], problems=problems)
 
 
