@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline import outdir
 from pipeline.bounded import read_input
 from pipeline.normalize import lines
 from pipeline.detect import decode_page, detect_form, detect_locale, locale_warning
@@ -28,7 +29,7 @@ from pipeline.errors import (GuardFailed, InputError, Location, PipelineError, S
                              UnknownNames, ValidationFailed)
 from pipeline.identify import Unknown, components_table, identify
 from pipeline.ports import PortsResult, ports_frame
-from pipeline.publish import publish
+from pipeline.publish import artifact_names, publish
 from pipeline.raw_manifest import declared_charset, entry_of, provenance
 from pipeline.readers import read_page
 from pipeline.rules import rules_frame, sections_document
@@ -139,8 +140,19 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
     rejected than ``max_rejects``) or, with ``strict``, ``StaleErrata`` or
     ``UnknownNames`` (a name the component registry of ``registry_path`` does not know);
     nothing is published then.  ``spreadsheet``: the CSV files get a byte order mark
-    and ``;``.
+    and ``;``.  One build at a time writes ``out`` (``pipeline.outdir``: checked first,
+    locked, swapped in whole).
     """
+    outdir.check(out.absolute(), artifact_names())
+    with outdir.locked(out):
+        return stages(input_path, out, strict, locale, errata_path, allow_shrink,
+                      shrink_threshold, max_rejects, spreadsheet, registry_path)
+
+
+def stages(input_path: Path, out: Path, strict: bool, locale: str | None, errata_path: Path,
+           allow_shrink: bool, shrink_threshold: float, max_rejects: int | None,
+           spreadsheet: bool, registry_path: Path) -> BuildResult:
+    """The stages of ``build``, under the lock of ``out``."""
     name = input_path.name
     data = read_input(input_path, "page", "input", missing="give --input the path of a snapshot")
     raw_entry = entry_of(input_path)  # what raw/manifest.json says of the snapshot

@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline import __version__
-from pipeline.bounded import read_input
-from pipeline.errors import InputError, Location
+from pipeline import __version__, outdir
 from pipeline.published import csv_text
 from pipeline.report import report_markdown
 from pipeline.schema import TABLES, arrow_schema, columns, frame_records, table_schema
@@ -108,36 +105,24 @@ def datapackage(report: dict, spreadsheet: bool = False) -> dict:
     }
 
 
-def check_out_dir(out: Path) -> None:
-    """Refuse to replace a directory that is not a build of ours."""
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise InputError("the output exists and is not a directory", Location(str(out)))
-    entries = [p for p in out.iterdir() if p.name != ".gitkeep"]
-    if not entries:
-        return
-    manifest = out / "manifest.json"
-    try:
-        generator = str(json.loads(read_input(manifest, "manifest", "build manifest")
-                                   ).get("generator", ""))
-    except (InputError, ValueError, AttributeError):
-        generator = ""
-    if not generator.startswith("citrix-ports"):
-        raise InputError("the output directory holds files that are not a citrix-ports build; "
-                         "refusing to replace it", Location(str(out)),
-                         hint="give --out an empty or new directory")
+def artifact_names() -> set[str]:
+    """The file names a build writes (besides ``manifest.json``)."""
+    return {f"{t}.{ext}" for t in TABLES for ext in ("csv", "json", "parquet")} | {
+        "sections.json", "report.md", "datapackage.json"}
 
 
 def publish(out: Path, frames: dict[str, pd.DataFrame], sections: dict, report: dict,
             spreadsheet: bool = False) -> dict:
     """Write every artifact aside, then swap the directory in whole; returns the manifest.
     ``spreadsheet``: CSV with a byte order mark and ``;`` (see ``published.csv_text``)."""
-    out = out.resolve()
-    check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    tmp.chmod(0o755)
+    out = out.absolute()
+    outdir.check(out, artifact_names())
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        tmp.chmod(0o755)
+    except OSError as exc:
+        raise outdir.unwritable(out.parent, exc) from None
     try:
         artifacts = {}
         records_of = {}
@@ -159,15 +144,11 @@ def publish(out: Path, frames: dict[str, pd.DataFrame], sections: dict, report: 
         (tmp / "manifest.json").write_text(json_text(manifest), "utf-8")
         if (out / ".gitkeep").exists():
             (tmp / ".gitkeep").touch()
-        old = None
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.rmdir(old)
-            os.replace(out, old)
-        os.replace(tmp, out)
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
+        outdir.swap_in(tmp, out)
         return manifest
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise outdir.unwritable(out, exc) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -3,6 +3,8 @@ behaviour that replaced it (no exit 1, no hang, nothing written outside its plac
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import ROOT
@@ -352,3 +354,119 @@ def test_a_published_table_with_a_column_twice_is_refused(header, built, tmp_pat
         assert main(command) == 2
         err = capsys.readouterr().err
         assert f"line 1: the columns '{name}' appear more than once" in err, err
+
+
+# --- 6. one build at a time, swapped whole ------------------------------------------------
+
+def artifacts_whole(out) -> bool:
+    """True when ``out`` holds a complete build: every artifact its manifest lists, with
+    its checksum."""
+    import hashlib
+    import json
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    return all(hashlib.sha256((out / name).read_bytes()).hexdigest() == entry["sha256"]
+               for name, entry in manifest["artifacts"].items())
+
+
+def test_the_output_never_disappears_during_the_swap(built, tmp_path, monkeypatch):
+    import shutil
+
+    from conftest import SNAPSHOT
+    from pipeline import outdir
+    from pipeline.build import build
+
+    out = tmp_path / "build"
+    shutil.copytree(built[0], out)
+    old_inode = out.stat().st_ino
+    real_rename = outdir.os.rename
+
+    def rename(src, dst):
+        assert Path(src) != out, "the output was moved away: readers would find nothing"
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(outdir.os, "rename", rename)
+    build(SNAPSHOT, out, strict=True)
+    assert out.stat().st_ino != old_inode and artifacts_whole(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]  # nothing left beside
+
+
+def test_exchange_swaps_two_directories(tmp_path):
+    from pipeline.outdir import exchange
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "from-a").touch()
+    assert exchange(tmp_path / "a", tmp_path / "b")
+    assert [p.name for p in (tmp_path / "b").iterdir()] == ["from-a"]
+    assert list((tmp_path / "a").iterdir()) == []
+
+
+def test_the_fallback_swap_interrupted_is_put_back_by_the_next_build(built, tmp_path):
+    import shutil
+
+    from pipeline.outdir import locked
+
+    out = tmp_path / "build"
+    shutil.copytree(built[0], tmp_path / ".build.old-x1y2")  # killed between two renames
+    shutil.copytree(built[0], tmp_path / ".build.new-z3")  # killed while writing
+    (tmp_path / ".build.new-z3" / "ports.csv").write_text("half")
+    with locked(out):
+        assert artifacts_whole(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+
+
+def test_a_second_build_waits_for_the_first(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import SNAPSHOT
+
+    out = tmp_path / "build"
+    runs = [subprocess.Popen([sys.executable, "-m", "pipeline", "build", "--input",
+                              str(SNAPSHOT), "--out", str(out)], cwd=ROOT,
+                             stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    errors = [run.communicate(timeout=120)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], errors
+    assert artifacts_whole(out) and sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+
+
+def test_a_build_held_too_long_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    from conftest import SNAPSHOT
+    from pipeline import bounded, outdir
+
+    monkeypatch.setitem(bounded.limits()["build"], "lock_wait_seconds", 0.2)
+    out = tmp_path / "build"
+    with outdir.locked(out):
+        assert main(["build", "--input", str(SNAPSHOT), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "another build is writing this output" in err and "internal error" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("where", [".", "..", "/", "~"])
+def test_a_build_never_replaces_the_current_directory_or_one_above(where, tmp_path, monkeypatch,
+                                                                   capsys):
+    from conftest import SNAPSHOT
+
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    monkeypatch.setenv("HOME", str(tmp_path / "work"))
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    target = str(Path(where).expanduser())
+    assert main(["build", "--input", str(SNAPSHOT), "--out", target]) == 2
+    assert "refusing to build into this directory" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_a_build_with_files_of_the_user_beside_it_is_not_replaced(built, tmp_path, capsys):
+    import shutil
+
+    from conftest import SNAPSHOT
+
+    out = tmp_path / "build"
+    shutil.copytree(built[0], out)
+    (out / "notes.txt").write_text("mine")
+    assert main(["build", "--input", str(SNAPSHOT), "--out", str(out)]) == 2
+    assert "holds files that are not the build's (notes.txt)" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "mine"
