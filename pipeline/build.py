@@ -30,7 +30,7 @@ from pipeline.errors import (GuardFailed, InputError, Location, PipelineError, S
 from pipeline.identify import Unknown, components_table, identify
 from pipeline.ports import PortsResult, ports_frame
 from pipeline.publish import artifact_names, publish
-from pipeline.raw_manifest import declared_charset, entry_of, provenance
+from pipeline.raw_manifest import declared_charset, disagreement, entry_of, provenance
 from pipeline.readers import read_page
 from pipeline.rules import rules_frame, sections_document
 from pipeline.schema import IDENTITY_COLUMNS, field_types, frame_records, typed_frame
@@ -130,7 +130,8 @@ class BuildResult:
 def build(input_path: Path, out: Path, strict: bool = False, locale: str | None = None,
           errata_path: Path = ERRATA_FILE, allow_shrink: bool = False,
           shrink_threshold: float = SHRINK_THRESHOLD, max_rejects: int | None = None,
-          spreadsheet: bool = False, registry_path: Path = REGISTRY_FILE) -> BuildResult:
+          spreadsheet: bool = False, registry_path: Path = REGISTRY_FILE,
+          allow_unrecorded: bool = False) -> BuildResult:
     """Run every stage from the snapshot ``input_path`` into ``out``; returns the
     manifest and the ports result.
 
@@ -140,26 +141,39 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
     rejected than ``max_rejects``) or, with ``strict``, ``StaleErrata`` or
     ``UnknownNames`` (a name the component registry of ``registry_path`` does not know);
     nothing is published then.  ``spreadsheet``: the CSV files get a byte order mark
-    and ``;``.  One build at a time writes ``out`` (``pipeline.outdir``: checked first,
+    and ``;``.  A snapshot that is not the file its ``raw/manifest.json`` entry describes
+    (another checksum) is refused, or with ``allow_unrecorded`` built without that entry's
+    provenance, with a warning.  One build at a time writes ``out`` (``pipeline.outdir``: checked first,
     locked, swapped in whole).
     """
     outdir.check(out.absolute(), artifact_names())
     with outdir.locked(out):
         return stages(input_path, out, strict, locale, errata_path, allow_shrink,
-                      shrink_threshold, max_rejects, spreadsheet, registry_path)
+                      shrink_threshold, max_rejects, spreadsheet, registry_path,
+                      allow_unrecorded)
 
 
 def stages(input_path: Path, out: Path, strict: bool, locale: str | None, errata_path: Path,
            allow_shrink: bool, shrink_threshold: float, max_rejects: int | None,
-           spreadsheet: bool, registry_path: Path) -> BuildResult:
+           spreadsheet: bool, registry_path: Path, allow_unrecorded: bool) -> BuildResult:
     """The stages of ``build``, under the lock of ``out``."""
     name = input_path.name
     data = read_input(input_path, "page", "input", missing="give --input the path of a snapshot")
     raw_entry = entry_of(input_path)  # what raw/manifest.json says of the snapshot
+    warnings = []
+    contradicted = disagreement(raw_entry, data)
+    if contradicted and not allow_unrecorded:
+        raise InputError(f"the snapshot is not the file raw/manifest.json describes: "
+                         f"{contradicted}", Location(str(input_path)),
+                         hint="fetch it again (citrix-ports fetch), restore raw/ from git, "
+                              "or --allow-unrecorded to build it without that provenance")
+    if contradicted:
+        warnings.append(f"{name}: not the file raw/manifest.json describes ({contradicted}): "
+                        "built without its url and fetch time")
+        raw_entry = {}
     decoded = decode_page(data, str(input_path), declared_charset(raw_entry))
     text = decoded.text
     form = detect_form(text)
-    warnings = []
     if locale:
         warnings += [w for w in [locale_warning(text, locale)] if w]
     elif raw_entry.get("locale"):

@@ -68,7 +68,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     result = build(args.input or raw_manifest.default_snapshot(), args.out, strict=args.strict,
                    locale=args.locale, errata_path=args.errata or ERRATA_FILE,
                    allow_shrink=args.allow_shrink, max_rejects=args.max_rejects,
-                   spreadsheet=args.spreadsheet)
+                   spreadsheet=args.spreadsheet, allow_unrecorded=args.allow_unrecorded)
     m = result.manifest
     c = m["counts"]
     say = lambda text: print(text, file=sys.stderr)  # noqa: E731
@@ -401,6 +401,11 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--allow-shrink", action="store_true",
                    help="replace the build in --out even when the page lost more than 10%% "
                    "of its tables or rules (default: fail, naming the sections that shrank)")
+    b.add_argument("--allow-unrecorded", action="store_true",
+                   help="build a snapshot that is not the file raw/manifest.json describes "
+                        "(another sha256: edited, or a fetch interrupted between its two "
+                        "writes), without that entry's provenance, with a warning (default: "
+                        "refuse, exit 2)")
     b.add_argument("--max-rejects", type=int, metavar="N",
                    help="fail when more than N rules are rejected (make and CI use this)")
     b.add_argument("--spreadsheet", action="store_true",

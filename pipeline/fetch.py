@@ -134,14 +134,43 @@ def session(retries: int, backoff: float) -> requests.Session:
     return s
 
 
-def snapshot_name(url: str, locale: str) -> str:
-    """The snapshot's file name in raw/ for a URL and locale.
+EXTENSIONS = {"text": "txt", "markdown": "md", "html": "html"}  # a snapshot's name says its form
 
-    >>> snapshot_name("https://x/page.md", "en-us")
-    'citrix-communication-ports.en-us.md'
+
+def snapshot_name(locale: str, form: str) -> str:
+    """The snapshot's file name in raw/ for a locale and the form its content has.
+
+    >>> snapshot_name("en-us", "markdown"), snapshot_name("fr-fr", "text")
+    ('citrix-communication-ports.en-us.md', 'citrix-communication-ports.fr-fr.txt')
     """
-    ext = "md" if urlsplit(url).path.endswith(".md") else "html"
-    return f"citrix-communication-ports.{locale}.{ext}"
+    return f"citrix-communication-ports.{locale}.{EXTENSIONS[form]}"
+
+
+def previous(manifest: dict, raw_dir: Path, url: str, locale: str | None
+             ) -> tuple[Path | None, dict]:
+    """The snapshot an earlier fetch of ``url`` (and ``locale``, when known) saved, with
+    its entry, when it is still the file the entry describes; else (None, {})."""
+    for name, entry in sorted(manifest["snapshots"].items()):
+        if entry.get("url") != url or (locale and entry.get("locale") not in (None, locale)):
+            continue
+        path = raw_dir / name
+        try:
+            data = read_input(path, "page", "snapshot")
+        except InputError:
+            continue
+        if not raw_manifest.disagreement(entry, data):
+            return path, entry
+    return None, {}
+
+
+def conditional(entry: dict) -> dict:
+    """The validators of a verified snapshot's entry as request headers."""
+    headers = {}
+    if entry.get("etag"):
+        headers["If-None-Match"] = entry["etag"]
+    if entry.get("last_modified"):
+        headers["If-Modified-Since"] = entry["last_modified"]
+    return headers
 
 
 def count_rows(text: str, name: str, locale: str) -> tuple[int, int]:
@@ -290,29 +319,20 @@ def fetch(url: str | None = None, locale: str | None = None, raw_dir: Path = Pat
         manifest = raw_manifest.read(raw_dir)
     except raw_manifest.ManifestError as exc:
         raise FetchError(str(exc), hint="restore it from git") from None
-    expected = locale or url_locale(url)
-    name = snapshot_name(url, expected) if expected else next(
-        (n for n, e in manifest["snapshots"].items() if e.get("url") == url), None)
-    path = raw_dir / name if name else None
-    entry = manifest["snapshots"].get(name, {}) if name else {}
-    headers = {}
-    if path and path.exists() and entry.get("url") == url:
-        if entry.get("etag"):
-            headers["If-None-Match"] = entry["etag"]
-        if entry.get("last_modified"):
-            headers["If-Modified-Since"] = entry["last_modified"]
+    old_path, old_entry = previous(manifest, raw_dir, url, locale or url_locale(url))
     with session(retries, backoff) as s:
-        response, body, final_url = get(s, url, headers, allow_hosts, timeout, max_bytes,
-                                        deadline)
+        response, body, final_url = get(s, url, conditional(old_entry), allow_hosts, timeout,
+                                        max_bytes, deadline)
     status = response.status_code
     if status == 304:
-        if not path or not path.exists():
-            raise FetchError(f"{url}: 304 Not Modified, but there is no snapshot {path}",
-                             hint="remove its entry from raw/manifest.json and fetch again")
-        if set_default and manifest.get("default") != name:
-            manifest["default"] = name
+        if old_path is None:
+            raise FetchError(f"{url}: 304 Not Modified, but no snapshot was asked about",
+                             hint="the server answers 304 to unconditional requests: try "
+                                  "again later")
+        if set_default and manifest.get("default") != old_path.name:
+            manifest["default"] = old_path.name
             raw_manifest.write(raw_dir, manifest)
-        return FetchResult(path, 304, False, entry)
+        return FetchResult(old_path, 304, False, old_entry)
     if status != 200:
         raise FetchError(f"{url}: HTTP {status} {response.reason or ''}".rstrip(),
                          hint="check the URL" if status in (401, 403, 404, 410)
@@ -332,21 +352,11 @@ def fetch(url: str | None = None, locale: str | None = None, raw_dir: Path = Pat
     if tables == 0:
         raise FetchError(f"{url}: the page has no port table (an error page served with 200?)",
                          hint="check the URL in a browser; the snapshot was kept")
-    if path is None:  # named after the locale the page itself says
-        name = snapshot_name(url, page_locale)
-        path = raw_dir / name
-    if path.exists() and not force:
-        try:
-            old = decode(read_input(path, "page", "snapshot"), str(path), raw_manifest.declared_charset(
-                manifest["snapshots"].get(path.name, {})))
-            _, old_rows = count_rows(old, str(path), page_locale)
-        except InputError:
-            old_rows = 0
-        if rows * 2 < old_rows:
-            raise FetchError(f"{url}: the page has {rows} rows where the snapshot has "
-                             f"{old_rows}: it lost more than half", Location(str(path)),
-                             hint="check the page; --force replaces the snapshot anyway")
-    new_entry = {
+    form = detect_form(text)
+    path = raw_dir / snapshot_name(page_locale, form)  # named after what the page is
+    if not force:
+        shrink_check(url, rows, old_path or path, old_entry, manifest, page_locale)
+    entry = {
         "url": url,
         "final_url": final_url,
         "status": status,
@@ -356,15 +366,39 @@ def fetch(url: str | None = None, locale: str | None = None, raw_dir: Path = Pat
         "content_type": response.headers.get("Content-Type", ""),
         "etag": response.headers.get("ETag", ""),
         "last_modified": response.headers.get("Last-Modified", ""),
-        "form": detect_form(text),
+        "form": form,
         "locale": page_locale,
         "tables": tables,
         "rows": rows,
     }
-    changed = not path.exists() or path.read_bytes() != body
-    manifest["snapshots"][name] = new_entry
+    changed = old_path != path or old_entry.get("sha256") != entry["sha256"]
+    manifest["snapshots"][path.name] = entry
     if set_default:
-        manifest["default"] = name
-    atomic_write(path, body)
-    raw_manifest.write(raw_dir, manifest)
-    return FetchResult(path, status, changed, new_entry)
+        manifest["default"] = path.name
+    try:
+        # the snapshot first, the manifest last: a kill between them leaves a snapshot its
+        # entry does not describe, which build refuses and the next fetch replaces
+        atomic_write(path, body)
+        raw_manifest.write(raw_dir, manifest)
+    except OSError as exc:
+        raise FetchError(f"cannot write the snapshot: {exc.strerror}", Location(str(raw_dir)),
+                         hint="check the permissions of the raw directory (--raw-dir)") from None
+    return FetchResult(path, status, changed, entry)
+
+
+def shrink_check(url: str, rows: int, path: Path, entry: dict, manifest: dict,
+                 locale: str) -> None:
+    """Refuse a page that lost more than half of the rows of the snapshot it replaces."""
+    if not path.exists():
+        return
+    try:
+        old = decode(read_input(path, "page", "snapshot"), str(path),
+                     raw_manifest.declared_charset(entry or manifest["snapshots"].get(
+                         path.name, {})))
+        _, old_rows = count_rows(old, str(path), locale)
+    except InputError:
+        old_rows = 0
+    if rows * 2 < old_rows:
+        raise FetchError(f"{url}: the page has {rows} rows where the snapshot has "
+                         f"{old_rows}: it lost more than half", Location(str(path)),
+                         hint="check the page; --force replaces the snapshot anyway")

@@ -73,6 +73,25 @@ def provenance(entry: dict) -> dict:
     return {k: entry[k] for k in PROVENANCE_KEYS if k in entry}
 
 
+def disagreement(entry: dict, data: bytes) -> str:
+    """What the manifest entry of a snapshot says that the snapshot's bytes contradict
+    ("" when they agree, or the entry records no checksum).
+
+    >>> disagreement({"sha256": "0" * 64}, b"page")[:40]
+    'its sha256 is 3660315a9af3, the manifest'
+    >>> disagreement({}, b"page")
+    ''
+    """
+    import hashlib
+
+    recorded = entry.get("sha256")
+    actual = hashlib.sha256(data).hexdigest()
+    if recorded and recorded != actual:
+        return (f"its sha256 is {actual[:12]}, the manifest records {str(recorded)[:12]} "
+                f"(of {entry.get('url') or 'another file'})")
+    return ""
+
+
 def charset_of(content_type: str) -> str | None:
     """The ``charset`` parameter of a ``Content-Type`` header, or None.
 

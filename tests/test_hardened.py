@@ -470,3 +470,108 @@ def test_a_build_with_files_of_the_user_beside_it_is_not_replaced(built, tmp_pat
     assert main(["build", "--input", str(SNAPSHOT), "--out", str(out)]) == 2
     assert "holds files that are not the build's (notes.txt)" in capsys.readouterr().err
     assert (out / "notes.txt").read_text() == "mine"
+
+
+# --- 7. provenance that cannot lie -------------------------------------------------------
+
+def raw_copy(tmp_path):
+    """raw/ as committed, copied: the default snapshot and its manifest."""
+    import shutil
+
+    raw = tmp_path / "raw"
+    shutil.copytree(ROOT / "raw", raw)
+    return raw, raw / "citrix-communication-ports.txt"
+
+
+def test_a_snapshot_its_manifest_does_not_describe_is_refused(tmp_path, capsys):
+    import json
+
+    raw, snapshot = raw_copy(tmp_path)
+    snapshot.write_text(snapshot.read_text("utf-8").replace("TCP | 443", "TCP | 4443", 1))
+    out = tmp_path / "build"
+    assert main(["build", "--input", str(snapshot), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "not the file raw/manifest.json describes: its sha256 is" in err, err
+    assert not out.exists()
+    assert main(["build", "--input", str(snapshot), "--out", str(out), "--allow-unrecorded"]) == 0
+    assert "built without its url and fetch time" in capsys.readouterr().err
+    source = json.loads((out / "manifest.json").read_text())["source"]
+    assert "url" not in source and "fetched_at" not in source
+
+
+PAGE_BODY = None
+
+
+def page_body() -> bytes:
+    """The English page as HTML, as the fetch tests serve it."""
+    global PAGE_BODY
+    if PAGE_BODY is None:
+        from make_forms import markdown_to_html
+
+        md = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
+        PAGE_BODY = markdown_to_html(md.read_text("utf-8")).encode("utf-8")
+    return PAGE_BODY
+
+
+def served(body: bytes, ctype: str = "text/html") -> bytes:
+    return (f"HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
+            "ETag: \"v1\"\r\nConnection: close\r\n\r\n").encode() + body
+
+
+@pytest.mark.parametrize("ctype, body, name", [
+    ("text/plain", None, "citrix-communication-ports.fr-fr.txt"),  # the text rendering
+    ("text/plain", "html", "citrix-communication-ports.en-us.html"),  # HTML served as text
+    ("text/html", "html", "citrix-communication-ports.en-us.html"),
+])
+def test_the_snapshot_is_named_after_the_form_it_has(ctype, body, name, listener, tmp_path,
+                                                     capsys):
+    import json
+
+    from conftest import SNAPSHOT
+
+    data = page_body() if body else SNAPSHOT.read_bytes()
+    server = listener(served(data, ctype))
+    raw = tmp_path / "raw"
+    assert main(["fetch", "--url", f"http://127.0.0.1:{server.port}/page.html", "--raw-dir",
+                 str(raw), "--allow-host", "127.0.0.1", "--retries", "0"]) == 0, \
+        capsys.readouterr().err
+    manifest = json.loads((raw / "manifest.json").read_text())
+    assert sorted(manifest["snapshots"]) == [name]
+    assert (raw / name).read_bytes() == data
+    assert {"html": "html", "txt": "text"}[name.rsplit(".", 1)[1]] == \
+        manifest["snapshots"][name]["form"]
+
+
+def test_a_fetch_killed_between_its_writes_is_refused_by_build_and_mended_by_fetch(
+        listener, tmp_path, monkeypatch, capsys):
+    import json
+
+    from pipeline import raw_manifest
+
+    raw = tmp_path / "raw"
+    url = f"http://127.0.0.1:{listener(served(page_body())).port}/page.html"
+    args = ["fetch", "--url", url, "--locale", "en-us", "--raw-dir", str(raw), "--allow-host",
+            "127.0.0.1", "--retries", "0"]
+    assert main(args) == 0
+    snapshot = raw / "citrix-communication-ports.en-us.html"
+    first = json.loads((raw / "manifest.json").read_text())
+    changed = page_body().replace(b"TCP", b"UDP", 1)
+
+    def killed(*_):
+        raise KeyboardInterrupt  # what a kill after the snapshot's write leaves
+
+    monkeypatch.setattr(raw_manifest, "write", killed)
+    url2 = f"http://127.0.0.1:{listener(served(changed)).port}/page.html"
+    args2 = [a if a != url else url2 for a in args]
+    assert main(args2) == 130
+    monkeypatch.undo()
+    assert snapshot.read_bytes() == changed  # new snapshot, old manifest
+    assert json.loads((raw / "manifest.json").read_text()) == first
+    assert main(["build", "--input", str(snapshot), "--out", str(tmp_path / "b")]) == 2
+    assert "not the file raw/manifest.json describes" in capsys.readouterr().err
+    # the next fetch does not trust the validators of a snapshot its entry does not
+    # describe: no conditional request, both written anew
+    assert main(args2) == 0
+    entry = json.loads((raw / "manifest.json").read_text())["snapshots"][snapshot.name]
+    assert entry["url"] == url2 and raw_manifest.disagreement(entry, snapshot.read_bytes()) == ""
+    assert main(["build", "--input", str(snapshot), "--out", str(tmp_path / "b")]) == 0
