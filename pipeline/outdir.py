@@ -28,6 +28,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+from pipeline.atomic import unwritable
 from pipeline.bounded import limits, read_input
 from pipeline.errors import InputError, Location
 
@@ -196,14 +197,3 @@ def swap_in(new: Path, out: Path) -> None:
     os.rename(out, old)  # a kill here: clean_up puts it back
     os.rename(new, out)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def unwritable(path: Path, exc: OSError) -> InputError:
-    """The error for an output the system refused to write (exit 2, not a bug)."""
-    hint = {errno.EACCES: "check the directory's permissions, or give another --out",
-            errno.EPERM: "check the directory's permissions, or give another --out",
-            errno.EROFS: "the file system is read-only: give another --out",
-            errno.ENOSPC: "the disk is full: free some space"}.get(
-        exc.errno, "give another --out")
-    return InputError(f"cannot write the output: {exc.strerror}", Location(str(path)),
-                      hint=hint)

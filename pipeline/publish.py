@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import __version__, outdir
+from pipeline.atomic import unwritable
 from pipeline.published import csv_text
 from pipeline.report import report_markdown
 from pipeline.schema import TABLES, arrow_schema, columns, frame_records, table_schema
@@ -122,7 +123,7 @@ def publish(out: Path, frames: dict[str, pd.DataFrame], sections: dict, report: 
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
         tmp.chmod(0o755)
     except OSError as exc:
-        raise outdir.unwritable(out.parent, exc) from None
+        raise unwritable(out.parent, exc, "give another --out") from None
     try:
         artifacts = {}
         records_of = {}
@@ -148,7 +149,7 @@ def publish(out: Path, frames: dict[str, pd.DataFrame], sections: dict, report: 
         return manifest
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise outdir.unwritable(out, exc) from None
+        raise unwritable(out, exc, "give another --out") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

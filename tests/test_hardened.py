@@ -202,7 +202,7 @@ FILE_ARGS = [  # options that take a file
 ]
 DATA_ARGS = [  # options that take a build directory or one of its files
     ["query", "--data", "{x}"],
-    ["export", "nftables", "--data", "{x}", "--addresses", "examples/addresses.yaml"],
+    ["export", "nftables", "--data", "{x}", "--addresses", "examples/address-map.yaml"],
     ["diff", "{x}", "build"],
 ]
 
@@ -575,3 +575,104 @@ def test_a_fetch_killed_between_its_writes_is_refused_by_build_and_mended_by_fet
     entry = json.loads((raw / "manifest.json").read_text())["snapshots"][snapshot.name]
     assert entry["url"] == url2 and raw_manifest.disagreement(entry, snapshot.read_bytes()) == ""
     assert main(["build", "--input", str(snapshot), "--out", str(tmp_path / "b")]) == 0
+
+
+@pytest.fixture()
+def read_only_dir():
+    """A directory nobody but root may write, and a way to run the CLI as a user the
+    permissions apply to (``nobody`` when the tests run as root, as CI does)."""
+    import shutil
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="citrix-ports-ro-"))
+    path.chmod(0o555)
+    yield path
+    path.chmod(0o755)
+    shutil.rmtree(path)
+
+
+def unprivileged(*args: str):
+    """The CLI run as a user the permissions apply to: ``nobody`` (setpriv, util-linux)
+    when the tests run as root, as CI does."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    prefix = []
+    if os.geteuid() == 0:
+        assert shutil.which("setpriv"), "setpriv (util-linux) is needed to drop root"
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    return subprocess.run([*prefix, sys.executable, "-m", "pipeline", *args], cwd=ROOT,
+                          text=True, capture_output=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [
+    ["build", "--input", "raw/citrix-communication-ports.txt", "--out", "{ro}/build"],
+    ["build", "--input", "raw/citrix-communication-ports.txt", "--out", "{ro}"],
+    ["export", "nftables", "--addresses", "examples/address-map.yaml", "-o", "{ro}/rules.nft"],
+    ["export", "nftables", "--addresses", "examples/address-map.yaml", "-o", "{ro}/sub/x.nft"],
+    ["export", "nftables", "--addresses", "examples/address-map.yaml", "--explain",
+     "{ro}/why.txt", "-o", "/dev/null"],
+])
+def test_an_output_the_system_refuses_is_the_user_s_error(args, read_only_dir):
+    done = unprivileged(*[a.format(ro=read_only_dir) for a in args])
+    assert done.returncode == 2, done.stderr
+    assert "cannot write: Permission denied" in done.stderr or \
+        "cannot write: Operation not permitted" in done.stderr, done.stderr  # sticky /tmp
+    assert "internal error" not in done.stderr
+    assert str(read_only_dir) in done.stderr and "hint: check the permissions" in done.stderr
+    assert list(read_only_dir.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_a_raw_directory_the_system_refuses_is_the_user_s_error(read_only_dir, listener):
+    server = listener(served(page_body()))
+    done = unprivileged("fetch", "--url", f"http://127.0.0.1:{server.port}/p.html", "--locale",
+                        "en-us", "--raw-dir", str(read_only_dir), "--allow-host", "127.0.0.1",
+                        "--retries", "0")
+    assert done.returncode == 2, done.stderr
+    assert "Permission denied" in done.stderr and "internal error" not in done.stderr
+    assert list(read_only_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("target", ["{tmp}", "/"])
+def test_an_output_that_is_a_directory_is_refused(target, tmp_path, capsys):
+    assert main(["export", "nftables", "--addresses", str(ROOT / "examples/address-map.yaml"),
+                 "-o", target.format(tmp=tmp_path)]) == 2
+    assert "cannot write: it is a directory" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_that_is_a_symbolic_link_writes_its_target(tmp_path):
+    (tmp_path / "rules").mkdir()
+    target = tmp_path / "rules" / "citrix.nft"
+    link = tmp_path / "current.nft"
+    link.symlink_to(target)
+    for _ in range(2):  # a dangling link first, then one to the file written
+        assert main(["export", "nftables", "--addresses",
+                     str(ROOT / "examples/address-map.yaml"), "-o", str(link)]) == 0
+        assert link.is_symlink() and link.resolve() == target
+        assert target.read_text().startswith("#")
+    assert sorted(p.name for p in (tmp_path / "rules").iterdir()) == ["citrix.nft"]
+
+
+def test_an_output_that_is_a_device_is_written_to_not_replaced(tmp_path):
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    assert main(["export", "nftables", "--addresses", str(ROOT / "examples/address-map.yaml"),
+                 "-o", str(fifo)]) == 0
+    reader.join(10)
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and got and got[0].startswith(b"#")
+    assert main(["export", "nftables", "--addresses", str(ROOT / "examples/address-map.yaml"),
+                 "-o", "/dev/null"]) == 0
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
