@@ -79,9 +79,11 @@ check: $(STAMP) ## rebuild from raw/ and fail, showing the difference, if build/
 FUZZ_RUNS ?= 2000
 FUZZ_SEED ?= 1
 STRUCTURAL_RUNS ?= 300
-fuzz: $(STAMP) ## long seeded fuzzing runs of the build: crashes, then structural damage (FUZZ_RUNS, STRUCTURAL_RUNS, FUZZ_SEED)
+fuzz: $(STAMP) ## long seeded fuzzing of the build (crashes, structural damage: FUZZ_RUNS, STRUCTURAL_RUNS, FUZZ_SEED), kill -9 at every write of build and fetch, the attack suite
 	$(BIN)/python tests/fuzzing.py --runs $(FUZZ_RUNS) --seed $(FUZZ_SEED)
 	$(BIN)/python tests/fuzzing.py --structural --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
+	$(BIN)/python tests/crashing.py
+	$(BIN)/pytest -q -n auto tests/test_hardened.py
 
 bench: $(STAMP) ## benchmark (tests/benchmark.py), results in tests/benchmark-results.json
 	$(BIN)/python tests/benchmark.py

@@ -31,7 +31,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from pipeline import __version__, raw_manifest
-from pipeline.atomic import atomic_write
+from pipeline.atomic import atomic_write, clean_temporaries, held
 from pipeline.bounded import cap, excerpt, read_input
 from pipeline.detect import decode, detect_form, detect_locale, url_locale
 from pipeline.errors import FetchError, InputError, Location
@@ -279,6 +279,10 @@ def connection_error(url: str, exc: Exception, timeout: tuple[float, float]) -> 
     if isinstance(cause, ConnectionRefusedError):
         return FetchError(f"{url}: connection refused (nothing listens at that address)",
                           hint="check the address and port, and that the server is up")
+    if isinstance(reason, urllib3.exceptions.ProtocolError):  # a malformed answer
+        detail = reason.args[1] if len(reason.args) > 1 else reason
+        return FetchError(f"{url}: the server's answer broke HTTP ({excerpt(detail, 80)})",
+                          hint="the server is not a web server, or a broken one: check the URL")
     if isinstance(reason, urllib3.exceptions.NameResolutionError):
         return FetchError(f"{url}: the host name does not resolve",
                           hint="check the address and the network (DNS)")
@@ -310,11 +314,23 @@ def fetch(url: str | None = None, locale: str | None = None, raw_dir: Path = Pat
     ``locale``, else of the vocabulary's first locale.
 
     Raises ``FetchError`` (what happened and what to try), the previous snapshot and
-    manifest left byte-identical.
+    manifest left byte-identical.  One fetch at a time writes ``raw_dir`` (a second waits,
+    then fails saying so: ``InputError``).
     """
     from pipeline.vocabulary import load
 
     url = check_url(url or DEFAULT_URL.format(locale=locale or load().locales[0]), allow_hosts)
+    with held(raw_dir.absolute(), "another fetch is writing this raw directory"):
+        return fetch_locked(url, locale, raw_dir, allow_hosts, force, timeout, max_bytes,
+                            retries, backoff, set_default, deadline)
+
+
+def fetch_locked(url: str, locale: str | None, raw_dir: Path, allow_hosts: tuple[str, ...],
+                 force: bool, timeout: tuple[float, float], max_bytes: int, retries: int,
+                 backoff: float, set_default: bool, deadline: float) -> FetchResult:
+    """``fetch``, holding the lock of the raw directory (``.raw.lock`` beside it): what a
+    killed fetch left (temporary files) is removed first."""
+    clean_temporaries(raw_dir / raw_manifest.FILE_NAME)
     try:
         manifest = raw_manifest.read(raw_dir)
     except raw_manifest.ManifestError as exc:
@@ -354,6 +370,7 @@ def fetch(url: str | None = None, locale: str | None = None, raw_dir: Path = Pat
                          hint="check the URL in a browser; the snapshot was kept")
     form = detect_form(text)
     path = raw_dir / snapshot_name(page_locale, form)  # named after what the page is
+    clean_temporaries(path)
     if not force:
         shrink_check(url, rows, old_path or path, old_entry, manifest, page_locale)
     entry = {

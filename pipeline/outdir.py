@@ -6,9 +6,9 @@ artifacts in ``--out``, replaced in one step, or a located ``InputError`` (exit 
 * **Checked**: ``--out`` must be a new or empty directory or a citrix-ports build holding
   nothing but a build's files; ``.``, ``/``, the home directory and any directory that
   holds the current one are refused (a build would swap them away under the user).
-* **Locked**: one build at a time per output: ``flock`` on ``.<name>.lock`` beside it
-  (removed when the build ends); a second build waits up to ``lock_wait_seconds``
-  (``pipeline/data/input_limits.toml``), then fails saying so.
+* **Locked**: one build at a time per output (``pipeline.atomic.held``: ``flock`` on
+  ``.<name>.lock`` beside it, removed when the build ends); a second build waits up to
+  ``lock_wait_seconds`` (``pipeline/data/input_limits.toml``), then fails saying so.
 * **Swapped whole**: the new directory and the old one change places in one
   ``renameat2(RENAME_EXCHANGE)`` (Linux 3.15+, on the file systems that have it), so a
   reader (``query --data OUT``) sees the old build or the new one, never none.  Elsewhere
@@ -28,8 +28,8 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.atomic import unwritable
-from pipeline.bounded import limits, read_input
+from pipeline.atomic import held
+from pipeline.bounded import read_input
 from pipeline.errors import InputError, Location
 
 # Files a build may hold besides its artifacts (which its manifest lists).
@@ -79,60 +79,14 @@ def read_manifest(out: Path) -> dict:
     return found if isinstance(found, dict) else {}
 
 
-def lock_path(out: Path) -> Path:
-    """The lock file of an output directory: ``.<name>.lock`` beside it."""
-    return out.parent / f".{out.name}.lock"
-
-
 @contextlib.contextmanager
 def locked(out: Path) -> Iterator[None]:
-    """Hold the lock of ``out`` (waiting up to ``lock_wait_seconds``), clean up what an
-    interrupted build left, and release the lock on the way out.  The lock file is
-    removed while still held; a waiter that then gets the lock of a removed file sees it
-    and tries again, so two builds never both hold it."""
-    import time
-
+    """Hold the lock of ``out`` (``pipeline.atomic.held``: one writer at a time), clean
+    up what an interrupted build left, and release the lock on the way out."""
     out = out.absolute()
-    wait = float(limits()["build"]["lock_wait_seconds"])
-    end = time.monotonic() + wait
-    fd = acquire(out, end, wait)
-    try:
+    with held(out, "another build is writing this output"):
         clean_up(out)
         yield
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(lock_path(out))
-        os.close(fd)  # releases the lock
-
-
-def acquire(out: Path, end: float, wait: float) -> int:
-    """The descriptor of the lock file of ``out``, locked (``InputError`` past ``end``)."""
-    import fcntl
-    import time
-
-    path = lock_path(out)
-    while True:
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise unwritable(out.parent, exc) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            if time.monotonic() > end:
-                raise InputError(f"another build is writing this output (it held the lock "
-                                 f"{path.name} for {wait:g} s)", Location(str(out)),
-                                 hint="wait for it to finish, or give another --out") from None
-            time.sleep(0.05)
-            continue
-        try:
-            if os.stat(path).st_ino == os.fstat(fd).st_ino:
-                return fd
-        except FileNotFoundError:
-            pass
-        os.close(fd)  # the holder before us removed this file: lock the new one
 
 
 def leftovers(out: Path, kind: str) -> list[Path]:

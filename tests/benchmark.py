@@ -4,9 +4,12 @@ Measured side by side in one run, so ratios hold on a shared, noisy machine:
 
 1. the whole ``citrix-ports build`` on the snapshot against the import floor
    (``python -c "import pandas, pandera, pyarrow"``), medians of alternating runs;
-2. parse (text reader) and full build of synthetic pages of 1x, 10x, 100x and 1000x the
-   snapshot (each copy's headings made distinct, so sections are many), with the build's
-   peak memory;
+2. parse (text reader) and full build of synthetic pages of 1x, 10x, 100x and 400x the
+   snapshot (each copy's headings made distinct, so sections are many; 400x is 14 MB, under
+   the page cap of 16 MiB), with the build's peak memory;
+2b. time and memory per MB of input (``per_mb``): text and HTML pages and a text table
+   2,000 to 80,000 columns wide, each at three sizes, with the marginal cost per MB and
+   whether it stays the same from one size to the next (linear);
 3. our HTML table reading against ``pandas.read_html`` on the same HTML;
 4. ``citrix-ports diff`` of two 100,000-row ports tables;
 5. the read-only commands (``query``, ``export``, ``diff`` of two builds) against
@@ -14,9 +17,9 @@ Measured side by side in one run, so ratios hold on a shared, noisy machine:
 6. ``align`` and ``compare`` of two full pages (the French build and the English
    source's build) against the same floor (goal: well under a second beyond it).
 
-    python tests/benchmark.py [--scales 1,10,100,1000] [--repeat 5] [--only PARTS]
+    python tests/benchmark.py [--scales 1,10,100,400] [--repeat 5] [--only PARTS]
 
-``--only`` runs some parts (comma-separated: build, read_only, scaling, html, diff,
+``--only`` runs some parts (comma-separated: build, read_only, scaling, per_mb, html, diff,
 identity) and merges their results into the results file.
 """
 
@@ -29,6 +32,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -133,6 +137,76 @@ def scaling(scales: list[int], tmp: Path) -> list[dict]:
                      "peak_mib": round(peak_kib / 1024, 1)})
         print(f"  {scale}x: {rows[-1]}", file=sys.stderr)
     return rows
+
+
+def synthetic_html(scale: int) -> str:
+    """``scale`` copies of the English page's article as HTML, every heading suffixed with
+    its copy number (the HTML form of ``synthetic_page``)."""
+    import re
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from make_forms import markdown_to_html
+
+    page = markdown_to_html((ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
+                             ).read_text("utf-8"))
+    head, rest = page.split("<article>", 1)
+    article, tail = rest.split("</article>", 1)
+    copies = [re.sub(r"(<h[1-6][^>]*>)(.*?)(</h[1-6]>)", lambda m: f"{m[1]}{m[2]} {k + 1}{m[3]}",
+                     article) for k in range(scale)]
+    return head + "<article>" + "".join(copies) + "</article>" + tail
+
+
+def wide_text(columns: int) -> str:
+    """A text table ``columns`` wide (extra columns fold into Details), three rows, one of
+    them a cell short: the shape that used to cost time quadratic in the columns."""
+    header = ["Source", "Destination", "Type", "Port", "Détails"] + [
+        f"c{i}" for i in range(columns - 5)]
+    full = ["StoreFront", "Delivery Controller", "TCP", "443", "XML"] + ["v"] * (columns - 5)
+    rows = [header, full, full, full[:2] + full[3:]]
+    return "Produit\n\n" + "\n".join(" | ".join(r) + " |" for r in rows) + "\n"
+
+
+def build_cost(text: str, path: Path, out: Path, locale: str) -> dict:
+    """Seconds and peak memory of ``citrix-ports build`` of ``text`` in a process."""
+    path.write_text(text, "utf-8")
+    start = time.perf_counter()
+    done = subprocess.run([PY, "-c", PEAK, "build", "--input", str(path), "--out", str(out),
+                           "--locale", locale], capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        raise SystemExit(done.stderr)
+    shutil.rmtree(out, ignore_errors=True)
+    return {"mb": round(len(text.encode()) / 1e6, 3), "build_s": round(seconds, 2),
+            "peak_mib": round(int(done.stderr.strip().splitlines()[-1]) / 1024, 1)}
+
+
+def per_mb(tmp: Path) -> dict:
+    """Time and memory per MB of input for text and HTML pages and for wide tables: each
+    measured at three sizes; the marginal cost per MB between the smallest and the largest
+    (what each further MB costs, the interpreter's start and imports left out), and the
+    ratio of the last step's marginal cost to the first's (about 1 when linear)."""
+    cases = {
+        "text_page": ([10, 40, 160], lambda n: synthetic_page(n), "fr-fr"),
+        "html_page": ([2, 8, 32], lambda n: synthetic_html(n), "en-us"),
+        "wide_text_table": ([2_000, 20_000, 80_000], wide_text, "fr-fr"),
+    }
+    out = {}
+    for name, (sizes, make, locale) in cases.items():
+        runs = [build_cost(make(n), tmp / f"{name}-{n}.txt", tmp / f"{name}-{n}", locale)
+                for n in sizes]
+        for n, run in zip(sizes, runs):
+            run["size"] = n
+            print(f"  {name} {n}: {run}", file=sys.stderr)
+        first, mid, last = runs
+        slope = lambda a, b, k: (b[k] - a[k]) / max(b["mb"] - a["mb"], 1e-9)  # noqa: E731
+        out[name] = {
+            "runs": runs,
+            "s_per_mb": round(slope(first, last, "build_s"), 2),
+            "mib_per_mb": round(slope(first, last, "peak_mib"), 1),
+            "s_per_mb_last_over_first_step": round(
+                slope(mid, last, "build_s") / max(slope(first, mid, "build_s"), 1e-9), 2),
+        }
+    return out
 
 
 def html_vs_pandas(repeat: int) -> dict:
@@ -262,13 +336,13 @@ def identity_commands(repeat: int, tmp: Path, python: str) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scales", default="1,10,100,1000")
+    ap.add_argument("--scales", default="1,10,100,400")  # 400 copies: 14 MB, under the page cap
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--only", default="build,read_only,scaling,html,diff,identity")
+    ap.add_argument("--only", default="build,read_only,scaling,per_mb,html,diff,identity")
     args = ap.parse_args()
     parts = set(args.only.split(","))
     results = json.loads(RESULTS.read_text("utf-8")) if RESULTS.exists() and \
-        parts != {"build", "read_only", "scaling", "html", "diff", "identity"} else {}
+        parts != {"build", "read_only", "scaling", "per_mb", "html", "diff", "identity"} else {}
     results["machine"] = {"python": platform.python_version(), "platform": platform.platform(),
                           "cpus": os.cpu_count(), "processor": platform.processor()}
     # The dev venv is an editable install: its pipeline/ is compiled as pip compiles an
@@ -300,6 +374,9 @@ def main() -> int:
         if "scaling" in parts:
             print("scaling", file=sys.stderr)
             results["scaling"] = scaling([int(s) for s in args.scales.split(",")], tmp)
+        if "per_mb" in parts:
+            print("time and memory per MB of input", file=sys.stderr)
+            results["per_mb"] = per_mb(tmp)
         if "html" in parts:
             print("html vs pandas.read_html", file=sys.stderr)
             results["html_vs_pandas_read_html"] = html_vs_pandas(args.repeat)
@@ -307,8 +384,9 @@ def main() -> int:
             print("diff of 100,000 rows", file=sys.stderr)
             results["diff_100k"] = diff_100k(tmp)
     sc = {r["scale"]: r for r in results.get("scaling", [])}
-    if 100 in sc and 1000 in sc:
-        results["scaling_1000_over_100"] = round(sc[1000]["build_s"] / sc[100]["build_s"], 2)
+    results.pop("scaling_1000_over_100", None)
+    if 100 in sc and 400 in sc:  # 4 when linear
+        results["scaling_400_over_100"] = round(sc[400]["build_s"] / sc[100]["build_s"], 2)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
     print(json.dumps(results, indent=2))
     return 0
