@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from pipeline.bounded import cap
 from pipeline.errors import InputError, Location
 from pipeline.published import PublishedTable, build_manifest, manifest_of, parse, read
 
@@ -49,6 +50,19 @@ def revision(ref: str, spec: str, repo: Path) -> str:
     return commit
 
 
+def committed(commit: str, path: str, kind: str, spec: str, repo: Path
+              ) -> subprocess.CompletedProcess:
+    """``git show COMMIT:PATH``, once git says the blob is within the cap of ``kind``
+    (``pipeline/data/input_limits.toml``): a committed file is an input like any other."""
+    size = subprocess.run(["git", "cat-file", "-s", f"{commit}:{path}"], cwd=repo,
+                          capture_output=True, text=True)
+    if not size.returncode and int(size.stdout.strip() or 0) > cap(kind):
+        raise InputError(f"build/{path.split('/')[-1]} at {commit[:12]} is larger than "
+                         f"{cap(kind)} bytes", Location(spec),
+                         hint="a table this large is not what this command reads")
+    return subprocess.run(["git", "show", f"{commit}:{path}"], cwd=repo, capture_output=True)
+
+
 def load_tables(spec: str, tables: tuple[str, ...], repo: Path = Path(".")
                 ) -> tuple[dict[str, PublishedTable], dict]:
     """Several tables of one version (a snapshot is built once for all of them), and its
@@ -58,12 +72,10 @@ def load_tables(spec: str, tables: tuple[str, ...], repo: Path = Path(".")
         ref = spec[4:] or "HEAD"
         commit = revision(ref, spec, repo)
         out = {}
-        shown = subprocess.run(["git", "show", f"{commit}:build/manifest.json"], cwd=repo,
-                               capture_output=True)
+        shown = committed(commit, "build/manifest.json", "manifest", spec, repo)
         manifest = manifest_of(shown.stdout) if not shown.returncode else {}
         for table in tables:
-            done = subprocess.run(["git", "show", f"{commit}:build/{table}.csv"], cwd=repo,
-                                  capture_output=True)
+            done = committed(commit, f"build/{table}.csv", "table", spec, repo)
             if done.returncode:
                 raise InputError(f"cannot read build/{table}.csv at {ref}: "
                                  f"{done.stderr.decode(errors='replace').strip()}",
