@@ -41,7 +41,11 @@ def check(out: Path, artifacts: set[str]) -> None:
     where = Location(str(out))
     resolved = out.resolve()
     here = Path.cwd().resolve()
-    if resolved == Path(resolved.anchor) or resolved == Path.home().resolve() \
+    try:
+        home = Path.home().resolve()
+    except (RuntimeError, KeyError, OSError):  # no home directory known
+        home = None
+    if resolved == Path(resolved.anchor) or resolved == home \
             or resolved == here or resolved in here.parents:
         raise InputError("refusing to build into this directory: the build replaces its "
                          "output whole, and this one is the current directory, one that "
