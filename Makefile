@@ -6,12 +6,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # The snapshot raw/manifest.json names as default (fetch --set-default changes it).
-SNAPSHOT ?= $(shell $(PYTHON) -m pipeline.raw_manifest default)
+SNAPSHOT ?= $(shell $(PYTHON) -m pipeline.source.raw_manifest default)
 # Rules the committed build rejects (the damaged last row of the flattened Citrix ADM table):
 # one more fails the build, so a page change never adds a reject silently.
 MAX_REJECTS ?= 1
 # Everything the build stage reads: the snapshot, the code, the vocabularies and errata, the schemas.
-BUILD_INPUTS := $(SNAPSHOT) raw/manifest.json $(wildcard pipeline/*.py pipeline/*/*.py pipeline/data/*.toml schemas/*.json)
+BUILD_INPUTS := $(SNAPSHOT) raw/manifest.json $(wildcard pipeline/*.py pipeline/*/*.py pipeline/*/*/*.py pipeline/data/*.toml schemas/*.json)
 
 .DEFAULT_GOAL := all
 .PHONY: all help venv build test test-fast check diff fuzz bench clean tools
@@ -43,7 +43,7 @@ build: build/manifest.json $(PARSED_REGISTRY) ## same as `make`
 # The registry parsed once (json reads it in 1 ms, tomllib in 20): used while it holds the
 # very text of components.toml, ignored otherwise.  Committed, like build/.
 $(PARSED_REGISTRY): $(STAMP) $(REGISTRY)
-	$(BIN)/python -m pipeline.components --write-parsed
+	$(BIN)/python -m pipeline.registry.components --write-parsed
 
 test: $(STAMP) ## set up .venv and run the tests (all of them, on every core)
 	$(BIN)/pytest -q -n auto --dist worksteal
@@ -64,7 +64,7 @@ diff: $(STAMP) ## what the working build/ changes against the committed one (git
 	$(BIN)/citrix-ports diff git:HEAD build --table rules
 
 check: $(STAMP) ## rebuild from raw/ and fail, showing the difference, if build/ (or the parsed registry) is not what is committed
-	$(BIN)/python -m pipeline.components --write-parsed
+	$(BIN)/python -m pipeline.registry.components --write-parsed
 	@git diff --exit-code --stat -- $(PARSED_REGISTRY) || { \
 	  echo "$(PARSED_REGISTRY) is stale: run 'make' and commit it"; exit 1; }
 	$(BIN)/citrix-ports build --strict --max-rejects $(MAX_REJECTS) --input $(SNAPSHOT) --out build

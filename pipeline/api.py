@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline import published
+from pipeline.dataset import published
 from pipeline.errors import InputError, Location
 
 __all__ = ["components", "dataset", "load", "manifest", "query", "read"]
@@ -59,7 +59,7 @@ def load(table: str = "ports", data: str | Path | None = None):
     """
     import pandas as pd
 
-    from pipeline.schema import columns, consumer_dtypes
+    from pipeline.dataset.schema import columns, consumer_dtypes
 
     rows = read(table, data)
     frame = pd.DataFrame.from_records(rows, columns=columns(table))
@@ -80,9 +80,9 @@ def query(data: str | Path | None = None, *, component: str | None = None,
     >>> {r["destination"] for r in query(source="StoreFront Server", destination="domain-controller")}
     {'Contrôleur de domaine'}
     """
-    from pipeline.components import load as load_registry
-    from pipeline.query import Filters, parse_ports
-    from pipeline.query import query as run
+    from pipeline.registry.components import load as load_registry
+    from pipeline.dataset.query import Filters, parse_ports
+    from pipeline.dataset.query import query as run
 
     filters = Filters(component=component, source=source, destination=destination,
                       ports=parse_ports(str(port)) if port is not None else None,

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Exit codes of the command line, documented in the README.
+# Exit codes of the command line, all of them, documented in docs/cli.md.
 EXIT_OK = 0
-EXIT_INPUT = 2  # the input cannot be read as a page
+# 1: as diff, grep and cmp use it, "not the same / nothing found" (diff and compare
+# --exit-code: the versions differ; query: no row answers), and an internal error (a bug)
+EXIT_DIFFER = 1
+EXIT_NO_ROWS = 1
+EXIT_INTERNAL = 1
+EXIT_INPUT = 2  # bad input or arguments: the input cannot be read, an output cannot be written
 EXIT_VALIDATION = 3  # the data failed its schema or reconciliation checks
 EXIT_ERRATA = 4  # --strict and the reviewed data is out of date: an erratum no longer
 # matches the page, or a name of the page is not in the component registry
 EXIT_FETCH = 5  # the page could not be fetched
 EXIT_GUARD = 6  # the page shrank against the build it replaces, or too many rejects
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that left (`| head`)
 
 
 @dataclass

@@ -92,8 +92,8 @@ def import_floor_vs_build(repeat: int, tmp: Path, python: str) -> dict:
 
 def synthetic_page(scale: int) -> str:
     """``scale`` copies of the snapshot, every heading suffixed with its copy number."""
-    from pipeline.readers.text import TextReader
-    from pipeline.vocabulary import load
+    from pipeline.page.readers.text import TextReader
+    from pipeline.page.vocabulary import load
 
     lines = SNAPSHOT.read_text("utf-8").splitlines()
     reader = TextReader("\n".join(lines), "x", load())
@@ -113,7 +113,7 @@ PEAK = ("import resource, sys, runpy; sys.argv = ['citrix-ports'] + sys.argv[1:]
 
 
 def scaling(scales: list[int], tmp: Path) -> list[dict]:
-    from pipeline.readers.text import read_text
+    from pipeline.page.readers.text import read_text
 
     rows = []
     for scale in scales:
@@ -213,7 +213,7 @@ def html_vs_pandas(repeat: int) -> dict:
     import pandas as pd
 
     from make_forms import markdown_to_html
-    from pipeline.readers.html import read_html
+    from pipeline.page.readers.html import read_html
 
     html = markdown_to_html((HERE / "data" / "citrix-communication-ports.fd98ff78.md")
                             .read_text("utf-8"))
@@ -244,7 +244,7 @@ def html_vs_pandas(repeat: int) -> dict:
 
 
 def diff_100k(tmp: Path) -> dict:
-    from pipeline.schema import columns as schema_columns
+    from pipeline.dataset.schema import columns as schema_columns
 
     columns = schema_columns("ports")
     rng = random.Random(7)
@@ -358,7 +358,7 @@ def main() -> int:
             results["build_vs_import_floor"] = {
                 "runtime_install": import_floor_vs_build(args.repeat, tmp, runtime),
                 "dev_venv": import_floor_vs_build(args.repeat, tmp, PY),
-                "note": "hypothesis is installed in the dev venv; pipeline.validate keeps "
+                "note": "hypothesis is installed in the dev venv; pipeline.stages.validate keeps "
                         "pandera from importing it (pandera's strategies are not used)",
             }
         if "read_only" in parts:

@@ -19,7 +19,7 @@ def snapshot_lines() -> list[str]:
 
 @pytest.fixture(scope="session")
 def page():
-    from pipeline.readers.text import read_text
+    from pipeline.page.readers.text import read_text
 
     return read_text(SNAPSHOT.read_text("utf-8"), str(SNAPSHOT), "fr-fr")
 
@@ -27,7 +27,7 @@ def page():
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """The snapshot built once into a fresh directory: (out dir, BuildResult)."""
-    from pipeline.build import build
+    from pipeline.stages.build import build
 
     out = tmp_path_factory.mktemp("build") / "build"
     result = build(SNAPSHOT, out, strict=True)

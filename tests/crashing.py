@@ -62,8 +62,8 @@ def hook(event, args):
 
 sys.addaudithook(hook)
 if os.environ.get("CRASH_NO_EXCHANGE"):
-    import pipeline.outdir
-    pipeline.outdir.exchange = lambda a, b: False
+    import pipeline.stages.outdir
+    pipeline.stages.outdir.exchange = lambda a, b: False
 from pipeline.cli import main
 code = main(sys.argv[1:])
 if not KILL_AT:

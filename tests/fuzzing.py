@@ -237,7 +237,7 @@ def rejected_lines(out: Path) -> set[int]:
 def check_structural(good: Path, lines: list[str], rng: random.Random, work: Path
                      ) -> str | None:
     """One structural mutation built and checked against the good build; the finding."""
-    from pipeline.build import build
+    from pipeline.stages.build import build
     from pipeline.errors import PipelineError
 
     new, mapping, mutated, what = structural(lines, rng)
@@ -287,7 +287,7 @@ def check_structural(good: Path, lines: list[str], rng: random.Random, work: Pat
 
 def fuzz_structural(runs: int, seed: int, verbose: bool = False) -> list[tuple[int, str]]:
     """``runs`` structural mutations of the French snapshot; the findings."""
-    from pipeline.build import build
+    from pipeline.stages.build import build
 
     rng = random.Random(seed)
     lines = SEEDS[0].read_text("utf-8").splitlines()

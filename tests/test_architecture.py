@@ -1,5 +1,5 @@
-"""The code's shape: every public function documented, every module's imports within
-its stage's layer, every command-line option in ``--help`` and in the docs."""
+"""The code's shape: every public function documented, the imports within the layer
+rules and without cycles, every command-line option in ``--help`` and in the docs."""
 
 from __future__ import annotations
 
@@ -45,98 +45,116 @@ def test_every_module_and_public_function_has_a_docstring():
 # Which pipeline modules each module may import: the data flows one way (raw snapshot ->
 # tables -> rules -> ports -> validated -> published), and the tools that read what is
 # published (query, export, diff) never reach back into the stages for a helper.
-BASE = {"pipeline", "pipeline.errors", "pipeline.normalize", "pipeline.bounded"}  # bounded: every input is read there
-ALLOWED = {
-    "pipeline": set(),
-    "pipeline.errors": set(),
-    "pipeline.normalize": set(),
-    "pipeline.__main__": {"pipeline.cli"},
-    "pipeline.schema": set(),
-    "pipeline.atomic": set(),
-    "pipeline.bounded": set(),
-    "pipeline.raw_manifest": {"pipeline.atomic"},
-    "pipeline.markdown_out": {"pipeline.shown"},
-    "pipeline.shown": set(),
-    "pipeline.vocabulary": set(),
-    "pipeline.model": set(),
-    "pipeline.grammar": {"pipeline.vocabulary"},
-    "pipeline.detect": {"pipeline.vocabulary"},
-    "pipeline.readers": {"pipeline.model", "pipeline.readers.html", "pipeline.readers.markdown",
-                         "pipeline.readers.text"},
-    "pipeline.readers.cells": {"pipeline.grammar", "pipeline.model", "pipeline.vocabulary"},
-    "pipeline.readers.flattened": {"pipeline.model", "pipeline.readers.cells",
-                                   "pipeline.vocabulary"},
-    "pipeline.readers.text": {"pipeline.model", "pipeline.readers.cells",
-                              "pipeline.readers.flattened", "pipeline.vocabulary"},
-    "pipeline.readers.markdown": {"pipeline.model", "pipeline.readers.cells",
-                                  "pipeline.readers.flattened", "pipeline.vocabulary"},
-    "pipeline.readers.html": {"pipeline.model", "pipeline.readers.cells",
-                              "pipeline.readers.flattened", "pipeline.vocabulary"},
-    "pipeline.rules": {"pipeline.model", "pipeline.schema"},
-    "pipeline.components": {"pipeline.atomic", "pipeline.errors", "pipeline.normalize"},
-    "pipeline.identify": {"pipeline.components"},
-    "pipeline.align": {"pipeline.normalize"},
-    "pipeline.compare": {"pipeline.grammar", "pipeline.markdown_out"},
-    "pipeline.components_list": {"pipeline.published", "pipeline.schema"},
-    "pipeline.errata": {"pipeline.rules"},
-    "pipeline.ports": {"pipeline.errata", "pipeline.grammar", "pipeline.schema",
-                       "pipeline.vocabulary"},
-    "pipeline.validate": {"pipeline.schema"},
-    "pipeline.published": {"pipeline.schema"},
-    "pipeline.report": {"pipeline.grammar", "pipeline.markdown_out", "pipeline.vocabulary"},
-    "pipeline.api": {"pipeline.components", "pipeline.published", "pipeline.query",
-                     "pipeline.schema"},
-    "pipeline.outdir": {"pipeline.atomic"},
-    "pipeline.publish": {"pipeline.published", "pipeline.report", "pipeline.schema",
-                         "pipeline.outdir", "pipeline.atomic"},
-    "pipeline.build": {"pipeline.outdir", "pipeline.components", "pipeline.identify",
-                       "pipeline.detect", "pipeline.errata", "pipeline.ports", "pipeline.published",
-                       "pipeline.publish", "pipeline.raw_manifest", "pipeline.readers",
-                       "pipeline.rules", "pipeline.schema", "pipeline.validate"},
-    "pipeline.fetch": {"pipeline.atomic", "pipeline.detect", "pipeline.raw_manifest",
-                       "pipeline.readers", "pipeline.vocabulary"},
-    "pipeline.query": {"pipeline.grammar", "pipeline.published", "pipeline.schema",
-                       "pipeline.shown"},
-    "pipeline.export": {"pipeline.export.addresses", "pipeline.export.formats",
-                        "pipeline.export.plan", "pipeline.grammar"},
-    "pipeline.export.addresses": {"pipeline.bounded"},
-    "pipeline.export.plan": {"pipeline.export.addresses", "pipeline.grammar", "pipeline.query",
-                             "pipeline.schema"},
-    "pipeline.export.formats": {"pipeline.export.addresses", "pipeline.export.plan",
-                                "pipeline.export.terraform", "pipeline.shown"},
-    "pipeline.export.terraform": {"pipeline.export.formats", "pipeline.export.plan",
-                                  "pipeline.grammar"},
-    "pipeline.diff": {"pipeline.diff.compare", "pipeline.diff.load", "pipeline.diff.render"},
-    "pipeline.diff.compare": {"pipeline.published"},
-    "pipeline.diff.load": {"pipeline.published", "pipeline.build"},
-    "pipeline.diff.render": {"pipeline.diff.compare", "pipeline.grammar",
-                             "pipeline.markdown_out", "pipeline.shown"},
+# The layers, and the layers each may import besides itself and the package's root
+# (``pipeline``: version and data paths) and ``pipeline.errors``.  Data flows one way:
+# source -> page -> stages -> published files, read back by dataset; readers of the
+# published data (dataset, diff, export, registry, api) never import the build stages.
+LAYERS = {
+    "core": set(),  # utilities every layer uses: standard library only
+    "dataset": {"core"},  # the schemas and the published tables read back: standard library
+    "page": {"core", "dataset"},  # vocabulary, grammar, model, readers
+    "registry": {"core", "dataset", "page"},  # component ids; align and compare of two pages
+    "source": {"core", "page"},  # fetch (checks that a page parses) and raw/manifest.json
+    "stages": {"core", "dataset", "page", "registry", "source"},  # the build (pandas)
+    "diff": {"core", "dataset"},
+    "export": {"core", "dataset", "registry"},
+    "api": {"core", "dataset", "registry"},  # what consumers import
+    "cli": {"core", "dataset", "page", "registry", "source", "stages", "diff", "export"},
+    "__main__": {"cli"},
 }
+ANYWHERE = {"pipeline", "pipeline.errors"}
 
 
-def pipeline_imports(path) -> set[str]:
-    tree = ast.parse(path.read_text("utf-8"))
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipeline"):
-            found.add(node.module)
-            for alias in node.names:  # `from pipeline import raw_manifest`
-                if f"{node.module}.{alias.name}" in ALLOWED or \
-                        (PIPELINE / f"{alias.name}.py").exists() and node.module == "pipeline":
-                    found.add(f"{node.module}.{alias.name}")
-        elif isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.startswith("pipeline")}
+def layer_of(module: str) -> str:
+    """The layer of a module: ``pipeline.<layer>[.…]``."""
+    parts = module.split(".")
+    return "root" if len(parts) == 1 else parts[1]
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Every module of pipeline/ and the pipeline modules it imports (anywhere in it)."""
+    names = {module_name(p): p for p in MODULES}
+    graph = {}
+    for name, path in names.items():
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipeline"):
+                for alias in node.names:  # `from pipeline.core import bounded`: the module
+                    full = f"{node.module}.{alias.name}"
+                    found.add(full if full in names else node.module)
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name.startswith("pipeline")}
+        graph[name] = found - {name}
+    return graph
+
+
+def violations(graph: dict[str, set[str]]) -> list[str]:
+    """The imports that break the layer rules."""
+    found = []
+    for module, imported in sorted(graph.items()):
+        layer = layer_of(module)
+        if module in ANYWHERE or layer == "data":
+            allowed = set()
+        elif layer not in LAYERS:
+            found.append(f"{module}: in no layer (give pipeline/{layer} its place in LAYERS)")
+            continue
+        else:
+            allowed = LAYERS[layer] | {layer}
+        for target in sorted(imported - ANYWHERE):
+            if layer_of(target) not in allowed:
+                found.append(f"{module} imports {target} ({layer} -> {layer_of(target)})")
     return found
 
 
-# The command line is the one module that calls every stage: it has no layer to keep.
-@pytest.mark.parametrize("path", [p for p in MODULES if module_name(p) != "pipeline.cli"],
-                         ids=module_name)
-def test_imports_stay_within_the_layer(path):
-    name = module_name(path)
-    assert name in ALLOWED, f"{name} is a new module: give it its place in ALLOWED"
-    extra = pipeline_imports(path) - ALLOWED[name] - BASE - {name}
-    assert extra == set(), f"{name} imports {sorted(extra)}"
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import cycles among modules (each as a path that comes back to its start)."""
+    found, state = [], {}
+
+    def visit(node, path):
+        state[node] = "open"
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                found.append(path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt])
+            elif nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    return found
+
+
+def test_imports_keep_to_the_layer_rules():
+    assert violations(import_graph()) == []
+
+
+def test_there_is_no_import_cycle():
+    # a package importing its own modules (pipeline.diff -> pipeline.diff.load) is no cycle
+    graph = {m: {t for t in ts if not t.startswith(m + ".")} for m, ts in import_graph().items()}
+    assert cycles(graph) == []
+
+
+def test_the_layer_rules_can_fail():
+    graph = {"pipeline.dataset.query": {"pipeline.stages.build"},
+             "pipeline.page.grammar": {"pipeline.core.normalize", "pipeline.errors"},
+             "pipeline.widgets.x": set()}
+    assert violations(graph) == [
+        "pipeline.dataset.query imports pipeline.stages.build (dataset -> stages)",
+        "pipeline.widgets.x: in no layer (give pipeline/widgets its place in LAYERS)"]
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c", "a"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_port_bounds_are_the_schema_s():
+    import json
+
+    from pipeline.dataset.schema import MAX_PORT
+
+    fields = {f["name"]: f for f in json.loads((ROOT / "schemas" / "ports.schema.json"
+                                                ).read_text())["fields"]}
+    assert fields["port_start"]["constraints"]["maximum"] == MAX_PORT
+    assert fields["port_end"]["constraints"]["maximum"] == MAX_PORT
 
 
 def all_options():

@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from conftest import ROOT, SNAPSHOT, run_cli
-from pipeline import raw_manifest
+from pipeline.source import raw_manifest
 from pipeline.cli import main
 
 HEADER = "Source | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
@@ -148,7 +148,7 @@ def test_default_input_is_the_snapshot_the_raw_manifest_names(tmp_path, monkeypa
 
 
 def test_makefile_reads_the_same_default():
-    done = subprocess.run([sys.executable, "-m", "pipeline.raw_manifest", "default"], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "pipeline.source.raw_manifest", "default"], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 0
     name = json.loads((ROOT / "raw" / "manifest.json").read_text())["default"]
@@ -156,12 +156,12 @@ def test_makefile_reads_the_same_default():
 
 
 def test_a_bug_exits_1_without_traceback_unless_asked(monkeypatch, tmp_path, capsys):
-    import pipeline.build
+    import pipeline.stages.build
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(pipeline.build, "build", broken)
+    monkeypatch.setattr(pipeline.stages.build, "build", broken)
     code, _, err = cli(capsys, "build", "--input", str(SNAPSHOT), "--out", str(tmp_path / "b"))
     assert code == 1
     assert "internal error: RuntimeError: boom" in err and "Traceback" not in err
@@ -171,14 +171,14 @@ def test_a_bug_exits_1_without_traceback_unless_asked(monkeypatch, tmp_path, cap
 
 
 def test_interrupt_exits_130_and_publishes_nothing(monkeypatch, previous_build, capsys):
-    import pipeline.publish
+    import pipeline.stages.publish
 
     out, before = previous_build
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline.publish, "report_markdown", interrupted)
+    monkeypatch.setattr(pipeline.stages.publish, "report_markdown", interrupted)
     code, _, err = cli(capsys, "build", "--input", str(SNAPSHOT), "--out", str(out))
     assert code == 130 and "interrupted; nothing was published" in err
     assert unchanged(out, before)
@@ -226,11 +226,11 @@ def test_a_closed_pipe_ends_quietly_with_the_sigpipe_status(good_build):
 
 def test_libraries_load_with_the_collector_paused_once_per_process():
     """The build imports pandas & co. with the garbage collector paused, then freezes them
-    (pipeline.cli.libraries_settled): the collector is on again afterwards, and a second
+    (pipeline.cli.process.libraries_settled): the collector is on again afterwards, and a second
     use in the same process (pandas already loaded) freezes nothing more."""
     code = (
         "import gc, sys\n"
-        "from pipeline.cli import libraries_settled\n"
+        "from pipeline.cli.process import libraries_settled\n"
         "assert 'pandas' not in sys.modules\n"
         "with libraries_settled():\n"
         "    assert not gc.isenabled()\n"

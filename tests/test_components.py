@@ -14,13 +14,13 @@ import re
 import pytest
 
 from conftest import ROOT
-from pipeline import components
-from pipeline.align import align, version
-from pipeline.build import build
+from pipeline.registry import components
+from pipeline.registry.align import align, version
+from pipeline.stages.build import build
 from pipeline.cli import main
-from pipeline.compare import compare
+from pipeline.registry.compare_pages import compare
 from pipeline.errors import DataError, UnknownNames
-from pipeline.published import read
+from pipeline.dataset.published import read
 
 ENGLISH = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
 FRENCH = ROOT / "raw" / "citrix-communication-ports.txt"
@@ -198,8 +198,8 @@ def test_a_map_by_id_gives_the_same_rules_in_both_languages(built, english, tmp_
 
 
 def _csv(rows):
-    from pipeline.published import csv_text
-    from pipeline.schema import columns
+    from pipeline.dataset.published import csv_text
+    from pipeline.dataset.schema import columns
 
     return csv_text(rows, columns("ports"))
 

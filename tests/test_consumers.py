@@ -22,7 +22,7 @@ from conftest import ROOT, SNAPSHOT
 from pipeline import api
 from pipeline.cli import main
 from pipeline.errors import DataError, InputError
-from pipeline.query import render_table
+from pipeline.dataset.query import render_table
 
 HEAVY = ("pandas", "pandera", "pyarrow", "numpy")
 
@@ -253,7 +253,7 @@ def test_the_report_has_contents_labels_and_notes(built):
     text = (built[0] / "report.md").read_text("utf-8")
     headings = re.findall(r"^## (.*)$", text, re.M)
     links = re.findall(r"^- \[(.*?)\]\(#(.*?)\)", text, re.M)
-    from pipeline.report import anchor
+    from pipeline.stages.report import anchor
 
     seen: dict[str, int] = {}
     anchor("Ports de communication utilisés par les technologies Citrix", seen)
@@ -268,7 +268,7 @@ def test_the_report_has_contents_labels_and_notes(built):
 
 
 def test_a_flow_both_ways_is_drawn_once():
-    from pipeline.report import flowchart
+    from pipeline.stages.report import flowchart
 
     rows = [dict(source="A", destination="B", bidirectional=True, protocol="tcp",
                  port_start=80, port_end=80),

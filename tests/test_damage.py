@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from conftest import SNAPSHOT
-from pipeline.build import build
+from pipeline.stages.build import build
 from pipeline.cli import main
 from pipeline.errors import GuardFailed, InputError
 

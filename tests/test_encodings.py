@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ROOT, SNAPSHOT
 from make_forms import html_to_text, markdown_to_html
-from pipeline.build import build
+from pipeline.stages.build import build
 from pipeline.cli import main
 from pipeline.errors import InputError
 

@@ -20,8 +20,8 @@ import pytest
 
 from conftest import ROOT
 from pipeline.cli import main
-from pipeline.published import csv_text
-from pipeline.schema import columns
+from pipeline.dataset.published import csv_text
+from pipeline.dataset.schema import columns
 
 RULE_ID = r"[0-9a-f]{16}(?:-\d+)?"
 NET = r"[0-9a-f.:/]+"

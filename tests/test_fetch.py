@@ -162,7 +162,7 @@ def test_set_default_names_the_snapshot_build_reads(server, raw, capsys):
     snapshot; a plain fetch leaves the default alone; a 304 with --set-default sets it."""
     import json
 
-    from pipeline import raw_manifest
+    from pipeline.source import raw_manifest
 
     raw.mkdir()
     (raw / "manifest.json").write_text(json.dumps({"default": "old.txt", "snapshots": {}}))

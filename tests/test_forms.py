@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from make_forms import html_to_text, markdown_to_html
-from pipeline.build import build
-from pipeline.readers.html import read_html
-from pipeline.readers.markdown import inline_text, read_markdown
+from pipeline.stages.build import build
+from pipeline.page.readers.html import read_html
+from pipeline.page.readers.markdown import inline_text, read_markdown
 
 from conftest import ROOT
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.grammar import parse_port, parse_type
+from pipeline.page.grammar import parse_port, parse_type
 
 
 @pytest.mark.parametrize("text, protocols", [

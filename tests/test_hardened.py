@@ -225,7 +225,9 @@ def test_no_input_is_read_without_bound(special, args, tmp_path, fifo):
 
 
 def test_every_cap_is_in_the_limits_file():
-    from pipeline import bounded, detect, fetch
+    from pipeline.core import bounded
+    from pipeline.page import detect
+    from pipeline.source import fetch
 
     assert detect.MAX_INPUT_BYTES == bounded.cap("page")
     assert fetch.MAX_BYTES == bounded.cap("fetched")
@@ -233,7 +235,7 @@ def test_every_cap_is_in_the_limits_file():
 
 
 def test_a_page_over_its_cap_is_refused_before_it_is_read_whole(tmp_path, capsys):
-    from pipeline import bounded
+    from pipeline.core import bounded
 
     big = tmp_path / "big.txt"
     with big.open("wb") as out:
@@ -248,7 +250,7 @@ def test_a_page_over_its_cap_is_refused_before_it_is_read_whole(tmp_path, capsys
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085"])
 def test_a_line_separator_inside_a_cell_changes_no_row_and_no_line(separator, built, tmp_path):
     from conftest import SNAPSHOT
-    from pipeline.build import build
+    from pipeline.stages.build import build
 
     text = SNAPSHOT.read_text("utf-8")
     first_sdx_row = next(line for line in text.split("\n") if " | TCP | " in line)
@@ -334,7 +336,7 @@ def test_a_table_20000_columns_wide_is_read_in_bounded_time_and_memory(tmp_path)
 
 
 def test_a_short_row_of_a_table_of_the_page_s_width_is_still_placed():
-    from pipeline.readers.text import read_text
+    from pipeline.page.readers.text import read_text
 
     table = read_text(wide_table(7, short_row=True), "w.txt", "fr-fr").tables[0]
     short = table.rows[-1]
@@ -376,8 +378,8 @@ def test_the_output_never_disappears_during_the_swap(built, tmp_path, monkeypatc
     import shutil
 
     from conftest import SNAPSHOT
-    from pipeline import outdir
-    from pipeline.build import build
+    from pipeline.stages import outdir
+    from pipeline.stages.build import build
 
     out = tmp_path / "build"
     shutil.copytree(built[0], out)
@@ -395,7 +397,7 @@ def test_the_output_never_disappears_during_the_swap(built, tmp_path, monkeypatc
 
 
 def test_exchange_swaps_two_directories(tmp_path):
-    from pipeline.outdir import exchange
+    from pipeline.stages.outdir import exchange
 
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -408,7 +410,7 @@ def test_exchange_swaps_two_directories(tmp_path):
 def test_the_fallback_swap_interrupted_is_put_back_by_the_next_build(built, tmp_path):
     import shutil
 
-    from pipeline.outdir import locked
+    from pipeline.stages.outdir import locked
 
     out = tmp_path / "build"
     shutil.copytree(built[0], tmp_path / ".build.old-x1y2")  # killed between two renames
@@ -436,7 +438,8 @@ def test_a_second_build_waits_for_the_first(tmp_path):
 
 def test_a_build_held_too_long_is_a_clear_error(tmp_path, monkeypatch, capsys):
     from conftest import SNAPSHOT
-    from pipeline import bounded, outdir
+    from pipeline.core import bounded
+    from pipeline.stages import outdir
 
     monkeypatch.setitem(bounded.limits()["writes"], "lock_wait_seconds", 0.2)
     out = tmp_path / "build"
@@ -549,7 +552,7 @@ def test_a_fetch_killed_between_its_writes_is_refused_by_build_and_mended_by_fet
         listener, tmp_path, monkeypatch, capsys):
     import json
 
-    from pipeline import raw_manifest
+    from pipeline.source import raw_manifest
 
     raw = tmp_path / "raw"
     url = f"http://127.0.0.1:{listener(served(page_body())).port}/page.html"
@@ -702,8 +705,8 @@ def test_the_kill_harness_sees_leftovers(monkeypatch):
 
     monkeypatch.setattr(crashing, "HOOK", crashing.HOOK.replace(
         "sys.addaudithook(hook)\n",
-        "sys.addaudithook(hook)\nimport pipeline.outdir\n"
-        "pipeline.outdir.clean_up = lambda out: None\n"))
+        "sys.addaudithook(hook)\nimport pipeline.stages.outdir\n"
+        "pipeline.stages.outdir.clean_up = lambda out: None\n"))
     findings = crashing.check_build(5, no_exchange=True)
     assert any("the next build left ['.build.new-" in f for f in findings), findings
 

@@ -48,14 +48,14 @@ def need(tool: str) -> None:
 
 @pytest.fixture(scope="module")
 def rows(built):
-    from pipeline.query import load_ports
+    from pipeline.dataset.query import load_ports
 
     return load_ports(built[0])
 
 
 @pytest.fixture(scope="module")
 def registry():
-    from pipeline.components import load
+    from pipeline.registry.components import load
 
     return load()
 

@@ -119,7 +119,7 @@ def test_reconciliation_refuses_a_lost_or_doubled_rule(built):
     them, fails the build with the rule named."""
     from dataclasses import replace
 
-    from pipeline.build import reconcile
+    from pipeline.stages.build import reconcile
     from pipeline.errors import ValidationFailed
 
     out, result = built
@@ -138,8 +138,8 @@ def test_reconciliation_refuses_a_lost_or_doubled_rule(built):
 def test_corrupted_rules_are_rejected_with_each_reason_never_guessed(built):
     """A rules table with a wrong type, port 70000, a reversed range and a missing
     destination: each of those rules lands in rejects, located, and none in ports."""
-    from pipeline.errata import load_errata
-    from pipeline.ports import ports_frame
+    from pipeline.stages.errata import load_errata
+    from pipeline.stages.ports import ports_frame
 
     rules = pd.read_csv(built[0] / "rules.csv", dtype=str, keep_default_na=False)
     rules = rules.astype({"table": "int64", "row": "int64", "source_line": "int64"})

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from make_forms import html_to_text
-from pipeline.readers.html import read_html
-from pipeline.readers.text import read_text
+from pipeline.page.readers.html import read_html
+from pipeline.page.readers.text import read_text
 
 NAMES = ["Poste de travail administrateur", "SVM Citrix SDX", "Serveur NTP", "Cloud Connector",
          "Virtual Delivery Agent", "Delivery Controller", "Serveur StoreFront",

@@ -11,10 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import SNAPSHOT
-from pipeline.build import build
+from pipeline.stages.build import build
 from pipeline.errors import ValidationFailed
-from pipeline.published import csv_text, neutralise
-from pipeline.validate import validate
+from pipeline.dataset.published import csv_text, neutralise
+from pipeline.stages.validate import validate
 
 
 def test_frictionless_validates_the_datapackage(built):
@@ -118,7 +118,7 @@ def test_a_column_of_the_wrong_dtype_is_refused(built):
 
 
 def test_corrupted_rules_publish_nothing(built, tmp_path, monkeypatch):
-    import pipeline.build as b
+    import pipeline.stages.build as b
 
     out = tmp_path / "build"
     build(SNAPSHOT, out, strict=True)

@@ -15,8 +15,8 @@ import time
 import pytest
 
 from pipeline.cli import main
-from pipeline.published import csv_text
-from pipeline.schema import columns
+from pipeline.dataset.published import csv_text
+from pipeline.dataset.schema import columns
 
 
 def export(capsys, built, text: str, fmt: str = "nftables", *extra: str, tmp_path=None):
@@ -267,7 +267,7 @@ def test_all_ports_rows_warn_in_the_build_and_are_refused_by_export(built, tmp_p
 
 def test_the_build_warns_on_a_row_that_opens_every_port(tmp_path):
     from conftest import SNAPSHOT
-    from pipeline.build import build
+    from pipeline.stages.build import build
 
     lines = SNAPSHOT.read_text("utf-8").splitlines()
     n = next(i for i, ln in enumerate(lines) if re.search(r"\|\s*TCP\s*\|\s*389\s*\|", ln))

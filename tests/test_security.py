@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import build
-from pipeline.readers.html import read_html
-from pipeline.readers.cells import MAX_CELL_CHARS
-from pipeline.readers.text import read_text
+from pipeline.stages.build import build
+from pipeline.page.readers.html import read_html
+from pipeline.page.readers.cells import MAX_CELL_CHARS
+from pipeline.page.readers.text import read_text
 
 ARTIFACTS = {"datapackage.json", "manifest.json", "sections.json", "report.md"} | {
     f"{t}.{ext}" for t in ("rules", "ports", "rejects", "components") for ext in ("csv", "json", "parquet")}
@@ -80,7 +80,7 @@ def test_cells_are_capped(tmp_path):
 
 
 def test_input_size_is_capped(tmp_path):
-    from pipeline.detect import MAX_INPUT_BYTES, decode
+    from pipeline.page.detect import MAX_INPUT_BYTES, decode
     from pipeline.errors import InputError
 
     with pytest.raises(InputError, match="more than"):

@@ -20,7 +20,7 @@ import subprocess
 import pytest
 
 from conftest import ROOT, SNAPSHOT
-from pipeline.build import build
+from pipeline.stages.build import build
 from pipeline.cli import main
 
 hcl2 = pytest.importorskip("hcl2", reason="python-hcl2 is not installed (make venv installs it)")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.readers.cells import classify, place
-from pipeline.readers.text import is_heading, read_text, split_row
-from pipeline.vocabulary import load
+from pipeline.page.readers.cells import classify, place
+from pipeline.page.readers.text import is_heading, read_text, split_row
+from pipeline.page.vocabulary import load
 
 # (section heading, number of rows), counted by hand from the snapshot, in page order.
 TABLES = [

@@ -1,7 +1,7 @@
 """Diff stage: what changed between two versions of the dataset.
 
 Three modules, one job each: ``load`` (a version from a build directory, a CSV, a raw
-snapshot or ``git:REF``, read and checked by ``pipeline.published``), ``compare`` (the
+snapshot or ``git:REF``, read and checked by ``pipeline.dataset.published``), ``compare`` (the
 ``Diff``) and ``render`` (text, Markdown, JSON).
 
 Input: two versions, each a build directory, a published ``ports.csv`` / ``rules.csv``,

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from pipeline.errors import DataError
-from pipeline.published import PublishedTable
+from pipeline.dataset.published import PublishedTable
 
 POSITION = {"rule_id", "table", "row", "source_line"}
 RENAMABLE = ("section", "source", "destination")

@@ -3,7 +3,7 @@
 Input: a spec: a build directory, a published ``ports.csv`` / ``rules.csv``, a raw
 snapshot (built on the fly into a temporary directory), or ``git:REF`` (the committed
 ``build/`` at a git revision).  Output: a ``PublishedTable``, checked against its schema
-by ``pipeline.published`` (columns added or removed between versions are allowed, so
+by ``pipeline.dataset.published`` (columns added or removed between versions are allowed, so
 that versions can be compared).
 """
 
@@ -11,21 +11,28 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.bounded import cap
+from pipeline.core.bounded import cap
 from pipeline.errors import InputError, Location
-from pipeline.published import PublishedTable, build_manifest, manifest_of, parse, read
+from pipeline.dataset.published import PublishedTable, build_manifest, manifest_of, parse, read
 
 
-def load(spec: str, table: str = "ports", repo: Path = Path(".")) -> PublishedTable:
-    """A version from a build directory, a CSV, a raw snapshot or ``git:REF``.
+SnapshotBuilder = Callable[[Path, Path], object]  # (snapshot, out): the build stage
+
+
+def load(spec: str, table: str = "ports", repo: Path = Path("."),
+         build: SnapshotBuilder | None = None) -> PublishedTable:
+    """A version from a build directory, a CSV, a raw snapshot (built on the fly by
+    ``build``, which the caller hands in: readers of published data never import the
+    build stage) or ``git:REF``.
 
     Raises ``InputError`` / ``DataError`` (located) when it cannot be read or breaks its
     schema.
     """
     # A CSV file is the table it is (diff then says when two sides are different tables).
-    return next(iter(load_tables(spec, (table,), repo)[0].values()))
+    return next(iter(load_tables(spec, (table,), repo, build)[0].values()))
 
 
 def revision(ref: str, spec: str, repo: Path) -> str:
@@ -63,7 +70,8 @@ def committed(commit: str, path: str, kind: str, spec: str, repo: Path
     return subprocess.run(["git", "show", f"{commit}:{path}"], cwd=repo, capture_output=True)
 
 
-def load_tables(spec: str, tables: tuple[str, ...], repo: Path = Path(".")
+def load_tables(spec: str, tables: tuple[str, ...], repo: Path = Path("."),
+                build: SnapshotBuilder | None = None
                 ) -> tuple[dict[str, PublishedTable], dict]:
     """Several tables of one version (a snapshot is built once for all of them), and its
     build manifest ({} when there is none, as for a lone CSV file); a CSV file gives
@@ -100,8 +108,9 @@ def load_tables(spec: str, tables: tuple[str, ...], repo: Path = Path(".")
             out[found.name] = PublishedTable(found.name, spec, found.columns, found.rows)
         return out, (build_manifest(path) if path.is_dir() else {})
     # A raw snapshot: build it on the fly.
-    from pipeline.build import build
-
+    if build is None:
+        raise InputError("a raw snapshot must be built before it is compared", Location(spec),
+                         hint="give a build directory (citrix-ports build --out DIR)")
     with tempfile.TemporaryDirectory() as tmp:
         build(path, Path(tmp) / "build")
         out = {}

@@ -1,5 +1,5 @@
 """Rendering a ``Diff``: text for a terminal, Markdown for a pull request or a CI job
-summary (every value escaped by ``pipeline.markdown_out``), JSON for programs.
+summary (every value escaped by ``pipeline.core.markdown_out``), JSON for programs.
 
 Input: a ``Diff``.  Output: text.
 """
@@ -10,9 +10,9 @@ import json
 from collections import defaultdict
 
 from pipeline.diff.compare import Diff
-from pipeline.grammar import port_range
-from pipeline.markdown_out import md_cell
-from pipeline.shown import escaped
+from pipeline.dataset.schema import port_range
+from pipeline.core.markdown_out import md_cell
+from pipeline.core.shown import escaped
 
 FOLD_AFTER = 20  # Markdown lists longer than this are folded
 

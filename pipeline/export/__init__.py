@@ -1,6 +1,6 @@
 """Export stage: firewall rules from the published ports and a user's address map.
 
-Input: published ports rows (checked against their schema by ``pipeline.published``),
+Input: published ports rows (checked against their schema by ``pipeline.dataset.published``),
 an address map and a selection (``--host``, ``--from``, ``--to``).  Output: a rule file
 in one of ``FORMATS``, one short summary that adds up (rules written; every ports row
 written or left out, by reason, with counts) and the details (``explain``): components
@@ -23,10 +23,21 @@ from dataclasses import dataclass, field
 
 from pipeline.errors import InputError
 from pipeline.export.addresses import AddressMap, limits, load_address_map
-from pipeline.export.formats import RENDERERS, Options, Rendered
+from pipeline.export.formats import HOST_RENDERERS, Options, Rendered
 from pipeline.export.plan import NO_SELECTION, WRITTEN, Plan, Selection, plan, report
-from pipeline.grammar import MAX_PORT
+from pipeline.dataset.schema import MAX_PORT
 
+
+
+def render_terraform(p: Plan, source: dict, options: Options = Options()) -> Rendered:
+    """Terraform for AWS, Azure or Google Cloud (``pipeline.export.terraform``, imported
+    only for it)."""
+    from pipeline.export.terraform import render_terraform as render
+
+    return render(p, source, options)
+
+
+RENDERERS = {**HOST_RENDERERS, "terraform": render_terraform}
 FORMATS = tuple(RENDERERS)
 
 

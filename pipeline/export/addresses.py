@@ -42,12 +42,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.bounded import excerpt, read_bytes
+from pipeline import DATA_DIR
+from pipeline.core.bounded import excerpt, read_bytes
 from pipeline.errors import InputError, Location
-from pipeline.normalize import fold
+from pipeline.core.normalize import fold
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-LIMITS_FILE = Path(__file__).resolve().parent.parent / "data" / "export_limits.toml"
+LIMITS_FILE = DATA_DIR / "export_limits.toml"
 # What a value may be made of before ipaddress reads it: digits, hex, dots, colons and
 # one prefix; anything else (a scope id '%eth0', a space, a newline, a name) is refused.
 ADDRESS_TEXT = re.compile(r"[0-9A-Fa-f.:]{2,45}(?:/[0-9]{1,3})?")

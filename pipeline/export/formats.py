@@ -5,7 +5,7 @@ a ``Rendered``: the file's text, the number of rule statements it holds (what th
 summary reports), and warnings for rules the format cannot express (IPv6 in
 ``iptables``, IPv4 in ``ip6tables``: one warning per flow, never a silent gap).
 
-Formats (``RENDERERS``): ``nftables`` (a self-contained ``table inet citrix_ports`` that
+Formats (``HOST_RENDERERS``; ``pipeline.export.RENDERERS`` adds ``terraform``): ``nftables`` (a self-contained ``table inet citrix_ports`` that
 replaces itself on every load and touches nothing else: chain ``citrix_flows``, IPv4 and
 IPv6, and with ``hooks`` a base chain per hook with a policy, established/related,
 loopback and IPv6 neighbour discovery accepted, that jumps to it), ``iptables`` /
@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 
 from pipeline.errors import EXIT_INPUT, PipelineError
 from pipeline.export.plan import Plan, Rule
-from pipeline.normalize import bare, fold
-from pipeline.shown import printable
+from pipeline.core.normalize import bare, fold
+from pipeline.core.shown import printable
 
 
 @dataclass(frozen=True)
@@ -293,13 +293,6 @@ def render_aws_sg(p: Plan, source: dict, options: Options = Options()) -> Render
     return Rendered(json.dumps(template, ensure_ascii=False, indent=2) + "\n", len(resources))
 
 
-def render_terraform(p: Plan, source: dict, options: Options = Options()) -> Rendered:
-    """Terraform for AWS, Azure or Google Cloud (``pipeline.export.terraform``)."""
-    from pipeline.export.terraform import render_terraform as render
-
-    return render(p, source, options)
-
-
-RENDERERS = {"nftables": render_nftables, "iptables": render_iptables,
-             "ip6tables": render_ip6tables, "windows": render_windows,
-             "aws-sg": render_aws_sg, "terraform": render_terraform}
+HOST_RENDERERS = {"nftables": render_nftables, "iptables": render_iptables,
+                  "ip6tables": render_ip6tables, "windows": render_windows,
+                  "aws-sg": render_aws_sg}

@@ -1,6 +1,6 @@
 """The export plan: which firewall rules the published ports and an address map give.
 
-Input: published ports rows (typed and checked by ``pipeline.published``) and an
+Input: published ports rows (typed and checked by ``pipeline.dataset.published``) and an
 ``AddressMap``.  Output: a ``Plan``: one ``Rule`` per flow, protocol, port range and
 direction, built from typed integers and parsed networks only (every value checked
 again here, so nothing but a number, a protocol word or a network reaches a rule
@@ -18,9 +18,9 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.export.addresses import AddressMap, Network, net_key
-from pipeline.grammar import MAX_PORT, port_range
-from pipeline.normalize import fold
-from pipeline.schema import enum
+from pipeline.dataset.schema import MAX_PORT, port_range
+from pipeline.core.normalize import fold
+from pipeline.dataset.schema import enum
 
 PROTOCOLS = enum("ports", "protocol")  # what the ports schema allows
 RULE_ID = re.compile(r"^[0-9a-f]{16}(?:-[0-9]+)?$")
@@ -153,7 +153,7 @@ class Selection:
         """Whether ``end`` is one of ``texts`` (as ``query`` matches names), or, with
         ``parent``, the row's end it comes from is named by its very id or name (``--from
         any-citrix-component``; never a member for its group)."""
-        from pipeline.query import end_matches
+        from pipeline.dataset.query import end_matches
 
         if any(end_matches(t, end.name, end.cid, self.registry) for t in texts):
             return True

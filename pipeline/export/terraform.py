@@ -32,15 +32,15 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from pipeline import DATA_DIR
 from pipeline.export.formats import ExportLimit, Options, Rendered, aws_text, header, safe_text
 from pipeline.export.plan import Plan, Rule
-from pipeline.grammar import port_range
-from pipeline.normalize import slug
+from pipeline.dataset.schema import port_range
+from pipeline.core.normalize import slug
 
 PROVIDERS = ("aws", "azure", "gcp")
-LIMITS_FILE = Path(__file__).resolve().parent.parent / "data" / "cloud_limits.toml"
+LIMITS_FILE = DATA_DIR / "cloud_limits.toml"
 
 
 @functools.cache

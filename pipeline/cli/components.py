@@ -1,0 +1,39 @@
+"""``citrix-ports components``: the components of a build, what an address map needs.
+
+Input: the arguments.  Output: the listing on standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pipeline.cli.options import LazyChoices, data_option
+from pipeline.dataset.published import default_data
+
+
+def add(sub) -> None:
+    """The ``components`` command's options."""
+    m = sub.add_parser("components", help="list the components of a build: id, English name, "
+                       "the page's names, kind, flows (to write an address map)")
+    m.add_argument("--section", help="only components of the sections that match this text "
+                   "or section id")
+    m.add_argument("--format", choices=LazyChoices("pipeline.dataset.components_list", "FORMATS"),
+                   default="table", metavar="FORMAT",
+                   help="table for a terminal (default), csv, json, or yaml (an address map "
+                   "skeleton keyed by id)")
+    data_option(m, "build directory")
+    m.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """``components``: the components of a build, what a user needs for an address map."""
+    from pipeline.dataset import published
+    from pipeline.dataset.components_list import FORMATS, listing
+
+    data = args.data or default_data()
+    folder = data if data.is_dir() else data.parent  # a build, or one of its files
+    rows = published.read(folder, "components").rows
+    ports = published.read(folder, "ports").rows
+    sys.stdout.write(FORMATS[args.format](listing(rows, ports, args.section)))
+    return 0

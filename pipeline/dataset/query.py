@@ -1,0 +1,328 @@
+"""Query stage: ask the published ports questions.
+
+Input: the published ports (a build directory, ``ports.csv`` or ``ports.parquet``) and
+filters.  Output: the matching rows, in the dataset's order, as a table that fits the
+terminal, CSV or JSON; or, when nothing matches, the closest names.
+
+Names match case- and accent-insensitively, as substrings: ``storefront`` finds
+``Serveur StoreFront``, ``controleur`` finds ``Contrôleur de domaine``; with the
+component registry they also match by id or by any alias in any language
+(``storefront`` and ``StoreFront Server`` find ``Serveur StoreFront`` on the French
+page), and a name that denotes several components matches each of them.  A component
+matches the source, the destination or the section; ``--from`` / ``--to`` look at one
+side only, and a bidirectional flow answers them both ways.  ``--port`` takes a port, a
+list or a range (``443,80``, ``1494-2598``) and matches a row whose range meets it.
+Standard library only: asking a question imports neither pandas nor pyarrow (unless the
+input is Parquet).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from dataclasses import dataclass
+from typing import Any
+from pathlib import Path
+
+from pipeline.dataset import published
+from pipeline.dataset.schema import MAX_PORT, port_range
+from pipeline.core.normalize import fold
+from pipeline.core.shown import escaped
+
+PortRanges = list[tuple[int, int]]
+
+
+def parse_ports(text: str) -> PortRanges:
+    """Ports, lists and ranges as the ``--port`` option takes them.
+
+    >>> parse_ports("443,80"), parse_ports("1494-2598")
+    ([(443, 443), (80, 80)], [(1494, 2598)])
+
+    Raises ``ValueError`` for anything else (a word, a port above 65535, a reversed range).
+    """
+    ranges = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        m = re.fullmatch(r"(\d+)(?:\s*(?:-|\.\.)\s*(\d+))?", part)
+        if not m:
+            raise ValueError(f"{part!r} is not a port or a range (443, 80,443, 1494-2598)")
+        start, end = int(m.group(1)), int(m.group(2) or m.group(1))
+        if end > MAX_PORT or start > end:
+            raise ValueError(f"{part!r} is not a range of ports 0-{MAX_PORT}")
+        ranges.append((start, end))
+    if not ranges:
+        raise ValueError("no port given")
+    return ranges
+
+
+def asked(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """A filter's values as a tuple: a repeated option gives several, any of which may
+    match (``--from storefront --from director``)."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def end_matches(text: str, name: str, cid: str, registry: Any = None) -> bool:
+    """Whether a row's end (``name`` as the page writes it, registry id ``cid``) is what
+    a person means by ``text``: a part of the name (case and accents ignored), or, with
+    the registry, its id, an alias in any language, its English name, a name it is a
+    member of, or "any Citrix component" for every Citrix server component.
+
+    >>> end_matches("controleur", "Contrôleur de domaine", "")
+    True
+    """
+    if fold(text) in fold(name):
+        return True
+    if not registry or not cid:
+        return False
+    meant = registry.resolve(text)
+    if not meant and fold(text) in fold(registry.english(cid)):
+        return True
+    return bool(meant & registry.stands_for(cid)) or any(
+        cid in registry.stands_for(m) and registry.components[m].kind != "any"
+        for m in meant if m in registry.components)
+
+
+def section_matches(text: str, section: str, sid: str, registry: Any = None) -> bool:
+    """Whether a row's section is what ``text`` means: a part of its name, its id, or
+    (with the registry) an alias or its English name."""
+    if fold(text) in fold(section) or (sid and text == sid):
+        return True
+    if not registry or not sid:
+        return False
+    return registry.section_id(text) == sid or fold(text) in fold(registry.english(sid, "section"))
+
+
+@dataclass
+class Filters:
+    """The questions of ``citrix-ports query``; a row must answer all that are set.
+    ``source``, ``destination`` and ``section`` take one text or several (any of them)."""
+
+    component: str | None = None
+    source: str | tuple[str, ...] | None = None
+    destination: str | tuple[str, ...] | None = None
+    ports: PortRanges | None = None
+    protocol: str | None = None
+    section: str | tuple[str, ...] | None = None
+    ranges: bool = False  # only rows whose ports are a range of several ports
+    registry: Any = None  # a components.Registry: names also match by id and by alias
+
+    def match(self, row: dict) -> bool:
+        """True when the row answers every filter set.
+
+        >>> f = Filters(source="vda", ports=[(80, 80)])
+        >>> f.match({"source": "DC", "destination": "VDA", "section": "S", "protocol": "tcp",
+        ...          "port_start": 80, "port_end": 80, "bidirectional": True})
+        True
+        """
+        if self.component:
+            c = fold(self.component)
+            if fold(self.component) not in fold(row["section"]) \
+                    and not self.end(self.component, row, "source") \
+                    and not self.end(self.component, row, "destination") and c:
+                return False
+        if (self.source or self.destination) and not self.sides(row):
+            return False
+        if self.section and not any(section_matches(s, row["section"], row.get("section_id") or "",
+                                                    self.registry) for s in asked(self.section)):
+            return False
+        if self.protocol and row["protocol"] != self.protocol.lower():
+            return False
+        if self.ports is not None:
+            start, end = row["port_start"], row["port_end"]
+            if start is None or not any(a <= end and start <= b for a, b in self.ports):
+                return False
+        if self.ranges and (row["port_start"] is None or row["port_start"] == row["port_end"]):
+            return False
+        return True
+
+    def end(self, text: str, row: dict, side: str) -> bool:
+        """Whether the row's ``side`` is what ``text`` means (``end_matches``)."""
+        return end_matches(text, str(row.get(side) or ""), row.get(f"{side}_id") or "",
+                           self.registry)
+
+    def sides(self, row: dict) -> bool:
+        """``--from`` / ``--to`` in the row's direction, or reversed for a flow both ways."""
+        def fits(src: str, dst: str) -> bool:
+            return ((not self.source or any(self.end(s, row, src) for s in asked(self.source)))
+                    and (not self.destination
+                         or any(self.end(d, row, dst) for d in asked(self.destination))))
+        return fits("source", "destination") or (
+            bool(row["bidirectional"]) and fits("destination", "source"))
+
+    def unmatched(self, rows: list[dict]) -> list[str]:
+        """The values asked that match no row of ``rows`` at all (a typo, a component
+        the data lacks): each is an error, with the closest names (``closest``)."""
+        out = []
+        for text in asked(self.source) + asked(self.destination):
+            if not any(self.end(text, r, side) for r in rows for side in ("source", "destination")):
+                out.append(text)
+        for text in asked(self.section):
+            if not any(section_matches(text, r["section"], r.get("section_id") or "",
+                                       self.registry) for r in rows):
+                out.append(text)
+        return out
+
+
+def load_ports(spec: Path) -> list[dict]:
+    """The published ports of a build directory, ``ports.csv`` or ``ports.parquet``,
+    checked against their schema (``InputError`` / ``DataError`` otherwise)."""
+    if spec.suffix == ".parquet":
+        return published.read_parquet(spec, "ports").rows
+    return published.read(spec, "ports").rows
+
+
+def query(rows: list[dict], filters: Filters) -> list[dict]:
+    """The rows that answer the filters, in the dataset's order."""
+    return [r for r in rows if filters.match(r)]
+
+
+def english_names(rows: list[dict], registry) -> list[dict]:
+    """Rows with the registry's English names for the section, source and destination
+    (``--names en``); a name without an id stays as the page writes it."""
+    out = []
+    for r in rows:
+        r = dict(r)
+        for name, what in (("section", "section"), ("source", "component"),
+                           ("destination", "component")):
+            r[name] = registry.english(r.get(f"{name}_id") or "", what) or r[name]
+        out.append(r)
+    return out
+
+
+def similarity(asked: str, name: str) -> float:
+    """How close a name is to what was asked: the whole strings, or word by word (each
+    asked word against the name's closest word), whichever is closer.
+
+    >>> round(similarity("license server", "serveur de licences citrix"), 2)
+    0.86
+    """
+    import difflib  # here: only an empty answer looks for the closest names
+
+    whole = difflib.SequenceMatcher(None, asked, name).ratio()
+    words, name_words = asked.split(), name.split()
+    if not words or not name_words:
+        return whole
+    by_word = sum(max(difflib.SequenceMatcher(None, w, n).ratio() for n in name_words)
+                  for w in words) / len(words)
+    return max(whole, by_word)
+
+
+def closest(rows: list[dict], filters: Filters) -> list[str]:
+    """When nothing matches: for each name asked, the closest names of the data."""
+    names = sorted({r["source"] for r in rows} | {r["destination"] for r in rows})
+    sections = sorted({r["section"] for r in rows})
+    hints = []
+    wanted = [(filters.component, names + sections)] + [
+        (a, names) for a in asked(filters.source) + asked(filters.destination)] + [
+        (a, sections) for a in asked(filters.section)]
+    for text, pool in wanted:
+        if not text:
+            continue
+        folded = {fold(n): n for n in pool}
+        if filters.registry is not None:  # ids match too: a name the data has is no typo
+            if any(Filters(source=text, registry=filters.registry).end(text, r, side)
+                   for r in rows for side in ("source", "destination")) or any(
+                    section_matches(text, r["section"], r.get("section_id") or "",
+                                    filters.registry) for r in rows):
+                continue
+        found = [n for n in folded if fold(text) in n]
+        if not found:
+            scored = sorted(((similarity(fold(text), n), n) for n in folded), reverse=True)
+            near = [n for score, n in scored[:3] if score >= 0.6]
+            if near:
+                hints.append(f"no name matches {text!r}; did you mean "
+                             + ", ".join(repr(folded[n]) for n in near) + "?")
+            else:
+                hints.append(f"no name matches {text!r}")
+    return hints
+
+
+def shown_ports(row: dict) -> str:
+    """The ports of a row as the query table shows them: the range, else the Port cell
+    as written ("S/O"), else nothing for ICMP."""
+    if row["port_start"] is None:
+        return row["port_raw"] if row["protocol"] != "icmp" else ""
+    return port_range(row["port_start"], row["port_end"])
+
+
+# Columns of the table format: header, how to get the cell, whether it may wrap.
+TABLE_COLUMNS = {
+    "section": ("section", lambda r: r["section"], True),
+    "source": ("source", lambda r: r["source"], True),
+    "destination": ("destination", lambda r: r["destination"], True),
+    "protocol": ("protocol", lambda r: r["protocol"], False),
+    "ports": ("ports", shown_ports, True),
+    "service": ("service", lambda r: r["service"], False),
+    "both": ("both ways", lambda r: "yes" if r["bidirectional"] else "", False),
+    "details": ("details", lambda r: r["details"], True),
+    "line": ("line", lambda r: str(r["source_line"]), False),
+    "rule": ("rule", lambda r: r["rule_id"], False),
+}
+DEFAULT_COLUMNS = ("source", "destination", "protocol", "ports", "both", "details")
+
+
+def column_widths(natural: list[int], wraps: list[bool], width: int) -> list[int]:
+    """Widths that fit ``width`` (two spaces between columns): columns that do not wrap
+    keep their natural width; the others share the rest fairly (a column that needs less
+    than its share gives the rest to the others), never below 8.
+
+    >>> column_widths([10, 60, 3, 40], [True, True, False, True], 60)
+    [10, 20, 3, 21]
+    """
+    widths = list(natural)
+    room = width - 2 * (len(widths) - 1) - sum(w for w, wrap in zip(natural, wraps) if not wrap)
+    open_ = sorted((i for i, wrap in enumerate(wraps) if wrap), key=lambda i: natural[i])
+    while open_:
+        share = max(8, room // len(open_))
+        i = open_[0]
+        if natural[i] <= share:  # needs less than its share: takes what it needs
+            widths[i] = natural[i]
+        else:  # every column left needs more than the share: split evenly
+            for k, j in enumerate(open_):
+                widths[j] = max(8, room // len(open_) + (1 if k < room % len(open_) else 0))
+            break
+        room -= widths[i]
+        open_.pop(0)
+    return widths
+
+
+def render_table(rows: list[dict], columns: tuple[str, ...] = DEFAULT_COLUMNS,
+                 width: int | None = None) -> str:
+    """Rows as a table for a terminal: the chosen columns, long cells wrapped so that the
+    table fits ``width`` (default: the terminal's, else 100)."""
+    if not width:
+        import shutil  # here: only a table for a terminal asks its width
+
+        width = shutil.get_terminal_size((100, 24)).columns
+    specs = [TABLE_COLUMNS[c] for c in columns]
+    cells = [[escaped(get(r)) for _, get, _ in specs] for r in rows]
+    natural = [max([len(h)] + [len(c[i]) for c in cells]) for i, (h, _, _) in enumerate(specs)]
+    widths = column_widths(natural, [w for _, _, w in specs], width)
+    out = ["  ".join(h.ljust(widths[i]) for i, (h, _, _) in enumerate(specs)).rstrip(),
+           "  ".join("-" * w for w in widths)]
+    for row in cells:
+        wrapped = [textwrap.wrap(text, w, break_long_words=True) or [""]
+                   for text, w in zip(row, widths)]
+        for k in range(max(len(w) for w in wrapped)):
+            out.append("  ".join((w[k] if k < len(w) else "").ljust(widths[i])
+                                 for i, w in enumerate(wrapped)).rstrip())
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out) + "\n"
+
+
+FORMATS = ("table", "csv", "json")
+
+
+def render(rows: list[dict], fmt: str, columns: tuple[str, ...] = DEFAULT_COLUMNS,
+           spreadsheet: bool = False) -> str:
+    """Rows in one of ``FORMATS`` (CSV and JSON keep every column)."""
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        from pipeline.dataset.published import csv_text
+        from pipeline.dataset.schema import columns as schema_columns
+
+        return csv_text(rows, schema_columns("ports"), spreadsheet=spreadsheet)
+    return render_table(rows, columns)

@@ -1,0 +1,196 @@
+"""Grammar of the Type and Port cells, driven by the vocabulary.
+
+Input: the raw text of one Type or Port cell.  Output: a ``TypeCell`` (the transports,
+each with the application protocol that named it) or a ``PortCell`` (port ranges, the
+bidirectional mark, or "no port"), or an ``error`` saying why the cell cannot be read
+without guessing.  Nothing here is specific to one row of the page.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from pipeline.core.normalize import norm
+from pipeline.dataset.schema import MAX_PORT
+from pipeline.page.vocabulary import Vocabulary, load
+
+
+
+@dataclass(frozen=True)
+class TypeCell:
+    """Transports of a Type cell: ``(("tcp", ""), ("udp", ""))`` or ``(("udp", "snmp"),)``."""
+
+    protocols: tuple[tuple[str, str], ...] = ()
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class PortCell:
+    """What a Port cell says: its port ranges, the bidirectional mark, "no port",
+    or why it cannot be read.
+    """
+    ranges: tuple[tuple[int, int], ...] = ()
+    bidirectional: bool = False
+    no_port: bool = False  # the cell says there is no port (S/O, a sentence, empty)
+    error: str = ""
+
+
+def ascii_forms(text: str) -> str:
+    """Full-width digits, commas, colons, brackets and spaces read as their ASCII forms
+    (NFKC), as Type and Port cells of pages in East Asian languages write them.
+
+    >>> ascii_forms("８０，４４３（ＴＣＰ）\u3000")
+    '80,443(TCP) '
+    """
+    return unicodedata.normalize("NFKC", text)
+
+
+def type_words(text: str, vocab: Vocabulary | None = None) -> list[str] | None:
+    """The protocol words of a Type cell, or None when a word is not a protocol."""
+    vocab = vocab or load()
+    text = ascii_forms(text)
+    words = [w for w in vocab.type_split_re.split(text) if w and w.strip()]
+    if not words:
+        return None
+    known = vocab.protocol_words
+    return words if all(norm(w) in known for w in words) else None
+
+
+def parse_type(text: str, vocab: Vocabulary | None = None) -> TypeCell:
+    """The transports of a Type cell, each with the application protocol that
+    named it, or the reason it cannot be read.
+
+    >>> parse_type("TCP, UDP").protocols
+    (('tcp', ''), ('udp', ''))
+    >>> parse_type("SNMP").protocols
+    (('udp', 'snmp'),)
+    >>> parse_type("Citrix ADM").error
+    "Type 'Citrix ADM' is not a protocol"
+    """
+    vocab = vocab or load()
+    if not text.strip():
+        return TypeCell(error="Type cell is empty")
+    words = type_words(text, vocab)
+    if words is None:
+        return TypeCell(error=f"Type {text!r} is not a protocol")
+    protocols: list[tuple[str, str]] = []
+    for word in words:
+        key = norm(word)
+        if key in vocab.transports:
+            protocols.append((vocab.transports[key], ""))
+        else:
+            app = key.rstrip("+") if key.rstrip("+") in vocab.applications else key
+            protocols.append((vocab.applications[key], app))
+    transports = [p for p, _ in protocols]
+    if len(set(transports)) != len(transports):
+        return TypeCell(
+            error=f"Type {text!r} names a protocol twice: it pairs protocols with "
+            "ports in a way the cell does not spell out"
+        )
+    return TypeCell(protocols=tuple(protocols))
+
+
+@functools.cache
+def _port_patterns(vocab: Vocabulary) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    rng = "|".join(re.escape(s.strip()) if s.strip() else re.escape(s)
+                   for s in sorted(vocab.range_separators, key=len, reverse=True))
+    element = re.compile(rf"(\d+)(?:\s*(?:{rng})\s*(\d+))?")
+    seps = "|".join(re.escape(s) for s in sorted(vocab.list_separators, key=len, reverse=True))
+    separator = re.compile(rf"^(?:\s|{seps})*$", re.IGNORECASE)
+    bidir = "|".join(re.escape(w) for w in vocab.bidirectional_words)
+    bidirectional = re.compile(rf"\(\s*(?:{bidir})\s*\)|\b(?:{bidir})\b", re.IGNORECASE)
+    return element, separator, bidirectional
+
+
+def _ranges(text: str, vocab: Vocabulary) -> list[tuple[int, int]] | None:
+    """Ranges of a cell that is nothing but a port list, else None."""
+    element, separator, _ = _port_patterns(vocab)
+    ranges, pos = [], 0
+    for m in element.finditer(text):
+        if not separator.match(text[pos:m.start()]) or (ranges and pos == m.start()):
+            return None
+        start = int(m.group(1))
+        end = int(m.group(2)) if m.group(2) else start
+        ranges.append((start, end))
+        pos = m.end()
+    if not ranges or not separator.match(text[pos:]):
+        return None
+    return ranges
+
+
+def is_port_list(text: str, vocab: Vocabulary | None = None) -> bool:
+    """True for a cell the Port column would hold: a port list, range or port word."""
+    vocab = vocab or load()
+    text = ascii_forms(text)
+    _, _, bidir = _port_patterns(vocab)
+    bare = bidir.sub(" ", text).strip()
+    return norm(text) in vocab.no_port_words or (bool(bare) and _ranges(bare, vocab) is not None)
+
+
+def _check(ranges: list[tuple[int, int]], text: str) -> str:
+    for start, end in ranges:
+        for port in (start, end):
+            if port > MAX_PORT:
+                return f"port {port} in {text!r} is above {MAX_PORT}"
+            if port < 1:
+                return f"port {port} in {text!r} is not a port (ports run from 1 to {MAX_PORT})"
+        if start > end:
+            return f"range {start}-{end} in {text!r} is reversed"
+    return ""
+
+
+def parse_port(text: str, vocab: Vocabulary | None = None) -> PortCell:
+    """The port ranges of a Port cell, or "no port", or the reason it cannot be read.
+
+    >>> parse_port("49152–65535").ranges
+    ((49152, 65535),)
+    >>> parse_port("80 (bidirectionnel)").bidirectional
+    True
+    >>> parse_port("S/O").no_port
+    True
+    >>> parse_port("70000").error
+    "port 70000 in '70000' is above 65535"
+    >>> parse_port("0-65535").error
+    "port 0 in '0-65535' is not a port (ports run from 1 to 65535)"
+    >>> parse_port("８０，４４３").ranges
+    ((80, 80), (443, 443))
+    >>> parse_port("80 (Bidirectioneel)").error[:60]
+    "Port '80 (Bidirectioneel)': the ports '80' come with '(Bidir"
+    """
+    vocab = vocab or load()
+    stripped = ascii_forms(text).strip()
+    if not stripped or norm(stripped) in vocab.no_port_words:
+        return PortCell(no_port=True)
+    _, _, bidir = _port_patterns(vocab)
+    bidirectional = bool(bidir.search(stripped))
+    bare = bidir.sub(" ", stripped).strip()
+    ranges = _ranges(bare, vocab)
+    if ranges is None:
+        # A sentence.  Port expressions it puts in parentheses are its ports
+        # ("Dynamically allocated high-port (49152-65535)"); a sentence without
+        # digits names no port; digits elsewhere cannot be read without guessing.
+        ranges = []
+        for inner in re.findall(r"\(([^()]*)\)", bare):
+            found = _ranges(inner, vocab)
+            if found:
+                ranges.extend(found)
+        if not ranges:
+            annotated = re.fullmatch(r"(.*?)\s*\(([^()\d]+)\)", bare)
+            if annotated and _ranges(annotated.group(1), vocab):
+                # "80 (Bidirectioneel)": ports, and words whose meaning is not known
+                return PortCell(error=(
+                    f"Port {text!r}: the ports {annotated.group(1)!r} come with "
+                    f"'({annotated.group(2).strip()})', words the vocabulary does not know; "
+                    "if they mean both ways, add them to [ports] bidirectional in "
+                    "pipeline/data/vocabulary.toml"))
+            if re.search(r"\d", bare):
+                return PortCell(error=f"Port {text!r} is a sentence whose numbers are "
+                                "not a port list")
+            return PortCell(no_port=True, bidirectional=bidirectional)
+    error = _check(ranges, text)
+    if error:
+        return PortCell(error=error)
+    return PortCell(ranges=tuple(ranges), bidirectional=bidirectional)

@@ -1,0 +1,267 @@
+"""Reader of the live HTML page (docs.citrix.com, any locale).
+
+Input: the HTML text.  Output: a ``Page`` in the common table model, with heading
+levels and section paths, merged cells resolved.
+
+Only the article body is read: the first ``<article>``, else ``<main>``, else
+``<body>``, with ``nav``, ``header``, ``footer``, ``aside``, ``script``, ``style``,
+``form``, ``noscript`` and ``template`` removed.  Headings ``h1``–``h4`` open sections
+with their levels; a ``<table>`` whose header names the page's columns is a port table,
+expanded into a full grid honouring ``rowspan`` and ``colspan``; paragraphs, list items,
+block quotes and preformatted blocks outside tables are prose notes of their section.
+Cell text is flattened from links, code, line breaks and lists.
+
+A cell covered by a ``rowspan`` takes the value of the cell that spans it, and is
+recorded as inherited, exactly as the text reader's inheritance does.  A ``colspan``
+cell gives its text to the one column it covers that fits it best (by the same cell
+kinds as the text reader); the other covered columns stay empty.
+
+The tree is BeautifulSoup's, built by Python's ``html.parser``: it keeps every tag's
+source line (every row carries the line where it starts; BeautifulSoup's lxml builder
+does not), reads nothing outside the given text (no network, no file, no DTD: an entity
+a page declares is left as text, never expanded) and skips comments, declarations and
+processing instructions.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+from pipeline.errors import InputError, Location
+from pipeline.page.model import ENTITY_ROLES, Page, PageBuilder, Row
+from pipeline.core.normalize import clean
+from pipeline.page.readers.cells import (RowChecks, build_row, classify, complete_roles, fit, fold_extra_cells, header_roles,
+                                    infer_roles, inferred_warning)
+from pipeline.page.readers.flattened import flattened_table
+from pipeline.page.vocabulary import Vocabulary, load
+
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
+DROPPED = ("nav", "header", "footer", "aside", "script", "style", "form", "noscript",
+           "template", "button", "svg")
+BLOCKS = {"p", "li", "blockquote", "pre", "dt", "dd", "figcaption", "h5", "h6", "div",
+          "section", "ul", "ol", "dl", "table", "article", "main"}
+MAX_SPAN = 1000  # a rowspan/colspan larger than this is hostile or broken
+BUILDER = "html.parser"  # keeps source lines (measured against lxml: docs/robustness.md)
+
+
+def is_text(node) -> bool:
+    """True for text a reader sees: not a comment, declaration, CDATA or the like."""
+    return type(node) is NavigableString
+
+
+def cell_text(element: Tag) -> str:
+    """Text of an element as a reader sees it: line breaks, list items and blocks
+    separated by a space, markup dropped.
+
+    >>> cell_text(BeautifulSoup("<td>GUI<br/>and <b>API</b><!-- x --></td>", BUILDER).td)
+    'GUI and API'
+    """
+    parts: list[str] = []
+    # depth first, without recursion (a page may nest thousands of elements)
+    stack: list[tuple[Tag, object]] = [(element, iter(element.children))]
+    while stack:
+        el, children = stack[-1]
+        child = next(children, None)  # type: ignore[call-overload]
+        if child is None:
+            stack.pop()
+            if stack and (el.name in BLOCKS or el.name == "li"):
+                parts.append(" ")
+            continue
+        if is_text(child):
+            parts.append(str(child))
+        elif isinstance(child, Tag):
+            if child.name == "br":
+                parts.append(" ")
+                continue
+            stack.append((child, iter(child.children)))
+    return clean("".join(parts))
+
+
+def span(cell: Tag, name: str) -> int:
+    """A cell's rowspan or colspan, between 1 and ``MAX_SPAN``."""
+    value = cell.get(name, "1")
+    if isinstance(value, list):
+        value = " ".join(value)
+    try:
+        number = int(re.sub(r"\D", "", value) or 1)
+    except ValueError:
+        number = 1
+    return max(1, min(number, MAX_SPAN))
+
+
+class HtmlReader(RowChecks, PageBuilder):
+    """Reads the article of an HTML page into sections (with levels), tables and
+    notes.
+    """
+    form = "html"
+    explicit_cells = True
+
+    def __init__(self, text: str, source_name: str, vocab: Vocabulary | None = None):
+        super().__init__(source_name)
+        self.vocab = vocab or load()
+        self.text = text
+
+    def read(self) -> None:
+        """Parse the HTML and read its article body.
+
+        Raises ``InputError`` when the HTML cannot be parsed.
+        """
+        try:
+            doc = BeautifulSoup(self.text, BUILDER)
+        except Exception as exc:  # html.parser raises little; say so plainly if it does
+            raise InputError(f"the HTML cannot be parsed: {exc}",
+                             Location(self.source_name)) from None
+        root = doc.find("article") or doc.find("main") or doc.find("body") or doc
+        for tag in DROPPED:
+            for el in root.find_all(tag):
+                el.decompose()
+        self.walk(root)
+
+    def walk(self, root: Tag) -> None:
+        """Read the children of an element in document order; text between elements is
+        prose at the line of the element before it (or of the parent).  Depth first with
+        a stack of its own, not recursion: any depth of nesting reads, none crashes."""
+        # each frame: the children still to read, and the line prose between them is at
+        stack: list[list] = [[iter(root.children), root.sourceline or 1]]
+        while stack:
+            frame = stack[-1]
+            child = next(frame[0], None)
+            if child is None:
+                stack.pop()
+                continue
+            if is_text(child):
+                self.note(frame[1], clean(str(child)))
+                continue
+            if not isinstance(child, Tag):
+                continue
+            tag = child.name
+            line = frame[1] = child.sourceline or frame[1]
+            if tag in HEADINGS:
+                self.open_section(cell_text(child), line, HEADINGS[tag])
+            elif tag == "table":
+                self.read_table(child)
+            elif tag in ("p", "li", "pre", "dt", "dd", "figcaption", "h5", "h6") \
+                    and child.find("table") is None and not self.has_blocks(child):
+                self.prose(child)
+            else:
+                stack.append([iter(child.children), child.sourceline or 1])
+
+    @staticmethod
+    def has_blocks(el: Tag) -> bool:
+        """True when the element holds block elements (it is read child by child)."""
+        return any(isinstance(c, Tag) and c.name in BLOCKS for c in el.descendants)
+
+    def prose(self, el) -> None:
+        """A block of prose; a Markdown table collapsed into it is read as a table."""
+        text, line = cell_text(el), el.sourceline or 1
+        found = flattened_table(text, line, self.vocab) if text.startswith("|") else None
+        if found:
+            header, roles, rows = found
+            self.add_table(header, roles, line, rows, shape="flattened")
+        else:
+            self.note(line, text)
+
+    def read_table(self, table_el) -> None:
+        """A ``<table>``: a port table expanded into a full grid, or prose."""
+        rows = [tr for tr in table_el.find_all("tr") if tr.find_parent("table") is table_el]
+        if not rows:
+            return
+        grid = self.grid(rows)
+        header, col = [], 0
+        while col < len(grid[0]):
+            header.append(grid[0][col][0])
+            col += grid[0][col][2]
+        roles = header_roles(header, self.vocab)
+        # the cells as written: one covered by a merged cell above is not counted again
+        # (a name merged over six rows is one name, as in the Markdown source)
+        body = [[("" if covered else text) for text, covered, _ in cells] for cells in grid[1:]]
+        if roles is None:  # header words not known: the columns by what they hold
+            roles, why = infer_roles(header, body, self.vocab)
+            where = Location(self.source_name, rows[0].sourceline or 1,
+                             section=self.section().heading)
+            if roles is None and why.startswith("ambiguous"):
+                raise InputError(f"a table whose columns cannot be told apart: {why}", where,
+                                 hint="add its header words to pipeline/data/vocabulary.toml")
+            if roles is None:  # not a port table: its text is prose
+                self.prose(table_el)
+                return
+            self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
+        else:  # header words partly known: the columns they leave, by what they hold
+            done = complete_roles(header, roles, body, self.vocab)
+            if done:
+                roles = done
+                where = Location(self.source_name, rows[0].sourceline or 1,
+                                 section=self.section().heading)
+                self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
+        table = self.add_table(header, roles, rows[0].sourceline or 1)
+        for tr, cells in zip(rows[1:], grid[1:]):
+            if not any(text for text, _, _ in cells):
+                continue
+            by_role: dict[str, str] = {}
+            inherited: set[str] = set()
+            problems: list[str] = []
+            i = 0
+            while i < len(roles):
+                text, covered, width = cells[i] if i < len(cells) else ("", False, 1)
+                covering = roles[i:i + width]
+                if width > 1 and text:
+                    kind = classify(text, self.vocab)
+                    best = min(covering, key=lambda r: fit(r, kind))
+                    for r in covering:
+                        by_role[r] = text if r == best else ""
+                else:
+                    for r in covering:
+                        by_role[r] = text
+                if covered and text:
+                    inherited.update(r for r in covering if r in ENTITY_ROLES or r == "type")
+                i += width
+            extras = []  # cells beyond the header's columns, one per cell (colspan once)
+            while i < len(cells):
+                extras.append(cells[i][0])
+                i += max(1, cells[i][2])
+            if any(extras):  # folded into the last column and marked, as in every form
+                texts, problems = fold_extra_cells([by_role[r] for r in roles] + extras,
+                                                   len(roles))
+                by_role[roles[-1]] = texts[-1]
+            row: Row = build_row(by_role, roles, tr.sourceline or 1, str(tr))
+            row.inherited |= inherited
+            row.problems.extend(problems)
+            table.rows.append(row)
+        self.finish_table(table)
+
+    def grid(self, rows) -> list[list[tuple[str, bool, int]]]:
+        """Each row as one (text, covered by a rowspan from above, colspan) per column."""
+        pending: dict[int, tuple[str, int, int]] = {}  # column -> (text, rows left, width)
+        out = []
+        for tr in rows:
+            queue = [c for c in tr.children if isinstance(c, Tag) and c.name in ("td", "th")]
+            line: list[tuple[str, bool, int]] = []
+            col = 0
+            while (queue or any(c >= col for c in pending)) and col <= MAX_SPAN:
+                if col in pending:
+                    text, left, width = pending.pop(col)
+                    if left > 1:
+                        pending[col] = (text, left - 1, width)
+                    line.extend([(text, True, width)] * width)
+                    col += width
+                elif queue:
+                    cell = queue.pop(0)
+                    text, rs, cs = cell_text(cell), span(cell, "rowspan"), span(cell, "colspan")
+                    if rs > 1:
+                        pending[col] = (text, rs - 1, cs)
+                    line.extend([(text, False, cs)] * cs)
+                    col += cs
+                else:
+                    line.append(("", False, 1))
+                    col += 1
+            out.append(line)
+        return out
+
+
+def read_html(text: str, source_name: str, locale: str, vocab: Vocabulary | None = None) -> Page:
+    """The ``Page`` of an HTML page."""
+    reader = HtmlReader(text, source_name, vocab)
+    reader.read()
+    return reader.page(locale)

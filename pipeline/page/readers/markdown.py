@@ -1,0 +1,188 @@
+"""Reader of the page's Markdown source (the GitHub repository behind docs.citrix.com).
+
+Input: the Markdown text.  Output: a ``Page`` in the common table model, with heading
+levels and section paths, merged cells resolved.
+
+Front matter (``---`` … ``---``) is skipped.  ATX headings (``#`` … ``######``) open
+sections; a GitHub pipe table (header row, ``| --- |`` separator, rows) whose header
+names the page's columns is a port table; every other non-blank line is a prose note of
+its section.  Cells are explicit in Markdown: an empty Source or Destination cell means
+"same as the row above" (what the site renders as a merged cell), resolved by
+``model.resolve_merged_cells`` exactly as for the other forms.  Inline markup is reduced
+to its text: links and images to their text, code spans to their content, emphasis
+markers, HTML tags and backslash escapes removed, entities decoded.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from pipeline.page.model import Page, PageBuilder
+from pipeline.core.normalize import clean, lines
+from pipeline.errors import InputError, Location
+from pipeline.page.readers.cells import (SEPARATOR_CELL, RowChecks, build_row, complete_roles, fold_extra_cells, header_roles,
+                                    infer_roles, inferred_warning)
+from pipeline.page.readers.flattened import flattened_table
+from pipeline.page.vocabulary import Vocabulary, load
+
+HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+CODE = re.compile(r"(`+)(.+?)\1")
+IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+LINK = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
+REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>")
+TAG = re.compile(r"</?[A-Za-z][^>]*>")
+BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
+ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def inline_text(text: str) -> str:
+    r"""Markdown inline markup reduced to the text a reader sees.
+
+    >>> inline_text(r"**[Citrix ADC](https://x)** `443` \| a&amp;b")
+    'Citrix ADC 443 | a&b'
+    """
+    codes: list[str] = []
+
+    def keep_code(m: re.Match) -> str:
+        codes.append(m.group(2).strip())
+        return f"\x00{len(codes) - 1}\x00"
+
+    text = CODE.sub(keep_code, text)
+    text = BR.sub(" ", text)
+    text = IMAGE.sub(r"\1", text)
+    text = LINK.sub(r"\1", text)
+    text = REF_LINK.sub(r"\1", text)
+    text = AUTOLINK.sub(r"\1", text)
+    text = TAG.sub("", text)
+    for _ in range(3):  # nested emphasis
+        text = EMPHASIS.sub(r"\2", text)
+    text = ESCAPE.sub(r"\1", text)
+    text = re.sub(r"\x00(\d+)\x00", lambda m: codes[int(m.group(1))], text)
+    return clean(html.unescape(text))
+
+
+def split_cells(line: str) -> list[str]:
+    r"""Cells of a pipe-table line: split on pipes not escaped with a backslash.
+
+    >>> split_cells(r"| a | b \| c |")
+    [' a ', ' b | c ']
+    """
+    body = line.strip()
+    if body.startswith("|"):
+        body = body[1:]
+    if body.endswith("|") and not body.endswith("\\|"):
+        body = body[:-1]
+    return [c.replace("\\|", "|") for c in re.split(r"(?<!\\)\|", body)]
+
+
+def is_table_separator(line: str) -> bool:
+    """True for the ``| --- | :---: |`` line under a pipe-table header."""
+    cells = [c.strip() for c in split_cells(line)]
+    return bool(cells) and all(c and SEPARATOR_CELL.match(c) for c in cells)
+
+
+class MarkdownReader(RowChecks, PageBuilder):
+    """Reads Markdown lines into sections (with levels), tables and notes."""
+
+    form = "markdown"
+    explicit_cells = True
+
+    def __init__(self, text: str, source_name: str, vocab: Vocabulary | None = None):
+        super().__init__(source_name)
+        self.vocab = vocab or load()
+        self.lines = lines(text)
+
+    def read(self) -> None:
+        """Read every line after the front matter."""
+        i, n = self.skip_front_matter(), len(self.lines)
+        self.line_kinds = {j + 1: "front_matter" for j in range(i)}
+        while i < n:
+            line = self.lines[i]
+            stripped = line.strip()
+            heading = HEADING.match(line)
+            if not stripped:
+                self.account(i + 1, "blank")
+                i += 1
+            elif heading:
+                self.open_section(inline_text(heading.group(2)), i + 1, len(heading.group(1)))
+                self.account(i + 1, "heading")
+                i += 1
+            elif "|" in stripped and i + 1 < n and is_table_separator(self.lines[i + 1]):
+                i = self.read_table(i)
+            else:
+                text = inline_text(re.sub(r"^\s*(>\s*)+", "", line))
+                found = flattened_table(text, i + 1, self.vocab) if text.startswith("|") else None
+                if found:
+                    header, roles, rows = found
+                    self.add_table(header, roles, i + 1, rows, shape="flattened")
+                    self.account(i + 1, "table_flattened")
+                else:
+                    self.note(i + 1, text)
+                    self.account(i + 1, "note")
+                i += 1
+
+    def skip_front_matter(self) -> int:
+        """The index of the first line after the ``---`` front matter."""
+        if self.lines and self.lines[0].strip() == "---":
+            for j in range(1, len(self.lines)):
+                if self.lines[j].strip() in ("---", "..."):
+                    return j + 1
+        return 0
+
+    def read_table(self, start: int) -> int:
+        """A pipe table from its header line; returns the index after it.
+
+        A table whose header is not a port table's is kept as prose.
+        """
+        header = [inline_text(c) for c in split_cells(self.lines[start])]
+        roles = header_roles(header, self.vocab)
+        i = start + 2
+        end = i
+        while end < len(self.lines) and "|" in self.lines[end] and self.lines[end].strip():
+            end += 1  # GitHub tables: rows until a blank line or a line without a pipe
+        if roles is None:  # header words not known: the columns by what they hold
+            body = [[inline_text(c) for c in split_cells(self.lines[j])] for j in range(i, end)]
+            roles, why = infer_roles(header, body, self.vocab)
+            where = Location(self.source_name, start + 1, section=self.section().heading)
+            if roles is None and why.startswith("ambiguous"):
+                raise InputError(f"a table whose columns cannot be told apart: {why}", where,
+                                 hint="add its header words to pipeline/data/vocabulary.toml")
+            if roles is None:  # a pipe table that is not a port table: keep it as prose
+                for j in range(start, end):
+                    self.note(j + 1, clean(self.lines[j]))
+                    self.account(j + 1, "note")
+                return end
+            self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
+        else:  # header words partly known: the columns they leave, by what they hold
+            body = [[inline_text(c) for c in split_cells(self.lines[j])] for j in range(i, end)]
+            done = complete_roles(header, roles, body, self.vocab)
+            if done:
+                roles = done
+                where = Location(self.source_name, start + 1, section=self.section().heading)
+                self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
+        table = self.add_table(header, roles, start + 1)
+        self.account(start + 1, "table_header")
+        self.account(start + 2, "table_separator")
+        for j in range(i, end):
+            self.account(j + 1, "table_row")
+        n = len(roles)
+        for j in range(i, end):
+            cells, problems = fold_extra_cells(
+                [inline_text(c) for c in split_cells(self.lines[j])], n)
+            cells += [""] * (n - len(cells))
+            row = build_row(dict(zip(roles, cells)), roles, j + 1, self.lines[j])
+            row.problems.extend(problems)
+            table.rows.append(row)
+        self.finish_table(table)
+        return end
+
+
+def read_markdown(text: str, source_name: str, locale: str,
+                  vocab: Vocabulary | None = None) -> Page:
+    """The ``Page`` of a Markdown source."""
+    reader = MarkdownReader(text, source_name, vocab)
+    reader.read()
+    return reader.page(locale)

@@ -1,0 +1,372 @@
+"""Reader of the text rendering of the page (what trafilatura makes of the HTML).
+
+Input: the text of a snapshot.  Output: a ``Page`` of sections, tables and rows in the
+common table model (``pipeline.page.model``), with merged cells resolved.
+
+How the text is read
+--------------------
+Headings lost their level and prose is plain lines, so a line is:
+
+* a **table header** when its pipe-separated cells are known header names
+  (vocabulary ``[headers]``: a Port column and two more) and the next line is a
+  ``---|---|`` separator; the rows follow, one per line, until a line without a pipe;
+* a **flattened table** when it starts with ``|``, its first cells are a header and a
+  run of dashes follows (a Markdown table that reached the site as one line);
+* a **heading** when it is short (``heading_max_words`` / ``heading_max_chars``), starts
+  with a capital or a digit, does not end like a sentence (``.:;,!?-``), holds no URL,
+  path or markup, and does not start with a note marker (``Remarque :``);
+* otherwise **prose**, kept in order as a note of the current section.
+
+Rows of a text table lose their empty cells and the cells covered by a merged cell
+(rowspan) from above, so a row of k cells in a table of n columns must be placed.
+Every order-keeping placement of the k cells into the n columns is scored by what each
+cell holds against its column (a protocol word fits Type, a port list fits Port, a URL
+or short name fits Source/Destination, a sentence fits Details, and fits Port only
+poorly) and by what each missing column means (a missing leading Source/Destination is
+a merged cell, free when there is a row above; a missing Type is a merged cell when the
+row has a port; a missing Port or Details is an empty cell).  The cheapest placement
+wins; the merged cells are then filled from the row above
+(``model.resolve_merged_cells``).
+
+Ambiguous shapes.  The text cannot tell a merged cell from an empty one, so:
+
+* an absent Source or Destination is read as merged from the row above (the page's
+  convention), never as empty;
+* an absent Type is read as merged when the row has a port, as empty (a note row) when
+  it has neither type nor port;
+* an absent Port or Details is read as empty, never as merged;
+* a merged cell that is not leading (a Destination merged under a new Source) reads as
+  the leading one being merged.
+
+So a rowspan on Port or Details, an empty Source or Destination, or a non-leading merge
+is read by the convention; only the HTML or Markdown form can tell them apart.  Beyond
+that, when two placements cost exactly the same and give the row a different meaning,
+the row is kept with the first (leading cells merged) and marked ``ambiguous`` in its
+problems; a cell still unlike its column after the best placement ("'22' does not look
+like a destination") is marked too, so the ports stage rejects such rows instead of
+trusting them.  The property tests (tests/test_properties.py) render random tables that
+follow the convention to HTML and through trafilatura 1.12, and check that every row
+comes back exactly or is marked.
+
+The trailing ``||`` padding trafilatura adds (one pipe per absent cell) is only a hint
+and is not relied on, except that a line cut short after a URL cell carries none: a URL
+line without padding followed by a row line is one row broken in two, joined when the
+joined row places better than the two parts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.errors import InputError, Location
+from pipeline.page.model import Page, PageBuilder, Table
+from pipeline.core.normalize import clean, lines, norm
+from pipeline.page.readers.cells import (SEPARATOR_CELL, RowChecks, build_row, classify, complete_roles,
+                                    looks_like_row,
+                                    fold_extra_cells, infer_roles, inferred_warning,
+                                    header_roles, place)
+from pipeline.page.readers.flattened import flattened_table
+from pipeline.page.vocabulary import Vocabulary, load
+
+def split_row(line: str) -> tuple[list[str], int]:
+    """Cells of a text row line and the number of padding pipes at its end.
+
+    >>> split_row("TCP | 22 | Accès SSH/SCP | ||")
+    (['TCP', '22', 'Accès SSH/SCP'], 2)
+    """
+    body = line.strip()
+    tokens = body.split("|")
+    if tokens and tokens[0].strip() == "" and body.startswith("|"):
+        tokens = tokens[1:]
+    cells = [clean(t) for t in tokens]
+    padding = 0
+    while cells and cells[-1] == "":
+        cells.pop()
+        padding += 1
+    # The pipe that closes the last cell leaves one empty token: not padding.
+    padding = max(0, padding - 1)
+    return [c for c in cells if c], padding
+
+
+def is_separator(line: str) -> bool:
+    """True for the ``---|---|`` line under a table header.
+
+    >>> is_separator("---|---|---|"), is_separator("a | b |")
+    (True, False)
+    """
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    return len(cells) >= 2 and all(SEPARATOR_CELL.match(c) for c in cells if c) and any(cells)
+
+
+def is_heading(line: str, vocab: Vocabulary) -> bool:
+    """True for a line the text rendering kept of a heading (see the module docstring)."""
+    text = clean(line)
+    if not text or "|" in text or len(text) > vocab.heading_max_chars:
+        return False
+    if len(text.split()) > vocab.heading_max_words:
+        return False
+    first = text[0]
+    caseless = first.isalpha() and not first.isupper() and not first.islower()  # 管, ア
+    if not (first.isupper() or first.isdigit() or caseless):
+        return False
+    if text[-1] in ".:;,!?-–—…»\"'。！？：、":
+        return False
+    if re.search(r"://|[\\<>={}]|\bwww\.", text):
+        return False
+    first = re.split(r"[\s:：]", text, maxsplit=1)[0]
+    return norm(first) not in {norm(m) for m in vocab.note_markers}
+
+
+def padding_problems(rows: list[list[tuple[int, str]]]) -> list[str]:
+    """For each row, the problem when its cells and end padding do not add up to the
+    table's width ("" when they do, or cannot be told).
+
+    trafilatura ends every row but a table's last with one ``|`` per cell it did not
+    print (covered by a merged cell, or empty), so cells + padding is the same for every
+    row of a table.  A row whose sum differs lost a cell separator or gained one: it is
+    marked, so that it is rejected instead of read as a merged row.  The last row (never
+    padded) and rows broken over two lines are not judged.
+
+    >>> padding_problems([[(1, "A | B | TCP | 80 | d |")], [(2, "TCP | 22 | x | ||")],
+    ...                   [(3, "C D | TCP | 443 | y |")], [(4, "TCP | 1 | z |")]])[2][:40]
+    'the row has 4 cells and 0 padding pipes '
+    """
+    def total(line: str) -> int:
+        cells, padding = split_row(line)
+        return len(cells) + padding
+
+    sums = [total(part[0][1]) if len(part) == 1 else None for part in rows]
+    judged = [s for s in sums[:-1] if s is not None]
+    if len(judged) < 2:
+        return [""] * len(rows)
+    counts = {s: judged.count(s) for s in judged}
+    width = max(counts, key=lambda s: (counts[s], s))
+    out = []
+    for n, total in enumerate(sums):
+        if n == len(rows) - 1 or total is None or total == width:
+            out.append("")
+            continue
+        cells, padding = split_row(rows[n][0][1])
+        out.append(f"the row has {len(cells)} cells and {padding} padding pipes where the "
+                   f"table's rows add up to {width}: a cell separator (|) was lost or added?")
+    return out
+
+
+class TextReader(RowChecks, PageBuilder):
+    """Reads the lines of a text rendering into sections, tables and notes."""
+
+    form = "text"
+
+    def __init__(self, text: str, source_name: str, vocab: Vocabulary | None = None):
+        super().__init__(source_name)
+        self.vocab = vocab or load()
+        self.lines = lines(text)
+
+    def read(self) -> list[Table]:
+        """Read every line; returns the tables found.
+
+        Raises ``InputError`` at the first line of table cells that is in no table (its
+        header was lost or is not one the vocabulary knows): no row is dropped silently.
+        """
+        i, n = 0, len(self.lines)
+        self.line_kinds = {}
+        while i < n:
+            stripped = self.lines[i].strip()
+            if not stripped:
+                self.account(i + 1, "blank")
+                i += 1
+                continue
+            cells, _ = split_row(stripped) if "|" in stripped else ([], 0)
+            roles = header_roles(cells, self.vocab) if cells else None
+            if roles and not stripped.startswith("|"):
+                i = self.read_table(i, cells, self.completed(i, cells, roles))
+                continue
+            if stripped.startswith("|") and self.read_flattened(i):
+                self.account(i + 1, "table_flattened")
+                i += 1
+                continue
+            if len(cells) >= 3 and not stripped.startswith("|") and i + 1 < n \
+                    and is_separator(self.lines[i + 1]):
+                roles = self.roles_by_content(i, cells)
+                if roles:
+                    i = self.read_table(i, cells, roles)
+                    continue
+            if len(cells) >= 2:
+                raise InputError(
+                    f"a line of {len(cells)} table cells is outside any table: its table's "
+                    "header was lost or is not one the vocabulary knows",
+                    Location(self.source_name, i + 1, section=self.section().heading),
+                    hint="check the header line above it; a header in a new language needs "
+                         "its words in pipeline/data/vocabulary.toml")
+            if is_heading(stripped, self.vocab):
+                self.open_section(clean(stripped), i + 1)
+                self.account(i + 1, "heading")
+            else:
+                self.note(i + 1, clean(stripped))
+                self.account(i + 1, "note")
+            i += 1
+        return self.tables
+
+    # -- ordinary tables -----------------------------------------------------------
+
+    def read_table(self, start: int, header: list[str], roles: list[str]) -> int:
+        """A table from its header line: its rows, rows broken after a URL joined,
+        each placed; returns the index after it.  A missing separator line is warned
+        about, never a reason to lose the table."""
+        table = self.add_table(header, roles, start + 1)
+        self.account(start + 1, "table_header")
+        i = start + 1
+        if i < len(self.lines) and is_separator(self.lines[i]):
+            self.account(i + 1, "table_separator")
+            i += 1
+        else:
+            where = Location(self.source_name, start + 1, table.number,
+                             section=table.section.heading)
+            self.warnings.append(f"{where}: the table header has no separator line "
+                                 "(---|---); its rows are read from the next line")
+        row_lines: list[list[tuple[int, str]]] = []  # physical lines of each row
+        while i < len(self.lines) and "|" in self.lines[i] and not self.starts_table(i):
+            if is_separator(self.lines[i]):  # a stray separator line: no row
+                self.account(i + 1, "table_separator")
+            else:
+                row_lines.append([(i + 1, self.lines[i])])
+                self.account(i + 1, "table_row")
+            i += 1
+        self.warn_if_row_without_pipes(i, table)
+        # Join rows broken after a URL cell (the URL ended the line early).
+        merged: list[list[tuple[int, str]]] = []
+        cut_short = False
+        for part in row_lines:
+            if cut_short and self.join_better(merged[-1], part, roles):
+                merged[-1] = merged[-1] + part
+                cut_short = False
+                continue
+            merged.append(part)
+            cells, padding = split_row(part[0][1])
+            cut_short = bool(cells) and padding == 0 and classify(cells[-1], self.vocab) == "url"
+        for part in merged:
+            self.place_row(table, part)
+        for row, problem in zip(table.rows, padding_problems(merged)):
+            if problem:
+                row.problems.append(problem)
+        self.finish_table(table)
+        return i
+
+    def full_rows(self, start: int, header: list[str]) -> list[list[str]]:
+        """The rows of the table whose header is line ``start`` that write every cell
+        (the others lost merged or empty cells): what its content says of its columns."""
+        full, lines = [], []
+        j = start + 1
+        while j < len(self.lines) and ("|" in self.lines[j] or is_separator(self.lines[j])):
+            if not is_separator(self.lines[j]):
+                lines.append(split_row(self.lines[j])[0])
+            j += 1
+        for k, cells in enumerate(lines):
+            if len(cells) == len(header):
+                full.append(cells)
+            elif (k + 1 < len(lines) and cells and classify(cells[-1], self.vocab) == "url"
+                  and len(cells) + len(lines[k + 1]) == len(header)):
+                full.append(cells + lines[k + 1])  # a row broken after its URL cell
+        return full
+
+    def completed(self, start: int, header: list[str], roles: list[str]) -> list[str]:
+        """Roles of a header only partly in the vocabulary, the columns its known words
+        leave given by what they hold (with a warning), else the roles as they are."""
+        done = complete_roles(header, roles, self.full_rows(start, header), self.vocab)
+        if not done:
+            return roles
+        where = Location(self.source_name, start + 1, section=self.section().heading)
+        self.warnings.append(inferred_warning(str(where), header, done, self.vocab))
+        return done
+
+    def roles_by_content(self, start: int, header: list[str]) -> list[str] | None:
+        """The roles of a table whose header words are not known, from the rows that
+        write every cell (the others lost merged or empty cells); None when it is no port
+        table.  Raises ``InputError`` when its columns cannot be told apart."""
+        roles, why = infer_roles(header, self.full_rows(start, header), self.vocab)
+        where = Location(self.source_name, start + 1, section=self.section().heading)
+        if roles is None and why.startswith("ambiguous"):
+            raise InputError(f"a table whose columns cannot be told apart: {why}", where,
+                             hint="add its header words to pipeline/data/vocabulary.toml")
+        if roles:
+            self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
+        return roles
+
+    def starts_table(self, i: int) -> bool:
+        """True when line ``i`` is a table header (its separator line may be lost)."""
+        line = self.lines[i].strip()
+        cells, _ = split_row(line)
+        return not line.startswith("|") and header_roles(cells, self.vocab) is not None
+
+    def warn_if_row_without_pipes(self, i: int, table: Table) -> None:
+        """A prose line right after a table that names a protocol and a port may be a
+        row that lost every ``|``: it is kept as a note, and named in a warning."""
+        while i < len(self.lines) and not self.lines[i].strip():
+            i += 1
+        if i >= len(self.lines) or "|" in self.lines[i]:
+            return
+        if looks_like_row(self.lines[i], self.vocab):
+            where = Location(self.source_name, i + 1, table.number, section=table.section.heading)
+            self.warnings.append(f"{where}: the line after the table names a protocol and a "
+                                 "port but has no cells; kept as a note (a row that lost its "
+                                 "| separators?)")
+
+    def cells_of(self, part: list[tuple[int, str]]) -> list[str]:
+        """The cells of a row's physical lines."""
+        return [c for _, text in part for c in split_row(text)[0]]
+
+    def join_better(self, first, second, roles) -> bool:
+        """True when two lines read better as one row than as two."""
+        a, b = self.cells_of(first), self.cells_of(second)
+        if len(a) + len(b) > len(roles):
+            return False
+        joined = place(a + b, roles, True, self.vocab)[0].cost
+        apart = place(a, roles, True, self.vocab)[0].cost + place(b, roles, True, self.vocab)[0].cost
+        return joined < apart
+
+    def place_row(self, table: Table, part: list[tuple[int, str]]) -> None:
+        """Place a row's cells into the table's columns and add it, marked where
+        it is damaged or ambiguous.
+        """
+        line = part[0][0]
+        raw = "\n".join(text for _, text in part)
+        cells = self.cells_of(part)
+        roles = table.roles
+        if len(cells) > len(roles):
+            fitted, problems = fold_extra_cells(cells, len(roles))
+            row = build_row(dict(zip(roles, fitted)), roles, line, raw)
+            row.problems.extend(problems)
+            table.rows.append(row)
+            return
+        if not cells:
+            row = build_row({}, roles, line, raw)
+            row.problems.append("row has no cells")
+            table.rows.append(row)
+            return
+        options = place(cells, roles, bool(table.rows), self.vocab)
+        best = options[0]
+        row = build_row(dict(zip(best.roles, cells)), roles, line, raw)
+        row.problems.extend(best.misfits)
+        if len(options) > 1 and options[1].cost == best.cost and options[1].roles != best.roles:
+            row.problems.append(
+                "ambiguous: the cells fit columns " + ", ".join(best.roles) + " as well as "
+                + ", ".join(options[1].roles))
+        table.rows.append(row)
+
+    # -- a table collapsed onto one line --------------------------------------------
+
+    def read_flattened(self, index: int) -> bool:
+        """Read a Markdown table that reached the page as one line, if the line is one."""
+        found = flattened_table(self.lines[index], index + 1, self.vocab)
+        if found is None:
+            return False
+        header, roles, rows = found
+        self.add_table(header, roles, index + 1, rows, shape="flattened")
+        return True
+
+
+def read_text(text: str, source_name: str, locale: str, vocab: Vocabulary | None = None) -> Page:
+    """The ``Page`` of a text rendering."""
+    reader = TextReader(text, source_name, vocab)
+    reader.read()
+    return reader.page(locale)

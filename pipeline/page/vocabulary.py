@@ -1,0 +1,99 @@
+"""The page's vocabularies (``data/vocabulary.toml``) loaded once, with lookups.
+
+Input: ``pipeline/data/vocabulary.toml``.  Output: a ``Vocabulary`` whose lookups
+normalise case and white space, used by the readers and the grammar.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import DATA_DIR
+from pipeline.core.normalize import norm
+
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one per vocabulary file
+class Vocabulary:
+    """The words of ``data/vocabulary.toml``, normalised for lookup."""
+
+    header_roles: dict[str, str]  # norm(header text) -> role
+    transports: dict[str, str]  # norm(word) -> tcp/udp/icmp
+    applications: dict[str, str]  # norm(word) -> transport
+    type_separators: tuple[str, ...]
+    no_port_words: frozenset[str]
+    bidirectional_words: tuple[str, ...]
+    list_separators: tuple[str, ...]
+    range_separators: tuple[str, ...]
+    note_markers: tuple[str, ...]
+    heading_max_words: int
+    heading_max_chars: int
+    locale_markers: dict[str, tuple[str, ...]]
+    report_labels: dict[str, dict[str, str]]  # locale -> label -> text (build/report.md)
+    placeholders: frozenset[str] = frozenset()  # norm(cell) meaning "same as above"
+
+    def role_of_header(self, text: str) -> str | None:
+        """The column role a header cell names, or None.
+
+        >>> load().role_of_header(" DÉTAILS ")
+        'details'
+        """
+        return self.header_roles.get(norm(text))
+
+    @functools.cached_property
+    def protocol_words(self) -> frozenset[str]:
+        """Every word a Type cell may hold (transports and application protocols)."""
+        return frozenset(self.transports) | frozenset(self.applications)
+
+    def labels(self, locale: str) -> dict[str, str]:
+        """The report's words for a locale (en-us for a locale without its own).
+
+        >>> load().labels("fr-fr")["no_port"], load().labels("xx-yy")["no_port"]
+        ('aucun port', 'no port')
+        """
+        return {**self.report_labels.get("en-us", {}), **self.report_labels.get(locale, {})}
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        """The locales the vocabulary knows, in file order.
+
+        >>> load().locales[:2]
+        ('fr-fr', 'en-us')
+        """
+        return tuple(self.locale_markers)
+
+    @functools.cached_property
+    def type_split_re(self) -> re.Pattern[str]:
+        """The pattern that splits a Type cell into its protocol words."""
+        seps = sorted(self.type_separators, key=len, reverse=True)
+        return re.compile("|".join(re.escape(s) for s in seps) + r"|\s+", re.IGNORECASE)
+
+
+@functools.cache
+def load(path: Path | None = None) -> Vocabulary:
+    """The vocabulary of ``path`` (default ``data/vocabulary.toml``), loaded once."""
+    import tomllib  # here: the read-only commands never read the vocabulary
+
+    data = tomllib.loads((path or DATA_DIR / "vocabulary.toml").read_text("utf-8"))
+    roles = {norm(h): role for role, names in data["headers"].items() for h in names}
+    transports = {norm(w): proto for proto, words in data["transports"].items() for w in words}
+    return Vocabulary(
+        header_roles=roles,
+        transports=transports,
+        applications={norm(k): v for k, v in data["applications"].items()},
+        type_separators=tuple(data["type_grammar"]["separators"]),
+        no_port_words=frozenset(norm(w) for w in data["ports"]["none"]),
+        bidirectional_words=tuple(data["ports"]["bidirectional"]),
+        list_separators=tuple(data["ports"]["list_separators"]),
+        range_separators=tuple(data["ports"]["range_separators"]),
+        note_markers=tuple(data["prose"]["note_markers"]),
+        heading_max_words=int(data["prose"]["heading_max_words"]),
+        heading_max_chars=int(data["prose"]["heading_max_chars"]),
+        locale_markers={k: tuple(v["markers"]) for k, v in data["locales"].items()},
+        report_labels={k: dict(v) for k, v in data.get("report", {}).items()},
+        placeholders=frozenset(norm(w) for w in data.get("cells", {}).get("placeholders", [])),
+    )
+

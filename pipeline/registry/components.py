@@ -1,0 +1,392 @@
+"""The component registry: one stable identity per machine role and per section.
+
+Input: ``pipeline/data/components.toml`` (reviewed data; its format is documented at
+the top of the file and in ``docs/components.md``).  Output: a ``Registry`` that tells
+the id of a component or section name as any page writes it (any locale, any former
+name), the members of a name that denotes several components, and the English name of
+an id.  Every entry is checked on load; a malformed registry, an unknown field, a
+duplicate id or alias, an unreviewed proposal or a member that is no component is a
+``DataError`` located at its line in the file.
+
+Names are compared by ``normalize.name_key`` (case, accents, typographic apostrophes
+and dashes, spaces around ``/``).  Standard library only: ``query`` loads it.
+
+The TOML is read through its parsed twin ``components.parsed.json`` when the twin holds
+this very text, as Python reuses bytecode: tomllib takes about 20 ms, json 1 ms, and
+every command that names components loads the registry.  ``make`` writes the twin
+(``python -m pipeline.registry.components --write-parsed``); a stale or damaged twin is ignored.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import DATA_DIR
+from pipeline.errors import DataError, InputError, Location
+from pipeline.core.normalize import clean, lines, name_key
+
+REGISTRY_FILE = DATA_DIR / "components.toml"
+KINDS = ("component", "address", "service", "external", "any", "client")
+# "Any Citrix component" (kind any) stands for the components of these kinds whose
+# family is Citrix's: not a client (user devices, consoles, client software), a service,
+# an internet endpoint, nor a Microsoft, third-party or infrastructure server.
+CITRIX_SERVER_KINDS = ("component", "address")
+NOT_CITRIX = frozenset({"Microsoft", "Third party", "Infrastructure"})
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+COMPONENT_FIELDS = {"name", "kind", "family", "aliases", "former", "members", "note"}
+SECTION_FIELDS = {"name", "aliases", "former", "note"}
+RENAME_FIELDS = {"from", "to", "year", "source"}
+TOP_LEVEL = {"component", "section", "rename", "retired"}
+HEADER = re.compile(r'^\s*\[\s*(\w+)\s*\.\s*"?([^"\]\s]+)"?\s*\]')  # [component.id]
+
+
+@dataclass(frozen=True)
+class Former:
+    """A name an entry had before a rename retired it."""
+
+    name: str
+    locale: str
+    renamed_by: str  # a rename id
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A component or a section of the registry."""
+
+    id: str
+    name: str  # English display name
+    what: str  # "component" or "section"
+    line: int
+    kind: str = ""  # components: one of KINDS
+    family: str = ""  # components: the product family
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # locale -> names
+    former: tuple[Former, ...] = ()
+    members: tuple[str, ...] = ()  # a name that denotes several components
+
+    def names(self) -> list[tuple[str, str]]:
+        """Every (locale, name) the entry is written as: its aliases and former names."""
+        out = [(loc, n) for loc, names in sorted(self.aliases.items()) for n in names]
+        return out + [(f.locale, f.name) for f in self.former]
+
+
+@dataclass(frozen=True, eq=False)
+class Registry:
+    """Components and sections by id, and by the key of every name they are written as."""
+
+    components: dict[str, Entry]
+    sections: dict[str, Entry]
+    renames: dict[str, dict]
+    path: str = ""
+    _by_name: dict[tuple[str, str], str] = field(default_factory=dict)  # (what, key) -> id
+
+    def component_id(self, name: str) -> str:
+        """The id of a component name as a page writes it, or "" when unknown.
+
+        >>> r = Registry.from_data({"component": {"vda": {"name": "VDA", "kind":
+        ...     "component", "family": "CVAD", "aliases": {"fr-fr": ["Agent VDA"]}}}})
+        >>> r.component_id("agent  vda"), r.component_id("Director")
+        ('vda', '')
+        """
+        return self._by_name.get(("component", name_key(name)), "")
+
+    def section_id(self, name: str) -> str:
+        """The id of a section heading, or "" when unknown."""
+        return self._by_name.get(("section", name_key(name)), "")
+
+    def members(self, cid: str) -> tuple[str, ...]:
+        """The components an id stands for: its members, else itself."""
+        entry = self.components.get(cid)
+        return entry.members if entry and entry.members else (cid,)
+
+    @functools.cached_property
+    def citrix_servers(self) -> frozenset[str]:
+        """The components "any Citrix component" stands for: Citrix's own server
+        components and addresses (kinds ``CITRIX_SERVER_KINDS``, families not in
+        ``NOT_CITRIX``), never clients, services, internet endpoints or group names."""
+        return frozenset(i for i, e in self.components.items()
+                         if e.kind in CITRIX_SERVER_KINDS and e.family not in NOT_CITRIX
+                         and not e.members)
+
+    def stands_for(self, cid: str) -> frozenset[str]:
+        """The ids a row's end ``cid`` stands for: itself, its members, and for "any
+        Citrix component" every Citrix server component."""
+        entry = self.components.get(cid)
+        if entry is None:
+            return frozenset([cid]) if cid else frozenset()
+        out = {cid, *entry.members}
+        if entry.kind == "any":
+            out |= self.citrix_servers
+        return frozenset(out)
+
+    def english(self, eid: str, what: str = "component") -> str:
+        """The English display name of a component (or ``what="section"``) id ("" if
+        the registry has none)."""
+        entry = (self.components if what == "component" else self.sections).get(eid)
+        return entry.name if entry else ""
+
+    @functools.lru_cache(maxsize=256)  # a query asks the same name of every row
+    def resolve(self, text: str) -> frozenset[str]:
+        """Component ids a person may mean by ``text``: an id, or any name (any locale,
+        former names included) of which ``text`` is the whole or a part, by key."""
+        key = name_key(text)
+        if text in self.components:
+            return frozenset([text])
+        exact = self._by_name.get(("component", key))
+        if exact:
+            return frozenset([exact])
+        return frozenset(cid for (what, k), cid in self._by_name.items()
+                         if what == "component" and key and key in k)
+
+    @classmethod
+    def from_data(cls, data: dict, path: str = "", text: str = "") -> Registry:
+        """A registry from the parsed TOML, every entry checked (``DataError``)."""
+        return _Loader(path, text).registry(data)
+
+
+class _Loader:
+    """Checks the parsed TOML entry by entry, locating problems at their line."""
+
+    def __init__(self, path: str, text: str):
+        self.path = path
+        self.lines = lines(text)
+        self.problems: list[str] = []
+        self.headers: dict[tuple[str, str], int] = {}  # (table, id) -> line of [table.id]
+        for i, ln in enumerate(self.lines, 1):
+            m = HEADER.match(ln)
+            if m:
+                self.headers.setdefault((m.group(1), m.group(2)), i)
+
+    def line_of(self, what: str, eid: str) -> int:
+        """The line of ``[what.eid]`` in the file (0 when not found)."""
+        return self.headers.get((what, eid), 0)
+
+    def line_after(self, start: int, needle: str) -> int:
+        """The first line from ``start`` on that holds ``needle`` as a TOML string."""
+        quoted = (f'"{needle}"', f"'{needle}'")
+        return next((i for i, ln in enumerate(self.lines, 1)
+                     if i >= start and any(q in ln for q in quoted)), start)
+
+    def problem(self, line: int, text: str) -> None:
+        self.problems.append(f"{self.path}:{line}: {text}" if line else f"{self.path}: {text}")
+
+    def registry(self, data: dict) -> Registry:
+        for key in sorted(set(data) - TOP_LEVEL):
+            self.problem(0, f"unknown table {key!r} (expected {', '.join(sorted(TOP_LEVEL))})")
+        retired = data.get("retired", [])
+        if not isinstance(retired, list) or not all(isinstance(r, str) for r in retired):
+            self.problem(0, "'retired' must be a list of ids")
+            retired = []
+        renames = self.renames(data.get("rename", {}))
+        components = self.entries("component", data.get("component", {}), renames)
+        sections = self.entries("section", data.get("section", {}), renames)
+        for eid in sorted((set(components) | set(sections)) & set(retired)):
+            self.problem(self.line_of("component", eid) or self.line_of("section", eid),
+                         f"id {eid!r} is retired and must never be reused")
+        for entry in components.values():
+            for member in entry.members:
+                if member not in components:
+                    self.problem(self.line_after(entry.line, member),
+                                 f"component {entry.id!r}: member {member!r} is no component")
+                elif components[member].members:
+                    self.problem(self.line_after(entry.line, member),
+                                 f"component {entry.id!r}: member {member!r} has members itself")
+        named_as_member = {m for e in components.values() for m in e.members}
+        for entry in components.values():
+            if not entry.aliases and not entry.former and entry.id not in named_as_member:
+                self.problem(entry.line, f"component {entry.id!r} has no alias and is no "
+                                         "member of another: no page name would find it")
+        by_name: dict[tuple[str, str], str] = {}
+        for what, entries in (("component", components), ("section", sections)):
+            for entry in entries.values():
+                for locale, name in entry.names():
+                    key = (what, name_key(name))
+                    other = by_name.setdefault(key, entry.id)
+                    if other != entry.id:
+                        self.problem(self.line_after(entry.line, name),
+                                     f"{what} alias {name!r} ({locale}) of {entry.id!r} is "
+                                     f"already an alias of {other!r}: a name has one id")
+        if self.problems:
+            raise DataError(f"the component registry {self.path} is not valid", self.problems)
+        return Registry(components, sections, renames, self.path, by_name)
+
+    def renames(self, table) -> dict[str, dict]:
+        if not isinstance(table, dict):
+            self.problem(0, "'rename' must be a table of renames by id")
+            return {}
+        for rid, rename in table.items():
+            line = self.line_of("rename", rid)
+            if not isinstance(rename, dict):
+                self.problem(line, f"rename {rid!r} must be a table")
+                continue
+            for key in sorted(set(rename) - RENAME_FIELDS):
+                self.problem(line, f"rename {rid!r}: unknown field {key!r}")
+            for key in ("from", "to"):
+                if not isinstance(rename.get(key), str) or not rename.get(key):
+                    self.problem(line, f"rename {rid!r}: {key!r} must be a name")
+        return {k: v for k, v in table.items() if isinstance(v, dict)}
+
+    def entries(self, what: str, table, renames: dict) -> dict[str, Entry]:
+        if not isinstance(table, dict):
+            self.problem(0, f"'{what}' must be a table of entries by id")
+            return {}
+        out = {}
+        allowed = COMPONENT_FIELDS if what == "component" else SECTION_FIELDS
+        for eid, raw in table.items():
+            line = self.line_of(what, eid)
+            if not isinstance(raw, dict):
+                self.problem(line, f"{what} {eid!r} must be a table")
+                continue
+            if not ID_PATTERN.match(eid):
+                self.problem(line, f"{what} id {eid!r} is not a slug (lower-case words "
+                                   "joined by '-', such as 'delivery-controller')")
+            for key in sorted(set(raw) - allowed):
+                hint = " (a proposal of 'align': review it, then drop the field)" \
+                    if key == "status" else ""
+                self.problem(line, f"{what} {eid!r}: unknown field {key!r}{hint}")
+            name = raw.get("name")
+            if not isinstance(name, str) or not clean(name):
+                self.problem(line, f"{what} {eid!r}: 'name' (the English name) is required")
+                name = ""
+            kind = family = ""
+            members: tuple[str, ...] = ()
+            if what == "component":
+                kind = raw.get("kind", "")
+                if kind not in KINDS:
+                    self.problem(line, f"component {eid!r}: 'kind' must be one of "
+                                       f"{', '.join(KINDS)}, not {kind!r}")
+                family = raw.get("family", "")
+                if not isinstance(family, str) or not family:
+                    self.problem(line, f"component {eid!r}: 'family' (the product) is required")
+                    family = ""
+                members = tuple(self.strings(raw.get("members", []), line,
+                                             f"component {eid!r}: 'members'"))
+            aliases = {}
+            raw_aliases = raw.get("aliases", {})
+            if not isinstance(raw_aliases, dict):
+                self.problem(line, f"{what} {eid!r}: 'aliases' must map locales to lists")
+                raw_aliases = {}
+            for locale, names in raw_aliases.items():
+                if not LOCALE_PATTERN.match(locale):
+                    self.problem(line, f"{what} {eid!r}: {locale!r} is not a locale (fr-fr)")
+                aliases[locale] = tuple(clean(n) for n in self.strings(
+                    names, line, f"{what} {eid!r}: aliases.{locale}"))
+            former = []
+            raw_former = raw.get("former", [])
+            if not isinstance(raw_former, list):
+                self.problem(line, f"{what} {eid!r}: 'former' must be a list of tables")
+                raw_former = []
+            for item in raw_former:
+                if not isinstance(item, dict) or set(item) != {"name", "locale", "renamed_by"}:
+                    self.problem(line, f"{what} {eid!r}: each former name is "
+                                       "{ name, locale, renamed_by }")
+                    continue
+                if item["renamed_by"] not in renames:
+                    self.problem(self.line_after(line, item["name"]),
+                                 f"{what} {eid!r}: former name {item['name']!r} is renamed by "
+                                 f"{item['renamed_by']!r}, which is no rename of the registry")
+                former.append(Former(clean(str(item["name"])), str(item["locale"]),
+                                     str(item["renamed_by"])))
+            if not aliases and not former and what == "section":
+                self.problem(line, f"section {eid!r} has no alias: no heading would find it")
+            out[eid] = Entry(eid, clean(name), what, line, kind, family, aliases,
+                             tuple(former), members)
+        return out
+
+    def strings(self, value, line: int, what: str) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) and clean(v) for v in value):
+            self.problem(line, f"{what} must be a list of non-empty strings")
+            return []
+        return value
+
+
+def parsed_file(path: Path) -> Path:
+    """The parsed twin of a registry file: ``components.toml`` -> ``components.parsed.json``."""
+    return path.with_name(f"{path.stem}.parsed.json")
+
+
+def parse(text: str, path: Path) -> dict:
+    """The registry's TOML ``text`` parsed: from the twin of ``path`` when the twin holds
+    this very text, else by tomllib (``DataError`` when it is not valid TOML)."""
+    try:
+        twin = json.loads(parsed_file(path).read_text("utf-8"))
+        if twin["source"] == text and isinstance(twin["data"], dict):
+            return twin["data"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no twin, or a stale or damaged one: the TOML itself is read
+    return parse_toml(text, path)
+
+
+def parse_toml(text: str, path: Path) -> dict:
+    """The registry's TOML ``text`` parsed by tomllib (``DataError`` when it is not valid
+    TOML)."""
+    import tomllib  # here: with the twin, tomllib is never imported
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"the component registry {path} is not valid TOML", [str(exc)]) from None
+
+
+def read_text(path: Path) -> str:
+    """The text of a registry file (``DataError`` when it cannot be read)."""
+    from pipeline.core.bounded import read_input
+
+    try:
+        return read_input(path, "registry", "component registry").decode("utf-8")
+    except InputError as exc:
+        raise DataError(f"cannot read the component registry: {exc.message}", [],
+                        Location(str(path)), hint=exc.hint) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"the component registry is not UTF-8 (byte {exc.start})", [],
+                        Location(str(path))) from None
+
+
+@functools.cache
+def load(path: Path = REGISTRY_FILE) -> Registry:
+    """The registry of ``path`` (by default the package's), checked; ``DataError`` when it
+    cannot be read or is not valid (every problem with its line)."""
+    text = read_text(path)
+    return Registry.from_data(parse(text, path), str(path), text)
+
+
+def write_parsed(path: Path = REGISTRY_FILE) -> Path:
+    """Write the parsed twin of the registry ``path``, once the registry is checked (a
+    registry that does not load gets no twin: ``DataError``); returns the twin's path."""
+    from pipeline.core.atomic import atomic_write
+
+    text = read_text(path)
+    data = parse_toml(text, path)
+    Registry.from_data(data, str(path), text)
+    twin = parsed_file(path)
+    atomic_write(twin, (json.dumps({"source": text, "data": data}, ensure_ascii=False)
+                        + "\n").encode("utf-8"))
+    return twin
+
+
+def main(argv: list[str]) -> int:
+    """``--write-parsed [REGISTRY]``: write the parsed twin of the registry."""
+    usage = ("usage: python -m pipeline.registry.components --write-parsed [REGISTRY]\n"
+             "  write the parsed twin of the component registry (default: the package's);\n"
+             "  make runs it (see docs/maintaining.md)")
+    if argv[:1] in (["-h"], ["--help"]):
+        print(usage)
+        return 0
+    if not argv or argv[0] != "--write-parsed" or len(argv) > 2:
+        print(usage, file=sys.stderr)
+        return 2
+    try:
+        print(f"wrote {write_parsed(Path(argv[1]) if len(argv) > 1 else REGISTRY_FILE)}")
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""The source layer: the live page fetched into raw/ and the raw manifest."""

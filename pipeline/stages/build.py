@@ -1,0 +1,257 @@
+"""The whole pipeline: raw snapshot -> tables -> rules -> ports -> ids -> validated -> published.
+
+Input: a snapshot file (text rendering, Markdown source or HTML; recognised from its
+content), the errata, the component registry and an output directory.  Output: the
+published ``build/`` files and a report of counts, errata applied and stale, unknown
+names, and rejects.  Raises a ``PipelineError`` (located, with an exit code) on bad
+input, failed validation or, with ``strict``, stale errata or unknown names; nothing is
+published then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.stages import outdir
+from pipeline.core.bounded import read_input
+from pipeline.core.normalize import lines
+from pipeline.page.detect import decode_page, detect_form, detect_locale, locale_warning
+from pipeline.stages.errata import ERRATA_FILE, load_errata
+from pipeline.registry.components import REGISTRY_FILE
+from pipeline.registry.components import load as load_registry
+from pipeline.errors import (GuardFailed, InputError, Location, PipelineError, StaleErrata,
+                             UnknownNames, ValidationFailed)
+from pipeline.stages.identify import Unknown, components_table, identify
+from pipeline.stages.ports import PortsResult, ports_frame
+from pipeline.stages.publish import artifact_names, publish
+from pipeline.source.raw_manifest import declared_charset, disagreement, entry_of, provenance
+from pipeline.page.readers import read_page
+from pipeline.stages.rules import rules_frame, sections_document
+from pipeline.dataset.schema import IDENTITY_COLUMNS, field_types, frame_records, typed_frame
+from pipeline.stages.validate import validate
+
+
+def reconcile(rules: pd.DataFrame, result: PortsResult) -> dict:
+    """Every rule in exactly one of ports, rejects, notes; the counts add up."""
+    in_ports = set(result.ports["rule_id"])
+    in_rejects = set(result.rejects["rule_id"])
+    in_notes = set(result.notes)
+    all_rules = set(rules["rule_id"])
+    problems = []
+    for a, b, sa, sb in ((in_ports, in_rejects, "ports", "rejects"),
+                         (in_ports, in_notes, "ports", "notes"),
+                         (in_rejects, in_notes, "rejects", "notes")):
+        for rid in sorted(a & b):
+            problems.append(f"rule {rid} is in both {sa} and {sb}")
+    for rid in sorted(all_rules - in_ports - in_rejects - in_notes):
+        problems.append(f"rule {rid} is in none of ports, rejects, notes")
+    for rid in sorted((in_ports | in_rejects | in_notes) - all_rules):
+        problems.append(f"rule {rid} is not a rule of the page")
+    counts = {
+        "rules": len(rules),
+        "rules_in_ports": len(in_ports),
+        "rules_rejected": len(in_rejects),
+        "rules_notes": len(in_notes),
+        "ports": len(result.ports),
+    }
+    if counts["rules"] != counts["rules_in_ports"] + counts["rules_rejected"] + counts["rules_notes"]:
+        problems.append("rules != rules in ports + rejected + notes: " + json.dumps(counts))
+    if problems:
+        raise ValidationFailed("the counts of the stages do not reconcile", problems)
+    return counts
+
+
+SHRINK_THRESHOLD = 0.10  # a build losing more than this share of tables or rules fails
+
+
+def shrink_guard(out: Path, rules: pd.DataFrame, tables: int, threshold: float) -> None:
+    """Refuse to replace the build in ``out`` by one with fewer tables or rules by more
+    than ``threshold``, naming the sections that shrank.  Raises ``GuardFailed``."""
+    from pipeline.dataset.published import build_manifest, read
+
+    try:
+        old = build_manifest(out)["counts"]
+        old_tables, old_rules = int(old["tables"]), int(old["rules"])
+    except (KeyError, TypeError, ValueError):
+        return  # no previous build to compare with
+    new_rules = len(rules)
+    if tables >= old_tables * (1 - threshold) and new_rules >= old_rules * (1 - threshold):
+        return
+    problems = [f"tables {old_tables} -> {tables}, rules {old_rules} -> {new_rules}"]
+    try:
+        before = Counter(r["section"] for r in read(out, "rules", False).rows)
+        after = Counter(rules["section"])
+        problems += [f"section {s!r}: {before[s]} -> {after.get(s, 0)} rules"
+                     for s in sorted(before) if after.get(s, 0) < before[s]]
+    except PipelineError:
+        pass
+    raise GuardFailed(
+        f"the page lost more than {threshold:.0%} of the tables or rules of the build it "
+        f"would replace ({out}); nothing was published:\n  " + "\n  ".join(problems),
+        hint="check the snapshot (a lost table header or separator?); if the page really "
+             "shrank, build with --allow-shrink")
+
+
+def with_ids(table: str, frame: pd.DataFrame, registry, unknown: Unknown) -> pd.DataFrame:
+    """The frame with the registry ids of its names (``pipeline.stages.identify``)."""
+    rows = identify(frame_records(frame[["section", "source", "destination", "source_line"]]),
+                    registry, unknown)
+    frame = frame.copy()
+    for col in IDENTITY_COLUMNS:
+        frame[col] = pd.Series([r[col] for r in rows], index=frame.index,
+                               dtype=field_types(table)[col].pandas)
+    return frame
+
+
+def line_counts(kinds: dict[str, int], text: str, source: str) -> dict[str, int]:
+    """What the lines of the snapshot were read as, with their total; fails when they do
+    not add up to the file (a line read as nothing, or twice)."""
+    total = len(lines(text))
+    if sum(kinds.values()) != total:
+        raise ValidationFailed(f"{source}: the lines read ({sum(kinds.values())}) do not add "
+                               f"up to the lines of the file ({total})", [json.dumps(kinds)])
+    return {**kinds, "total": total}
+
+
+@dataclass
+class BuildResult:
+    """What a build published: its manifest, and the ports stage's result."""
+
+    manifest: dict
+    result: PortsResult
+
+
+def build(input_path: Path, out: Path, strict: bool = False, locale: str | None = None,
+          errata_path: Path = ERRATA_FILE, allow_shrink: bool = False,
+          shrink_threshold: float = SHRINK_THRESHOLD, max_rejects: int | None = None,
+          spreadsheet: bool = False, registry_path: Path = REGISTRY_FILE,
+          allow_unrecorded: bool = False) -> BuildResult:
+    """Run every stage from the snapshot ``input_path`` into ``out``; returns the
+    manifest and the ports result.
+
+    Raises ``InputError`` (the input cannot be read as a page), ``ValidationFailed`` (a
+    stage broke its schema or the counts do not reconcile), ``GuardFailed`` (the page
+    shrank against the build in ``out`` unless ``allow_shrink``, or more rules were
+    rejected than ``max_rejects``) or, with ``strict``, ``StaleErrata`` or
+    ``UnknownNames`` (a name the component registry of ``registry_path`` does not know);
+    nothing is published then.  ``spreadsheet``: the CSV files get a byte order mark
+    and ``;``.  A snapshot that is not the file its ``raw/manifest.json`` entry describes
+    (another checksum) is refused, or with ``allow_unrecorded`` built without that entry's
+    provenance, with a warning.  One build at a time writes ``out`` (``pipeline.stages.outdir``: checked first,
+    locked, swapped in whole).
+    """
+    outdir.check(out.absolute(), artifact_names())
+    with outdir.locked(out):
+        return stages(input_path, out, strict, locale, errata_path, allow_shrink,
+                      shrink_threshold, max_rejects, spreadsheet, registry_path,
+                      allow_unrecorded)
+
+
+def stages(input_path: Path, out: Path, strict: bool, locale: str | None, errata_path: Path,
+           allow_shrink: bool, shrink_threshold: float, max_rejects: int | None,
+           spreadsheet: bool, registry_path: Path, allow_unrecorded: bool) -> BuildResult:
+    """The stages of ``build``, under the lock of ``out``."""
+    name = input_path.name
+    data = read_input(input_path, "page", "input", missing="give --input the path of a snapshot")
+    raw_entry = entry_of(input_path)  # what raw/manifest.json says of the snapshot
+    warnings = []
+    contradicted = disagreement(raw_entry, data)
+    if contradicted and not allow_unrecorded:
+        raise InputError(f"the snapshot is not the file raw/manifest.json describes: "
+                         f"{contradicted}", Location(str(input_path)),
+                         hint="fetch it again (citrix-ports fetch), restore raw/ from git, "
+                              "or --allow-unrecorded to build it without that provenance")
+    if contradicted:
+        warnings.append(f"{name}: not the file raw/manifest.json describes ({contradicted}): "
+                        "built without its url and fetch time")
+        raw_entry = {}
+    decoded = decode_page(data, str(input_path), declared_charset(raw_entry))
+    text = decoded.text
+    form = detect_form(text)
+    if locale:
+        warnings += [w for w in [locale_warning(text, locale)] if w]
+    elif raw_entry.get("locale"):
+        # the locale fetch recognised and recorded for this snapshot (the page's lang, the
+        # URL's /ja-jp/ or /jp/ja/, its words)
+        locale = raw_entry["locale"]
+        warnings += [w for w in [locale_warning(text, locale, recorded=True)] if w]
+    locale = locale or detect_locale(text, url=raw_entry.get("url"))
+    page = read_page(text, form, str(input_path), locale)
+    warnings += [w.replace(str(input_path), name, 1) for w in page.warnings]
+    if not page.tables:
+        raise InputError("no port table found (a table starts with a header row such as "
+                         "'Source | Destination | Type | Port | Details')",
+                         Location(str(input_path)),
+                         hint="check that the input is the Citrix communication ports page")
+    for table in page.tables:
+        if not table.rows:
+            raise InputError("the table has a header but no rows (is the input truncated?)",
+                             Location(str(input_path), table.line, table.number,
+                                      section=table.section.heading))
+    registry = load_registry(registry_path)
+    unknown = Unknown()
+    rules = validate("rules", with_ids("rules", rules_frame(page), registry, unknown), name)
+    errata = load_errata(errata_path)
+    result = ports_frame(rules, errata, locale)
+    warnings += result.warnings
+    if strict and result.errata_stale:
+        raise StaleErrata(
+            "errata no longer match any row of the page: " + ", ".join(result.errata_stale),
+            Location(str(errata_path)),
+            hint="the page changed: review these errata, then update or remove them")
+    result.ports = with_ids("ports", result.ports, registry, unknown)
+    ports = validate("ports", result.ports, name)
+    warnings += unknown.warnings()
+    if strict and unknown.first_line:
+        raise UnknownNames(
+            f"{len(unknown.first_line)} names of the page are not in the component registry:"
+            "\n  " + "\n  ".join(w.removeprefix("warning: ") for w in unknown.warnings()),
+            Location(str(input_path)),
+            hint="add them to pipeline/data/components.toml (citrix-ports align LEFT RIGHT "
+                 "proposes entries), or build without --strict")
+    components = validate("components", typed_frame("components", components_table(
+        frame_records(rules), frame_records(ports), registry)), name)
+    rejects = validate("rejects", result.rejects, name)
+    counts = reconcile(rules, result)
+    counts = {"sections": len(page.sections), "tables": len(page.tables), **counts,
+              "components": len(components), "unknown_names": unknown.counts()}
+    if page.line_counts is not None:
+        counts["lines"] = line_counts(page.line_counts, text, str(input_path))
+    if max_rejects is not None and len(rejects) > max_rejects:
+        raise GuardFailed(
+            f"{len(rejects)} rules were rejected, more than --max-rejects {max_rejects}; "
+            "nothing was published:\n  " + "\n  ".join(
+                f"line {r['source_line']}, section {r['section']!r}: {r['reason']}"
+                for r in frame_records(rejects)),
+            Location(str(input_path)),
+            hint="fix the page or record an erratum; raise --max-rejects if these are "
+                 "accepted")
+    if not allow_shrink:
+        shrink_guard(out, rules, len(page.tables), shrink_threshold)
+    report = {
+        "source": {
+            "name": name,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "bytes": len(data),
+            "form": form,
+            "encoding": decoded.encoding,
+            "locale": locale,
+            **provenance(raw_entry),
+        },
+        "counts": counts,
+        "errata": {
+            "applied": {k: sorted(v) for k, v in sorted(result.errata_applied.items())},
+            "stale": sorted(result.errata_stale),
+        },
+        "warnings": warnings,
+    }
+    manifest = publish(out, {"rules": rules, "ports": ports, "rejects": rejects,
+                             "components": components},
+                       sections_document(page), report, spreadsheet=spreadsheet)
+    return BuildResult(manifest, result)

@@ -1,0 +1,112 @@
+"""Errata: reviewed corrections of defects of the source page, kept as data.
+
+Input: ``pipeline/data/errata.toml`` and the rules of a page.  Output: for each rule,
+the corrected variants to expand into ports (one or more), which errata were applied,
+and which errata matched nothing (stale: the page changed under them).
+
+An erratum is keyed to a row's content, never to its line number: ``match`` lists
+field values that must all be equal (section, source, destination, type_raw, port_raw,
+details).  ``use`` lists the corrected values: one entry replaces fields of the row,
+several entries split the row into several flows.  Errata apply in file order, each
+to the row as the previous errata left it.  Every erratum needs a ``reason`` and a
+``reference`` (where the corrected value comes from); ``locale`` limits an erratum to
+pages of one locale (the others neither apply it nor report it stale).  ``resolves``
+lists the reader's problems (fragments of their text) that the erratum answers: a row the
+reader marked is published only when every one of its problems is answered so.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import DATA_DIR
+from pipeline.core.bounded import read_input
+from pipeline.errors import InputError, Location
+from pipeline.stages.rules import CONTENT_FIELDS
+
+ERRATA_FILE = DATA_DIR / "errata.toml"
+
+
+@dataclass(frozen=True)
+class Erratum:
+    """One reviewed correction: the row content it matches and the values to use."""
+
+    id: str
+    match: dict[str, str]
+    use: tuple[dict[str, str], ...]
+    reason: str
+    reference: str
+    locale: str = ""  # the page locale it corrects; "" for every locale
+    # Problems the reader marked on the row that this erratum answers (each a fragment of
+    # the problem's text).  A marked row is published only when every one of its problems
+    # is answered by an erratum applied to it: correcting one cell vouches for nothing else.
+    resolves: tuple[str, ...] = ()
+
+    def matches(self, row: dict) -> bool:
+        """True when every field of ``match`` has the row's value."""
+        return all(row.get(k) == v for k, v in self.match.items())
+
+
+def load_errata(path: Path = ERRATA_FILE) -> list[Erratum]:
+    """The errata of ``path``, checked; raises ``InputError`` (located) when an entry
+    lacks a key, names an unknown field or reuses an id."""
+    try:
+        data = tomllib.loads(read_input(path, "errata", "errata file").decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"cannot read the errata: {exc}", Location(str(path))) from None
+    errata, ids = [], set()
+    for n, entry in enumerate(data.get("erratum", []), start=1):
+        where = Location(str(path), section=f"erratum {n}")
+        missing = [k for k in ("id", "match", "use", "reason", "reference") if not entry.get(k)]
+        if missing:
+            raise InputError(f"erratum lacks {', '.join(missing)}", where)
+        bad = set(entry["match"]) - set(CONTENT_FIELDS)
+        bad |= {k for u in entry["use"] for k in u} - set(CONTENT_FIELDS)
+        if bad:
+            raise InputError(f"erratum {entry['id']!r} names unknown fields {sorted(bad)}", where)
+        if entry["id"] in ids:
+            raise InputError(f"erratum id {entry['id']!r} is used twice", where)
+        ids.add(entry["id"])
+        resolves = entry.get("resolves", [])
+        if not isinstance(resolves, list) or not all(isinstance(r, str) and r for r in resolves):
+            raise InputError(f"erratum {entry['id']!r}: 'resolves' must be a list of problem "
+                             "texts", where)
+        errata.append(Erratum(entry["id"], dict(entry["match"]), tuple(entry["use"]),
+                              entry["reason"], entry["reference"], entry.get("locale", ""),
+                              tuple(resolves)))
+    return errata
+
+
+def apply_errata(row: dict, errata: list[Erratum]) -> tuple[list[dict], list[str]]:
+    """The row's corrected variants and the ids of the errata applied to it.
+
+    >>> fix = Erratum("e1", {"port_raw": "8O"}, ({"port_raw": "80"},), "typo", "page")
+    >>> apply_errata({"port_raw": "8O", "source": "A"}, [fix])
+    ([{'port_raw': '80', 'source': 'A'}], ['e1'])
+    """
+    variants, applied = [dict(row)], []
+    for erratum in errata:
+        next_variants = []
+        for variant in variants:
+            if erratum.matches(variant):
+                if erratum.id not in applied:
+                    applied.append(erratum.id)
+                next_variants.extend({**variant, **use} for use in erratum.use)
+            else:
+                next_variants.append(variant)
+        variants = next_variants
+    return variants, applied
+
+
+def unresolved(problems: str, errata: list[Erratum], applied: list[str]) -> list[str]:
+    """The reader's problems of a row (``"; "``-joined) that no applied erratum resolves.
+
+    >>> e = Erratum("t", {}, ({},), "r", "x", resolves=("does not look like a type",))
+    >>> unresolved("'X' does not look like a type; row broken", [e], ["t"])
+    ['row broken']
+    """
+    fragments = [f for e in errata if e.id in applied for f in e.resolves]
+    return [p for p in filter(None, problems.split("; "))
+            if not any(f in p for f in fragments)]

@@ -1,0 +1,107 @@
+"""Identity stage: the registry's ids for the names of the page, and the components table.
+
+Input: rules or ports records (section, source and destination as the page writes them)
+and the component registry (``pipeline.registry.components``).  Output: the same records with
+``section_id``, ``source_id`` and ``destination_id`` (empty where the registry does not
+know the name), a warning for each unknown name with the line it is first on, and the
+``components`` table of a build: one row per component its flows name (and per member
+of a name that denotes several), with its English name, kind, family, members, the
+names this page uses for it and its number of flows.
+
+An unknown name is normal when the page adds a component: it is kept, with an empty
+id, and named in the warnings and the manifest; ``build --strict`` fails on it so that
+CI asks for a registry update.  Standard library only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.registry.components import Registry
+
+__all__ = ["Unknown", "identify", "components_table"]
+
+
+@dataclass
+class Unknown:
+    """Names of the page the registry does not know: (what, name) -> first line, lines."""
+
+    first_line: dict[tuple[str, str], int] = field(default_factory=dict)
+    lines: dict[tuple[str, str], set[int]] = field(default_factory=dict)
+
+    def add(self, what: str, name: str, line: int) -> None:
+        """Note a line that names ``name`` (a component or a section) unknown."""
+        self.first_line.setdefault((what, name), line)
+        self.lines.setdefault((what, name), set()).add(line)
+
+    def warnings(self) -> list[str]:
+        """One warning per unknown name, with its first line and row count."""
+        return [f"warning: line {line}: {what} {name!r} is not in the component registry "
+                f"(on {len(self.lines[(what, name)])} line(s)): it has no id; add it to "
+                "pipeline/data/components.toml (citrix-ports align proposes entries)"
+                for (what, name), line in sorted(self.first_line.items(),
+                                                 key=lambda kv: (kv[1], kv[0]))]
+
+    def counts(self) -> dict[str, int]:
+        """How many distinct unknown names, per kind, for the manifest."""
+        return {"components": sum(1 for w, _ in self.first_line if w == "component"),
+                "sections": sum(1 for w, _ in self.first_line if w == "section")}
+
+
+def identify(rows: list[dict], registry: Registry, unknown: Unknown | None = None
+             ) -> list[dict]:
+    """The rows with their ids (new dicts; the rows given are not changed); unknown
+    names are added to ``unknown``.  An empty name (a column the table lacks) has an
+    empty id and is no unknown name.
+
+    >>> from pipeline.registry.components import Registry
+    >>> r = Registry.from_data({"section": {"s": {"name": "S", "aliases": {"en": ["S"]}}},
+    ...     "component": {"vda": {"name": "VDA", "kind": "component", "family": "F",
+    ...                           "aliases": {"en": ["VDA"]}}}})
+    >>> identify([{"section": "S", "source": "vda", "destination": "X", "source_line": 3}], r)[0]
+    {'section': 'S', 'source': 'vda', 'destination': 'X', 'source_line': 3, 'section_id': 's', 'source_id': 'vda', 'destination_id': ''}
+    """
+    out = []
+    for row in rows:
+        ids = {"section_id": registry.section_id(row["section"])}
+        if not ids["section_id"] and unknown is not None:
+            unknown.add("section", row["section"], row["source_line"])
+        for side in ("source", "destination"):
+            name = row[side] or ""
+            cid = registry.component_id(name) if name else ""
+            if name and not cid and unknown is not None:
+                unknown.add("component", name, row["source_line"])
+            ids[f"{side}_id"] = cid
+        out.append({**row, **ids})
+    return out
+
+
+def components_table(rules: list[dict], ports: list[dict], registry: Registry) -> list[dict]:
+    """The components of a build, by id: English name, kind, family, members, the names
+    this page uses for it (rules and ports, page order) and its flows (the rules of the
+    ports table that name it, or a name it is a member of, at either end)."""
+    names: dict[str, list[str]] = {}
+    flows: dict[str, set[str]] = {}
+    for row in [*rules, *ports]:
+        for side in ("source", "destination"):
+            cid = row[f"{side}_id"]
+            if not cid:
+                continue
+            for member in {cid, *registry.members(cid)}:
+                names.setdefault(member, [])
+                flows.setdefault(member, set())
+            if row[side] not in names[cid]:
+                names[cid].append(row[side])
+    for row in ports:
+        for side in ("source", "destination"):
+            cid = row[f"{side}_id"]
+            if cid:
+                for member in {cid, *registry.members(cid)}:
+                    flows[member].add(row["rule_id"])
+    table = []
+    for cid in sorted(names):
+        entry = registry.components[cid]
+        table.append({"component_id": cid, "name": entry.name, "kind": entry.kind,
+                      "family": entry.family, "members": " ".join(entry.members),
+                      "page_names": " | ".join(names[cid]), "flows": len(flows[cid])})
+    return table
