@@ -80,9 +80,9 @@ def query(data: str | Path | None = None, *, component: str | None = None,
     >>> {r["destination"] for r in query(source="StoreFront Server", destination="domain-controller")}
     {'Contrôleur de domaine'}
     """
-    from pipeline.registry.components import load as load_registry
     from pipeline.dataset.query import Filters, parse_ports
     from pipeline.dataset.query import query as run
+    from pipeline.registry.components import load as load_registry
 
     filters = Filters(component=component, source=source, destination=destination,
                       ports=parse_ports(str(port)) if port is not None else None,

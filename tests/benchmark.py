@@ -151,7 +151,7 @@ def synthetic_html(scale: int) -> str:
                              ).read_text("utf-8"))
     head, rest = page.split("<article>", 1)
     article, tail = rest.split("</article>", 1)
-    copies = [re.sub(r"(<h[1-6][^>]*>)(.*?)(</h[1-6]>)", lambda m: f"{m[1]}{m[2]} {k + 1}{m[3]}",
+    copies = [re.sub(r"(<h[1-6][^>]*>)(.*?)(</h[1-6]>)", lambda m, k=k: f"{m[1]}{m[2]} {k + 1}{m[3]}",
                      article) for k in range(scale)]
     return head + "<article>" + "".join(copies) + "</article>" + tail
 

@@ -162,7 +162,7 @@ class Page(http.server.BaseHTTPRequestHandler):
     """Serves the snapshot, changed or not (``Page.body``)."""
     body = b""
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self.send_response(200)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(Page.body)))

@@ -237,8 +237,8 @@ def rejected_lines(out: Path) -> set[int]:
 def check_structural(good: Path, lines: list[str], rng: random.Random, work: Path
                      ) -> str | None:
     """One structural mutation built and checked against the good build; the finding."""
-    from pipeline.stages.build import build
     from pipeline.errors import PipelineError
+    from pipeline.stages.build import build
 
     new, mapping, mutated, what = structural(lines, rng)
     src = work / "structural.txt"
@@ -251,7 +251,7 @@ def check_structural(good: Path, lines: list[str], rng: random.Random, work: Pat
         if exc.exit_code not in ALLOWED or not str(exc):
             return f"{what}: exit {exc.exit_code} without a message"
         return None  # a loud, located failure is an allowed outcome
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return f"{what}: {type(exc).__name__}: {exc}"
     before, after = flows_by_line(good), flows_by_line(out)
     rejected = rejected_lines(out)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import ast
 import re
 
-import pytest
-
 from conftest import ROOT
 from pipeline.cli import parser
 

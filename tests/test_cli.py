@@ -15,8 +15,8 @@ import sys
 import pytest
 
 from conftest import ROOT, SNAPSHOT, run_cli
-from pipeline.source import raw_manifest
 from pipeline.cli import main
+from pipeline.source import raw_manifest
 
 HEADER = "Source | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
 
@@ -57,7 +57,7 @@ def test_build_reports_counts(tmp_path, capsys):
 @pytest.mark.parametrize("content, code, fragments", [
     (b"", 2, ["input is empty"]),
     (b"\x00\x01\x02\xff" * 50, 2, ["binary", ":1"]),
-    ("Titre\nligne\n".encode() + b"\xff\xfe bad\n", 2, ["not UTF-8", ":3"]),
+    (b"Titre\nligne\n" + b"\xff\xfe bad\n", 2, ["not UTF-8", ":3"]),
     (b"Juste du texte\nsans tableau.\n", 2, ["no port table"]),
     (("Citrix SDX\n" + HEADER).encode(), 2, ["no rows", ":2", "table 1", "Citrix SDX"]),
 ])

@@ -14,13 +14,13 @@ import re
 import pytest
 
 from conftest import ROOT
+from pipeline.cli import main
+from pipeline.dataset.published import read
+from pipeline.errors import DataError, UnknownNames
 from pipeline.registry import components
 from pipeline.registry.align import align, version
-from pipeline.stages.build import build
-from pipeline.cli import main
 from pipeline.registry.compare_pages import compare
-from pipeline.errors import DataError, UnknownNames
-from pipeline.dataset.published import read
+from pipeline.stages.build import build
 
 ENGLISH = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
 FRENCH = ROOT / "raw" / "citrix-communication-ports.txt"

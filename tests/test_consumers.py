@@ -21,8 +21,8 @@ import pytest
 from conftest import ROOT, SNAPSHOT
 from pipeline import api
 from pipeline.cli import main
-from pipeline.errors import DataError, InputError
 from pipeline.dataset.query import render_table
+from pipeline.errors import DataError, InputError
 
 HEAVY = ("pandas", "pandera", "pyarrow", "numpy")
 

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from conftest import SNAPSHOT
-from pipeline.stages.build import build
 from pipeline.cli import main
 from pipeline.errors import GuardFailed, InputError
+from pipeline.stages.build import build
 
 LINES = SNAPSHOT.read_text("utf-8").splitlines()
 
 
-def edited(tmp_path, edit) -> "Path":
+def edited(tmp_path, edit) -> Path:
     lines = list(LINES)
     edit(lines)
     path = tmp_path / "edited.txt"

@@ -15,9 +15,9 @@ import pytest
 
 from conftest import ROOT, SNAPSHOT
 from make_forms import html_to_text, markdown_to_html
-from pipeline.stages.build import build
 from pipeline.cli import main
 from pipeline.errors import InputError
+from pipeline.stages.build import build
 
 MD = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
 HTML = markdown_to_html(MD.read_text("utf-8"))
@@ -91,7 +91,7 @@ class Latin1Server(http.server.BaseHTTPRequestHandler):
 
     body = ACCENTED.encode("latin-1", errors="xmlcharrefreplace")
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=ISO-8859-1")
         self.send_header("Content-Length", str(len(self.body)))

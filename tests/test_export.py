@@ -125,7 +125,7 @@ def hostile(built, tmp_path_factory):
             row[side] = names[row[side]]
     (base / "ports.csv").write_text(csv_text(rows, columns("ports")), "utf-8", newline="")
     amap = ["components:"]
-    for i, (plain, evil) in enumerate(sorted(names.items())):
+    for i, (_plain, evil) in enumerate(sorted(names.items())):
         v6 = f", 2001:db8::{i + 1:x}" if i % 4 == 0 else ""  # some components dual-stack
         amap.append(f"  {json.dumps(evil)}: [10.{i // 250}.{i % 250}.1{v6}]")
     (base / "map.yaml").write_text("\n".join(amap) + "\n", "utf-8")
@@ -192,7 +192,7 @@ def test_a_hand_made_ports_file_is_validated_before_any_rule(built, tmp_path, ca
     bad.write_text(csv_text(rows, columns("ports")), "utf-8", newline="")
     code, text, err = export(capsys, bad, ROOT / "examples" / "address-map.yaml", "nftables")
     assert code == 2 and text == ""
-    assert f"ports.csv: " in err and f"line 5, column {column}" in err
+    assert "ports.csv: " in err and f"line 5, column {column}" in err
     code = main(["query", "--data", str(bad), "--port", "22"])
     out_q = capsys.readouterr()
     assert code == 2 and out_q.out == "" and f"line 5, column {column}" in out_q.err

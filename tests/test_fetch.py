@@ -46,7 +46,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         path = self.path
         n = Handler.hits[path] = Handler.hits.get(path, 0) + 1
         ua = self.headers.get("User-Agent", "")

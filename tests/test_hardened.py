@@ -49,7 +49,6 @@ class Listener:
         self.thread.start()
 
     def serve(self):
-        import time
 
         while not self.stopped.is_set():
             try:
@@ -229,8 +228,8 @@ def test_every_cap_is_in_the_limits_file():
     from pipeline.page import detect
     from pipeline.source import fetch
 
-    assert detect.MAX_INPUT_BYTES == bounded.cap("page")
-    assert fetch.MAX_BYTES == bounded.cap("fetched")
+    assert bounded.cap("page") == detect.MAX_INPUT_BYTES
+    assert bounded.cap("fetched") == fetch.MAX_BYTES
     assert bounded.cap("page") < bounded.cap("table")
 
 

@@ -19,11 +19,11 @@ import pytest
 
 from conftest import ROOT
 from make_forms import HEADER, html_to_text, markdown_to_html, translated
-from pipeline.stages.build import build
 from pipeline.cli import main
 from pipeline.page.detect import detect_locale, url_locale
 from pipeline.page.readers.text import is_heading
 from pipeline.page.vocabulary import load
+from pipeline.stages.build import build
 
 JA = ROOT / "tests" / "data" / "ja-jp" / "citrix-communication-ports.excerpt.md"
 SDX, ADC = "Citrix SDX", "Citrix ADC"
@@ -162,8 +162,8 @@ def test_the_german_page_and_the_english_source_name_the_same_components(english
     """One identity across languages: the German rows are the English source's flows,
     component for component, except where the German page (a later version) moved the
     Citrix ADM flows from the NSIP (en:32-35) to the SNIP."""
-    from pipeline.registry.compare_pages import compare
     from pipeline.dataset.published import read
+    from pipeline.registry.compare_pages import compare
 
     de = tmp_path / "de"
     build(DE, de)

@@ -119,8 +119,8 @@ def test_reconciliation_refuses_a_lost_or_doubled_rule(built):
     them, fails the build with the rule named."""
     from dataclasses import replace
 
-    from pipeline.stages.build import reconcile
     from pipeline.errors import ValidationFailed
+    from pipeline.stages.build import reconcile
 
     out, result = built
     rules = pd.read_csv(out / "rules.csv", dtype=str, keep_default_na=False)

@@ -63,7 +63,7 @@ JA = dict(names=JA_NAMES, types=TYPES, ports=JA_PORTS, details=JA_DETAILS, note=
 @st.composite
 def conventional_table(draw, words=FR):
     """Rows as dicts of role -> value, plus which leading cells are merged from above."""
-    NAMES, TYPES, PORTS, DETAILS, NOTE = (words[k] for k in  # noqa: N806
+    NAMES, TYPES, PORTS, DETAILS, NOTE = (words[k] for k in
                                           ("names", "types", "ports", "details", "note"))
     rows = []
     for i in range(draw(st.integers(1, 7))):

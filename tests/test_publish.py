@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import SNAPSHOT
-from pipeline.stages.build import build
-from pipeline.errors import ValidationFailed
 from pipeline.dataset.published import csv_text, neutralise
+from pipeline.errors import ValidationFailed
+from pipeline.stages.build import build
 from pipeline.stages.validate import validate
 
 

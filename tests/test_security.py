@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.stages.build import build
-from pipeline.page.readers.html import read_html
 from pipeline.page.readers.cells import MAX_CELL_CHARS
+from pipeline.page.readers.html import read_html
 from pipeline.page.readers.text import read_text
+from pipeline.stages.build import build
 
 ARTIFACTS = {"datapackage.json", "manifest.json", "sections.json", "report.md"} | {
     f"{t}.{ext}" for t in ("rules", "ports", "rejects", "components") for ext in ("csv", "json", "parquet")}
@@ -21,7 +21,7 @@ ARTIFACTS = {"datapackage.json", "manifest.json", "sections.json", "report.md"} 
 class Counter(http.server.BaseHTTPRequestHandler):
     requests: list[str] = []
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         Counter.requests.append(self.path)
         body = b"SECRET-FROM-NETWORK"
         self.send_response(200)
@@ -80,8 +80,8 @@ def test_cells_are_capped(tmp_path):
 
 
 def test_input_size_is_capped(tmp_path):
-    from pipeline.page.detect import MAX_INPUT_BYTES, decode
     from pipeline.errors import InputError
+    from pipeline.page.detect import MAX_INPUT_BYTES, decode
 
     with pytest.raises(InputError, match="more than"):
         decode(b"a" * (MAX_INPUT_BYTES + 1), "huge.txt")

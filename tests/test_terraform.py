@@ -20,8 +20,8 @@ import subprocess
 import pytest
 
 from conftest import ROOT, SNAPSHOT
-from pipeline.stages.build import build
 from pipeline.cli import main
+from pipeline.stages.build import build
 
 hcl2 = pytest.importorskip("hcl2", reason="python-hcl2 is not installed (make venv installs it)")
 

@@ -9,15 +9,15 @@ import json
 
 import pytest
 
+from pipeline.dataset.published import csv_text, parse
+from pipeline.dataset.schema import columns, typed_frame
 from pipeline.diff import diff, render
 from pipeline.stages.errata import Erratum
 from pipeline.stages.ports import ports_frame
-from pipeline.dataset.published import csv_text, parse
 from pipeline.stages.rules import rule_id
-from pipeline.dataset.schema import columns, typed_frame
 
 
-def rules(*rows: tuple) -> "object":
+def rules(*rows: tuple) -> object:
     """A rules frame from (section, source, destination, type, port, details) tuples."""
     records = []
     for n, (section, src, dst, typ, port, details) in enumerate(rows, start=1):
@@ -250,7 +250,8 @@ def test_plan_refuses_values_that_are_not_a_rule():
 def test_align_pairs_rows_in_order_then_by_details():
     """Rows that share a signature but are listed in another order pair by the words their
     details keep across languages; rows with other ports never pair."""
-    from pipeline.registry.align import AlignedRule as Row, pair_rows
+    from pipeline.registry.align import AlignedRule as Row
+    from pipeline.registry.align import pair_rows
 
     tcp = lambda *ports: tuple(("tcp", p, p) for p in ports)  # noqa: E731
     left = [Row("S", "A", "B", tcp(443), 1, "NITRO via HTTPS"),

@@ -17,12 +17,12 @@ tables) come from the modules and data that define them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
 from pipeline import __version__
-from pipeline.cli import (align, build, compare, completion, components, diff, export, fetch,
-                          query)
+from pipeline.cli import align, build, compare, completion, components, diff, export, fetch, query
 from pipeline.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, PipelineError
 
 COMMANDS = (build, fetch, diff, query, export, align, compare, components, completion)
@@ -56,10 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader of our output left (`| head`): end quietly, as a killed pipe would.
         # Python would report the failed flush of stdout at exit: point it at devnull.
-        try:
+        with contextlib.suppress(OSError, ValueError):  # stdout is no file (embedded use)
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (OSError, ValueError):  # stdout is no file (embedded use)
-            pass
         return EXIT_BROKEN_PIPE
     except Exception as exc:  # a bug: say so plainly, no traceback unless asked
         if os.environ.get("CITRIX_PORTS_DEBUG"):

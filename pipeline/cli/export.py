@@ -65,9 +65,9 @@ def add(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     """``export``: firewall rules for the ports, from an address map."""
     from pipeline.dataset import published
-    from pipeline.registry.components import load as load_registry
-    from pipeline.export import Options, Selection, export, load_address_map
     from pipeline.dataset.query import Filters, closest, load_ports, query
+    from pipeline.export import Options, Selection, export, load_address_map
+    from pipeline.registry.components import load as load_registry
 
     if (args.format == "terraform") != bool(args.provider):
         raise InputError("--provider goes with the terraform format, and the terraform "

@@ -52,8 +52,8 @@ def add(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """``query``: the published ports that answer the filters; 1 when none does."""
-    from pipeline.registry.components import load as load_registry
     from pipeline.dataset.query import Filters, closest, english_names, load_ports, query, render
+    from pipeline.registry.components import load as load_registry
 
     rows = load_ports(args.data or default_data())
     # the registry is read only when a name is asked or English names are wanted

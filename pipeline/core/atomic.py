@@ -43,9 +43,8 @@ def atomic_write(path: Path, data: bytes) -> None:
     the old file or the new one, never a half-written one.  A symbolic link is followed
     (its target is written; the link stays); a device or FIFO is written to as it is.
     Raises ``InputError`` when it cannot."""
-    import tempfile  # here: the read-only commands import this module and never write
-
     import stat
+    import tempfile  # here: the read-only commands import this module and never write
 
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     if target.is_dir():

@@ -21,7 +21,6 @@ import functools
 import re
 import unicodedata
 
-
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 

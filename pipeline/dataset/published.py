@@ -33,8 +33,8 @@ from pathlib import Path
 
 from pipeline import PACKAGE_DIR
 from pipeline.core.bounded import cap, read_input
-from pipeline.errors import DataError, InputError, Location
 from pipeline.dataset.schema import ROW_CHECKS, TABLES, TYPES, table_schema
+from pipeline.errors import DataError, InputError, Location
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # cells the CSV writer prefixes with '
 MAX_PROBLEMS = 50  # problems listed before the rest are counted

@@ -22,13 +22,13 @@ import json
 import re
 import textwrap
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
-from pipeline.dataset import published
-from pipeline.dataset.schema import MAX_PORT, port_range
 from pipeline.core.normalize import fold
 from pipeline.core.shown import escaped
+from pipeline.dataset import published
+from pipeline.dataset.schema import MAX_PORT, port_range
 
 PortRanges = list[tuple[int, int]]
 
@@ -133,9 +133,8 @@ class Filters:
             start, end = row["port_start"], row["port_end"]
             if start is None or not any(a <= end and start <= b for a, b in self.ports):
                 return False
-        if self.ranges and (row["port_start"] is None or row["port_start"] == row["port_end"]):
-            return False
-        return True
+        return not (self.ranges and (row["port_start"] is None
+                                     or row["port_start"] == row["port_end"]))
 
     def end(self, text: str, row: dict, side: str) -> bool:
         """Whether the row's ``side`` is what ``text`` means (``end_matches``)."""
@@ -221,12 +220,12 @@ def closest(rows: list[dict], filters: Filters) -> list[str]:
         if not text:
             continue
         folded = {fold(n): n for n in pool}
-        if filters.registry is not None:  # ids match too: a name the data has is no typo
-            if any(Filters(source=text, registry=filters.registry).end(text, r, side)
-                   for r in rows for side in ("source", "destination")) or any(
-                    section_matches(text, r["section"], r.get("section_id") or "",
-                                    filters.registry) for r in rows):
-                continue
+        if filters.registry is not None and (  # ids match too: a name the data has is no typo
+                any(Filters(source=text, registry=filters.registry).end(text, r, side)
+                    for r in rows for side in ("source", "destination"))
+                or any(section_matches(text, r["section"], r.get("section_id") or "",
+                                       filters.registry) for r in rows)):
+            continue
         found = [n for n in folded if fold(text) in n]
         if not found:
             scored = sorted(((similarity(fold(text), n), n) for n in folded), reverse=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from pipeline.errors import DataError
 from pipeline.dataset.published import PublishedTable
+from pipeline.errors import DataError
 
 POSITION = {"rule_id", "table", "row", "source_line"}
 RENAMABLE = ("section", "source", "destination")

@@ -15,9 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.core.bounded import cap
-from pipeline.errors import InputError, Location
 from pipeline.dataset.published import PublishedTable, build_manifest, manifest_of, parse, read
-
+from pipeline.errors import InputError, Location
 
 SnapshotBuilder = Callable[[Path, Path], object]  # (snapshot, out): the build stage
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from pipeline.diff.compare import Diff
-from pipeline.dataset.schema import port_range
 from pipeline.core.markdown_out import md_cell
 from pipeline.core.shown import escaped
+from pipeline.dataset.schema import port_range
+from pipeline.diff.compare import Diff
 
 FOLD_AFTER = 20  # Markdown lists longer than this are folded
 

@@ -21,12 +21,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from pipeline.dataset.schema import MAX_PORT
 from pipeline.errors import InputError
 from pipeline.export.addresses import AddressMap, limits, load_address_map
 from pipeline.export.formats import HOST_RENDERERS, Options, Rendered
 from pipeline.export.plan import NO_SELECTION, WRITTEN, Plan, Selection, plan, report
-from pipeline.dataset.schema import MAX_PORT
-
 
 
 def render_terraform(p: Plan, source: dict, options: Options = Options()) -> Rendered:

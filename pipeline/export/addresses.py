@@ -44,8 +44,8 @@ from typing import Any
 
 from pipeline import DATA_DIR
 from pipeline.core.bounded import excerpt, read_bytes
-from pipeline.errors import InputError, Location
 from pipeline.core.normalize import fold
+from pipeline.errors import InputError, Location
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 LIMITS_FILE = DATA_DIR / "export_limits.toml"
@@ -345,7 +345,7 @@ class _Loader:
     def pairs(self, node) -> list[tuple[Any, Any]]:
         """The key/value nodes of a mapping, refusing a key given twice."""
         seen: dict[str, int] = {}
-        for key, value in node.value:
+        for key, _value in node.value:
             text = str(key.value)
             line = key.start_mark.line + 1
             if text in seen:

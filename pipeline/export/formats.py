@@ -28,10 +28,10 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from pipeline.errors import EXIT_INPUT, PipelineError
-from pipeline.export.plan import Plan, Rule
 from pipeline.core.normalize import bare, fold
 from pipeline.core.shown import printable
+from pipeline.errors import EXIT_INPUT, PipelineError
+from pipeline.export.plan import Plan, Rule
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.export.addresses import AddressMap, Network, net_key
-from pipeline.dataset.schema import MAX_PORT, port_range
 from pipeline.core.normalize import fold
-from pipeline.dataset.schema import enum
+from pipeline.dataset.schema import MAX_PORT, enum, port_range
+from pipeline.export.addresses import AddressMap, Network, net_key
 
 PROTOCOLS = enum("ports", "protocol")  # what the ports schema allows
 RULE_ID = re.compile(r"^[0-9a-f]{16}(?:-[0-9]+)?$")
@@ -149,7 +148,7 @@ class Selection:
     direction: str = "in"
     registry: object = None
 
-    def end_is(self, texts: tuple[str, ...], end: "End", parent: bool = True) -> bool:
+    def end_is(self, texts: tuple[str, ...], end: End, parent: bool = True) -> bool:
         """Whether ``end`` is one of ``texts`` (as ``query`` matches names), or, with
         ``parent``, the row's end it comes from is named by its very id or name (``--from
         any-citrix-component``; never a member for its group)."""
@@ -164,7 +163,7 @@ class Selection:
                                               and cid in self.registry.resolve(t))
                    for t in texts)
 
-    def host_nets(self, end: "End") -> list[Network]:
+    def host_nets(self, end: End) -> list[Network]:
         """The addresses of ``end`` that are a host asked (all of them for a host asked
         by id or name; those inside an address asked); [] when it is none."""
         import ipaddress

@@ -34,10 +34,10 @@ import tomllib
 from dataclasses import dataclass, field
 
 from pipeline import DATA_DIR
+from pipeline.core.normalize import slug
+from pipeline.dataset.schema import port_range
 from pipeline.export.formats import ExportLimit, Options, Rendered, aws_text, header, safe_text
 from pipeline.export.plan import Plan, Rule
-from pipeline.dataset.schema import port_range
-from pipeline.core.normalize import slug
 
 PROVIDERS = ("aws", "azure", "gcp")
 LIMITS_FILE = DATA_DIR / "cloud_limits.toml"

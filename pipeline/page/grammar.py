@@ -18,7 +18,6 @@ from pipeline.dataset.schema import MAX_PORT
 from pipeline.page.vocabulary import Vocabulary, load
 
 
-
 @dataclass(frozen=True)
 class TypeCell:
     """Transports of a Type cell: ``(("tcp", ""), ("udp", ""))`` or ``(("udp", "snmp"),)``."""

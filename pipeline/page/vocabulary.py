@@ -15,7 +15,6 @@ from pipeline import DATA_DIR
 from pipeline.core.normalize import norm
 
 
-
 @dataclass(frozen=True, eq=False)  # hashed by identity: one per vocabulary file
 class Vocabulary:
     """The words of ``data/vocabulary.toml``, normalised for lookup."""

@@ -19,8 +19,8 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from pipeline.dataset.schema import port_range
 from pipeline.core.markdown_out import md_cell
+from pipeline.dataset.schema import port_range
 
 Key = tuple[str, str, str]  # section id, source id, destination id
 

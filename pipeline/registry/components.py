@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import DATA_DIR
-from pipeline.errors import DataError, InputError, Location
 from pipeline.core.normalize import clean, lines, name_key
+from pipeline.errors import DataError, InputError, Location
 
 REGISTRY_FILE = DATA_DIR / "components.toml"
 KINDS = ("component", "address", "service", "external", "any", "client")
@@ -130,7 +130,7 @@ class Registry:
         entry = (self.components if what == "component" else self.sections).get(eid)
         return entry.name if entry else ""
 
-    @functools.lru_cache(maxsize=256)  # a query asks the same name of every row
+    @functools.lru_cache(maxsize=256)  # noqa: B019 (a registry lives as long as the process)
     def resolve(self, text: str) -> frozenset[str]:
         """Component ids a person may mean by ``text``: an id, or any name (any locale,
         former names included) of which ``text`` is the whole or a part, by key."""

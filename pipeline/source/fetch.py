@@ -31,13 +31,12 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from pipeline import __version__
-
-from pipeline.source import raw_manifest
 from pipeline.core.atomic import atomic_write, clean_temporaries, held
 from pipeline.core.bounded import cap, excerpt, read_input
-from pipeline.page.detect import decode, detect_form, detect_locale, url_locale
 from pipeline.errors import FetchError, InputError, Location
+from pipeline.page.detect import decode, detect_form, detect_locale, url_locale
 from pipeline.page.readers import read_page
+from pipeline.source import raw_manifest
 
 KNOWN_HOSTS = ("docs.citrix.com", "raw.githubusercontent.com")
 DEFAULT_URL = "https://docs.citrix.com/{locale}/tech-zone/build/tech-papers/citrix-communication-ports.html"
@@ -54,7 +53,7 @@ DEADLINE = 120.0  # seconds for the whole transfer (fetch --deadline)
 class CappedRetry(Retry):
     """urllib3 Retry whose Retry-After wait is capped (a server cannot stall us)."""
 
-    def get_retry_after(self, response):  # noqa: D102
+    def get_retry_after(self, response):
         """The server's Retry-After, capped at ``MAX_RETRY_AFTER`` seconds."""
         value = super().get_retry_after(response)
         return None if value is None else min(value, MAX_RETRY_AFTER)
@@ -379,7 +378,7 @@ def fetch_locked(url: str, locale: str | None, raw_dir: Path, allow_hosts: tuple
         "url": url,
         "final_url": final_url,
         "status": status,
-        "fetched_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "fetched_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "sha256": hashlib.sha256(body).hexdigest(),
         "bytes": len(body),
         "content_type": response.headers.get("Content-Type", ""),

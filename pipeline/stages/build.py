@@ -18,22 +18,29 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.stages import outdir
 from pipeline.core.bounded import read_input
 from pipeline.core.normalize import lines
+from pipeline.dataset.schema import IDENTITY_COLUMNS, field_types, frame_records, typed_frame
+from pipeline.errors import (
+    GuardFailed,
+    InputError,
+    Location,
+    PipelineError,
+    StaleErrata,
+    UnknownNames,
+    ValidationFailed,
+)
 from pipeline.page.detect import decode_page, detect_form, detect_locale, locale_warning
-from pipeline.stages.errata import ERRATA_FILE, load_errata
+from pipeline.page.readers import read_page
 from pipeline.registry.components import REGISTRY_FILE
 from pipeline.registry.components import load as load_registry
-from pipeline.errors import (GuardFailed, InputError, Location, PipelineError, StaleErrata,
-                             UnknownNames, ValidationFailed)
+from pipeline.source.raw_manifest import declared_charset, disagreement, entry_of, provenance
+from pipeline.stages import outdir
+from pipeline.stages.errata import ERRATA_FILE, load_errata
 from pipeline.stages.identify import Unknown, components_table, identify
 from pipeline.stages.ports import PortsResult, ports_frame
 from pipeline.stages.publish import artifact_names, publish
-from pipeline.source.raw_manifest import declared_charset, disagreement, entry_of, provenance
-from pipeline.page.readers import read_page
 from pipeline.stages.rules import rules_frame, sections_document
-from pipeline.dataset.schema import IDENTITY_COLUMNS, field_types, frame_records, typed_frame
 from pipeline.stages.validate import validate
 
 

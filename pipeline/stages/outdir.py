@@ -45,8 +45,7 @@ def check(out: Path, artifacts: set[str]) -> None:
         home = Path.home().resolve()
     except (RuntimeError, KeyError, OSError):  # no home directory known
         home = None
-    if resolved == Path(resolved.anchor) or resolved == home \
-            or resolved == here or resolved in here.parents:
+    if resolved == Path(resolved.anchor) or resolved in (home, here) or resolved in here.parents:
         raise InputError("refusing to build into this directory: the build replaces its "
                          "output whole, and this one is the current directory, one that "
                          "holds it, the home directory or the root", where,

@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pipeline.stages.errata import Erratum, apply_errata, unresolved
-from pipeline.dataset.schema import MAX_PORT
+from pipeline.dataset.schema import IDENTITY_COLUMNS, MAX_PORT, columns, frame_records, typed_frame
 from pipeline.page.grammar import parse_port, parse_type
-from pipeline.dataset.schema import IDENTITY_COLUMNS, columns, frame_records, typed_frame
 from pipeline.page.vocabulary import Vocabulary, load
+from pipeline.stages.errata import Erratum, apply_errata, unresolved
 
 PORT_COLUMNS = columns("ports")
 REJECT_COLUMNS = columns("rejects")

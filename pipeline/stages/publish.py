@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import __version__
-
-from pipeline.stages import outdir
 from pipeline.core.atomic import unwritable
 from pipeline.dataset.published import csv_text
-from pipeline.stages.report import report_markdown
 from pipeline.dataset.schema import TABLES, arrow_schema, columns, frame_records, table_schema
+from pipeline.stages import outdir
+from pipeline.stages.report import report_markdown
 
 GENERATOR = f"citrix-ports {__version__}"
 

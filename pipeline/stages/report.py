@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from pipeline.dataset.schema import port_range
 from pipeline.core.markdown_out import md_cell
+from pipeline.dataset.schema import port_range
 from pipeline.page.vocabulary import load
 
 MERMAID_ESCAPES = {'"': "#quot;", "<": "#lt;", ">": "#gt;"}

@@ -12,8 +12,8 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.page.model import Page
 from pipeline.dataset.schema import typed_frame
+from pipeline.page.model import Page
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -48,8 +48,8 @@ from pandera.dtypes import immutable  # noqa: E402
 from pandera.engines import pandas_engine  # noqa: E402
 from pandera.errors import SchemaErrors  # noqa: E402
 
-from pipeline.errors import ValidationFailed
-from pipeline.dataset.schema import ROW_CHECK_COLUMNS, ROW_CHECKS, TYPES, field_types, table_schema
+from pipeline.dataset.schema import ROW_CHECK_COLUMNS, ROW_CHECKS, TYPES, field_types, table_schema  # noqa: E402 (after the environment set above)
+from pipeline.errors import ValidationFailed  # noqa: E402
 
 
 def _row_check(name: str, check_name: str):

@@ -20,9 +20,9 @@ import unicodedata
 from dataclasses import dataclass
 
 from pipeline.core.bounded import limits
+from pipeline.core.normalize import norm
 from pipeline.page.grammar import is_port_list, type_words
 from pipeline.page.model import ENTITY_ROLES, Row, Table
-from pipeline.core.normalize import norm
 from pipeline.page.vocabulary import Vocabulary
 
 SEPARATOR_CELL = re.compile(r"^:?[-–—─―‐‑_]+:?$")

@@ -8,9 +8,16 @@ line is not such a table.
 
 from __future__ import annotations
 
-from pipeline.page.model import Row
 from pipeline.core.normalize import clean
-from pipeline.page.readers.cells import SEPARATOR_CELL, Placement, build_row, classify, header_roles, place
+from pipeline.page.model import Row
+from pipeline.page.readers.cells import (
+    SEPARATOR_CELL,
+    Placement,
+    build_row,
+    classify,
+    header_roles,
+    place,
+)
 from pipeline.page.vocabulary import Vocabulary
 
 

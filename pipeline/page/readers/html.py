@@ -29,11 +29,20 @@ import re
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from pipeline.core.normalize import clean
 from pipeline.errors import InputError, Location
 from pipeline.page.model import ENTITY_ROLES, Page, PageBuilder, Row
-from pipeline.core.normalize import clean
-from pipeline.page.readers.cells import (RowChecks, build_row, classify, complete_roles, fit, fold_extra_cells, header_roles,
-                                    infer_roles, inferred_warning)
+from pipeline.page.readers.cells import (
+    RowChecks,
+    build_row,
+    classify,
+    complete_roles,
+    fit,
+    fold_extra_cells,
+    header_roles,
+    infer_roles,
+    inferred_warning,
+)
 from pipeline.page.readers.flattened import flattened_table
 from pipeline.page.vocabulary import Vocabulary, load
 

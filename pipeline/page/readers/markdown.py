@@ -18,11 +18,19 @@ from __future__ import annotations
 import html
 import re
 
-from pipeline.page.model import Page, PageBuilder
 from pipeline.core.normalize import clean, lines
 from pipeline.errors import InputError, Location
-from pipeline.page.readers.cells import (SEPARATOR_CELL, RowChecks, build_row, complete_roles, fold_extra_cells, header_roles,
-                                    infer_roles, inferred_warning)
+from pipeline.page.model import Page, PageBuilder
+from pipeline.page.readers.cells import (
+    SEPARATOR_CELL,
+    RowChecks,
+    build_row,
+    complete_roles,
+    fold_extra_cells,
+    header_roles,
+    infer_roles,
+    inferred_warning,
+)
 from pipeline.page.readers.flattened import flattened_table
 from pipeline.page.vocabulary import Vocabulary, load
 

@@ -58,15 +58,25 @@ from __future__ import annotations
 
 import re
 
+from pipeline.core.normalize import clean, lines, norm
 from pipeline.errors import InputError, Location
 from pipeline.page.model import Page, PageBuilder, Table
-from pipeline.core.normalize import clean, lines, norm
-from pipeline.page.readers.cells import (SEPARATOR_CELL, RowChecks, build_row, classify, complete_roles,
-                                    looks_like_row,
-                                    fold_extra_cells, infer_roles, inferred_warning,
-                                    header_roles, place)
+from pipeline.page.readers.cells import (
+    SEPARATOR_CELL,
+    RowChecks,
+    build_row,
+    classify,
+    complete_roles,
+    fold_extra_cells,
+    header_roles,
+    infer_roles,
+    inferred_warning,
+    looks_like_row,
+    place,
+)
 from pipeline.page.readers.flattened import flattened_table
 from pipeline.page.vocabulary import Vocabulary, load
+
 
 def split_row(line: str) -> tuple[list[str], int]:
     """Cells of a text row line and the number of padding pipes at its end.
