@@ -66,10 +66,17 @@ def load(table: str = "ports", data: str | Path | None = None):
     return frame.astype(consumer_dtypes(table))
 
 
-def query(data: str | Path | None = None, *, component: str | None = None,
-          source: str | None = None, destination: str | None = None,
-          port: int | str | None = None, protocol: str | None = None,
-          section: str | None = None, ranges: bool = False) -> list[dict]:
+def query(
+    data: str | Path | None = None,
+    *,
+    component: str | None = None,
+    source: str | None = None,
+    destination: str | None = None,
+    port: int | str | None = None,
+    protocol: str | None = None,
+    section: str | None = None,
+    ranges: bool = False,
+) -> list[dict]:
     """The ports rows that answer every filter given, as ``citrix-ports query`` answers:
     names match as substrings, case- and accent-insensitively, or as a component id or
     an alias in any language of the component registry; ``port`` is a port, a list or a
@@ -84,10 +91,16 @@ def query(data: str | Path | None = None, *, component: str | None = None,
     from pipeline.dataset.query import query as run
     from pipeline.registry.components import load as load_registry
 
-    filters = Filters(component=component, source=source, destination=destination,
-                      ports=parse_ports(str(port)) if port is not None else None,
-                      protocol=protocol, section=section, ranges=ranges,
-                      registry=load_registry() if component or source or destination else None)
+    filters = Filters(
+        component=component,
+        source=source,
+        destination=destination,
+        ports=parse_ports(str(port)) if port is not None else None,
+        protocol=protocol,
+        section=section,
+        ranges=ranges,
+        registry=load_registry() if component or source or destination else None,
+    )
     return run(read("ports", data), filters)
 
 
@@ -111,6 +124,9 @@ def manifest(data: str | Path | None = None) -> dict:
     folder = dataset(data)
     found = published.build_manifest(folder)
     if not found:
-        raise InputError("no readable manifest.json here", Location(str(folder / "manifest.json")),
-                         hint="give the directory of a citrix-ports build")
+        raise InputError(
+            "no readable manifest.json here",
+            Location(str(folder / "manifest.json")),
+            hint="give the directory of a citrix-ports build",
+        )
     return found

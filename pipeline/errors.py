@@ -116,8 +116,9 @@ class DataError(PipelineError):
 
     exit_code = EXIT_INPUT
 
-    def __init__(self, message: str, problems: list[str], location: Location | None = None,
-                 hint: str = ""):
+    def __init__(
+        self, message: str, problems: list[str], location: Location | None = None, hint: str = ""
+    ):
         super().__init__(message, location, hint)
         self.problems = problems
 

@@ -65,11 +65,24 @@ def runtime_python() -> str:
     py = RUNTIME_VENV / "bin" / "python"
     if not py.exists():
         subprocess.run([sys.executable, "-m", "venv", str(RUNTIME_VENV)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "--quiet", "-c",
-                        str(ROOT / "constraints.txt"), str(ROOT)], check=True)
+        subprocess.run(
+            [
+                str(py),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "-c",
+                str(ROOT / "constraints.txt"),
+                str(ROOT),
+            ],
+            check=True,
+        )
     # the project itself as it is now (the dependencies stay installed)
-    subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--force-reinstall", str(ROOT)], check=True)
+    subprocess.run(
+        [str(py), "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", str(ROOT)],
+        check=True,
+    )
     return str(py)
 
 
@@ -80,14 +93,33 @@ def import_floor_vs_build(repeat: int, tmp: Path, python: str) -> dict:
     floor, paused, whole = [], [], []
     for i in range(repeat):
         floor.append(run([python, "-c", "import pandas, pandera, pyarrow"]))
-        paused.append(run([python, "-c", "import gc; gc.disable(); import pandas, pandera, "
-                                         "pyarrow"]))
-        whole.append(run([python, "-m", "pipeline", "build", "--input", str(SNAPSHOT),
-                          "--out", str(tmp / f"b{i}")]))
+        paused.append(
+            run([python, "-c", "import gc; gc.disable(); import pandas, pandera, pyarrow"])
+        )
+        whole.append(
+            run(
+                [
+                    python,
+                    "-m",
+                    "pipeline",
+                    "build",
+                    "--input",
+                    str(SNAPSHOT),
+                    "--out",
+                    str(tmp / f"b{i}"),
+                ]
+            )
+        )
     f, p, b = statistics.median(floor), statistics.median(paused), statistics.median(whole)
-    return {"import_floor_s": round(f, 3), "build_s": round(b, 3), "ratio": round(b / f, 2),
-            "goal": "<= 1.3", "import_floor_collector_paused_s": round(p, 3),
-            "ratio_to_floor_collector_paused": round(b / p, 2), "runs": repeat}
+    return {
+        "import_floor_s": round(f, 3),
+        "build_s": round(b, 3),
+        "ratio": round(b / f, 2),
+        "goal": "<= 1.3",
+        "import_floor_collector_paused_s": round(p, 3),
+        "ratio_to_floor_collector_paused": round(b / p, 2),
+        "runs": repeat,
+    }
 
 
 def synthetic_page(scale: int) -> str:
@@ -101,15 +133,16 @@ def synthetic_page(scale: int) -> str:
     headings = {s.line for s in reader.sections if s.heading}
     out = []
     for k in range(scale):
-        out.extend(f"{line} {k + 1}" if i + 1 in headings else line
-                   for i, line in enumerate(lines))
+        out.extend(f"{line} {k + 1}" if i + 1 in headings else line for i, line in enumerate(lines))
     return "\n".join(out) + "\n"
 
 
-PEAK = ("import resource, sys, runpy; sys.argv = ['citrix-ports'] + sys.argv[1:]; "
-        "from pipeline.cli import main; code = main(); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
-        "sys.exit(code)")
+PEAK = (
+    "import resource, sys, runpy; sys.argv = ['citrix-ports'] + sys.argv[1:]; "
+    "from pipeline.cli import main; code = main(); "
+    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
+    "sys.exit(code)"
+)
 
 
 def scaling(scales: list[int], tmp: Path) -> list[dict]:
@@ -124,17 +157,26 @@ def scaling(scales: list[int], tmp: Path) -> list[dict]:
         page = read_text(text, str(path), "fr-fr")
         parse = time.perf_counter() - start
         start = time.perf_counter()
-        done = subprocess.run([PY, "-c", PEAK, "build", "--input", str(path), "--out",
-                               str(tmp / f"build-{scale}")], capture_output=True, text=True,
-                              cwd=ROOT)
+        done = subprocess.run(
+            [PY, "-c", PEAK, "build", "--input", str(path), "--out", str(tmp / f"build-{scale}")],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         build = time.perf_counter() - start
         if done.returncode:
             raise SystemExit(done.stderr)
         peak_kib = int(done.stderr.strip().splitlines()[-1])
-        rows.append({"scale": scale, "bytes": len(text.encode()),
-                     "rows": sum(len(t.rows) for t in page.tables),
-                     "parse_s": round(parse, 3), "build_s": round(build, 3),
-                     "peak_mib": round(peak_kib / 1024, 1)})
+        rows.append(
+            {
+                "scale": scale,
+                "bytes": len(text.encode()),
+                "rows": sum(len(t.rows) for t in page.tables),
+                "parse_s": round(parse, 3),
+                "build_s": round(build, 3),
+                "peak_mib": round(peak_kib / 1024, 1),
+            }
+        )
         print(f"  {scale}x: {rows[-1]}", file=sys.stderr)
     return rows
 
@@ -147,12 +189,19 @@ def synthetic_html(scale: int) -> str:
     sys.path.insert(0, str(ROOT / "tests"))
     from make_forms import markdown_to_html
 
-    page = markdown_to_html((ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
-                             ).read_text("utf-8"))
+    page = markdown_to_html(
+        (ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md").read_text("utf-8")
+    )
     head, rest = page.split("<article>", 1)
     article, tail = rest.split("</article>", 1)
-    copies = [re.sub(r"(<h[1-6][^>]*>)(.*?)(</h[1-6]>)", lambda m, k=k: f"{m[1]}{m[2]} {k + 1}{m[3]}",
-                     article) for k in range(scale)]
+    copies = [
+        re.sub(
+            r"(<h[1-6][^>]*>)(.*?)(</h[1-6]>)",
+            lambda m, k=k: f"{m[1]}{m[2]} {k + 1}{m[3]}",
+            article,
+        )
+        for k in range(scale)
+    ]
     return head + "<article>" + "".join(copies) + "</article>" + tail
 
 
@@ -160,7 +209,8 @@ def wide_text(columns: int) -> str:
     """A text table ``columns`` wide (extra columns fold into Details), three rows, one of
     them a cell short: the shape that used to cost time quadratic in the columns."""
     header = ["Source", "Destination", "Type", "Port", "Détails"] + [
-        f"c{i}" for i in range(columns - 5)]
+        f"c{i}" for i in range(columns - 5)
+    ]
     full = ["StoreFront", "Delivery Controller", "TCP", "443", "XML"] + ["v"] * (columns - 5)
     rows = [header, full, full, full[:2] + full[3:]]
     return "Produit\n\n" + "\n".join(" | ".join(r) + " |" for r in rows) + "\n"
@@ -170,14 +220,21 @@ def build_cost(text: str, path: Path, out: Path, locale: str) -> dict:
     """Seconds and peak memory of ``citrix-ports build`` of ``text`` in a process."""
     path.write_text(text, "utf-8")
     start = time.perf_counter()
-    done = subprocess.run([PY, "-c", PEAK, "build", "--input", str(path), "--out", str(out),
-                           "--locale", locale], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [PY, "-c", PEAK, "build", "--input", str(path), "--out", str(out), "--locale", locale],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     seconds = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(done.stderr)
     shutil.rmtree(out, ignore_errors=True)
-    return {"mb": round(len(text.encode()) / 1e6, 3), "build_s": round(seconds, 2),
-            "peak_mib": round(int(done.stderr.strip().splitlines()[-1]) / 1024, 1)}
+    return {
+        "mb": round(len(text.encode()) / 1e6, 3),
+        "build_s": round(seconds, 2),
+        "peak_mib": round(int(done.stderr.strip().splitlines()[-1]) / 1024, 1),
+    }
 
 
 def per_mb(tmp: Path) -> dict:
@@ -192,8 +249,9 @@ def per_mb(tmp: Path) -> dict:
     }
     out = {}
     for name, (sizes, make, locale) in cases.items():
-        runs = [build_cost(make(n), tmp / f"{name}-{n}.txt", tmp / f"{name}-{n}", locale)
-                for n in sizes]
+        runs = [
+            build_cost(make(n), tmp / f"{name}-{n}.txt", tmp / f"{name}-{n}", locale) for n in sizes
+        ]
         for n, run in zip(sizes, runs):
             run["size"] = n
             print(f"  {name} {n}: {run}", file=sys.stderr)
@@ -204,7 +262,8 @@ def per_mb(tmp: Path) -> dict:
             "s_per_mb": round(slope(first, last, "build_s"), 2),
             "mib_per_mb": round(slope(first, last, "peak_mib"), 1),
             "s_per_mb_last_over_first_step": round(
-                slope(mid, last, "build_s") / max(slope(first, mid, "build_s"), 1e-9), 2),
+                slope(mid, last, "build_s") / max(slope(first, mid, "build_s"), 1e-9), 2
+            ),
         }
     return out
 
@@ -215,8 +274,9 @@ def html_vs_pandas(repeat: int) -> dict:
     from make_forms import markdown_to_html
     from pipeline.page.readers.html import read_html
 
-    html = markdown_to_html((HERE / "data" / "citrix-communication-ports.fd98ff78.md")
-                            .read_text("utf-8"))
+    html = markdown_to_html(
+        (HERE / "data" / "citrix-communication-ports.fd98ff78.md").read_text("utf-8")
+    )
     from bs4 import BeautifulSoup
 
     ours, theirs, parser, lxml_builder = [], [], [], []
@@ -234,13 +294,17 @@ def html_vs_pandas(repeat: int) -> dict:
         BeautifulSoup(html, "lxml")
         lxml_builder.append(time.perf_counter() - start)
     o, t = statistics.median(ours), statistics.median(theirs)
-    return {"ours_s": round(o, 4), "pandas_read_html_s": round(t, 4), "ratio": round(o / t, 2),
-            "before_lxml_reader_s": 0.008,
-            "bs4_parse_html_parser_s": round(statistics.median(parser), 4),
-            "bs4_parse_lxml_builder_s": round(statistics.median(lxml_builder), 4),
-            "note": "ours also keeps sections, notes, line numbers and resolves merged cells; "
-                    "before: the reader on lxml directly (previous release, same machine); "
-                    "the lxml builder drops the source lines every row carries"}
+    return {
+        "ours_s": round(o, 4),
+        "pandas_read_html_s": round(t, 4),
+        "ratio": round(o / t, 2),
+        "before_lxml_reader_s": 0.008,
+        "bs4_parse_html_parser_s": round(statistics.median(parser), 4),
+        "bs4_parse_lxml_builder_s": round(statistics.median(lxml_builder), 4),
+        "note": "ours also keeps sections, notes, line numbers and resolves merged cells; "
+        "before: the reader on lxml directly (previous release, same machine); "
+        "the lxml builder drops the source lines every row carries",
+    }
 
 
 def diff_100k(tmp: Path) -> dict:
@@ -251,12 +315,26 @@ def diff_100k(tmp: Path) -> dict:
     old = []
     for i in range(100_000):
         port = 1024 + i % 60000
-        old.append({"rule_id": f"{i:016x}", "section": f"Section {i // 500}",
-                    "source": f"Source {i % 97}", "destination": f"Destination {i % 89}",
-                    "protocol": "tcp" if i % 3 else "udp", "service": "", "port_start": port,
-                    "port_end": port, "bidirectional": "false", "type_raw": "TCP",
-                    "port_raw": str(port), "details": f"Details {i}", "table": i // 500 + 1,
-                    "row": i % 500 + 1, "source_line": i + 1, "erratum": ""})
+        old.append(
+            {
+                "rule_id": f"{i:016x}",
+                "section": f"Section {i // 500}",
+                "source": f"Source {i % 97}",
+                "destination": f"Destination {i % 89}",
+                "protocol": "tcp" if i % 3 else "udp",
+                "service": "",
+                "port_start": port,
+                "port_end": port,
+                "bidirectional": "false",
+                "type_raw": "TCP",
+                "port_raw": str(port),
+                "details": f"Details {i}",
+                "table": i // 500 + 1,
+                "row": i % 500 + 1,
+                "source_line": i + 1,
+                "erratum": "",
+            }
+        )
     new = [dict(r) for r in old]
     for r in rng.sample(new, 1000):
         r["port_end"] = r["port_start"] + 10
@@ -264,8 +342,10 @@ def diff_100k(tmp: Path) -> dict:
         if r["destination"] == "Destination 5":
             r["destination"] = "Destination five"
     new = [r for i, r in enumerate(new) if i % 100 != 1]
-    new += [{**old[i], "details": f"Added {i}", "port_start": 7, "port_end": 7}
-            for i in range(0, 100_000, 100)]
+    new += [
+        {**old[i], "details": f"Added {i}", "port_start": 7, "port_end": 7}
+        for i in range(0, 100_000, 100)
+    ]
     rng.shuffle(new)
     for name, rows in (("old", old), ("new", new)):
         with open(tmp / f"{name}.csv", "w", newline="", encoding="utf-8") as handle:
@@ -273,25 +353,41 @@ def diff_100k(tmp: Path) -> dict:
             writer.writeheader()
             writer.writerows(rows)
     start = time.perf_counter()
-    done = subprocess.run(CLI + ["diff", str(tmp / "old.csv"), str(tmp / "new.csv"), "--format",
-                                 "json"], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        CLI + ["diff", str(tmp / "old.csv"), str(tmp / "new.csv"), "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     seconds = time.perf_counter() - start
     summary = json.loads(done.stdout)["summary"]
-    return {"rows_old": len(old), "rows_new": len(new), "diff_s": round(seconds, 2),
-            "summary": {k: summary[k] for k in ("added", "removed", "changed", "renamed",
-                                                "renamed_rows")}}
+    return {
+        "rows_old": len(old),
+        "rows_new": len(new),
+        "diff_s": round(seconds, 2),
+        "summary": {
+            k: summary[k] for k in ("added", "removed", "changed", "renamed", "renamed_rows")
+        },
+    }
 
 
 READ_ONLY = {
     "query --port 443": ["query", "--port", "443", "--data", "build"],
-    "export nftables": ["export", "nftables", "--addresses", "examples/address-map.yaml",
-                        "--data", "build"],
+    "export nftables": [
+        "export",
+        "nftables",
+        "--addresses",
+        "examples/address-map.yaml",
+        "--data",
+        "build",
+    ],
     "diff of two builds": ["diff", "build", "build", "--exit-code"],
 }
 
 
-def against_stdlib_floor(argvs: dict[str, list[str]], repeat: int, python: str
-                         ) -> tuple[float, dict[str, float]]:
+def against_stdlib_floor(
+    argvs: dict[str, list[str]], repeat: int, python: str
+) -> tuple[float, dict[str, float]]:
     """Median wall times of commands and of ``python -c "import csv, json"``, in
     alternating runs: (floor, {name: time})."""
     times: dict[str, list[float]] = {"floor": []} | {k: [] for k in argvs}
@@ -299,8 +395,10 @@ def against_stdlib_floor(argvs: dict[str, list[str]], repeat: int, python: str
         times["floor"].append(run([python, "-c", "import csv, json"]))
         for name, argv in argvs.items():
             times[name].append(run([python, "-m", "pipeline", *argv]))
-    return (statistics.median(times["floor"]),
-            {name: statistics.median(times[name]) for name in argvs})
+    return (
+        statistics.median(times["floor"]),
+        {name: statistics.median(times[name]) for name in argvs},
+    )
 
 
 def read_only_latency(repeat: int, python: str) -> dict:
@@ -322,10 +420,16 @@ def identity_commands(repeat: int, tmp: Path, python: str) -> dict:
     source's build, against ``python -c "import csv, json"`` (medians of alternating
     runs); the goal is well under a second beyond the floor."""
     english = tmp / "en-build"
-    subprocess.run(CLI + ["build", "--input", str(ENGLISH), "--out", str(english)],
-                   check=True, capture_output=True, cwd=ROOT)
-    argvs = {"align": ["align", "build", str(english)],
-             "compare": ["compare", "build", str(english)]}
+    subprocess.run(
+        CLI + ["build", "--input", str(ENGLISH), "--out", str(english)],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    argvs = {
+        "align": ["align", "build", str(english)],
+        "compare": ["compare", "build", str(english)],
+    }
     floor, times = against_stdlib_floor(argvs, repeat, python)
     out = {"floor_s": round(floor, 3)}
     for name, t in times.items():
@@ -341,10 +445,18 @@ def main() -> int:
     ap.add_argument("--only", default="build,read_only,scaling,per_mb,html,diff,identity")
     args = ap.parse_args()
     parts = set(args.only.split(","))
-    results = json.loads(RESULTS.read_text("utf-8")) if RESULTS.exists() and \
-        parts != {"build", "read_only", "scaling", "per_mb", "html", "diff", "identity"} else {}
-    results["machine"] = {"python": platform.python_version(), "platform": platform.platform(),
-                          "cpus": os.cpu_count(), "processor": platform.processor()}
+    results = (
+        json.loads(RESULTS.read_text("utf-8"))
+        if RESULTS.exists()
+        and parts != {"build", "read_only", "scaling", "per_mb", "html", "diff", "identity"}
+        else {}
+    )
+    results["machine"] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "processor": platform.processor(),
+    }
     # The dev venv is an editable install: its pipeline/ is compiled as pip compiles an
     # installed package (make venv does it too), so no run pays for compiling it where
     # PYTHONDONTWRITEBYTECODE is set (~0.1 s a run).
@@ -359,7 +471,7 @@ def main() -> int:
                 "runtime_install": import_floor_vs_build(args.repeat, tmp, runtime),
                 "dev_venv": import_floor_vs_build(args.repeat, tmp, PY),
                 "note": "hypothesis is installed in the dev venv; pipeline.stages.validate keeps "
-                        "pandera from importing it (pandera's strategies are not used)",
+                "pandera from importing it (pandera's strategies are not used)",
             }
         if "read_only" in parts:
             print("read-only commands", file=sys.stderr)
@@ -367,7 +479,8 @@ def main() -> int:
                 "runtime_install": read_only_latency(max(args.repeat, 7), runtime),
                 "dev_venv": read_only_latency(max(args.repeat, 7), PY),
                 "note": "the dev venv's editable install adds an import hook to every start "
-                        "(about 0.03 s here), its floor too"}
+                "(about 0.03 s here), its floor too",
+            }
         if "identity" in parts:
             print("align and compare", file=sys.stderr)
             results["align_and_compare"] = identity_commands(max(args.repeat, 7), tmp, PY)

@@ -78,8 +78,14 @@ def run(argv: list[str], kill_at: int, no_exchange: bool = False) -> subprocess.
     env.pop("CRASH_NO_EXCHANGE", None)
     if no_exchange:
         env["CRASH_NO_EXCHANGE"] = "1"
-    return subprocess.run([sys.executable, "-c", HOOK, *argv], cwd=ROOT, env=env, text=True,
-                          capture_output=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", HOOK, *argv],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=300,
+    )
 
 
 def writes(argv: list[str], **kw) -> int:
@@ -98,16 +104,21 @@ def points(total: int, spread: int | None) -> list[int]:
 
 def tree(path: Path) -> dict[str, bytes]:
     """The files under ``path`` with their bytes."""
-    return {p.relative_to(path).as_posix(): p.read_bytes()
-            for p in sorted(path.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(path).as_posix(): p.read_bytes()
+        for p in sorted(path.rglob("*"))
+        if p.is_file()
+    }
 
 
 def whole(out: Path) -> bool:
     """True when ``out`` holds a complete build: its manifest's artifacts, checksums right."""
     try:
         manifest = json.loads((out / "manifest.json").read_text())
-        return all(hashlib.sha256((out / n).read_bytes()).hexdigest() == e["sha256"]
-                   for n, e in manifest["artifacts"].items())
+        return all(
+            hashlib.sha256((out / n).read_bytes()).hexdigest() == e["sha256"]
+            for n, e in manifest["artifacts"].items()
+        )
     except (OSError, ValueError, KeyError):
         return False
 
@@ -129,17 +140,24 @@ def check_build(spread: int | None, no_exchange: bool = False) -> list[str]:
         before = tree(old)
         argv = lambda out: ["build", "--input", str(changed_page(work)), "--out", str(out)]  # noqa: E731
         total = writes(argv(work / "count"), no_exchange=no_exchange)
-        print(f"build{' (fallback swap)' if no_exchange else ''}: {total} writes, killed "
-              f"before {len(points(total, spread))} of them", file=sys.stderr)
+        print(
+            f"build{' (fallback swap)' if no_exchange else ''}: {total} writes, killed "
+            f"before {len(points(total, spread))} of them",
+            file=sys.stderr,
+        )
         for n in points(total, spread):
             case = work / f"case-{n}"
             case.mkdir()
             out = case / "build"
             shutil.copytree(old, out)
             done = run(argv(out), n, no_exchange)
-            where = f"build killed before write {n}/{total}" + (" (fallback swap)" if no_exchange else "")
+            where = f"build killed before write {n}/{total}" + (
+                " (fallback swap)" if no_exchange else ""
+            )
             if done.returncode != -9:
-                findings.append(f"{where}: ended {done.returncode}, not killed: {done.stderr[-300:]}")
+                findings.append(
+                    f"{where}: ended {done.returncode}, not killed: {done.stderr[-300:]}"
+                )
             if out.exists():
                 state = tree(out)
                 if state != before and not (whole(out) and state != before):
@@ -147,7 +165,9 @@ def check_build(spread: int | None, no_exchange: bool = False) -> list[str]:
             else:
                 aside = [p for p in case.iterdir() if p.name.startswith(".build.old-")]
                 if not (no_exchange and len(aside) == 1 and tree(aside[0]) == before):
-                    findings.append(f"{where}: --out is gone ({sorted(p.name for p in case.iterdir())})")
+                    findings.append(
+                        f"{where}: --out is gone ({sorted(p.name for p in case.iterdir())})"
+                    )
             again = run(argv(out), 0)
             if again.returncode != 0 or not whole(out):
                 findings.append(f"{where}: the next build failed: {again.stderr[-300:]}")
@@ -160,6 +180,7 @@ def check_build(spread: int | None, no_exchange: bool = False) -> list[str]:
 
 class Page(http.server.BaseHTTPRequestHandler):
     """Serves the snapshot, changed or not (``Page.body``)."""
+
     body = b""
 
     def do_GET(self):
@@ -194,16 +215,30 @@ def check_fetch(spread: int | None) -> list[str]:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
-            argv = lambda raw: ["fetch", "--url", url, "--raw-dir", str(raw), "--allow-host",  # noqa: E731
-                                "127.0.0.1", "--retries", "0"]
+
+            def argv(raw):
+                return [
+                    "fetch",
+                    "--url",
+                    url,
+                    "--raw-dir",
+                    str(raw),
+                    "--allow-host",
+                    "127.0.0.1",
+                    "--retries",
+                    "0",
+                ]
+
             Page.body = old_body
             seed = work / "seed"
             assert run(argv(seed), 0).returncode == 0
             before = tree(seed)
             Page.body = new_body
             total = writes(argv(work / "count"))
-            print(f"fetch: {total} writes, killed before {len(points(total, spread))} of them",
-                  file=sys.stderr)
+            print(
+                f"fetch: {total} writes, killed before {len(points(total, spread))} of them",
+                file=sys.stderr,
+            )
             for n in points(total, spread):
                 case = work / f"case-{n}"
                 case.mkdir()
@@ -219,19 +254,28 @@ def check_fetch(spread: int | None) -> list[str]:
                     if state != before and snapshot != new_body:
                         findings.append(f"{where}: a pair that is neither the old nor the new")
                 elif snapshot != new_body or state.get("manifest.json") != before["manifest.json"]:
-                    findings.append(f"{where}: snapshot and manifest disagree otherwise than "
-                                    "new snapshot, old manifest")
+                    findings.append(
+                        f"{where}: snapshot and manifest disagree otherwise than "
+                        "new snapshot, old manifest"
+                    )
                 else:
-                    refused = run(["build", "--input", str(raw / name), "--out",
-                                   str(case / "b")], 0)
+                    refused = run(
+                        ["build", "--input", str(raw / name), "--out", str(case / "b")], 0
+                    )
                     if refused.returncode != 2:
                         findings.append(f"{where}: build did not refuse the undescribed snapshot")
                 again = run(argv(raw), 0)
-                if again.returncode != 0 or not described(raw, name) or \
-                        (raw / name).read_bytes() != new_body:
-                    findings.append(f"{where}: the next fetch did not mend it: {again.stderr[-300:]}")
+                if (
+                    again.returncode != 0
+                    or not described(raw, name)
+                    or (raw / name).read_bytes() != new_body
+                ):
+                    findings.append(
+                        f"{where}: the next fetch did not mend it: {again.stderr[-300:]}"
+                    )
                 left = sorted(p.name for p in raw.iterdir() if p.name.startswith(".")) + sorted(
-                    p.name for p in case.iterdir() if p.name.startswith("."))
+                    p.name for p in case.iterdir() if p.name.startswith(".")
+                )
                 if left:
                     findings.append(f"{where}: the next fetch left {left}")
                 shutil.rmtree(case)
@@ -243,11 +287,15 @@ def check_fetch(spread: int | None) -> list[str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--spread", type=int, default=None,
-                    help="kill points per command (default: every one)")
+    ap.add_argument(
+        "--spread", type=int, default=None, help="kill points per command (default: every one)"
+    )
     args = ap.parse_args()
-    findings = check_build(args.spread) + check_build(args.spread, no_exchange=True) + \
-        check_fetch(args.spread)
+    findings = (
+        check_build(args.spread)
+        + check_build(args.spread, no_exchange=True)
+        + check_fetch(args.spread)
+    )
     for finding in findings:
         print(finding)
     print(f"{len(findings)} finding(s)", file=sys.stderr)

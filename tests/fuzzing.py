@@ -37,21 +37,38 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.cli import main  # noqa: E402
 
-SEEDS = [ROOT / "raw" / "citrix-communication-ports.txt",
-         HERE / "data" / "citrix-communication-ports.fd98ff78.md"]
+SEEDS = [
+    ROOT / "raw" / "citrix-communication-ports.txt",
+    HERE / "data" / "citrix-communication-ports.fd98ff78.md",
+]
 ALLOWED = {0, 2, 3, 4, 6}
 
 
 def mutate(data: bytes, rng: random.Random) -> bytes:
     lines = data.split(b"\n")
-    kind = rng.choice(["cut", "delete", "swap", "duplicate", "add_pipes", "remove_pipes",
-                       "bad_bytes", "nul", "big_number", "long_line", "shuffle_cells",
-                       "drop_header", "crlf", "many"])
+    kind = rng.choice(
+        [
+            "cut",
+            "delete",
+            "swap",
+            "duplicate",
+            "add_pipes",
+            "remove_pipes",
+            "bad_bytes",
+            "nul",
+            "big_number",
+            "long_line",
+            "shuffle_cells",
+            "drop_header",
+            "crlf",
+            "many",
+        ]
+    )
     if kind == "cut":
         return data[: rng.randrange(len(data) + 1)]
     if kind == "delete":
         a = rng.randrange(len(data))
-        return data[:a] + data[a + rng.randrange(1, 2000):]
+        return data[:a] + data[a + rng.randrange(1, 2000) :]
     if kind == "swap" and len(lines) > 2:
         i, j = rng.randrange(len(lines)), rng.randrange(len(lines))
         lines[i], lines[j] = lines[j], lines[i]
@@ -72,7 +89,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
         return data[:p] + bytes(rng.randrange(128, 256) for _ in range(3)) + data[p:]
     elif kind == "nul":
         p = rng.randrange(len(data))
-        return data[:p] + b"\x00" + data[p + 1:]
+        return data[:p] + b"\x00" + data[p + 1 :]
     elif kind == "big_number":
         i = rng.randrange(len(lines))
         lines[i] = lines[i].replace(b"443", b"704430", 1).replace(b"80", b"99999", 1)
@@ -100,8 +117,10 @@ def snapshot(out: Path) -> dict[str, bytes]:
 
 def complete(out: Path) -> bool:
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
-    return all(hashlib.sha256((out / name).read_bytes()).hexdigest() == meta["sha256"]
-               for name, meta in manifest["artifacts"].items())
+    return all(
+        hashlib.sha256((out / name).read_bytes()).hexdigest() == meta["sha256"]
+        for name, meta in manifest["artifacts"].items()
+    )
 
 
 def run_one(data: bytes, work: Path) -> str | None:
@@ -157,6 +176,7 @@ def fuzz(runs: int, seed: int, verbose: bool = False) -> list[tuple[int, str, st
 
 # -- structural mutations -------------------------------------------------------------------
 
+
 def table_row_lines(lines: list[str]) -> list[int]:
     """Indexes of the ordinary table row lines (not headers, separators, the flattened
     table)."""
@@ -173,8 +193,9 @@ def table_row_lines(lines: list[str]) -> list[int]:
     return rows
 
 
-def structural(lines: list[str], rng: random.Random
-               ) -> tuple[list[str], dict[int, int], set[int], str]:
+def structural(
+    lines: list[str], rng: random.Random
+) -> tuple[list[str], dict[int, int], set[int], str]:
     """A structural mutation: (new lines, old line -> new line for the lines kept as
     they were, the old lines mutated, what was done).  Line numbers are 1-based."""
     new = list(lines)
@@ -193,7 +214,7 @@ def structural(lines: list[str], rng: random.Random
     pipes = [p for p, c in enumerate(lines[i]) if c == "|"]
     if kind == "drop_pipe":
         p = rng.choice(pipes)
-        new[i] = lines[i][:p] + " " + lines[i][p + 1:]
+        new[i] = lines[i][:p] + " " + lines[i][p + 1 :]
         return new, mapping, mutated, f"deleted a pipe of line {i + 1}"
     if kind == "add_pipe":
         spaces = [p for p, c in enumerate(lines[i]) if c == " "] or [len(lines[i])]
@@ -209,7 +230,7 @@ def structural(lines: list[str], rng: random.Random
     # split a row in two at one of its inner pipes
     inner = pipes[:-1] or pipes
     p = rng.choice(inner)
-    new[i:i + 1] = [lines[i][:p + 1], lines[i][p + 1:].lstrip()]
+    new[i : i + 1] = [lines[i][: p + 1], lines[i][p + 1 :].lstrip()]
     mapping = {n + 1: (n + 1 if n < i else n + 2) for n in range(len(lines)) if n != i}
     mutated.add(i + 1)
     return new, mapping, mutated, f"split line {i + 1} in two"
@@ -222,8 +243,16 @@ def flows_by_line(out: Path) -> dict[int, set[tuple]]:
     with open(out / "ports.csv", encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
             found.setdefault(int(r["source_line"]), set()).add(
-                (r["section"], r["source"], r["destination"], r["protocol"], r["port_start"],
-                 r["port_end"], r["bidirectional"]))
+                (
+                    r["section"],
+                    r["source"],
+                    r["destination"],
+                    r["protocol"],
+                    r["port_start"],
+                    r["port_end"],
+                    r["bidirectional"],
+                )
+            )
     return found
 
 
@@ -234,8 +263,7 @@ def rejected_lines(out: Path) -> set[int]:
         return {int(r["source_line"]) for r in csv.DictReader(f)}
 
 
-def check_structural(good: Path, lines: list[str], rng: random.Random, work: Path
-                     ) -> str | None:
+def check_structural(good: Path, lines: list[str], rng: random.Random, work: Path) -> str | None:
     """One structural mutation built and checked against the good build; the finding."""
     from pipeline.errors import PipelineError
     from pipeline.stages.build import build
@@ -255,8 +283,9 @@ def check_structural(good: Path, lines: list[str], rng: random.Random, work: Pat
         return f"{what}: {type(exc).__name__}: {exc}"
     before, after = flows_by_line(good), flows_by_line(out)
     rejected = rejected_lines(out)
-    warned = {int(m.group(1)) for w in result.manifest["warnings"]
-              for m in [re.search(r":(\d+)", w)] if m}
+    warned = {
+        int(m.group(1)) for w in result.manifest["warnings"] for m in [re.search(r":(\d+)", w)] if m
+    }
     new_mutated = {mapping.get(n - 1, n - 1) + 1 if n - 1 in mapping else n for n in mutated}
     new_mutated |= {mapping[n - 1] + 1 for n in mutated if n - 1 in mapping}
     for old_line, flows in before.items():
@@ -274,8 +303,10 @@ def check_structural(good: Path, lines: list[str], rng: random.Random, work: Pat
             continue
         origin = {f for o in mutated for f in before.get(o, set())}
         if not flows <= origin:
-            return f"{what}: line {line} publishes flows that were not on the page: " \
-                   f"{sorted(flows - origin)[:2]}"
+            return (
+                f"{what}: line {line} publishes flows that were not on the page: "
+                f"{sorted(flows - origin)[:2]}"
+            )
     for old in mutated:
         near = {n for n in range(min(mutated) - 1, max(mutated) + 3)}
         if before.get(old) and not (near & (rejected | warned)):
@@ -308,8 +339,9 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--structural", action="store_true",
-                    help="structural mutations checked flow by flow")
+    ap.add_argument(
+        "--structural", action="store_true", help="structural mutations checked flow by flow"
+    )
     args = ap.parse_args()
     if args.structural:
         found = fuzz_structural(args.runs, args.seed, verbose=True)

@@ -23,7 +23,7 @@ def strip_front_matter(md: str) -> str:
     lines = md.splitlines()
     if lines and lines[0].strip() == "---":
         end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-        lines = lines[end + 1:]
+        lines = lines[end + 1 :]
     return "\n".join(lines)
 
 
@@ -54,18 +54,22 @@ def markdown_to_html(md: str, lang: str = "en", merged: tuple[str, ...] = ()) ->
     for table in doc.iter("table"):
         merge_empty_cells(table, frozenset(w.lower() for w in merged))
     article = lxml.html.tostring(doc, encoding="unicode")
-    return (f"<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>Ports</title>"
-            "<script>var x = '<table>';</script></head>\n<body>\n<header><nav><a href=\"/\">Home"
-            "</a> | <a href=\"/docs\">Docs</a></nav></header>\n<main><article>\n"
-            + article + "\n</article></main>\n<footer><p>© Citrix | Privacy</p></footer>\n"
-            "</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>Ports</title>'
+        "<script>var x = '<table>';</script></head>\n<body>\n<header><nav><a href=\"/\">Home"
+        '</a> | <a href="/docs">Docs</a></nav></header>\n<main><article>\n'
+        + article
+        + "\n</article></main>\n<footer><p>© Citrix | Privacy</p></footer>\n"
+        "</body></html>\n"
+    )
 
 
 def html_to_text(html: str) -> str:
     import trafilatura
 
-    text = trafilatura.extract(html, include_tables=True, include_comments=False,
-                               no_fallback=True, deduplicate=False)
+    text = trafilatura.extract(
+        html, include_tables=True, include_comments=False, no_fallback=True, deduplicate=False
+    )
     return re.sub(r"\n{2,}", "\n", text or "") + "\n"
 
 
@@ -81,4 +85,3 @@ def translated(md: str, words: dict[str, str]) -> str:
         else:
             md = re.sub(rf"\b{re.escape(en)}\b", other, md)
     return md
-

@@ -22,7 +22,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-PROBE = textwrap.dedent(r'''
+PROBE = textwrap.dedent(r"""
     import errno, json, selectors, socket, sys, time
     probes = json.load(sys.stdin)
     timeout, batch = 1.2, 200
@@ -66,7 +66,7 @@ PROBE = textwrap.dedent(r'''
             s.close()
         sel.close()
     json.dump(result, sys.stdout)
-''')
+""")
 
 
 def unavailable() -> str:
@@ -101,8 +101,21 @@ class Lab:
             for ns in (self.fw, self.cl):
                 self.sh("ip", "netns", "add", ns)
                 self.created.append(ns)
-            self.sh("ip", "-n", self.fw, "link", "add", "vfw", "type", "veth", "peer", "name",
-                    "vcl", "netns", self.cl)
+            self.sh(
+                "ip",
+                "-n",
+                self.fw,
+                "link",
+                "add",
+                "vfw",
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "vcl",
+                "netns",
+                self.cl,
+            )
             for ns, dev, addrs in ((self.fw, "vfw", fw_addrs), (self.cl, "vcl", cl_addrs)):
                 self.ns(ns, "sysctl", "-qw", "net.ipv4.icmp_ratelimit=0")
                 self.ns(ns, "sysctl", "-qw", "net.ipv6.icmp.ratelimit=0")
@@ -110,8 +123,17 @@ class Lab:
                 self.ns(ns, "sysctl", "-qw", f"net.ipv4.conf.{dev}.rp_filter=0")
                 for a in sorted(set(addrs)):
                     v6 = ":" in a
-                    self.ns(ns, "ip", *(["-6"] if v6 else []), "addr", "add",
-                            f"{a}/{128 if v6 else 32}", "dev", dev, *(["nodad"] if v6 else []))
+                    self.ns(
+                        ns,
+                        "ip",
+                        *(["-6"] if v6 else []),
+                        "addr",
+                        "add",
+                        f"{a}/{128 if v6 else 32}",
+                        "dev",
+                        dev,
+                        *(["nodad"] if v6 else []),
+                    )
                 self.ns(ns, "ip", "link", "set", "lo", "up")
                 self.ns(ns, "ip", "link", "set", dev, "up")
                 self.ns(ns, "ip", "route", "add", "default", "dev", dev)
@@ -180,8 +202,9 @@ def ids_of(amap: dict, registry, cid: str) -> list[str]:
     return []
 
 
-def expected_flows(rows: list[dict], amap: dict, registry, host: str
-                   ) -> dict[tuple[str, str, str], list[tuple[int, int]]]:
+def expected_flows(
+    rows: list[dict], amap: dict, registry, host: str
+) -> dict[tuple[str, str, str], list[tuple[int, int]]]:
     """(source address, host address, protocol) -> port ranges the rules of ``host``
     (inbound) must let through: every tcp/udp row, each direction of a flow both ways,
     whose destination stands for ``host`` and whose source is mapped."""
@@ -211,5 +234,7 @@ def load_map(path: Path) -> dict:
     import yaml
 
     data = yaml.safe_load(path.read_text("utf-8"))["components"]
-    return {k: [ipaddress.ip_network(v) for v in (vs if isinstance(vs, list) else [vs])]
-            for k, vs in data.items()}
+    return {
+        k: [ipaddress.ip_network(v) for v in (vs if isinstance(vs, list) else [vs])]
+        for k, vs in data.items()
+    }

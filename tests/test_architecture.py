@@ -76,7 +76,11 @@ def import_graph() -> dict[str, set[str]]:
     for name, path in names.items():
         found = set()
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipeline"):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("pipeline")
+            ):
                 for alias in node.names:  # `from pipeline.core import bounded`: the module
                     full = f"{node.module}.{alias.name}"
                     found.add(full if full in names else node.module)
@@ -112,7 +116,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         state[node] = "open"
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == "open":
-                found.append(path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt])
+                found.append(path[path.index(nxt) :] + [nxt] if nxt in path else [node, nxt])
             elif nxt not in state:
                 visit(nxt, path + [nxt])
         state[node] = "done"
@@ -134,12 +138,15 @@ def test_there_is_no_import_cycle():
 
 
 def test_the_layer_rules_can_fail():
-    graph = {"pipeline.dataset.query": {"pipeline.stages.build"},
-             "pipeline.page.grammar": {"pipeline.core.normalize", "pipeline.errors"},
-             "pipeline.widgets.x": set()}
+    graph = {
+        "pipeline.dataset.query": {"pipeline.stages.build"},
+        "pipeline.page.grammar": {"pipeline.core.normalize", "pipeline.errors"},
+        "pipeline.widgets.x": set(),
+    }
     assert violations(graph) == [
         "pipeline.dataset.query imports pipeline.stages.build (dataset -> stages)",
-        "pipeline.widgets.x: in no layer (give pipeline/widgets its place in LAYERS)"]
+        "pipeline.widgets.x: in no layer (give pipeline/widgets its place in LAYERS)",
+    ]
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c", "a"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
 
@@ -149,8 +156,10 @@ def test_the_port_bounds_are_the_schema_s():
 
     from pipeline.dataset.schema import MAX_PORT
 
-    fields = {f["name"]: f for f in json.loads((ROOT / "schemas" / "ports.schema.json"
-                                                ).read_text())["fields"]}
+    fields = {
+        f["name"]: f
+        for f in json.loads((ROOT / "schemas" / "ports.schema.json").read_text())["fields"]
+    }
     assert fields["port_start"]["constraints"]["maximum"] == MAX_PORT
     assert fields["port_end"]["constraints"]["maximum"] == MAX_PORT
 

@@ -47,22 +47,27 @@ def unchanged(out, before):
 
 
 def test_build_reports_counts(tmp_path, capsys):
-    code, _, err = cli(capsys, "build", "--input", str(SNAPSHOT), "--out", str(tmp_path / "b"),
-                       "--strict")
+    code, _, err = cli(
+        capsys, "build", "--input", str(SNAPSHOT), "--out", str(tmp_path / "b"), "--strict"
+    )
     assert code == 0
     assert "20 tables, 217 rules" in err
     assert "rejected: line 50, section 'Citrix ADM', table 3, row 20" in err
 
 
-@pytest.mark.parametrize("content, code, fragments", [
-    (b"", 2, ["input is empty"]),
-    (b"\x00\x01\x02\xff" * 50, 2, ["binary", ":1"]),
-    (b"Titre\nligne\n" + b"\xff\xfe bad\n", 2, ["not UTF-8", ":3"]),
-    (b"Juste du texte\nsans tableau.\n", 2, ["no port table"]),
-    (("Citrix SDX\n" + HEADER).encode(), 2, ["no rows", ":2", "table 1", "Citrix SDX"]),
-])
-def test_garbled_input_gives_a_located_error(tmp_path, previous_build, capsys, content, code,
-                                             fragments):
+@pytest.mark.parametrize(
+    "content, code, fragments",
+    [
+        (b"", 2, ["input is empty"]),
+        (b"\x00\x01\x02\xff" * 50, 2, ["binary", ":1"]),
+        (b"Titre\nligne\n" + b"\xff\xfe bad\n", 2, ["not UTF-8", ":3"]),
+        (b"Juste du texte\nsans tableau.\n", 2, ["no port table"]),
+        (("Citrix SDX\n" + HEADER).encode(), 2, ["no rows", ":2", "table 1", "Citrix SDX"]),
+    ],
+)
+def test_garbled_input_gives_a_located_error(
+    tmp_path, previous_build, capsys, content, code, fragments
+):
     out, before = previous_build
     bad = tmp_path / "bad.txt"
     bad.write_bytes(content)
@@ -91,8 +96,9 @@ def test_truncated_snapshot_and_extra_cells_give_located_rejects(tmp_path, capsy
 
 
 def test_missing_input(tmp_path, capsys):
-    code, _, err = cli(capsys, "build", "--input", str(tmp_path / "nope.txt"),
-                       "--out", str(tmp_path / "o"))
+    code, _, err = cli(
+        capsys, "build", "--input", str(tmp_path / "nope.txt"), "--out", str(tmp_path / "o")
+    )
     assert code == 2 and "nope.txt" in err and "cannot read" in err
     assert not (tmp_path / "o").exists()
 
@@ -101,24 +107,47 @@ def test_stale_erratum_fails_only_with_strict(tmp_path, capsys):
     errata = tmp_path / "errata.toml"
     errata.write_text(
         '[[erratum]]\nid = "gone"\nmatch = { section = "Citrix SDX", port_raw = "99999" }\n'
-        'use = [{ port_raw = "9999" }]\nreason = "r"\nreference = "x"\n', "utf-8")
+        'use = [{ port_raw = "9999" }]\nreason = "r"\nreference = "x"\n',
+        "utf-8",
+    )
     out = tmp_path / "b"
-    code, _, err = cli(capsys, "build", "--out", str(out), "--errata", str(errata),
-                       "--input", str(SNAPSHOT))
+    code, _, err = cli(
+        capsys, "build", "--out", str(out), "--errata", str(errata), "--input", str(SNAPSHOT)
+    )
     assert code == 0 and "erratum gone matches no row" in err
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    code, _, err = cli(capsys, "build", "--out", str(out), "--errata", str(errata), "--strict",
-                       "--input", str(SNAPSHOT))
+    code, _, err = cli(
+        capsys,
+        "build",
+        "--out",
+        str(out),
+        "--errata",
+        str(errata),
+        "--strict",
+        "--input",
+        str(SNAPSHOT),
+    )
     assert code == 4 and "gone" in err and "errata.toml" in err
     assert unchanged(out, before)
 
 
 def test_bad_errata_file_is_located(tmp_path, capsys):
     errata = tmp_path / "errata.toml"
-    errata.write_text('[[erratum]]\nid = "x"\nmatch = { colour = "red" }\nuse = [{}]\n'
-                      'reason = "r"\nreference = "x"\n', "utf-8")
-    code, _, err = cli(capsys, "build", "--out", str(tmp_path / "b"), "--errata", str(errata),
-                       "--input", str(SNAPSHOT))
+    errata.write_text(
+        '[[erratum]]\nid = "x"\nmatch = { colour = "red" }\nuse = [{}]\n'
+        'reason = "r"\nreference = "x"\n',
+        "utf-8",
+    )
+    code, _, err = cli(
+        capsys,
+        "build",
+        "--out",
+        str(tmp_path / "b"),
+        "--errata",
+        str(errata),
+        "--input",
+        str(SNAPSHOT),
+    )
     assert code == 2 and "errata.toml" in err and "colour" in err
 
 
@@ -142,14 +171,20 @@ def test_default_input_is_the_snapshot_the_raw_manifest_names(tmp_path, monkeypa
     code, _, err = cli(capsys, "build")
     assert code == 0, err
     assert "read other.txt (text, fr-fr)" in err
-    assert json.loads((tmp_path / "build" / "manifest.json").read_text())["source"]["name"] \
+    assert (
+        json.loads((tmp_path / "build" / "manifest.json").read_text())["source"]["name"]
         == "other.txt"
+    )
     assert raw_manifest.default_snapshot(raw) == raw / "other.txt"
 
 
 def test_makefile_reads_the_same_default():
-    done = subprocess.run([sys.executable, "-m", "pipeline.source.raw_manifest", "default"], cwd=ROOT,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.source.raw_manifest", "default"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0
     name = json.loads((ROOT / "raw" / "manifest.json").read_text())["default"]
     assert done.stdout.strip() == f"raw/{name}"
@@ -187,6 +222,7 @@ def test_interrupt_exits_130_and_publishes_nothing(monkeypatch, previous_build, 
 
 # -- a real process ---------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_python_dash_m_and_default_input(tmp_path):
     work = tmp_path / "w"
@@ -215,9 +251,22 @@ def test_a_closed_pipe_ends_quietly_with_the_sigpipe_status(good_build):
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        done = subprocess.run([sys.executable, "-m", "pipeline", "query", "--data",
-                               str(good_build), "--format", "json"], cwd=ROOT,
-                              stdout=write_end, stderr=subprocess.PIPE, timeout=120)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pipeline",
+                "query",
+                "--data",
+                str(good_build),
+                "--format",
+                "json",
+            ],
+            cwd=ROOT,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
     finally:
         os.close(write_end)
     assert done.returncode == 141, done.stderr
@@ -243,6 +292,7 @@ def test_libraries_load_with_the_collector_paused_once_per_process():
         "    import pandera\n"
         "assert gc.isenabled() and gc.get_freeze_count() <= frozen\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr

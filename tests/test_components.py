@@ -61,19 +61,22 @@ SAME_FLOWS = [
 
 
 @pytest.mark.parametrize("fr, en, section, source, destination", SAME_FLOWS)
-def test_the_same_flow_has_the_same_ids_in_both_languages(built, english, fr, en, section,
-                                                          source, destination):
+def test_the_same_flow_has_the_same_ids_in_both_languages(
+    built, english, fr, en, section, source, destination
+):
     for out, line in ((built[0], fr), (english, en)):
         found = rows_at(out, "ports", line)
         assert found, line
         assert {(r["section_id"], r["source_id"], r["destination_id"]) for r in found} == {
-            (section, source, destination)}
+            (section, source, destination)
+        }
 
 
 def test_names_of_one_role_on_one_page_share_an_id(built):
     ports = read(built[0], "ports").rows
     ids = {r["source"]: r["source_id"] for r in ports} | {
-        r["destination"]: r["destination_id"] for r in ports}
+        r["destination"]: r["destination_id"] for r in ports
+    }
     assert ids["Serveur FAS"] == ids["Serveur Citrix FAS"] == "fas-server"  # fr:242, fr:108
     assert ids["Director"] == ids["Serveur Director"] == "director"  # fr:221, fr:232
     assert ids["StoreFront"] == ids["Serveur StoreFront"] == "storefront-server"
@@ -90,8 +93,10 @@ def test_a_name_of_several_components_lists_its_members(built):
 
 def test_align_agrees_with_the_registry_where_it_is_sure(built, english):
     registry = components.load()
-    sides = [version(str(out), read(out, "rules").rows, read(out, "ports").rows, loc)
-             for out, loc in ((built[0], "fr-fr"), (english, "en-us"))]
+    sides = [
+        version(str(out), read(out, "rules").rows, read(out, "ports").rows, loc)
+        for out, loc in ((built[0], "fr-fr"), (english, "en-us"))
+    ]
     result = align(*sides)
     sure = [c for c in result.components if c.sure]
     assert len(sure) >= 60
@@ -111,7 +116,9 @@ def test_align_agrees_with_the_registry_where_it_is_sure(built, english):
 def test_align_proposals_are_refused_until_reviewed(built, english, tmp_path, capsys):
     assert main(["align", str(built[0]), str(english)]) == 0
     proposals = capsys.readouterr().out
-    assert 'status = "proposed"' in proposals and "registry: agrees (storefront-server)" in proposals
+    assert (
+        'status = "proposed"' in proposals and "registry: agrees (storefront-server)" in proposals
+    )
     path = tmp_path / "components.toml"
     path.write_text(proposals)
     with pytest.raises(DataError) as err:
@@ -133,21 +140,25 @@ def test_compare_reports_only_the_flows_one_page_has(built, english):
     assert a.lines == {219} and b.lines == {229, 230}
     assert {p[1] for p in b.ports} - {p[1] for p in a.ports} == {1434}
     listed = {f.key for f in result.only_left + result.only_right} | {
-        a.key for a, _ in result.disagree}
+        a.key for a, _ in result.disagree
+    }
     assert ("storefront", "storefront-server", "domain-controller") not in listed
     # fr:50 'Instance Citrix ADC/CPX' -> 'Serveur/agent de licences Citrix ADM' (27000,
     # 7279); en:62-63 'Citrix ADM license server' -> 'Citrix ADC CPX instance': reversed
-    (a, b), = result.reversed
+    ((a, b),) = result.reversed
     assert (a.source, a.lines, b.source, b.lines) == (
-        "Instance Citrix ADC/CPX", {50}, "Citrix ADM license server", {62, 63})
+        "Instance Citrix ADC/CPX",
+        {50},
+        "Citrix ADM license server",
+        {62, 63},
+    )
     assert a.key not in listed and b.key not in listed
 
 
 def test_compare_command_exit_codes(built, english, capsys):
     assert main(["compare", str(built[0]), str(built[0]), "--exit-code"]) == 0
     capsys.readouterr()
-    assert main(["compare", str(built[0]), str(english), "--exit-code", "--format",
-                 "json"]) == 1
+    assert main(["compare", str(built[0]), str(english), "--exit-code", "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["summary"]["only_left"] == len(data["only_left"]) > 0
     assert main(["compare", str(built[0]), "/nonexistent"]) == 2
@@ -169,9 +180,11 @@ ID_MAP = """components:
 
 def rule_lines(path) -> set[str]:
     """The rule statements, their comments (rule ids, the page's words) left out."""
-    return {re.sub(r' comment "[^"]*"', "", ln.strip()) for ln in path.read_text().splitlines()
-            if ln.strip() and not ln.strip().startswith("#")
-            and re.search(r"\bdport\b|\bicmp\b", ln)}
+    return {
+        re.sub(r' comment "[^"]*"', "", ln.strip())
+        for ln in path.read_text().splitlines()
+        if ln.strip() and not ln.strip().startswith("#") and re.search(r"\bdport\b|\bicmp\b", ln)
+    }
 
 
 def test_a_map_by_id_gives_the_same_rules_in_both_languages(built, english, tmp_path):
@@ -179,22 +192,41 @@ def test_a_map_by_id_gives_the_same_rules_in_both_languages(built, english, tmp_
     amap.write_text(ID_MAP)
     result = compare(read(built[0], "ports").rows, read(english, "ports").rows)
     shared = {f.key for f in result.only_left + result.only_right} | {
-        a.key for a, _ in result.disagree}
+        a.key for a, _ in result.disagree
+    }
     outputs = []
     for out in (built[0], english):
-        rows = [r for r in read(out, "ports").rows
-                if (r["section_id"], r["source_id"], r["destination_id"]) not in shared]
+        rows = [
+            r
+            for r in read(out, "ports").rows
+            if (r["section_id"], r["source_id"], r["destination_id"]) not in shared
+        ]
         kept = tmp_path / out.parent.name
         kept.mkdir()
         (kept / "ports.csv").write_text(_csv(rows))
         target = tmp_path / f"{out.parent.name}.nft"
-        assert main(["export", "nftables", "--addresses", str(amap), "--data",
-                     str(kept / "ports.csv"), "-o", str(target)]) == 0
+        assert (
+            main(
+                [
+                    "export",
+                    "nftables",
+                    "--addresses",
+                    str(amap),
+                    "--data",
+                    str(kept / "ports.csv"),
+                    "-o",
+                    str(target),
+                ]
+            )
+            == 0
+        )
         outputs.append(rule_lines(target))
     assert outputs[0] and outputs[0] == outputs[1]
     # StoreFront -> domain controller, LDAP 389 (fr:289, en:301)
-    assert ("ip saddr { 10.0.10.11, 10.0.10.12 } ip daddr { 10.0.0.10 } tcp dport 389 accept"
-            in outputs[0])
+    assert (
+        "ip saddr { 10.0.10.11, 10.0.10.12 } ip daddr { 10.0.0.10 } tcp dport 389 accept"
+        in outputs[0]
+    )
 
 
 def _csv(rows):
@@ -206,16 +238,46 @@ def _csv(rows):
 
 def test_members_and_any_take_the_addresses_of_their_components(built, tmp_path, capsys):
     amap = tmp_path / "map.yaml"
-    amap.write_text("components:\n  director: 10.0.10.50\n  admin-workstation: 10.0.99.0/24\n"
-                    "  vda: 10.0.20.0/24\n  license-server: 10.0.10.30\n"
-                    "  delivery-controller: 10.0.10.21\n  domain-controller: 10.0.0.10\n")
-    assert main(["export", "nftables", "--addresses", str(amap), "--data", str(built[0]),
-                 "--section", "Citrix Virtual Apps", "--from", "Citrix Director"]) == 0
+    amap.write_text(
+        "components:\n  director: 10.0.10.50\n  admin-workstation: 10.0.99.0/24\n"
+        "  vda: 10.0.20.0/24\n  license-server: 10.0.10.30\n"
+        "  delivery-controller: 10.0.10.21\n  domain-controller: 10.0.0.10\n"
+    )
+    assert (
+        main(
+            [
+                "export",
+                "nftables",
+                "--addresses",
+                str(amap),
+                "--data",
+                str(built[0]),
+                "--section",
+                "Citrix Virtual Apps",
+                "--from",
+                "Citrix Director",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     # fr:225 'Citrix Director et Admin Workstation' -> VDA TCP 3389: each member
     assert "ip saddr { 10.0.10.50, 10.0.99.0/24 } ip daddr { 10.0.20.0/24 } tcp dport 3389" in text
-    assert main(["export", "nftables", "--addresses", str(amap), "--data", str(built[0]),
-                 "--to", "license-server"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "nftables",
+                "--addresses",
+                str(amap),
+                "--data",
+                str(built[0]),
+                "--to",
+                "license-server",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     # fr:180 'Tout composant Citrix' -> licence server 27000: every mapped Citrix
     # component (not the Microsoft domain controller)
@@ -233,38 +295,63 @@ def test_an_unknown_name_never_gets_a_rule(tmp_path, capsys):
     assert not (tmp_path / "strict").exists()
     result = build(src, tmp_path / "out")
     assert result.manifest["counts"]["unknown_names"]["components"] == 1
-    assert any("'Serveur Vitrine' is not in the component registry" in w
-               for w in result.manifest["warnings"])
+    assert any(
+        "'Serveur Vitrine' is not in the component registry" in w
+        for w in result.manifest["warnings"]
+    )
     amap = tmp_path / "map.yaml"
     amap.write_text(ID_MAP)
-    assert main(["export", "nftables", "--addresses", str(amap), "--data",
-                 str(tmp_path / "out")]) == 0
+    assert (
+        main(["export", "nftables", "--addresses", str(amap), "--data", str(tmp_path / "out")]) == 0
+    )
     out = capsys.readouterr().out
     assert "Serveur Vitrine" not in out and "Serveur StoreFront" not in out
     assert "StoreFront" in out  # the known alias of the same component still has its rules
 
 
-@pytest.mark.parametrize("text, problem", [
-    ('[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\naliases.en = ["X"]\n'
-     '[component.b]\nname = "B"\nkind = "component"\nfamily = "F"\naliases.fr = ["x"]\n',
-     ":10: component alias 'x' (fr) of 'b' is already an alias of 'a'"),
-    ('[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\naliases.en = ["X"]\n'
-     '[component.a]\nname = "B"\n', "line 6"),
-    ('[component.a]\nname = "A"\nkind = "machine"\nfamily = "F"\naliases.en = ["X"]\n',
-     ":1: component 'a': 'kind' must be one of"),
-    ('[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\nmembers = ["zz"]\n'
-     'aliases.en = ["X"]\n', ":5: component 'a': member 'zz' is no component"),
-    ('[component.A_1]\nname = "A"\nkind = "component"\nfamily = "F"\naliases.en = ["X"]\n',
-     ":1: component id 'A_1' is not a slug"),
-    ('retired = ["a"]\n[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\n'
-     'aliases.en = ["X"]\n', ":2: id 'a' is retired"),
-    ('[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\n'
-     'former = [{ name = "Y", locale = "en", renamed_by = "nope" }]\naliases.en = ["X"]\n',
-     "renamed by 'nope', which is no rename"),
-    ('[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\n',
-     ":1: component 'a' has no alias and is no member"),
-    ("[component.a\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        (
+            '[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\naliases.en = ["X"]\n'
+            '[component.b]\nname = "B"\nkind = "component"\nfamily = "F"\naliases.fr = ["x"]\n',
+            ":10: component alias 'x' (fr) of 'b' is already an alias of 'a'",
+        ),
+        (
+            '[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\naliases.en = ["X"]\n'
+            '[component.a]\nname = "B"\n',
+            "line 6",
+        ),
+        (
+            '[component.a]\nname = "A"\nkind = "machine"\nfamily = "F"\naliases.en = ["X"]\n',
+            ":1: component 'a': 'kind' must be one of",
+        ),
+        (
+            '[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\nmembers = ["zz"]\n'
+            'aliases.en = ["X"]\n',
+            ":5: component 'a': member 'zz' is no component",
+        ),
+        (
+            '[component.A_1]\nname = "A"\nkind = "component"\nfamily = "F"\naliases.en = ["X"]\n',
+            ":1: component id 'A_1' is not a slug",
+        ),
+        (
+            'retired = ["a"]\n[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\n'
+            'aliases.en = ["X"]\n',
+            ":2: id 'a' is retired",
+        ),
+        (
+            '[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\n'
+            'former = [{ name = "Y", locale = "en", renamed_by = "nope" }]\naliases.en = ["X"]\n',
+            "renamed by 'nope', which is no rename",
+        ),
+        (
+            '[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\n',
+            ":1: component 'a' has no alias and is no member",
+        ),
+        ("[component.a\n", "not valid TOML"),
+    ],
+)
 def test_a_bad_registry_is_a_located_error(tmp_path, text, problem, capsys):
     path = tmp_path / "components.toml"
     path.write_text(text)
@@ -273,8 +360,10 @@ def test_a_bad_registry_is_a_located_error(tmp_path, text, problem, capsys):
     assert problem in str(err.value)
     # and the command line says it without a traceback
     src = tmp_path / "p.txt"
-    src.write_text("P\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
-                   "A | B | TCP | 443 | x |\n")
+    src.write_text(
+        "P\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
+        "A | B | TCP | 443 | x |\n"
+    )
     with pytest.raises(DataError):
         build(src, tmp_path / "out", registry_path=path)
 
@@ -286,6 +375,7 @@ def test_a_registry_that_cannot_be_read_is_a_located_error(tmp_path):
 
 
 # -- the parsed twin of the registry ------------------------------------------------------
+
 
 def test_the_committed_parsed_twin_holds_the_committed_registry():
     """components.parsed.json is what tomllib reads from components.toml (else: run make)."""
@@ -330,8 +420,12 @@ def test_a_registry_that_does_not_load_gets_no_twin(tmp_path, capsys):
 def test_components_command_lists_ids_and_writes_a_map_skeleton(built, capsys):
     assert main(["components", "--data", str(built[0]), "--section", "StoreFront"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^storefront-server\s+component\s+\d+\s+StoreFront server "
-                     r"\(StoreFront \| Serveur StoreFront\)", out, re.M)
+    assert re.search(
+        r"^storefront-server\s+component\s+\d+\s+StoreFront server "
+        r"\(StoreFront \| Serveur StoreFront\)",
+        out,
+        re.M,
+    )
     assert main(["components", "--data", str(built[0]), "--format", "yaml"]) == 0
     import yaml
 
@@ -345,8 +439,23 @@ def test_firewall_rule_names_are_per_id(built, english, tmp_path, capsys):
     amap.write_text(ID_MAP)
     names = []
     for out in (built[0], english):
-        assert main(["export", "windows", "--addresses", str(amap), "--data", str(out),
-                     "--from", "storefront-server", "--to", "domain-controller"]) == 0
+        assert (
+            main(
+                [
+                    "export",
+                    "windows",
+                    "--addresses",
+                    str(amap),
+                    "--data",
+                    str(out),
+                    "--from",
+                    "storefront-server",
+                    "--to",
+                    "domain-controller",
+                ]
+            )
+            == 0
+        )
         found = re.findall(r"-Name '([^']+)'", capsys.readouterr().out)
         assert len(found) == len(set(found))
         names.append(set(found))
@@ -355,17 +464,33 @@ def test_firewall_rule_names_are_per_id(built, english, tmp_path, capsys):
     assert names[0] == names[1]
 
 
-@pytest.mark.parametrize("names, cid", [
-    # snapshot (fr), English source, Japanese excerpt, current French page: one role
-    (["SVM Citrix SDX", "Citrix SDX SVM", "SVM NetScaler SDX"], "sdx-svm"),
-    (["Appliance Citrix ADC (pour haute disponibilité)",
-      "Citrix ADC Appliance (for High Availability)", "Citrix ADCアプライアンス(高可用性用)",
-      "Appliance NetScaler (pour une haute disponibilité)",
-      "Citrix ADC Appliance (für hohe Verfügbarkeit)"], "netscaler-ha-peer"),
-    (["Citrix ADC NSIP", "NetScaler NSIP"], "netscaler-nsip"),
-    (["Poste de travail administrateur", "Admin Workstation", "管理ワークステーション",
-      "Admin-Arbeitsstation"], "admin-workstation"),
-])
+@pytest.mark.parametrize(
+    "names, cid",
+    [
+        # snapshot (fr), English source, Japanese excerpt, current French page: one role
+        (["SVM Citrix SDX", "Citrix SDX SVM", "SVM NetScaler SDX"], "sdx-svm"),
+        (
+            [
+                "Appliance Citrix ADC (pour haute disponibilité)",
+                "Citrix ADC Appliance (for High Availability)",
+                "Citrix ADCアプライアンス(高可用性用)",
+                "Appliance NetScaler (pour une haute disponibilité)",
+                "Citrix ADC Appliance (für hohe Verfügbarkeit)",
+            ],
+            "netscaler-ha-peer",
+        ),
+        (["Citrix ADC NSIP", "NetScaler NSIP"], "netscaler-nsip"),
+        (
+            [
+                "Poste de travail administrateur",
+                "Admin Workstation",
+                "管理ワークステーション",
+                "Admin-Arbeitsstation",
+            ],
+            "admin-workstation",
+        ),
+    ],
+)
 def test_a_role_keeps_its_id_across_languages_and_renames(names, cid):
     registry = components.load()
     assert {registry.component_id(n) for n in names} == {cid}
@@ -377,14 +502,19 @@ def test_the_readme_quotes_what_compare_says(built, english, tmp_path):
     readme = " ".join((ROOT / "README.md").read_text("utf-8").split())
     fr_en = compare(read(built[0], "ports").rows, read(english, "ports").rows, "fr", "en")
     s = fr_en.summary()
-    assert (f"{s['shared']} flows the same, {s['only_left']} only in build, "
-            f"{s['only_right']} only in tests/data/citrix-communication-ports.fd98ff78.md, "
-            f"{s['disagree']} disagree, {s['reversed']} the other way round") in readme
-    build(ROOT / "tests" / "data" / "de-de" / "citrix-communication-ports.excerpt.md",
-          tmp_path / "de")
+    assert (
+        f"{s['shared']} flows the same, {s['only_left']} only in build, "
+        f"{s['only_right']} only in tests/data/citrix-communication-ports.fd98ff78.md, "
+        f"{s['disagree']} disagree, {s['reversed']} the other way round"
+    ) in readme
+    build(
+        ROOT / "tests" / "data" / "de-de" / "citrix-communication-ports.excerpt.md", tmp_path / "de"
+    )
     s = compare(read(english, "ports").rows, read(tmp_path / "de", "ports").rows).summary()
-    assert (f"{s['shared']} flows the same, {s['only_left']} only in …fd98ff78.md, "
-            f"{s['only_right']} only in …excerpt.md, {s['disagree']} disagree") in readme
+    assert (
+        f"{s['shared']} flows the same, {s['only_left']} only in …fd98ff78.md, "
+        f"{s['only_right']} only in …excerpt.md, {s['disagree']} disagree"
+    ) in readme
 
 
 CURRENT_FR = ROOT / "tests" / "data" / "fr-fr" / "citrix-communication-ports.current.excerpt.txt"
@@ -411,11 +541,18 @@ def test_the_current_french_page_names_the_components_of_the_snapshot(built, tmp
     assert not (result.only_left or result.only_right or result.disagree or result.reversed)
     # administrator -> LOM, SVM, hypervisor; SVM -> instance, NTP server; NSIP -> SVM
     assert result.shared == 6
-    renamed = {(a["source"], b["source"]) for a, b in zip(
-        sorted(snapshot, key=lambda r: r["source_line"]),
-        sorted(current, key=lambda r: r["source_line"])) if a["source"] != b["source"]}
-    assert renamed == {("SVM Citrix SDX", "SVM NetScaler SDX"),
-                       ("Citrix ADC NSIP", "NetScaler NSIP")}
+    renamed = {
+        (a["source"], b["source"])
+        for a, b in zip(
+            sorted(snapshot, key=lambda r: r["source_line"]),
+            sorted(current, key=lambda r: r["source_line"]),
+        )
+        if a["source"] != b["source"]
+    }
+    assert renamed == {
+        ("SVM Citrix SDX", "SVM NetScaler SDX"),
+        ("Citrix ADC NSIP", "NetScaler NSIP"),
+    }
 
 
 def test_a_rename_is_recorded_with_the_name_it_retired():
@@ -430,7 +567,10 @@ def test_a_product_rename_is_a_rewording_not_rows_removed_and_added(built, tmp_p
     snapshot writes 'Citrix ADC NSIP' and 'SVM Citrix SDX': same ids, so `diff` reports a
     rewording with its id, and `align` proposes the correspondence the registry holds."""
     text = FRENCH.read_text("utf-8")
-    for old, new in (("Citrix ADC NSIP", "NetScaler NSIP"), ("SVM Citrix SDX", "SVM NetScaler SDX")):
+    for old, new in (
+        ("Citrix ADC NSIP", "NetScaler NSIP"),
+        ("SVM Citrix SDX", "SVM NetScaler SDX"),
+    ):
         text = re.sub(rf"(?m)(^|\| ){re.escape(old)}( \|)", rf"\g<1>{new}\g<2>", text)
     src = tmp_path / "renamed.txt"
     src.write_text(text, "utf-8")
@@ -444,7 +584,10 @@ def test_a_product_rename_is_a_rewording_not_rows_removed_and_added(built, tmp_p
     assert main(["align", str(built[0]), str(tmp_path / "renamed"), "--format", "json"]) == 0
     proposals = json.loads(capsys.readouterr().out)["components"]
     nsip = next(c for c in proposals if c["left"] == "Citrix ADC NSIP" and c["sure"])
-    assert nsip["right"] == "NetScaler NSIP" and nsip["registry"] == "registry: agrees (netscaler-nsip)"
+    assert (
+        nsip["right"] == "NetScaler NSIP"
+        and nsip["registry"] == "registry: agrees (netscaler-nsip)"
+    )
 
 
 def test_compare_names_what_it_cannot_compare(built, tmp_path, capsys):
@@ -452,8 +595,12 @@ def test_compare_names_what_it_cannot_compare(built, tmp_path, capsys):
     src = tmp_path / "page.txt"
     src.write_text(text, "utf-8")
     build(src, tmp_path / "out")
-    assert main(["compare", str(built[0]), str(tmp_path / "out"), "--format", "markdown",
-                 "--exit-code"]) == 1
+    assert (
+        main(
+            ["compare", str(built[0]), str(tmp_path / "out"), "--format", "markdown", "--exit-code"]
+        )
+        == 1
+    )
     out = capsys.readouterr().out
     assert "#### Names of " in out and "| Serveur Vitrine | 288" in out
     # the renamed component's flows are neither shared nor listed as missing on one side
@@ -477,12 +624,30 @@ def test_a_member_without_address_is_named_not_dropped_silently(built, tmp_path,
     only the Delivery Controller an address, so its rule is written and XenMobile's is
     not, and the warning says so."""
     amap = tmp_path / "map.yaml"
-    amap.write_text("components:\n  storefront-server: 10.0.10.11\n"
-                    "  delivery-controller: 10.0.10.21\n")
-    assert main(["export", "nftables", "--addresses", str(amap), "--data", str(built[0]),
-                 "--from", "storefront-server", "--to", "Delivery Controller, XenMobile",
-                 "--explain"]) == 0
+    amap.write_text(
+        "components:\n  storefront-server: 10.0.10.11\n  delivery-controller: 10.0.10.21\n"
+    )
+    assert (
+        main(
+            [
+                "export",
+                "nftables",
+                "--addresses",
+                str(amap),
+                "--data",
+                str(built[0]),
+                "--from",
+                "storefront-server",
+                "--to",
+                "Delivery Controller, XenMobile",
+                "--explain",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr()
     assert "ip saddr { 10.0.10.11 } ip daddr { 10.0.10.21 } tcp dport 443" in out.out
-    assert ("'xenmobile-server', one of the components 'Delivery Controller, XenMobile' "
-            "names, has no address: no rule for it") in out.err
+    assert (
+        "'xenmobile-server', one of the components 'Delivery Controller, XenMobile' "
+        "names, has no address: no rule for it"
+    ) in out.err

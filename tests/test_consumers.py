@@ -35,26 +35,38 @@ def run(capsys, *args):
 
 # -- the fast path ---------------------------------------------------------------------
 
+
 @pytest.mark.slow
-@pytest.mark.parametrize("argv", [
-    ["query", "--port", "443", "--data", "build"],
-    ["query", "--to", "storefront", "--format", "json", "--data", "build/ports.csv"],
-    ["export", "nftables", "--addresses", "examples/address-map.yaml", "--data", "build"],
-    ["diff", "build/ports.csv", "build/ports.csv"],
-    ["diff", "build", "build", "--table", "rules", "--format", "markdown"],
-    ["query", "--help"], ["export", "--help"], ["diff", "--help"], ["build", "--help"],
-    ["fetch", "--help"], ["completion", "bash"],
-], ids=lambda a: " ".join(a[:2]))
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["query", "--port", "443", "--data", "build"],
+        ["query", "--to", "storefront", "--format", "json", "--data", "build/ports.csv"],
+        ["export", "nftables", "--addresses", "examples/address-map.yaml", "--data", "build"],
+        ["diff", "build/ports.csv", "build/ports.csv"],
+        ["diff", "build", "build", "--table", "rules", "--format", "markdown"],
+        ["query", "--help"],
+        ["export", "--help"],
+        ["diff", "--help"],
+        ["build", "--help"],
+        ["fetch", "--help"],
+        ["completion", "bash"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
 def test_read_only_commands_import_no_heavy_library(argv):
     """In a child process: the command runs, and pandas, pandera, pyarrow and numpy were
     never imported (so the fast path cannot silently regress)."""
-    code = ("import sys\nfrom pipeline.cli import main\n"
-            "try:\n    status = main(sys.argv[1:])\nexcept SystemExit as exc:\n"
-            "    status = exc.code\n"
-            f"heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)\n"
-            "print('HEAVY', heavy, file=sys.stderr)\nsys.exit(status)\n")
-    done = subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    code = (
+        "import sys\nfrom pipeline.cli import main\n"
+        "try:\n    status = main(sys.argv[1:])\nexcept SystemExit as exc:\n"
+        "    status = exc.code\n"
+        f"heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)\n"
+        "print('HEAVY', heavy, file=sys.stderr)\nsys.exit(status)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert "HEAVY []" in done.stderr
 
@@ -63,10 +75,12 @@ def test_the_fast_path_and_the_full_path_give_the_same_bytes(built, capsys):
     """CSV (standard library) and Parquet (pyarrow) inputs of the same build give
     byte-identical answers, and the API's typed rows equal the DataFrame's."""
     out, _ = built
-    for args in (["query", "--port", "1494-2598", "--format", "json"],
-                 ["query", "controleur", "--format", "csv"],
-                 ["query", "--to", "storefront"],
-                 ["export", "nftables", "--addresses", str(ROOT / "examples" / "address-map.yaml")]):
+    for args in (
+        ["query", "--port", "1494-2598", "--format", "json"],
+        ["query", "controleur", "--format", "csv"],
+        ["query", "--to", "storefront"],
+        ["export", "nftables", "--addresses", str(ROOT / "examples" / "address-map.yaml")],
+    ):
         answers = []
         for data in (out / "ports.csv", out / "ports.parquet"):
             code, text, _ = run(capsys, *args, "--data", str(data))
@@ -75,21 +89,40 @@ def test_the_fast_path_and_the_full_path_give_the_same_bytes(built, capsys):
         assert answers[0] == answers[1], args
     rows = api.read("ports", out)
     frame = api.load("ports", out)
-    as_dicts = [{k: (None if v is None or v != v or str(v) == "<NA>" else
-                     v.item() if hasattr(v, "item") else v) for k, v in r.items()}
-                for r in frame.astype(object).to_dict("records")]
+    as_dicts = [
+        {
+            k: (
+                None
+                if v is None or v != v or str(v) == "<NA>"
+                else v.item()
+                if hasattr(v, "item")
+                else v
+            )
+            for k, v in r.items()
+        }
+        for r in frame.astype(object).to_dict("records")
+    ]
     assert as_dicts == rows
 
 
 # -- the API ----------------------------------------------------------------------------
 
+
 def test_api_types_and_query(built, capsys):
     out, _ = built
     frame = api.load("ports", out)
-    assert {c: str(t) for c, t in frame.dtypes.items() if c in
-            ("port_start", "port_end", "bidirectional", "protocol", "section", "table")} == {
-        "port_start": "Int64", "port_end": "Int64", "bidirectional": "boolean",
-        "protocol": "category", "section": "string", "table": "Int64"}
+    assert {
+        c: str(t)
+        for c, t in frame.dtypes.items()
+        if c in ("port_start", "port_end", "bidirectional", "protocol", "section", "table")
+    } == {
+        "port_start": "Int64",
+        "port_end": "Int64",
+        "bidirectional": "boolean",
+        "protocol": "category",
+        "section": "string",
+        "table": "Int64",
+    }
     assert list(frame["protocol"].cat.categories) == ["tcp", "udp", "icmp"]
     # ICMP rows have no port: a missing value, not a float
     assert frame.loc[frame["protocol"] == "icmp", "port_start"].isna().all()
@@ -97,8 +130,18 @@ def test_api_types_and_query(built, capsys):
     assert str(rules["kind"].dtype) == "category" and len(rules) == 217
     # line 289: Serveur StoreFront -> Contrôleur de domaine, TCP, UDP 389
     got = api.query(out, source="storefront", port=389)
-    code, text, _ = run(capsys, "query", "--from", "storefront", "--port", "389",
-                        "--format", "json", "--data", str(out))
+    code, text, _ = run(
+        capsys,
+        "query",
+        "--from",
+        "storefront",
+        "--port",
+        "389",
+        "--format",
+        "json",
+        "--data",
+        str(out),
+    )
     assert got == json.loads(text) and {r["protocol"] for r in got} == {"tcp", "udp"}
     assert api.manifest(out)["counts"]["rules"] == 217
 
@@ -124,22 +167,55 @@ def test_the_api_from_an_installed_wheel(tmp_path):
     """Build the wheel, install it in a new virtual environment (its dependencies taken
     from this one, offline), and use it from a directory outside the repository."""
     dist = tmp_path / "dist"
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
-                           "--no-build-isolation", "-q", "-w", str(dist), str(ROOT)],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     wheel = next(dist.glob("citrix_ports-*.whl"))
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
-                   timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300
+    )
     py = venv / "bin" / "python"
-    site = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     # the dependencies (pandas, pyyaml, …) of this environment, after the venv's own
     Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q",
-                           "--no-deps", "--no-index", str(wheel)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(py),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -150,45 +226,87 @@ def test_the_api_from_an_installed_wheel(tmp_path):
         "print(json.dumps({'file': pipeline.__file__, 'rows': len(df),\n"
         "  'dtypes': {c: str(df[c].dtype) for c in ('port_start', 'protocol', 'bidirectional')},\n"
         "  'query': api.query(destination='storefront', port=443),\n"
-        "  'rules': api.manifest()['counts']['rules']}))\n")
+        "  'rules': api.manifest()['counts']['rules']}))\n"
+    )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run([py, "-c", script], cwd=elsewhere, capture_output=True, text=True,
-                          timeout=120, env=env)
+    done = subprocess.run(
+        [py, "-c", script], cwd=elsewhere, capture_output=True, text=True, timeout=120, env=env
+    )
     assert done.returncode == 0, done.stderr
     got = json.loads(done.stdout)
     assert got["rows"] == len(api.read("ports", ROOT / "build"))
-    assert got["dtypes"] == {"port_start": "Int64", "protocol": "category",
-                             "bidirectional": "boolean"}
+    assert got["dtypes"] == {
+        "port_start": "Int64",
+        "protocol": "category",
+        "bidirectional": "boolean",
+    }
     assert got["rules"] == 217
-    cli = subprocess.run([venv / "bin" / "citrix-ports", "query", "--to", "storefront",
-                          "--port", "443", "--format", "json"], cwd=elsewhere,
-                         capture_output=True, text=True, timeout=120, env=env)
+    cli = subprocess.run(
+        [
+            venv / "bin" / "citrix-ports",
+            "query",
+            "--to",
+            "storefront",
+            "--port",
+            "443",
+            "--format",
+            "json",
+        ],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert cli.returncode == 0, cli.stderr
     assert json.loads(cli.stdout) == got["query"] and len(got["query"]) == 4
-    missing = subprocess.run([py, "-c", "import pipeline.api as a; a.load('ports', 'nope')"],
-                             cwd=elsewhere, capture_output=True, text=True, env=env)
+    missing = subprocess.run(
+        [py, "-c", "import pipeline.api as a; a.load('ports', 'nope')"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert missing.returncode == 1 and "InputError" in missing.stderr and "nope" in missing.stderr
     broken = elsewhere / "broken"
     shutil.copytree(ROOT / "build", broken)
-    (broken / "ports.csv").write_text((broken / "ports.csv").read_text("utf-8").replace(
-        ",tcp,", ",tcp; drop,", 1), "utf-8")
-    damaged = subprocess.run([py, "-c", "import pipeline.api as a; a.load('ports', 'broken')"],
-                             cwd=elsewhere, capture_output=True, text=True, env=env)
+    (broken / "ports.csv").write_text(
+        (broken / "ports.csv").read_text("utf-8").replace(",tcp,", ",tcp; drop,", 1), "utf-8"
+    )
+    damaged = subprocess.run(
+        [py, "-c", "import pipeline.api as a; a.load('ports', 'broken')"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert damaged.returncode == 1 and "DataError" in damaged.stderr
     assert "line 2, column protocol: 'tcp; drop' is not one of" in damaged.stderr
 
 
 # -- the query a person reads -------------------------------------------------------------
 
+
 def test_ports_lists_ranges_and_protocol_in_any_case(capsys, built):
     out, _ = built
-    code, text, _ = run(capsys, "query", "--port", "1494,2598", "--protocol", "UDP",
-                        "--format", "json", "--data", str(out))
+    code, text, _ = run(
+        capsys,
+        "query",
+        "--port",
+        "1494,2598",
+        "--protocol",
+        "UDP",
+        "--format",
+        "json",
+        "--data",
+        str(out),
+    )
     rows = json.loads(text)
     # lines 110, 111 (Application Citrix Workspace -> VDA) and 228, 229 (VDA rows of CVAD)
     assert {(r["port_start"], r["protocol"]) for r in rows} == {(1494, "udp"), (2598, "udp")}
-    code, text, _ = run(capsys, "query", "--port", "16400-16505", "--format", "json",
-                        "--data", str(out))
+    code, text, _ = run(
+        capsys, "query", "--port", "16400-16505", "--format", "json", "--data", str(out)
+    )
     # the audio range 16500..16509 meets 16400-16505 (lines 146 and 230)
     assert {(r["port_start"], r["port_end"]) for r in json.loads(text)} == {(16500, 16509)}
     with pytest.raises(SystemExit) as done:
@@ -203,15 +321,19 @@ def test_an_empty_answer_says_so_with_the_closest_names(capsys, built):
     assert "'licence serveur' match no component or section of the data" in err
     assert "did you mean 'Serveur de licences Citrix'" in err
     # names the data has, no row that answers them together: an empty answer (1)
-    code, text, err = run(capsys, "query", "--from", "storefront-server", "--to", "vda",
-                          "--data", str(out))
+    code, text, err = run(
+        capsys, "query", "--from", "storefront-server", "--to", "vda", "--data", str(out)
+    )
     assert code == 1 and "no row answers the question" in err
     # the English name of the registry finds the French page's name
-    code, text, err = run(capsys, "query", "--to", "license server", "--data", str(out),
-                          "--format", "json")
+    code, text, err = run(
+        capsys, "query", "--to", "license server", "--data", str(out), "--format", "json"
+    )
     # (the registry's English names: "Citrix License Server", "Citrix ADM license server")
     assert code == 0 and {r["destination"] for r in json.loads(text)} == {
-        "Serveur de licences Citrix", "Serveur/agent de licences Citrix ADM"}
+        "Serveur de licences Citrix",
+        "Serveur/agent de licences Citrix ADM",
+    }
 
 
 def test_the_table_fits_the_terminal(built):
@@ -229,12 +351,21 @@ def test_version_and_completion(capsys):
     for shell in ("bash", "zsh"):
         code, script, _ = run(capsys, "completion", shell)
         assert code == 0
-        for word in ("build", "fetch", "diff", "query", "export", "--allow-shrink",
-                     "--columns", "--allow-any"):
+        for word in (
+            "build",
+            "fetch",
+            "diff",
+            "query",
+            "export",
+            "--allow-shrink",
+            "--columns",
+            "--allow-any",
+        ):
             assert word in script, (shell, word)
 
 
 # -- spreadsheet CSV and the report -------------------------------------------------------
+
 
 def test_spreadsheet_csv_is_read_back_alike(tmp_path, capsys, built):
     out = tmp_path / "b"
@@ -261,18 +392,34 @@ def test_the_report_has_contents_labels_and_notes(built):
     assert links and all(a in anchors for _, a in links)  # every entry leads to its part
     assert "| source | destination | protocole |" in text and "aucun port" in text
     # the page's note under Citrix ADC (lines 47-48 of the snapshot), inside its part
-    adc = text[text.index("\n## Citrix ADC\n"):text.index("\n## Citrix ADM\n")]
+    adc = text[text.index("\n## Citrix ADC\n") : text.index("\n## Citrix ADM\n")]
     assert "<details><summary>Ce que la page dit avec cette section</summary>" in adc
-    assert ("> selon la configuration Citrix ADC, le trafic réseau peut provenir des "
-            "interfaces SNIP, MIP ou NSIP.") in adc
+    assert (
+        "> selon la configuration Citrix ADC, le trafic réseau peut provenir des "
+        "interfaces SNIP, MIP ou NSIP."
+    ) in adc
 
 
 def test_a_flow_both_ways_is_drawn_once():
     from pipeline.stages.report import flowchart
 
-    rows = [dict(source="A", destination="B", bidirectional=True, protocol="tcp",
-                 port_start=80, port_end=80),
-            dict(source="B", destination="A", bidirectional=True, protocol="tcp",
-                 port_start=80, port_end=80)]
+    rows = [
+        dict(
+            source="A",
+            destination="B",
+            bidirectional=True,
+            protocol="tcp",
+            port_start=80,
+            port_end=80,
+        ),
+        dict(
+            source="B",
+            destination="A",
+            bidirectional=True,
+            protocol="tcp",
+            port_start=80,
+            port_end=80,
+        ),
+    ]
     edges = [line for line in flowchart(rows) if "<-->" in line]
     assert edges == ['    n1 <-->|"tcp 80"| n2']

@@ -48,7 +48,10 @@ def flows(out):
 
 def test_a_table_without_its_separator_line_is_still_read(tmp_path, good, capsys):
     def drop_separator(lines):
-        assert lines[214 - 1].startswith("Source | Destination") and lines[215 - 1] == "---|---|---|---|---|"
+        assert (
+            lines[214 - 1].startswith("Source | Destination")
+            and lines[215 - 1] == "---|---|---|---|---|"
+        )
         del lines[215 - 1]
 
     out = tmp_path / "b"
@@ -56,8 +59,11 @@ def test_a_table_without_its_separator_line_is_still_read(tmp_path, good, capsys
     counts = result.manifest["counts"]
     assert (counts["tables"], counts["rules"]) == (20, 217)
     assert flows(out) == flows(good)
-    assert any(":214, section 'Citrix Virtual Apps and Desktops', table 13: the table header "
-               "has no separator line" in w for w in result.manifest["warnings"])
+    assert any(
+        ":214, section 'Citrix Virtual Apps and Desktops', table 13: the table header "
+        "has no separator line" in w
+        for w in result.manifest["warnings"]
+    )
 
 
 def test_a_row_that_lost_a_pipe_is_rejected_not_a_note(tmp_path, good):
@@ -77,8 +83,14 @@ def test_a_row_that_lost_a_pipe_is_rejected_not_a_note(tmp_path, good):
     # the rows below that took their source from it are rejected too, never mislabelled
     assert set(flows(out)) <= set(flows(good))
     lost = set(flows(good)) - set(flows(out))
-    assert ("Citrix Virtual Apps and Desktops", "Delivery Controller", "Director", "tcp",
-            "443", "443") in lost
+    assert (
+        "Citrix Virtual Apps and Desktops",
+        "Delivery Controller",
+        "Director",
+        "tcp",
+        "443",
+        "443",
+    ) in lost
     assert all(f[0] == "Citrix Virtual Apps and Desktops" for f in lost)
     assert all(int(line) in range(221, 225) for line in rejects["source_line"][1:])
     assert result.manifest["counts"]["rules_notes"] == 2
@@ -102,9 +114,11 @@ def test_a_header_with_unknown_words_is_read_by_content_with_a_warning(tmp_path,
     out = tmp_path / "b"
     result = build(edited(tmp_path, misspell), out)
     assert flows(out) == flows(good)
-    assert any(":214, section 'Citrix Virtual Apps and Desktops': the header words "
-               "'Destinaton', 'Prt' are not in the vocabulary" in w
-               for w in result.manifest["warnings"]), result.manifest["warnings"]
+    assert any(
+        ":214, section 'Citrix Virtual Apps and Desktops': the header words "
+        "'Destinaton', 'Prt' are not in the vocabulary" in w
+        for w in result.manifest["warnings"]
+    ), result.manifest["warnings"]
 
 
 def test_a_row_that_lost_every_pipe_is_named_in_a_warning(tmp_path):
@@ -114,8 +128,11 @@ def test_a_row_that_lost_every_pipe_is_named_in_a_warning(tmp_path):
         lines[235 - 1] = "HdxVideo.js Virtual Delivery Agent TCP 9001 Redirection vidéo HTML5"
 
     result = build(edited(tmp_path, lose_all_pipes), tmp_path / "b")
-    assert any(":235, section 'Citrix Virtual Apps and Desktops', table 13: the line after the "
-               "table names a protocol and a port" in w for w in result.manifest["warnings"])
+    assert any(
+        ":235, section 'Citrix Virtual Apps and Desktops', table 13: the line after the "
+        "table names a protocol and a port" in w
+        for w in result.manifest["warnings"]
+    )
 
 
 def test_line_counts_add_up_to_the_file(good):
@@ -123,7 +140,11 @@ def test_line_counts_add_up_to_the_file(good):
     assert lines["total"] == len(LINES)
     assert sum(v for k, v in lines.items() if k != "total") == len(LINES)
     # 19 headers + 19 separators (the flattened Citrix ADM table is one line), every row line
-    assert (lines["table_header"], lines["table_separator"], lines["table_flattened"]) == (19, 19, 1)
+    assert (lines["table_header"], lines["table_separator"], lines["table_flattened"]) == (
+        19,
+        19,
+        1,
+    )
 
 
 def test_a_page_that_shrank_fails_unless_allowed(tmp_path, good, capsys):
@@ -134,7 +155,7 @@ def test_a_page_that_shrank_fails_unless_allowed(tmp_path, good, capsys):
     def cut(lines):
         assert lines[213 - 1] == "Citrix Virtual Apps and Desktops"
         assert lines[245 - 1] == "Provisioning Services"
-        del lines[213 - 1:245 - 1]  # two sections and their tables: 23 of 217 rules
+        del lines[213 - 1 : 245 - 1]  # two sections and their tables: 23 of 217 rules
 
     smaller = edited(tmp_path, cut)
     with pytest.raises(GuardFailed) as err:
@@ -157,8 +178,9 @@ def test_max_rejects(tmp_path, capsys):
 
 
 def test_a_locale_the_page_contradicts_is_warned_about(tmp_path, capsys):
-    code = main(["build", "--input", str(SNAPSHOT), "--out", str(tmp_path / "b"),
-                 "--locale", "en-us"])
+    code = main(
+        ["build", "--input", str(SNAPSHOT), "--out", str(tmp_path / "b"), "--locale", "en-us"]
+    )
     err = capsys.readouterr().err
     assert code == 0
     assert "warning: --locale en-us, but the page looks fr-fr (its words: " in err

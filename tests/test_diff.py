@@ -31,7 +31,10 @@ def edited_snapshot() -> str:
     assert n[259].startswith("Serveur TFTP | UDP | 6910 |")
     del n[259]
     assert n[276].startswith("Proxy WOL | Virtual Delivery Agent | TCP | 135")
-    n[276] = n[276] + "\nPoste de travail administrateur | Proxy WOL | TCP | 8443 | Administration du proxy WOL |"
+    n[276] = (
+        n[276]
+        + "\nPoste de travail administrateur | Proxy WOL | TCP | 8443 | Administration du proxy WOL |"
+    )
     n[270], n[271] = n[271], n[270]
     return "\n".join(n[k] for k in sorted(n)) + "\n"
 
@@ -51,29 +54,49 @@ def run_diff(*args, capsys):
 
 
 def test_every_change_is_found(versions, capsys):
-    code, out = run_diff(str(versions / "old"), str(versions / "new"), "--format", "json",
-                         "--exit-code", capsys=capsys)
+    code, out = run_diff(
+        str(versions / "old"),
+        str(versions / "new"),
+        "--format",
+        "json",
+        "--exit-code",
+        capsys=capsys,
+    )
     assert code == 1
     d = json.loads(out.out)
     s = d["summary"]
     assert (s["added"], s["removed"], s["changed"], s["renamed"]) == (1, 1, 1, 1)
-    assert d["renamed"] == [{"field": "destination", "old": OLD_LICENCE, "new": NEW_LICENCE,
-                             "rows": 9, "id": ""}]
+    assert d["renamed"] == [
+        {"field": "destination", "old": OLD_LICENCE, "new": NEW_LICENCE, "rows": 9, "id": ""}
+    ]
     [added] = d["added"]
-    assert (added["section"], added["source"], added["destination"], added["protocol"],
-            added["port_start"], added["port_end"]) == (
-        "Remote PC Access", "Poste de travail administrateur", "Proxy WOL", "tcp", 8443, 8443)
+    assert (
+        added["section"],
+        added["source"],
+        added["destination"],
+        added["protocol"],
+        added["port_start"],
+        added["port_end"],
+    ) == ("Remote PC Access", "Poste de travail administrateur", "Proxy WOL", "tcp", 8443, 8443)
     [removed] = d["removed"]
-    assert (removed["section"], removed["source"], removed["destination"], removed["protocol"],
-            removed["port_start"]) == ("Provisioning Services", "Machine cible", "Serveur TFTP",
-                                       "udp", 6910)
+    assert (
+        removed["section"],
+        removed["source"],
+        removed["destination"],
+        removed["protocol"],
+        removed["port_start"],
+    ) == ("Provisioning Services", "Machine cible", "Serveur TFTP", "udp", 6910)
     [changed] = d["changed"]
     assert changed["fields"] == ["port_start", "port_end", "port_raw"]
     assert (changed["old"]["port_start"], changed["new"]["port_start"]) == (80, 8080)
-    assert changed["key"]["source"] == "StoreFront" and changed["key"]["destination"] == "Serveur FAS"
+    assert (
+        changed["key"]["source"] == "StoreFront" and changed["key"]["destination"] == "Serveur FAS"
+    )
     # the moved row (Serveur d'impression universelle) is no change; counts per section
     assert {x["section"]: (x["old"], x["new"]) for x in d["sections"]} == {
-        "Remote PC Access": (2, 3), "Provisioning Services": (26, 25)}  # counted on lines 248-266
+        "Remote PC Access": (2, 3),
+        "Provisioning Services": (26, 25),
+    }  # counted on lines 248-266
 
 
 def test_text_and_markdown(versions, capsys):
@@ -83,37 +106,58 @@ def test_text_and_markdown(versions, capsys):
     assert f"renamed destination: '{OLD_LICENCE}' → '{NEW_LICENCE}' (9 rows)" in text
     assert "+ [Remote PC Access] Poste de travail administrateur → Proxy WOL tcp/8443" in text
     assert "    port_start: 80 → 8080" in text
-    _, out = run_diff(str(versions / "old"), str(versions / "new"), "--format", "markdown",
-                      capsys=capsys)
+    _, out = run_diff(
+        str(versions / "old"), str(versions / "new"), "--format", "markdown", capsys=capsys
+    )
     md = out.out
     assert md.startswith("### Citrix ports: ports:")
     assert f"| destination | {OLD_LICENCE} | {NEW_LICENCE} | 9 |" in md
-    assert "#### Provisioning Services" in md and "| removed | Machine cible → Serveur TFTP udp/6910 |  |" in md
+    assert (
+        "#### Provisioning Services" in md
+        and "| removed | Machine cible → Serveur TFTP udp/6910 |  |" in md
+    )
 
 
 def test_a_version_against_itself(versions, capsys):
     code, out = run_diff(str(versions / "old"), str(SNAPSHOT), "--exit-code", capsys=capsys)
     assert code == 0 and "no difference" in out.out
-    code, out = run_diff(str(versions / "old"), str(versions / "old" / "ports.csv"), "--exit-code",
-                         "--format", "json", capsys=capsys)
+    code, out = run_diff(
+        str(versions / "old"),
+        str(versions / "old" / "ports.csv"),
+        "--exit-code",
+        "--format",
+        "json",
+        capsys=capsys,
+    )
     assert code == 0 and json.loads(out.out)["summary"]["same"] is True
 
 
 def test_rules_table(versions, capsys):
-    code, out = run_diff(str(versions / "old"), str(versions / "new"), "--table", "rules",
-                         "--format", "json", capsys=capsys)
+    code, out = run_diff(
+        str(versions / "old"),
+        str(versions / "new"),
+        "--table",
+        "rules",
+        "--format",
+        "json",
+        capsys=capsys,
+    )
     d = json.loads(out.out)
     assert d["summary"]["table"] == "rules"
-    assert d["renamed"] == [{"field": "destination", "old": OLD_LICENCE, "new": NEW_LICENCE,
-                             "rows": 9, "id": ""}]
+    assert d["renamed"] == [
+        {"field": "destination", "old": OLD_LICENCE, "new": NEW_LICENCE, "rows": 9, "id": ""}
+    ]
     assert len(d["added"]) == 1 and len(d["removed"]) == 1 and len(d["changed"]) == 1
 
 
 def test_errors_exit_2(versions, tmp_path, capsys):
-    code, out = run_diff(str(tmp_path / "nope"), str(versions / "old"), "--exit-code", capsys=capsys)
+    code, out = run_diff(
+        str(tmp_path / "nope"), str(versions / "old"), "--exit-code", capsys=capsys
+    )
     assert code == 2 and "no such file" in out.err
-    code, out = run_diff(str(versions / "old" / "rules.csv"), str(versions / "old" / "ports.csv"),
-                         capsys=capsys)
+    code, out = run_diff(
+        str(versions / "old" / "rules.csv"), str(versions / "old" / "ports.csv"), capsys=capsys
+    )
     assert code == 2 and "cannot compare a rules table" in out.err
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")

@@ -53,16 +53,19 @@ def test_utf16_with_a_bom_in_every_form(tmp_path, utf8_build):
     assert result.manifest["source"]["encoding"] == "utf-16-le"
     assert ports(tmp_path / "out") == ports(utf8_build)
     md = MD.read_text("utf-8")
-    for name, data in (("page.md", md.encode("utf-16")),
-                       ("bom.md", b"\xef\xbb\xbf" + md.encode("utf-8")),
-                       ("page.txt", html_to_text(HTML).encode("utf-16"))):
+    for name, data in (
+        ("page.md", md.encode("utf-16")),
+        ("bom.md", b"\xef\xbb\xbf" + md.encode("utf-8")),
+        ("page.txt", html_to_text(HTML).encode("utf-16")),
+    ):
         (tmp_path / name).write_bytes(data)
         build(tmp_path / name, tmp_path / f"out-{name}")
         mine = json.loads((tmp_path / f"out-{name}" / "ports.json").read_text("utf-8"))
         theirs = json.loads((utf8_build / "ports.json").read_text("utf-8"))
         drop = ("source_line",)
-        assert [{k: v for k, v in r.items() if k not in drop} for r in mine] == \
-            [{k: v for k, v in r.items() if k not in drop} for r in theirs], name
+        assert [{k: v for k, v in r.items() if k not in drop} for r in mine] == [
+            {k: v for k, v in r.items() if k not in drop} for r in theirs
+        ], name
 
 
 def test_undeclared_latin_1_text_is_refused_with_its_line_and_byte(tmp_path, capsys):
@@ -110,8 +113,21 @@ def test_iso_8859_1_declared_only_by_the_server(tmp_path, capsys):
     try:
         url = f"http://127.0.0.1:{httpd.server_address[1]}/page.html"
         raw = tmp_path / "raw"
-        code = main(["fetch", "--url", url, "--locale", "en-us", "--raw-dir", str(raw),
-                     "--allow-host", "127.0.0.1", "--retries", "0"])
+        code = main(
+            [
+                "fetch",
+                "--url",
+                url,
+                "--locale",
+                "en-us",
+                "--raw-dir",
+                str(raw),
+                "--allow-host",
+                "127.0.0.1",
+                "--retries",
+                "0",
+            ]
+        )
         assert code == 0, capsys.readouterr().err
     finally:
         httpd.shutdown()

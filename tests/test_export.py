@@ -26,25 +26,36 @@ from pipeline.dataset.schema import columns
 RULE_ID = r"[0-9a-f]{16}(?:-\d+)?"
 NET = r"[0-9a-f.:/]+"
 NFT_RULE = re.compile(
-    rf'^\t\t(ip6?) saddr \{{ {NET}(?:, {NET})* \}} \1 daddr \{{ {NET}(?:, {NET})* \}} '
-    rf'(?:(?:tcp|udp) dport \d+(?:-\d+)?|meta l4proto (?:icmp|ipv6-icmp)) accept '
-    rf'comment "citrix-ports {RULE_ID}"$')
+    rf"^\t\t(ip6?) saddr \{{ {NET}(?:, {NET})* \}} \1 daddr \{{ {NET}(?:, {NET})* \}} "
+    rf"(?:(?:tcp|udp) dport \d+(?:-\d+)?|meta l4proto (?:icmp|ipv6-icmp)) accept "
+    rf'comment "citrix-ports {RULE_ID}"$'
+)
 XT_RULE = re.compile(
-    rf'^-A CITRIX-PORTS -s {NET}(?:,{NET})* -d {NET}(?:,{NET})* '
-    rf'(?:-p (tcp|udp) -m \1 --dport \d+(?::\d+)?|-p (?:icmp|ipv6-icmp)) '
-    rf'-m comment --comment "citrix-ports {RULE_ID}" -j ACCEPT$')
+    rf"^-A CITRIX-PORTS -s {NET}(?:,{NET})* -d {NET}(?:,{NET})* "
+    rf"(?:-p (tcp|udp) -m \1 --dport \d+(?::\d+)?|-p (?:icmp|ipv6-icmp)) "
+    rf'-m comment --comment "citrix-ports {RULE_ID}" -j ACCEPT$'
+)
 PSQ = r"'(?:[^'\u2018\u2019\u201a\u201b]|'')*'"
 PS_RULE = re.compile(
     rf"^New-NetFirewallRule -Name {PSQ} -DisplayName {PSQ} -Group 'citrix-ports' "
     rf"-Direction Inbound -Action Allow (?:-Protocol (?:TCP|UDP) -LocalPort \d+(?:-\d+)?|"
     rf"-Protocol ICMPv[46]) -RemoteAddress @\({PSQ}(?:,{PSQ})*\) "
-    rf"-LocalAddress @\({PSQ}(?:,{PSQ})*\) -Description {PSQ}$")
-FIXED = {"nftables": {"#!/usr/sbin/nft -f", "add table inet citrix_ports",
-                      "delete table inet citrix_ports", "table inet citrix_ports {",
-                      "\tchain citrix_flows {", "\t}", "}"},
-         "iptables": {"*filter", ":CITRIX-PORTS - [0:0]", "-F CITRIX-PORTS", "COMMIT"},
-         "ip6tables": {"*filter", ":CITRIX-PORTS - [0:0]", "-F CITRIX-PORTS", "COMMIT"},
-         "windows": {"#Requires -Modules NetSecurity"}}
+    rf"-LocalAddress @\({PSQ}(?:,{PSQ})*\) -Description {PSQ}$"
+)
+FIXED = {
+    "nftables": {
+        "#!/usr/sbin/nft -f",
+        "add table inet citrix_ports",
+        "delete table inet citrix_ports",
+        "table inet citrix_ports {",
+        "\tchain citrix_flows {",
+        "\t}",
+        "}",
+    },
+    "iptables": {"*filter", ":CITRIX-PORTS - [0:0]", "-F CITRIX-PORTS", "COMMIT"},
+    "ip6tables": {"*filter", ":CITRIX-PORTS - [0:0]", "-F CITRIX-PORTS", "COMMIT"},
+    "windows": {"#Requires -Modules NetSecurity"},
+}
 
 
 def statements(fmt: str, text: str) -> int:
@@ -54,15 +65,23 @@ def statements(fmt: str, text: str) -> int:
         for res in doc["Resources"].values():
             p = res["Properties"]
             assert res["Type"] == "AWS::EC2::SecurityGroupIngress"
-            assert set(p) <= {"GroupId", "IpProtocol", "FromPort", "ToPort", "Description",
-                              "CidrIp", "CidrIpv6"}
+            assert set(p) <= {
+                "GroupId",
+                "IpProtocol",
+                "FromPort",
+                "ToPort",
+                "Description",
+                "CidrIp",
+                "CidrIpv6",
+            }
             assert p["IpProtocol"] in ("tcp", "udp", "icmp", "icmpv6")
             if p["IpProtocol"] != "icmpv6":
                 assert type(p["FromPort"]) is int and type(p["ToPort"]) is int
             assert re.fullmatch(r"[a-zA-Z0-9. _\-:/()#,@\[\]+=&{}!$*]*", p["Description"])
         return len(doc["Resources"])
-    grammar = {"nftables": NFT_RULE, "iptables": XT_RULE, "ip6tables": XT_RULE,
-               "windows": PS_RULE}[fmt]
+    grammar = {"nftables": NFT_RULE, "iptables": XT_RULE, "ip6tables": XT_RULE, "windows": PS_RULE}[
+        fmt
+    ]
     count = 0
     for line in text.splitlines():
         if grammar.match(line):
@@ -71,18 +90,26 @@ def statements(fmt: str, text: str) -> int:
             continue
         else:
             comment = line.lstrip("\t")
-            assert comment.startswith("#") and not re.search(r"[\"'`$\\;{}\r\x00]", comment[1:]), \
+            assert comment.startswith("#") and not re.search(r"[\"'`$\\;{}\r\x00]", comment[1:]), (
                 repr(line)
+            )
     return count
 
 
 def tool_check(fmt: str, path) -> None:
-    argv = {"nftables": ["nft", "-c", "-f"], "iptables": ["iptables-restore", "--test"],
-            "ip6tables": ["ip6tables-restore", "--test"], "aws-sg": ["cfn-lint"]}.get(fmt)
+    argv = {
+        "nftables": ["nft", "-c", "-f"],
+        "iptables": ["iptables-restore", "--test"],
+        "ip6tables": ["ip6tables-restore", "--test"],
+        "aws-sg": ["cfn-lint"],
+    }.get(fmt)
     if not argv:
         return  # PowerShell is not installable here: the grammar above is the judge
-    exe = shutil.which(argv[0]) or (str(ROOT / ".venv" / "bin" / argv[0])
-                                    if (ROOT / ".venv" / "bin" / argv[0]).exists() else None)
+    exe = shutil.which(argv[0]) or (
+        str(ROOT / ".venv" / "bin" / argv[0])
+        if (ROOT / ".venv" / "bin" / argv[0]).exists()
+        else None
+    )
     if not exe:
         pytest.skip(f"{argv[0]} is not installed here (.ci/run installs it)")
     done = subprocess.run([exe, *argv[1:], str(path)], capture_output=True, text=True)
@@ -101,10 +128,20 @@ def written(err: str) -> int:
     return int(re.search(r"^(\d+) rule\(s\) written", err, re.M).group(1))
 
 
-HOSTILE = ['x"; } table ip evil { chain c { accept; } } #', "a'; Remove-Item C:\\ -Recurse; '",
-           "$(reboot) `reboot`", "line\nbreak accept", "tab\there\r-A INPUT -j ACCEPT",
-           "\u2028-A INPUT -j ACCEPT", "=cmd|' /C calc'!A0", "\\\" ; drop", "{ } ;",
-           "${env:PATH} ${jndi:x}", "\u202eTPECCA j- TUPNI A-\u202c", "zero\u200bwidth\u2066x\u2069"]
+HOSTILE = [
+    'x"; } table ip evil { chain c { accept; } } #',
+    "a'; Remove-Item C:\\ -Recurse; '",
+    "$(reboot) `reboot`",
+    "line\nbreak accept",
+    "tab\there\r-A INPUT -j ACCEPT",
+    "\u2028-A INPUT -j ACCEPT",
+    "=cmd|' /C calc'!A0",
+    '\\" ; drop',
+    "{ } ;",
+    "${env:PATH} ${jndi:x}",
+    "\u202eTPECCA j- TUPNI A-\u202c",
+    "zero\u200bwidth\u2066x\u2069",
+]
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +150,7 @@ def hostile(built, tmp_path_factory):
     address map whose keys are the hostile component names."""
     base = tmp_path_factory.mktemp("hostile")
     out, _ = built
-    rows = list(csv.DictReader(io.StringIO((out / "ports.csv").read_text("utf-8"),
-                                           newline="")))
+    rows = list(csv.DictReader(io.StringIO((out / "ports.csv").read_text("utf-8"), newline="")))
     names = {}
     for n, row in enumerate(rows):
         evil = HOSTILE[n % len(HOSTILE)]
@@ -140,22 +176,27 @@ def test_hostile_text_reaches_no_rule(hostile, tmp_path, capsys, fmt):
     count = statements(fmt, text)  # every line in the format's grammar
     assert count == written(err) and count > 20
     for evil in ("table ip evil", "Remove-Item", "-A INPUT", "reboot)"):
-        assert not any(evil in line and not line.lstrip().startswith("#")
-                       and "Description" not in line and "DisplayName" not in line
-                       for line in text.splitlines()), evil
+        assert not any(
+            evil in line
+            and not line.lstrip().startswith("#")
+            and "Description" not in line
+            and "DisplayName" not in line
+            for line in text.splitlines()
+        ), evil
     path = tmp_path / f"rules.{fmt}"
     path.write_text(text, "utf-8")
     tool_check(fmt, path)
 
 
 TF_LINE = re.compile(  # every line a Terraform export may hold
-    r'^(?:#.*|'
-    r' *(?:terraform|required_providers|allow) \{|'
+    r"^(?:#.*|"
+    r" *(?:terraform|required_providers|allow) \{|"
     r'(?:variable|resource) "[a-z0-9_]+"(?: "[a-z0-9_]+")? \{|'
-    r'\}|'
+    r"\}|"
     r' +[a-z_0-9]+ += (?:"(?:[^"\\$%]|\$\$\{|%%\{)*"|-?\d+|var\.[a-z0-9_]+|string|'
     r'\[(?:(?:"[^"\\$%{}]*"|var\.[a-z0-9_]+)(?:, )?)*\]|\{ source = "hashicorp/[a-z]+" \})|'
-    r' +\}|)$')
+    r" +\}|)$"
+)
 
 
 @pytest.mark.slow
@@ -164,8 +205,9 @@ def test_hostile_text_reaches_no_terraform_statement(hostile, capsys, provider):
     """Page text reaches a Terraform file only inside descriptions: every line is in the
     grammar of what an export may write, and parses with python-hcl2."""
     hcl2 = pytest.importorskip("hcl2", reason="python-hcl2 is not installed")
-    code, text, err = export(capsys, hostile / "ports.csv", hostile / "map.yaml", "terraform",
-                             "--provider", provider)
+    code, text, err = export(
+        capsys, hostile / "ports.csv", hostile / "map.yaml", "terraform", "--provider", provider
+    )
     assert code == 0, err
     for line in text.splitlines():
         assert TF_LINE.match(line), line
@@ -177,14 +219,18 @@ def test_hostile_text_reaches_no_terraform_statement(hostile, capsys, provider):
     assert count == written(err) and count > 20
 
 
-@pytest.mark.parametrize("column, value", [
-    ("port_start", "22 accept; ip saddr 0.0.0.0/0 tcp dport 1"),
-    ("protocol", "tcp dport 1-65535 accept; meta"),
-    ("rule_id", 'x" accept; #'),
-    ("port_end", "-1"),
-])
-def test_a_hand_made_ports_file_is_validated_before_any_rule(built, tmp_path, capsys, column,
-                                                             value):
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        ("port_start", "22 accept; ip saddr 0.0.0.0/0 tcp dport 1"),
+        ("protocol", "tcp dport 1-65535 accept; meta"),
+        ("rule_id", 'x" accept; #'),
+        ("port_end", "-1"),
+    ],
+)
+def test_a_hand_made_ports_file_is_validated_before_any_rule(
+    built, tmp_path, capsys, column, value
+):
     out, _ = built
     rows = list(csv.DictReader(io.StringIO((out / "ports.csv").read_text("utf-8"), newline="")))
     rows[3][column] = value
@@ -202,12 +248,15 @@ def test_a_hand_made_ports_file_is_validated_before_any_rule(built, tmp_path, ca
 def test_mixed_ipv4_ipv6_maps_count_what_is_written(built, tmp_path, capsys):
     out, _ = built
     amap = tmp_path / "map.yaml"
-    amap.write_text("components:\n"
-                    "  Serveur StoreFront: [10.0.10.11, 2001:db8::11]\n"   # both families
-                    "  Contrôleur de domaine: 2001:db8::10\n"             # IPv6 only
-                    "  Delivery Controller: 10.0.10.21\n"                 # IPv4 only
-                    "  Serveur Provisioning Server: 10.0.30.1\n"         # IPv4 only
-                    "  Virtual Delivery Agent: [10.0.20.0/24, 2001:db8:20::/64]\n", "utf-8")
+    amap.write_text(
+        "components:\n"
+        "  Serveur StoreFront: [10.0.10.11, 2001:db8::11]\n"  # both families
+        "  Contrôleur de domaine: 2001:db8::10\n"  # IPv6 only
+        "  Delivery Controller: 10.0.10.21\n"  # IPv4 only
+        "  Serveur Provisioning Server: 10.0.30.1\n"  # IPv4 only
+        "  Virtual Delivery Agent: [10.0.20.0/24, 2001:db8:20::/64]\n",
+        "utf-8",
+    )
     counts = {}
     for fmt in ("nftables", "iptables", "ip6tables", "windows", "aws-sg"):
         code, text, err = export(capsys, out, amap, fmt, "--explain")
@@ -225,9 +274,12 @@ def test_mixed_ipv4_ipv6_maps_count_what_is_written(built, tmp_path, capsys):
         if fmt == "nftables":
             # Serveur Provisioning Server (IPv4 only) -> Contrôleur de domaine (IPv6 only):
             # no rule, a warning per flow
-            assert re.search(r"warning: flow \S+ \(Serveur Provisioning Server -> Contrôleur "
-                             r"de domaine, tcp 389\): the sources are IPv4 and the "
-                             r"destinations IPv6", err)
+            assert re.search(
+                r"warning: flow \S+ \(Serveur Provisioning Server -> Contrôleur "
+                r"de domaine, tcp 389\): the sources are IPv4 and the "
+                r"destinations IPv6",
+                err,
+            )
         if fmt != "windows":
             tool_check(fmt, path)
     assert counts["nftables"] == counts["iptables"] + counts["ip6tables"]
@@ -236,19 +288,29 @@ def test_mixed_ipv4_ipv6_maps_count_what_is_written(built, tmp_path, capsys):
 def test_map_keys_are_checked_like_code(built, tmp_path, capsys):
     out, _ = built
     amap = tmp_path / "map.yaml"
-    amap.write_text("components:\n  Serveur de license Citrix: 10.0.0.5\n"
-                    "  Serveur StoreFront: 10.0.10.11\n  Contrôleur de domaine: 0.0.0.0/0\n",
-                    "utf-8")
+    amap.write_text(
+        "components:\n  Serveur de license Citrix: 10.0.0.5\n"
+        "  Serveur StoreFront: 10.0.10.11\n  Contrôleur de domaine: 0.0.0.0/0\n",
+        "utf-8",
+    )
     code, text, err = export(capsys, out, amap, "nftables")
     assert code == 2 and text == ""
-    assert "map.yaml:4" in err and "covers more IPv4 addresses than a /8" in err \
+    assert (
+        "map.yaml:4" in err
+        and "covers more IPv4 addresses than a /8" in err
         and "--allow-any" in err
+    )
     code, text, err = export(capsys, out, amap, "nftables", "--allow-any")
     assert code == 0
-    assert "warning: " in err and "covers more IPv4 addresses than a /8" in err \
+    assert (
+        "warning: " in err
+        and "covers more IPv4 addresses than a /8" in err
         and "(--allow-any)" in err
-    assert ("warning: address map line 2: 'Serveur de license Citrix' matches no component of "
-            "the data; closest: 'Serveur de licences Citrix'") in err
+    )
+    assert (
+        "warning: address map line 2: 'Serveur de license Citrix' matches no component of "
+        "the data; closest: 'Serveur de licences Citrix'"
+    ) in err
     amap.write_text("components:\n  StoreFront: '::/0'\n", "utf-8")
     code, _, err = export(capsys, out, amap, "nftables")
     assert code == 2 and "covers more IPv4 addresses than a /8" in err  # ::/0 holds ::ffff:0:0/96
@@ -267,6 +329,9 @@ def test_identical_rules_are_written_once_with_every_rule_id(built, tmp_path, ca
     merged = int(re.search(r"(\d+) duplicate\(s\) merged", err).group(1))
     assert merged > 0
     # the merged rule's comment names every rule id it stands for
-    comments = [line for line in text.splitlines() if line.startswith("\t\t# ") and ", " in
-                line.split(" | ")[0]]
+    comments = [
+        line
+        for line in text.splitlines()
+        if line.startswith("\t\t# ") and ", " in line.split(" | ")[0]
+    ]
     assert len(comments) >= 1

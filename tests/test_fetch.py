@@ -19,16 +19,31 @@ MD = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
 PAGE = markdown_to_html(MD.read_text("utf-8")).encode("utf-8")
 # The same page with most of its tables removed: lost more than half of its rows.
 SMALL = PAGE[: PAGE.index(b"<h2>Citrix Cloud</h2>")] + b"</article></main></body></html>"
-JAPANESE = markdown_to_html((ROOT / "tests" / "data" / "ja-jp" /
-                             "citrix-communication-ports.excerpt.md").read_text("utf-8"),
-                            lang="ja").encode("utf-8")
+JAPANESE = markdown_to_html(
+    (ROOT / "tests" / "data" / "ja-jp" / "citrix-communication-ports.excerpt.md").read_text(
+        "utf-8"
+    ),
+    lang="ja",
+).encode("utf-8")
 # The page with Korean header words none of which the vocabulary knows, and no lang
 # attribute: only the URL says its locale.
-KO = {"Source": "원본", "Destination": "대상", "Type": "종류", "Port": "포트", "Details": "세부 정보"}
-KOREAN = markdown_to_html(translated(MD.read_text("utf-8"), KO), lang="",
-                          merged=(KO["Source"], KO["Destination"])).replace(
-    '<html lang="">', "<html>").encode("utf-8")
-ERROR_PAGE = b"<html><body><article><h1>Oops</h1><p>Something went wrong.</p></article></body></html>"
+KO = {
+    "Source": "원본",
+    "Destination": "대상",
+    "Type": "종류",
+    "Port": "포트",
+    "Details": "세부 정보",
+}
+KOREAN = (
+    markdown_to_html(
+        translated(MD.read_text("utf-8"), KO), lang="", merged=(KO["Source"], KO["Destination"])
+    )
+    .replace('<html lang="">', "<html>")
+    .encode("utf-8")
+)
+ERROR_PAGE = (
+    b"<html><body><article><h1>Oops</h1><p>Something went wrong.</p></article></body></html>"
+)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -122,9 +137,26 @@ SNAP = "citrix-communication-ports.en-us.html"
 
 
 def fetch(server, raw, path, *extra):
-    return main(["fetch", "--url", server + path, "--locale", "en-us", "--raw-dir", str(raw),
-                 "--allow-host", "127.0.0.1", "--retries", "2", "--backoff", "0.05",
-                 "--timeout", "1", *extra])
+    return main(
+        [
+            "fetch",
+            "--url",
+            server + path,
+            "--locale",
+            "en-us",
+            "--raw-dir",
+            str(raw),
+            "--allow-host",
+            "127.0.0.1",
+            "--retries",
+            "2",
+            "--backoff",
+            "0.05",
+            "--timeout",
+            "1",
+            *extra,
+        ]
+    )
 
 
 def seeded(server, raw, capsys):
@@ -143,6 +175,7 @@ def test_200_writes_snapshot_and_manifest(server, raw, capsys):
     assert entry["etag"] == '"v1"' and entry["tables"] == 16 and entry["rows"] == 170
     assert entry["form"] == "html" and entry["locale"] == "en-us"
     import hashlib
+
     assert entry["sha256"] == hashlib.sha256(PAGE).hexdigest()
     assert "fetched" in capsys.readouterr().err
     assert not [p for p in raw.iterdir() if p.name.startswith(".")]  # no temp files left
@@ -171,22 +204,26 @@ def test_set_default_names_the_snapshot_build_reads(server, raw, capsys):
     assert fetch(server, raw, "/etag.html", "--set-default") == 0  # 304 Not Modified
     assert "not modified" in capsys.readouterr().err
     assert raw_manifest.default_snapshot(raw) == raw / SNAP
-    (raw / "manifest.json").write_text(json.dumps(
-        {**json.loads((raw / "manifest.json").read_text()), "default": "old.txt"}))
+    (raw / "manifest.json").write_text(
+        json.dumps({**json.loads((raw / "manifest.json").read_text()), "default": "old.txt"})
+    )
     assert fetch(server, raw, "/page.html", "--set-default") == 0  # 200
     assert raw_manifest.default_snapshot(raw) == raw / SNAP
 
 
-@pytest.mark.parametrize("path, fragment", [
-    ("/missing.html", "HTTP 404"),
-    ("/down.html", "503"),
-    pytest.param("/slow.html", "timed out", marks=pytest.mark.slow),
-    ("/cut.html", "cut short"),
-    ("/json.html", "content type 'application/json'"),
-    ("/away.html", "example.invalid"),
-    ("/error.html", "no port table"),
-    ("/small.html", "lost more than half"),
-])
+@pytest.mark.parametrize(
+    "path, fragment",
+    [
+        ("/missing.html", "HTTP 404"),
+        ("/down.html", "503"),
+        pytest.param("/slow.html", "timed out", marks=pytest.mark.slow),
+        ("/cut.html", "cut short"),
+        ("/json.html", "content type 'application/json'"),
+        ("/away.html", "example.invalid"),
+        ("/error.html", "no port table"),
+        ("/small.html", "lost more than half"),
+    ],
+)
 def test_failures_keep_the_previous_snapshot(server, raw, capsys, path, fragment):
     snapshot, manifest = seeded(server, raw, capsys)
     extra = ("--timeout", "0.2") if path == "/slow.html" else ()
@@ -235,11 +272,14 @@ def test_force_replaces_a_page_that_lost_rows(server, raw, capsys):
     assert (raw / SNAP).read_bytes() == SMALL
 
 
-@pytest.mark.parametrize("url, fragment", [
-    ("http://docs.citrix.com/x.html", "only https"),
-    ("https://evil.example.com/x.html", "not a known host"),
-    ("http://127.0.0.1:9/x.html", "not a known host"),
-])
+@pytest.mark.parametrize(
+    "url, fragment",
+    [
+        ("http://docs.citrix.com/x.html", "only https"),
+        ("https://evil.example.com/x.html", "not a known host"),
+        ("http://127.0.0.1:9/x.html", "not a known host"),
+    ],
+)
 def test_urls_refused_before_any_request(tmp_path, capsys, url, fragment):
     code = main(["fetch", "--url", url, "--raw-dir", str(tmp_path / "raw")])
     assert code == 5 and fragment in capsys.readouterr().err
@@ -248,26 +288,43 @@ def test_urls_refused_before_any_request(tmp_path, capsys, url, fragment):
 
 def test_fetched_snapshot_builds(server, raw, tmp_path, capsys):
     assert fetch(server, raw, "/page.html") == 0
-    assert main(["build", "--input", str(raw / SNAP), "--out", str(tmp_path / "b"), "--strict"]) == 0
+    assert (
+        main(["build", "--input", str(raw / SNAP), "--out", str(tmp_path / "b"), "--strict"]) == 0
+    )
     import json
+
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
     assert manifest["source"]["url"] == server + "/page.html"
     assert manifest["counts"]["rules"] == 170
 
 
-@pytest.mark.parametrize("path, locale", [
-    ("/page.html", "en-us"),  # the English page: lang="en"
-    ("/japanese.html", "ja-jp"),  # lang="ja"
-    ("/docs/ja-jp/ports.html", "ja-jp"),  # the URL's /ja-jp/
-    ("/kr/ko/tech-zone/ports.html", "ko-kr"),  # the URL's /kr/ko/, nothing in the page
-])
+@pytest.mark.parametrize(
+    "path, locale",
+    [
+        ("/page.html", "en-us"),  # the English page: lang="en"
+        ("/japanese.html", "ja-jp"),  # lang="ja"
+        ("/docs/ja-jp/ports.html", "ja-jp"),  # the URL's /ja-jp/
+        ("/kr/ko/tech-zone/ports.html", "ko-kr"),  # the URL's /kr/ko/, nothing in the page
+    ],
+)
 def test_the_locale_of_a_fetched_page_is_recognised(server, raw, capsys, path, locale):
     """fetch --url without --locale records, and names the snapshot after, the locale the
     URL or the page says (never a default)."""
     import json
 
-    code = main(["fetch", "--url", server + path, "--raw-dir", str(raw), "--allow-host",
-                 "127.0.0.1", "--retries", "0"])
+    code = main(
+        [
+            "fetch",
+            "--url",
+            server + path,
+            "--raw-dir",
+            str(raw),
+            "--allow-host",
+            "127.0.0.1",
+            "--retries",
+            "0",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     name = f"citrix-communication-ports.{locale}.html"
     entry = json.loads((raw / "manifest.json").read_text())["snapshots"][name]
@@ -285,14 +342,31 @@ def test_a_recorded_locale_the_words_contradict_is_warned_about(server, raw, cap
     says the page's words look en-us."""
     import json
 
-    assert main(["fetch", "--url", server + "/kr/ko/english.html", "--raw-dir", str(raw),
-                 "--allow-host", "127.0.0.1", "--retries", "0"]) == 0
+    assert (
+        main(
+            [
+                "fetch",
+                "--url",
+                server + "/kr/ko/english.html",
+                "--raw-dir",
+                str(raw),
+                "--allow-host",
+                "127.0.0.1",
+                "--retries",
+                "0",
+            ]
+        )
+        == 0
+    )
     snapshot = raw / "citrix-communication-ports.ko-kr.html"
-    assert json.loads((raw / "manifest.json").read_text())["snapshots"][snapshot.name][
-        "locale"] == "ko-kr"
+    assert (
+        json.loads((raw / "manifest.json").read_text())["snapshots"][snapshot.name]["locale"]
+        == "ko-kr"
+    )
     capsys.readouterr()
     assert main(["build", "--input", str(snapshot), "--out", str(raw.parent / "b")]) == 0
     built = json.loads((raw.parent / "b" / "manifest.json").read_text())
     assert built["source"]["locale"] == "ko-kr"
-    assert any("records the snapshot as ko-kr" in w and "look en-us" in w
-               for w in built["warnings"]), built["warnings"]
+    assert any(
+        "records the snapshot as ko-kr" in w and "look en-us" in w for w in built["warnings"]
+    ), built["warnings"]

@@ -17,9 +17,22 @@ from pipeline.page.readers.markdown import inline_text, read_markdown
 from pipeline.stages.build import build
 
 MD = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
-CONTENT = ["section", "table", "row", "source", "destination", "type_raw", "port_raw",
-           "details", "kind", "source_inherited", "destination_inherited", "type_inherited",
-           "problems", "rule_id"]
+CONTENT = [
+    "section",
+    "table",
+    "row",
+    "source",
+    "destination",
+    "type_raw",
+    "port_raw",
+    "details",
+    "kind",
+    "source_inherited",
+    "destination_inherited",
+    "type_inherited",
+    "problems",
+    "rule_id",
+]
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +66,13 @@ def test_same_rules_and_ports_in_every_form(forms, form):
     md_rules, other = frame(forms, "markdown", "rules"), frame(forms, form, "rules")
     assert md_rules[CONTENT].to_dict("records") == other[CONTENT].to_dict("records")
     cols = [c for c in frame(forms, "markdown", "ports").columns if c != "source_line"]
-    assert frame(forms, "markdown", "ports")[cols].to_dict("records") == \
-        frame(forms, form, "ports")[cols].to_dict("records")
-    assert frame(forms, "markdown", "rejects")["rule_id"].tolist() == \
-        frame(forms, form, "rejects")["rule_id"].tolist()
+    assert frame(forms, "markdown", "ports")[cols].to_dict("records") == frame(
+        forms, form, "ports"
+    )[cols].to_dict("records")
+    assert (
+        frame(forms, "markdown", "rejects")["rule_id"].tolist()
+        == frame(forms, form, "rejects")["rule_id"].tolist()
+    )
 
 
 def test_section_path_where_the_form_keeps_levels(forms):
@@ -83,16 +99,28 @@ def test_rows_read_from_the_markdown(forms):
     # line 19: "|  | Citrix ADC Appliance (for High Availability) | UDP | 3003 |"
     r = rule(19)
     assert (r.source, r.destination, r.type_raw, r.port_raw, r.source_inherited) == (
-        "Citrix ADC NSIP", "Citrix ADC Appliance (for High Availability)", "UDP", "3003", "true")
+        "Citrix ADC NSIP",
+        "Citrix ADC Appliance (for High Availability)",
+        "UDP",
+        "3003",
+        "true",
+    )
     # line 20: both merged
     r = rule(20)
     assert (r.source, r.destination, r.port_raw) == (
-        "Citrix ADC NSIP", "Citrix ADC Appliance (for High Availability)", "3008")
+        "Citrix ADC NSIP",
+        "Citrix ADC Appliance (for High Availability)",
+        "3008",
+    )
     # lines 81-84: URLs in code spans
-    assert rules.loc[rules["source_line"].isin(["81", "82", "83", "84"]), "destination"].tolist() == [
-        "http://*.digicert.com", "https://*.digicert.com",
+    assert rules.loc[
+        rules["source_line"].isin(["81", "82", "83", "84"]), "destination"
+    ].tolist() == [
+        "http://*.digicert.com",
+        "https://*.digicert.com",
         "https://dl.cacerts.digicert.com/DigiCertAssuredIDRootCA.crt",
-        "https://dl.cacerts.digicert.com/DigiCertSHA2AssuredIDCodeSigningCA.crt"]
+        "https://dl.cacerts.digicert.com/DigiCertSHA2AssuredIDCodeSigningCA.crt",
+    ]
     assert rule(82).source == "Cloud Connectors"
 
     def port_rows(line):
@@ -100,22 +128,31 @@ def test_rows_read_from_the_markdown(forms):
         return p[["protocol", "service", "port_start", "port_end", "bidirectional"]].values.tolist()
 
     # line 69: Citrix ADM -> Citrix ADM Agent, TCP 443, 8443, 7443
-    assert port_rows(69) == [["tcp", "", "443", "443", "false"], ["tcp", "", "8443", "8443", "false"],
-                             ["tcp", "", "7443", "7443", "false"]]
+    assert port_rows(69) == [
+        ["tcp", "", "443", "443", "false"],
+        ["tcp", "", "8443", "8443", "false"],
+        ["tcp", "", "7443", "7443", "false"],
+    ]
     # line 212: TCP N/A; line 216: ICMP N/A
     assert port_rows(212) == [["tcp", "", "", "", "false"]]
     assert port_rows(216) == [["icmp", "", "", "", "false"]]
     # line 231: 80 (Bidirectional)
     assert port_rows(231) == [["tcp", "", "80", "80", "true"]]
     # line 247: "Dynamically allocated high-port (49152..65535)", TCP, UDP
-    assert port_rows(247) == [["tcp", "", "49152", "65535", "false"],
-                              ["udp", "", "49152", "65535", "false"]]
+    assert port_rows(247) == [
+        ["tcp", "", "49152", "65535", "false"],
+        ["udp", "", "49152", "65535", "false"],
+    ]
     # line 243: UDP 16500..16509 under merged source and destination
     assert port_rows(243) == [["udp", "", "16500", "16509", "false"]]
     # line 168 of the English page has the same 'TCP, UDP TCP' / '53, 389' cell: erratum
-    assert sorted(port_rows(168)) == sorted([["tcp", "", "53", "53", "false"],
-                                             ["udp", "", "53", "53", "false"],
-                                             ["tcp", "", "389", "389", "false"]])
+    assert sorted(port_rows(168)) == sorted(
+        [
+            ["tcp", "", "53", "53", "false"],
+            ["udp", "", "53", "53", "false"],
+            ["tcp", "", "389", "389", "false"],
+        ]
+    )
     assert frame(forms, "markdown", "rejects").empty
 
 
@@ -136,38 +173,63 @@ def test_html_reader_reads_the_article_only_and_expands_spans():
 <footer><p>Copyright</p></footer></body></html>"""
     page = read_html(html, "mini.html", "en-us")
     assert [(s.heading, s.level, s.path) for s in page.sections] == [
-        ("Product", 2, ("Product",)), ("Sub", 3, ("Product", "Sub"))]
+        ("Product", 2, ("Product",)),
+        ("Sub", 3, ("Product", "Sub")),
+    ]
     notes = [n.text for s in page.sections for n in s.notes]
     assert notes == ["Intro link next line.", "Note: text."]
-    rows = [(r.cells["source"], r.cells["destination"], r.cells["type"], r.cells["port"],
-             r.cells["details"], sorted(r.inherited)) for r in page.tables[0].rows]
+    rows = [
+        (
+            r.cells["source"],
+            r.cells["destination"],
+            r.cells["type"],
+            r.cells["port"],
+            r.cells["details"],
+            sorted(r.inherited),
+        )
+        for r in page.tables[0].rows
+    ]
     assert rows == [
         ("Admin", "SVM", "TCP", "80, 443", "GUI and API", []),
         ("Admin", "SVM", "TCP", "22", "SSH SCP", ["destination", "source"]),
-        ("Admin", "Hypervisor", "", "", "Refer to the hypervisor section for its ports.", ["source"]),
+        (
+            "Admin",
+            "Hypervisor",
+            "",
+            "",
+            "Refer to the hypervisor section for its ports.",
+            ["source"],
+        ),
     ]
 
 
-@pytest.mark.parametrize("md, text", [
-    ("[Port Requirements](/en-us/x.html#port)", "Port Requirements"),
-    ("`https://*.nssvc.net`", "https://*.nssvc.net"),
-    ("**Note:**", "Note:"),
-    ("a<br>b", "a b"),
-    (r"TCP \| UDP", "TCP | UDP"),
-    ("Used by `WorkstationAgent.exe` for *DDC*", "Used by WorkstationAgent.exe for DDC"),
-    ("&amp; more", "& more"),
-])
+@pytest.mark.parametrize(
+    "md, text",
+    [
+        ("[Port Requirements](/en-us/x.html#port)", "Port Requirements"),
+        ("`https://*.nssvc.net`", "https://*.nssvc.net"),
+        ("**Note:**", "Note:"),
+        ("a<br>b", "a b"),
+        (r"TCP \| UDP", "TCP | UDP"),
+        ("Used by `WorkstationAgent.exe` for *DDC*", "Used by WorkstationAgent.exe for DDC"),
+        ("&amp; more", "& more"),
+    ],
+)
 def test_markdown_inline_text(md, text):
     assert inline_text(md) == text
 
 
 def test_markdown_front_matter_and_empty_cells():
-    md = ("---\nlayout: doc\ntitle: x\n---\n# Title\n\n## Product\n\n"
-          "| Source | Destination | Type | Port | Details |\n|---|---|---|---|---|\n"
-          "| A | B | TCP | 80 | web |\n|  |  | UDP | 53 | dns |\n|  | C | TCP | 22 | |\n")
+    md = (
+        "---\nlayout: doc\ntitle: x\n---\n# Title\n\n## Product\n\n"
+        "| Source | Destination | Type | Port | Details |\n|---|---|---|---|---|\n"
+        "| A | B | TCP | 80 | web |\n|  |  | UDP | 53 | dns |\n|  | C | TCP | 22 | |\n"
+    )
     page = read_markdown(md, "mini.md", "en-us")
     assert [s.heading for s in page.sections] == ["Title", "Product"]
-    rows = [(r.cells["source"], r.cells["destination"], r.cells["port"]) for r in page.tables[0].rows]
+    rows = [
+        (r.cells["source"], r.cells["destination"], r.cells["port"]) for r in page.tables[0].rows
+    ]
     assert rows == [("A", "B", "80"), ("A", "B", "53"), ("A", "C", "22")]
     assert page.tables[0].rows[0].line == 11
 
@@ -180,8 +242,10 @@ def test_a_table_collapsed_onto_one_line_is_read_in_every_form(page, snapshot_li
 
     line = snapshot_lines[49]
     expected = [(r.cells, sorted(r.inherited), r.problems) for r in page.tables[2].rows]
-    as_html = (f"<html><body><article><h2>Citrix ADM</h2>\n<p>{html_lib.escape(line)}</p>\n"
-               "</article></body></html>")
+    as_html = (
+        f"<html><body><article><h2>Citrix ADM</h2>\n<p>{html_lib.escape(line)}</p>\n"
+        "</article></body></html>"
+    )
     as_md = f"## Citrix ADM\n\n{line}\n"
     for reader, text in ((read_html, as_html), (read_markdown, as_md)):
         got = reader(text, "x", "fr-fr")
@@ -213,8 +277,7 @@ def test_the_same_damaged_tables_give_the_same_rules_in_every_form(tmp_path):
     html = markdown_to_html(DAMAGED)
     assert html.count("<td>HTTPS</td>") == 1
     html = html.replace("<td>HTTPS</td>", "<td>HTTPS</td><td>extra</td><td>more</td>")
-    paths = {"markdown": tmp_path / "d.md", "html": tmp_path / "d.html",
-             "text": tmp_path / "d.txt"}
+    paths = {"markdown": tmp_path / "d.md", "html": tmp_path / "d.html", "text": tmp_path / "d.txt"}
     paths["markdown"].write_text(DAMAGED, "utf-8")
     paths["html"].write_text(html, "utf-8")
     paths["text"].write_text(html_to_text(html), "utf-8")
@@ -222,8 +285,9 @@ def test_the_same_damaged_tables_give_the_same_rules_in_every_form(tmp_path):
     for form, path in paths.items():
         result = build(path, tmp_path / f"out-{form}", locale="en-us")
         assert result.manifest["source"]["form"] == form
-        got[form] = pd.read_csv(tmp_path / f"out-{form}" / "rules.csv", dtype=str,
-                                keep_default_na=False)[CONTENT].to_dict("records")
+        got[form] = pd.read_csv(
+            tmp_path / f"out-{form}" / "rules.csv", dtype=str, keep_default_na=False
+        )[CONTENT].to_dict("records")
     assert got["html"] == got["markdown"]
     assert got["text"] == got["markdown"]
     rules = {(r["section"], r["port_raw"], r["type_raw"]): r for r in got["markdown"]}
@@ -231,9 +295,9 @@ def test_the_same_damaged_tables_give_the_same_rules_in_every_form(tmp_path):
     assert first["details"] == "HTTPS | extra | more"
     assert "more cells than the table's 5 columns" in first["problems"]
     assert rules[("Section two", "443", "UDP")]["source"] == "Client"
-    rejects = pd.read_csv(tmp_path / "out-text" / "rejects.csv", dtype=str,
-                          keep_default_na=False)
+    rejects = pd.read_csv(tmp_path / "out-text" / "rejects.csv", dtype=str, keep_default_na=False)
     assert sorted(rejects["reason"]) == [
         "the reader marked the row: 'Citrix Gateway' does not look like a type",
         "the reader marked the row: row has more cells than the table's 5 columns; the "
-        "extra cells were folded into the last column"]
+        "extra cells were folded into the last column",
+    ]

@@ -13,8 +13,7 @@ from pipeline.cli import main
 
 @pytest.mark.parametrize("command", [["diff"], ["compare"], ["align"]])
 @pytest.mark.parametrize("ref", ["--output={out}", "-o{out}", "--output={out} HEAD"])
-def test_a_git_revision_never_reaches_git_as_an_option(command, ref, tmp_path, monkeypatch,
-                                                       capsys):
+def test_a_git_revision_never_reaches_git_as_an_option(command, ref, tmp_path, monkeypatch, capsys):
     out = tmp_path / "written"
     monkeypatch.chdir(ROOT)
     assert main([*command, "git:" + ref.format(out=out), "build"]) == 2
@@ -30,6 +29,7 @@ def test_an_unknown_revision_is_named(monkeypatch, capsys):
 
 
 # --- 1. every address checked where it is used -------------------------------------------
+
 
 class Listener:
     """A TCP listener on 127.0.0.1 that counts the connections it receives and answers
@@ -93,21 +93,38 @@ def listener():
         one.close()
 
 
-@pytest.mark.parametrize("url, fragment", [
-    ("https://127.0.0.1:{port}\\@docs.citrix.com/fr-fr/x.html", "'\\\\'"),
-    ("http://127.0.0.1:{port}\\@docs.citrix.com/fr-fr/x.html", "'\\\\'"),
-    ("https://127.0.0.1:{port}@docs.citrix.com/fr-fr/x.html", "credentials"),
-    ("https://user:pw@docs.citrix.com/fr-fr/x.html", "credentials"),
-    ("https://docs.citrix.com\t@127.0.0.1:{port}/x.html", "'\\t'"),
-    ("https://docs.citrix.com.127.0.0.1.nip.io/x.html", "not a known host"),
-    ("https://docs.citrix.com./x.html", "not a known host"),
-    ("ftp://docs.citrix.com/x.html", "only http(s)"),
-])
+@pytest.mark.parametrize(
+    "url, fragment",
+    [
+        ("https://127.0.0.1:{port}\\@docs.citrix.com/fr-fr/x.html", "'\\\\'"),
+        ("http://127.0.0.1:{port}\\@docs.citrix.com/fr-fr/x.html", "'\\\\'"),
+        ("https://127.0.0.1:{port}@docs.citrix.com/fr-fr/x.html", "credentials"),
+        ("https://user:pw@docs.citrix.com/fr-fr/x.html", "credentials"),
+        ("https://docs.citrix.com\t@127.0.0.1:{port}/x.html", "'\\t'"),
+        ("https://docs.citrix.com.127.0.0.1.nip.io/x.html", "not a known host"),
+        ("https://docs.citrix.com./x.html", "not a known host"),
+        ("ftp://docs.citrix.com/x.html", "only http(s)"),
+    ],
+)
 def test_the_host_checked_is_the_host_connected_to(url, fragment, listener, tmp_path, capsys):
     server = listener()
     raw = tmp_path / "raw"
-    assert main(["fetch", "--url", url.format(port=server.port), "--raw-dir", str(raw),
-                 "--retries", "0", "--timeout", "1"]) == 5
+    assert (
+        main(
+            [
+                "fetch",
+                "--url",
+                url.format(port=server.port),
+                "--raw-dir",
+                str(raw),
+                "--retries",
+                "0",
+                "--timeout",
+                "1",
+            ]
+        )
+        == 5
+    )
     err = capsys.readouterr().err
     assert "refusing to fetch" in err and fragment in err, err
     assert server.connections == 0 and not raw.exists()
@@ -115,13 +132,32 @@ def test_the_host_checked_is_the_host_connected_to(url, fragment, listener, tmp_
 
 def test_a_redirect_is_checked_by_the_same_parser(listener, tmp_path, capsys):
     target = listener()
-    redirect = (f"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{target.port}\\@docs.citrix"
-                ".com/x.html\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").encode()
+    redirect = (
+        f"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{target.port}\\@docs.citrix"
+        ".com/x.html\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    ).encode()
     first = listener(redirect)
     raw = tmp_path / "raw"
-    assert main(["fetch", "--url", f"http://127.0.0.1:{first.port}/page.html", "--locale",
-                 "en-us", "--raw-dir", str(raw), "--allow-host", "127.0.0.1", "--retries", "0",
-                 "--timeout", "1"]) == 5
+    assert (
+        main(
+            [
+                "fetch",
+                "--url",
+                f"http://127.0.0.1:{first.port}/page.html",
+                "--locale",
+                "en-us",
+                "--raw-dir",
+                str(raw),
+                "--allow-host",
+                "127.0.0.1",
+                "--retries",
+                "0",
+                "--timeout",
+                "1",
+            ]
+        )
+        == 5
+    )
     assert "'\\\\'" in capsys.readouterr().err
     assert first.connections == 1 and target.connections == 0 and not raw.exists()
 
@@ -131,20 +167,43 @@ def test_a_redirect_is_checked_by_the_same_parser(listener, tmp_path, capsys):
 PAGE_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n"
 
 
-@pytest.mark.parametrize("head, reply", [
-    (PAGE_HEAD, b"<html>" + b"x" * 1000),  # the headers at once, the body a byte at a time
-    (b"", PAGE_HEAD + b"<html>"),  # the status line and headers a byte at a time
-])
-def test_a_dripping_server_cannot_hold_fetch_past_its_deadline(head, reply, listener,
-                                                                tmp_path, capsys):
+@pytest.mark.parametrize(
+    "head, reply",
+    [
+        (PAGE_HEAD, b"<html>" + b"x" * 1000),  # the headers at once, the body a byte at a time
+        (b"", PAGE_HEAD + b"<html>"),  # the status line and headers a byte at a time
+    ],
+)
+def test_a_dripping_server_cannot_hold_fetch_past_its_deadline(
+    head, reply, listener, tmp_path, capsys
+):
     import time
 
     server = listener(reply, drip=0.2, head=head)
     raw = tmp_path / "raw"
     started = time.monotonic()
-    assert main(["fetch", "--url", f"http://127.0.0.1:{server.port}/page.html", "--locale",
-                 "en-us", "--raw-dir", str(raw), "--allow-host", "127.0.0.1", "--retries", "0",
-                 "--timeout", "1", "--deadline", "1.5"]) == 5
+    assert (
+        main(
+            [
+                "fetch",
+                "--url",
+                f"http://127.0.0.1:{server.port}/page.html",
+                "--locale",
+                "en-us",
+                "--raw-dir",
+                str(raw),
+                "--allow-host",
+                "127.0.0.1",
+                "--retries",
+                "0",
+                "--timeout",
+                "1",
+                "--deadline",
+                "1.5",
+            ]
+        )
+        == 5
+    )
     took = time.monotonic() - started
     err = capsys.readouterr().err
     assert "not fetched within the deadline of 1.5 s" in err and "--deadline" in err
@@ -165,14 +224,32 @@ def test_a_refused_connection_is_named_as_such(tmp_path, capsys):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    assert main(["fetch", "--url", f"http://127.0.0.1:{port}/page.html", "--locale", "en-us",
-                 "--raw-dir", str(tmp_path / "raw"), "--allow-host", "127.0.0.1",
-                 "--retries", "1", "--backoff", "0.01"]) == 5
+    assert (
+        main(
+            [
+                "fetch",
+                "--url",
+                f"http://127.0.0.1:{port}/page.html",
+                "--locale",
+                "en-us",
+                "--raw-dir",
+                str(tmp_path / "raw"),
+                "--allow-host",
+                "127.0.0.1",
+                "--retries",
+                "1",
+                "--backoff",
+                "0.01",
+            ]
+        )
+        == 5
+    )
     err = capsys.readouterr().err
     assert "connection refused" in err and "timed out" not in err
 
 
 # --- 3. bounded reads everywhere ----------------------------------------------------------
+
 
 def bounded_run(*args: str, cwd=ROOT, seconds: float = 60):
     """The CLI in a process of its own, with 2 GB of address space and a time limit: a
@@ -184,8 +261,14 @@ def bounded_run(*args: str, cwd=ROOT, seconds: float = 60):
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, text=True,
-                          capture_output=True, timeout=seconds, preexec_fn=limit)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=cwd,
+        text=True,
+        capture_output=True,
+        timeout=seconds,
+        preexec_fn=limit,
+    )
 
 
 @pytest.fixture()
@@ -210,16 +293,18 @@ DATA_ARGS = [  # options that take a build directory or one of its files
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("special, args", [(s, a) for s in ("/dev/zero", "fifo", "directory")
-                                           for a in FILE_ARGS]
-                         + [(s, a) for s in ("/dev/zero", "fifo") for a in DATA_ARGS])
+@pytest.mark.parametrize(
+    "special, args",
+    [(s, a) for s in ("/dev/zero", "fifo", "directory") for a in FILE_ARGS]
+    + [(s, a) for s in ("/dev/zero", "fifo") for a in DATA_ARGS],
+)
 def test_no_input_is_read_without_bound(special, args, tmp_path, fifo):
     x = {"/dev/zero": "/dev/zero", "fifo": str(fifo), "directory": str(tmp_path)}[special]
     argv = [a.format(x=x, tmp=tmp_path) for a in args]
     done = bounded_run(*argv)
     assert done.returncode == 2, (argv, done.returncode, done.stderr[-500:])
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
-    assert ("not a regular file" in done.stderr or "is a directory" in done.stderr), done.stderr
+    assert "not a regular file" in done.stderr or "is a directory" in done.stderr, done.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -246,6 +331,7 @@ def test_a_page_over_its_cap_is_refused_before_it_is_read_whole(tmp_path, capsys
 
 # --- 8. line separators inside a cell -----------------------------------------------------
 
+
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085"])
 def test_a_line_separator_inside_a_cell_changes_no_row_and_no_line(separator, built, tmp_path):
     from conftest import SNAPSHOT
@@ -255,26 +341,43 @@ def test_a_line_separator_inside_a_cell_changes_no_row_and_no_line(separator, bu
     first_sdx_row = next(line for line in text.split("\n") if " | TCP | " in line)
     assert " - " in first_sdx_row
     damaged = tmp_path / SNAPSHOT.name  # the same name: the same provenance in every row
-    damaged.write_text(text.replace(first_sdx_row, first_sdx_row.replace(" - ", " -" + separator
-                                                                             + " ", 1), 1))
+    damaged.write_text(
+        text.replace(first_sdx_row, first_sdx_row.replace(" - ", " -" + separator + " ", 1), 1)
+    )
     build(damaged, tmp_path / "out", strict=True, locale="fr-fr")
     for table in ("rules", "ports", "rejects"):  # source_line included: the lines of the file
-        assert (tmp_path / "out" / f"{table}.csv").read_text() == \
-            (built[0] / f"{table}.csv").read_text(), table
+        assert (tmp_path / "out" / f"{table}.csv").read_text() == (
+            built[0] / f"{table}.csv"
+        ).read_text(), table
 
 
 # --- 4. readers without recursion limits --------------------------------------------------
 
+
 def deep_page(depth: int) -> str:
     """An HTML page whose one port table sits ``depth`` elements deep, its Details cell
     and a paragraph after it ``depth`` elements deep too."""
-    table = ("<table><tr><th>Source</th><th>Destination</th><th>Type</th><th>Port</th>"
-             "<th>Details</th></tr><tr><td>StoreFront</td><td>Delivery Controller</td><td>TCP"
-             "</td><td>443</td><td>" + "<span>" * depth + "XML" + "</span>" * depth
-             + "</td></tr></table>")
-    return ('<html lang="en"><body><article><h2>StoreFront</h2>' + "<div>" * depth + table
-            + "<p>" + "<b>" * depth + "prose" + "</b>" * depth + "</p>" + "</div>" * depth
-            + "</article></body></html>")
+    table = (
+        "<table><tr><th>Source</th><th>Destination</th><th>Type</th><th>Port</th>"
+        "<th>Details</th></tr><tr><td>StoreFront</td><td>Delivery Controller</td><td>TCP"
+        "</td><td>443</td><td>"
+        + "<span>" * depth
+        + "XML"
+        + "</span>" * depth
+        + "</td></tr></table>"
+    )
+    return (
+        '<html lang="en"><body><article><h2>StoreFront</h2>'
+        + "<div>" * depth
+        + table
+        + "<p>"
+        + "<b>" * depth
+        + "prose"
+        + "</b>" * depth
+        + "</p>"
+        + "</div>" * depth
+        + "</article></body></html>"
+    )
 
 
 @pytest.mark.parametrize("depth", [1_000, 5_000])
@@ -286,26 +389,50 @@ def test_deep_html_is_read_whole(depth, tmp_path, capsys):
     assert main(["build", "--input", str(page), "--out", str(tmp_path / "out")]) == 0
     rows = list(csv.DictReader((tmp_path / "out" / "ports.csv").open()))
     assert [(r["source"], r["destination"], r["port_start"], r["details"]) for r in rows] == [
-        ("StoreFront", "Delivery Controller", "443", "XML")]
+        ("StoreFront", "Delivery Controller", "443", "XML")
+    ]
 
 
 def test_deep_html_is_fetched_whole(listener, tmp_path, capsys):
     body = deep_page(3_000).encode()
-    server = listener(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "
-                      + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+    server = listener(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\nConnection: close\r\n\r\n"
+        + body
+    )
     raw = tmp_path / "raw"
-    assert main(["fetch", "--url", f"http://127.0.0.1:{server.port}/page.html", "--locale",
-                 "en-us", "--raw-dir", str(raw), "--allow-host", "127.0.0.1", "--retries", "0",
-                 "--timeout", "2"]) == 0, capsys.readouterr().err
+    assert (
+        main(
+            [
+                "fetch",
+                "--url",
+                f"http://127.0.0.1:{server.port}/page.html",
+                "--locale",
+                "en-us",
+                "--raw-dir",
+                str(raw),
+                "--allow-host",
+                "127.0.0.1",
+                "--retries",
+                "0",
+                "--timeout",
+                "2",
+            ]
+        )
+        == 0
+    ), capsys.readouterr().err
 
 
 # --- 9. cost linear in the input: a table 20,000 columns wide -----------------------------
+
 
 def wide_table(columns: int, short_row: bool) -> str:
     """A text table ``columns`` wide (the extra columns fold into Details), two full rows
     and, with ``short_row``, one missing a cell."""
     header = ["Source", "Destination", "Type", "Port", "Détails"] + [
-        f"c{i}" for i in range(columns - 5)]
+        f"c{i}" for i in range(columns - 5)
+    ]
     full = ["StoreFront", "Delivery Controller", "TCP", "443", "XML"] + ["v"] * (columns - 5)
     rows = [full, full[:1] + ["Serveur de licences"] + full[2:]]
     rows += [full[:2] + full[3:]] if short_row else []
@@ -319,11 +446,20 @@ def test_a_table_20000_columns_wide_is_read_in_bounded_time_and_memory(tmp_path)
     csv.field_size_limit(1 << 24)  # the cells of the rejected row, as written
     page = tmp_path / "wide.txt"
     page.write_text(wide_table(20_000, short_row=True))
-    done = bounded_run("build", "--input", str(page), "--out", str(tmp_path / "out"),
-                       "--locale", "fr-fr", seconds=30)
+    done = bounded_run(
+        "build",
+        "--input",
+        str(page),
+        "--out",
+        str(tmp_path / "out"),
+        "--locale",
+        "fr-fr",
+        seconds=30,
+    )
     assert done.returncode == 0, done.stderr[-800:]
-    rejects = {r["source_line"]: r for r in csv.DictReader((tmp_path / "out" / "rejects.csv"
-                                                             ).open())}
+    rejects = {
+        r["source_line"]: r for r in csv.DictReader((tmp_path / "out" / "rejects.csv").open())
+    }
     assert sorted(rejects) == ["4", "5", "6"]  # nothing published from a damaged table
     for line in "456":
         assert "unknown columns folded into it" in rejects[line]["reason"]
@@ -345,6 +481,7 @@ def test_a_short_row_of_a_table_of_the_page_s_width_is_still_placed():
 
 # --- 10. errors that are the user's ------------------------------------------------------
 
+
 @pytest.mark.parametrize("header", ["rule_id,section,section", "rule_id,rule_id"])
 def test_a_published_table_with_a_column_twice_is_refused(header, built, tmp_path, capsys):
     text = (built[0] / "ports.csv").read_text("utf-8").split("\n")
@@ -362,6 +499,7 @@ def test_a_published_table_with_a_column_twice_is_refused(header, built, tmp_pat
 
 # --- 6. one build at a time, swapped whole ------------------------------------------------
 
+
 def artifacts_whole(out) -> bool:
     """True when ``out`` holds a complete build: every artifact its manifest lists, with
     its checksum."""
@@ -369,8 +507,10 @@ def artifacts_whole(out) -> bool:
     import json
 
     manifest = json.loads((out / "manifest.json").read_text())
-    return all(hashlib.sha256((out / name).read_bytes()).hexdigest() == entry["sha256"]
-               for name, entry in manifest["artifacts"].items())
+    return all(
+        hashlib.sha256((out / name).read_bytes()).hexdigest() == entry["sha256"]
+        for name, entry in manifest["artifacts"].items()
+    )
 
 
 def test_the_output_never_disappears_during_the_swap(built, tmp_path, monkeypatch):
@@ -427,9 +567,24 @@ def test_a_second_build_waits_for_the_first(tmp_path):
     from conftest import SNAPSHOT
 
     out = tmp_path / "build"
-    runs = [subprocess.Popen([sys.executable, "-m", "pipeline", "build", "--input",
-                              str(SNAPSHOT), "--out", str(out)], cwd=ROOT,
-                             stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pipeline",
+                "build",
+                "--input",
+                str(SNAPSHOT),
+                "--out",
+                str(out),
+            ],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
     errors = [run.communicate(timeout=120)[1] for run in runs]
     assert [run.returncode for run in runs] == [0, 0, 0], errors
     assert artifacts_whole(out) and sorted(p.name for p in tmp_path.iterdir()) == ["build"]
@@ -450,8 +605,9 @@ def test_a_build_held_too_long_is_a_clear_error(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("where", [".", "..", "/", "~"])
-def test_a_build_never_replaces_the_current_directory_or_one_above(where, tmp_path, monkeypatch,
-                                                                   capsys):
+def test_a_build_never_replaces_the_current_directory_or_one_above(
+    where, tmp_path, monkeypatch, capsys
+):
     from conftest import SNAPSHOT
 
     (tmp_path / "work").mkdir()
@@ -478,6 +634,7 @@ def test_a_build_with_files_of_the_user_beside_it_is_not_replaced(built, tmp_pat
 
 
 # --- 7. provenance that cannot lie -------------------------------------------------------
+
 
 def raw_copy(tmp_path):
     """raw/ as committed, copied: the default snapshot and its manifest."""
@@ -519,17 +676,21 @@ def page_body() -> bytes:
 
 
 def served(body: bytes, ctype: str = "text/html") -> bytes:
-    return (f"HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
-            "ETag: \"v1\"\r\nConnection: close\r\n\r\n").encode() + body
+    return (
+        f"HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
+        'ETag: "v1"\r\nConnection: close\r\n\r\n'
+    ).encode() + body
 
 
-@pytest.mark.parametrize("ctype, body, name", [
-    ("text/plain", None, "citrix-communication-ports.fr-fr.txt"),  # the text rendering
-    ("text/plain", "html", "citrix-communication-ports.en-us.html"),  # HTML served as text
-    ("text/html", "html", "citrix-communication-ports.en-us.html"),
-])
-def test_the_snapshot_is_named_after_the_form_it_has(ctype, body, name, listener, tmp_path,
-                                                     capsys):
+@pytest.mark.parametrize(
+    "ctype, body, name",
+    [
+        ("text/plain", None, "citrix-communication-ports.fr-fr.txt"),  # the text rendering
+        ("text/plain", "html", "citrix-communication-ports.en-us.html"),  # HTML served as text
+        ("text/html", "html", "citrix-communication-ports.en-us.html"),
+    ],
+)
+def test_the_snapshot_is_named_after_the_form_it_has(ctype, body, name, listener, tmp_path, capsys):
     import json
 
     from conftest import SNAPSHOT
@@ -537,26 +698,52 @@ def test_the_snapshot_is_named_after_the_form_it_has(ctype, body, name, listener
     data = page_body() if body else SNAPSHOT.read_bytes()
     server = listener(served(data, ctype))
     raw = tmp_path / "raw"
-    assert main(["fetch", "--url", f"http://127.0.0.1:{server.port}/page.html", "--raw-dir",
-                 str(raw), "--allow-host", "127.0.0.1", "--retries", "0"]) == 0, \
-        capsys.readouterr().err
+    assert (
+        main(
+            [
+                "fetch",
+                "--url",
+                f"http://127.0.0.1:{server.port}/page.html",
+                "--raw-dir",
+                str(raw),
+                "--allow-host",
+                "127.0.0.1",
+                "--retries",
+                "0",
+            ]
+        )
+        == 0
+    ), capsys.readouterr().err
     manifest = json.loads((raw / "manifest.json").read_text())
     assert sorted(manifest["snapshots"]) == [name]
     assert (raw / name).read_bytes() == data
-    assert {"html": "html", "txt": "text"}[name.rsplit(".", 1)[1]] == \
-        manifest["snapshots"][name]["form"]
+    assert {"html": "html", "txt": "text"}[name.rsplit(".", 1)[1]] == manifest["snapshots"][name][
+        "form"
+    ]
 
 
 def test_a_fetch_killed_between_its_writes_is_refused_by_build_and_mended_by_fetch(
-        listener, tmp_path, monkeypatch, capsys):
+    listener, tmp_path, monkeypatch, capsys
+):
     import json
 
     from pipeline.source import raw_manifest
 
     raw = tmp_path / "raw"
     url = f"http://127.0.0.1:{listener(served(page_body())).port}/page.html"
-    args = ["fetch", "--url", url, "--locale", "en-us", "--raw-dir", str(raw), "--allow-host",
-            "127.0.0.1", "--retries", "0"]
+    args = [
+        "fetch",
+        "--url",
+        url,
+        "--locale",
+        "en-us",
+        "--raw-dir",
+        str(raw),
+        "--allow-host",
+        "127.0.0.1",
+        "--retries",
+        "0",
+    ]
     assert main(args) == 0
     snapshot = raw / "citrix-communication-ports.en-us.html"
     first = json.loads((raw / "manifest.json").read_text())
@@ -608,25 +795,43 @@ def unprivileged(*args: str):
     if os.geteuid() == 0:
         assert shutil.which("setpriv"), "setpriv (util-linux) is needed to drop root"
         prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    return subprocess.run([*prefix, sys.executable, "-m", "pipeline", *args], cwd=ROOT,
-                          text=True, capture_output=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"})
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "pipeline", *args],
+        cwd=ROOT,
+        text=True,
+        capture_output=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"},
+    )
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("args", [
-    ["build", "--input", "raw/citrix-communication-ports.txt", "--out", "{ro}/build"],
-    ["build", "--input", "raw/citrix-communication-ports.txt", "--out", "{ro}"],
-    ["export", "nftables", "--addresses", "examples/address-map.yaml", "-o", "{ro}/rules.nft"],
-    ["export", "nftables", "--addresses", "examples/address-map.yaml", "-o", "{ro}/sub/x.nft"],
-    ["export", "nftables", "--addresses", "examples/address-map.yaml", "--explain",
-     "{ro}/why.txt", "-o", "/dev/null"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["build", "--input", "raw/citrix-communication-ports.txt", "--out", "{ro}/build"],
+        ["build", "--input", "raw/citrix-communication-ports.txt", "--out", "{ro}"],
+        ["export", "nftables", "--addresses", "examples/address-map.yaml", "-o", "{ro}/rules.nft"],
+        ["export", "nftables", "--addresses", "examples/address-map.yaml", "-o", "{ro}/sub/x.nft"],
+        [
+            "export",
+            "nftables",
+            "--addresses",
+            "examples/address-map.yaml",
+            "--explain",
+            "{ro}/why.txt",
+            "-o",
+            "/dev/null",
+        ],
+    ],
+)
 def test_an_output_the_system_refuses_is_the_user_s_error(args, read_only_dir):
     done = unprivileged(*[a.format(ro=read_only_dir) for a in args])
     assert done.returncode == 2, done.stderr
-    assert "cannot write: Permission denied" in done.stderr or \
-        "cannot write: Operation not permitted" in done.stderr, done.stderr  # sticky /tmp
+    assert (
+        "cannot write: Permission denied" in done.stderr
+        or "cannot write: Operation not permitted" in done.stderr
+    ), done.stderr  # sticky /tmp
     assert "internal error" not in done.stderr
     assert str(read_only_dir) in done.stderr and "hint: check the permissions" in done.stderr
     assert list(read_only_dir.iterdir()) == []
@@ -635,9 +840,19 @@ def test_an_output_the_system_refuses_is_the_user_s_error(args, read_only_dir):
 @pytest.mark.slow
 def test_a_raw_directory_the_system_refuses_is_the_user_s_error(read_only_dir, listener):
     server = listener(served(page_body()))
-    done = unprivileged("fetch", "--url", f"http://127.0.0.1:{server.port}/p.html", "--locale",
-                        "en-us", "--raw-dir", str(read_only_dir), "--allow-host", "127.0.0.1",
-                        "--retries", "0")
+    done = unprivileged(
+        "fetch",
+        "--url",
+        f"http://127.0.0.1:{server.port}/p.html",
+        "--locale",
+        "en-us",
+        "--raw-dir",
+        str(read_only_dir),
+        "--allow-host",
+        "127.0.0.1",
+        "--retries",
+        "0",
+    )
     assert done.returncode == 2, done.stderr
     assert "Permission denied" in done.stderr and "internal error" not in done.stderr
     assert list(read_only_dir.iterdir()) == []
@@ -645,8 +860,19 @@ def test_a_raw_directory_the_system_refuses_is_the_user_s_error(read_only_dir, l
 
 @pytest.mark.parametrize("target", ["{tmp}", "/"])
 def test_an_output_that_is_a_directory_is_refused(target, tmp_path, capsys):
-    assert main(["export", "nftables", "--addresses", str(ROOT / "examples/address-map.yaml"),
-                 "-o", target.format(tmp=tmp_path)]) == 2
+    assert (
+        main(
+            [
+                "export",
+                "nftables",
+                "--addresses",
+                str(ROOT / "examples/address-map.yaml"),
+                "-o",
+                target.format(tmp=tmp_path),
+            ]
+        )
+        == 2
+    )
     assert "cannot write: it is a directory" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
@@ -657,8 +883,19 @@ def test_an_output_that_is_a_symbolic_link_writes_its_target(tmp_path):
     link = tmp_path / "current.nft"
     link.symlink_to(target)
     for _ in range(2):  # a dangling link first, then one to the file written
-        assert main(["export", "nftables", "--addresses",
-                     str(ROOT / "examples/address-map.yaml"), "-o", str(link)]) == 0
+        assert (
+            main(
+                [
+                    "export",
+                    "nftables",
+                    "--addresses",
+                    str(ROOT / "examples/address-map.yaml"),
+                    "-o",
+                    str(link),
+                ]
+            )
+            == 0
+        )
         assert link.is_symlink() and link.resolve() == target
         assert target.read_text().startswith("#")
     assert sorted(p.name for p in (tmp_path / "rules").iterdir()) == ["citrix.nft"]
@@ -674,16 +911,39 @@ def test_an_output_that_is_a_device_is_written_to_not_replaced(tmp_path):
     got = []
     reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
     reader.start()
-    assert main(["export", "nftables", "--addresses", str(ROOT / "examples/address-map.yaml"),
-                 "-o", str(fifo)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "nftables",
+                "--addresses",
+                str(ROOT / "examples/address-map.yaml"),
+                "-o",
+                str(fifo),
+            ]
+        )
+        == 0
+    )
     reader.join(10)
     assert stat.S_ISFIFO(fifo.stat().st_mode) and got and got[0].startswith(b"#")
-    assert main(["export", "nftables", "--addresses", str(ROOT / "examples/address-map.yaml"),
-                 "-o", "/dev/null"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "nftables",
+                "--addresses",
+                str(ROOT / "examples/address-map.yaml"),
+                "-o",
+                "/dev/null",
+            ]
+        )
+        == 0
+    )
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 
 # --- kill -9 at the writes of build and fetch ---------------------------------------------
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("check", ["build", "build-fallback", "fetch"])
@@ -691,9 +951,11 @@ def test_kill_9_at_writes_leaves_the_old_state_or_the_new_whole(check):
     """A spread of kill points here; `make fuzz` kills at every write (tests/crashing.py)."""
     import crashing
 
-    findings = {"build": lambda: crashing.check_build(5),
-                "build-fallback": lambda: crashing.check_build(5, no_exchange=True),
-                "fetch": lambda: crashing.check_fetch(5)}[check]()
+    findings = {
+        "build": lambda: crashing.check_build(5),
+        "build-fallback": lambda: crashing.check_build(5, no_exchange=True),
+        "fetch": lambda: crashing.check_fetch(5),
+    }[check]()
     assert findings == []
 
 
@@ -702,20 +964,26 @@ def test_the_kill_harness_sees_leftovers(monkeypatch):
     """The judge itself: a build that does not clean up after a killed one is found."""
     import crashing
 
-    monkeypatch.setattr(crashing, "HOOK", crashing.HOOK.replace(
-        "sys.addaudithook(hook)\n",
-        "sys.addaudithook(hook)\nimport pipeline.stages.outdir\n"
-        "pipeline.stages.outdir.clean_up = lambda out: None\n"))
+    monkeypatch.setattr(
+        crashing,
+        "HOOK",
+        crashing.HOOK.replace(
+            "sys.addaudithook(hook)\n",
+            "sys.addaudithook(hook)\nimport pipeline.stages.outdir\n"
+            "pipeline.stages.outdir.clean_up = lambda out: None\n",
+        ),
+    )
     findings = crashing.check_build(5, no_exchange=True)
     assert any("the next build left ['.build.new-" in f for f in findings), findings
 
 
-
 # --- the attacks that already held, kept so --------------------------------------------
 
+
 def endless_chunks(conn, stopped):
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-                 b"Transfer-Encoding: chunked\r\n\r\n")
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
     chunk = b"%x\r\n%s\r\n" % (65536, b"<p>" + b"x" * 65533)
     for _ in range(2_000):  # 128 MB at most: far past the cap, bounded all the same
         if stopped.is_set():
@@ -727,8 +995,10 @@ def gzip_bomb():
     import gzip
 
     body = gzip.compress(b"<p>" + b"0" * (64 << 20), 9)  # 64 MiB in about 64 KB
-    return (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n"
-            b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)) + body
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+    ) + body
 
 
 def many_headers(conn, stopped):
@@ -741,35 +1011,64 @@ def many_headers(conn, stopped):
 
 
 def redirect_to_itself(port):
-    return (b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:%d/again\r\n"
-            b"Content-Length: 0\r\nConnection: close\r\n\r\n" % port)
+    return (
+        b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:%d/again\r\n"
+        b"Content-Length: 0\r\nConnection: close\r\n\r\n" % port
+    )
 
 
-@pytest.mark.parametrize("attack, fragment", [
-    ("endless chunked body", "over the cap"),
-    ("gzip bomb", "over the cap"),
-    ("100,000 headers", "the server's answer broke HTTP ('got more than 100 headers')"),
-    ("redirect loop", "more than 5 redirects"),
-    ("NUL bytes", "cannot be read"),
-])
+@pytest.mark.parametrize(
+    "attack, fragment",
+    [
+        ("endless chunked body", "over the cap"),
+        ("gzip bomb", "over the cap"),
+        ("100,000 headers", "the server's answer broke HTTP ('got more than 100 headers')"),
+        ("redirect loop", "more than 5 redirects"),
+        ("NUL bytes", "cannot be read"),
+    ],
+)
 def test_known_attacks_on_fetch_still_fail_cleanly(attack, fragment, listener, tmp_path, capsys):
-    reply = {"endless chunked body": endless_chunks, "gzip bomb": gzip_bomb(),
-             "100,000 headers": many_headers, "redirect loop": b"",
-             "NUL bytes": served(b"<html><body>\x00" * 1000)}[attack]
+    reply = {
+        "endless chunked body": endless_chunks,
+        "gzip bomb": gzip_bomb(),
+        "100,000 headers": many_headers,
+        "redirect loop": b"",
+        "NUL bytes": served(b"<html><body>\x00" * 1000),
+    }[attack]
     server = listener(reply)
     if attack == "redirect loop":  # to itself, for ever
         server.reply = redirect_to_itself(server.port)
     raw = tmp_path / "raw"
-    assert main(["fetch", "--url", f"http://127.0.0.1:{server.port}/page.html", "--locale",
-                 "en-us", "--raw-dir", str(raw), "--allow-host", "127.0.0.1", "--retries", "0",
-                 "--timeout", "5", "--deadline", "30"]) == 5
+    assert (
+        main(
+            [
+                "fetch",
+                "--url",
+                f"http://127.0.0.1:{server.port}/page.html",
+                "--locale",
+                "en-us",
+                "--raw-dir",
+                str(raw),
+                "--allow-host",
+                "127.0.0.1",
+                "--retries",
+                "0",
+                "--timeout",
+                "5",
+                "--deadline",
+                "30",
+            ]
+        )
+        == 5
+    )
     err = capsys.readouterr().err
     assert fragment in err, err
     assert not raw.exists()
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "gopher://docs.citrix.com/x",
-                                 "https://docs.сitrix.com/x.html"])  # a Cyrillic с
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "gopher://docs.citrix.com/x", "https://docs.сitrix.com/x.html"]
+)  # a Cyrillic с
 def test_other_schemes_and_lookalike_hosts_are_refused(url, tmp_path, capsys):
     assert main(["fetch", "--url", url, "--raw-dir", str(tmp_path / "raw")]) == 5
     assert "refusing to fetch" in capsys.readouterr().err

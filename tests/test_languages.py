@@ -32,26 +32,29 @@ HA = "Citrix ADCアプライアンス(高可用性用)"
 
 # (section, source, destination, protocol, service, port_start, port_end), read from the
 # excerpt row by row
-EXPECTED = sorted([
-    (SDX, ADMIN, "Citrix SDX ライトアウト管理", "tcp", "", 80, 80),
-    (SDX, ADMIN, "Citrix SDX ライトアウト管理", "tcp", "", 443, 443),
-    (SDX, ADMIN, SVM, "tcp", "", 80, 80),
-    (SDX, ADMIN, SVM, "tcp", "", 443, 443),
-    (SDX, ADMIN, SVM, "tcp", "", 22, 22),
-    (SDX, ADMIN, "Citrix SDX Hypervisor", "tcp", "", 22, 22),
-    (SDX, SVM, "Citrix ADC インスタンス", "tcp", "", 80, 80),
-    (SDX, SVM, "Citrix ADC インスタンス", "tcp", "", 443, 443),
-    (SDX, SVM, "Citrix ADC インスタンス", "tcp", "", 22, 22),
-    (SDX, SVM, "Citrix ADC インスタンス", "icmp", "", None, None),
-    (SDX, SVM, "NTPサーバ", "udp", "", 123, 123),
-    (SDX, NSIP, SVM, "udp", "snmp", 161, 161),
-    (SDX, NSIP, SVM, "udp", "snmp", 162, 162),
-    (SDX, NSIP, SVM, "icmp", "", None, None),
-    (ADC, NSIP, "クラスタセットアップ中のCitrix ADCアプライアンス", "udp", "", 7000, 7000),
-    (ADC, NSIP, HA, "udp", "", 3003, 3003),
-    (ADC, NSIP, HA, "tcp", "", 3008, 3008),
-    (ADC, NSIP, HA, "tcp", "", 3009, 3009),
-], key=str)
+EXPECTED = sorted(
+    [
+        (SDX, ADMIN, "Citrix SDX ライトアウト管理", "tcp", "", 80, 80),
+        (SDX, ADMIN, "Citrix SDX ライトアウト管理", "tcp", "", 443, 443),
+        (SDX, ADMIN, SVM, "tcp", "", 80, 80),
+        (SDX, ADMIN, SVM, "tcp", "", 443, 443),
+        (SDX, ADMIN, SVM, "tcp", "", 22, 22),
+        (SDX, ADMIN, "Citrix SDX Hypervisor", "tcp", "", 22, 22),
+        (SDX, SVM, "Citrix ADC インスタンス", "tcp", "", 80, 80),
+        (SDX, SVM, "Citrix ADC インスタンス", "tcp", "", 443, 443),
+        (SDX, SVM, "Citrix ADC インスタンス", "tcp", "", 22, 22),
+        (SDX, SVM, "Citrix ADC インスタンス", "icmp", "", None, None),
+        (SDX, SVM, "NTPサーバ", "udp", "", 123, 123),
+        (SDX, NSIP, SVM, "udp", "snmp", 161, 161),
+        (SDX, NSIP, SVM, "udp", "snmp", 162, 162),
+        (SDX, NSIP, SVM, "icmp", "", None, None),
+        (ADC, NSIP, "クラスタセットアップ中のCitrix ADCアプライアンス", "udp", "", 7000, 7000),
+        (ADC, NSIP, HA, "udp", "", 3003, 3003),
+        (ADC, NSIP, HA, "tcp", "", 3008, 3008),
+        (ADC, NSIP, HA, "tcp", "", 3009, 3009),
+    ],
+    key=str,
+)
 
 
 FORMS = {"markdown": "md", "html": "html", "text": "txt"}  # form -> file suffix
@@ -72,9 +75,15 @@ def page_in(form: str, md: str, base, lang: str = "", merged: tuple[str, ...] = 
 def three_forms(excerpt, lang: str, base) -> dict:
     """An excerpt built in its three forms: {form: (out dir, manifest)}."""
     md = excerpt.read_text("utf-8")
-    return {form: (base / form, build(excerpt if form == "markdown" else
-                                      page_in(form, md, base, lang), base / form).manifest)
-            for form in FORMS}
+    return {
+        form: (
+            base / form,
+            build(
+                excerpt if form == "markdown" else page_in(form, md, base, lang), base / form
+            ).manifest,
+        )
+        for form in FORMS
+    }
 
 
 FLOW = ("section", "source", "destination", "protocol", "port_start", "port_end")
@@ -89,38 +98,44 @@ def flows(out, columns: tuple[str, ...] = FLOW, keep=lambda row: True) -> list[t
 # -- German: the beginning of the German page --------------------------------------------
 
 DE = ROOT / "tests" / "data" / "de-de" / "citrix-communication-ports.excerpt.md"
-NSIP_DE, SNIP_DE, HA_DE = "Citrix ADC NSIP", "Citrix ADC SNIP", \
-    "Citrix ADC Appliance (für hohe Verfügbarkeit)"
+NSIP_DE, SNIP_DE, HA_DE = (
+    "Citrix ADC NSIP",
+    "Citrix ADC SNIP",
+    "Citrix ADC Appliance (für hohe Verfügbarkeit)",
+)
 LOM_DE, IMI_DE = "ADC Lights-Out Management", "Integrierte Management-Schnittstelle"
 
 # read from the excerpt row by row: "TCP, UDP" is two flows, "161, 162" two ports, SNMP
 # and Syslog the application protocols of the vocabulary
-EXPECTED_DE = sorted([
-    (ADC, NSIP_DE, "Citrix ADC Appliances bei der Clustereinrichtung", "udp", "", 7000, 7000),
-    (ADC, NSIP_DE, HA_DE, "udp", "", 3003, 3003),
-    (ADC, NSIP_DE, HA_DE, "tcp", "", 3008, 3008),
-    (ADC, NSIP_DE, HA_DE, "tcp", "", 3009, 3009),
-    (ADC, NSIP_DE, HA_DE, "tcp", "", 3010, 3010),
-    (ADC, NSIP_DE, HA_DE, "tcp", "", 3011, 3011),
-    (ADC, NSIP_DE, HA_DE, "udp", "", 162, 162),
-    (ADC, NSIP_DE, HA_DE, "tcp", "", 22, 22),
-    (ADC, NSIP_DE, "DNS-Server", "tcp", "", 53, 53),
-    (ADC, NSIP_DE, "DNS-Server", "udp", "", 53, 53),
-    (ADC, NSIP_DE, "Signatur-URL der Anwendungsfirewall", "tcp", "", 443, 443),
-    (ADC, NSIP_DE, "URL der Bot-Management-Signatur", "tcp", "", 443, 443),
-    (ADC, NSIP_DE, LOM_DE, "tcp", "", 4001, 4001),
-    (ADC, NSIP_DE, LOM_DE, "tcp", "", 5900, 5900),
-    (ADC, NSIP_DE, LOM_DE, "tcp", "", 623, 623),
-    (ADC, NSIP_DE, IMI_DE, "tcp", "", 389, 389),
-    (ADC, NSIP_DE, IMI_DE, "udp", "", 389, 389),
-    (ADC, NSIP_DE, "Thales HSM", "tcp", "", 9004, 9004),
-    (ADC, SNIP_DE, "Citrix ADM", "udp", "", 4739, 4739),
-    (ADC, SNIP_DE, "Citrix ADM", "udp", "snmp", 161, 161),
-    (ADC, SNIP_DE, "Citrix ADM", "udp", "snmp", 162, 162),
-    (ADC, SNIP_DE, "Citrix ADM", "udp", "syslog", 514, 514),
-    (ADC, SNIP_DE, "Citrix ADM", "tcp", "", 5557, 5557),
-    (ADC, SNIP_DE, "Citrix ADM", "tcp", "", 5558, 5558),
-], key=str)
+EXPECTED_DE = sorted(
+    [
+        (ADC, NSIP_DE, "Citrix ADC Appliances bei der Clustereinrichtung", "udp", "", 7000, 7000),
+        (ADC, NSIP_DE, HA_DE, "udp", "", 3003, 3003),
+        (ADC, NSIP_DE, HA_DE, "tcp", "", 3008, 3008),
+        (ADC, NSIP_DE, HA_DE, "tcp", "", 3009, 3009),
+        (ADC, NSIP_DE, HA_DE, "tcp", "", 3010, 3010),
+        (ADC, NSIP_DE, HA_DE, "tcp", "", 3011, 3011),
+        (ADC, NSIP_DE, HA_DE, "udp", "", 162, 162),
+        (ADC, NSIP_DE, HA_DE, "tcp", "", 22, 22),
+        (ADC, NSIP_DE, "DNS-Server", "tcp", "", 53, 53),
+        (ADC, NSIP_DE, "DNS-Server", "udp", "", 53, 53),
+        (ADC, NSIP_DE, "Signatur-URL der Anwendungsfirewall", "tcp", "", 443, 443),
+        (ADC, NSIP_DE, "URL der Bot-Management-Signatur", "tcp", "", 443, 443),
+        (ADC, NSIP_DE, LOM_DE, "tcp", "", 4001, 4001),
+        (ADC, NSIP_DE, LOM_DE, "tcp", "", 5900, 5900),
+        (ADC, NSIP_DE, LOM_DE, "tcp", "", 623, 623),
+        (ADC, NSIP_DE, IMI_DE, "tcp", "", 389, 389),
+        (ADC, NSIP_DE, IMI_DE, "udp", "", 389, 389),
+        (ADC, NSIP_DE, "Thales HSM", "tcp", "", 9004, 9004),
+        (ADC, SNIP_DE, "Citrix ADM", "udp", "", 4739, 4739),
+        (ADC, SNIP_DE, "Citrix ADM", "udp", "snmp", 161, 161),
+        (ADC, SNIP_DE, "Citrix ADM", "udp", "snmp", 162, 162),
+        (ADC, SNIP_DE, "Citrix ADM", "udp", "syslog", 514, 514),
+        (ADC, SNIP_DE, "Citrix ADM", "tcp", "", 5557, 5557),
+        (ADC, SNIP_DE, "Citrix ADM", "tcp", "", 5558, 5558),
+    ],
+    key=str,
+)
 
 
 # locale: (excerpt, lang attribute of its HTML, expected flows, tables, rules)
@@ -150,11 +165,23 @@ def test_every_flow_of_an_excerpt_exactly_in_every_form(excerpt, form):
 
 
 def test_the_three_forms_give_the_same_rules(excerpt):
-    cols = ("section", "source", "destination", "type_raw", "port_raw", "details", "kind",
-            "source_inherited", "destination_inherited", "type_inherited", "problems")
-    rules = {f: [tuple(r[c] for c in cols) for r in
-                 json.loads((out / "rules.json").read_text("utf-8"))]
-             for f, (out, _) in excerpt[1].items()}
+    cols = (
+        "section",
+        "source",
+        "destination",
+        "type_raw",
+        "port_raw",
+        "details",
+        "kind",
+        "source_inherited",
+        "destination_inherited",
+        "type_inherited",
+        "problems",
+    )
+    rules = {
+        f: [tuple(r[c] for c in cols) for r in json.loads((out / "rules.json").read_text("utf-8"))]
+        for f, (out, _) in excerpt[1].items()
+    }
     assert rules["html"] == rules["markdown"] == rules["text"]
 
 
@@ -174,47 +201,55 @@ def test_the_german_page_and_the_english_source_name_the_same_components(english
     (only_de,) = result.only_right
     assert (only_de.source, only_de.destination) == (SNIP_DE, "Citrix ADM")
     assert only_de.key == ("netscaler", "netscaler-snip", "netscaler-console")
-    moved = [f for f in result.only_left if f.key[1:] == ("netscaler-nsip",
-                                                          "netscaler-console")]
+    moved = [f for f in result.only_left if f.key[1:] == ("netscaler-nsip", "netscaler-console")]
     assert [f.lines for f in moved] == [{32, 33, 34, 35}]
 
 
-@pytest.mark.parametrize("text, url, locale", [
-    ('<!DOCTYPE html><html lang="ja-JP"><body>x</body></html>', None, "ja-jp"),
-    ('<html lang="de"><body>Quelle | Ziel</body></html>', None, "de-de"),
-    ("Source | Destination | Type | Port | Détails |", None, "fr-fr"),
-    ("接続元 | 接続先 | 種類 | ポート | 詳細 |", None, "ja-jp"),
-    ("Bron | Doel | Soort | Poort | Details |", None, "en-us"),  # "Details" is English too
-    ("Bron | Doel | Soort | Poort | Omschrijving |", None, "und"),
-    # Polish writes Typ and Port as German does, Traditional Chinese 種類 and 詳細 as
-    # Japanese does: words two languages write tell neither
-    ("Źródło | Miejsce docelowe | Typ | Port | Szczegóły |", None, "und"),
-    # N/A, which pages in many languages leave untranslated, tells no locale
-    ("Origine | Destinazione | Protocollo | Porta | Dettagli |\nA | B | ICMP | N/A | x |",
-     None, "und"),
-    ("來源 | 目的地 | 種類 | 連接埠 | 詳細 |", None, "und"),
-    ("no marker", "https://docs.citrix.com/ko-kr/tech-zone/x.html", "ko-kr"),
-    # Simplified Chinese (Citrix's zh-cn header words), and a header in Traditional Chinese
-    # that shares 目的地 with it: not taken for Simplified Chinese
-    ("来源 | 目的地 | 类型 | 端口 | 描述 |", None, "zh-cn"),
-    ("來源 | 目的地 | 類型 | 連接埠 | 描述 |", None, "und"),
-    ("no marker", "https://docs.citrix.com/zh-tw/tech-zone/x.html", "zh-tw"),
-    # Korean: 유형 and 설명, the words of Citrix's Korean tables
-    ("원본 | 대상 | 유형 | 포트 | 설명 |", None, "ko-kr"),
-])
+@pytest.mark.parametrize(
+    "text, url, locale",
+    [
+        ('<!DOCTYPE html><html lang="ja-JP"><body>x</body></html>', None, "ja-jp"),
+        ('<html lang="de"><body>Quelle | Ziel</body></html>', None, "de-de"),
+        ("Source | Destination | Type | Port | Détails |", None, "fr-fr"),
+        ("接続元 | 接続先 | 種類 | ポート | 詳細 |", None, "ja-jp"),
+        ("Bron | Doel | Soort | Poort | Details |", None, "en-us"),  # "Details" is English too
+        ("Bron | Doel | Soort | Poort | Omschrijving |", None, "und"),
+        # Polish writes Typ and Port as German does, Traditional Chinese 種類 and 詳細 as
+        # Japanese does: words two languages write tell neither
+        ("Źródło | Miejsce docelowe | Typ | Port | Szczegóły |", None, "und"),
+        # N/A, which pages in many languages leave untranslated, tells no locale
+        (
+            "Origine | Destinazione | Protocollo | Porta | Dettagli |\nA | B | ICMP | N/A | x |",
+            None,
+            "und",
+        ),
+        ("來源 | 目的地 | 種類 | 連接埠 | 詳細 |", None, "und"),
+        ("no marker", "https://docs.citrix.com/ko-kr/tech-zone/x.html", "ko-kr"),
+        # Simplified Chinese (Citrix's zh-cn header words), and a header in Traditional Chinese
+        # that shares 目的地 with it: not taken for Simplified Chinese
+        ("来源 | 目的地 | 类型 | 端口 | 描述 |", None, "zh-cn"),
+        ("來源 | 目的地 | 類型 | 連接埠 | 描述 |", None, "und"),
+        ("no marker", "https://docs.citrix.com/zh-tw/tech-zone/x.html", "zh-tw"),
+        # Korean: 유형 and 설명, the words of Citrix's Korean tables
+        ("원본 | 대상 | 유형 | 포트 | 설명 |", None, "ko-kr"),
+    ],
+)
 def test_the_locale_is_recognised_never_assumed(text, url, locale):
     assert detect_locale(text, url=url) == locale
 
 
-@pytest.mark.parametrize("url, locale", [
-    ("https://docs.citrix.com/ja-jp/tech-zone/build/p.html", "ja-jp"),
-    # country then language, as docs.citrix.com addresses its newer pages
-    ("https://docs.citrix.com/jp/ja/citrix-daas/sdk-api.html", "ja-jp"),
-    ("https://docs.citrix.com/br/pt/citrix-daas/sdk-api.html", "pt-br"),
-    ("https://docs.citrix.com/es/es/citrix-virtual-apps-desktops/2311/x.html", "es-es"),
-    ("https://docs.citrix.com/tech-zone/build/tech-papers/p.html", None),
-    ("https://docs.citrix.com/x/en/tech-zone/p.html", None),  # 'x' is no country
-])
+@pytest.mark.parametrize(
+    "url, locale",
+    [
+        ("https://docs.citrix.com/ja-jp/tech-zone/build/p.html", "ja-jp"),
+        # country then language, as docs.citrix.com addresses its newer pages
+        ("https://docs.citrix.com/jp/ja/citrix-daas/sdk-api.html", "ja-jp"),
+        ("https://docs.citrix.com/br/pt/citrix-daas/sdk-api.html", "pt-br"),
+        ("https://docs.citrix.com/es/es/citrix-virtual-apps-desktops/2311/x.html", "es-es"),
+        ("https://docs.citrix.com/tech-zone/build/tech-papers/p.html", None),
+        ("https://docs.citrix.com/x/en/tech-zone/p.html", None),  # 'x' is no country
+    ],
+)
 def test_the_locale_a_url_names(url, locale):
     assert url_locale(url) == locale
 
@@ -224,27 +259,45 @@ def test_any_language_tag_sets_the_locale_and_nothing_else_does(tmp_path, capsys
     that is no language tag is refused before anything is read."""
     page = tmp_path / "p.md"
     page.write_text(translated(EN.read_text("utf-8"), UNKNOWN["ko"]), "utf-8")
-    assert main(["build", "--input", str(page), "--out", str(tmp_path / "b"),
-                 "--locale", "ko-KR"]) == 0
+    assert (
+        main(["build", "--input", str(page), "--out", str(tmp_path / "b"), "--locale", "ko-KR"])
+        == 0
+    )
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text("utf-8"))
     assert manifest["source"]["locale"] == "ko-kr"
     capsys.readouterr()
     with pytest.raises(SystemExit) as exit_:
-        main(["build", "--input", str(page), "--out", str(tmp_path / "c"),
-              "--locale", "korean please"])
+        main(
+            [
+                "build",
+                "--input",
+                str(page),
+                "--out",
+                str(tmp_path / "c"),
+                "--locale",
+                "korean please",
+            ]
+        )
     assert exit_.value.code == 2
     assert "not a language tag" in capsys.readouterr().err
     assert not (tmp_path / "c").exists()
 
 
-@pytest.mark.parametrize("line, heading", [
-    ("Citrix SDX", True), ("管理ワークステーション", True),
-    ("展開と要件によっては、すべてのポートを開く必要はありません。", False),
-    ("詳細については、次を参照してください：", False),
-    # a note marker alone on its line, as Citrix's German, Spanish and Italian pages write
-    # it (vocabulary.toml, [prose]): prose, never a section of its own
-    ("Hinweis", False), ("Nota", False), ("Remarque", False), ("중요", False),
-])
+@pytest.mark.parametrize(
+    "line, heading",
+    [
+        ("Citrix SDX", True),
+        ("管理ワークステーション", True),
+        ("展開と要件によっては、すべてのポートを開く必要はありません。", False),
+        ("詳細については、次を参照してください：", False),
+        # a note marker alone on its line, as Citrix's German, Spanish and Italian pages write
+        # it (vocabulary.toml, [prose]): prose, never a section of its own
+        ("Hinweis", False),
+        ("Nota", False),
+        ("Remarque", False),
+        ("중요", False),
+    ],
+)
 def test_headings_in_scripts_without_capitals(line, heading):
     assert is_heading(line, load()) is heading
 
@@ -254,20 +307,26 @@ def test_ditto_marks_read_as_merged_in_every_form(tmp_path, mark):
     # at the end of a page as long as a real one (trafilatura renders a very short page
     # otherwise: no pipes, or twice)
     page = (ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md").read_text("utf-8")
-    md = (page.replace("\r\n", "\n") + "\n## Ditto test\n\n"
-          "| Source | Destination | Type | Port | Details |\n|---|---|---|---|---|\n"
-          "| Admin host | Server B | TCP | 80 | web access |\n"
-          f"| {mark} | Server C | TCP | 81 | other access |\n")
+    md = (
+        page.replace("\r\n", "\n") + "\n## Ditto test\n\n"
+        "| Source | Destination | Type | Port | Details |\n|---|---|---|---|---|\n"
+        "| Admin host | Server B | TCP | 80 | web access |\n"
+        f"| {mark} | Server C | TCP | 81 | other access |\n"
+    )
     for form in FORMS:
         build(page_in(form, md, tmp_path, lang="en"), tmp_path / form)
-        assert flows(tmp_path / form, ("source", "destination", "port_start"),
-                     keep=lambda r: r["section"] == "Ditto test") == [
-            ("Admin host", "Server B", 80), ("Admin host", "Server C", 81)], (form, mark)
+        assert flows(
+            tmp_path / form,
+            ("source", "destination", "port_start"),
+            keep=lambda r: r["section"] == "Ditto test",
+        ) == [("Admin host", "Server B", 80), ("Admin host", "Server C", 81)], (form, mark)
 
 
 def test_a_name_of_punctuation_alone_never_reaches_ports(tmp_path):
-    md = ("## S\n\n| Source | Destination | Type | Port | Details |\n|---|---|---|---|---|\n"
-          "| A | ??? | TCP | 80 | web |\n| A | B | TCP | 81 | ok |\n")
+    md = (
+        "## S\n\n| Source | Destination | Type | Port | Details |\n|---|---|---|---|---|\n"
+        "| A | ??? | TCP | 80 | web |\n| A | B | TCP | 81 | ok |\n"
+    )
     (tmp_path / "p.md").write_text(md, "utf-8")
     build(tmp_path / "p.md", tmp_path / "out")
     rows = json.loads((tmp_path / "out" / "ports.json").read_text("utf-8"))
@@ -287,26 +346,68 @@ EN = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
 # (attested in Citrix's pages, see vocabulary.toml) are header words the vocabulary
 # knows: headers partly known.
 UNKNOWN = {
-    "nl": {"Source": "Bron", "Destination": "Doel", "Type": "Soort", "Port": "Poort",
-           "Details": "Omschrijving", "N/A": "n.v.t.", "No reserved port": "Geen vaste poort",
-           "Bidirectional": "Bidirectioneel"},
-    "zh-tw": {"Source": "來源", "Destination": "目的地", "Type": "類型", "Port": "連接埠",
-              "Details": "詳細資料", "N/A": "不適用", "No reserved port": "無保留連接埠",
-              "Bidirectional": "雙向"},
-    "ru": {"Source": "Источник", "Destination": "Назначение", "Type": "Тип", "Port": "Порт",
-           "Details": "Подробности", "N/A": "Н/Д", "No reserved port": "Нет выделенного порта",
-           "Bidirectional": "двунаправленный"},
+    "nl": {
+        "Source": "Bron",
+        "Destination": "Doel",
+        "Type": "Soort",
+        "Port": "Poort",
+        "Details": "Omschrijving",
+        "N/A": "n.v.t.",
+        "No reserved port": "Geen vaste poort",
+        "Bidirectional": "Bidirectioneel",
+    },
+    "zh-tw": {
+        "Source": "來源",
+        "Destination": "目的地",
+        "Type": "類型",
+        "Port": "連接埠",
+        "Details": "詳細資料",
+        "N/A": "不適用",
+        "No reserved port": "無保留連接埠",
+        "Bidirectional": "雙向",
+    },
+    "ru": {
+        "Source": "Источник",
+        "Destination": "Назначение",
+        "Type": "Тип",
+        "Port": "Порт",
+        "Details": "Подробности",
+        "N/A": "Н/Д",
+        "No reserved port": "Нет выделенного порта",
+        "Bidirectional": "двунаправленный",
+    },
     # Polish: its Typ and Port are German header words too, never a German page
-    "pl": {"Source": "Źródło", "Destination": "Miejsce docelowe", "Type": "Typ",
-           "Port": "Port", "Details": "Szczegóły", "N/A": "N/D",
-           "No reserved port": "Brak zarezerwowanego portu", "Bidirectional": "dwukierunkowy"},
+    "pl": {
+        "Source": "Źródło",
+        "Destination": "Miejsce docelowe",
+        "Type": "Typ",
+        "Port": "Port",
+        "Details": "Szczegóły",
+        "N/A": "N/D",
+        "No reserved port": "Brak zarezerwowanego portu",
+        "Bidirectional": "dwukierunkowy",
+    },
     # Spanish: Tipo is attested (Citrix's es-es tables), Destino is Portuguese too
-    "es": {"Source": "Origen", "Destination": "Destino", "Type": "Tipo", "Port": "Puerto",
-           "Details": "Detalles", "N/A": "N/D", "No reserved port": "Sin puerto reservado",
-           "Bidirectional": "bidireccional"},
-    "ko": {"Source": "원본", "Destination": "대상", "Type": "유형", "Port": "포트",
-           "Details": "설명", "N/A": "해당 없음", "No reserved port": "예약된 포트 없음",
-           "Bidirectional": "양방향"},
+    "es": {
+        "Source": "Origen",
+        "Destination": "Destino",
+        "Type": "Tipo",
+        "Port": "Puerto",
+        "Details": "Detalles",
+        "N/A": "N/D",
+        "No reserved port": "Sin puerto reservado",
+        "Bidirectional": "bidireccional",
+    },
+    "ko": {
+        "Source": "원본",
+        "Destination": "대상",
+        "Type": "유형",
+        "Port": "포트",
+        "Details": "설명",
+        "N/A": "해당 없음",
+        "No reserved port": "예약된 포트 없음",
+        "Bidirectional": "양방향",
+    },
 }
 # the locale the page's words tell: none, but for Korean, whose 유형 and 설명 are markers
 LOCALE_OF = {"ko": "ko-kr"}
@@ -328,8 +429,9 @@ def unknown(request, tmp_path_factory):
     md = translated(EN.read_text("utf-8"), words)
     assert f"| {words['Source']} " in md and f"({words['Bidirectional']})" in md
     merged = (words["Source"], words["Destination"])
-    return request.param, {f: (base / f, build(page_in(f, md, base, merged=merged),
-                                               base / f).manifest) for f in FORMS}
+    return request.param, {
+        f: (base / f, build(page_in(f, md, base, merged=merged), base / f).manifest) for f in FORMS
+    }
 
 
 @pytest.mark.parametrize("form", ["markdown", "html", "text"])
@@ -349,8 +451,10 @@ def test_a_page_in_an_unknown_language_is_read_by_content(english, unknown, form
     # vocabulary gives the meaning of, so they are rejected, located, never guessed; every
     # other flow is exactly the English page's.
     assert sorted(r["port_raw"] for r in rejects) == [f"80 ({words['Bidirectional']})"] * 2
-    assert all(f"'({words['Bidirectional']})', words the vocabulary does not know" in r["reason"]
-               for r in rejects)
+    assert all(
+        f"'({words['Bidirectional']})', words the vocabulary does not know" in r["reason"]
+        for r in rejects
+    )
     assert len(flows(english, keep=lambda r: r["bidirectional"])) == 2
     assert flows(folder) == flows(english, keep=lambda r: not r["bidirectional"])
     assert all(r["reason"] and r["source_line"] for r in rejects)
@@ -360,25 +464,35 @@ def test_a_merged_cell_counts_once_when_columns_are_told_by_content(tmp_path):
     """HTML: a long Source merged over four rows is one cell of prose among two names, as
     in the Markdown source, not four; the Source column is still told by its names."""
     long = "Target Device (outbound communication on ports 6901, 6902 and 6905 from 6.0)"
-    html = ("<html><body><h2>S</h2><table><tr><th>Bron</th><th>Doel</th><th>Soort</th>"
-            "<th>Poort</th><th>Omschrijving</th></tr>"
-            "<tr><td>Server A</td><td>B</td><td>TCP</td><td>80</td><td>web</td></tr>"
-            f"<tr><td rowspan='4'>{long}</td><td>C</td><td>UDP</td><td>67</td><td>x</td></tr>"
-            + "".join(f"<tr><td>D{i}</td><td>UDP</td><td>{69 + i}</td><td>y</td></tr>"
-                      for i in range(3))
-            + "<tr><td>Admin</td><td>E</td><td>TCP</td><td>443</td><td>z</td></tr>"
-            "</table></body></html>")
+    html = (
+        "<html><body><h2>S</h2><table><tr><th>Bron</th><th>Doel</th><th>Soort</th>"
+        "<th>Poort</th><th>Omschrijving</th></tr>"
+        "<tr><td>Server A</td><td>B</td><td>TCP</td><td>80</td><td>web</td></tr>"
+        f"<tr><td rowspan='4'>{long}</td><td>C</td><td>UDP</td><td>67</td><td>x</td></tr>"
+        + "".join(
+            f"<tr><td>D{i}</td><td>UDP</td><td>{69 + i}</td><td>y</td></tr>" for i in range(3)
+        )
+        + "<tr><td>Admin</td><td>E</td><td>TCP</td><td>443</td><td>z</td></tr>"
+        "</table></body></html>"
+    )
     (tmp_path / "p.html").write_text(html, "utf-8")
     build(tmp_path / "p.html", tmp_path / "out")
     rows = json.loads((tmp_path / "out" / "ports.json").read_text("utf-8"))
     assert [(r["source"], r["destination"], r["port_start"]) for r in rows] == [
-        ("Server A", "B", 80), (long, "C", 67), (long, "D0", 69), (long, "D1", 70),
-        (long, "D2", 71), ("Admin", "E", 443)]
+        ("Server A", "B", 80),
+        (long, "C", 67),
+        (long, "D0", 69),
+        (long, "D1", 70),
+        (long, "D2", 71),
+        ("Admin", "E", 443),
+    ]
 
 
 def test_two_port_like_columns_are_refused_not_guessed(tmp_path):
-    md = ("## S\n\n| Bron | Doel | Poort A | Poort B | Omschrijving |\n|---|---|---|---|---|\n"
-          "| A | B | 80 | 443 | x |\n| C | D | 53 | 389 | y |\n")
+    md = (
+        "## S\n\n| Bron | Doel | Poort A | Poort B | Omschrijving |\n|---|---|---|---|---|\n"
+        "| A | B | 80 | 443 | x |\n| C | D | 53 | 389 | y |\n"
+    )
     (tmp_path / "p.md").write_text(md, "utf-8")
     with pytest.raises(Exception) as err:
         build(tmp_path / "p.md", tmp_path / "out")
@@ -388,13 +502,19 @@ def test_two_port_like_columns_are_refused_not_guessed(tmp_path):
 # -- a header partly known: its known words keep their roles, the unknown one by content --
 
 # German with "Protokoll" where the page writes "Typ": a word no Citrix page attests
-PARTLY_KNOWN = {"Source": "Quelle", "Destination": "Ziel", "Type": "Protokoll", "Port": "Port",
-                "Details": "Details"}
+PARTLY_KNOWN = {
+    "Source": "Quelle",
+    "Destination": "Ziel",
+    "Type": "Protokoll",
+    "Port": "Port",
+    "Details": "Details",
+}
 
 
 @pytest.mark.parametrize("form", ["markdown", "html", "text"])
-def test_a_header_partly_known_is_read_by_its_words_and_the_rest_by_content(english, tmp_path,
-                                                                            form):
+def test_a_header_partly_known_is_read_by_its_words_and_the_rest_by_content(
+    english, tmp_path, form
+):
     """Quelle, Ziel, Port and Details are vocabulary; 'Protokoll' is not, so its column is
     recognised by what it holds, with a warning naming it; every flow is the English
     page's, in every form."""
@@ -402,8 +522,10 @@ def test_a_header_partly_known_is_read_by_its_words_and_the_rest_by_content(engl
     assert "| Quelle " in md and "| Protokoll " in md
     manifest = build(page_in(form, md, tmp_path), tmp_path / "de").manifest
     assert manifest["source"]["locale"] == "de-de"
-    assert any("'Protokoll'" in w and "not in the vocabulary" in w and "Protokoll = type" in w
-               for w in manifest["warnings"]), manifest["warnings"]
+    assert any(
+        "'Protokoll'" in w and "not in the vocabulary" in w and "Protokoll = type" in w
+        for w in manifest["warnings"]
+    ), manifest["warnings"]
     assert not any("'Quelle'" in w or "'Port'" in w for w in manifest["warnings"])
     assert flows(tmp_path / "de") == flows(english)
 
@@ -411,15 +533,35 @@ def test_a_header_partly_known_is_read_by_its_words_and_the_rest_by_content(engl
 # Header words attested in Citrix's other translated port tables (see vocabulary.toml):
 # the English source with them as its header is read by its words alone, every form.
 ATTESTED_HEADERS = {
-    "ja-jp": {"Source": "送信元", "Destination": "送信先", "Type": "プロトコル", "Port": "ポート",
-              "Details": "説明"},
-    "pt-br": {"Source": "Origem", "Destination": "Destino", "Type": "Protocolo",
-              "Port": "Porta", "Details": "Descrição"},
+    "ja-jp": {
+        "Source": "送信元",
+        "Destination": "送信先",
+        "Type": "プロトコル",
+        "Port": "ポート",
+        "Details": "説明",
+    },
+    "pt-br": {
+        "Source": "Origem",
+        "Destination": "Destino",
+        "Type": "Protocolo",
+        "Port": "Porta",
+        "Details": "Descrição",
+    },
     # タイプ and Tipo: Citrix's Japanese and Brazilian Portuguese for the key "type"
-    "ja-jp-タイプ": {"Source": "送信元", "Destination": "送信先", "Type": "タイプ",
-                  "Port": "ポート", "Details": "説明"},
-    "pt-br-tipo": {"Source": "Origem", "Destination": "Destino", "Type": "Tipo",
-                   "Port": "Porta", "Details": "Descrição"},
+    "ja-jp-タイプ": {
+        "Source": "送信元",
+        "Destination": "送信先",
+        "Type": "タイプ",
+        "Port": "ポート",
+        "Details": "説明",
+    },
+    "pt-br-tipo": {
+        "Source": "Origem",
+        "Destination": "Destino",
+        "Type": "Tipo",
+        "Port": "Porta",
+        "Details": "Descrição",
+    },
 }
 
 
@@ -432,6 +574,5 @@ def test_attested_header_words_are_read_without_guessing(english, tmp_path, loca
     page = page_in(form, md, tmp_path, merged=(words["Source"], words["Destination"]))
     manifest = build(page, tmp_path / "out").manifest
     assert manifest["source"]["locale"] == locale[:5]
-    assert not any("not in the vocabulary" in w for w in manifest["warnings"]), \
-        manifest["warnings"]
+    assert not any("not in the vocabulary" in w for w in manifest["warnings"]), manifest["warnings"]
     assert flows(tmp_path / "out") == flows(english)

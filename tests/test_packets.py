@@ -61,8 +61,9 @@ def registry():
 
 
 def export_file(capsys, built, amap: Path, fmt: str, out: Path, *extra: str) -> str:
-    code = main(["export", fmt, "--addresses", str(amap), "--data", str(built[0]), "-o", str(out),
-                 *extra])
+    code = main(
+        ["export", fmt, "--addresses", str(amap), "--data", str(built[0]), "-o", str(out), *extra]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     return err
@@ -72,6 +73,7 @@ def probes(expected: dict, host_addrs: list[str], peers: list[str]):
     """(must pass, must be blocked): the ends of every allowed range and a port inside;
     the ports next to it, the other protocol, the ports other peers may use, and the
     outside addresses."""
+
     def allowed(s, d, p, port):
         return any(a <= port <= b for a, b in expected.get((s, d, p), []))
 
@@ -80,14 +82,18 @@ def probes(expected: dict, host_addrs: list[str], peers: list[str]):
         other = "udp" if p == "tcp" else "tcp"
         for a, b in ranges:
             good |= {(s, d, p, port) for port in (a, (a + b) // 2, b)}
-            bad |= {(s, d, p, port) for port in (a - 1, b + 1)
-                    if 1 <= port <= 65535 and not allowed(s, d, p, port)}
+            bad |= {
+                (s, d, p, port)
+                for port in (a - 1, b + 1)
+                if 1 <= port <= 65535 and not allowed(s, d, p, port)
+            }
             bad |= {(s, d, other, port) for port in (a, b) if not allowed(s, d, other, port)}
             outside = OUTSIDE[6 if ":" in d else 4]
             bad.add((outside, d, p, a))
     for d in host_addrs:  # every peer against the ports any peer may use on this address
-        used = sorted({(p, a) for (s, dd, p), ranges in expected.items() if dd == d
-                       for a, _ in ranges})
+        used = sorted(
+            {(p, a) for (s, dd, p), ranges in expected.items() if dd == d for a, _ in ranges}
+        )
         for s in peers:
             if (":" in s) != (":" in d):
                 continue
@@ -99,16 +105,24 @@ def judge(lab: Lab, expected: dict, host_addrs: list[str], peers: list[str]):
     """(expected flows blocked, unexpected packets passed)."""
     good, bad = probes(expected, host_addrs, peers)
     got = lab.probe([list(x) for x in good + bad])
-    missed = [g for g, ok in zip(good, got[:len(good)]) if not ok]
-    leaked = [b for b, ok in zip(bad, got[len(good):]) if ok]
+    missed = [g for g, ok in zip(good, got[: len(good)]) if not ok]
+    leaked = [b for b, ok in zip(bad, got[len(good) :]) if ok]
     return missed, leaked, len(good), len(bad)
 
 
 def addresses(amap: dict, host: str) -> tuple[list[str], list[str]]:
     host_nets = amap[host]
     mine = sorted({sample(n) for n in host_nets})
-    peers = sorted({sample(n) for cid, nets in amap.items() if cid != host for n in nets
-                    if not any(n.overlaps(h) for h in host_nets)} | set(OUTSIDE.values()))
+    peers = sorted(
+        {
+            sample(n)
+            for cid, nets in amap.items()
+            if cid != host
+            for n in nets
+            if not any(n.overlaps(h) for h in host_nets)
+        }
+        | set(OUTSIDE.values())
+    )
     return mine, peers
 
 
@@ -121,7 +135,10 @@ def xt_load(lab: Lab, path: Path, tool: str) -> str:
     lab.on_fw(f"{tool}-restore", "--noflush", str(path))
     # the command the file's header gives, once
     header = next(ln for ln in path.read_text().splitlines() if "-C INPUT" in ln)
-    assert header.strip("# ") == f"{tool} -C INPUT -j CITRIX-PORTS 2>/dev/null || {tool} -A INPUT -j CITRIX-PORTS"
+    assert (
+        header.strip("# ")
+        == f"{tool} -C INPUT -j CITRIX-PORTS 2>/dev/null || {tool} -A INPUT -j CITRIX-PORTS"
+    )
     try:
         lab.on_fw(tool, "-C", "INPUT", "-j", "CITRIX-PORTS")
     except RuntimeError:
@@ -132,18 +149,40 @@ def xt_load(lab: Lab, path: Path, tool: str) -> str:
 def host_own_rules(lab: Lab, tool: str) -> None:
     """The host's own firewall, as a user has it before loading ours: replies, loopback,
     a rule of its own, and a default drop."""
-    lab.on_fw(tool, "-A", "INPUT", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED",
-              "-j", "ACCEPT")
+    lab.on_fw(
+        tool, "-A", "INPUT", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"
+    )
     lab.on_fw(tool, "-A", "INPUT", "-i", "lo", "-j", "ACCEPT")
     if tool == "ip6tables":
         lab.on_fw(tool, "-A", "INPUT", "-p", "ipv6-icmp", "-j", "ACCEPT")
-    lab.on_fw(tool, "-A", "INPUT", "-s", "198.51.100.7" if tool == "iptables"
-              else "2001:db8:eeee::7", "-p", "tcp", "--dport", "2222", "-j", "ACCEPT")
+    lab.on_fw(
+        tool,
+        "-A",
+        "INPUT",
+        "-s",
+        "198.51.100.7" if tool == "iptables" else "2001:db8:eeee::7",
+        "-p",
+        "tcp",
+        "--dport",
+        "2222",
+        "-j",
+        "ACCEPT",
+    )
     lab.on_fw(tool, "-P", "INPUT", "DROP")
 
 
-def check_host(capsys, built, rows, registry, tmp_path, map_path: Path, host: str, fmt: str,
-               ids_map: Path | None = None, tag: str = "a"):
+def check_host(
+    capsys,
+    built,
+    rows,
+    registry,
+    tmp_path,
+    map_path: Path,
+    host: str,
+    fmt: str,
+    ids_map: Path | None = None,
+    tag: str = "a",
+):
     """Export ``fmt`` for ``host`` from ``map_path``, load it in a lab, judge it."""
     amap = load_map(ids_map or map_path)
     expected = expected_flows(rows, amap, registry, host)
@@ -177,18 +216,20 @@ def check_host(capsys, built, rows, registry, tmp_path, map_path: Path, host: st
     return out, expected, mine, peers
 
 
-@pytest.mark.parametrize("host", ["delivery-controller", "vda", "storefront-server",
-                                  "license-server"])
-def test_nftables_rules_of_a_host_pass_exactly_the_map(capsys, built, rows, registry, tmp_path,
-                                                        host):
+@pytest.mark.parametrize(
+    "host", ["delivery-controller", "vda", "storefront-server", "license-server"]
+)
+def test_nftables_rules_of_a_host_pass_exactly_the_map(
+    capsys, built, rows, registry, tmp_path, host
+):
     need("nft")
-    check_host(capsys, built, rows, registry, tmp_path, EXAMPLE, host, "nftables",
-               tag=host[:3])
+    check_host(capsys, built, rows, registry, tmp_path, EXAMPLE, host, "nftables", tag=host[:3])
 
 
 @pytest.mark.parametrize("host", ["delivery-controller", "vda"])
-def test_iptables_rules_of_a_host_pass_exactly_the_map(capsys, built, rows, registry, tmp_path,
-                                                        host):
+def test_iptables_rules_of_a_host_pass_exactly_the_map(
+    capsys, built, rows, registry, tmp_path, host
+):
     need("iptables-restore")
     check_host(capsys, built, rows, registry, tmp_path, EXAMPLE, host, "iptables", tag=host[:3])
 
@@ -205,8 +246,9 @@ def test_a_dual_stack_map(capsys, built, rows, registry, tmp_path, fmt):
 RE_META = re.compile(r"([.^$*+?()\[\]{}|\\])")
 
 
-def test_a_map_by_names_and_patterns_opens_what_the_map_by_ids_opens(capsys, built, rows,
-                                                                      registry, tmp_path):
+def test_a_map_by_names_and_patterns_opens_what_the_map_by_ids_opens(
+    capsys, built, rows, registry, tmp_path
+):
     """The example map rewritten with the page's own names: exact names, whole-name
     globs and RE2 alternations of every name a component is written as."""
     need("nft")
@@ -226,35 +268,62 @@ def test_a_map_by_names_and_patterns_opens_what_the_map_by_ids_opens(capsys, bui
             key = "glob:" + written[0][:-1] + "?"
         else:
             key = written[0]
-        lines.append(f"  {key!r}: {value}".replace("'", '"') if '"' not in key
-                     else f"  '{key}': {value}")
+        lines.append(
+            f"  {key!r}: {value}".replace("'", '"') if '"' not in key else f"  '{key}': {value}"
+        )
     path = tmp_path / "names.yaml"
     path.write_text("\n".join(lines) + "\n", "utf-8")
     for host in ("delivery-controller", "storefront-server"):
-        check_host(capsys, built, rows, registry, tmp_path, path, host, "nftables",
-                   ids_map=EXAMPLE, tag="nm")
+        check_host(
+            capsys,
+            built,
+            rows,
+            registry,
+            tmp_path,
+            path,
+            host,
+            "nftables",
+            ids_map=EXAMPLE,
+            tag="nm",
+        )
 
 
 @pytest.mark.parametrize("fmt", ["nftables", "iptables"])
-def test_the_judge_fails_a_widened_or_a_narrowed_file(capsys, built, rows, registry, tmp_path,
-                                                      fmt):
+def test_the_judge_fails_a_widened_or_a_narrowed_file(capsys, built, rows, registry, tmp_path, fmt):
     need("nft" if fmt == "nftables" else "iptables-restore")
     amap = load_map(EXAMPLE)
     host = "delivery-controller"
     expected = expected_flows(rows, amap, registry, host)
     mine, peers = addresses(amap, host)
     out = tmp_path / f"rules.{fmt}"
-    export_file(capsys, built, EXAMPLE, fmt, out, "--host", host,
-                *(["--hook", "input"] if fmt == "nftables" else []))
+    export_file(
+        capsys,
+        built,
+        EXAMPLE,
+        fmt,
+        out,
+        "--host",
+        host,
+        *(["--hook", "input"] if fmt == "nftables" else []),
+    )
     text = out.read_text()
-    rule = re.compile(r"^\t\tip saddr .* accept comment" if fmt == "nftables" else r"^-A CITRIX-PORTS -s")
+    rule = re.compile(
+        r"^\t\tip saddr .* accept comment" if fmt == "nftables" else r"^-A CITRIX-PORTS -s"
+    )
     lines = text.splitlines()
     # the first rule from a peer (the host's rules to itself are not probed)
-    first = next(i for i, ln in enumerate(lines) if rule.match(ln)
-                 and not any(re.search(rf"(saddr {{ |-s ){re.escape(a)}\b", ln) for a in mine))
-    wide = lines[:first] + (["\t\taccept"] if fmt == "nftables" else ["-A CITRIX-PORTS -j ACCEPT"]) \
+    first = next(
+        i
+        for i, ln in enumerate(lines)
+        if rule.match(ln)
+        and not any(re.search(rf"(saddr {{ |-s ){re.escape(a)}\b", ln) for a in mine)
+    )
+    wide = (
+        lines[:first]
+        + (["\t\taccept"] if fmt == "nftables" else ["-A CITRIX-PORTS -j ACCEPT"])
         + lines[first:]
-    narrow = lines[:first] + lines[first + 1:]
+    )
+    narrow = lines[:first] + lines[first + 1 :]
     for name, body in (("wide", wide), ("narrow", narrow)):
         path = tmp_path / f"{name}.{fmt}"
         path.write_text("\n".join(body) + "\n")

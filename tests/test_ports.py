@@ -19,15 +19,20 @@ def at(ports, line, **eq):
     rows = ports[ports["source_line"] == str(line)]
     for k, v in eq.items():
         rows = rows[rows[k] == v]
-    return [(r.protocol, r.service, r.port_start, r.port_end, r.bidirectional)
-            for r in rows.itertuples()]
+    return [
+        (r.protocol, r.service, r.port_start, r.port_end, r.bidirectional)
+        for r in rows.itertuples()
+    ]
 
 
 def test_port_list_gives_one_row_per_port(ports):
     # line 7: Poste de travail administrateur -> Gestion ... Citrix SDX, TCP, 80, 443
     assert at(ports, 7) == [("tcp", "", "80", "80", "false"), ("tcp", "", "443", "443", "false")]
     # line 105: TCP 139,445
-    assert at(ports, 105) == [("tcp", "", "139", "139", "false"), ("tcp", "", "445", "445", "false")]
+    assert at(ports, 105) == [
+        ("tcp", "", "139", "139", "false"),
+        ("tcp", "", "445", "445", "false"),
+    ]
     # line 32: TCP 4001, 5900, 623
     assert [r[2] for r in at(ports, 32)] == ["4001", "5900", "623"]
 
@@ -47,8 +52,10 @@ def test_ranges(ports):
     assert at(ports, 82) == [("tcp", "", "49152", "65535", "false")]
     assert ports[ports["source_line"] == "82"]["source"].tolist() == ["Connector Appliance"]
     # line 234: TCP, UDP 49152..65535
-    assert at(ports, 234) == [("tcp", "", "49152", "65535", "false"),
-                              ("udp", "", "49152", "65535", "false")]
+    assert at(ports, 234) == [
+        ("tcp", "", "49152", "65535", "false"),
+        ("udp", "", "49152", "65535", "false"),
+    ]
 
 
 def test_bidirectional(ports):
@@ -60,8 +67,10 @@ def test_bidirectional(ports):
 
 
 def test_application_protocols(ports):
-    assert at(ports, 15) == [("udp", "snmp", "161", "161", "false"),
-                             ("udp", "snmp", "162", "162", "false")]  # SNMP 161, 162
+    assert at(ports, 15) == [
+        ("udp", "snmp", "161", "161", "false"),
+        ("udp", "snmp", "162", "162", "false"),
+    ]  # SNMP 161, 162
     assert at(ports, 42) == [("udp", "syslog", "514", "514", "false")]  # Syslog 514
     assert at(ports, 88) == [("tcp", "http", "80", "80", "false")]  # HTTP 80 Digicert
     assert at(ports, 212) == [("tcp", "ssh", "22", "22", "false")]  # SSH 22
@@ -90,15 +99,25 @@ def test_errata_are_applied_and_reported(ports, built):
     # Logstream row of the flattened Citrix ADM table: Type "Citrix ADM" -> TCP (English page)
     logstream = ports[(ports["source_line"] == "50") & (ports["port_raw"] == "5557, 5558")]
     assert logstream[["protocol", "port_start", "erratum"]].values.tolist() == [
-        ["tcp", "5557", "adm-logstream-type"], ["tcp", "5558", "adm-logstream-type"]]
+        ["tcp", "5557", "adm-logstream-type"],
+        ["tcp", "5558", "adm-logstream-type"],
+    ]
     # line 161: "TCP, UDP TCP" with "53, 389": DNS TCP/UDP 53, LDAP TCP 389 (no UDP 389)
-    assert sorted(at(ports, 161)) == sorted([("tcp", "", "53", "53", "false"),
-                                             ("udp", "", "53", "53", "false"),
-                                             ("tcp", "", "389", "389", "false")])
+    assert sorted(at(ports, 161)) == sorted(
+        [
+            ("tcp", "", "53", "53", "false"),
+            ("udp", "", "53", "53", "false"),
+            ("tcp", "", "389", "389", "false"),
+        ]
+    )
     manifest = result.manifest
     assert set(manifest["errata"]["applied"]) == {
-        "adm-logstream-type", "hypervisor-dns-ldap-pairing", "connector-appliance-source",
-        "connector-appliance-ad-source", "connector-appliance-proxy-inbound"}
+        "adm-logstream-type",
+        "hypervisor-dns-ldap-pairing",
+        "connector-appliance-source",
+        "connector-appliance-ad-source",
+        "connector-appliance-proxy-inbound",
+    }
     assert manifest["errata"]["stale"] == []
 
 
@@ -107,11 +126,16 @@ def test_rejects_and_reconciliation(built):
     rejects = pd.read_csv(out / "rejects.csv", dtype=str, keep_default_na=False)
     # The last row of the flattened Citrix ADM table lost a cell: not guessed.
     assert rejects[["section", "table", "row", "source_line"]].values.tolist() == [
-        ["Citrix ADM", "3", "20", "50"]]
+        ["Citrix ADM", "3", "20", "50"]
+    ]
     assert "damaged" in rejects["reason"].iloc[0]
     c = result.manifest["counts"]
     assert (c["rules"], c["rules_in_ports"], c["rules_notes"], c["rules_rejected"]) == (
-        217, 214, 2, 1)
+        217,
+        214,
+        2,
+        1,
+    )
 
 
 def test_reconciliation_refuses_a_lost_or_doubled_rule(built):
@@ -128,8 +152,9 @@ def test_reconciliation_refuses_a_lost_or_doubled_rule(built):
     with pytest.raises(ValidationFailed) as err:
         reconcile(rules, lost)
     assert f"rule {result.result.notes[0]} is in none of ports, rejects, notes" in str(err.value)
-    doubled = replace(result.result, notes=result.result.notes
-                      + [result.result.ports["rule_id"].iloc[0]])
+    doubled = replace(
+        result.result, notes=result.result.notes + [result.result.ports["rule_id"].iloc[0]]
+    )
     with pytest.raises(ValidationFailed) as err:
         reconcile(rules, doubled)
     assert "is in both ports and notes" in str(err.value)

@@ -21,50 +21,110 @@ from make_forms import html_to_text
 from pipeline.page.readers.html import read_html
 from pipeline.page.readers.text import read_text
 
-NAMES = ["Poste de travail administrateur", "SVM Citrix SDX", "Serveur NTP", "Cloud Connector",
-         "Virtual Delivery Agent", "Delivery Controller", "Serveur StoreFront",
-         "Serveur LDAP (équilibrage de charge)", "https://*.digicert.com", "9.9.9.9",
-         "Machine cible", "Contrôleur de domaine", "Service d’infrastructure"]
+NAMES = [
+    "Poste de travail administrateur",
+    "SVM Citrix SDX",
+    "Serveur NTP",
+    "Cloud Connector",
+    "Virtual Delivery Agent",
+    "Delivery Controller",
+    "Serveur StoreFront",
+    "Serveur LDAP (équilibrage de charge)",
+    "https://*.digicert.com",
+    "9.9.9.9",
+    "Machine cible",
+    "Contrôleur de domaine",
+    "Service d’infrastructure",
+]
 TYPES = ["TCP", "UDP", "TCP, UDP", "TCP/UDP", "UDP/TCP", "HTTPS", "SNMP", "SSH"]
-PORTS = ["22", "80, 443", "139,445", "49152–65535", "16500..16509", "80 (bidirectionnel)",
-         "443 7443, 8443", "6969 and 2071", "1645/1812", "S/O", "9001"]
-DETAILS = ["Accès SSH", "Kerberos", "Synchronisation de l’heure",
-           "Communication avec le serveur de licences pour valider les licences.",
-           "Port par défaut pour le protocole d’authentification.", ""]
+PORTS = [
+    "22",
+    "80, 443",
+    "139,445",
+    "49152–65535",
+    "16500..16509",
+    "80 (bidirectionnel)",
+    "443 7443, 8443",
+    "6969 and 2071",
+    "1645/1812",
+    "S/O",
+    "9001",
+]
+DETAILS = [
+    "Accès SSH",
+    "Kerberos",
+    "Synchronisation de l’heure",
+    "Communication avec le serveur de licences pour valider les licences.",
+    "Port par défaut pour le protocole d’authentification.",
+    "",
+]
 NOTE = "Tous les ports répertoriés pour ce composant dans la section précédente doivent être pris en compte."
 ROLES = ("source", "destination", "type", "port", "details")
-INTRO = ("Cet article fournit une vue d’ensemble des ports courants utilisés par les composants "
-         "Citrix, à prendre en compte dans l’architecture réseau lorsque le trafic traverse des "
-         "pare-feu ou des serveurs proxy où les ports doivent être ouverts.")
+INTRO = (
+    "Cet article fournit une vue d’ensemble des ports courants utilisés par les composants "
+    "Citrix, à prendre en compte dans l’architecture réseau lorsque le trafic traverse des "
+    "pare-feu ou des serveurs proxy où les ports doivent être ouverts."
+)
 
 
 # A page in a script written without spaces: names, details and prose of the Japanese page
 # (tests/data/ja-jp), its header words.
-JA_NAMES = ["管理ワークステーション", "Citrix SDX SVM", "NTPサーバ", "Citrix ADC インスタンス",
-            "Citrix ADCアプライアンス(高可用性用)", "クラスタセットアップ中のCitrix ADCアプライアンス",
-            "Citrix SDX ライトアウト管理", "https://*.digicert.com"]
-JA_DETAILS = ["SSH/SCP アクセス", "クラスターハートビート交換", "セキュアな高可用性構成の同期",
-              "複数のタイムソースと同期するためのデフォルト NTP サーバポート",
-              "ICMP プロトコルを使用してインスタンスの可用性を確認する", "セキュアなMEPのために。", ""]
+JA_NAMES = [
+    "管理ワークステーション",
+    "Citrix SDX SVM",
+    "NTPサーバ",
+    "Citrix ADC インスタンス",
+    "Citrix ADCアプライアンス(高可用性用)",
+    "クラスタセットアップ中のCitrix ADCアプライアンス",
+    "Citrix SDX ライトアウト管理",
+    "https://*.digicert.com",
+]
+JA_DETAILS = [
+    "SSH/SCP アクセス",
+    "クラスターハートビート交換",
+    "セキュアな高可用性構成の同期",
+    "複数のタイムソースと同期するためのデフォルト NTP サーバポート",
+    "ICMP プロトコルを使用してインスタンスの可用性を確認する",
+    "セキュアなMEPのために。",
+    "",
+]
 JA_PORTS = ["22", "80, 443", "161, 162", "49152–65535", "16500..16509", "３００８", "7000"]
 JA_NOTE = "前のセクションでこのコンポーネントについて記載されているすべてのポートを考慮する必要があります。"
-JA_INTRO = ("この記事では、Citrixコンポーネントで使用される一般的なポートの概要について説明します。"
-            "特に、通信トラフィックがファイアウォールやプロキシサーバーなどのネットワークコンポーネントを"
-            "通過する場合は、ネットワークアーキテクチャの一部として考慮する必要があります。")
-FR = dict(names=NAMES, types=TYPES, ports=PORTS, details=DETAILS, note=NOTE, intro=INTRO,
-          header=("Source", "Destination", "Type", "Port", "Détails"), title="Ports de communication",
-          after="Remarque : tous les ports ne sont pas obligatoires.")
-JA = dict(names=JA_NAMES, types=TYPES, ports=JA_PORTS, details=JA_DETAILS, note=JA_NOTE,
-          intro=JA_INTRO, header=("接続元", "接続先", "種類", "ポート", "詳細"),
-          title="技術論文:Citrixテクノロジが使用する通信ポート",
-          after="展開と要件によっては、すべてのポートを開く必要はありません。")
+JA_INTRO = (
+    "この記事では、Citrixコンポーネントで使用される一般的なポートの概要について説明します。"
+    "特に、通信トラフィックがファイアウォールやプロキシサーバーなどのネットワークコンポーネントを"
+    "通過する場合は、ネットワークアーキテクチャの一部として考慮する必要があります。"
+)
+FR = dict(
+    names=NAMES,
+    types=TYPES,
+    ports=PORTS,
+    details=DETAILS,
+    note=NOTE,
+    intro=INTRO,
+    header=("Source", "Destination", "Type", "Port", "Détails"),
+    title="Ports de communication",
+    after="Remarque : tous les ports ne sont pas obligatoires.",
+)
+JA = dict(
+    names=JA_NAMES,
+    types=TYPES,
+    ports=JA_PORTS,
+    details=JA_DETAILS,
+    note=JA_NOTE,
+    intro=JA_INTRO,
+    header=("接続元", "接続先", "種類", "ポート", "詳細"),
+    title="技術論文:Citrixテクノロジが使用する通信ポート",
+    after="展開と要件によっては、すべてのポートを開く必要はありません。",
+)
 
 
 @st.composite
 def conventional_table(draw, words=FR):
     """Rows as dicts of role -> value, plus which leading cells are merged from above."""
-    NAMES, TYPES, PORTS, DETAILS, NOTE = (words[k] for k in
-                                          ("names", "types", "ports", "details", "note"))
+    NAMES, TYPES, PORTS, DETAILS, NOTE = (
+        words[k] for k in ("names", "types", "ports", "details", "note")
+    )
     rows = []
     for i in range(draw(st.integers(1, 7))):
         first = i == 0
@@ -118,9 +178,13 @@ def to_html(rows, words=FR) -> str:
     # second extraction and writes the content twice.
     prose = "".join(f"<p>{words['intro']} ({n})</p>" for n in range(1, 7))
     head = "".join(f"<th>{h}</th>" for h in words["header"])
-    return (f"<html><body><article><h1>{words['title']}</h1>" + prose +
-            f"<h2>Produit</h2><table><thead><tr>{head}</tr></thead><tbody>" + "".join(body)
-            + f"</tbody></table><p>{words['after']}</p></article></body></html>")
+    return (
+        f"<html><body><article><h1>{words['title']}</h1>"
+        + prose
+        + f"<h2>Produit</h2><table><thead><tr>{head}</tr></thead><tbody>"
+        + "".join(body)
+        + f"</tbody></table><p>{words['after']}</p></article></body></html>"
+    )
 
 
 def cells_of(page):
@@ -131,7 +195,11 @@ def expected(rows):
     return [tuple(r["cells"][k] for k in ROLES) for r in rows]
 
 
-@settings(max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(conventional_table())
 def test_html_gives_back_the_table_exactly(rows):
     page = read_html(to_html(rows), "gen.html", "fr-fr")
@@ -141,13 +209,21 @@ def test_html_gives_back_the_table_exactly(rows):
         assert len(row.inherited) == gen["merge"]
 
 
-@settings(max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(conventional_table())
 def test_text_gives_back_the_table_or_marks_the_row(rows):
     check_text_form(rows, FR)
 
 
-@settings(max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(conventional_table(JA))
 def test_a_script_without_spaces_in_both_forms(rows):
     """The same properties on a Japanese page: HTML exact, text exact or marked."""
@@ -174,8 +250,10 @@ def check_text_form(rows, words):
 def any_spans(draw):
     """A grid with rowspans on any column (not only the page's convention)."""
     n = draw(st.integers(1, 6))
-    grid = [[draw(st.sampled_from(NAMES + TYPES + PORTS + DETAILS[:-1])) for _ in ROLES]
-            for _ in range(n)]
+    grid = [
+        [draw(st.sampled_from(NAMES + TYPES + PORTS + DETAILS[:-1])) for _ in ROLES]
+        for _ in range(n)
+    ]
     spans = {}
     for i in range(n):
         for c in range(5):
@@ -196,9 +274,13 @@ def test_html_rowspans_on_any_column(case):
     for i, row in enumerate(grid):
         tds = "".join(
             f'<td rowspan="{spans[(i, c)]}">{html_lib.escape(row[c])}</td>'
-            for c in range(5) if (i, c) in spans)
+            for c in range(5)
+            if (i, c) in spans
+        )
         body.append(f"<tr>{tds}</tr>")
-    doc = ("<table><tr><th>Source</th><th>Destination</th><th>Type</th><th>Port</th>"
-           "<th>Details</th></tr>" + "".join(body) + "</table>")
+    doc = (
+        "<table><tr><th>Source</th><th>Destination</th><th>Type</th><th>Port</th>"
+        "<th>Details</th></tr>" + "".join(body) + "</table>"
+    )
     page = read_html(doc, "gen.html", "en-us")
     assert cells_of(page) == [tuple(r) for r in grid]

@@ -38,7 +38,7 @@ def test_frictionless_checks_the_foreign_keys_to_components(built, tmp_path):
     (copy / "ports.csv").write_text("".join(text), "utf-8")
     report = fl_validate(str(copy / "datapackage.json"))
     assert not report.valid
-    assert any(t == "foreign-key" for t, in report.flatten(["type"]))
+    assert any(t == "foreign-key" for (t,) in report.flatten(["type"]))
 
 
 def test_parquet_types_and_same_rows_in_every_format(built):
@@ -49,13 +49,19 @@ def test_parquet_types_and_same_rows_in_every_format(built):
         fields = next(r for r in schema if r["name"] == name)["schema"]["fields"]
         expected = {"string": "string", "integer": "int64", "boolean": "bool"}
         assert [(f.name, str(f.type)) for f in table.schema] == [
-            (f["name"], expected[f["type"]]) for f in fields]
+            (f["name"], expected[f["type"]]) for f in fields
+        ]
         from_parquet = table.to_pylist()
         from_json = json.loads((out / f"{name}.json").read_text("utf-8"))
         assert from_parquet == from_json
         csv = pd.read_csv(out / f"{name}.csv", dtype=str, keep_default_na=False)
-        as_text = [{k: ("" if v is None else str(v).lower() if isinstance(v, bool) else str(v))
-                    for k, v in rec.items()} for rec in from_json]
+        as_text = [
+            {
+                k: ("" if v is None else str(v).lower() if isinstance(v, bool) else str(v))
+                for k, v in rec.items()
+            }
+            for rec in from_json
+        ]
         assert csv.to_dict("records") == as_text
     ports = pq.read_table(out / "ports.parquet")
     assert ports.column("port_start").null_count > 0  # nullable integers stay integers
@@ -107,14 +113,17 @@ def test_a_column_of_the_wrong_dtype_is_refused(built):
     """The string dtype is checked once per column (not by pandera's element-wise check):
     a column of Python objects or of numbers is still refused, named."""
     _, result = built
-    for wrong in (result.result.ports["details"].astype(object),
-                  pd.Series(range(len(result.result.ports)), index=result.result.ports.index)):
+    for wrong in (
+        result.result.ports["details"].astype(object),
+        pd.Series(range(len(result.result.ports)), index=result.result.ports.index),
+    ):
         ports = result.result.ports.copy()
         ports["details"] = wrong
         with pytest.raises(ValidationFailed) as err:
             validate("ports", ports, "snapshot")
-        assert any(p.startswith("ports.details: dtype('str') failed") for p in err.value.problems), \
-            err.value.problems
+        assert any(
+            p.startswith("ports.details: dtype('str') failed") for p in err.value.problems
+        ), err.value.problems
 
 
 def test_corrupted_rules_publish_nothing(built, tmp_path, monkeypatch):
@@ -142,7 +151,7 @@ def test_corrupted_rules_publish_nothing(built, tmp_path, monkeypatch):
 
 
 def test_formula_cells_are_neutralised_in_csv_only():
-    assert neutralise("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert neutralise('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
     for start in "=+-@\t\r":
         assert neutralise(start + "1").startswith("'")
     assert neutralise("80, 443") == "80, 443"

@@ -33,58 +33,121 @@ def query_json(capsys, built, *args):
 
 
 def flows(rows):
-    return sorted({(r["source_line"], r["source"], r["destination"], r["protocol"],
-                    r["port_start"], r["port_end"]) for r in rows})
+    return sorted(
+        {
+            (
+                r["source_line"],
+                r["source"],
+                r["destination"],
+                r["protocol"],
+                r["port_start"],
+                r["port_end"],
+            )
+            for r in rows
+        }
+    )
 
 
 def test_what_reaches_storefront(capsys, built):
     rows = query_json(capsys, built, "--to", "storefront")
-    assert flows(rows) == sorted([
-        (147, "SNIP Citrix Gateway", "StoreFront", "tcp", 80, 80),
-        (147, "SNIP Citrix Gateway", "StoreFront", "tcp", 443, 443),
-        (227, "Application Citrix Workspace", "StoreFront", "tcp", 80, 80),
-        (227, "Application Citrix Workspace", "StoreFront", "tcp", 443, 443),
-        (227, "Application Citrix Workspace", "StoreFront", "udp", 80, 80),
-        (227, "Application Citrix Workspace", "StoreFront", "udp", 443, 443),
-        (288, "Périphérique utilisateur", "Serveur StoreFront", "tcp", 80, 80),
-        (288, "Périphérique utilisateur", "Serveur StoreFront", "tcp", 443, 443),
-        (292, "Serveur StoreFront", "Serveur StoreFront", "tcp", None, None),
-        (293, "Serveur StoreFront", "Serveur StoreFront", "tcp", 808, 808),
-    ])
+    assert flows(rows) == sorted(
+        [
+            (147, "SNIP Citrix Gateway", "StoreFront", "tcp", 80, 80),
+            (147, "SNIP Citrix Gateway", "StoreFront", "tcp", 443, 443),
+            (227, "Application Citrix Workspace", "StoreFront", "tcp", 80, 80),
+            (227, "Application Citrix Workspace", "StoreFront", "tcp", 443, 443),
+            (227, "Application Citrix Workspace", "StoreFront", "udp", 80, 80),
+            (227, "Application Citrix Workspace", "StoreFront", "udp", 443, 443),
+            (288, "Périphérique utilisateur", "Serveur StoreFront", "tcp", 80, 80),
+            (288, "Périphérique utilisateur", "Serveur StoreFront", "tcp", 443, 443),
+            (292, "Serveur StoreFront", "Serveur StoreFront", "tcp", None, None),
+            (293, "Serveur StoreFront", "Serveur StoreFront", "tcp", 808, 808),
+        ]
+    )
 
 
 def test_component_matches_either_side_and_ignores_case_and_accents(capsys, built):
     rows = query_json(capsys, built, "CONTROLEUR DE DOMAINE")
-    assert {r["destination"] for r in rows} == {"Contrôleur de domaine",
-                                                 "Contrôleur de domaine de service DNS"}
+    assert {r["destination"] for r in rows} == {
+        "Contrôleur de domaine",
+        "Contrôleur de domaine de service DNS",
+    }
     assert {r["source_line"] for r in rows} == {161, 162, 250, 289, 290, 291}
 
 
 def test_what_the_vda_must_reach(capsys, built):
     rows = query_json(capsys, built, "--from", "virtual delivery agent")
-    assert flows(rows) == sorted([
-        (100, "Virtual Delivery Agent", "Service de passerelle", "tcp", 443, 443),
-        (118, "Virtual Delivery Agent", "Service de passerelle", "udp", 443, 443),
-        # lines 180-181: "any Citrix component" stands for the VDA, a Citrix server
-        (180, "Tout composant Citrix", "Serveur de licences Citrix", "tcp", 27000, 27000),
-        (181, "Tout composant Citrix", "Serveur de licences Citrix", "tcp", 7279, 7279),
-        # line 220: Delivery Controller -> VDA, TCP 80 (bidirectionnel): the VDA reaches
-        # the Delivery Controller on it too
-        (220, "Delivery Controller", "Virtual Delivery Agent", "tcp", 80, 80),
-        (231, "Virtual Delivery Agent", "Delivery Controller", "tcp", 80, 80),
-        (244, "Virtual Delivery Agent", "Serveur FAS", "tcp", 80, 80),
-        (270, "Virtual Delivery Agent", "Serveur d’impression universelle", "udp", 7229, 7229),
-        (271, "Virtual Delivery Agent", "Serveur d’impression universelle", "tcp", 8080, 8080),
-        (282, "Virtual Delivery Agent", "Serveur d’enregistrement de session", "tcp", 80, 80),
-        (282, "Virtual Delivery Agent", "Serveur d’enregistrement de session", "tcp", 443, 443),
-    ])
+    assert flows(rows) == sorted(
+        [
+            (100, "Virtual Delivery Agent", "Service de passerelle", "tcp", 443, 443),
+            (118, "Virtual Delivery Agent", "Service de passerelle", "udp", 443, 443),
+            # lines 180-181: "any Citrix component" stands for the VDA, a Citrix server
+            (180, "Tout composant Citrix", "Serveur de licences Citrix", "tcp", 27000, 27000),
+            (181, "Tout composant Citrix", "Serveur de licences Citrix", "tcp", 7279, 7279),
+            # line 220: Delivery Controller -> VDA, TCP 80 (bidirectionnel): the VDA reaches
+            # the Delivery Controller on it too
+            (220, "Delivery Controller", "Virtual Delivery Agent", "tcp", 80, 80),
+            (231, "Virtual Delivery Agent", "Delivery Controller", "tcp", 80, 80),
+            (244, "Virtual Delivery Agent", "Serveur FAS", "tcp", 80, 80),
+            (270, "Virtual Delivery Agent", "Serveur d’impression universelle", "udp", 7229, 7229),
+            (271, "Virtual Delivery Agent", "Serveur d’impression universelle", "tcp", 8080, 8080),
+            (282, "Virtual Delivery Agent", "Serveur d’enregistrement de session", "tcp", 80, 80),
+            (282, "Virtual Delivery Agent", "Serveur d’enregistrement de session", "tcp", 443, 443),
+        ]
+    )
 
 
 # Rows whose Port cell holds 443, read from `grep -n 443` of the page (prose lines 57, 65
 # and 84 left out; the Digicert rows start on lines 90, 92 and 94).
-LINES_443 = {7, 8, 11, 30, 31, 45, 50, 63, 90, 92, 94, 100, 106, 107, 108, 109, 118, 142, 145,
-             147, 150, 159, 171, 192, 198, 199, 201, 208, 210, 211, 216, 218, 221, 227, 232,
-             233, 252, 253, 255, 256, 266, 282, 283, 284, 288, 294, 296}
+LINES_443 = {
+    7,
+    8,
+    11,
+    30,
+    31,
+    45,
+    50,
+    63,
+    90,
+    92,
+    94,
+    100,
+    106,
+    107,
+    108,
+    109,
+    118,
+    142,
+    145,
+    147,
+    150,
+    159,
+    171,
+    192,
+    198,
+    199,
+    201,
+    208,
+    210,
+    211,
+    216,
+    218,
+    221,
+    227,
+    232,
+    233,
+    252,
+    253,
+    255,
+    256,
+    266,
+    282,
+    283,
+    284,
+    288,
+    294,
+    296,
+}
 
 
 def test_everything_on_443(capsys, built):
@@ -93,35 +156,54 @@ def test_everything_on_443(capsys, built):
     assert all(r["port_start"] <= 443 <= r["port_end"] for r in rows)
     # the ADM table (line 50) has 443 in the NITRO row only (the 443 7443, 8443 row is rejected)
     assert [r["destination"] for r in rows if r["source_line"] == 50] == [
-        "Instance Citrix ADC NSIP ou Citrix SD-WAN"]
+        "Instance Citrix ADC NSIP ou Citrix SD-WAN"
+    ]
 
 
 def test_the_udp_ranges(capsys, built):
     rows = query_json(capsys, built, "--protocol", "udp", "--ranges")
-    assert flows(rows) == sorted([
-        (146, "SNIP Citrix Gateway", "Virtual Delivery Agent", "udp", 16500, 16509),
-        (230, "Application Citrix Workspace", "Virtual Delivery Agent", "udp", 16500, 16509),
-        (234, "Poste de travail administrateur", "Virtual Delivery Agent", "udp", 49152, 65535),
-        (248, "Serveur Provisioning Server", "Serveur Provisioning Server", "udp", 6890, 6909),
-        (260, "Machine cible", "Serveur Provisioning Server", "udp", 6910, 6930),
-    ])
+    assert flows(rows) == sorted(
+        [
+            (146, "SNIP Citrix Gateway", "Virtual Delivery Agent", "udp", 16500, 16509),
+            (230, "Application Citrix Workspace", "Virtual Delivery Agent", "udp", 16500, 16509),
+            (234, "Poste de travail administrateur", "Virtual Delivery Agent", "udp", 49152, 65535),
+            (248, "Serveur Provisioning Server", "Serveur Provisioning Server", "udp", 6890, 6909),
+            (260, "Machine cible", "Serveur Provisioning Server", "udp", 6910, 6930),
+        ]
+    )
 
 
 def test_query_table_and_csv(capsys, built):
     out_dir, _ = built
     code, out, _ = run(capsys, "query", "--data", str(out_dir), "--to", "storefront")
     lines = out.splitlines()
-    assert lines[0].split() == ["source", "destination", "protocol", "ports", "both", "ways",
-                                "details"]
+    assert lines[0].split() == [
+        "source",
+        "destination",
+        "protocol",
+        "ports",
+        "both",
+        "ways",
+        "details",
+    ]
     assert lines[-1] == "(10 rows)"
-    code, out, _ = run(capsys, "query", "--data", str(out_dir), "--to", "storefront",
-                       "--columns", "section,source,ports")
+    code, out, _ = run(
+        capsys,
+        "query",
+        "--data",
+        str(out_dir),
+        "--to",
+        "storefront",
+        "--columns",
+        "section,source,ports",
+    )
     assert out.splitlines()[0].split() == ["section", "source", "ports"]
     code, out, _ = run(capsys, "query", "--data", str(out_dir), "--port", "808", "--format", "csv")
     assert out.splitlines()[0].startswith("rule_id,section,source") and len(out.splitlines()) == 2
 
 
 # -- export -------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def exports(built, tmp_path_factory):
@@ -130,8 +212,21 @@ def exports(built, tmp_path_factory):
     files = {}
     for fmt in ("nftables", "iptables", "windows", "aws-sg"):
         files[fmt] = base / f"rules.{fmt}"
-        assert main(["export", fmt, "--addresses", str(EXAMPLE_MAP), "--data", str(out_dir),
-                     "-o", str(files[fmt])]) == 0
+        assert (
+            main(
+                [
+                    "export",
+                    fmt,
+                    "--addresses",
+                    str(EXAMPLE_MAP),
+                    "--data",
+                    str(out_dir),
+                    "-o",
+                    str(files[fmt]),
+                ]
+            )
+            == 0
+        )
     return files
 
 
@@ -139,22 +234,35 @@ def test_storefront_to_domain_controller_389(exports):
     # line 289: Serveur StoreFront -> Contrôleur de domaine, TCP, UDP 389
     nft = exports["nftables"].read_text()
     for proto in ("tcp", "udp"):
-        assert (f"ip saddr {{ 10.0.10.11, 10.0.10.12 }} ip daddr {{ 10.0.0.10, 10.0.0.11 }} "
-                f"{proto} dport 389 accept") in nft
+        assert (
+            f"ip saddr {{ 10.0.10.11, 10.0.10.12 }} ip daddr {{ 10.0.0.10, 10.0.0.11 }} "
+            f"{proto} dport 389 accept"
+        ) in nft
     ipt = exports["iptables"].read_text()
     for proto in ("tcp", "udp"):
-        assert (f"-A CITRIX-PORTS -s 10.0.10.11,10.0.10.12 -d 10.0.0.10,10.0.0.11 -p {proto} "
-                f"-m {proto} --dport 389 ") in ipt
+        assert (
+            f"-A CITRIX-PORTS -s 10.0.10.11,10.0.10.12 -d 10.0.0.10,10.0.0.11 -p {proto} "
+            f"-m {proto} --dport 389 "
+        ) in ipt
     win = exports["windows"].read_text()
-    assert re.search(r"-Protocol UDP -LocalPort 389 -RemoteAddress @\('10.0.10.11','10.0.10.12'\) "
-                     r"-LocalAddress @\('10.0.0.10','10.0.0.11'\)", win)
+    assert re.search(
+        r"-Protocol UDP -LocalPort 389 -RemoteAddress @\('10.0.10.11','10.0.10.12'\) "
+        r"-LocalAddress @\('10.0.0.10','10.0.0.11'\)",
+        win,
+    )
     cfn = json.loads(exports["aws-sg"].read_text())
     dc_group = {"Ref": logical_id("Sg", "domain-controller")}  # groups are per component id
-    ingress = [r["Properties"] for r in cfn["Resources"].values()
-               if r["Properties"].get("FromPort") == 389 and r["Properties"]["GroupId"] == dc_group]
+    ingress = [
+        r["Properties"]
+        for r in cfn["Resources"].values()
+        if r["Properties"].get("FromPort") == 389 and r["Properties"]["GroupId"] == dc_group
+    ]
     assert sorted((p["IpProtocol"], p["CidrIp"]) for p in ingress) == [
-        ("tcp", "10.0.10.11/32"), ("tcp", "10.0.10.12/32"),
-        ("udp", "10.0.10.11/32"), ("udp", "10.0.10.12/32")]
+        ("tcp", "10.0.10.11/32"),
+        ("tcp", "10.0.10.12/32"),
+        ("udp", "10.0.10.11/32"),
+        ("udp", "10.0.10.12/32"),
+    ]
 
 
 def test_vda_audio_range(exports):
@@ -162,39 +270,69 @@ def test_vda_audio_range(exports):
     nft = exports["nftables"].read_text()
     assert "ip saddr { 10.0.50.0/24 } ip daddr { 10.0.20.0/24 } udp dport 16500-16509 accept" in nft
     assert "ip saddr { 10.0.5.10 } ip daddr { 10.0.20.0/24 } udp dport 16500-16509 accept" in nft
-    assert "-s 10.0.50.0/24 -d 10.0.20.0/24 -p udp -m udp --dport 16500:16509" in \
-        exports["iptables"].read_text()
-    assert "-Protocol UDP -LocalPort 16500-16509 -RemoteAddress @('10.0.50.0/24')" in \
-        exports["windows"].read_text()
+    assert (
+        "-s 10.0.50.0/24 -d 10.0.20.0/24 -p udp -m udp --dport 16500:16509"
+        in exports["iptables"].read_text()
+    )
+    assert (
+        "-Protocol UDP -LocalPort 16500-16509 -RemoteAddress @('10.0.50.0/24')"
+        in exports["windows"].read_text()
+    )
     cfn = json.loads(exports["aws-sg"].read_text())
-    assert {"IpProtocol": "udp", "FromPort": 16500, "ToPort": 16509, "CidrIp": "10.0.50.0/24"}.items() \
-        <= next(r["Properties"] for r in cfn["Resources"].values()
-                if r["Properties"]["FromPort"] == 16500
-                and r["Properties"].get("CidrIp") == "10.0.50.0/24").items()
+    assert {
+        "IpProtocol": "udp",
+        "FromPort": 16500,
+        "ToPort": 16509,
+        "CidrIp": "10.0.50.0/24",
+    }.items() <= next(
+        r["Properties"]
+        for r in cfn["Resources"].values()
+        if r["Properties"]["FromPort"] == 16500 and r["Properties"].get("CidrIp") == "10.0.50.0/24"
+    ).items()
 
 
 def test_bidirectional_flows_both_ways(exports):
     # line 220: Delivery Controller -> Virtual Delivery Agent, TCP 80 (bidirectionnel)
     nft = exports["nftables"].read_text()
-    assert "ip saddr { 10.0.10.21, 10.0.10.22 } ip daddr { 10.0.20.0/24 } tcp dport 80 accept" in nft
-    assert "ip saddr { 10.0.20.0/24 } ip daddr { 10.0.10.21, 10.0.10.22 } tcp dport 80 accept" in nft
+    assert (
+        "ip saddr { 10.0.10.21, 10.0.10.22 } ip daddr { 10.0.20.0/24 } tcp dport 80 accept" in nft
+    )
+    assert (
+        "ip saddr { 10.0.20.0/24 } ip daddr { 10.0.10.21, 10.0.10.22 } tcp dport 80 accept" in nft
+    )
 
 
 def test_export_is_deterministic(exports, built, tmp_path):
     out_dir, _ = built
     again = tmp_path / "again.nft"
-    assert main(["export", "nftables", "--addresses", str(EXAMPLE_MAP), "--data", str(out_dir),
-                 "-o", str(again)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "nftables",
+                "--addresses",
+                str(EXAMPLE_MAP),
+                "--data",
+                str(out_dir),
+                "-o",
+                str(again),
+            ]
+        )
+        == 0
+    )
     assert again.read_bytes() == exports["nftables"].read_bytes()
 
 
 def test_missing_components_give_warnings_and_no_open_rule(built, tmp_path, capsys):
     out_dir, _ = built
     amap = tmp_path / "map.yaml"
-    amap.write_text("components:\n  Serveur StoreFront: 10.0.10.11\n  "
-                    "SVM Citrix SDX: 10.1.0.5\n  Instance Citrix ADC: 10.1.0.6\n")
-    code, out, err = run(capsys, "export", "nftables", "--addresses", str(amap), "--data",
-                         str(out_dir), "--explain")
+    amap.write_text(
+        "components:\n  Serveur StoreFront: 10.0.10.11\n  "
+        "SVM Citrix SDX: 10.1.0.5\n  Instance Citrix ADC: 10.1.0.6\n"
+    )
+    code, out, err = run(
+        capsys, "export", "nftables", "--addresses", str(amap), "--data", str(out_dir), "--explain"
+    )
     assert code == 0
     # components whose flows all lack an address at both ends: one line
     summary = next(ln for ln in err.splitlines() if "without a mapped partner" in ln)
@@ -203,21 +341,27 @@ def test_missing_components_give_warnings_and_no_open_rule(built, tmp_path, caps
     assert "'Contrôleur de domaine' (" not in summary
     assert "'Périphérique utilisateur' has no address" in err
     # a flow with one end mapped is named: a rule the user may be missing
-    assert ("(StoreFront: Serveur StoreFront -> Contrôleur de domaine): 'Contrôleur de "
-            "domaine' has no address, the other end has: no rule written") in err
+    assert (
+        "(StoreFront: Serveur StoreFront -> Contrôleur de domaine): 'Contrôleur de "
+        "domaine' has no address, the other end has: no rule written"
+    ) in err
     assert "0.0.0.0/0" not in out and "::/0" not in out
     rules = [line for line in out.splitlines() if line.strip().endswith('"') and "accept" in line]
     assert all("10.0.10.11" in r or "10.1.0.5" in r for r in rules)
     # ICMP without a port: line 13, SVM Citrix SDX -> Instance Citrix ADC
     assert "ip saddr { 10.1.0.5 } ip daddr { 10.1.0.6 } meta l4proto icmp accept" in out
-    assert "not exported (no port): StoreFront | Serveur StoreFront -> Serveur StoreFront tcp" in err
+    assert (
+        "not exported (no port): StoreFront | Serveur StoreFront -> Serveur StoreFront tcp" in err
+    )
 
 
 def test_bad_address_map_is_located(built, tmp_path, capsys):
     out_dir, _ = built
     amap = tmp_path / "map.yaml"
     amap.write_text("components:\n  StoreFront: 10.0.0.999\n")
-    code, _, err = run(capsys, "export", "nftables", "--addresses", str(amap), "--data", str(out_dir))
+    code, _, err = run(
+        capsys, "export", "nftables", "--addresses", str(amap), "--data", str(out_dir)
+    )
     assert code == 2 and "map.yaml" in err and "10.0.0.999" in err
 
 
@@ -230,15 +374,19 @@ def test_powershell_strings_are_quoted(exports):
             assert not re.search("[\u2018\u2019\u201a\u201b]", bare), line
 
 
-@pytest.mark.parametrize("fmt, tool, argv", [
-    ("nftables", "nft", ["nft", "-c", "-f"]),
-    ("iptables", "iptables-restore", ["iptables-restore", "--test"]),
-    ("aws-sg", "cfn-lint", ["cfn-lint"]),
-])
+@pytest.mark.parametrize(
+    "fmt, tool, argv",
+    [
+        ("nftables", "nft", ["nft", "-c", "-f"]),
+        ("iptables", "iptables-restore", ["iptables-restore", "--test"]),
+        ("aws-sg", "cfn-lint", ["cfn-lint"]),
+    ],
+)
 @pytest.mark.slow
 def test_real_tools_accept_the_exports(exports, fmt, tool, argv):
-    exe = shutil.which(tool) or (str(ROOT / ".venv" / "bin" / tool)
-                                 if (ROOT / ".venv" / "bin" / tool).exists() else None)
+    exe = shutil.which(tool) or (
+        str(ROOT / ".venv" / "bin" / tool) if (ROOT / ".venv" / "bin" / tool).exists() else None
+    )
     if not exe:
         pytest.skip(f"{tool} is not installed here (.ci/run installs it)")
     done = subprocess.run([exe, *argv[1:], str(exports[fmt])], capture_output=True, text=True)
@@ -290,8 +438,9 @@ def test_report_flowcharts_parse(built):
     assert "| 50 | Citrix ADM | 3 | 20 |" in text  # the rejected row is listed
     # one node per component id: 'Director' (line 221) and 'Serveur Director' (line 232)
     # of the Citrix Virtual Apps and Desktops section are the same component
-    cvad = next(parse_mermaid_flowchart(b) for b in blocks
-                if any("Serveur Director" in ln for ln in b))
+    cvad = next(
+        parse_mermaid_flowchart(b) for b in blocks if any("Serveur Director" in ln for ln in b)
+    )
     assert "Director / Serveur Director" in cvad[0].values()
     assert not {"Director", "Serveur Director"} & set(cvad[0].values())
 
@@ -304,7 +453,11 @@ def test_report_parses_with_mermaid_itself(built):
     if not node or not (checker / "node_modules" / "mermaid").is_dir():
         pytest.skip("Mermaid is not installed here: run `npm ci` in tests/mermaid (.ci/run does)")
     out_dir, _ = built
-    done = subprocess.run([node, str(checker / "check.mjs"), str(out_dir / "report.md")],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [node, str(checker / "check.mjs"), str(out_dir / "report.md")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 invalid" in done.stdout

@@ -28,59 +28,89 @@ def export(capsys, built, text: str, fmt: str = "nftables", *extra: str, tmp_pat
 
 
 def rules_of(text: str) -> list[str]:
-    return [ln.strip() for ln in text.splitlines()
-            if ln.startswith(("\t\tip", "-A CITRIX-PORTS", "New-NetFirewallRule"))]
+    return [
+        ln.strip()
+        for ln in text.splitlines()
+        if ln.startswith(("\t\tip", "-A CITRIX-PORTS", "New-NetFirewallRule"))
+    ]
 
 
 # -- 1. the address map is validated configuration -----------------------------------------
 
-@pytest.mark.parametrize("value", [
-    '"fe80::1%lo\\n-A CITRIX-PORTS -j ACCEPT\\n#"',  # a scope id carrying rules
-    '"fe80::1%eth0"', '"10.0.0.1 "', '"10.0.0.1; accept"', "dc.example.com",
-    '"10.0.0.1/32 10.0.0.2"', "1:2:3:4:5:6:7:8:9", "yes", "~", "010.0.0.1"])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '"fe80::1%lo\\n-A CITRIX-PORTS -j ACCEPT\\n#"',  # a scope id carrying rules
+        '"fe80::1%eth0"',
+        '"10.0.0.1 "',
+        '"10.0.0.1; accept"',
+        "dc.example.com",
+        '"10.0.0.1/32 10.0.0.2"',
+        "1:2:3:4:5:6:7:8:9",
+        "yes",
+        "~",
+        "010.0.0.1",
+    ],
+)
 def test_a_value_that_is_not_a_plain_address_is_refused(capsys, built, tmp_path, value):
     for fmt in ("nftables", "ip6tables", "iptables"):
-        code, out, err = export(capsys, built, f"components:\n  storefront-server: {value}\n",
-                                fmt, tmp_path=tmp_path)
+        code, out, err = export(
+            capsys, built, f"components:\n  storefront-server: {value}\n", fmt, tmp_path=tmp_path
+        )
         assert code == 2 and out == "", err
         assert "map.yaml:2" in err  # and the value never reaches a line of its own
         assert not any(ln.startswith("-A CITRIX-PORTS") for ln in err.splitlines())
 
 
 def test_a_host_written_with_its_prefix_shows_both_meanings(capsys, built, tmp_path):
-    code, out, err = export(capsys, built, "components:\n  delivery-controller: 10.10.1.11/24\n",
-                            tmp_path=tmp_path)
+    code, out, err = export(
+        capsys, built, "components:\n  delivery-controller: 10.10.1.11/24\n", tmp_path=tmp_path
+    )
     assert code == 2 and out == ""
     assert "mean 10.10.1.11/32 (the host) or 10.10.1.0/24 (its network)?" in err
 
 
 def test_a_key_given_twice_names_both_lines(capsys, built, tmp_path):
-    code, _, err = export(capsys, built, "components:\n  vda: 10.0.20.0/24\n  sql-server: "
-                          "10.0.0.4\n  vda: 10.0.21.0/24\n", tmp_path=tmp_path)
+    code, _, err = export(
+        capsys,
+        built,
+        "components:\n  vda: 10.0.20.0/24\n  sql-server: 10.0.0.4\n  vda: 10.0.21.0/24\n",
+        tmp_path=tmp_path,
+    )
     assert code == 2 and "is given twice (lines 2 and 4)" in err
     # two keys for one component (an id and its French alias) are refused too
-    code, _, err = export(capsys, built, "components:\n  storefront-server: 10.0.0.1\n  "
-                          "Serveur StoreFront: 10.0.0.2\n", tmp_path=tmp_path)
+    code, _, err = export(
+        capsys,
+        built,
+        "components:\n  storefront-server: 10.0.0.1\n  Serveur StoreFront: 10.0.0.2\n",
+        tmp_path=tmp_path,
+    )
     assert code == 2 and "(line 2) and 'Serveur StoreFront' (line 3) name the same component" in err
 
 
 def test_anchors_aliases_and_size_are_bounded(capsys, built, tmp_path):
-    bomb = "a: &a [10.0.0.1, 10.0.0.1]\nb: &b [*a, *a, *a, *a]\nc: &c [*b, *b, *b, *b]\n" \
-           "components:\n  vda: *c\n"
+    bomb = (
+        "a: &a [10.0.0.1, 10.0.0.1]\nb: &b [*a, *a, *a, *a]\nc: &c [*b, *b, *b, *b]\n"
+        "components:\n  vda: *c\n"
+    )
     start = time.monotonic()
     code, _, err = export(capsys, built, bomb, tmp_path=tmp_path)
     assert code == 2 and "anchor or alias" in err and "map.yaml:1" in err
     assert time.monotonic() - start < 5
-    big = "components:\n" + "".join(f"  'k{i}': 10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}\n"
-                                    for i in range(2500))
+    big = "components:\n" + "".join(
+        f"  'k{i}': 10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}\n" for i in range(2500)
+    )
     code, _, err = export(capsys, built, big, tmp_path=tmp_path)
     assert code == 2 and "2500 keys, more than 2000" in err
-    code, _, err = export(capsys, built, "components:\n  x: '" + "1" * 2_000_000 + "'\n",
-                          tmp_path=tmp_path)
+    code, _, err = export(
+        capsys, built, "components:\n  x: '" + "1" * 2_000_000 + "'\n", tmp_path=tmp_path
+    )
     assert code == 2 and "larger than 1048576 bytes" in err
     # an error quotes at most an excerpt of a long value
-    code, _, err = export(capsys, built, "components:\n  vda: '" + "x" * 5000 + "'\n",
-                          tmp_path=tmp_path)
+    code, _, err = export(
+        capsys, built, "components:\n  vda: '" + "x" * 5000 + "'\n", tmp_path=tmp_path
+    )
     assert code == 2 and len(err) < 600 and "(5000 characters)" in err
 
 
@@ -95,18 +125,25 @@ def test_a_device_or_a_fifo_is_refused_not_read(capsys, built, tmp_path):
     assert code == 2 and "not a regular file" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("nets", [
-    [f"{i}.0.0.0/8" for i in range(1, 3)],  # two /8 together: more than a /8
-    ["::ffff:0:0/96"], ["64:ff9b::/96"], ["2002::/16"],  # all of IPv4, written as IPv6
-    ["::ffff:10.0.0.0/104", "11.0.0.0/8"],  # a mapped /8 and a /8
-])
-def test_wide_networks_count_together_and_ipv4_in_ipv6_counts_as_ipv4(capsys, built, tmp_path,
-                                                                     nets):
+@pytest.mark.parametrize(
+    "nets",
+    [
+        [f"{i}.0.0.0/8" for i in range(1, 3)],  # two /8 together: more than a /8
+        ["::ffff:0:0/96"],
+        ["64:ff9b::/96"],
+        ["2002::/16"],  # all of IPv4, written as IPv6
+        ["::ffff:10.0.0.0/104", "11.0.0.0/8"],  # a mapped /8 and a /8
+    ],
+)
+def test_wide_networks_count_together_and_ipv4_in_ipv6_counts_as_ipv4(
+    capsys, built, tmp_path, nets
+):
     lines = "".join(f"  k{i}: '{n}'\n" for i, n in enumerate(nets))
     code, _, err = export(capsys, built, "components:\n" + lines, tmp_path=tmp_path)
     assert code == 2 and "covers more IPv4 addresses than a /8" in err
-    code, _, err = export(capsys, built, "components:\n" + lines, "nftables", "--allow-any",
-                          tmp_path=tmp_path)
+    code, _, err = export(
+        capsys, built, "components:\n" + lines, "nftables", "--allow-any", tmp_path=tmp_path
+    )
     assert code == 0 and "(--allow-any)" in err
     # one /8 alone is allowed, as it was
     code, _, err = export(capsys, built, "components:\n  vda: 10.0.0.0/8\n", tmp_path=tmp_path)
@@ -115,9 +152,15 @@ def test_wide_networks_count_together_and_ipv4_in_ipv6_counts_as_ipv4(capsys, bu
 
 def test_glob_matches_the_whole_name(capsys, built, tmp_path):
     """'glob:Citrix Gateway' gave the Gateway's address to 'SNIP Citrix Gateway' too."""
-    code, out, err = export(capsys, built, "components:\n  'glob:Citrix Gateway': 10.1.5.10\n"
-                            "  vda: 10.0.20.0/24\n  storefront-server: 10.0.10.11\n",
-                            "nftables", "--explain", tmp_path=tmp_path)
+    code, out, err = export(
+        capsys,
+        built,
+        "components:\n  'glob:Citrix Gateway': 10.1.5.10\n"
+        "  vda: 10.0.20.0/24\n  storefront-server: 10.0.10.11\n",
+        "nftables",
+        "--explain",
+        tmp_path=tmp_path,
+    )
     assert code == 0
     assert not [r for r in rules_of(out) if "saddr { 10.1.5.10 }" in r]  # SNIP flows: none
     assert "pattern 'glob:Citrix Gateway' (line 2) matched: 'Citrix Gateway'" in err
@@ -125,69 +168,107 @@ def test_glob_matches_the_whole_name(capsys, built, tmp_path):
 
 def test_a_regular_expression_cannot_hang(capsys, built, tmp_path):
     start = time.monotonic()
-    code, _, err = export(capsys, built, "components:\n  're:^(\\w+\\s?)*!$': 10.0.0.1\n",
-                          tmp_path=tmp_path)
+    code, _, err = export(
+        capsys, built, "components:\n  're:^(\\w+\\s?)*!$': 10.0.0.1\n", tmp_path=tmp_path
+    )
     assert time.monotonic() - start < 10 and code == 0
     assert "matches no component of the data" in err
-    code, _, err = export(capsys, built, "components:\n  're:(a)\\1': 10.0.0.1\n",
-                          tmp_path=tmp_path)
+    code, _, err = export(
+        capsys, built, "components:\n  're:(a)\\1': 10.0.0.1\n", tmp_path=tmp_path
+    )
     assert code == 2 and "not an RE2 regular expression" in err and "map.yaml:2" in err
 
 
 # -- 2. "any Citrix component" ---------------------------------------------------------------
 
-ANY_MAP = ("components:\n  license-server: 10.0.10.30\n  user-device: 10.0.50.0/24\n"
-           "  netscaler-gateway: 10.0.5.10\n  'glob:Delivery Controller': 10.0.10.21\n"
-           "  sql-server: 10.0.10.40\n")
+ANY_MAP = (
+    "components:\n  license-server: 10.0.10.30\n  user-device: 10.0.50.0/24\n"
+    "  netscaler-gateway: 10.0.5.10\n  'glob:Delivery Controller': 10.0.10.21\n"
+    "  sql-server: 10.0.10.40\n"
+)
 
 
 def test_any_citrix_component_is_the_citrix_servers_of_the_map(capsys, built, tmp_path):
-    code, out, err = export(capsys, built, ANY_MAP, "nftables", "--to", "license-server",
-                            "--explain", tmp_path=tmp_path)
+    code, out, err = export(
+        capsys, built, ANY_MAP, "nftables", "--to", "license-server", "--explain", tmp_path=tmp_path
+    )
     assert code == 0
     lic = [r for r in rules_of(out) if "dport 27000" in r]
     assert lic, out
     assert all("10.0.50.0/24" not in r and "10.0.10.40" not in r for r in lic)  # users, SQL
     assert all("10.0.10.21" in r and "10.0.5.10" in r for r in lic)  # pattern included
-    assert ("'any Citrix component' stood for the Citrix server components the map gives: "
-            "delivery-controller, license-server, netscaler-gateway") in err
+    assert (
+        "'any Citrix component' stood for the Citrix server components the map gives: "
+        "delivery-controller, license-server, netscaler-gateway"
+    ) in err
     # the map may give it its own addresses
-    code, out, _ = export(capsys, built, ANY_MAP + "  any-citrix-component: 10.9.9.0/24\n",
-                          "nftables", "--to", "license-server", tmp_path=tmp_path)
+    code, out, _ = export(
+        capsys,
+        built,
+        ANY_MAP + "  any-citrix-component: 10.9.9.0/24\n",
+        "nftables",
+        "--to",
+        "license-server",
+        tmp_path=tmp_path,
+    )
     assert all("saddr { 10.9.9.0/24 }" in r for r in rules_of(out) if "dport 27000" in r)
 
 
 # -- 3. the rules of one host ----------------------------------------------------------------
 
+
 def test_host_rules_are_only_that_hosts(capsys, built, tmp_path):
     from conftest import ROOT
 
     text = (ROOT / "examples" / "address-map.yaml").read_text("utf-8")
-    code, out, _ = export(capsys, built, text, "windows", "--host", "delivery-controller",
-                          tmp_path=tmp_path)
+    code, out, _ = export(
+        capsys, built, text, "windows", "--host", "delivery-controller", tmp_path=tmp_path
+    )
     assert code == 0 and rules_of(out)
     for rule in rules_of(out):  # inbound, local address the Delivery Controller's only
         assert "-Direction Inbound" in rule
         assert "-LocalAddress @('10.0.10.21','10.0.10.22')" in rule, rule
     # outbound from it: its licence flows (from "any Citrix component") are there
-    code, out, _ = export(capsys, built, text, "nftables", "--host", "delivery-controller",
-                          "--direction", "out", tmp_path=tmp_path)
+    code, out, _ = export(
+        capsys,
+        built,
+        text,
+        "nftables",
+        "--host",
+        "delivery-controller",
+        "--direction",
+        "out",
+        tmp_path=tmp_path,
+    )
     lic = [r for r in rules_of(out) if "dport 27000" in r]
     assert len(lic) == 1 and "saddr { 10.0.10.21, 10.0.10.22 } ip daddr { 10.0.10.30 }" in lic[0]
     # one address of the host: narrowed to it
-    code, out, _ = export(capsys, built, text, "nftables", "--host", "10.0.10.22",
-                          tmp_path=tmp_path)
+    code, out, _ = export(
+        capsys, built, text, "nftables", "--host", "10.0.10.22", tmp_path=tmp_path
+    )
     assert code == 0 and rules_of(out)
     assert all("daddr { 10.0.10.22 }" in r for r in rules_of(out))
     # --to in the flow's own direction: a flow both ways is two directed flows
-    code, out, _ = export(capsys, built, text, "windows", "--to", "delivery-controller",
-                          tmp_path=tmp_path)
+    code, out, _ = export(
+        capsys, built, text, "windows", "--to", "delivery-controller", tmp_path=tmp_path
+    )
     assert all("-LocalAddress @('10.0.10.21','10.0.10.22')" in r for r in rules_of(out))
 
 
 def test_query_from_a_component_finds_its_flows_given_by_any(capsys, built):
-    code = main(["query", "--from", "delivery-controller", "--port", "27000", "--format",
-                 "json", "--data", str(built[0])])
+    code = main(
+        [
+            "query",
+            "--from",
+            "delivery-controller",
+            "--port",
+            "27000",
+            "--format",
+            "json",
+            "--data",
+            str(built[0]),
+        ]
+    )
     out = capsys.readouterr()
     assert code == 0 and "Tout composant Citrix" in out.out
 
@@ -196,54 +277,85 @@ def test_filters_take_ids_english_names_repeat_and_fail_closed(capsys, built, tm
     from conftest import ROOT
 
     text = (ROOT / "examples" / "address-map.yaml").read_text("utf-8")
-    by_id = export(capsys, built, text, "nftables", "--section", "license-server",
-                   tmp_path=tmp_path)
-    by_name = export(capsys, built, text, "nftables", "--section", "Citrix License Server",
-                     tmp_path=tmp_path)
+    by_id = export(
+        capsys, built, text, "nftables", "--section", "license-server", tmp_path=tmp_path
+    )
+    by_name = export(
+        capsys, built, text, "nftables", "--section", "Citrix License Server", tmp_path=tmp_path
+    )
     assert by_id[0] == 0 and rules_of(by_id[1]) and rules_of(by_id[1]) == rules_of(by_name[1])
-    one = rules_of(export(capsys, built, text, "nftables", "--from", "storefront-server",
-                          tmp_path=tmp_path)[1])
-    two = rules_of(export(capsys, built, text, "nftables", "--from", "storefront-server",
-                          "--from", "director", tmp_path=tmp_path)[1])
+    one = rules_of(
+        export(capsys, built, text, "nftables", "--from", "storefront-server", tmp_path=tmp_path)[1]
+    )
+    two = rules_of(
+        export(
+            capsys,
+            built,
+            text,
+            "nftables",
+            "--from",
+            "storefront-server",
+            "--from",
+            "director",
+            tmp_path=tmp_path,
+        )[1]
+    )
     # the second --from adds its flows, it does not replace the first's
     key = lambda r: re.sub(r"saddr \{[^}]*\} ", "", r)  # noqa: E731
     assert {key(r) for r in one} <= {key(r) for r in two} and len(two) > len(one)
     assert not any("10.0.10.50" in r for r in one) and any("10.0.10.50" in r for r in two)
-    code, out, err = export(capsys, built, text, "nftables", "--to", "storefrnot-server",
-                            tmp_path=tmp_path)
+    code, out, err = export(
+        capsys, built, text, "nftables", "--to", "storefrnot-server", tmp_path=tmp_path
+    )
     assert code == 2 and out == "" and "'storefrnot-server' match no component" in err
     assert "matches no component of the data" not in err  # valid keys are not blamed
-    code, out, err = export(capsys, built, text, "nftables", "--host", "no-such-host",
-                            tmp_path=tmp_path)
+    code, out, err = export(
+        capsys, built, text, "nftables", "--host", "no-such-host", tmp_path=tmp_path
+    )
     assert code == 2 and out == ""
 
 
 # -- 4. files that load safely ---------------------------------------------------------------
 
+
 def test_iptables_lists_are_split_within_the_tools_limits(capsys, built, tmp_path):
     many = ", ".join(f"10.3.{i}.1" for i in range(90))
-    code, out, err = export(capsys, built, f"components:\n  vda: [{many}]\n  "
-                            "delivery-controller: 10.0.10.21\n", "iptables", tmp_path=tmp_path)
+    code, out, err = export(
+        capsys,
+        built,
+        f"components:\n  vda: [{many}]\n  delivery-controller: 10.0.10.21\n",
+        "iptables",
+        tmp_path=tmp_path,
+    )
     assert code == 0
     rules = rules_of(out)
     assert rules and all(len(re.search(r"-s (\S+)", r).group(1).split(",")) <= 16 for r in rules)
-    covered = {a for r in rules if "--dport 80 " in r and "-d 10.0.10.21" in r
-               for a in re.search(r"-s (\S+)", r).group(1).split(",")}
+    covered = {
+        a
+        for r in rules
+        if "--dport 80 " in r and "-d 10.0.10.21" in r
+        for a in re.search(r"-s (\S+)", r).group(1).split(",")
+    }
     assert covered >= {f"10.3.{i}.1" for i in range(90)}
     if shutil.which("iptables-restore"):
         path = tmp_path / "r.rules"
         path.write_text(out)
-        done = subprocess.run(["iptables-restore", "--test", "--noflush", str(path)],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            ["iptables-restore", "--test", "--noflush", str(path)], capture_output=True, text=True
+        )
         assert done.returncode == 0 or "Operation not permitted" in done.stderr, done.stderr
 
 
 # -- 5. nothing wider than the page ----------------------------------------------------------
 
+
 def test_all_ports_rows_warn_in_the_build_and_are_refused_by_export(built, tmp_path, capsys):
     rows = list(csv.DictReader(io.StringIO((built[0] / "ports.csv").read_text("utf-8"))))
-    row = next(r for r in rows if r["source_id"] == "storefront-server"
-               and r["destination_id"] == "domain-controller")
+    row = next(
+        r
+        for r in rows
+        if r["source_id"] == "storefront-server" and r["destination_id"] == "domain-controller"
+    )
     row["port_start"], row["port_end"] = "1", "65535"
     ports = tmp_path / "ports.csv"
     ports.write_text(csv_text(rows, columns("ports")), "utf-8", newline="")
@@ -253,8 +365,9 @@ def test_all_ports_rows_warn_in_the_build_and_are_refused_by_export(built, tmp_p
     code = main(["export", "nftables", "--addresses", str(path), "--data", str(ports)])
     err = capsys.readouterr().err
     assert code == 2 and "would open every port" in err and "--allow-all-ports" in err
-    code = main(["export", "nftables", "--addresses", str(path), "--data", str(ports),
-                 "--allow-all-ports"])
+    code = main(
+        ["export", "nftables", "--addresses", str(path), "--data", str(ports), "--allow-all-ports"]
+    )
     out = capsys.readouterr()
     assert code == 0 and "tcp dport 1-65535 accept" in out.out
     assert "open more than 1024 ports: tcp 1-65535" in out.err
@@ -275,14 +388,22 @@ def test_the_build_warns_on_a_row_that_opens_every_port(tmp_path):
     page = tmp_path / "page.txt"
     page.write_text("\n".join(lines) + "\n", "utf-8")
     result = build(page, tmp_path / "out")
-    assert any(w.startswith(f"warning: line {n + 1}:") and "opens every port" in w
-               for w in result.manifest["warnings"]), result.manifest["warnings"]
+    assert any(
+        w.startswith(f"warning: line {n + 1}:") and "opens every port" in w
+        for w in result.manifest["warnings"]
+    ), result.manifest["warnings"]
 
 
 # -- 6. text reaches files and screens only as text ------------------------------------------
 
-BIDI = ["\u202eaccept 0.0.0.0/0 pi", "\u2066x\u2069", "a\u200fb", "z\u200bw", "l\u2028m",
-        "\x1b[2J\x1b]0;owned\x07"]
+BIDI = [
+    "\u202eaccept 0.0.0.0/0 pi",
+    "\u2066x\u2069",
+    "a\u200fb",
+    "z\u200bw",
+    "l\u2028m",
+    "\x1b[2J\x1b]0;owned\x07",
+]
 
 
 def test_hidden_characters_reach_no_file_and_no_screen(built, tmp_path, capsys):
@@ -295,7 +416,9 @@ def test_hidden_characters_reach_no_file_and_no_screen(built, tmp_path, capsys):
     from conftest import ROOT
 
     amap = ROOT / "examples" / "address-map.yaml"
-    hidden = re.compile("[\u202a-\u202e\u2066-\u2069\u200b-\u200f\u2028\u2029\x00-\x08\x0b-\x1f\x7f]")
+    hidden = re.compile(
+        "[\u202a-\u202e\u2066-\u2069\u200b-\u200f\u2028\u2029\x00-\x08\x0b-\x1f\x7f]"
+    )
     for fmt in ("nftables", "iptables", "ip6tables", "windows", "aws-sg"):
         assert main(["export", fmt, "--addresses", str(amap), "--data", str(ports)]) == 0
         out = capsys.readouterr().out
@@ -307,16 +430,22 @@ def test_hidden_characters_reach_no_file_and_no_screen(built, tmp_path, capsys):
 
 # -- 7. answers a person can read ------------------------------------------------------------
 
+
 def test_the_summary_is_short_and_adds_up(capsys, built, tmp_path):
     from conftest import ROOT
 
     text = (ROOT / "examples" / "address-map.yaml").read_text("utf-8")
     code, out, err = export(capsys, built, text, "iptables", tmp_path=tmp_path)
     assert code == 0 and len(err.splitlines()) <= 5 and max(map(len, err.splitlines())) < 300
-    written, used, rows = map(int, re.match(
-        r"(\d+) rule\(s\) written from (\d+) of (\d+) flow row", err.splitlines()[0]).groups())
-    left = sum(int(n) for n in re.findall(r"(\d+) [a-zA-Z]", err.splitlines()[0].split(
-        "left out: ")[1]))
+    written, used, rows = map(
+        int,
+        re.match(
+            r"(\d+) rule\(s\) written from (\d+) of (\d+) flow row", err.splitlines()[0]
+        ).groups(),
+    )
+    left = sum(
+        int(n) for n in re.findall(r"(\d+) [a-zA-Z]", err.splitlines()[0].split("left out: ")[1])
+    )
     assert used + left == rows == len((built[0] / "ports.csv").read_text().splitlines()) - 1
     assert written == len(rules_of(out))
     code, _, explained = export(capsys, built, text, "iptables", "--explain", tmp_path=tmp_path)

@@ -15,7 +15,10 @@ from pipeline.page.readers.text import read_text
 from pipeline.stages.build import build
 
 ARTIFACTS = {"datapackage.json", "manifest.json", "sections.json", "report.md"} | {
-    f"{t}.{ext}" for t in ("rules", "ports", "rejects", "components") for ext in ("csv", "json", "parquet")}
+    f"{t}.{ext}"
+    for t in ("rules", "ports", "rejects", "components")
+    for ext in ("csv", "json", "parquet")
+}
 
 
 class Counter(http.server.BaseHTTPRequestHandler):
@@ -68,14 +71,22 @@ def test_html_parser_reads_no_network_resource_and_expands_no_entity(listener, t
 
 def test_cells_are_capped(tmp_path):
     huge = "x" * (MAX_CELL_CHARS * 3)
-    page = read_text("P\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
-                     f"A | B | TCP | 443 | {huge} |\n", "big.txt", "fr-fr")
+    page = read_text(
+        "P\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
+        f"A | B | TCP | 443 | {huge} |\n",
+        "big.txt",
+        "fr-fr",
+    )
     row = page.tables[0].rows[0]
     assert len(row.cells["details"]) == MAX_CELL_CHARS
     assert any("more than" in p for p in row.problems)
-    html = read_html("<table><tr><th>Source</th><th>Destination</th><th>Type</th><th>Port</th>"
-                     f"<th>Details</th></tr><tr><td>A</td><td>B</td><td>TCP</td><td>1</td><td>{huge}"
-                     "</td></tr></table>", "big.html", "en-us")
+    html = read_html(
+        "<table><tr><th>Source</th><th>Destination</th><th>Type</th><th>Port</th>"
+        f"<th>Details</th></tr><tr><td>A</td><td>B</td><td>TCP</td><td>1</td><td>{huge}"
+        "</td></tr></table>",
+        "big.html",
+        "en-us",
+    )
     assert len(html.tables[0].rows[0].cells["details"]) == MAX_CELL_CHARS
 
 
@@ -89,8 +100,10 @@ def test_input_size_is_capped(tmp_path):
 
 def test_names_from_the_page_cannot_escape_the_output_directory(tmp_path):
     evil = "../../../../../../tmp/escaped"
-    text = (f"Produit {evil}\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
-            f"{evil}/a | /etc/passwd | TCP | 443 | ..\\..\\x |\n")
+    text = (
+        f"Produit {evil}\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
+        f"{evil}/a | /etc/passwd | TCP | 443 | ..\\..\\x |\n"
+    )
     src = tmp_path / "evil.txt"
     src.write_text(text)
     before = set(Path("/tmp").glob("escaped*"))
@@ -99,13 +112,16 @@ def test_names_from_the_page_cannot_escape_the_output_directory(tmp_path):
     assert result.manifest["counts"]["rules"] == 1
     assert {p.name for p in out.iterdir()} == ARTIFACTS
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == sorted(
-        ["evil.txt", "work", "work/out"] + [f"work/out/{a}" for a in ARTIFACTS])
+        ["evil.txt", "work", "work/out"] + [f"work/out/{a}" for a in ARTIFACTS]
+    )
     assert set(Path("/tmp").glob("escaped*")) == before
 
 
 def test_formulas_do_not_reach_the_csv_as_formulas(tmp_path):
-    text = ("P\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
-            "=HYPERLINK(\"http://x\",\"clic\") | @SUM(A1) | TCP | 443 | +cmd|' /C calc'!A0 |\n")
+    text = (
+        "P\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
+        '=HYPERLINK("http://x","clic") | @SUM(A1) | TCP | 443 | +cmd|\' /C calc\'!A0 |\n'
+    )
     src = tmp_path / "f.txt"
     src.write_text(text)
     build(src, tmp_path / "out")

@@ -30,8 +30,19 @@ PROVIDERS = ("aws", "azure", "gcp")
 
 
 def export(capsys, data, provider, *extra, amap=MAP):
-    code = main(["export", "terraform", "--provider", provider, "--addresses", str(amap),
-                 "--data", str(data), *extra])
+    code = main(
+        [
+            "export",
+            "terraform",
+            "--provider",
+            provider,
+            "--addresses",
+            str(amap),
+            "--data",
+            str(data),
+            *extra,
+        ]
+    )
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -66,8 +77,23 @@ def files(tmp_path_factory, built_dir):
     for provider in PROVIDERS:
         (out / provider).mkdir()
         target = out / provider / "main.tf"
-        assert main(["export", "terraform", "--provider", provider, "--addresses", str(MAP),
-                     "--data", str(built_dir), "-o", str(target)]) == 0
+        assert (
+            main(
+                [
+                    "export",
+                    "terraform",
+                    "--provider",
+                    provider,
+                    "--addresses",
+                    str(MAP),
+                    "--data",
+                    str(built_dir),
+                    "-o",
+                    str(target),
+                ]
+            )
+            == 0
+        )
         texts[provider] = target.read_text()
     return out, texts
 
@@ -88,9 +114,12 @@ def test_every_file_parses_with_python_hcl2(files):
 
 def test_aws_storefront_to_domain_controller_389(files):
     rules = resources(files[1]["aws"], "aws_vpc_security_group_ingress_rule")
-    ldap = {(r["ip_protocol"], r["cidr_ipv4"]) for r in rules.values()
-            if r["security_group_id"] == "${var.sg_domain_controller}"
-            and r["from_port"] == r["to_port"] == 389}
+    ldap = {
+        (r["ip_protocol"], r["cidr_ipv4"])
+        for r in rules.values()
+        if r["security_group_id"] == "${var.sg_domain_controller}"
+        and r["from_port"] == r["to_port"] == 389
+    }
     # examples/address-map.yaml: storefront-server is 10.0.10.11 and 10.0.10.12
     assert ldap == {(p, f"10.0.10.1{n}/32") for p in ("tcp", "udp") for n in (1, 2)}
     for r in rules.values():
@@ -100,12 +129,19 @@ def test_aws_storefront_to_domain_controller_389(files):
 
 def test_azure_vda_audio_range(files):
     rules = resources(files[1]["azure"], "azurerm_network_security_rule")
-    audio = [r for r in rules.values() if r["network_security_group_name"] == "${var.nsg_vda}"
-             and r["protocol"] == "Udp" and "16500-16509" in r.get("destination_port_ranges", [])]
+    audio = [
+        r
+        for r in rules.values()
+        if r["network_security_group_name"] == "${var.nsg_vda}"
+        and r["protocol"] == "Udp"
+        and "16500-16509" in r.get("destination_port_ranges", [])
+    ]
     # line 146: from the Gateway SNIP (10.0.5.10); line 230: from the Workspace app
     # (user-device, 10.0.50.0/24)
-    assert sorted(r["source_address_prefixes"] for r in audio) == [["10.0.5.10/32"],
-                                                                  ["10.0.50.0/24"]]
+    assert sorted(r["source_address_prefixes"] for r in audio) == [
+        ["10.0.5.10/32"],
+        ["10.0.50.0/24"],
+    ]
     priorities = {}
     for r in rules.values():
         assert 100 <= r["priority"] <= 4096
@@ -118,15 +154,23 @@ def test_azure_vda_audio_range(files):
 
 def test_gcp_ports_grouped_per_protocol(files):
     rules = resources(files[1]["gcp"], "google_compute_firewall")
-    dc = [r for r in rules.values() if r["target_tags"] == ["${var.tag_domain_controller}"]
-          and r["source_ranges"] == ["10.0.10.11/32", "10.0.10.12/32"]]
+    dc = [
+        r
+        for r in rules.values()
+        if r["target_tags"] == ["${var.tag_domain_controller}"]
+        and r["source_ranges"] == ["10.0.10.11/32", "10.0.10.12/32"]
+    ]
     assert len(dc) == 1
     allows = {a["protocol"]: a.get("ports") for a in dc[0]["allow"]}
     assert "389" in allows["tcp"] and "389" in allows["udp"]
-    vda = [r for r in rules.values() if r["target_tags"] == ["${var.tag_vda}"]
-           and r["source_ranges"] == ["10.0.5.10/32"]]
-    assert any("16500-16509" in (a.get("ports") or []) for a in vda[0]["allow"]
-               if a["protocol"] == "udp")
+    vda = [
+        r
+        for r in rules.values()
+        if r["target_tags"] == ["${var.tag_vda}"] and r["source_ranges"] == ["10.0.5.10/32"]
+    ]
+    assert any(
+        "16500-16509" in (a.get("ports") or []) for a in vda[0]["allow"] if a["protocol"] == "udp"
+    )
     for r in rules.values():
         assert r["direction"] == "INGRESS"
         assert re.fullmatch(r"[a-z]([-a-z0-9]*[a-z0-9])?", r["name"]) and len(r["name"]) <= 63
@@ -155,17 +199,32 @@ def checkov() -> str:
 
 
 def run_checkov(directory) -> dict:
-    done = subprocess.run([checkov(), "-d", str(directory), "--framework", "terraform",
-                           "--skip-download", "--compact", "-o", "json"],
-                          capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "BC_SKIP_MAPPING": "TRUE"})
+    done = subprocess.run(
+        [
+            checkov(),
+            "-d",
+            str(directory),
+            "--framework",
+            "terraform",
+            "--skip-download",
+            "--compact",
+            "-o",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
+    )
     data = json.loads(done.stdout)
     return data if isinstance(data, dict) else data[0]
 
 
-CONTROL = ('resource "aws_vpc_security_group_ingress_rule" "open" {\n'
-           '  security_group_id = "sg-1"\n  ip_protocol       = "tcp"\n  from_port         = 22\n'
-           '  to_port           = 22\n  cidr_ipv4         = "0.0.0.0/0"\n}\n')
+CONTROL = (
+    'resource "aws_vpc_security_group_ingress_rule" "open" {\n'
+    '  security_group_id = "sg-1"\n  ip_protocol       = "tcp"\n  from_port         = 22\n'
+    '  to_port           = 22\n  cidr_ipv4         = "0.0.0.0/0"\n}\n'
+)
 
 
 @pytest.fixture(scope="module")
@@ -179,8 +238,9 @@ def checkov_report(files):
 
 
 def checks_of(report: dict, folder: str, outcome: str) -> list[dict]:
-    return [c for c in report["results"][outcome]
-            if c["file_path"].lstrip("/").startswith(f"{folder}/")]
+    return [
+        c for c in report["results"][outcome] if c["file_path"].lstrip("/").startswith(f"{folder}/")
+    ]
 
 
 @pytest.mark.slow
@@ -209,8 +269,11 @@ def test_a_limit_is_a_clear_error_and_split_holds_every_rule(built_dir, tmp_path
     amap = many_sources_map(tmp_path)
     code, out, err = export(capsys, built_dir, "aws", amap=amap)
     assert code == 2 and out == ""
-    assert re.search(r"destination 'vda': (\d+) IPv4 inbound rules, \d+ over the limit of 60 "
-                     r"per security group", err)
+    assert re.search(
+        r"destination 'vda': (\d+) IPv4 inbound rules, \d+ over the limit of 60 "
+        r"per security group",
+        err,
+    )
     assert "--split" in err and "--quota" in err
     code, whole, _ = export(capsys, built_dir, "aws", "--quota", "100000", amap=amap)
     assert code == 0
@@ -224,8 +287,11 @@ def test_a_limit_is_a_clear_error_and_split_holds_every_rule(built_dir, tmp_path
     assert all(g.startswith("${var.sg_vda_") for g in per_group)
 
     def content(text):
-        return {name: {k: v for k, v in r.items() if k != "security_group_id"}
-                for name, r in resources(text, "aws_vpc_security_group_ingress_rule").items()}
+        return {
+            name: {k: v for k, v in r.items() if k != "security_group_id"}
+            for name, r in resources(text, "aws_vpc_security_group_ingress_rule").items()
+        }
+
     assert content(split) == content(whole)  # together, every rule
 
 
@@ -236,7 +302,9 @@ def test_azure_quota_and_split(built_dir, tmp_path, capsys):
     assert code == 0
     groups: dict[str, int] = {}
     for r in resources(text, "azurerm_network_security_rule").values():
-        groups[r["network_security_group_name"]] = groups.get(r["network_security_group_name"], 0) + 1
+        groups[r["network_security_group_name"]] = (
+            groups.get(r["network_security_group_name"], 0) + 1
+        )
     assert max(groups.values()) <= 3
 
 
@@ -247,9 +315,11 @@ def test_a_page_change_changes_only_its_flow(built_dir, tmp_path, capsys):
     changed = tmp_path / "page.txt"
     changed.write_text("".join(lines), "utf-8")
     build(changed, tmp_path / "build")
-    for provider, kind in (("aws", "aws_vpc_security_group_ingress_rule"),
-                           ("azure", "azurerm_network_security_rule"),
-                           ("gcp", "google_compute_firewall")):
+    for provider, kind in (
+        ("aws", "aws_vpc_security_group_ingress_rule"),
+        ("azure", "azurerm_network_security_rule"),
+        ("gcp", "google_compute_firewall"),
+    ):
         before = resources(export(capsys, built_dir, provider)[1], kind)
         after = resources(export(capsys, tmp_path / "build", provider)[1], kind)
         gone = {n for n in before if before[n] != after.get(n)}
@@ -258,21 +328,31 @@ def test_a_page_change_changes_only_its_flow(built_dir, tmp_path, capsys):
         if provider == "aws":  # names carry the ports: 389 went, 3389 came
             assert all("_389_" in n for n in gone) and all("_3389_" in n for n in new)
         for name in gone:  # only StoreFront -> domain controller resources changed
-            assert before[name].get("security_group_id", before[name].get(
-                "network_security_group_name", before[name].get("target_tags"))) in (
-                "${var.sg_domain_controller}", "${var.nsg_domain_controller}",
-                ["${var.tag_domain_controller}"]), (provider, name)
+            assert before[name].get(
+                "security_group_id",
+                before[name].get("network_security_group_name", before[name].get("target_tags")),
+            ) in (
+                "${var.sg_domain_controller}",
+                "${var.nsg_domain_controller}",
+                ["${var.tag_domain_controller}"],
+            ), (provider, name)
         for name in new:
-            assert after[name].get("security_group_id", after[name].get(
-                "network_security_group_name", after[name].get("target_tags"))) in (
-                "${var.sg_domain_controller}", "${var.nsg_domain_controller}",
-                ["${var.tag_domain_controller}"]), (provider, name)
+            assert after[name].get(
+                "security_group_id",
+                after[name].get("network_security_group_name", after[name].get("target_tags")),
+            ) in (
+                "${var.sg_domain_controller}",
+                "${var.nsg_domain_controller}",
+                ["${var.tag_domain_controller}"],
+            ), (provider, name)
 
 
 def test_ipv6_addresses_give_ipv6_rules(built_dir, tmp_path, capsys):
     amap = tmp_path / "v6.yaml"
-    amap.write_text("components:\n  storefront-server: [10.0.10.11, 2001:db8::11]\n"
-                    "  domain-controller: [10.0.0.10, 2001:db8::10]\n")
+    amap.write_text(
+        "components:\n  storefront-server: [10.0.10.11, 2001:db8::11]\n"
+        "  domain-controller: [10.0.0.10, 2001:db8::10]\n"
+    )
     code, text, _ = export(capsys, built_dir, "aws", amap=amap)
     rules = resources(text, "aws_vpc_security_group_ingress_rule")
     assert {r.get("cidr_ipv6") for r in rules.values()} >= {"2001:db8::11/128"}
@@ -294,8 +374,21 @@ def test_never_open_to_any_address(built_dir, tmp_path, capsys):
 
 def test_provider_goes_with_terraform(built_dir, capsys):
     assert main(["export", "terraform", "--addresses", str(MAP), "--data", str(built_dir)]) == 2
-    assert main(["export", "nftables", "--provider", "aws", "--addresses", str(MAP),
-                 "--data", str(built_dir)]) == 2
+    assert (
+        main(
+            [
+                "export",
+                "nftables",
+                "--provider",
+                "aws",
+                "--addresses",
+                str(MAP),
+                "--data",
+                str(built_dir),
+            ]
+        )
+        == 2
+    )
     assert "--provider goes with the terraform format" in capsys.readouterr().err
 
 
@@ -312,5 +405,6 @@ def test_azure_priorities_bound_the_rules_of_a_group():
 
     items = [Item("g", f"r{i}", protocol="tcp", ports={"tcp": {(80, 80)}}) for i in range(3998)]
     assert "3998 security rules, 1 more than the 3997 priorities of 100-4096" in over_limit(
-        "azure", "g", items, 5000)
+        "azure", "g", items, 5000
+    )
     assert over_limit("azure", "g", items[:3997], 5000) == ""

@@ -53,15 +53,22 @@ def test_tables_sections_and_row_counts(page):
 
 
 def test_two_note_rows_are_the_cloud_connector_proxy_notes(page):
-    notes = [(r.line, r.cells["source"], r.cells["destination"])
-             for t in page.tables for r in t.rows
-             if not r.cells.get("type") and not r.cells.get("port")]
-    assert notes == [(101, "Cloud Connector", "Cloud Connector"),
-                     (104, "Cloud Connector", "Virtual Delivery Agent")]
+    notes = [
+        (r.line, r.cells["source"], r.cells["destination"])
+        for t in page.tables
+        for r in t.rows
+        if not r.cells.get("type") and not r.cells.get("port")
+    ]
+    assert notes == [
+        (101, "Cloud Connector", "Cloud Connector"),
+        (104, "Cloud Connector", "Virtual Delivery Agent"),
+    ]
     cells, _ = only(page, 104)
     assert cells["details"].startswith("Le Cloud Connector agit en tant que proxy")
-    assert cells["details"].endswith("Delivery Controller vers VDA dans la section Citrix "
-                                      "Virtual Apps and Desktops doivent également être pris en compte.")
+    assert cells["details"].endswith(
+        "Delivery Controller vers VDA dans la section Citrix "
+        "Virtual Apps and Desktops doivent également être pris en compte."
+    )
 
 
 def test_every_row_is_its_source_line_with_merged_cells_from_above(page, snapshot_lines):
@@ -72,7 +79,7 @@ def test_every_row_is_its_source_line_with_merged_cells_from_above(page, snapsho
         for row in table.rows:
             own = [row.cells[r] for r in table.roles if r not in row.inherited and row.cells[r]]
             if table.shape == "table":
-                text = "\n".join(snapshot_lines[row.line - 1: row.line + 1])
+                text = "\n".join(snapshot_lines[row.line - 1 : row.line + 1])
                 pos = 0
                 for cell in own:
                     found = " ".join(text.split()).find(cell, pos)
@@ -83,67 +90,214 @@ def test_every_row_is_its_source_line_with_merged_cells_from_above(page, snapsho
             previous = row.cells
 
 
-@pytest.mark.parametrize("line, expected", [
-    # line 9: "TCP | 22 | Accès SSH/SCP | ||" under SVM Citrix SDX
-    (9, ("Poste de travail administrateur", "SVM Citrix SDX", "TCP", "22", "Accès SSH/SCP")),
-    # line 13: ICMP row with no port
-    (13, ("SVM Citrix SDX", "Instance Citrix ADC", "ICMP", "",
-          "Utilisation du protocole ICMP pour vérifier la disponibilité des instances")),
-    # line 16: last row of the table, no padding
-    (16, ("Citrix ADC NSIP", "SVM Citrix SDX", "ICMP", "",
-          "Utilisation du protocole ICMP pour vérifier la disponibilité des instances")),
-    # line 21: new destination under a merged source
-    (21, ("Citrix ADC NSIP", "Appliance Citrix ADC (pour haute disponibilité)", "UDP", "3003",
-          "Échange de paquets bonjour pour communiquer l’état UP/DOWN (pulsations)")),
-    # line 41/42: application protocols in the Type column
-    (41, ("Citrix ADC NSIP", "Citrix ADM", "SNMP", "161, 162",
-          "Pour envoyer des événements/interruptions SNMP")),
-    (42, ("Citrix ADC NSIP", "Citrix ADM", "Syslog", "514",
-          "Pour recevoir des messages syslog dans Citrix ADM")),
-    # line 111: port and details only: source, destination and type merged
-    (111, ("Application Citrix Workspace", "Virtual Delivery Agent", "TCP, UDP", "2598",
-           "Accès aux applications et aux bureaux virtuels par ICA/HDX avec fiabilité de "
-           "session pour une connexion directe à la charge de travail qui contourne le "
-           "service Citrix Gateway pour le trafic interne.")),
-    # line 105: destination after a note row inherits the source of the rows above
-    (105, ("Cloud Connector", "Serveur de fichiers", "TCP", "139,445",
-           "Accès au VDI agissant en tant que points de montage CSV du serveur de fichiers")),
-    # line 161: the odd type paired with two ports, kept as written
-    (161, ("Citrix Hypervisor", "Contrôleur de domaine de service DNS", "TCP, UDP TCP", "53, 389",
-           "Authentification utilisateur DNS lors de l’utilisation de l’intégration Active "
-           "Directory (LDAP)")),
-    # line 167: a destination named like a protocol
-    (167, ("Citrix Hypervisor", "Syslog", "TCP", "514",
-           "Envoie des données à un emplacement central pour le classement")),
-    (169, ("Citrix Hypervisor", "Mise en cluster", "UDP", "5404, 5405", "")),
-    # line 193/194: service names as destination, application protocol as type
-    (193, ("SD-WAN Standard et Enterprise Edition", "RADIUS", "TCP", "1812",
-           "Port par défaut pour le protocole d’authentification. Pour la communication "
-           "entre SD-WAN SE/EE et le serveur d’authentification externe RADIUS.")),
-    (194, ("SD-WAN Standard et Enterprise Edition", "TACACS+", "TACACS", "49",
-           "Port par défaut pour le protocole d’authentification. Pour la communication "
-           "entre SD-WAN SE/EE et le serveur d’authentification externe TACACS.")),
-    (200, ("SD-WAN WANOP Edition", "SD-WAN WANOP Edition", "TCP", "S/O",
-           "SD-WAN WO Edition optimise de manière transparente le trafic TCP entre deux "
-           "sites. La destination source et le port d’origine restent inchangés dans tous "
-           "les segments du réseau.")),
-    (209, ("Citrix Orchestrator sur site", "9.9.9.9", "UDP/TCP", "53",
-           "Résolution DNS des domaines de services cloud pertinents")),
-    (212, ("Citrix Orchestrator sur site", "SD-WAN Standard et Enterprise Edition", "SSH", "22",
-           "Communication entre Orchestrator sur site et les périphériques SD-WAN SE/EE")),
-    (220, ("Delivery Controller", "Virtual Delivery Agent", "TCP", "80 (bidirectionnel)",
-           "Delivery Controller initie la connexion lors de la découverte d’applications "
-           "locales ou pour la collecte d’informations sur les processus locaux, les données "
-           "de performance, etc.")),
-    (230, ("Application Citrix Workspace", "Virtual Delivery Agent", "UDP", "16500..16509",
-           "Ports pour UDP ICA/HDX audio")),
-    (262, ("Machine cible", "Serveur Provisioning Server", "UDP", "6969, 2071",
-           "Seulement BDM : Boot en deux étapes (BDM). Utilisé dans le démarrage à partir de "
-           "scénarios ISO ou USB uniquement.")),
-    (322, ("Service d’infrastructure", "Serveur de licences Citrix", "TCP", "7279",
-           "Port utilisé par le composant Citrix dédié (démon) dans le serveur de licences "
-           "Citrix pour valider les licences.")),
-])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        # line 9: "TCP | 22 | Accès SSH/SCP | ||" under SVM Citrix SDX
+        (9, ("Poste de travail administrateur", "SVM Citrix SDX", "TCP", "22", "Accès SSH/SCP")),
+        # line 13: ICMP row with no port
+        (
+            13,
+            (
+                "SVM Citrix SDX",
+                "Instance Citrix ADC",
+                "ICMP",
+                "",
+                "Utilisation du protocole ICMP pour vérifier la disponibilité des instances",
+            ),
+        ),
+        # line 16: last row of the table, no padding
+        (
+            16,
+            (
+                "Citrix ADC NSIP",
+                "SVM Citrix SDX",
+                "ICMP",
+                "",
+                "Utilisation du protocole ICMP pour vérifier la disponibilité des instances",
+            ),
+        ),
+        # line 21: new destination under a merged source
+        (
+            21,
+            (
+                "Citrix ADC NSIP",
+                "Appliance Citrix ADC (pour haute disponibilité)",
+                "UDP",
+                "3003",
+                "Échange de paquets bonjour pour communiquer l’état UP/DOWN (pulsations)",
+            ),
+        ),
+        # line 41/42: application protocols in the Type column
+        (
+            41,
+            (
+                "Citrix ADC NSIP",
+                "Citrix ADM",
+                "SNMP",
+                "161, 162",
+                "Pour envoyer des événements/interruptions SNMP",
+            ),
+        ),
+        (
+            42,
+            (
+                "Citrix ADC NSIP",
+                "Citrix ADM",
+                "Syslog",
+                "514",
+                "Pour recevoir des messages syslog dans Citrix ADM",
+            ),
+        ),
+        # line 111: port and details only: source, destination and type merged
+        (
+            111,
+            (
+                "Application Citrix Workspace",
+                "Virtual Delivery Agent",
+                "TCP, UDP",
+                "2598",
+                "Accès aux applications et aux bureaux virtuels par ICA/HDX avec fiabilité de "
+                "session pour une connexion directe à la charge de travail qui contourne le "
+                "service Citrix Gateway pour le trafic interne.",
+            ),
+        ),
+        # line 105: destination after a note row inherits the source of the rows above
+        (
+            105,
+            (
+                "Cloud Connector",
+                "Serveur de fichiers",
+                "TCP",
+                "139,445",
+                "Accès au VDI agissant en tant que points de montage CSV du serveur de fichiers",
+            ),
+        ),
+        # line 161: the odd type paired with two ports, kept as written
+        (
+            161,
+            (
+                "Citrix Hypervisor",
+                "Contrôleur de domaine de service DNS",
+                "TCP, UDP TCP",
+                "53, 389",
+                "Authentification utilisateur DNS lors de l’utilisation de l’intégration Active "
+                "Directory (LDAP)",
+            ),
+        ),
+        # line 167: a destination named like a protocol
+        (
+            167,
+            (
+                "Citrix Hypervisor",
+                "Syslog",
+                "TCP",
+                "514",
+                "Envoie des données à un emplacement central pour le classement",
+            ),
+        ),
+        (169, ("Citrix Hypervisor", "Mise en cluster", "UDP", "5404, 5405", "")),
+        # line 193/194: service names as destination, application protocol as type
+        (
+            193,
+            (
+                "SD-WAN Standard et Enterprise Edition",
+                "RADIUS",
+                "TCP",
+                "1812",
+                "Port par défaut pour le protocole d’authentification. Pour la communication "
+                "entre SD-WAN SE/EE et le serveur d’authentification externe RADIUS.",
+            ),
+        ),
+        (
+            194,
+            (
+                "SD-WAN Standard et Enterprise Edition",
+                "TACACS+",
+                "TACACS",
+                "49",
+                "Port par défaut pour le protocole d’authentification. Pour la communication "
+                "entre SD-WAN SE/EE et le serveur d’authentification externe TACACS.",
+            ),
+        ),
+        (
+            200,
+            (
+                "SD-WAN WANOP Edition",
+                "SD-WAN WANOP Edition",
+                "TCP",
+                "S/O",
+                "SD-WAN WO Edition optimise de manière transparente le trafic TCP entre deux "
+                "sites. La destination source et le port d’origine restent inchangés dans tous "
+                "les segments du réseau.",
+            ),
+        ),
+        (
+            209,
+            (
+                "Citrix Orchestrator sur site",
+                "9.9.9.9",
+                "UDP/TCP",
+                "53",
+                "Résolution DNS des domaines de services cloud pertinents",
+            ),
+        ),
+        (
+            212,
+            (
+                "Citrix Orchestrator sur site",
+                "SD-WAN Standard et Enterprise Edition",
+                "SSH",
+                "22",
+                "Communication entre Orchestrator sur site et les périphériques SD-WAN SE/EE",
+            ),
+        ),
+        (
+            220,
+            (
+                "Delivery Controller",
+                "Virtual Delivery Agent",
+                "TCP",
+                "80 (bidirectionnel)",
+                "Delivery Controller initie la connexion lors de la découverte d’applications "
+                "locales ou pour la collecte d’informations sur les processus locaux, les données "
+                "de performance, etc.",
+            ),
+        ),
+        (
+            230,
+            (
+                "Application Citrix Workspace",
+                "Virtual Delivery Agent",
+                "UDP",
+                "16500..16509",
+                "Ports pour UDP ICA/HDX audio",
+            ),
+        ),
+        (
+            262,
+            (
+                "Machine cible",
+                "Serveur Provisioning Server",
+                "UDP",
+                "6969, 2071",
+                "Seulement BDM : Boot en deux étapes (BDM). Utilisé dans le démarrage à partir de "
+                "scénarios ISO ou USB uniquement.",
+            ),
+        ),
+        (
+            322,
+            (
+                "Service d’infrastructure",
+                "Serveur de licences Citrix",
+                "TCP",
+                "7279",
+                "Port utilisé par le composant Citrix dédié (démon) dans le serveur de licences "
+                "Citrix pour valider les licences.",
+            ),
+        ),
+    ],
+)
 def test_hard_rows(page, line, expected):
     cells, row = only(page, line)
     got = (cells["source"], cells["destination"], cells["type"], cells["port"], cells["details"])
@@ -162,39 +316,79 @@ def test_port_cell_holding_a_sentence(page):
 
 def test_rows_broken_after_a_url_cell_are_joined(page):
     table = page.tables[5]
-    got = [(r.line, r.cells["source"], r.cells["destination"], r.cells["type"],
-            r.cells["port"], r.cells["details"]) for r in table.rows]
+    got = [
+        (
+            r.line,
+            r.cells["source"],
+            r.cells["destination"],
+            r.cells["type"],
+            r.cells["port"],
+            r.cells["details"],
+        )
+        for r in table.rows
+    ]
     assert got == [
-        (88, "Cloud Connector", "http://*.digicert.com", "HTTP", "80",
-         "Vérifications périodiques de la liste de révocation de certificats"),
+        (
+            88,
+            "Cloud Connector",
+            "http://*.digicert.com",
+            "HTTP",
+            "80",
+            "Vérifications périodiques de la liste de révocation de certificats",
+        ),
         (90, "Cloud Connector", "https://*.digicert.com", "HTTPS", "443", ""),
-        (92, "Cloud Connector", "https://dl.cacerts.digicert.com/DigiCertAssuredIDRootCA.crt",
-         "HTTPS", "443", ""),
-        (94, "Cloud Connector",
-         "https://dl.cacerts.digicert.com/DigiCertSHA2AssuredIDCodeSigningCA.crt", "HTTPS", "443", ""),
+        (
+            92,
+            "Cloud Connector",
+            "https://dl.cacerts.digicert.com/DigiCertAssuredIDRootCA.crt",
+            "HTTPS",
+            "443",
+            "",
+        ),
+        (
+            94,
+            "Cloud Connector",
+            "https://dl.cacerts.digicert.com/DigiCertSHA2AssuredIDCodeSigningCA.crt",
+            "HTTPS",
+            "443",
+            "",
+        ),
     ]
 
 
 def test_service_tables_are_mapped_onto_the_same_columns(page):
     t4, t5 = page.tables[3], page.tables[4]
-    assert t4.header == ["Service", "Port", "Protocoles de domaine pris en charge",
-                         "Détails de la configuration"]
+    assert t4.header == [
+        "Service",
+        "Port",
+        "Protocoles de domaine pris en charge",
+        "Détails de la configuration",
+    ]
     assert t4.roles == ["destination", "port", "type", "details"]
     assert t5.roles == ["destination", "port", "type"]
     first = t4.rows[0].cells
     assert (first["destination"], first["port"], first["type"], first["details"]) == (
-        "DNS", "53", "TCP/UDP", "Ce port doit être ouvert pour la configuration locale")
+        "DNS",
+        "53",
+        "TCP/UDP",
+        "Ce port doit être ouvert pour la configuration locale",
+    )
     last = t5.rows[-1].cells
     assert (last["destination"], last["port"], last["type"]) == (
-        "Ports RPC dynamiques", "49152–65535", "TCP")
+        "Ports RPC dynamiques",
+        "49152–65535",
+        "TCP",
+    )
 
 
 def test_flattened_adm_table(page):
     table = page.tables[2]
     assert table.shape == "flattened" and table.line == 50
     assert table.section.heading == "Citrix ADM"
-    rows = [(r.cells["source"], r.cells["destination"], r.cells["type"], r.cells["port"])
-            for r in table.rows]
+    rows = [
+        (r.cells["source"], r.cells["destination"], r.cells["type"], r.cells["port"])
+        for r in table.rows
+    ]
     # Read off line 50: "| | |" marks the empty (merged) Source and Destination cells.
     assert rows[:10] == [
         ("Citrix ADM", "Instance Citrix ADC NSIP ou Citrix SD-WAN", "TCP", "80, 443"),
@@ -235,10 +429,15 @@ def test_prose_is_kept_with_its_section_not_taken_for_headings(page):
     assert adm == [51, 52, 53]
     appliance = [n.text for n in by_heading["Appliance Connector"].notes]
     assert "Remarque : vous devez inclure" in appliance and "https://" in appliance
-    assert "Remote PC Access utilise les mêmes ports Virtual Delivery Agent que les bureaux " \
-           "virtuels ordinaires" in [n.text for n in by_heading["Remote PC Access"].notes]
+    assert (
+        "Remote PC Access utilise les mêmes ports Virtual Delivery Agent que les bureaux "
+        "virtuels ordinaires" in [n.text for n in by_heading["Remote PC Access"].notes]
+    )
     headings = [s.heading for s in page.sections]
-    assert headings[0] == "Document technique : Ports de communication utilisés par Citrix Technologies"
+    assert (
+        headings[0]
+        == "Document technique : Ports de communication utilisés par Citrix Technologies"
+    )
     assert "Citrix Cloud" in headings and "Citrix Endpoint Management" in headings
     assert headings[-1] == "Fichier CSV"
 
@@ -259,33 +458,50 @@ def test_no_line_of_the_snapshot_is_lost(page, snapshot_lines):
 ROLES = ["source", "destination", "type", "port", "details"]
 
 
-@pytest.mark.parametrize("cells, roles", [
-    (["TCP", "22", "Accès SSH"], ("type", "port", "details")),
-    (["Serveur NTP", "UDP", "123", "Synchronisation de l’heure"],
-     ("destination", "type", "port", "details")),
-    (["443", "Accès"], ("port", "details")),
-    (["ICMP", "Vérifier la disponibilité des instances de la plateforme"], ("type", "details")),
-    (["A", "B", "Une phrase qui renvoie vers les ports d’une autre section du document."],
-     ("source", "destination", "details")),
-    (["RADIUS", "UDP", "1812", "x"], ("destination", "type", "port", "details")),
-])
+@pytest.mark.parametrize(
+    "cells, roles",
+    [
+        (["TCP", "22", "Accès SSH"], ("type", "port", "details")),
+        (
+            ["Serveur NTP", "UDP", "123", "Synchronisation de l’heure"],
+            ("destination", "type", "port", "details"),
+        ),
+        (["443", "Accès"], ("port", "details")),
+        (["ICMP", "Vérifier la disponibilité des instances de la plateforme"], ("type", "details")),
+        (
+            ["A", "B", "Une phrase qui renvoie vers les ports d’une autre section du document."],
+            ("source", "destination", "details"),
+        ),
+        (["RADIUS", "UDP", "1812", "x"], ("destination", "type", "port", "details")),
+    ],
+)
 def test_placement_by_content(cells, roles):
     assert place(cells, ROLES, True, load())[0].roles == roles
 
 
 def test_first_row_of_a_table_cannot_inherit():
-    page = read_text("T\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
-                     "TCP | 22 | SSH |\n", "mini.txt", "fr-fr")
+    page = read_text(
+        "T\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
+        "TCP | 22 | SSH |\n",
+        "mini.txt",
+        "fr-fr",
+    )
     row = page.tables[0].rows[0]
     # Nothing above to merge with: the cells cannot all fit, and the row says which.
-    assert row.problems == ["'22' does not look like a destination",
-                            "the row names 'SSH' but has no Port (a page says 'no port' in "
-                            "words): a row broken in two?"]
+    assert row.problems == [
+        "'22' does not look like a destination",
+        "the row names 'SSH' but has no Port (a page says 'no port' in "
+        "words): a row broken in two?",
+    ]
 
 
 def test_too_many_cells_are_kept_and_flagged():
-    page = read_text("T\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
-                     "A | B | TCP | 22 | SSH | extra | more |\n", "mini.txt", "fr-fr")
+    page = read_text(
+        "T\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
+        "A | B | TCP | 22 | SSH | extra | more |\n",
+        "mini.txt",
+        "fr-fr",
+    )
     row = page.tables[0].rows[0]
     assert row.cells["details"] == "SSH | extra | more"
     assert any("more cells than the table's 5 columns" in p for p in row.problems)
@@ -296,21 +512,35 @@ def test_split_row_and_padding():
     assert split_row("ICMP | x |") == (["ICMP", "x"], 0)
 
 
-@pytest.mark.parametrize("text, kind", [
-    ("TCP, UDP", "protocol"), ("TACACS+", "protocol"), ("80, 443", "port"),
-    ("16500..16509", "port"), ("S/O", "port"), ("https://*.digicert.com", "url"),
-    ("Serveur NTP", "name"), ("Pour la communication NITRO entre les deux appareils.", "prose"),
-])
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("TCP, UDP", "protocol"),
+        ("TACACS+", "protocol"),
+        ("80, 443", "port"),
+        ("16500..16509", "port"),
+        ("S/O", "port"),
+        ("https://*.digicert.com", "url"),
+        ("Serveur NTP", "name"),
+        ("Pour la communication NITRO entre les deux appareils.", "prose"),
+    ],
+)
 def test_classify(text, kind):
     assert classify(text, load()) == kind
 
 
-@pytest.mark.parametrize("line, heading", [
-    ("Citrix SDX", True), ("Connector Appliance avec Active Directory", True),
-    ("Remarque :", False), ("Remarque : vous devez inclure", False),
-    ("au début de l’adresse IP.", False), ("https://", False),
-    (r"C:\Program Files\Citrix\Receiver StoreFront\x.config", False),
-    ("Par exemple -", False),
-])
+@pytest.mark.parametrize(
+    "line, heading",
+    [
+        ("Citrix SDX", True),
+        ("Connector Appliance avec Active Directory", True),
+        ("Remarque :", False),
+        ("Remarque : vous devez inclure", False),
+        ("au début de l’adresse IP.", False),
+        ("https://", False),
+        (r"C:\Program Files\Citrix\Receiver StoreFront\x.config", False),
+        ("Par exemple -", False),
+    ],
+)
 def test_is_heading(line, heading):
     assert is_heading(line, load()) is heading

@@ -21,11 +21,23 @@ def rules(*rows: tuple) -> object:
     """A rules frame from (section, source, destination, type, port, details) tuples."""
     records = []
     for n, (section, src, dst, typ, port, details) in enumerate(rows, start=1):
-        rec = dict(section=section, section_path=section, table=1, row=n, source=src,
-                   destination=dst, type_raw=typ, port_raw=port, details=details,
-                   kind="flow" if typ or port else "note", source_inherited=False,
-                   destination_inherited=False, type_inherited=False, problems="",
-                   source_line=n + 2)
+        rec = dict(
+            section=section,
+            section_path=section,
+            table=1,
+            row=n,
+            source=src,
+            destination=dst,
+            type_raw=typ,
+            port_raw=port,
+            details=details,
+            kind="flow" if typ or port else "note",
+            source_inherited=False,
+            destination_inherited=False,
+            type_inherited=False,
+            problems="",
+            source_line=n + 2,
+        )
         rec["rule_id"] = rule_id(rec)
         records.append(rec)
     return typed_frame("rules", records)
@@ -33,17 +45,24 @@ def rules(*rows: tuple) -> object:
 
 # -- ports ----------------------------------------------------------------------------------
 
+
 def test_ports_stage_expands_rejects_and_notes():
-    r = rules(("S", "A", "B", "TCP, UDP", "53, 389", "dns"),
-              ("S", "A", "B", "TCP", "80, 80", "the same port twice"),
-              ("S", "A", "B", "ICMP", "7", "ping with a port"),
-              ("S", "A", "C", "UDP", "S/O", "no port"),
-              ("S", "", "", "", "", "a note row"))
+    r = rules(
+        ("S", "A", "B", "TCP, UDP", "53, 389", "dns"),
+        ("S", "A", "B", "TCP", "80, 80", "the same port twice"),
+        ("S", "A", "B", "ICMP", "7", "ping with a port"),
+        ("S", "A", "C", "UDP", "S/O", "no port"),
+        ("S", "", "", "", "", "a note row"),
+    )
     out = ports_frame(r, [], "fr-fr")
     got = sorted((p.rule_id, p.protocol, p.port_start) for p in out.ports.itertuples())
     ids = list(r["rule_id"])
     assert [(p, s) for rid, p, s in got if rid == ids[0]] == [
-        ("tcp", 53), ("tcp", 389), ("udp", 53), ("udp", 389)]
+        ("tcp", 53),
+        ("tcp", 389),
+        ("udp", 53),
+        ("udp", 389),
+    ]
     # "80, 80" is one flow: the repeated port is published once
     assert [(p, s) for rid, p, s in got if rid == ids[1]] == [("tcp", 80)]
     assert list(out.rejects["rule_id"]) == [ids[2]]
@@ -57,8 +76,14 @@ def test_a_row_the_reader_marked_is_rejected_unless_an_erratum_vouches():
     r = rules(("S", "A", "B", "TCP", "22", "ssh"), ("S", "A", "B", "TCP", "23", "telnet"))
     r.loc[0, "problems"] = "ambiguous: …"
     r.loc[1, "problems"] = "ambiguous: …"
-    vouch = Erratum("ok", {"port_raw": "23"}, ({},), "checked against the English page", "x",
-                    resolves=("ambiguous",))
+    vouch = Erratum(
+        "ok",
+        {"port_raw": "23"},
+        ({},),
+        "checked against the English page",
+        "x",
+        resolves=("ambiguous",),
+    )
     out = ports_frame(r, [vouch], "fr-fr")
     assert list(out.rejects["rule_id"]) == [r["rule_id"][0]]
     assert out.rejects["reason"][0].startswith("the reader marked the row: ambiguous")
@@ -72,16 +97,23 @@ def test_a_row_the_reader_marked_is_rejected_unless_an_erratum_vouches():
 
 # -- errata ---------------------------------------------------------------------------------
 
+
 def test_errata_apply_in_order_split_rows_and_report_stale():
-    r = rules(("S", "A", "B", "TCP", "8O", "typo in the port"),
-              ("S", "A", "B", "TCP/UDP", "53, 389", "pairs not spelt out"),
-              ("S", "A", "D", "TCP", "1", "untouched"))
+    r = rules(
+        ("S", "A", "B", "TCP", "8O", "typo in the port"),
+        ("S", "A", "B", "TCP/UDP", "53, 389", "pairs not spelt out"),
+        ("S", "A", "D", "TCP", "1", "untouched"),
+    )
     errata = [
         Erratum("typo", {"port_raw": "8O"}, ({"port_raw": "80"},), "typo", "page"),
         Erratum("then", {"port_raw": "80"}, ({"details": "fixed twice"},), "order", "page"),
-        Erratum("split", {"type_raw": "TCP/UDP"},
-                ({"type_raw": "TCP", "port_raw": "389"}, {"type_raw": "UDP", "port_raw": "53"}),
-                "pairs", "English page"),
+        Erratum(
+            "split",
+            {"type_raw": "TCP/UDP"},
+            ({"type_raw": "TCP", "port_raw": "389"}, {"type_raw": "UDP", "port_raw": "53"}),
+            "pairs",
+            "English page",
+        ),
         Erratum("gone", {"port_raw": "99999"}, ({"port_raw": "9"},), "stale", "page"),
         Erratum("other-locale", {"port_raw": "99999"}, ({},), "en only", "page", "en-us"),
     ]
@@ -96,9 +128,13 @@ def test_errata_apply_in_order_split_rows_and_report_stale():
 
 # -- diff -----------------------------------------------------------------------------------
 
-BASE = [("Sec", "A", "B", "tcp", 80, "web"), ("Sec", "A", "B", "tcp", 443, "web"),
-        ("Sec", "A", "Licence", "tcp", 27000, "lic"), ("Sec", "C", "Licence", "tcp", 7279, "lic"),
-        ("Sec", "C", "D", "udp", 53, "dns")]
+BASE = [
+    ("Sec", "A", "B", "tcp", 80, "web"),
+    ("Sec", "A", "B", "tcp", 443, "web"),
+    ("Sec", "A", "Licence", "tcp", 27000, "lic"),
+    ("Sec", "C", "Licence", "tcp", 7279, "lic"),
+    ("Sec", "C", "D", "udp", 53, "dns"),
+]
 
 
 def ports_table(rows, label, ids=None):
@@ -106,12 +142,29 @@ def ports_table(rows, label, ids=None):
     ids = ids or {}
     recs = []
     for n, (sec, src, dst, proto, port, details) in enumerate(rows, start=1):
-        recs.append(dict(rule_id=f"{n:016x}", section=sec, source=src, destination=dst,
-                         protocol=proto, service="", port_start=port, port_end=port,
-                         bidirectional=False, type_raw=proto.upper(), port_raw=str(port),
-                         details=details, table=1, row=n, source_line=n, erratum="",
-                         section_id=ids.get(sec, ""), source_id=ids.get(src, ""),
-                         destination_id=ids.get(dst, "")))
+        recs.append(
+            dict(
+                rule_id=f"{n:016x}",
+                section=sec,
+                source=src,
+                destination=dst,
+                protocol=proto,
+                service="",
+                port_start=port,
+                port_end=port,
+                bidirectional=False,
+                type_raw=proto.upper(),
+                port_raw=str(port),
+                details=details,
+                table=1,
+                row=n,
+                source_line=n,
+                erratum="",
+                section_id=ids.get(sec, ""),
+                source_id=ids.get(src, ""),
+                destination_id=ids.get(dst, ""),
+            )
+        )
     return parse(csv_text(recs, columns("ports")), label, "ports")
 
 
@@ -128,8 +181,9 @@ def test_diff_ignores_order_and_reports_changes():
 def test_a_rename_needs_two_rows():
     two = [r if r[2] != "Licence" else r[:2] + ("Cloud licence",) + r[3:] for r in BASE]
     d = diff(ports_table(BASE, "old"), ports_table(two, "new"))
-    assert d.renamed == [{"field": "destination", "old": "Licence", "new": "Cloud licence",
-                          "rows": 2, "id": ""}]
+    assert d.renamed == [
+        {"field": "destination", "old": "Licence", "new": "Cloud licence", "rows": 2, "id": ""}
+    ]
     assert not (d.added or d.removed or d.changed)
     one = list(BASE)
     one[2] = ("Sec", "A", "Cloud licence", "tcp", 27000, "lic")
@@ -145,8 +199,15 @@ def test_a_name_with_the_same_id_is_a_rewording_even_in_one_row():
     one[2] = ("Sec", "A", "Serveur de licences", "tcp", 27000, "licence (fr)")
     d = diff(ports_table(BASE, "old", ids), ports_table(one, "new", ids))
     assert not (d.added or d.removed)
-    assert d.renamed == [{"field": "destination", "old": "Licence", "new": "Serveur de licences",
-                          "rows": 1, "id": "license-server"}]
+    assert d.renamed == [
+        {
+            "field": "destination",
+            "old": "Licence",
+            "new": "Serveur de licences",
+            "rows": 1,
+            "id": "license-server",
+        }
+    ]
     assert len(d.changed) == 1 and "details" in d.changed[0]["fields"]
     # without ids, the same change is a row removed and one added
     d = diff(ports_table(BASE, "old"), ports_table(one, "new"))
@@ -175,16 +236,19 @@ def test_diff_markdown_escapes_what_markdown_would_read():
     assert json.loads(render(diff(ports_table(BASE, "o"), ports_table(new, "n")), "json"))
 
 
-@pytest.mark.parametrize("cell, problem", [
-    ("port_start=abc", "column port_start: 'abc' is not an integer"),
-    ("port_start=70000", "column port_start: 70000 is above the maximum 65535"),
-    ("protocol=tcp; drop", "column protocol: 'tcp; drop' is not one of"),
-    ("rule_id=x", "column rule_id: 'x' does not match"),
-    ("row=0", "column row: 0 is below the minimum 1"),
-    ("destination=", "column destination: is empty but required"),
-    ("table=", "column table: is empty but required"),
-    ("bidirectional=1", "column bidirectional: '1' is not true or false"),
-])
+@pytest.mark.parametrize(
+    "cell, problem",
+    [
+        ("port_start=abc", "column port_start: 'abc' is not an integer"),
+        ("port_start=70000", "column port_start: 70000 is above the maximum 65535"),
+        ("protocol=tcp; drop", "column protocol: 'tcp; drop' is not one of"),
+        ("rule_id=x", "column rule_id: 'x' does not match"),
+        ("row=0", "column row: 0 is below the minimum 1"),
+        ("destination=", "column destination: is empty but required"),
+        ("table=", "column table: is empty but required"),
+        ("bidirectional=1", "column bidirectional: '1' is not true or false"),
+    ],
+)
 def test_a_published_table_is_checked_cell_by_cell(cell, problem):
     col, value = cell.split("=", 1)
     table = ports_table(BASE, "t")
@@ -197,34 +261,56 @@ def test_a_published_table_is_checked_cell_by_cell(cell, problem):
 
 # -- export plan ---------------------------------------------------------------------------
 
+
 def plan_rows(*rows: tuple) -> list[dict]:
     """Published ports records from (section, source, destination, protocol, start, end,
     bidirectional) tuples."""
-    return [dict(rule_id=f"{n:016x}", section=sec, source=src, destination=dst, protocol=p,
-                 service="", port_start=a, port_end=b, bidirectional=both,
-                 type_raw=p.upper(), port_raw="" if a is None else str(a), details="d",
-                 table=1, row=n, source_line=n, erratum="")
-            for n, (sec, src, dst, p, a, b, both) in enumerate(rows, start=1)]
+    return [
+        dict(
+            rule_id=f"{n:016x}",
+            section=sec,
+            source=src,
+            destination=dst,
+            protocol=p,
+            service="",
+            port_start=a,
+            port_end=b,
+            bidirectional=both,
+            type_raw=p.upper(),
+            port_raw="" if a is None else str(a),
+            details="d",
+            table=1,
+            row=n,
+            source_line=n,
+            erratum="",
+        )
+        for n, (sec, src, dst, p, a, b, both) in enumerate(rows, start=1)
+    ]
 
 
 def address_map(**nets):
     from pipeline.export.addresses import AddressMap, Entry, _net
 
-    return AddressMap([Entry(k.replace("_", " "), n, "exact", None, [_net(v) for v in vs])
-                       for n, (k, vs) in enumerate(nets.items(), start=1)])
+    return AddressMap(
+        [
+            Entry(k.replace("_", " "), n, "exact", None, [_net(v) for v in vs])
+            for n, (k, vs) in enumerate(nets.items(), start=1)
+        ]
+    )
 
 
 def test_plan_merges_reverses_and_says_what_it_left_out():
     from pipeline.export.plan import plan
 
-    rows = plan_rows(("S1", "A", "B", "tcp", 443, 443, False),
-                     ("S2", "A", "B", "tcp", 443, 443, False),     # the same flow, twice
-                     ("S1", "B", "C", "tcp", 80, 80, True),        # both ways
-                     ("S1", "A", "B", "udp", None, None, False),   # no port
-                     ("S1", "A", "D", "icmp", None, None, False))  # D has no address
+    rows = plan_rows(
+        ("S1", "A", "B", "tcp", 443, 443, False),
+        ("S2", "A", "B", "tcp", 443, 443, False),  # the same flow, twice
+        ("S1", "B", "C", "tcp", 80, 80, True),  # both ways
+        ("S1", "A", "B", "udp", None, None, False),  # no port
+        ("S1", "A", "D", "icmp", None, None, False),
+    )  # D has no address
     p = plan(rows, address_map(A=["10.0.0.1"], B=["10.0.0.2"], C=["10.0.0.3"]))
-    got = [(r.rule_ids, r.source, r.destination, r.protocol, r.ports, r.reverse)
-           for r in p.rules]
+    got = [(r.rule_ids, r.source, r.destination, r.protocol, r.ports, r.reverse) for r in p.rules]
     assert got == [
         (("0000000000000001", "0000000000000002"), "A", "B", "tcp", "443", False),
         (("0000000000000003",), "B", "C", "tcp", "80", False),
@@ -238,14 +324,19 @@ def test_plan_merges_reverses_and_says_what_it_left_out():
 def test_plan_refuses_values_that_are_not_a_rule():
     from pipeline.export.plan import plan
 
-    for bad in ({"port_start": "22 accept"}, {"protocol": "tcp;"}, {"port_end": 70000},
-                {"rule_id": "x"}):
+    for bad in (
+        {"port_start": "22 accept"},
+        {"protocol": "tcp;"},
+        {"port_end": 70000},
+        {"rule_id": "x"},
+    ):
         row = {**plan_rows(("S", "A", "B", "tcp", 22, 22, False))[0], **bad}
         with pytest.raises(ValueError):
             plan([row], address_map(A=["10.0.0.1"], B=["10.0.0.2"]))
 
 
 # -- align ---------------------------------------------------------------------------------
+
 
 def test_align_pairs_rows_in_order_then_by_details():
     """Rows that share a signature but are listed in another order pair by the words their
@@ -254,13 +345,17 @@ def test_align_pairs_rows_in_order_then_by_details():
     from pipeline.registry.align import pair_rows
 
     tcp = lambda *ports: tuple(("tcp", p, p) for p in ports)  # noqa: E731
-    left = [Row("S", "A", "B", tcp(443), 1, "NITRO via HTTPS"),
-            Row("S", "A", "C", tcp(22), 2, "accès SSH"),
-            Row("S", "A", "D", tcp(22), 3, "synchronisation rsync"),
-            Row("S", "A", "E", tcp(9000), 4, "x")]
-    right = [Row("S", "a", "b", tcp(443), 10, "NITRO over HTTPS"),
-             Row("S", "a", "d", tcp(22), 11, "rsync synchronization"),
-             Row("S", "a", "c", tcp(22), 12, "SSH access"),
-             Row("S", "a", "e", tcp(9001), 13, "x")]
+    left = [
+        Row("S", "A", "B", tcp(443), 1, "NITRO via HTTPS"),
+        Row("S", "A", "C", tcp(22), 2, "accès SSH"),
+        Row("S", "A", "D", tcp(22), 3, "synchronisation rsync"),
+        Row("S", "A", "E", tcp(9000), 4, "x"),
+    ]
+    right = [
+        Row("S", "a", "b", tcp(443), 10, "NITRO over HTTPS"),
+        Row("S", "a", "d", tcp(22), 11, "rsync synchronization"),
+        Row("S", "a", "c", tcp(22), 12, "SSH access"),
+        Row("S", "a", "e", tcp(9001), 13, "x"),
+    ]
     pairs = {(a.destination, b.destination) for a, b in pair_rows(left, right)}
     assert pairs == {("B", "b"), ("C", "c"), ("D", "d")}

@@ -48,7 +48,10 @@ def test_workflow_commands_exist(path):
         for step in job["steps"]:
             if "run" not in step:
                 assert step["uses"].split("@")[0] in {
-                    "actions/checkout", "actions/setup-python", "peter-evans/create-pull-request"}
+                    "actions/checkout",
+                    "actions/setup-python",
+                    "peter-evans/create-pull-request",
+                }
                 continue
             for argv in commands(step["run"]):
                 tool = argv[0]

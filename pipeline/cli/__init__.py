@@ -30,9 +30,13 @@ COMMANDS = (build, fetch, diff, query, export, align, compare, components, compl
 
 def parser() -> argparse.ArgumentParser:
     """The command line's parser: every command and option, with its help."""
-    p = argparse.ArgumentParser(prog="citrix-ports", description=(
-        "Turn Citrix's 'Communication Ports Used by Citrix Technologies' page into a "
-        "validated dataset of network flows."))
+    p = argparse.ArgumentParser(
+        prog="citrix-ports",
+        description=(
+            "Turn Citrix's 'Communication Ports Used by Citrix Technologies' page into a "
+            "validated dataset of network flows."
+        ),
+    )
     p.add_argument("--version", action="version", version=f"citrix-ports {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
@@ -64,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        print(f"citrix-ports: internal error: {type(exc).__name__}: {exc}\n"
-              "  this is a bug; rerun with CITRIX_PORTS_DEBUG=1 and report the traceback",
-              file=sys.stderr)
+        print(
+            f"citrix-ports: internal error: {type(exc).__name__}: {exc}\n"
+            "  this is a bug; rerun with CITRIX_PORTS_DEBUG=1 and report the traceback",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL

@@ -16,17 +16,24 @@ from pipeline.errors import EXIT_INPUT, PipelineError
 
 def add(sub) -> None:
     """The ``align`` command's options."""
-    a = sub.add_parser("align", help="propose which names of two versions (two locales, or "
-                       "two versions) mean the same component or section, as registry "
-                       "entries to review")
-    two_sides(a, "one version", "the other version (its names give the proposed English "
-                                "names)")
-    a.add_argument("--format", choices=LazyChoices("pipeline.registry.align", "FORMATS"),
-                   default="toml", metavar="FORMAT",
-                   help="toml: registry entries marked proposed, with their evidence "
-                   "(default); json for programs")
-    a.add_argument("--no-registry", action="store_true",
-                   help="do not compare the proposals with the registry")
+    a = sub.add_parser(
+        "align",
+        help="propose which names of two versions (two locales, or "
+        "two versions) mean the same component or section, as registry "
+        "entries to review",
+    )
+    two_sides(a, "one version", "the other version (its names give the proposed English names)")
+    a.add_argument(
+        "--format",
+        choices=LazyChoices("pipeline.registry.align", "FORMATS"),
+        default="toml",
+        metavar="FORMAT",
+        help="toml: registry entries marked proposed, with their evidence "
+        "(default); json for programs",
+    )
+    a.add_argument(
+        "--no-registry", action="store_true", help="do not compare the proposals with the registry"
+    )
     a.set_defaults(func=run)
 
 
@@ -39,10 +46,12 @@ def run(args: argparse.Namespace) -> int:
     registry = None if args.no_registry else components.load()
     sys.stdout.write(FORMATS[args.format](result, registry))
     unsure = sum(not c.sure for c in result.components)
-    print(f"{result.rows} rows paired; {len(result.sections)} sections and "
-          f"{len(result.components)} name correspondences proposed ({unsure} unsure); "
-          f"{len(result.unmatched_left)} + {len(result.unmatched_right)} names without one",
-          file=sys.stderr)
+    print(
+        f"{result.rows} rows paired; {len(result.sections)} sections and "
+        f"{len(result.components)} name correspondences proposed ({unsure} unsure); "
+        f"{len(result.unmatched_left)} + {len(result.unmatched_right)} names without one",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -16,16 +16,26 @@ from pipeline.errors import EXIT_DIFFER
 
 def add(sub) -> None:
     """The ``compare`` command's options."""
-    k = sub.add_parser("compare", help="compare two pages (two locales, or two versions) by "
-                       "component id: flows only one has, flows whose ports disagree")
+    k = sub.add_parser(
+        "compare",
+        help="compare two pages (two locales, or two versions) by "
+        "component id: flows only one has, flows whose ports disagree",
+    )
     two_sides(k, "one page", "the other page")
-    k.add_argument("--format", choices=LazyChoices("pipeline.registry.compare_pages", "FORMATS"),
-                   default="text", metavar="FORMAT",
-                   help="text for a terminal (default), markdown for a pull request or CI "
-                   "job summary, json for programs")
-    k.add_argument("--exit-code", action="store_true",
-                   help="exit 1 when the pages differ (or name components the registry does "
-                   "not know), 0 when they have the same flows")
+    k.add_argument(
+        "--format",
+        choices=LazyChoices("pipeline.registry.compare_pages", "FORMATS"),
+        default="text",
+        metavar="FORMAT",
+        help="text for a terminal (default), markdown for a pull request or CI "
+        "job summary, json for programs",
+    )
+    k.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit 1 when the pages differ (or name components the registry does "
+        "not know), 0 when they have the same flows",
+    )
     k.set_defaults(func=run)
 
 
@@ -34,8 +44,9 @@ def run(args: argparse.Namespace) -> int:
     1 with --exit-code when they differ."""
     from pipeline.registry.compare_pages import FORMATS, compare
 
-    left, right = (side_tables(spec, ("ports",))[0]["ports"].rows
-                   for spec in (args.left, args.right))
+    left, right = (
+        side_tables(spec, ("ports",))[0]["ports"].rows for spec in (args.left, args.right)
+    )
     result = compare(left, right, args.left, args.right)
     sys.stdout.write(FORMATS[args.format](result))
     return EXIT_DIFFER if args.exit_code and not result.same else 0

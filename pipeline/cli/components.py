@@ -14,14 +14,22 @@ from pipeline.dataset.published import default_data
 
 def add(sub) -> None:
     """The ``components`` command's options."""
-    m = sub.add_parser("components", help="list the components of a build: id, English name, "
-                       "the page's names, kind, flows (to write an address map)")
-    m.add_argument("--section", help="only components of the sections that match this text "
-                   "or section id")
-    m.add_argument("--format", choices=LazyChoices("pipeline.dataset.components_list", "FORMATS"),
-                   default="table", metavar="FORMAT",
-                   help="table for a terminal (default), csv, json, or yaml (an address map "
-                   "skeleton keyed by id)")
+    m = sub.add_parser(
+        "components",
+        help="list the components of a build: id, English name, "
+        "the page's names, kind, flows (to write an address map)",
+    )
+    m.add_argument(
+        "--section", help="only components of the sections that match this text or section id"
+    )
+    m.add_argument(
+        "--format",
+        choices=LazyChoices("pipeline.dataset.components_list", "FORMATS"),
+        default="table",
+        metavar="FORMAT",
+        help="table for a terminal (default), csv, json, or yaml (an address map "
+        "skeleton keyed by id)",
+    )
     data_option(m, "build directory")
     m.set_defaults(func=run)
 

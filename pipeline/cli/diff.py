@@ -19,16 +19,27 @@ def add(sub) -> None:
     """The ``diff`` command's options."""
     d = sub.add_parser("diff", help="show what changed between two versions of the dataset")
     for name, what in (("old", "the old version"), ("new", "the new version")):
-        d.add_argument(name, help=f"{what}: a build directory, a ports.csv or rules.csv, a raw "
-                       "snapshot (built on the fly) or git:REF (the committed build/ at REF)")
-    d.add_argument("--format", choices=LazyChoices("pipeline.diff.render", "FORMATS"),
-                   default="text", metavar="FORMAT",
-                   help="text for a terminal (default), markdown for a pull request or CI "
-                   "job summary, json for programs")
-    d.add_argument("--table", choices=TABLES, default="ports",
-                   help="which table to compare (default: ports)")
-    d.add_argument("--exit-code", action="store_true",
-                   help="exit 1 when the versions differ, 0 when they are the same")
+        d.add_argument(
+            name,
+            help=f"{what}: a build directory, a ports.csv or rules.csv, a raw "
+            "snapshot (built on the fly) or git:REF (the committed build/ at REF)",
+        )
+    d.add_argument(
+        "--format",
+        choices=LazyChoices("pipeline.diff.render", "FORMATS"),
+        default="text",
+        metavar="FORMAT",
+        help="text for a terminal (default), markdown for a pull request or CI "
+        "job summary, json for programs",
+    )
+    d.add_argument(
+        "--table", choices=TABLES, default="ports", help="which table to compare (default: ports)"
+    )
+    d.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit 1 when the versions differ, 0 when they are the same",
+    )
     d.set_defaults(func=run)
 
 
@@ -37,8 +48,10 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.diff import diff, load, render
 
     try:
-        result = diff(load(args.old, args.table, build=build_snapshot),
-                      load(args.new, args.table, build=build_snapshot))
+        result = diff(
+            load(args.old, args.table, build=build_snapshot),
+            load(args.new, args.table, build=build_snapshot),
+        )
     except PipelineError as exc:
         exc.exit_code = EXIT_INPUT  # any error of diff is 2, whatever stage raised it
         raise

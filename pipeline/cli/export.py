@@ -18,47 +18,99 @@ from pipeline.errors import InputError
 def add(sub) -> None:
     """The ``export`` command's options."""
     e = sub.add_parser("export", help="write firewall rules for the ports, from an address map")
-    e.add_argument("format", choices=LazyChoices("pipeline.export", "RENDERERS"),
-                   metavar="FORMAT", help="rule file format: %(choices)s")
-    e.add_argument("--addresses", type=Path, required=True,
-                   help="YAML address map: component id, name or pattern -> addresses/CIDRs "
-                   "(example: examples/address-map.yaml; citrix-ports components --format "
-                   "yaml writes a skeleton)")
+    e.add_argument(
+        "format",
+        choices=LazyChoices("pipeline.export", "RENDERERS"),
+        metavar="FORMAT",
+        help="rule file format: %(choices)s",
+    )
+    e.add_argument(
+        "--addresses",
+        type=Path,
+        required=True,
+        help="YAML address map: component id, name or pattern -> addresses/CIDRs "
+        "(example: examples/address-map.yaml; citrix-ports components --format "
+        "yaml writes a skeleton)",
+    )
     data_option(e, "build directory, ports.csv or ports.parquet")
     e.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
-    e.add_argument("--provider", choices=["aws", "azure", "gcp"],
-                   help="with the terraform format: the cloud (aws security group rules, "
-                   "azure network security rules, gcp firewall rules)")
-    e.add_argument("--split", action="store_true",
-                   help="terraform: split the rules of a destination that exceed a limit of "
-                   "the cloud across several groups (variables <name>_1, _2…)")
-    e.add_argument("--quota", type=int, metavar="N",
-                   help="terraform: rules per security group or network security group when "
-                   "your quota is not the default (aws 60, azure 1000)")
-    e.add_argument("--section", action="append", metavar="NAME",
-                   help="only the flows of the sections NAME (as query --section; repeatable)")
-    ends_options(e, "only the flows from NAME, in their own direction (as query --from: a "
-                    "name, an id, an alias or an English name; repeatable)",
-                 "only the flows to NAME, in their own direction (repeatable)")
-    e.add_argument("--host", action="append", metavar="ID",
-                   help="only the rules of this host: flows whose local end is ID (an id, "
-                   "an alias, a name or an address), narrowed to its addresses; repeatable")
-    e.add_argument("--direction", choices=["in", "out", "both"], default="in",
-                   help="with --host: inbound to it (default), outbound from it, or both")
-    e.add_argument("--hook", action="append", choices=["input", "forward", "output"],
-                   help="nftables: a base chain on this hook (repeatable) that filters with "
-                   "the flows; without it the table filters nothing by itself")
-    e.add_argument("--policy", choices=["drop", "accept"], default="drop",
-                   help="nftables with --hook: the base chains' policy (default: drop)")
-    e.add_argument("--explain", nargs="?", const="-", metavar="FILE",
-                   help="write every detail (each flow left out and why, what each pattern "
-                   "matched) to standard error, or to FILE")
-    e.add_argument("--allow-all-ports", action="store_true",
-                   help="write a rule that opens every port (1-65535) when the page says so")
-    e.add_argument("--allow-any", action="store_true",
-                   help="accept very wide networks (more than an IPv4 /8 or an IPv6 /32 in "
-                   "all, IPv4-mapped, NAT64 and 6to4 counted as IPv4) in the address map, "
-                   "with a warning")
+    e.add_argument(
+        "--provider",
+        choices=["aws", "azure", "gcp"],
+        help="with the terraform format: the cloud (aws security group rules, "
+        "azure network security rules, gcp firewall rules)",
+    )
+    e.add_argument(
+        "--split",
+        action="store_true",
+        help="terraform: split the rules of a destination that exceed a limit of "
+        "the cloud across several groups (variables <name>_1, _2…)",
+    )
+    e.add_argument(
+        "--quota",
+        type=int,
+        metavar="N",
+        help="terraform: rules per security group or network security group when "
+        "your quota is not the default (aws 60, azure 1000)",
+    )
+    e.add_argument(
+        "--section",
+        action="append",
+        metavar="NAME",
+        help="only the flows of the sections NAME (as query --section; repeatable)",
+    )
+    ends_options(
+        e,
+        "only the flows from NAME, in their own direction (as query --from: a "
+        "name, an id, an alias or an English name; repeatable)",
+        "only the flows to NAME, in their own direction (repeatable)",
+    )
+    e.add_argument(
+        "--host",
+        action="append",
+        metavar="ID",
+        help="only the rules of this host: flows whose local end is ID (an id, "
+        "an alias, a name or an address), narrowed to its addresses; repeatable",
+    )
+    e.add_argument(
+        "--direction",
+        choices=["in", "out", "both"],
+        default="in",
+        help="with --host: inbound to it (default), outbound from it, or both",
+    )
+    e.add_argument(
+        "--hook",
+        action="append",
+        choices=["input", "forward", "output"],
+        help="nftables: a base chain on this hook (repeatable) that filters with "
+        "the flows; without it the table filters nothing by itself",
+    )
+    e.add_argument(
+        "--policy",
+        choices=["drop", "accept"],
+        default="drop",
+        help="nftables with --hook: the base chains' policy (default: drop)",
+    )
+    e.add_argument(
+        "--explain",
+        nargs="?",
+        const="-",
+        metavar="FILE",
+        help="write every detail (each flow left out and why, what each pattern "
+        "matched) to standard error, or to FILE",
+    )
+    e.add_argument(
+        "--allow-all-ports",
+        action="store_true",
+        help="write a rule that opens every port (1-65535) when the page says so",
+    )
+    e.add_argument(
+        "--allow-any",
+        action="store_true",
+        help="accept very wide networks (more than an IPv4 /8 or an IPv6 /32 in "
+        "all, IPv4-mapped, NAT64 and 6to4 counted as IPv4) in the address map, "
+        "with a warning",
+    )
     e.set_defaults(func=run)
 
 
@@ -70,38 +122,72 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.registry.components import load as load_registry
 
     if (args.format == "terraform") != bool(args.provider):
-        raise InputError("--provider goes with the terraform format, and the terraform "
-                         "format needs it", hint="export terraform --provider aws|azure|gcp")
+        raise InputError(
+            "--provider goes with the terraform format, and the terraform format needs it",
+            hint="export terraform --provider aws|azure|gcp",
+        )
     if args.hook and args.format != "nftables":
-        raise InputError("--hook and --policy go with the nftables format",
-                         hint="iptables: jump to CITRIX-PORTS from your chain (see the file's "
-                              "header)")
+        raise InputError(
+            "--hook and --policy go with the nftables format",
+            hint="iptables: jump to CITRIX-PORTS from your chain (see the file's header)",
+        )
     data = args.data or default_data()
     registry = load_registry()
     every = load_ports(data)
     addresses = load_address_map(args.addresses, allow_any=args.allow_any)
     addresses.bind(registry, every)
-    filters = Filters(section=args.section, source=args.source, destination=args.destination,
-                      registry=registry)
-    unmatched = filters.unmatched(every) + [h for h in args.host or [] if not host_known(
-        h, every, filters)]
+    filters = Filters(
+        section=args.section, source=args.source, destination=args.destination, registry=registry
+    )
+    unmatched = filters.unmatched(every) + [
+        h for h in args.host or [] if not host_known(h, every, filters)
+    ]
     if unmatched:
-        raise InputError(f"{', '.join(map(repr, unmatched))} match no component or section "
-                         "of the data", hint="; ".join(closest(every, Filters(
-                             source=tuple(args.host or ()) + tuple(args.source or ()),
-                             destination=args.destination, section=args.section,
-                             registry=registry))) or "citrix-ports components lists them")
+        raise InputError(
+            f"{', '.join(map(repr, unmatched))} match no component or section of the data",
+            hint="; ".join(
+                closest(
+                    every,
+                    Filters(
+                        source=tuple(args.host or ()) + tuple(args.source or ()),
+                        destination=args.destination,
+                        section=args.section,
+                        registry=registry,
+                    ),
+                )
+            )
+            or "citrix-ports components lists them",
+        )
     rows = query(every, Filters(section=args.section, registry=registry))
-    selection = Selection(tuple(args.source or ()), tuple(args.destination or ()),
-                          tuple(args.host or ()), args.direction, registry)
-    done = export(rows, addresses, args.format, published.build_manifest(data).get("source", {}),
-                  Options(provider=args.provider, split=args.split, quota=args.quota,
-                          hooks=tuple(dict.fromkeys(args.hook or ())), policy=args.policy),
-                  selection, allow_all_ports=args.allow_all_ports)
+    selection = Selection(
+        tuple(args.source or ()),
+        tuple(args.destination or ()),
+        tuple(args.host or ()),
+        args.direction,
+        registry,
+    )
+    done = export(
+        rows,
+        addresses,
+        args.format,
+        published.build_manifest(data).get("source", {}),
+        Options(
+            provider=args.provider,
+            split=args.split,
+            quota=args.quota,
+            hooks=tuple(dict.fromkeys(args.hook or ())),
+            policy=args.policy,
+        ),
+        selection,
+        allow_all_ports=args.allow_all_ports,
+    )
     if not done.rendered.rules and (args.host or args.source or args.destination):
-        raise InputError("no flow of the data answers --host, --from and --to together under "
-                         "this map: nothing written", hint="rerun with --explain to see "
-                         "what was left out, or check the map gives the ends addresses")
+        raise InputError(
+            "no flow of the data answers --host, --from and --to together under "
+            "this map: nothing written",
+            hint="rerun with --explain to see "
+            "what was left out, or check the map gives the ends addresses",
+        )
     if args.output:
         from pipeline.core.atomic import atomic_write
 

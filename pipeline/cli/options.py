@@ -79,26 +79,33 @@ def columns_argument(text: str) -> list[str]:
     names = [c.strip() for c in text.split(",") if c.strip()]
     unknown = [c for c in names if c not in TABLE_COLUMNS]
     if unknown or not names:
-        raise argparse.ArgumentTypeError(f"unknown columns {unknown or text!r}; choose from "
-                                         f"{', '.join(TABLE_COLUMNS)}")
+        raise argparse.ArgumentTypeError(
+            f"unknown columns {unknown or text!r}; choose from {', '.join(TABLE_COLUMNS)}"
+        )
     return names
 
 
 def two_sides(p: argparse.ArgumentParser, left: str, right: str) -> None:
     """The LEFT and RIGHT arguments of ``align`` and ``compare``."""
     for name, what in (("left", left), ("right", right)):
-        p.add_argument(name, help=f"{what}: a build directory, a raw snapshot (built on the "
-                       "fly) or git:REF")
+        p.add_argument(
+            name, help=f"{what}: a build directory, a raw snapshot (built on the fly) or git:REF"
+        )
 
 
 def data_option(p: argparse.ArgumentParser, what: str) -> None:
     """``--data``: the published data a command reads."""
-    p.add_argument("--data", type=Path, default=None,
-                   help=f"{what} (default: build/ here, else the dataset the package ships)")
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help=f"{what} (default: build/ here, else the dataset the package ships)",
+    )
 
 
 def ends_options(p: argparse.ArgumentParser, source_help: str, destination_help: str) -> None:
     """``--from`` and ``--to`` (repeatable): the ends of the flows a command keeps."""
     p.add_argument("--from", dest="source", metavar="NAME", action="append", help=source_help)
-    p.add_argument("--to", dest="destination", metavar="NAME", action="append",
-                   help=destination_help)
+    p.add_argument(
+        "--to", dest="destination", metavar="NAME", action="append", help=destination_help
+    )

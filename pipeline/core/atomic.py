@@ -23,19 +23,24 @@ from pathlib import Path
 from pipeline.core.bounded import limits
 from pipeline.errors import InputError, Location
 
-HINTS = {errno.EACCES: "check the permissions of the directory, or write elsewhere",
-         errno.EPERM: "check the permissions of the directory, or write elsewhere",
-         errno.EROFS: "the file system is read-only: write elsewhere",
-         errno.ENOSPC: "the disk is full: free some space",
-         errno.EDQUOT: "the disk quota is full: free some space",
-         errno.EISDIR: "give the path of a file, not of a directory",
-         errno.ENOTDIR: "a part of the path is a file, not a directory"}
+HINTS = {
+    errno.EACCES: "check the permissions of the directory, or write elsewhere",
+    errno.EPERM: "check the permissions of the directory, or write elsewhere",
+    errno.EROFS: "the file system is read-only: write elsewhere",
+    errno.ENOSPC: "the disk is full: free some space",
+    errno.EDQUOT: "the disk quota is full: free some space",
+    errno.EISDIR: "give the path of a file, not of a directory",
+    errno.ENOTDIR: "a part of the path is a file, not a directory",
+}
 
 
 def unwritable(path: Path, exc: OSError, hint: str = "") -> InputError:
     """The error for an output the system refused to write: exit 2, not a bug."""
-    return InputError(f"cannot write: {exc.strerror or exc}", Location(str(path)),
-                      hint=HINTS.get(exc.errno or 0, hint) or hint)
+    return InputError(
+        f"cannot write: {exc.strerror or exc}",
+        Location(str(path)),
+        hint=HINTS.get(exc.errno or 0, hint) or hint,
+    )
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -48,8 +53,11 @@ def atomic_write(path: Path, data: bytes) -> None:
 
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     if target.is_dir():
-        raise InputError("cannot write: it is a directory", Location(str(path)),
-                         hint="give the path of a file, e.g. DIR/rules.nft")
+        raise InputError(
+            "cannot write: it is a directory",
+            Location(str(path)),
+            hint="give the path of a file, e.g. DIR/rules.nft",
+        )
     try:
         special = target.exists() and not stat.S_ISREG(target.stat().st_mode)
         if special:  # /dev/null, /dev/stdout, a FIFO: written to, never renamed over
@@ -92,8 +100,11 @@ def held(path: Path, busy: str) -> Iterator[None]:
     import time
 
     wait = float(limits()["writes"]["lock_wait_seconds"])
-    fd = acquire(path, time.monotonic() + wait, f"{busy} (it held the lock "
-                 f"{lock_path(path).name} for {wait:g} s)")
+    fd = acquire(
+        path,
+        time.monotonic() + wait,
+        f"{busy} (it held the lock {lock_path(path).name} for {wait:g} s)",
+    )
     try:
         yield
     finally:
@@ -119,8 +130,9 @@ def acquire(path: Path, end: float, busy: str) -> int:
         except BlockingIOError:
             os.close(fd)
             if time.monotonic() > end:
-                raise InputError(busy, Location(str(path)),
-                                 hint="wait for it to finish, or write elsewhere") from None
+                raise InputError(
+                    busy, Location(str(path)), hint="wait for it to finish, or write elsewhere"
+                ) from None
             time.sleep(0.05)
             continue
         try:

@@ -53,21 +53,26 @@ def read_bytes(path: Path, limit: int, what: str, missing: str = "") -> bytes:
     except FileNotFoundError:
         raise InputError(f"cannot read the {what}: no such file", where, hint=missing) from None
     except OSError as exc:
-        raise InputError(f"cannot read the {what}: {exc.strerror}", where,
-                         hint=access_hint(exc)) from None
+        raise InputError(
+            f"cannot read the {what}: {exc.strerror}", where, hint=access_hint(exc)
+        ) from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-            raise InputError(f"the {what} is {kind}", where,
-                             hint=f"give the path of the {what} file itself")
+            raise InputError(
+                f"the {what} is {kind}", where, hint=f"give the path of the {what} file itself"
+            )
         chunks, size = [], 0
         while chunk := os.read(fd, min(1 << 20, limit + 1 - size)):
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:
-                raise InputError(f"the {what} is larger than {limit} bytes", where,
-                                 hint=f"a {what} this large is not what this command reads")
+                raise InputError(
+                    f"the {what} is larger than {limit} bytes",
+                    where,
+                    hint=f"a {what} this large is not what this command reads",
+                )
         return b"".join(chunks)
     except OSError as exc:
         raise InputError(f"cannot read the {what}: {exc.strerror}", where) from None
@@ -79,9 +84,12 @@ def access_hint(exc: OSError) -> str:
     """What to do about a file the system refused (permissions, a directory …)."""
     import errno
 
-    return {errno.EACCES: "check the file's permissions", errno.EPERM: "check the file's "
-            "permissions", errno.EISDIR: "give the path of a file, not a directory",
-            errno.ENOTDIR: "a part of the path is not a directory"}.get(exc.errno, "")
+    return {
+        errno.EACCES: "check the file's permissions",
+        errno.EPERM: "check the file's permissions",
+        errno.EISDIR: "give the path of a file, not a directory",
+        errno.ENOTDIR: "a part of the path is not a directory",
+    }.get(exc.errno, "")
 
 
 def excerpt(text: object, limit: int = 60) -> str:

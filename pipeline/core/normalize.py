@@ -78,8 +78,9 @@ def fold(text: str) -> str:
 
 
 # Typographic variants a page writes for the same name: apostrophes and dashes.
-_NAME_MARKS = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'", "–": "-", "—": "-",
-                             "‐": "-", "‑": "-"})
+_NAME_MARKS = str.maketrans(
+    {"’": "'", "‘": "'", "´": "'", "`": "'", "–": "-", "—": "-", "‐": "-", "‑": "-"}
+)
 
 
 @functools.lru_cache(maxsize=8192)  # a page repeats its names; the registry its aliases

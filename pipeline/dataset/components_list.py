@@ -31,8 +31,11 @@ def listing(components: list[dict], ports: list[dict], section: str | None = Non
                 continue
             for member in [cid, *by_id[cid]["members"].split()]:
                 flows.setdefault(member, set()).add(p["rule_id"])
-    return [{**c, "flows": len(flows[c["component_id"]])} for c in components
-            if c["component_id"] in flows]
+    return [
+        {**c, "flows": len(flows[c["component_id"]])}
+        for c in components
+        if c["component_id"] in flows
+    ]
 
 
 def render_table(rows: list[dict]) -> str:
@@ -42,8 +45,10 @@ def render_table(rows: list[dict]) -> str:
     for r in rows:
         names = f" ({r['page_names']})" if r["page_names"] and r["page_names"] != r["name"] else ""
         members = f" = {' + '.join(r['members'].split())}" if r["members"] else ""
-        out.append(f"{r['component_id'].ljust(width)}  {r['kind']:9}  {r['flows']:5}  "
-                   f"{r['name']}{names}{members}")
+        out.append(
+            f"{r['component_id'].ljust(width)}  {r['kind']:9}  {r['flows']:5}  "
+            f"{r['name']}{names}{members}"
+        )
     out.append(f"({len(rows)} component{'s' if len(rows) != 1 else ''})")
     return "\n".join(out) + "\n"
 
@@ -64,11 +69,13 @@ def render_json(rows: list[dict]) -> str:
 def render_yaml(rows: list[dict]) -> str:
     """An address map skeleton: one commented entry per component that can have an
     address (services and compound names left out), keyed by id."""
-    out = ["# citrix-ports address map skeleton (citrix-ports components --format yaml).",
-           "# Uncomment the components you have and give each its addresses or CIDRs; a",
-           "# component left out gets no rule, only a warning.  Keys are registry ids: the",
-           "# same map works on the page in any language.",
-           "components:"]
+    out = [
+        "# citrix-ports address map skeleton (citrix-ports components --format yaml).",
+        "# Uncomment the components you have and give each its addresses or CIDRs; a",
+        "# component left out gets no rule, only a warning.  Keys are registry ids: the",
+        "# same map works on the page in any language.",
+        "components:",
+    ]
     for r in rows:
         if r["kind"] == "service" or r["members"]:
             continue

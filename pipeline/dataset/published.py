@@ -64,8 +64,12 @@ def csv_text(rows: list[dict], columns: list[str], spreadsheet: bool = False) ->
     # "\r\n" it quotes cells holding \r or \n (RFC 4180); each row's own "\r\n" is then
     # written as "\n".
     line = io.StringIO()
-    writer = csv.writer(line, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL,
-                        delimiter=";" if spreadsheet else ",")
+    writer = csv.writer(
+        line,
+        lineterminator="\r\n",
+        quoting=csv.QUOTE_MINIMAL,
+        delimiter=";" if spreadsheet else ",",
+    )
     out = ["\ufeff"] if spreadsheet else []
 
     def write(cells: list[str]) -> None:
@@ -138,21 +142,37 @@ class _Checker:
         for f in spec["fields"]:
             c = f.get("constraints", {})
             kind = TYPES[f["type"]]
-            self.fields.append((
-                f["name"], kind.name == "string", kind.from_text, bool(c.get("required")),
-                c.get("minimum"), c.get("maximum"), c.get("minLength"),
-                re.compile(f"^(?:{c['pattern']})$") if "pattern" in c else None,
-                set(c["enum"]) if "enum" in c else None))
+            self.fields.append(
+                (
+                    f["name"],
+                    kind.name == "string",
+                    kind.from_text,
+                    bool(c.get("required")),
+                    c.get("minimum"),
+                    c.get("maximum"),
+                    c.get("minLength"),
+                    re.compile(f"^(?:{c['pattern']})$") if "pattern" in c else None,
+                    set(c["enum"]) if "enum" in c else None,
+                )
+            )
         self.keys = [tuple(spec["primaryKey"])] if spec.get("primaryKey") else []
         self.keys += [tuple(u) for u in spec.get("x-unique", [])]
         self.row_checks = [(n, ROW_CHECKS[n]) for n in spec.get("x-checks", [])]
 
-    def cells(self, raw: dict, present: set[str], where: str,
-              problems: list[str]) -> dict | None:
+    def cells(self, raw: dict, present: set[str], where: str, problems: list[str]) -> dict | None:
         """The typed row, or None (problems recorded) when a cell breaks its field."""
         row, ok = {}, True
-        for col, is_string, from_text, required, low, high, min_length, pattern, enum \
-                in self.fields:
+        for (
+            col,
+            is_string,
+            from_text,
+            required,
+            low,
+            high,
+            min_length,
+            pattern,
+            enum,
+        ) in self.fields:
             if col not in present:
                 continue
             text = raw[col] or ""
@@ -185,8 +205,9 @@ class _Checker:
         return row if ok else None
 
 
-def parse(text: str, label: str, table: str | None = None,
-          require_all_columns: bool = True) -> PublishedTable:
+def parse(
+    text: str, label: str, table: str | None = None, require_all_columns: bool = True
+) -> PublishedTable:
     """A published table from its CSV text, checked against its schema.
 
     ``table`` names the expected table (else it is recognised from the header).  With
@@ -204,9 +225,12 @@ def parse(text: str, label: str, table: str | None = None,
     kind = table or table_of(header)
     where = Location(label)
     if kind not in TABLES:
-        raise DataError(f"not a published table of citrix-ports (columns: "
-                        f"{', '.join(header) or 'none'})", [], where,
-                        hint="give a build directory or its ports.csv / rules.csv")
+        raise DataError(
+            f"not a published table of citrix-ports (columns: {', '.join(header) or 'none'})",
+            [],
+            where,
+            hint="give a build directory or its ports.csv / rules.csv",
+        )
     expected = [f["name"] for f in table_schema(kind)["fields"]]
     problems: list[str] = []
     twice = sorted({c for c in header if header.count(c) > 1})
@@ -221,13 +245,20 @@ def parse(text: str, label: str, table: str | None = None,
         if unknown:
             problems.append(f"line 1: unknown columns {', '.join(unknown)}")
     elif [c for c in key if c in missing]:
-        problems.append(f"line 1: the {kind} table lacks its key columns "
-                        f"{', '.join(c for c in key if c in missing)}")
+        problems.append(
+            f"line 1: the {kind} table lacks its key columns "
+            f"{', '.join(c for c in key if c in missing)}"
+        )
     if problems:
-        raise DataError(f"not a valid {kind} table", problems, where,
-                        hint="a build made by another version of citrix-ports? rebuild it "
-                             "(citrix-ports build) with this version" if missing or unknown
-                        else "the file was edited by hand? rebuild it (citrix-ports build)")
+        raise DataError(
+            f"not a valid {kind} table",
+            problems,
+            where,
+            hint="a build made by another version of citrix-ports? rebuild it "
+            "(citrix-ports build) with this version"
+            if missing or unknown
+            else "the file was edited by hand? rebuild it (citrix-ports build)",
+        )
     checker = _Checker(kind)
     present = set(header)
     rows: list[dict] = []
@@ -256,22 +287,25 @@ def parse(text: str, label: str, table: str | None = None,
         for row, line in zip(rows, lines):
             k = tuple(row[c] for c in key_cols)
             if k in seen:
-                problems.append(f"line {line}: {'+'.join(key_cols)} {k!r} repeats line "
-                                f"{seen[k]}")
+                problems.append(f"line {line}: {'+'.join(key_cols)} {k!r} repeats line {seen[k]}")
             else:
                 seen[k] = line
     if problems:
         shown = problems[:MAX_PROBLEMS]
         if len(problems) > MAX_PROBLEMS:
             shown.append(f"… and {len(problems) - MAX_PROBLEMS} more")
-        raise DataError(f"{len(problems)} problem(s) in the {kind} table; nothing was used",
-                        shown, where, hint="use a table published by citrix-ports build, "
-                        "or rebuild it")
+        raise DataError(
+            f"{len(problems)} problem(s) in the {kind} table; nothing was used",
+            shown,
+            where,
+            hint="use a table published by citrix-ports build, or rebuild it",
+        )
     return PublishedTable(kind, label, header, rows)
 
 
-def read(spec: Path, table: str | None = "ports", require_all_columns: bool = True
-         ) -> PublishedTable:
+def read(
+    spec: Path, table: str | None = "ports", require_all_columns: bool = True
+) -> PublishedTable:
     """A published table from a build directory or a CSV file, checked.
 
     ``table`` is the table expected (a build directory's ``<table>.csv`` is read); with
@@ -284,8 +318,11 @@ def read(spec: Path, table: str | None = "ports", require_all_columns: bool = Tr
     else:
         path = spec
     if not path.exists() and not path.is_symlink():
-        raise InputError(f"no {table or 'published'} table here", Location(str(path)),
-                         hint="run `make` first, or give --data a build directory")
+        raise InputError(
+            f"no {table or 'published'} table here",
+            Location(str(path)),
+            hint="run `make` first, or give --data a build directory",
+        )
     data = read_input(path, "table", "table")
     try:
         text = data.decode("utf-8")  # no newline translation inside cells
@@ -332,8 +369,11 @@ def packaged_data() -> Path:
     """The published dataset of the embedded snapshot shipped with the package (the
     repository's ``build/`` in a checkout)."""
     repo = PACKAGE_DIR.parent / "build"
-    return repo if (repo / "ports.csv").is_file() and (PACKAGE_DIR.parent / "schemas").is_dir() \
+    return (
+        repo
+        if (repo / "ports.csv").is_file() and (PACKAGE_DIR.parent / "schemas").is_dir()
         else PACKAGE_DIR / "embedded"
+    )
 
 
 def read_parquet(path: Path, table: str = "ports") -> PublishedTable:

@@ -81,7 +81,9 @@ def end_matches(text: str, name: str, cid: str, registry: Any = None) -> bool:
         return True
     return bool(meant & registry.stands_for(cid)) or any(
         cid in registry.stands_for(m) and registry.components[m].kind != "any"
-        for m in meant if m in registry.components)
+        for m in meant
+        if m in registry.components
+    )
 
 
 def section_matches(text: str, section: str, sid: str, registry: Any = None) -> bool:
@@ -118,14 +120,19 @@ class Filters:
         """
         if self.component:
             c = fold(self.component)
-            if fold(self.component) not in fold(row["section"]) \
-                    and not self.end(self.component, row, "source") \
-                    and not self.end(self.component, row, "destination") and c:
+            if (
+                fold(self.component) not in fold(row["section"])
+                and not self.end(self.component, row, "source")
+                and not self.end(self.component, row, "destination")
+                and c
+            ):
                 return False
         if (self.source or self.destination) and not self.sides(row):
             return False
-        if self.section and not any(section_matches(s, row["section"], row.get("section_id") or "",
-                                                    self.registry) for s in asked(self.section)):
+        if self.section and not any(
+            section_matches(s, row["section"], row.get("section_id") or "", self.registry)
+            for s in asked(self.section)
+        ):
             return False
         if self.protocol and row["protocol"] != self.protocol.lower():
             return False
@@ -133,22 +140,27 @@ class Filters:
             start, end = row["port_start"], row["port_end"]
             if start is None or not any(a <= end and start <= b for a, b in self.ports):
                 return False
-        return not (self.ranges and (row["port_start"] is None
-                                     or row["port_start"] == row["port_end"]))
+        return not (
+            self.ranges and (row["port_start"] is None or row["port_start"] == row["port_end"])
+        )
 
     def end(self, text: str, row: dict, side: str) -> bool:
         """Whether the row's ``side`` is what ``text`` means (``end_matches``)."""
-        return end_matches(text, str(row.get(side) or ""), row.get(f"{side}_id") or "",
-                           self.registry)
+        return end_matches(
+            text, str(row.get(side) or ""), row.get(f"{side}_id") or "", self.registry
+        )
 
     def sides(self, row: dict) -> bool:
         """``--from`` / ``--to`` in the row's direction, or reversed for a flow both ways."""
+
         def fits(src: str, dst: str) -> bool:
-            return ((not self.source or any(self.end(s, row, src) for s in asked(self.source)))
-                    and (not self.destination
-                         or any(self.end(d, row, dst) for d in asked(self.destination))))
+            return (not self.source or any(self.end(s, row, src) for s in asked(self.source))) and (
+                not self.destination or any(self.end(d, row, dst) for d in asked(self.destination))
+            )
+
         return fits("source", "destination") or (
-            bool(row["bidirectional"]) and fits("destination", "source"))
+            bool(row["bidirectional"]) and fits("destination", "source")
+        )
 
     def unmatched(self, rows: list[dict]) -> list[str]:
         """The values asked that match no row of ``rows`` at all (a typo, a component
@@ -158,8 +170,10 @@ class Filters:
             if not any(self.end(text, r, side) for r in rows for side in ("source", "destination")):
                 out.append(text)
         for text in asked(self.section):
-            if not any(section_matches(text, r["section"], r.get("section_id") or "",
-                                       self.registry) for r in rows):
+            if not any(
+                section_matches(text, r["section"], r.get("section_id") or "", self.registry)
+                for r in rows
+            ):
                 out.append(text)
         return out
 
@@ -183,8 +197,11 @@ def english_names(rows: list[dict], registry) -> list[dict]:
     out = []
     for r in rows:
         r = dict(r)
-        for name, what in (("section", "section"), ("source", "component"),
-                           ("destination", "component")):
+        for name, what in (
+            ("section", "section"),
+            ("source", "component"),
+            ("destination", "component"),
+        ):
             r[name] = registry.english(r.get(f"{name}_id") or "", what) or r[name]
         out.append(r)
     return out
@@ -203,8 +220,9 @@ def similarity(asked: str, name: str) -> float:
     words, name_words = asked.split(), name.split()
     if not words or not name_words:
         return whole
-    by_word = sum(max(difflib.SequenceMatcher(None, w, n).ratio() for n in name_words)
-                  for w in words) / len(words)
+    by_word = sum(
+        max(difflib.SequenceMatcher(None, w, n).ratio() for n in name_words) for w in words
+    ) / len(words)
     return max(whole, by_word)
 
 
@@ -213,26 +231,37 @@ def closest(rows: list[dict], filters: Filters) -> list[str]:
     names = sorted({r["source"] for r in rows} | {r["destination"] for r in rows})
     sections = sorted({r["section"] for r in rows})
     hints = []
-    wanted = [(filters.component, names + sections)] + [
-        (a, names) for a in asked(filters.source) + asked(filters.destination)] + [
-        (a, sections) for a in asked(filters.section)]
+    wanted = (
+        [(filters.component, names + sections)]
+        + [(a, names) for a in asked(filters.source) + asked(filters.destination)]
+        + [(a, sections) for a in asked(filters.section)]
+    )
     for text, pool in wanted:
         if not text:
             continue
         folded = {fold(n): n for n in pool}
         if filters.registry is not None and (  # ids match too: a name the data has is no typo
-                any(Filters(source=text, registry=filters.registry).end(text, r, side)
-                    for r in rows for side in ("source", "destination"))
-                or any(section_matches(text, r["section"], r.get("section_id") or "",
-                                       filters.registry) for r in rows)):
+            any(
+                Filters(source=text, registry=filters.registry).end(text, r, side)
+                for r in rows
+                for side in ("source", "destination")
+            )
+            or any(
+                section_matches(text, r["section"], r.get("section_id") or "", filters.registry)
+                for r in rows
+            )
+        ):
             continue
         found = [n for n in folded if fold(text) in n]
         if not found:
             scored = sorted(((similarity(fold(text), n), n) for n in folded), reverse=True)
             near = [n for score, n in scored[:3] if score >= 0.6]
             if near:
-                hints.append(f"no name matches {text!r}; did you mean "
-                             + ", ".join(repr(folded[n]) for n in near) + "?")
+                hints.append(
+                    f"no name matches {text!r}; did you mean "
+                    + ", ".join(repr(folded[n]) for n in near)
+                    + "?"
+                )
             else:
                 hints.append(f"no name matches {text!r}")
     return hints
@@ -287,8 +316,9 @@ def column_widths(natural: list[int], wraps: list[bool], width: int) -> list[int
     return widths
 
 
-def render_table(rows: list[dict], columns: tuple[str, ...] = DEFAULT_COLUMNS,
-                 width: int | None = None) -> str:
+def render_table(
+    rows: list[dict], columns: tuple[str, ...] = DEFAULT_COLUMNS, width: int | None = None
+) -> str:
     """Rows as a table for a terminal: the chosen columns, long cells wrapped so that the
     table fits ``width`` (default: the terminal's, else 100)."""
     if not width:
@@ -299,14 +329,20 @@ def render_table(rows: list[dict], columns: tuple[str, ...] = DEFAULT_COLUMNS,
     cells = [[escaped(get(r)) for _, get, _ in specs] for r in rows]
     natural = [max([len(h)] + [len(c[i]) for c in cells]) for i, (h, _, _) in enumerate(specs)]
     widths = column_widths(natural, [w for _, _, w in specs], width)
-    out = ["  ".join(h.ljust(widths[i]) for i, (h, _, _) in enumerate(specs)).rstrip(),
-           "  ".join("-" * w for w in widths)]
+    out = [
+        "  ".join(h.ljust(widths[i]) for i, (h, _, _) in enumerate(specs)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
     for row in cells:
-        wrapped = [textwrap.wrap(text, w, break_long_words=True) or [""]
-                   for text, w in zip(row, widths)]
+        wrapped = [
+            textwrap.wrap(text, w, break_long_words=True) or [""] for text, w in zip(row, widths)
+        ]
         for k in range(max(len(w) for w in wrapped)):
-            out.append("  ".join((w[k] if k < len(w) else "").ljust(widths[i])
-                                 for i, w in enumerate(wrapped)).rstrip())
+            out.append(
+                "  ".join(
+                    (w[k] if k < len(w) else "").ljust(widths[i]) for i, w in enumerate(wrapped)
+                ).rstrip()
+            )
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(out) + "\n"
 
@@ -314,8 +350,12 @@ def render_table(rows: list[dict], columns: tuple[str, ...] = DEFAULT_COLUMNS,
 FORMATS = ("table", "csv", "json")
 
 
-def render(rows: list[dict], fmt: str, columns: tuple[str, ...] = DEFAULT_COLUMNS,
-           spreadsheet: bool = False) -> str:
+def render(
+    rows: list[dict],
+    fmt: str,
+    columns: tuple[str, ...] = DEFAULT_COLUMNS,
+    spreadsheet: bool = False,
+) -> str:
     """Rows in one of ``FORMATS`` (CSV and JSON keep every column)."""
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"

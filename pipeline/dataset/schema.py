@@ -32,6 +32,7 @@ def port_range(start: int | None, end: int | None) -> str:
         return ""
     return str(start) if start == end else f"{start}-{end}"
 
+
 # The registry ids of a row's names, filled by the identity stage (pipeline.stages.identify).
 IDENTITY_COLUMNS = ("section_id", "source_id", "destination_id")
 
@@ -96,12 +97,25 @@ class FieldType:
 
 
 TYPES: dict[str, FieldType] = {
-    "string": FieldType("string", pandas="str", pandera=str, arrow="string",
-                        from_text=str, nullable=False),
-    "integer": FieldType("integer", pandas="Int64", pandera="Int64", arrow="int64",
-                         from_text=_integer_from_text, nullable=True),
-    "boolean": FieldType("boolean", pandas="bool", pandera=bool, arrow="bool_",
-                         from_text=_boolean_from_text, nullable=False),
+    "string": FieldType(
+        "string", pandas="str", pandera=str, arrow="string", from_text=str, nullable=False
+    ),
+    "integer": FieldType(
+        "integer",
+        pandas="Int64",
+        pandera="Int64",
+        arrow="int64",
+        from_text=_integer_from_text,
+        nullable=True,
+    ),
+    "boolean": FieldType(
+        "boolean",
+        pandas="bool",
+        pandera=bool,
+        arrow="bool_",
+        from_text=_boolean_from_text,
+        nullable=False,
+    ),
 }
 
 
@@ -147,9 +161,13 @@ def typed_frame(name: str, rows: list[dict]):
     import pandas as pd
 
     types = field_types(name)  # one typed Series per column (faster than astype after)
-    return pd.DataFrame({col: pd.Series([r.get(col) for r in rows], dtype=kind.pandas,
-                                        name=col) for col, kind in types.items()},
-                        columns=list(types))
+    return pd.DataFrame(
+        {
+            col: pd.Series([r.get(col) for r in rows], dtype=kind.pandas, name=col)
+            for col, kind in types.items()
+        },
+        columns=list(types),
+    )
 
 
 def frame_records(frame) -> list[dict]:
@@ -157,8 +175,10 @@ def frame_records(frame) -> list[dict]:
     ``DataFrame.to_dict("records")`` gives, column by column: several times faster on
     Arrow-backed strings)."""
     cols = list(frame.columns)
-    values = [[None if _missing(v) else v for v in s.tolist()] if s.hasnans else s.tolist()
-              for s in (frame[c] for c in cols)]
+    values = [
+        [None if _missing(v) else v for v in s.tolist()] if s.hasnans else s.tolist()
+        for s in (frame[c] for c in cols)
+    ]
     return [dict(zip(cols, row)) for row in zip(*values)] if cols else [{} for _ in frame.index]
 
 
@@ -186,11 +206,13 @@ def arrow_schema(name: str):
     """The pyarrow schema of a published table."""
     import pyarrow as pa
 
-    return pa.schema([pa.field(col, getattr(pa, kind.arrow)())
-                      for col, kind in field_types(name).items()])
+    return pa.schema(
+        [pa.field(col, getattr(pa, kind.arrow)()) for col, kind in field_types(name).items()]
+    )
 
 
 # -- checks across columns (``x-checks``), on one published record ------------------------
+
 
 def port_start_le_port_end(row: dict) -> bool:
     """A range never runs backwards.

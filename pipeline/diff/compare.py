@@ -18,12 +18,18 @@ RENAMABLE = ("section", "source", "destination")
 IDS = {"section": "section_id", "source": "source_id", "destination": "destination_id"}
 MIN_RENAME_ROWS = 2  # a value replaced in fewer otherwise identical rows is no rename
 KEYS = {  # (identity, looser key) of a row, per table
-    "ports": (("section", "source", "destination", "protocol", "port_start", "port_end"),
-              ("section", "source", "destination", "protocol", "details")),
-    "rules": (("section", "source", "destination", "type_raw", "port_raw"),
-              ("section", "source", "destination", "details")),
-    "rejects": (("section", "source", "destination", "type_raw", "port_raw"),
-                ("section", "source", "destination", "details")),
+    "ports": (
+        ("section", "source", "destination", "protocol", "port_start", "port_end"),
+        ("section", "source", "destination", "protocol", "details"),
+    ),
+    "rules": (
+        ("section", "source", "destination", "type_raw", "port_raw"),
+        ("section", "source", "destination", "details"),
+    ),
+    "rejects": (
+        ("section", "source", "destination", "type_raw", "port_raw"),
+        ("section", "source", "destination", "details"),
+    ),
 }
 
 
@@ -44,25 +50,43 @@ class Diff:
     @property
     def same(self) -> bool:
         """True when nothing changed."""
-        return not (self.added or self.removed or self.changed or self.renamed
-                    or self.columns_added or self.columns_removed)
+        return not (
+            self.added
+            or self.removed
+            or self.changed
+            or self.renamed
+            or self.columns_added
+            or self.columns_removed
+        )
 
     def summary(self) -> dict:
         """The counts of each kind of change."""
         return {
-            "table": self.new.name, "old": self.old.label, "new": self.new.label,
-            "rows_old": len(self.old.rows), "rows_new": len(self.new.rows),
-            "added": len(self.added), "removed": len(self.removed),
-            "changed": len(self.changed), "renamed": len(self.renamed),
+            "table": self.new.name,
+            "old": self.old.label,
+            "new": self.new.label,
+            "rows_old": len(self.old.rows),
+            "rows_new": len(self.new.rows),
+            "added": len(self.added),
+            "removed": len(self.removed),
+            "changed": len(self.changed),
+            "renamed": len(self.renamed),
             "renamed_rows": sum(r["rows"] for r in self.renamed),
-            "columns_added": self.columns_added, "columns_removed": self.columns_removed,
+            "columns_added": self.columns_added,
+            "columns_removed": self.columns_removed,
             "same": self.same,
         }
 
     def to_json(self) -> dict:
         """Everything, as the JSON output of ``diff --format json``."""
-        return {"summary": self.summary(), "sections": self.sections, "added": self.added,
-                "removed": self.removed, "changed": self.changed, "renamed": self.renamed}
+        return {
+            "summary": self.summary(),
+            "sections": self.sections,
+            "added": self.added,
+            "removed": self.removed,
+            "changed": self.changed,
+            "renamed": self.renamed,
+        }
 
 
 def order_key(row: dict) -> tuple:
@@ -79,14 +103,16 @@ def diff(old: PublishedTable, new: PublishedTable) -> Diff:
     """What changed from ``old`` to ``new``; raises ``DataError`` for two different
     tables."""
     if old.name != new.name:
-        raise DataError(f"cannot compare a {old.name} table ({old.label}) with a {new.name} "
-                        f"table ({new.label})", [])
+        raise DataError(
+            f"cannot compare a {old.name} table ({old.label}) with a {new.name} "
+            f"table ({new.label})",
+            [],
+        )
     result = Diff(old, new)
     result.columns_added = [c for c in new.columns if c not in old.columns]
     result.columns_removed = [c for c in old.columns if c not in new.columns]
     ids = [c for c in IDS.values() if c in new.columns and c in old.columns]
-    compared = [c for c in new.columns if c in old.columns and c not in POSITION
-                and c not in ids]
+    compared = [c for c in new.columns if c in old.columns and c not in POSITION and c not in ids]
     exact, loose = KEYS[new.name]
 
     def key_of(row: dict, column: str):
@@ -124,24 +150,26 @@ def diff(old: PublishedTable, new: PublishedTable) -> Diff:
         by_rest: dict[tuple, list[dict]] = defaultdict(list)
         for row in added:
             c = content(row)
-            by_rest[c[:index] + c[index + 1:]].append(row)
+            by_rest[c[:index] + c[index + 1 :]].append(row)
         candidates: Counter = Counter()
         for row in removed:
             c = content(row)
-            for other in by_rest.get(c[:index] + c[index + 1:], []):
+            for other in by_rest.get(c[:index] + c[index + 1 :], []):
                 if other[fname] != row[fname]:
                     candidates[(row[fname], other[fname])] += 1
-        for (old_value, new_value), count in sorted(candidates.items(),
-                                                    key=lambda kv: (-kv[1], str(kv[0]))):
+        for (old_value, new_value), count in sorted(
+            candidates.items(), key=lambda kv: (-kv[1], str(kv[0]))
+        ):
             if count < MIN_RENAME_ROWS:
                 continue
             pairs, still_removed = 0, []
             for row in removed:
                 c = content(row)
-                rest = c[:index] + c[index + 1:]
+                rest = c[:index] + c[index + 1 :]
                 bucket = by_rest.get(rest, [])
-                hit = next((o for o in bucket if row[fname] == old_value
-                            and o[fname] == new_value), None)
+                hit = next(
+                    (o for o in bucket if row[fname] == old_value and o[fname] == new_value), None
+                )
                 if hit is not None:
                     bucket.remove(hit)
                     added.remove(hit)
@@ -150,8 +178,9 @@ def diff(old: PublishedTable, new: PublishedTable) -> Diff:
                     still_removed.append(row)
             removed = still_removed
             if pairs:
-                result.renamed.append({"field": fname, "old": old_value, "new": new_value,
-                                       "rows": pairs, "id": ""})
+                result.renamed.append(
+                    {"field": fname, "old": old_value, "new": new_value, "rows": pairs, "id": ""}
+                )
     renames = {(r["field"], r["old"]): r["new"] for r in result.renamed}
 
     def renamed(row: dict) -> dict:
@@ -175,28 +204,44 @@ def diff(old: PublishedTable, new: PublishedTable) -> Diff:
                 o, n = olds[0], news[0]
                 fields = [c for c in compared + ids if o.get(c) != n.get(c)]
                 for fname in RENAMABLE:
-                    if fname in fields and key_of(o, fname) == key_of(n, fname) \
-                            and renamed(o)[fname] != n[fname]:
+                    if (
+                        fname in fields
+                        and key_of(o, fname) == key_of(n, fname)
+                        and renamed(o)[fname] != n[fname]
+                    ):
                         reworded[(fname, o[fname], n[fname])] += 1
-                result.changed.append({"key": {c: n.get(c) for c in exact if c in n},
-                                       "old": o, "new": n, "fields": fields})
+                result.changed.append(
+                    {
+                        "key": {c: n.get(c) for c in exact if c in n},
+                        "old": o,
+                        "new": n,
+                        "fields": fields,
+                    }
+                )
                 added.remove(n)
             else:
                 still_removed.extend(olds)
         removed = still_removed
 
     for (fname, old_value, new_value), count in reworded.items():
-        result.renamed.append({"field": fname, "old": old_value, "new": new_value,
-                               "rows": count, "id": row_id(old.rows, fname, old_value)})
+        result.renamed.append(
+            {
+                "field": fname,
+                "old": old_value,
+                "new": new_value,
+                "rows": count,
+                "id": row_id(old.rows, fname, old_value),
+            }
+        )
     result.added = sorted(added, key=order_key)
     result.removed = sorted(removed, key=order_key)
     result.changed.sort(key=lambda c: order_key(c["new"]))
     result.renamed.sort(key=lambda r: (r["field"], str(r["old"]), str(r["new"])))
     old_count = Counter(r.get("section") for r in old.rows)
     new_count = Counter(r.get("section") for r in new.rows)
-    result.sections = [{"section": s, "old": old_count.get(s, 0), "new": new_count.get(s, 0)}
-                       for s in sorted(set(old_count) | set(new_count), key=str)
-                       if old_count.get(s, 0) != new_count.get(s, 0)]
+    result.sections = [
+        {"section": s, "old": old_count.get(s, 0), "new": new_count.get(s, 0)}
+        for s in sorted(set(old_count) | set(new_count), key=str)
+        if old_count.get(s, 0) != new_count.get(s, 0)
+    ]
     return result
-
-

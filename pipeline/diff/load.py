@@ -21,8 +21,9 @@ from pipeline.errors import InputError, Location
 SnapshotBuilder = Callable[[Path, Path], object]  # (snapshot, out): the build stage
 
 
-def load(spec: str, table: str = "ports", repo: Path = Path("."),
-         build: SnapshotBuilder | None = None) -> PublishedTable:
+def load(
+    spec: str, table: str = "ports", repo: Path = Path("."), build: SnapshotBuilder | None = None
+) -> PublishedTable:
     """A version from a build directory, a CSV, a raw snapshot (built on the fly by
     ``build``, which the caller hands in: readers of published data never import the
     build stage) or ``git:REF``.
@@ -43,35 +44,47 @@ def revision(ref: str, spec: str, repo: Path) -> str:
     Raises ``InputError`` (located at the spec) when REF names no commit.
     """
     if ref.startswith("-") or any(ord(c) < 32 or ord(c) == 127 for c in ref):
-        raise InputError(f"{ref!r} is not a git revision", Location(spec),
-                         hint="give a branch, tag or commit, e.g. git:HEAD or git:origin/main")
-    done = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options",
-                           f"{ref}^{{commit}}"], cwd=repo, capture_output=True)
+        raise InputError(
+            f"{ref!r} is not a git revision",
+            Location(spec),
+            hint="give a branch, tag or commit, e.g. git:HEAD or git:origin/main",
+        )
+    done = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
+        cwd=repo,
+        capture_output=True,
+    )
     commit = done.stdout.decode("ascii", errors="replace").strip()
     if done.returncode or len(commit) != 40:
         said = done.stderr.decode(errors="replace").strip().splitlines()
-        raise InputError(f"unknown git revision {ref!r}" + (f" ({said[0]})" if said else ""),
-                         Location(spec),
-                         hint="give a branch, tag or commit of this repository, e.g. git:HEAD")
+        raise InputError(
+            f"unknown git revision {ref!r}" + (f" ({said[0]})" if said else ""),
+            Location(spec),
+            hint="give a branch, tag or commit of this repository, e.g. git:HEAD",
+        )
     return commit
 
 
-def committed(commit: str, path: str, kind: str, spec: str, repo: Path
-              ) -> subprocess.CompletedProcess:
+def committed(
+    commit: str, path: str, kind: str, spec: str, repo: Path
+) -> subprocess.CompletedProcess:
     """``git show COMMIT:PATH``, once git says the blob is within the cap of ``kind``
     (``pipeline/data/input_limits.toml``): a committed file is an input like any other."""
-    size = subprocess.run(["git", "cat-file", "-s", f"{commit}:{path}"], cwd=repo,
-                          capture_output=True, text=True)
+    size = subprocess.run(
+        ["git", "cat-file", "-s", f"{commit}:{path}"], cwd=repo, capture_output=True, text=True
+    )
     if not size.returncode and int(size.stdout.strip() or 0) > cap(kind):
-        raise InputError(f"build/{path.split('/')[-1]} at {commit[:12]} is larger than "
-                         f"{cap(kind)} bytes", Location(spec),
-                         hint="a table this large is not what this command reads")
+        raise InputError(
+            f"build/{path.split('/')[-1]} at {commit[:12]} is larger than {cap(kind)} bytes",
+            Location(spec),
+            hint="a table this large is not what this command reads",
+        )
     return subprocess.run(["git", "show", f"{commit}:{path}"], cwd=repo, capture_output=True)
 
 
-def load_tables(spec: str, tables: tuple[str, ...], repo: Path = Path("."),
-                build: SnapshotBuilder | None = None
-                ) -> tuple[dict[str, PublishedTable], dict]:
+def load_tables(
+    spec: str, tables: tuple[str, ...], repo: Path = Path("."), build: SnapshotBuilder | None = None
+) -> tuple[dict[str, PublishedTable], dict]:
     """Several tables of one version (a snapshot is built once for all of them), and its
     build manifest ({} when there is none, as for a lone CSV file); a CSV file gives
     only its own table."""
@@ -84,9 +97,11 @@ def load_tables(spec: str, tables: tuple[str, ...], repo: Path = Path("."),
         for table in tables:
             done = committed(commit, f"build/{table}.csv", "table", spec, repo)
             if done.returncode:
-                raise InputError(f"cannot read build/{table}.csv at {ref}: "
-                                 f"{done.stderr.decode(errors='replace').strip()}",
-                                 Location(spec))
+                raise InputError(
+                    f"cannot read build/{table}.csv at {ref}: "
+                    f"{done.stderr.decode(errors='replace').strip()}",
+                    Location(spec),
+                )
             try:
                 text = done.stdout.decode("utf-8")
             except UnicodeDecodeError:
@@ -101,15 +116,21 @@ def load_tables(spec: str, tables: tuple[str, ...], repo: Path = Path("."),
         for table in tables:
             found = read(path, table if path.is_dir() else None, require_all_columns=False)
             if not path.is_dir() and len(tables) > 1:
-                raise InputError(f"a {found.name} CSV file alone does not hold the "
-                                 f"{', '.join(tables)} tables: give a build directory or a "
-                                 "snapshot", Location(spec))
+                raise InputError(
+                    f"a {found.name} CSV file alone does not hold the "
+                    f"{', '.join(tables)} tables: give a build directory or a "
+                    "snapshot",
+                    Location(spec),
+                )
             out[found.name] = PublishedTable(found.name, spec, found.columns, found.rows)
         return out, (build_manifest(path) if path.is_dir() else {})
     # A raw snapshot: build it on the fly.
     if build is None:
-        raise InputError("a raw snapshot must be built before it is compared", Location(spec),
-                         hint="give a build directory (citrix-ports build --out DIR)")
+        raise InputError(
+            "a raw snapshot must be built before it is compared",
+            Location(spec),
+            hint="give a build directory (citrix-ports build --out DIR)",
+        )
     with tempfile.TemporaryDirectory() as tmp:
         build(path, Path(tmp) / "build")
         out = {}

@@ -65,17 +65,22 @@ def render_text(d: Diff) -> str:
 
 def render_markdown(d: Diff) -> str:
     """The diff as Markdown: tables per section, long lists folded."""
-    out = [f"### Citrix ports: {headline(d)}", "",
-           f"`{d.old.label}` → `{d.new.label}`", ""]
+    out = [f"### Citrix ports: {headline(d)}", "", f"`{d.old.label}` → `{d.new.label}`", ""]
     if d.same:
         return "\n".join(out)
     if d.columns_added or d.columns_removed:
-        out += [f"- columns added: {', '.join(d.columns_added) or 'none'}",
-                f"- columns removed: {', '.join(d.columns_removed) or 'none'}", ""]
+        out += [
+            f"- columns added: {', '.join(d.columns_added) or 'none'}",
+            f"- columns removed: {', '.join(d.columns_removed) or 'none'}",
+            "",
+        ]
     if d.renamed:
         out += ["| renamed | old | new | rows | same id |", "|---|---|---|---:|---|"]
-        out += [f"| {r['field']} | {md_cell(r['old'])} | {md_cell(r['new'])} | {r['rows']} | "
-                f"{md_cell(r.get('id') or '')} |" for r in d.renamed]
+        out += [
+            f"| {r['field']} | {md_cell(r['old'])} | {md_cell(r['new'])} | {r['rows']} | "
+            f"{md_cell(r.get('id') or '')} |"
+            for r in d.renamed
+        ]
         out.append("")
     if d.sections:
         out += ["| section | rows before | rows after |", "|---|---:|---:|"]
@@ -87,8 +92,9 @@ def render_markdown(d: Diff) -> str:
     for row in d.removed:
         per_section[row.get("section")].append(("removed", describe(row), ""))
     for c in d.changed:
-        detail = "; ".join(f"{f}: {md_cell(c['old'].get(f))} → {md_cell(c['new'].get(f))}"
-                           for f in c["fields"])
+        detail = "; ".join(
+            f"{f}: {md_cell(c['old'].get(f))} → {md_cell(c['new'].get(f))}" for f in c["fields"]
+        )
         per_section[c["new"].get("section")].append(("changed", describe(c["new"]), detail))
     for section in sorted(per_section, key=str):
         items = per_section[section]
@@ -96,7 +102,11 @@ def render_markdown(d: Diff) -> str:
         table = ["| change | flow | fields |", "|---|---|---|"]
         table += [f"| {k} | {md_cell(f)} | {det} |" for k, f, det in items]
         if len(items) > FOLD_AFTER:
-            out += [f"<details><summary>{len(items)} changes</summary>", ""] + table + ["", "</details>"]
+            out += (
+                [f"<details><summary>{len(items)} changes</summary>", ""]
+                + table
+                + ["", "</details>"]
+            )
         else:
             out += table
         out.append("")

@@ -52,8 +52,9 @@ class Export:
 
     def outcome(self) -> Counter:
         """What became of each ports row: written, or the reason it was not."""
-        written_ids = {i for r in self.plan.rules if r not in self.rendered.skipped
-                       for i in r.rule_ids}
+        written_ids = {
+            i for r in self.plan.rules if r not in self.rendered.skipped for i in r.rule_ids
+        }
         skipped_ids = {i for r in self.rendered.skipped for i in r.rule_ids} - written_ids
         out: Counter = Counter()
         for status, rid in zip(self.plan.status, self.plan.row_ids):
@@ -68,13 +69,16 @@ class Export:
         outcome = self.outcome()
         rows = sum(outcome.values())
         left = [f"{n} {reason}" for reason, n in sorted(outcome.items()) if reason != WRITTEN]
-        lines = [f"{self.rendered.rules} rule(s) written from {outcome[WRITTEN]} of {rows} "
-                 f"flow row(s) ({p.merged} duplicate(s) merged)"
-                 + (f"; left out: {', '.join(left)}" if left else "")]
+        lines = [
+            f"{self.rendered.rules} rule(s) written from {outcome[WRITTEN]} of {rows} "
+            f"flow row(s) ({p.merged} duplicate(s) merged)"
+            + (f"; left out: {', '.join(left)}" if left else "")
+        ]
         if self.wide:
-            lines.append(f"{len(self.wide)} rule(s) open more than "
-                         f"{limits()['ports']['wide_range']} ports: "
-                         + ", ".join(sorted(set(self.wide))))
+            lines.append(
+                f"{len(self.wide)} rule(s) open more than "
+                f"{limits()['ports']['wide_range']} ports: " + ", ".join(sorted(set(self.wide)))
+            )
         if self.details:
             lines.append(f"{len(self.details)} detail(s): rerun with --explain to see them")
         return "\n".join(lines)
@@ -85,9 +89,15 @@ def all_ports(rule) -> bool:
     return rule.port_start is not None and rule.port_start <= 1 and rule.port_end == MAX_PORT
 
 
-def export(rows: list[dict], addresses: AddressMap, fmt: str, source: dict | None = None,
-           options: Options = Options(), selection: Selection = NO_SELECTION,
-           allow_all_ports: bool = False) -> Export:
+def export(
+    rows: list[dict],
+    addresses: AddressMap,
+    fmt: str,
+    source: dict | None = None,
+    options: Options = Options(),
+    selection: Selection = NO_SELECTION,
+    allow_all_ports: bool = False,
+) -> Export:
     """The rule file of ``fmt`` for the ports ``rows`` under ``addresses``.
 
     ``addresses`` is bound to the whole dataset first (``AddressMap.bind``), else to
@@ -100,24 +110,38 @@ def export(rows: list[dict], addresses: AddressMap, fmt: str, source: dict | Non
     p = plan(rows, addresses, selection)
     every = [r for r in p.rules if all_ports(r)]
     if every and not allow_all_ports:
-        shown = "; ".join(f"{', '.join(r.rule_ids)} ({r.source} -> {r.destination}, "
-                          f"{r.protocol} {r.ports})" for r in every[:5])
-        raise InputError(f"{len(every)} rule(s) would open every port: {shown}",
-                         hint="check the page's row (the build warns about it, with its "
-                              "line); pass --allow-all-ports if this is meant")
+        shown = "; ".join(
+            f"{', '.join(r.rule_ids)} ({r.source} -> {r.destination}, {r.protocol} {r.ports})"
+            for r in every[:5]
+        )
+        raise InputError(
+            f"{len(every)} rule(s) would open every port: {shown}",
+            hint="check the page's row (the build warns about it, with its "
+            "line); pass --allow-all-ports if this is meant",
+        )
     width = limits()["ports"]["wide_range"]
-    wide = [f"{r.protocol} {r.ports}" for r in p.rules
-            if r.port_start is not None and r.port_end - r.port_start + 1 > width]
+    wide = [
+        f"{r.protocol} {r.ports}"
+        for r in p.rules
+        if r.port_start is not None and r.port_end - r.port_start + 1 > width
+    ]
     rendered = RENDERERS[fmt](p, source or {}, options)
     warnings = addresses.warnings + addresses.unused_keys()
-    details = report(p) + rendered.warnings + [
-        f"pattern {entry.key!r} (line {entry.line}) matched: "
-        + (", ".join(repr(n) for n in names) if names else "nothing")
-        for entry, names in addresses.pattern_matches()]
+    details = (
+        report(p)
+        + rendered.warnings
+        + [
+            f"pattern {entry.key!r} (line {entry.line}) matched: "
+            + (", ".join(repr(n) for n in names) if names else "nothing")
+            for entry, names in addresses.pattern_matches()
+        ]
+    )
     if any(addresses.is_any(n, c) for n, c in addresses.ends):
         stood = [cid for cid, _ in addresses.any_members()]
-        details.append("'any Citrix component' stood for the Citrix server components the "
-                       f"map gives: {', '.join(stood) if stood else 'none'}")
+        details.append(
+            "'any Citrix component' stood for the Citrix server components the "
+            f"map gives: {', '.join(stood) if stood else 'none'}"
+        )
     return Export(rendered, p, warnings, details, wide)
 
 

@@ -53,9 +53,11 @@ LIMITS_FILE = DATA_DIR / "export_limits.toml"
 # one prefix; anything else (a scope id '%eth0', a space, a newline, a name) is refused.
 ADDRESS_TEXT = re.compile(r"[0-9A-Fa-f.:]{2,45}(?:/[0-9]{1,3})?")
 # IPv6 prefixes that stand for IPv4 addresses: (prefix, first bit of the IPv4 address).
-IPV4_IN_IPV6 = ((ipaddress.ip_network("::ffff:0:0/96"), 96),    # IPv4-mapped
-                (ipaddress.ip_network("64:ff9b::/96"), 96),     # NAT64 (RFC 6052)
-                (ipaddress.ip_network("2002::/16"), 16))        # 6to4 (RFC 3056)
+IPV4_IN_IPV6 = (
+    (ipaddress.ip_network("::ffff:0:0/96"), 96),  # IPv4-mapped
+    (ipaddress.ip_network("64:ff9b::/96"), 96),  # NAT64 (RFC 6052)
+    (ipaddress.ip_network("2002::/16"), 16),
+)  # 6to4 (RFC 3056)
 
 
 @functools.lru_cache(maxsize=1)
@@ -102,8 +104,13 @@ class AddressMap:
         """Attach the registry and the components of the dataset (all its rows, before
         any filter); refuses two keys that name the same component."""
         self.registry = registry
-        self.ends = sorted({(r[side], r.get(f"{side}_id") or "") for r in rows
-                            for side in ("source", "destination")})
+        self.ends = sorted(
+            {
+                (r[side], r.get(f"{side}_id") or "")
+                for r in rows
+                for side in ("source", "destination")
+            }
+        )
         self.names = {}
         for name, cid in self.ends:
             if cid:
@@ -119,7 +126,8 @@ class AddressMap:
                     f"keys {excerpt(first.key)} (line {first.line}) and {excerpt(entry.key)} "
                     f"(line {entry.line}) name the same component{f' ({cid})' if cid != fold(entry.key) else ''}",
                     Location(self.path, entry.line),
-                    hint="give the component its addresses under one key")
+                    hint="give the component its addresses under one key",
+                )
             seen[cid] = entry
 
     def key_id(self, entry: Entry) -> str:
@@ -223,9 +231,15 @@ class AddressMap:
         for entry in self.entries:
             if entry.kind == "exact":
                 continue
-            got = sorted({name for name, cid in self.ends if entry.matches(name)
-                          and self.lookup(name) is entry.networks
-                          and not any(self.key_id(e) == cid for e in self.entries if cid)})
+            got = sorted(
+                {
+                    name
+                    for name, cid in self.ends
+                    if entry.matches(name)
+                    and self.lookup(name) is entry.networks
+                    and not any(self.key_id(e) == cid for e in self.entries if cid)
+                }
+            )
             out.append((entry, got))
         return out
 
@@ -244,13 +258,18 @@ class AddressMap:
                 continue
             import difflib  # here: only an unused key looks for the closest names
 
-            close = difflib.get_close_matches(fold(entry.key.split(":", 1)[-1]
-                                                   if entry.kind != "exact" else entry.key),
-                                              list(folded), n=3, cutoff=0.6)
+            close = difflib.get_close_matches(
+                fold(entry.key.split(":", 1)[-1] if entry.kind != "exact" else entry.key),
+                list(folded),
+                n=3,
+                cutoff=0.6,
+            )
             hint = f"; closest: {', '.join(repr(folded[c]) for c in close)}" if close else ""
             where = f"line {entry.line}: " if entry.line else ""
-            warnings.append(f"warning: address map {where}{excerpt(entry.key)} matches no "
-                            f"component of the data{hint}")
+            warnings.append(
+                f"warning: address map {where}{excerpt(entry.key)} matches no "
+                f"component of the data{hint}"
+            )
         return warnings
 
 
@@ -268,8 +287,9 @@ def parse_network(value: str) -> Network:
     ValueError: a host written with a prefix: mean 10.10.1.11/32 (the host) or 10.10.1.0/24 (its network)?
     """
     if not ADDRESS_TEXT.fullmatch(value):
-        raise ValueError("not a plain IPv4 or IPv6 address or CIDR (no scope id, host "
-                         "name, space or other text)")
+        raise ValueError(
+            "not a plain IPv4 or IPv6 address or CIDR (no scope id, host name, space or other text)"
+        )
     try:
         return ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
@@ -277,8 +297,10 @@ def parse_network(value: str) -> Network:
             raise ValueError("not an IPv4 or IPv6 address or CIDR") from None
     loose = ipaddress.ip_network(value, strict=False)
     host = ipaddress.ip_address(value.split("/")[0])
-    raise ValueError(f"a host written with a prefix: mean {host}/{loose.max_prefixlen} (the "
-                     f"host) or {loose} (its network)?")
+    raise ValueError(
+        f"a host written with a prefix: mean {host}/{loose.max_prefixlen} (the "
+        f"host) or {loose} (its network)?"
+    )
 
 
 def ipv4_space(net: Network) -> list[ipaddress.IPv4Network]:
@@ -333,14 +355,18 @@ class _Loader:
         try:
             for event in yaml.parse(text, Loader=yaml.SafeLoader):
                 if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                    raise self.fail("the address map uses a YAML anchor or alias ('&', '*'): "
-                                    "write each value out", event.start_mark.line + 1)
+                    raise self.fail(
+                        "the address map uses a YAML anchor or alias ('&', '*'): "
+                        "write each value out",
+                        event.start_mark.line + 1,
+                    )
             return yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            raise self.fail(f"the address map is not valid YAML: "
-                            f"{excerpt(getattr(exc, 'problem', exc), 120)}",
-                            mark.line + 1 if mark else None) from None
+            raise self.fail(
+                f"the address map is not valid YAML: {excerpt(getattr(exc, 'problem', exc), 120)}",
+                mark.line + 1 if mark else None,
+            ) from None
 
     def pairs(self, node) -> list[tuple[Any, Any]]:
         """The key/value nodes of a mapping, refusing a key given twice."""
@@ -349,9 +375,12 @@ class _Loader:
             text = str(key.value)
             line = key.start_mark.line + 1
             if text in seen:
-                raise self.fail(f"the key {excerpt(text)} is given twice (lines {seen[text]} "
-                                f"and {line}): only one would count", line,
-                                hint="merge the two entries into one")
+                raise self.fail(
+                    f"the key {excerpt(text)} is given twice (lines {seen[text]} "
+                    f"and {line}): only one would count",
+                    line,
+                    hint="merge the two entries into one",
+                )
             seen[text] = line
         return node.value
 
@@ -368,53 +397,69 @@ def load_address_map(path: Path, allow_any: bool = False) -> AddressMap:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"the address map is not UTF-8 (byte {exc.start})",
-                         Location(str(path))) from None
+        raise InputError(
+            f"the address map is not UTF-8 (byte {exc.start})", Location(str(path))
+        ) from None
     loader = _Loader(path)
     root = loader.root(text)
     components = None
     if isinstance(root, yaml.MappingNode):
         components = next((v for k, v in loader.pairs(root) if k.value == "components"), None)
     if not isinstance(components, yaml.MappingNode):
-        raise loader.fail("the address map needs a 'components' mapping of component name "
-                          "or pattern to addresses",
-                          hint="see the example in examples/address-map.yaml")
+        raise loader.fail(
+            "the address map needs a 'components' mapping of component name "
+            "or pattern to addresses",
+            hint="see the example in examples/address-map.yaml",
+        )
     pairs = loader.pairs(components)
     if len(pairs) > lim["max_keys"]:
-        raise loader.fail(f"the address map has {len(pairs)} keys, more than "
-                          f"{lim['max_keys']}", hint="give networks (CIDRs) rather than one "
-                          "key per host, or split the map")
+        raise loader.fail(
+            f"the address map has {len(pairs)} keys, more than {lim['max_keys']}",
+            hint="give networks (CIDRs) rather than one key per host, or split the map",
+        )
     entries, warnings, total = [], [], 0
     union: list[Network] = []
     for key_node, value_node in pairs:
         line = key_node.start_mark.line + 1
         if not isinstance(key_node, yaml.ScalarNode) or not str(key_node.value).strip():
-            raise loader.fail("a key of 'components' must be a component name, id or pattern",
-                              line)
+            raise loader.fail("a key of 'components' must be a component name, id or pattern", line)
         key = str(key_node.value)
         if len(key) > lim["max_key_length"]:
-            raise loader.fail(f"the key {excerpt(key, lim['excerpt'])} is longer than "
-                              f"{lim['max_key_length']} characters", line)
+            raise loader.fail(
+                f"the key {excerpt(key, lim['excerpt'])} is longer than "
+                f"{lim['max_key_length']} characters",
+                line,
+            )
         values = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
         total += len(values)
         if total > lim["max_values"]:
-            raise loader.fail(f"the address map has more than {lim['max_values']} addresses",
-                              line, hint="give networks (CIDRs) rather than single hosts")
+            raise loader.fail(
+                f"the address map has more than {lim['max_values']} addresses",
+                line,
+                hint="give networks (CIDRs) rather than single hosts",
+            )
         nets = []
         for v in values:
             vline = v.start_mark.line + 1
-            shown = excerpt(v.value if isinstance(v, yaml.ScalarNode) else "(a mapping or list)",
-                            lim["excerpt"])
+            shown = excerpt(
+                v.value if isinstance(v, yaml.ScalarNode) else "(a mapping or list)", lim["excerpt"]
+            )
             if not isinstance(v, yaml.ScalarNode):
-                raise loader.fail(f"component {excerpt(key, lim['excerpt'])}: {shown} is not "
-                                  "an address or CIDR", vline)
+                raise loader.fail(
+                    f"component {excerpt(key, lim['excerpt'])}: {shown} is not an address or CIDR",
+                    vline,
+                )
             try:
                 net = parse_network(str(v.value))
             except ValueError as exc:
-                raise loader.fail(f"component {excerpt(key, lim['excerpt'])}: {shown} is {exc}"
-                                  if str(exc).startswith(("a ", "not")) else str(exc), vline,
-                                  hint="write an address (10.0.0.1, 2001:db8::1) or a "
-                                       "network (10.0.0.0/24, 2001:db8::/64)") from None
+                raise loader.fail(
+                    f"component {excerpt(key, lim['excerpt'])}: {shown} is {exc}"
+                    if str(exc).startswith(("a ", "not"))
+                    else str(exc),
+                    vline,
+                    hint="write an address (10.0.0.1, 2001:db8::1) or a "
+                    "network (10.0.0.0/24, 2001:db8::/64)",
+                ) from None
             nets.append(net)
         if not nets:
             raise loader.fail(f"component {excerpt(key, lim['excerpt'])} has no address", line)
@@ -422,12 +467,18 @@ def load_address_map(path: Path, allow_any: bool = False) -> AddressMap:
         wide = too_wide(union)
         if wide:
             version, prefix = wide
-            message = (f"component {excerpt(key, lim['excerpt'])}: with its networks the map "
-                       f"covers more IPv{version} addresses than a /{prefix} (a large part of "
-                       "the Internet; IPv4-mapped, NAT64 and 6to4 networks count as IPv4)")
+            message = (
+                f"component {excerpt(key, lim['excerpt'])}: with its networks the map "
+                f"covers more IPv{version} addresses than a /{prefix} (a large part of "
+                "the Internet; IPv4-mapped, NAT64 and 6to4 networks count as IPv4)"
+            )
             if not allow_any:
-                raise loader.fail(message, line, hint="give the components' real addresses, "
-                                  "or pass --allow-any if this is meant")
+                raise loader.fail(
+                    message,
+                    line,
+                    hint="give the components' real addresses, "
+                    "or pass --allow-any if this is meant",
+                )
             if not any("covers more" in w for w in warnings):
                 warnings.append(f"warning: {path}:{line}: {message} (--allow-any)")
         nets = sorted(set(nets), key=net_key)
@@ -447,10 +498,13 @@ def _entry(loader: _Loader, key: str, line: int, nets: list[Network]) -> Entry:
         try:
             pattern = re2.compile(key[3:], options)
         except re2.error as exc:
-            raise loader.fail(f"pattern {excerpt(key)} is not an RE2 regular expression: "
-                              f"{excerpt(_text(exc), 120)}", line,
-                              hint="RE2 syntax: no back-references or look-arounds "
-                                   "(github.com/google/re2/wiki/Syntax)") from None
+            raise loader.fail(
+                f"pattern {excerpt(key)} is not an RE2 regular expression: "
+                f"{excerpt(_text(exc), 120)}",
+                line,
+                hint="RE2 syntax: no back-references or look-arounds "
+                "(github.com/google/re2/wiki/Syntax)",
+            ) from None
         return Entry(key, line, "re", pattern, nets)
     return Entry(key, line, "exact", None, nets)
 

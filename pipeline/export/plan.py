@@ -68,8 +68,10 @@ class Rule:
         The text comes from the page: every renderer passes it through its own escaping
         (``formats.safe_text``) before it reaches a file."""
         arrow = "<-" if self.reverse else "->"
-        text = (f"{', '.join(self.rule_ids)} | {'; '.join(self.sections)} | {self.source} "
-                f"{arrow} {self.destination} | {self.details}")
+        text = (
+            f"{', '.join(self.rule_ids)} | {'; '.join(self.sections)} | {self.source} "
+            f"{arrow} {self.destination} | {self.details}"
+        )
         return " ".join(text.split())
 
 
@@ -122,8 +124,9 @@ def checked(row: dict) -> tuple[str, int | None, int | None]:
     return protocol, start, end
 
 
-def families(sources: list[Network], destinations: list[Network]
-             ) -> tuple[tuple[int, tuple[Network, ...], tuple[Network, ...]], ...]:
+def families(
+    sources: list[Network], destinations: list[Network]
+) -> tuple[tuple[int, tuple[Network, ...], tuple[Network, ...]], ...]:
     """(IP version, sources, destinations) for each version both sides have."""
     out = []
     for version in (4, 6):
@@ -159,9 +162,11 @@ class Selection:
         name, cid = end.parent
         if not parent or (name, cid) == (end.name, end.cid):
             return False
-        return any(fold(t) == fold(name) or (self.registry is not None and cid
-                                              and cid in self.registry.resolve(t))
-                   for t in texts)
+        return any(
+            fold(t) == fold(name)
+            or (self.registry is not None and cid and cid in self.registry.resolve(t))
+            for t in texts
+        )
 
     def host_nets(self, end: End) -> list[Network]:
         """The addresses of ``end`` that are a host asked (all of them for a host asked
@@ -176,9 +181,12 @@ class Selection:
                 if self.end_is((text,), end, parent=False):
                     return list(end.nets)
                 continue
-            out += [asked_net if asked_net.subnet_of(n) else n for n in end.nets
-                    if n.version == asked_net.version and (asked_net.subnet_of(n)
-                                                           or n.subnet_of(asked_net))]
+            out += [
+                asked_net if asked_net.subnet_of(n) else n
+                for n in end.nets
+                if n.version == asked_net.version
+                and (asked_net.subnet_of(n) or n.subnet_of(asked_net))
+            ]
         return sorted(set(out), key=net_key)
 
 
@@ -200,9 +208,16 @@ class End:
 def ends(addresses: AddressMap, name: str, cid: str) -> list[End]:
     """The concrete ends a row's end stands for under the map (those with addresses)."""
     any_ = addresses.is_any(name, cid)
-    return [End((addresses.names.get(m) or addresses.registry.english(m)) if any_ else name, m,
-                tuple(nets), (name, cid))
-            for m, nets in addresses.destinations(name, cid) if nets]
+    return [
+        End(
+            (addresses.names.get(m) or addresses.registry.english(m)) if any_ else name,
+            m,
+            tuple(nets),
+            (name, cid),
+        )
+        for m, nets in addresses.destinations(name, cid)
+        if nets
+    ]
 
 
 def label(kept: list[End], every: list[End]) -> tuple[str, str]:
@@ -228,24 +243,28 @@ def plan(rows: list[dict], addresses: AddressMap, selection: Selection = NO_SELE
         sid, did = row.get("source_id") or "", row.get("destination_id") or ""
         src = addresses.networks(row["source"], sid)
         dst = addresses.networks(row["destination"], did)
-        missing = [name for name, nets in ((row["source"], src), (row["destination"], dst))
-                   if not nets]
-        flow = (f"flow {row['rule_id']} ({row['section']}: {row['source']} -> "
-                f"{row['destination']})")
+        missing = [
+            name for name, nets in ((row["source"], src), (row["destination"], dst)) if not nets
+        ]
+        flow = f"flow {row['rule_id']} ({row['section']}: {row['source']} -> {row['destination']})"
         if missing:
             result.status.append(NO_ADDRESS)
             for name in missing:
                 result.unmapped[name] = result.unmapped.get(name, 0) + 1
             if len(missing) == 1:
                 result.half_mapped.setdefault(
-                    (row["rule_id"], missing[0]), f"warning: {flow}: {missing[0]!r} has no "
-                    "address, the other end has: no rule written")
+                    (row["rule_id"], missing[0]),
+                    f"warning: {flow}: {missing[0]!r} has no "
+                    "address, the other end has: no rule written",
+                )
             continue
         for name, cid in ((row["source"], sid), (row["destination"], did)):
             for member in addresses.unmapped_members(name, cid):
                 result.half_mapped.setdefault(
-                    (row["rule_id"], member), f"warning: {flow}: {member!r}, one of the "
-                    f"components {name!r} names, has no address: no rule for it")
+                    (row["rule_id"], member),
+                    f"warning: {flow}: {member!r}, one of the "
+                    f"components {name!r} names, has no address: no rule for it",
+                )
         s_ends = ends(addresses, row["source"], sid)
         d_ends = ends(addresses, row["destination"], did)
         directions = [(s_ends, d_ends, False)]
@@ -262,40 +281,62 @@ def plan(rows: list[dict], addresses: AddressMap, selection: Selection = NO_SELE
                     by_key[key] = Rule(
                         tuple(sorted(set(first.rule_ids) | {row["rule_id"]})),
                         tuple(dict.fromkeys(first.sections + (row["section"],))),
-                        first.source, first.destination, protocol, start, end, first.details,
-                        rule.families, first.reverse, first.source_id, first.destination_id,
-                        rule.outbound)
+                        first.source,
+                        first.destination,
+                        protocol,
+                        start,
+                        end,
+                        first.details,
+                        rule.families,
+                        first.reverse,
+                        first.source_id,
+                        first.destination_id,
+                        rule.outbound,
+                    )
                     result.merged += 1
                 else:
                     by_key[key] = rule
         if status != WRITTEN and len(result.unmeetable) > unmeetable:
             status = UNMEETABLE
         result.status.append(status)
-    result.rules = sorted(by_key.values(), key=lambda r: (
-        r.sections[0], r.source, r.destination, r.protocol,
-        -1 if r.port_start is None else r.port_start, -1 if r.port_end is None else r.port_end,
-        r.reverse, r.rule_ids))
+    result.rules = sorted(
+        by_key.values(),
+        key=lambda r: (
+            r.sections[0],
+            r.source,
+            r.destination,
+            r.protocol,
+            -1 if r.port_start is None else r.port_start,
+            -1 if r.port_end is None else r.port_end,
+            r.reverse,
+            r.rule_ids,
+        ),
+    )
     return result
 
 
-def directed(row: dict, froms: list[End], tos: list[End], reverse: bool, sel: Selection,
-             result: Plan) -> list[Rule]:
+def directed(
+    row: dict, froms: list[End], tos: list[End], reverse: bool, sel: Selection, result: Plan
+) -> list[Rule]:
     """The rules of one direction of a row: a rule per destination end, its sources
     merged; only what the selection keeps."""
     protocol, start, end = row["protocol"], row["port_start"], row["port_end"]
     passes = []  # (sources, destinations, outbound) kept, each [(End, networks)]
     kept_from = [(e, list(e.nets)) for e in froms if not sel.sources or sel.end_is(sel.sources, e)]
-    kept_to = [(e, list(e.nets)) for e in tos
-               if not sel.destinations or sel.end_is(sel.destinations, e)]
+    kept_to = [
+        (e, list(e.nets)) for e in tos if not sel.destinations or sel.end_is(sel.destinations, e)
+    ]
     if not sel.hosts:
         passes.append((kept_from, kept_to, False))
     else:
         if sel.direction in ("in", "both"):
-            passes.append((kept_from, [(e, n) for e, _ in kept_to if (n := sel.host_nets(e))],
-                           False))
+            passes.append(
+                (kept_from, [(e, n) for e, _ in kept_to if (n := sel.host_nets(e))], False)
+            )
         if sel.direction in ("out", "both"):
-            passes.append(([(e, n) for e, _ in kept_from if (n := sel.host_nets(e))], kept_to,
-                           True))
+            passes.append(
+                ([(e, n) for e, _ in kept_from if (n := sel.host_nets(e))], kept_to, True)
+            )
     rules = []
     for sources, destinations, outbound in passes:
         if not sources or not destinations:
@@ -309,11 +350,26 @@ def directed(row: dict, froms: list[End], tos: list[End], reverse: bool, sel: Se
                 result.unmeetable.append(
                     f"warning: flow {row['rule_id']} ({s_name} -> {d_end.name}, {protocol} "
                     f"{port_range(start, end)}): the sources are {have(s_nets)} and the "
-                    f"destinations {have(d_nets)}; no rule can join them")
+                    f"destinations {have(d_nets)}; no rule can join them"
+                )
                 continue
-            rules.append(Rule((row["rule_id"],), (row["section"],), s_name, d_end.name, protocol,
-                              start, end, row["details"], fams, reverse, s_id, d_end.cid,
-                              outbound))
+            rules.append(
+                Rule(
+                    (row["rule_id"],),
+                    (row["section"],),
+                    s_name,
+                    d_end.name,
+                    protocol,
+                    start,
+                    end,
+                    row["details"],
+                    fams,
+                    reverse,
+                    s_id,
+                    d_end.cid,
+                    outbound,
+                )
+            )
     return rules
 
 
@@ -323,11 +379,15 @@ def report(p: Plan) -> list[str]:
     with_partner = {name for _, name in p.half_mapped}
     alone = {n: c for n, c in p.unmapped.items() if n not in with_partner}
     if alone:
-        lines.append(f"{len(alone)} component(s) without address and without a mapped "
-                     f"partner ({sum(alone.values())} flow ends not exported): "
-                     + ", ".join(f"{name!r} ({count})" for name, count in sorted(alone.items())))
+        lines.append(
+            f"{len(alone)} component(s) without address and without a mapped "
+            f"partner ({sum(alone.values())} flow ends not exported): "
+            + ", ".join(f"{name!r} ({count})" for name, count in sorted(alone.items()))
+        )
     lines += p.unmeetable
     for row in p.portless:
-        lines.append(f"not exported (no port): {row['section']} | {row['source']} -> "
-                     f"{row['destination']} {row['protocol']} {row['port_raw']!r}")
+        lines.append(
+            f"not exported (no port): {row['section']} | {row['source']} -> "
+            f"{row['destination']} {row['protocol']} {row['port_raw']!r}"
+        )
     return lines

@@ -51,6 +51,7 @@ def limits() -> dict:
 
 # -- HCL ----------------------------------------------------------------------------------
 
+
 class Expr(str):
     """A bare HCL expression (``var.sg_vda``), written without quotes."""
 
@@ -74,8 +75,7 @@ def hcl(value) -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 
-def block(head: str, attrs: list[tuple[str, object]], children: list[list[str]] = ()
-          ) -> list[str]:
+def block(head: str, attrs: list[tuple[str, object]], children: list[list[str]] = ()) -> list[str]:
     """An HCL block as ``terraform fmt`` writes it: attributes aligned on ``=``, nested
     blocks after them, two spaces per level."""
     width = max((len(k) for k, _ in attrs), default=0)
@@ -101,7 +101,7 @@ def cut(text: str, limit: int) -> str:
     """Text at most ``limit`` characters, cut at a word with ``...`` when too long."""
     if len(text) <= limit:
         return text
-    head = text[:limit - 3]
+    head = text[: limit - 3]
     return (head.rsplit(" ", 1)[0] if " " in head else head).rstrip(" ,;|") + "..."
 
 
@@ -110,10 +110,11 @@ def short(name: str, limit: int) -> str:
     if len(name) <= limit:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{name[:limit - 9].rstrip('-_')}-{digest}"
+    return f"{name[: limit - 9].rstrip('-_')}-{digest}"
 
 
 # -- what is written ----------------------------------------------------------------------
+
 
 def group_of(rule: Rule) -> str:
     """The destination group of a rule: its component id, else its name as a slug."""
@@ -131,8 +132,11 @@ def describe(rules: list[Rule]) -> str:
     first = rules[0]
     sections = list(dict.fromkeys(s for r in rules for s in r.sections))
     arrow = "<-" if first.reverse else "->"
-    return safe_text(f"citrix-ports {', '.join(ids)} | {'; '.join(sections)} | {first.source} "
-                     f"{arrow} {first.destination} | {first.details}", 4000)
+    return safe_text(
+        f"citrix-ports {', '.join(ids)} | {'; '.join(sections)} | {first.source} "
+        f"{arrow} {first.destination} | {first.details}",
+        4000,
+    )
 
 
 @dataclass
@@ -151,7 +155,11 @@ class Item:
     @property
     def weight(self) -> int:
         """What the item counts against Azure's addresses-or-ports limit."""
-        return len(self.sources) + len(self.destinations) + sum(len(p) or 1 for p in self.ports.values())
+        return (
+            len(self.sources)
+            + len(self.destinations)
+            + sum(len(p) or 1 for p in self.ports.values())
+        )
 
 
 def check_networks(plan: Plan) -> None:
@@ -163,8 +171,9 @@ def check_networks(plan: Plan) -> None:
                     raise ExportLimit(
                         f"flow {', '.join(rule.rule_ids)} ({rule.source} -> {rule.destination}) "
                         f"would be open to {net}: Terraform exports never write a rule from or "
-                        "to any address", hint="give the component its real addresses in the "
-                        "address map")
+                        "to any address",
+                        hint="give the component its real addresses in the address map",
+                    )
 
 
 def aws_items(plan: Plan) -> list[Item]:
@@ -175,8 +184,9 @@ def aws_items(plan: Plan) -> list[Item]:
             for net in sources:
                 key = (group_of(rule), rule.protocol, rule.port_start, rule.port_end, str(net))
                 name = ident(f"{key[0]}_{rule.protocol}_{rule.ports or 'all'}_{net}")
-                item = items.setdefault(key, Item(key[0], name, protocol=rule.protocol,
-                                                  version=version))
+                item = items.setdefault(
+                    key, Item(key[0], name, protocol=rule.protocol, version=version)
+                )
                 item.rules.append(rule)
                 item.sources.add(net)
                 item.ports.setdefault(rule.protocol, set()).add((rule.port_start, rule.port_end))
@@ -190,9 +200,20 @@ def flow_items(plan: Plan, per_protocol: bool) -> list[Item]:
         for version, sources, destinations in rule.families:
             proto = rule.protocol if per_protocol else ""
             key = (group_of(rule), source_of(rule), rule.reverse, proto, version)
-            name = "-".join(filter(None, ["citrix", key[1], "to", key[0], proto,
-                                          "return" if rule.reverse else "",
-                                          "v6" if version == 6 else ""]))
+            name = "-".join(
+                filter(
+                    None,
+                    [
+                        "citrix",
+                        key[1],
+                        "to",
+                        key[0],
+                        proto,
+                        "return" if rule.reverse else "",
+                        "v6" if version == 6 else "",
+                    ],
+                )
+            )
             item = items.setdefault(key, Item(key[0], name, protocol=proto, version=version))
             item.rules.append(rule)
             item.sources.update(sources)
@@ -205,6 +226,7 @@ def flow_items(plan: Plan, per_protocol: bool) -> list[Item]:
 
 # -- limits -------------------------------------------------------------------------------
 
+
 def merged_count(items: list[Item]) -> int:
     """AWS rules left if adjacent or overlapping port ranges of the same group, source
     and protocol were merged (exact: the same packets pass)."""
@@ -212,7 +234,8 @@ def merged_count(items: list[Item]) -> int:
     for item in items:
         for start, end in item.ports[item.protocol]:
             spans.setdefault((item.protocol, tuple(item.sources), start is None), []).append(
-                (start if start is not None else -1, end if end is not None else -1))
+                (start if start is not None else -1, end if end is not None else -1)
+            )
     count = 0
     for ranges in spans.values():
         ranges.sort()
@@ -235,29 +258,42 @@ def over_limit(provider: str, group: str, items: list[Item], quota: int | None) 
             n = sum(1 for i in items if i.version == version)
             if n > rules_limit:
                 merged = merged_count([i for i in items if i.version == version])
-                hint = (f"; merging adjacent port ranges would give {merged}"
-                        if merged < n else "; no port ranges are adjacent")
-                return (f"{n} IPv{version} inbound rules, {n - rules_limit} over the limit of "
-                        f"{rules_limit} per security group{hint}")
+                hint = (
+                    f"; merging adjacent port ranges would give {merged}"
+                    if merged < n
+                    else "; no port ranges are adjacent"
+                )
+                return (
+                    f"{n} IPv{version} inbound rules, {n - rules_limit} over the limit of "
+                    f"{rules_limit} per security group{hint}"
+                )
     if provider == "azure":
         span = lim["priority_max"] - lim["priority_min"] + 1
         if len(items) > min(rules_limit, span):
             if len(items) > span:
-                return (f"{len(items)} security rules, {len(items) - span} more than the "
-                        f"{span} priorities of {lim['priority_min']}-{lim['priority_max']}")
-            return (f"{len(items)} security rules, {len(items) - rules_limit} over the limit of "
-                    f"{rules_limit} per network security group")
+                return (
+                    f"{len(items)} security rules, {len(items) - span} more than the "
+                    f"{span} priorities of {lim['priority_min']}-{lim['priority_max']}"
+                )
+            return (
+                f"{len(items)} security rules, {len(items) - rules_limit} over the limit of "
+                f"{rules_limit} per network security group"
+            )
         weight = sum(i.weight for i in items)
         if weight > lim["addresses_or_ports_per_group"]:
-            return (f"{weight} addresses and port ranges, {weight - lim['addresses_or_ports_per_group']}"
-                    f" over the limit of {lim['addresses_or_ports_per_group']} per network "
-                    "security group")
+            return (
+                f"{weight} addresses and port ranges, {weight - lim['addresses_or_ports_per_group']}"
+                f" over the limit of {lim['addresses_or_ports_per_group']} per network "
+                "security group"
+            )
     if provider == "gcp":
         for item in items:
             n = sum(len(p) for p in item.ports.values())
             if n > lim["ports_per_rule"]:
-                return (f"firewall {item.name} has {n} ports, {n - lim['ports_per_rule']} over "
-                        f"the limit of {lim['ports_per_rule']} per rule")
+                return (
+                    f"firewall {item.name} has {n} ports, {n - lim['ports_per_rule']} over "
+                    f"the limit of {lim['ports_per_rule']} per rule"
+                )
     return ""
 
 
@@ -292,41 +328,53 @@ def grouped(provider: str, items: list[Item], options: Options) -> dict[str, lis
         raise ExportLimit(
             f"the {provider} rules do not fit the cloud's limits:\n  " + "\n  ".join(problems),
             hint="split the rules of these destinations across several groups with --split "
-                 "(attach them all to the destination), raise the limit with --quota N when "
-                 "your quota is higher, or give sources as wider networks where that is right")
+            "(attach them all to the destination), raise the limit with --quota N when "
+            "your quota is higher, or give sources as wider networks where that is right",
+        )
     return out
 
 
 # -- providers ----------------------------------------------------------------------------
 
-VARIABLE = {"aws": ("sg", "Security group of"), "azure": ("nsg", "Network security group of"),
-            "gcp": ("tag", "Network tag of the instances of")}
-REQUIRED = {"aws": ("aws", "hashicorp/aws"), "azure": ("azurerm", "hashicorp/azurerm"),
-            "gcp": ("google", "hashicorp/google")}
+VARIABLE = {
+    "aws": ("sg", "Security group of"),
+    "azure": ("nsg", "Network security group of"),
+    "gcp": ("tag", "Network tag of the instances of"),
+}
+REQUIRED = {
+    "aws": ("aws", "hashicorp/aws"),
+    "azure": ("azurerm", "hashicorp/azurerm"),
+    "gcp": ("google", "hashicorp/google"),
+}
 
 
 def variable(provider: str, group: str, part: list[Item]) -> list[str]:
     """The input variable of a destination group: its security group, NSG or tag."""
     prefix, what = VARIABLE[provider]
     names = sorted({r.destination for i in part for r in i.rules})
-    return block(f'variable "{prefix}_{ident(group)}"', [
-        ("description", safe_text(f"{what} the component {group} ({', '.join(names)})", 400)),
-        ("type", Expr("string")),
-    ])
+    return block(
+        f'variable "{prefix}_{ident(group)}"',
+        [
+            ("description", safe_text(f"{what} the component {group} ({', '.join(names)})", 400)),
+            ("type", Expr("string")),
+        ],
+    )
 
 
 def aws_resource(group: str, item: Item) -> list[str]:
     """An ``aws_vpc_security_group_ingress_rule`` (ICMP: ports -1)."""
     lim = limits()["aws"]
-    (start, end), = item.ports[item.protocol]
+    ((start, end),) = item.ports[item.protocol]
     net = next(iter(item.sources))
     icmp = item.protocol == "icmp"
-    attrs = [("security_group_id", Expr(f"var.sg_{ident(group)}")),
-             ("description", cut(aws_text(describe(item.rules), 4000), lim["description_length"])),
-             ("ip_protocol", ("icmpv6" if item.version == 6 else "icmp") if icmp else item.protocol),
-             ("from_port", -1 if icmp else start),
-             ("to_port", -1 if icmp else end),
-             ("cidr_ipv4" if item.version == 4 else "cidr_ipv6", str(net))]
+    attrs = [
+        ("security_group_id", Expr(f"var.sg_{ident(group)}")),
+        ("description", cut(aws_text(describe(item.rules), 4000), lim["description_length"])),
+        ("ip_protocol", ("icmpv6" if item.version == 6 else "icmp") if icmp else item.protocol),
+        ("from_port", -1 if icmp else start),
+        ("to_port", -1 if icmp else end),
+        ("cidr_ipv4" if item.version == 4 else "cidr_ipv6", str(net)),
+    ]
     return block(f'resource "aws_vpc_security_group_ingress_rule" "{item.name}"', attrs)
 
 
@@ -350,19 +398,26 @@ def azure_resource(group: str, item: Item, priority: int) -> list[str]:
     """An ``azurerm_network_security_rule``: inbound, allow, its port ranges."""
     lim = limits()["azure"]
     name = short(item.name, lim["name_length"])
-    attrs = [("name", name),
-             ("description", cut(describe(item.rules), lim["description_length"])),
-             ("resource_group_name", Expr("var.resource_group_name")),
-             ("network_security_group_name", Expr(f"var.nsg_{ident(group)}")),
-             ("priority", priority), ("direction", "Inbound"), ("access", "Allow"),
-             ("protocol", item.protocol.capitalize()), ("source_port_range", "*")]
+    attrs = [
+        ("name", name),
+        ("description", cut(describe(item.rules), lim["description_length"])),
+        ("resource_group_name", Expr("var.resource_group_name")),
+        ("network_security_group_name", Expr(f"var.nsg_{ident(group)}")),
+        ("priority", priority),
+        ("direction", "Inbound"),
+        ("access", "Allow"),
+        ("protocol", item.protocol.capitalize()),
+        ("source_port_range", "*"),
+    ]
     ports = sorted(item.ports[item.protocol])
     if ports:
         attrs.append(("destination_port_ranges", [port_range(a, b) for a, b in ports]))
     else:
         attrs.append(("destination_port_range", "*"))
-    attrs += [("source_address_prefixes", sorted(map(str, item.sources))),
-              ("destination_address_prefixes", sorted(map(str, item.destinations)))]
+    attrs += [
+        ("source_address_prefixes", sorted(map(str, item.sources))),
+        ("destination_address_prefixes", sorted(map(str, item.destinations))),
+    ]
     return block(f'resource "azurerm_network_security_rule" "{ident(name)}"', attrs)
 
 
@@ -386,10 +441,14 @@ def gcp_resource(group: str, item: Item) -> list[str]:
         if ports:
             attrs.append(("ports", [port_range(a, b) for a, b in ports]))
         allows.append(block("allow", attrs))
-    attrs = [("name", name), ("network", Expr("var.network")), ("direction", "INGRESS"),
-             ("description", cut(describe(item.rules), lim["description_length"])),
-             ("source_ranges", sorted(map(str, item.sources))),
-             ("target_tags", [Expr(f"var.tag_{ident(group)}")])]
+    attrs = [
+        ("name", name),
+        ("network", Expr("var.network")),
+        ("direction", "INGRESS"),
+        ("description", cut(describe(item.rules), lim["description_length"])),
+        ("source_ranges", sorted(map(str, item.sources))),
+        ("target_tags", [Expr(f"var.tag_{ident(group)}")]),
+    ]
     return block(f'resource "google_compute_firewall" "{ident(name)}"', attrs, allows)
 
 
@@ -397,19 +456,29 @@ def render_terraform(p: Plan, source: dict, options: Options) -> Rendered:
     """The Terraform file of ``options.provider`` for the plan (see the module docstring)."""
     provider = options.provider
     if provider not in PROVIDERS:
-        raise ExportLimit(f"--provider must be one of {', '.join(PROVIDERS)}, not {provider!r}",
-                          hint="export terraform --provider aws|azure|gcp")
+        raise ExportLimit(
+            f"--provider must be one of {', '.join(PROVIDERS)}, not {provider!r}",
+            hint="export terraform --provider aws|azure|gcp",
+        )
     check_networks(p)
     items = aws_items(p) if provider == "aws" else flow_items(p, per_protocol=provider == "azure")
     groups = grouped(provider, items, options)
     name, source_url = REQUIRED[provider]
-    out = [header("#", source),
-           f"# Terraform for {provider}: set the variables (one per destination component) "
-           "to your own resources; see docs/exports.md.", ""]
-    out += block("terraform", [], [block("required_providers", [(name, Expr(
-        f'{{ source = "{source_url}" }}'))])])
-    shared = {"azure": [("resource_group_name", "Resource group of the network security groups")],
-              "gcp": [("network", "VPC network of the firewall rules")]}.get(provider, [])
+    out = [
+        header("#", source),
+        f"# Terraform for {provider}: set the variables (one per destination component) "
+        "to your own resources; see docs/exports.md.",
+        "",
+    ]
+    out += block(
+        "terraform",
+        [],
+        [block("required_providers", [(name, Expr(f'{{ source = "{source_url}" }}'))])],
+    )
+    shared = {
+        "azure": [("resource_group_name", "Resource group of the network security groups")],
+        "gcp": [("network", "VPC network of the firewall rules")],
+    }.get(provider, [])
     for var, text in shared:
         out += [""] + block(f'variable "{var}"', [("description", text), ("type", Expr("string"))])
     count = 0
@@ -427,8 +496,10 @@ def render_terraform(p: Plan, source: dict, options: Options) -> Rendered:
                 lines = gcp_resource(group, item)
             label = lines[0]
             if label in labels:  # two keys that read alike: never two resources of one name
-                raise ExportLimit(f"two resources would share the name {label!r}",
-                                  hint="this is a bug of citrix-ports: please report it")
+                raise ExportLimit(
+                    f"two resources would share the name {label!r}",
+                    hint="this is a bug of citrix-ports: please report it",
+                )
             labels.add(label)
             out += [""] + lines
             count += 1

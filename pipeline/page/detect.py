@@ -47,11 +47,16 @@ def decode_page(data: bytes, name: str, declared: str | None = None) -> Decoded:
     Decoded(text='<meta charset=windows-1252><p>café', encoding='windows-1252')
     """
     if not data.strip():
-        raise InputError("the input is empty", Location(name),
-                         hint="give a snapshot of the page (text, Markdown or HTML)")
+        raise InputError(
+            "the input is empty",
+            Location(name),
+            hint="give a snapshot of the page (text, Markdown or HTML)",
+        )
     if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"the input is {len(data)} bytes, more than the {MAX_INPUT_BYTES} "
-                         "a page can be", Location(name))
+        raise InputError(
+            f"the input is {len(data)} bytes, more than the {MAX_INPUT_BYTES} a page can be",
+            Location(name),
+        )
     body, bom = strip_bom(data)
     candidates: list[str] = []
     if bom:
@@ -59,8 +64,11 @@ def decode_page(data: bytes, name: str, declared: str | None = None) -> Decoded:
     else:
         if b"\x00" in data:
             line = data[: data.index(b"\x00")].count(b"\n") + 1
-            raise InputError("the input holds NUL bytes: it is binary, not a page",
-                             Location(name, line), hint="check that the file is the snapshot")
+            raise InputError(
+                "the input holds NUL bytes: it is binary, not a page",
+                Location(name, line),
+                hint="check that the file is the snapshot",
+            )
         candidates = [declared] if declared else []
         if HTML_SNIFF.search(data[:4096]):
             from bs4.dammit import EncodingDetector  # 70 ms to import: HTML pages only
@@ -83,32 +91,55 @@ def decode_page(data: bytes, name: str, declared: str | None = None) -> Decoded:
             start = exc.start
         others = [e for e in tried if e != "utf-8"]
         if start is None:  # a byte order mark named an encoding the bytes do not fit
-            raise InputError(f"the input starts with the byte order mark of {tried[0]} but "
-                             "does not decode in it", Location(name, 1),
-                             hint="re-save the snapshot in one encoding (UTF-8)")
+            raise InputError(
+                f"the input starts with the byte order mark of {tried[0]} but "
+                "does not decode in it",
+                Location(name, 1),
+                hint="re-save the snapshot in one encoding (UTF-8)",
+            )
         also = f", nor {' nor '.join(others)} as declared" if others else ""
-        raise InputError(f"the input is not UTF-8 (byte 0x{body[start]:02x} at offset "
-                         f"{start}){also}", Location(name, body[:start].count(b"\n") + 1),
-                         hint="re-save the snapshot as UTF-8, or declare its charset "
-                              "(<meta charset>)")
+        raise InputError(
+            f"the input is not UTF-8 (byte 0x{body[start]:02x} at offset {start}){also}",
+            Location(name, body[:start].count(b"\n") + 1),
+            hint="re-save the snapshot as UTF-8, or declare its charset (<meta charset>)",
+        )
     controls = re.search(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
     if controls:
         line = text[: controls.start()].count("\n") + 1
-        raise InputError(f"the input holds the control character {controls.group()!r}: it "
-                         "is not a page", Location(name, line))
+        raise InputError(
+            f"the input holds the control character {controls.group()!r}: it is not a page",
+            Location(name, line),
+        )
     return Decoded(text, encoding)
 
 
 # What browsers do with the Latin-1 labels (WHATWG Encoding Standard): they decode as
 # windows-1252, of which ISO-8859-1 is a subset for every printable character.
-WINDOWS_1252_LABELS = {"ascii", "us-ascii", "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1",
-                       "latin-1", "l1", "cp819", "ibm819", "x-cp1252", "cp1252", "windows-1252"}
+WINDOWS_1252_LABELS = {
+    "ascii",
+    "us-ascii",
+    "iso-8859-1",
+    "iso8859-1",
+    "iso_8859-1",
+    "latin1",
+    "latin-1",
+    "l1",
+    "cp819",
+    "ibm819",
+    "x-cp1252",
+    "cp1252",
+    "windows-1252",
+}
 WEB_NAMES = {"cp1252": "windows-1252", "utf_16_le": "utf-16-le", "utf_16_be": "utf-16-be"}
 
 
-BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-        (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"))
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
 def strip_bom(data: bytes) -> tuple[bytes, str | None]:
@@ -119,7 +150,7 @@ def strip_bom(data: bytes) -> tuple[bytes, str | None]:
     """
     for mark, encoding in BOMS:  # UTF-32 LE starts like UTF-16 LE: tried first
         if data.startswith(mark):
-            return data[len(mark):], encoding
+            return data[len(mark) :], encoding
     return data, None
 
 
@@ -153,8 +184,11 @@ def detect_form(text: str) -> str:
     head = text[:4096].lstrip().lower()
     if head.startswith(("<!doctype html", "<html")) or re.search(r"<(table|body|article)\b", head):
         return "html"
-    if head.startswith("---") or re.search(r"^#{1,6} \S", text, re.MULTILINE) or re.search(
-            r"^\|.*\|\s*$\n^\|\s*:?-{3,}", text, re.MULTILINE):
+    if (
+        head.startswith("---")
+        or re.search(r"^#{1,6} \S", text, re.MULTILINE)
+        or re.search(r"^\|.*\|\s*$\n^\|\s*:?-{3,}", text, re.MULTILINE)
+    ):
         return "markdown"
     return "text"
 
@@ -167,9 +201,15 @@ def locale_markers(text: str, vocab: Vocabulary | None = None) -> dict[str, list
     """
     vocab = vocab or load()
     # a marker not in the text at all is not searched as a word (~1 ms a marker)
-    return {loc: [m for m in markers if m in text
-                  for _ in re.findall(rf"(?<!\w){re.escape(m)}(?!\w)", text)]
-            for loc, markers in vocab.locale_markers.items()}
+    return {
+        loc: [
+            m
+            for m in markers
+            if m in text
+            for _ in re.findall(rf"(?<!\w){re.escape(m)}(?!\w)", text)
+        ]
+        for loc, markers in vocab.locale_markers.items()
+    }
 
 
 UNDETERMINED = "und"  # BCP 47: the language is not known
@@ -180,8 +220,9 @@ HTML_LANG = re.compile(rf"<html\b[^>]*?\blang\s*=\s*[\"']?({TAG})", re.IGNORECAS
 # "/us/en/", "/br/pt/": the scheme of its pages published in 2026, such as
 # docs.citrix.com/jp/ja/citrix-daas/sdk-api.html).
 URL_LOCALE = re.compile(r"/([a-z]{2}-[a-z]{2})/", re.IGNORECASE)
-URL_COUNTRY_LANGUAGE = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#]+/([a-z]{2})/([a-z]{2})/",
-                                  re.IGNORECASE)
+URL_COUNTRY_LANGUAGE = re.compile(
+    r"^[a-z][a-z0-9+.-]*://[^/?#]+/([a-z]{2})/([a-z]{2})/", re.IGNORECASE
+)
 
 
 def known_locale(tag: str, vocab: Vocabulary | None = None) -> str:
@@ -207,8 +248,9 @@ def language_tag(text: str, vocab: Vocabulary | None = None) -> str:
     ('ko-kr', 'und', 'fr-fr')
     """
     if not re.fullmatch(TAG, text.strip(), re.IGNORECASE):
-        raise ValueError(f"{text!r} is not a language tag such as fr-fr, ja-jp, ko-kr or "
-                         "und (undetermined)")
+        raise ValueError(
+            f"{text!r} is not a language tag such as fr-fr, ja-jp, ko-kr or und (undetermined)"
+        )
     return known_locale(text, vocab)
 
 
@@ -254,8 +296,9 @@ def detect_locale(text: str, vocab: Vocabulary | None = None, url: str | None = 
     return best if found[best] else UNDETERMINED
 
 
-def locale_warning(text: str, locale: str, vocab: Vocabulary | None = None,
-                   recorded: bool = False) -> str:
+def locale_warning(
+    text: str, locale: str, vocab: Vocabulary | None = None, recorded: bool = False
+) -> str:
     """A warning when the page's words say another locale than ``locale`` ("" if not):
     ``locale`` given with ``--locale``, or the one ``recorded`` for the snapshot by fetch.
 
@@ -268,8 +311,12 @@ def locale_warning(text: str, locale: str, vocab: Vocabulary | None = None,
         return ""
     words = ", ".join(sorted(set(found[best])))
     if recorded:
-        return (f"warning: raw/manifest.json records the snapshot as {locale} (its URL or "
-                f"lang), but the page's words look {best} ({words}); give --locale to "
-                "set it")
-    return (f"warning: --locale {locale}, but the page looks {best} (its words: {words}); "
-            f"rows may be rejected: drop --locale to recognise it")
+        return (
+            f"warning: raw/manifest.json records the snapshot as {locale} (its URL or "
+            f"lang), but the page's words look {best} ({words}); give --locale to "
+            "set it"
+        )
+    return (
+        f"warning: --locale {locale}, but the page looks {best} (its words: {words}); "
+        f"rows may be rejected: drop --locale to recognise it"
+    )

@@ -31,6 +31,7 @@ class PortCell:
     """What a Port cell says: its port ranges, the bidirectional mark, "no port",
     or why it cannot be read.
     """
+
     ranges: tuple[tuple[int, int], ...] = ()
     bidirectional: bool = False
     no_port: bool = False  # the cell says there is no port (S/O, a sentence, empty)
@@ -94,8 +95,10 @@ def parse_type(text: str, vocab: Vocabulary | None = None) -> TypeCell:
 
 @functools.cache
 def _port_patterns(vocab: Vocabulary) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    rng = "|".join(re.escape(s.strip()) if s.strip() else re.escape(s)
-                   for s in sorted(vocab.range_separators, key=len, reverse=True))
+    rng = "|".join(
+        re.escape(s.strip()) if s.strip() else re.escape(s)
+        for s in sorted(vocab.range_separators, key=len, reverse=True)
+    )
     element = re.compile(rf"(\d+)(?:\s*(?:{rng})\s*(\d+))?")
     seps = "|".join(re.escape(s) for s in sorted(vocab.list_separators, key=len, reverse=True))
     separator = re.compile(rf"^(?:\s|{seps})*$", re.IGNORECASE)
@@ -109,7 +112,7 @@ def _ranges(text: str, vocab: Vocabulary) -> list[tuple[int, int]] | None:
     element, separator, _ = _port_patterns(vocab)
     ranges, pos = [], 0
     for m in element.finditer(text):
-        if not separator.match(text[pos:m.start()]) or (ranges and pos == m.start()):
+        if not separator.match(text[pos : m.start()]) or (ranges and pos == m.start()):
             return None
         start = int(m.group(1))
         end = int(m.group(2)) if m.group(2) else start
@@ -180,14 +183,18 @@ def parse_port(text: str, vocab: Vocabulary | None = None) -> PortCell:
             annotated = re.fullmatch(r"(.*?)\s*\(([^()\d]+)\)", bare)
             if annotated and _ranges(annotated.group(1), vocab):
                 # "80 (Bidirectioneel)": ports, and words whose meaning is not known
-                return PortCell(error=(
-                    f"Port {text!r}: the ports {annotated.group(1)!r} come with "
-                    f"'({annotated.group(2).strip()})', words the vocabulary does not know; "
-                    "if they mean both ways, add them to [ports] bidirectional in "
-                    "pipeline/data/vocabulary.toml"))
+                return PortCell(
+                    error=(
+                        f"Port {text!r}: the ports {annotated.group(1)!r} come with "
+                        f"'({annotated.group(2).strip()})', words the vocabulary does not know; "
+                        "if they mean both ways, add them to [ports] bidirectional in "
+                        "pipeline/data/vocabulary.toml"
+                    )
+                )
             if re.search(r"\d", bare):
-                return PortCell(error=f"Port {text!r} is a sentence whose numbers are "
-                                "not a port list")
+                return PortCell(
+                    error=f"Port {text!r} is a sentence whose numbers are not a port list"
+                )
             return PortCell(no_port=True, bidirectional=bidirectional)
     error = _check(ranges, text)
     if error:

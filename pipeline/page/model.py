@@ -97,8 +97,9 @@ def resolve_merged_cells(table: Table) -> None:
                     row.cells[role] = previous.cells[role]
                     row.inherited.add(role)
                     if previous.problems:  # a damaged row passes on no trusted value
-                        row.problems.append(f"its {role} comes from row {number - 1} "
-                                            "above, which is damaged")
+                        row.problems.append(
+                            f"its {role} comes from row {number - 1} above, which is damaged"
+                        )
                 else:
                     row.problems.append(f"{role} is empty and no row above gives it")
         previous = row
@@ -139,20 +140,36 @@ class PageBuilder:
             self.stack.append((level, heading))
             # The page title (level 1) is not part of the paths of the sections under it.
             path = tuple(h for lv, h in self.stack if lv > 1) or (heading,)
-        self.sections.append(Section(order=len(self.sections) + 1, heading=heading,
-                                     line=line, level=level, path=path))
+        self.sections.append(
+            Section(
+                order=len(self.sections) + 1, heading=heading, line=line, level=level, path=path
+            )
+        )
 
     def note(self, line: int, text: str) -> None:
         """A line of prose of the current section (empty text is no note)."""
         if text:
             self.section().notes.append(Note(line=line, text=text))
 
-    def add_table(self, header: list[str], roles: list[str], line: int,
-                  rows: list[Row] | None = None, shape: str = "table") -> Table:
+    def add_table(
+        self,
+        header: list[str],
+        roles: list[str],
+        line: int,
+        rows: list[Row] | None = None,
+        shape: str = "table",
+    ) -> Table:
         """A new table of the current section; its merged cells are resolved by
         ``finish_table`` once its rows are in (at once when ``rows`` are given)."""
-        table = Table(number=len(self.tables) + 1, section=self.section(), header=header,
-                      roles=roles, line=line, rows=list(rows or []), shape=shape)
+        table = Table(
+            number=len(self.tables) + 1,
+            section=self.section(),
+            header=header,
+            roles=roles,
+            line=line,
+            rows=list(rows or []),
+            shape=shape,
+        )
         self.tables.append(table)
         if rows is not None:
             self.finish_table(table)
@@ -181,6 +198,12 @@ class PageBuilder:
             counts = {}
             for kind in sorted(self.line_kinds.values()):
                 counts[kind] = counts.get(kind, 0) + 1
-        return Page(form=self.form, locale=locale, source_name=self.source_name,
-                    sections=self.sections, tables=self.tables, line_counts=counts,
-                    warnings=self.warnings)
+        return Page(
+            form=self.form,
+            locale=locale,
+            source_name=self.source_name,
+            sections=self.sections,
+            tables=self.tables,
+            line_counts=counts,
+            warnings=self.warnings,
+        )

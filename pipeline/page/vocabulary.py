@@ -95,4 +95,3 @@ def load(path: Path | None = None) -> Vocabulary:
         report_labels={k: dict(v) for k, v in data.get("report", {}).items()},
         placeholders=frozenset(norm(w) for w in data.get("cells", {}).get("placeholders", [])),
     )
-

@@ -76,9 +76,18 @@ def version(label: str, rules: list[dict], ports: list[dict], locale: str = "") 
         if r.get("kind") == "note":
             continue
         signature = tuple(sorted(sig[r["rule_id"]], key=str)) or (
-            ("raw", name_key(r["type_raw"]), re.sub(r"\s", "", r["port_raw"])),)
-        rows.append(AlignedRule(r["section"], r["source"], r["destination"], signature,
-                        r["source_line"], r["details"]))
+            ("raw", name_key(r["type_raw"]), re.sub(r"\s", "", r["port_raw"])),
+        )
+        rows.append(
+            AlignedRule(
+                r["section"],
+                r["source"],
+                r["destination"],
+                signature,
+                r["source_line"],
+                r["details"],
+            )
+        )
     return Version(label, locale, rows)
 
 
@@ -97,15 +106,20 @@ def word_overlap(a: str, b: str) -> float:
 
 def section_score(left: list[AlignedRule], right: list[AlignedRule]) -> float:
     """How alike two sections are: shared signatures over the larger section."""
-    shared = sum((Counter(r.signature for r in left) & Counter(r.signature for r in right)).values())
+    shared = sum(
+        (Counter(r.signature for r in left) & Counter(r.signature for r in right)).values()
+    )
     return shared / max(len(left), len(right))
 
 
-def pair_rows(left: list[AlignedRule], right: list[AlignedRule]) -> list[tuple[AlignedRule, AlignedRule]]:
+def pair_rows(
+    left: list[AlignedRule], right: list[AlignedRule]
+) -> list[tuple[AlignedRule, AlignedRule]]:
     """Rows of two paired sections that say the same flow: in order first, then by a
     signature that occurs once on each side."""
-    matcher = difflib.SequenceMatcher(None, [r.signature for r in left],
-                                      [r.signature for r in right], autojunk=False)
+    matcher = difflib.SequenceMatcher(
+        None, [r.signature for r in left], [r.signature for r in right], autojunk=False
+    )
     pairs = []
     used_l, used_r = set(), set()
     for block in matcher.get_matching_blocks():
@@ -119,17 +133,24 @@ def pair_rows(left: list[AlignedRule], right: list[AlignedRule]) -> list[tuple[A
     for i, row in enumerate(left):
         if i in used_l or rest_l[row.signature] != 1 or rest_r[row.signature] != 1:
             continue
-        j = next(j for j in range(len(right)) if j not in used_r
-                 and right[j].signature == row.signature)
+        j = next(
+            j for j in range(len(right)) if j not in used_r and right[j].signature == row.signature
+        )
         pairs.append((i, j))
         used_l.add(i)
         used_r.add(j)
     # a signature several rows share, out of order: the details decide (the words and
     # numbers both pages keep, such as NITRO, LDAP or 3008), when they clearly agree
-    candidates = sorted(((word_overlap(left[i].details, right[j].details), i, j)
-                         for i in range(len(left)) if i not in used_l
-                         for j in range(len(right)) if j not in used_r
-                         and left[i].signature == right[j].signature), reverse=True)
+    candidates = sorted(
+        (
+            (word_overlap(left[i].details, right[j].details), i, j)
+            for i in range(len(left))
+            if i not in used_l
+            for j in range(len(right))
+            if j not in used_r and left[i].signature == right[j].signature
+        ),
+        reverse=True,
+    )
     for score, i, j in candidates:
         if score >= MIN_DETAILS_OVERLAP and i not in used_l and j not in used_r:
             pairs.append((i, j))
@@ -149,8 +170,9 @@ def oriented(a: AlignedRule, b: AlignedRule) -> tuple[tuple[str, str], tuple[str
     return (a.source, b.source), (a.destination, b.destination)
 
 
-def by_details(left: list[AlignedRule], right: list[AlignedRule], pairs: list[tuple[int, int]]
-               ) -> list[tuple[int, int]]:
+def by_details(
+    left: list[AlignedRule], right: list[AlignedRule], pairs: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
     """Pairs in page order, except where rows share a signature and their details say
     clearly (by at least ``MIN_DETAILS_OVERLAP`` in all) that another pairing is right:
     a page that lists the same ports for two components in the other order."""
@@ -164,8 +186,14 @@ def by_details(left: list[AlignedRule], right: list[AlignedRule], pairs: list[tu
             continue
         lefts, rights = [i for i, _ in group], [j for _, j in group]
         in_order = sum(word_overlap(left[i].details, right[j].details) for i, j in group)
-        ranked = sorted(((word_overlap(left[i].details, right[j].details), i, j)
-                         for i in lefts for j in rights), reverse=True)
+        ranked = sorted(
+            (
+                (word_overlap(left[i].details, right[j].details), i, j)
+                for i in lefts
+                for j in rights
+            ),
+            reverse=True,
+        )
         chosen, taken_l, taken_r = [], set(), set()
         for score, i, j in ranked:
             if i not in taken_l and j not in taken_r:
@@ -173,8 +201,7 @@ def by_details(left: list[AlignedRule], right: list[AlignedRule], pairs: list[tu
                 taken_l.add(i)
                 taken_r.add(j)
         better = sum(score for score, _, _ in chosen)
-        out += [(i, j) for _, i, j in chosen] if better >= in_order + MIN_DETAILS_OVERLAP \
-            else group
+        out += [(i, j) for _, i, j in chosen] if better >= in_order + MIN_DETAILS_OVERLAP else group
     return sorted(out)
 
 
@@ -211,17 +238,30 @@ class Alignment:
 def align(left: Version, right: Version) -> Alignment:
     """Pair sections, then rows, then names (see the module docstring)."""
     ls, rs = left.sections(), right.sections()
-    scored = sorted(((section_score(a, b) + 0.5 * (name_key(la) == name_key(lb)), la, lb)
-                     for la, a in ls.items() for lb, b in rs.items()), key=lambda t: -t[0])
+    scored = sorted(
+        (
+            (section_score(a, b) + 0.5 * (name_key(la) == name_key(lb)), la, lb)
+            for la, a in ls.items()
+            for lb, b in rs.items()
+        ),
+        key=lambda t: -t[0],
+    )
     paired_sections, used_l, used_r = [], set(), set()
     for score, la, lb in scored:
         if score < MIN_SECTION_SCORE or la in used_l or lb in used_r:
             continue
         used_l.add(la)
         used_r.add(lb)
-        paired_sections.append(Correspondence(
-            "section", la, lb, len(ls[la]), round(min(score, 1.0), 2),
-            [(ls[la][0].line, rs[lb][0].line)]))
+        paired_sections.append(
+            Correspondence(
+                "section",
+                la,
+                lb,
+                len(ls[la]),
+                round(min(score, 1.0), 2),
+                [(ls[la][0].line, rs[lb][0].line)],
+            )
+        )
     votes: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     row_count = 0
     for sec in paired_sections:
@@ -241,15 +281,22 @@ def align(left: Version, right: Version) -> Alignment:
     for a, b in sorted(proposed):
         n = len(votes[(a, b)])
         share = n / (total_l[a] + total_r[b] - n)  # of all the rows either name is in
-        evidence = 1 - 0.5 ** n
+        evidence = 1 - 0.5**n
         confidence = share * (evidence + (1 - evidence) * word_overlap(a, b))
-        components.append(Correspondence("component", a, b, n, round(confidence, 2),
-                                         sorted(votes[(a, b)])))
+        components.append(
+            Correspondence("component", a, b, n, round(confidence, 2), sorted(votes[(a, b)]))
+        )
     names_l = {n for r in left.rows for n in (r.source, r.destination)}
     names_r = {n for r in right.rows for n in (r.source, r.destination)}
-    return Alignment(left, right, paired_sections, components, row_count,
-                     sorted(names_l - {c.left for c in components}),
-                     sorted(names_r - {c.right for c in components}))
+    return Alignment(
+        left,
+        right,
+        paired_sections,
+        components,
+        row_count,
+        sorted(names_l - {c.left for c in components}),
+        sorted(names_r - {c.right for c in components}),
+    )
 
 
 def groups(alignment: Alignment) -> list[list[Correspondence]]:
@@ -290,26 +337,34 @@ def _toml_string(text: str) -> str:
 def render_toml(alignment: Alignment, registry=None) -> str:
     """Proposals as registry entries ready to review (``status = "proposed"``)."""
     left, right = alignment.left, alignment.right
-    out = [f"# Proposals of 'citrix-ports align' ({left.label} [{left.locale}] with "
-           f"{right.label} [{right.locale}]): {alignment.rows} rows paired.",
-           "# Review each entry (id, name, kind, family, aliases), drop 'status', then copy it",
-           "# into pipeline/data/components.toml; the registry refuses unreviewed entries.",
-           ""]
+    out = [
+        f"# Proposals of 'citrix-ports align' ({left.label} [{left.locale}] with "
+        f"{right.label} [{right.locale}]): {alignment.rows} rows paired.",
+        "# Review each entry (id, name, kind, family, aliases), drop 'status', then copy it",
+        "# into pipeline/data/components.toml; the registry refuses unreviewed entries.",
+        "",
+    ]
     used: Counter = Counter()
     for c in alignment.sections:
         sid = slug(c.right) or "section"
         used[sid] += 1
         sid = sid if used[sid] == 1 else f"{sid}-{used[sid]}"
         note = _registry_says(registry, "section", c)
-        out += [f"# {'sure' if c.sure else 'UNSURE'} {c.confidence:.2f}: {c.votes} rows; first rows at lines "
-                f"{c.support[0][0]} / {c.support[0][1]}" + (f"; {note}" if note else ""),
-                f"[section.{sid}]", "status = \"proposed\"", f"name = {_toml_string(c.right)}",
-                f"aliases.{right.locale} = [{_toml_string(c.right)}]",
-                f"aliases.{left.locale} = [{_toml_string(c.left)}]", ""]
+        out += [
+            f"# {'sure' if c.sure else 'UNSURE'} {c.confidence:.2f}: {c.votes} rows; first rows at lines "
+            f"{c.support[0][0]} / {c.support[0][1]}" + (f"; {note}" if note else ""),
+            f"[section.{sid}]",
+            'status = "proposed"',
+            f"name = {_toml_string(c.right)}",
+            f"aliases.{right.locale} = [{_toml_string(c.right)}]",
+            f"aliases.{left.locale} = [{_toml_string(c.left)}]",
+            "",
+        ]
     for group in groups(alignment):
         lefts = sorted({c.left for c in group})
-        rights = sorted({c.right for c in group}, key=lambda n: -sum(
-            c.votes for c in group if c.right == n))
+        rights = sorted(
+            {c.right for c in group}, key=lambda n: -sum(c.votes for c in group if c.right == n)
+        )
         cid = slug(rights[0]) or "component"
         used[cid] += 1
         cid = cid if used[cid] == 1 else f"{cid}-{used[cid]}"
@@ -317,36 +372,55 @@ def render_toml(alignment: Alignment, registry=None) -> str:
             note = _registry_says(registry, "component", c)
             lines = ", ".join(f"{a}/{b}" for a, b in c.support[:4])
             more = f" and {len(c.support) - 4} more" if len(c.support) > 4 else ""
-            out.append(f"# sure {c.confidence:.2f}: {c.left!r} = {c.right!r}, {c.votes} "
-                       f"row(s) at lines {lines}{more}" + (f"; {note}" if note else ""))
-        out += [f"[component.{cid}]", "status = \"proposed\"",
-                f"name = {_toml_string(rights[0])}", "kind = \"component\"",
-                "family = \"\"",
-                f"aliases.{right.locale} = [{', '.join(_toml_string(n) for n in rights)}]",
-                f"aliases.{left.locale} = [{', '.join(_toml_string(n) for n in lefts)}]", ""]
+            out.append(
+                f"# sure {c.confidence:.2f}: {c.left!r} = {c.right!r}, {c.votes} "
+                f"row(s) at lines {lines}{more}" + (f"; {note}" if note else "")
+            )
+        out += [
+            f"[component.{cid}]",
+            'status = "proposed"',
+            f"name = {_toml_string(rights[0])}",
+            'kind = "component"',
+            'family = ""',
+            f"aliases.{right.locale} = [{', '.join(_toml_string(n) for n in rights)}]",
+            f"aliases.{left.locale} = [{', '.join(_toml_string(n) for n in lefts)}]",
+            "",
+        ]
     unsure = [c for c in alignment.components if not c.sure]
     if unsure:
-        out.append("# UNSURE: the rows suggest these, without enough evidence; check them "
-                   "against the page")
+        out.append(
+            "# UNSURE: the rows suggest these, without enough evidence; check them against the page"
+        )
     for c in unsure:
         note = _registry_says(registry, "component", c)
         lines = ", ".join(f"{a}/{b}" for a, b in c.support[:4])
-        out.append(f"#   {c.confidence:.2f}: {c.left!r} = {c.right!r}, {c.votes} row(s) at "
-                   f"lines {lines}" + (f"; {note}" if note else ""))
+        out.append(
+            f"#   {c.confidence:.2f}: {c.left!r} = {c.right!r}, {c.votes} row(s) at "
+            f"lines {lines}" + (f"; {note}" if note else "")
+        )
     for side, names in ((left, alignment.unmatched_left), (right, alignment.unmatched_right)):
         if names:
-            out.append(f"# no correspondence found in {side.label} [{side.locale}] for: "
-                       + "; ".join(names))
+            out.append(
+                f"# no correspondence found in {side.label} [{side.locale}] for: "
+                + "; ".join(names)
+            )
     return "\n".join(out).rstrip() + "\n"
 
 
 def render_json(alignment: Alignment, registry=None) -> str:
     """Proposals as JSON: sections, components (with support and confidence), unmatched."""
+
     def item(c: Correspondence, what: str) -> dict:
-        return {"left": c.left, "right": c.right, "rows": c.votes,
-                "confidence": c.confidence, "sure": c.sure,
-                "support": [{"left_line": a, "right_line": b} for a, b in c.support],
-                "registry": _registry_says(registry, what, c)}
+        return {
+            "left": c.left,
+            "right": c.right,
+            "rows": c.votes,
+            "confidence": c.confidence,
+            "sure": c.sure,
+            "support": [{"left_line": a, "right_line": b} for a, b in c.support],
+            "registry": _registry_says(registry, what, c),
+        }
+
     data = {
         "left": {"label": alignment.left.label, "locale": alignment.left.locale},
         "right": {"label": alignment.right.label, "locale": alignment.right.locale},

@@ -109,9 +109,11 @@ class Registry:
         """The components "any Citrix component" stands for: Citrix's own server
         components and addresses (kinds ``CITRIX_SERVER_KINDS``, families not in
         ``NOT_CITRIX``), never clients, services, internet endpoints or group names."""
-        return frozenset(i for i, e in self.components.items()
-                         if e.kind in CITRIX_SERVER_KINDS and e.family not in NOT_CITRIX
-                         and not e.members)
+        return frozenset(
+            i
+            for i, e in self.components.items()
+            if e.kind in CITRIX_SERVER_KINDS and e.family not in NOT_CITRIX and not e.members
+        )
 
     def stands_for(self, cid: str) -> frozenset[str]:
         """The ids a row's end ``cid`` stands for: itself, its members, and for "any
@@ -140,8 +142,11 @@ class Registry:
         exact = self._by_name.get(("component", key))
         if exact:
             return frozenset([exact])
-        return frozenset(cid for (what, k), cid in self._by_name.items()
-                         if what == "component" and key and key in k)
+        return frozenset(
+            cid
+            for (what, k), cid in self._by_name.items()
+            if what == "component" and key and key in k
+        )
 
     @classmethod
     def from_data(cls, data: dict, path: str = "", text: str = "") -> Registry:
@@ -169,8 +174,14 @@ class _Loader:
     def line_after(self, start: int, needle: str) -> int:
         """The first line from ``start`` on that holds ``needle`` as a TOML string."""
         quoted = (f'"{needle}"', f"'{needle}'")
-        return next((i for i, ln in enumerate(self.lines, 1)
-                     if i >= start and any(q in ln for q in quoted)), start)
+        return next(
+            (
+                i
+                for i, ln in enumerate(self.lines, 1)
+                if i >= start and any(q in ln for q in quoted)
+            ),
+            start,
+        )
 
     def problem(self, line: int, text: str) -> None:
         self.problems.append(f"{self.path}:{line}: {text}" if line else f"{self.path}: {text}")
@@ -186,21 +197,30 @@ class _Loader:
         components = self.entries("component", data.get("component", {}), renames)
         sections = self.entries("section", data.get("section", {}), renames)
         for eid in sorted((set(components) | set(sections)) & set(retired)):
-            self.problem(self.line_of("component", eid) or self.line_of("section", eid),
-                         f"id {eid!r} is retired and must never be reused")
+            self.problem(
+                self.line_of("component", eid) or self.line_of("section", eid),
+                f"id {eid!r} is retired and must never be reused",
+            )
         for entry in components.values():
             for member in entry.members:
                 if member not in components:
-                    self.problem(self.line_after(entry.line, member),
-                                 f"component {entry.id!r}: member {member!r} is no component")
+                    self.problem(
+                        self.line_after(entry.line, member),
+                        f"component {entry.id!r}: member {member!r} is no component",
+                    )
                 elif components[member].members:
-                    self.problem(self.line_after(entry.line, member),
-                                 f"component {entry.id!r}: member {member!r} has members itself")
+                    self.problem(
+                        self.line_after(entry.line, member),
+                        f"component {entry.id!r}: member {member!r} has members itself",
+                    )
         named_as_member = {m for e in components.values() for m in e.members}
         for entry in components.values():
             if not entry.aliases and not entry.former and entry.id not in named_as_member:
-                self.problem(entry.line, f"component {entry.id!r} has no alias and is no "
-                                         "member of another: no page name would find it")
+                self.problem(
+                    entry.line,
+                    f"component {entry.id!r} has no alias and is no "
+                    "member of another: no page name would find it",
+                )
         by_name: dict[tuple[str, str], str] = {}
         for what, entries in (("component", components), ("section", sections)):
             for entry in entries.values():
@@ -208,9 +228,11 @@ class _Loader:
                     key = (what, name_key(name))
                     other = by_name.setdefault(key, entry.id)
                     if other != entry.id:
-                        self.problem(self.line_after(entry.line, name),
-                                     f"{what} alias {name!r} ({locale}) of {entry.id!r} is "
-                                     f"already an alias of {other!r}: a name has one id")
+                        self.problem(
+                            self.line_after(entry.line, name),
+                            f"{what} alias {name!r} ({locale}) of {entry.id!r} is "
+                            f"already an alias of {other!r}: a name has one id",
+                        )
         if self.problems:
             raise DataError(f"the component registry {self.path} is not valid", self.problems)
         return Registry(components, sections, renames, self.path, by_name)
@@ -243,11 +265,17 @@ class _Loader:
                 self.problem(line, f"{what} {eid!r} must be a table")
                 continue
             if not ID_PATTERN.match(eid):
-                self.problem(line, f"{what} id {eid!r} is not a slug (lower-case words "
-                                   "joined by '-', such as 'delivery-controller')")
+                self.problem(
+                    line,
+                    f"{what} id {eid!r} is not a slug (lower-case words "
+                    "joined by '-', such as 'delivery-controller')",
+                )
             for key in sorted(set(raw) - allowed):
-                hint = " (a proposal of 'align': review it, then drop the field)" \
-                    if key == "status" else ""
+                hint = (
+                    " (a proposal of 'align': review it, then drop the field)"
+                    if key == "status"
+                    else ""
+                )
                 self.problem(line, f"{what} {eid!r}: unknown field {key!r}{hint}")
             name = raw.get("name")
             if not isinstance(name, str) or not clean(name):
@@ -258,14 +286,18 @@ class _Loader:
             if what == "component":
                 kind = raw.get("kind", "")
                 if kind not in KINDS:
-                    self.problem(line, f"component {eid!r}: 'kind' must be one of "
-                                       f"{', '.join(KINDS)}, not {kind!r}")
+                    self.problem(
+                        line,
+                        f"component {eid!r}: 'kind' must be one of "
+                        f"{', '.join(KINDS)}, not {kind!r}",
+                    )
                 family = raw.get("family", "")
                 if not isinstance(family, str) or not family:
                     self.problem(line, f"component {eid!r}: 'family' (the product) is required")
                     family = ""
-                members = tuple(self.strings(raw.get("members", []), line,
-                                             f"component {eid!r}: 'members'"))
+                members = tuple(
+                    self.strings(raw.get("members", []), line, f"component {eid!r}: 'members'")
+                )
             aliases = {}
             raw_aliases = raw.get("aliases", {})
             if not isinstance(raw_aliases, dict):
@@ -274,8 +306,9 @@ class _Loader:
             for locale, names in raw_aliases.items():
                 if not LOCALE_PATTERN.match(locale):
                     self.problem(line, f"{what} {eid!r}: {locale!r} is not a locale (fr-fr)")
-                aliases[locale] = tuple(clean(n) for n in self.strings(
-                    names, line, f"{what} {eid!r}: aliases.{locale}"))
+                aliases[locale] = tuple(
+                    clean(n) for n in self.strings(names, line, f"{what} {eid!r}: aliases.{locale}")
+                )
             former = []
             raw_former = raw.get("former", [])
             if not isinstance(raw_former, list):
@@ -283,19 +316,24 @@ class _Loader:
                 raw_former = []
             for item in raw_former:
                 if not isinstance(item, dict) or set(item) != {"name", "locale", "renamed_by"}:
-                    self.problem(line, f"{what} {eid!r}: each former name is "
-                                       "{ name, locale, renamed_by }")
+                    self.problem(
+                        line, f"{what} {eid!r}: each former name is {{ name, locale, renamed_by }}"
+                    )
                     continue
                 if item["renamed_by"] not in renames:
-                    self.problem(self.line_after(line, item["name"]),
-                                 f"{what} {eid!r}: former name {item['name']!r} is renamed by "
-                                 f"{item['renamed_by']!r}, which is no rename of the registry")
-                former.append(Former(clean(str(item["name"])), str(item["locale"]),
-                                     str(item["renamed_by"])))
+                    self.problem(
+                        self.line_after(line, item["name"]),
+                        f"{what} {eid!r}: former name {item['name']!r} is renamed by "
+                        f"{item['renamed_by']!r}, which is no rename of the registry",
+                    )
+                former.append(
+                    Former(clean(str(item["name"])), str(item["locale"]), str(item["renamed_by"]))
+                )
             if not aliases and not former and what == "section":
                 self.problem(line, f"section {eid!r} has no alias: no heading would find it")
-            out[eid] = Entry(eid, clean(name), what, line, kind, family, aliases,
-                             tuple(former), members)
+            out[eid] = Entry(
+                eid, clean(name), what, line, kind, family, aliases, tuple(former), members
+            )
         return out
 
     def strings(self, value, line: int, what: str) -> list[str]:
@@ -340,11 +378,16 @@ def read_text(path: Path) -> str:
     try:
         return read_input(path, "registry", "component registry").decode("utf-8")
     except InputError as exc:
-        raise DataError(f"cannot read the component registry: {exc.message}", [],
-                        Location(str(path)), hint=exc.hint) from None
+        raise DataError(
+            f"cannot read the component registry: {exc.message}",
+            [],
+            Location(str(path)),
+            hint=exc.hint,
+        ) from None
     except UnicodeDecodeError as exc:
-        raise DataError(f"the component registry is not UTF-8 (byte {exc.start})", [],
-                        Location(str(path))) from None
+        raise DataError(
+            f"the component registry is not UTF-8 (byte {exc.start})", [], Location(str(path))
+        ) from None
 
 
 @functools.cache
@@ -364,16 +407,20 @@ def write_parsed(path: Path = REGISTRY_FILE) -> Path:
     data = parse_toml(text, path)
     Registry.from_data(data, str(path), text)
     twin = parsed_file(path)
-    atomic_write(twin, (json.dumps({"source": text, "data": data}, ensure_ascii=False)
-                        + "\n").encode("utf-8"))
+    atomic_write(
+        twin,
+        (json.dumps({"source": text, "data": data}, ensure_ascii=False) + "\n").encode("utf-8"),
+    )
     return twin
 
 
 def main(argv: list[str]) -> int:
     """``--write-parsed [REGISTRY]``: write the parsed twin of the registry."""
-    usage = ("usage: python -m pipeline.registry.components --write-parsed [REGISTRY]\n"
-             "  write the parsed twin of the component registry (default: the package's);\n"
-             "  make runs it (see docs/maintaining.md)")
+    usage = (
+        "usage: python -m pipeline.registry.components --write-parsed [REGISTRY]\n"
+        "  write the parsed twin of the component registry (default: the package's);\n"
+        "  make runs it (see docs/maintaining.md)"
+    )
     if argv[:1] in (["-h"], ["--help"]):
         print(usage)
         return 0

@@ -39,11 +39,20 @@ from pipeline.page.readers import read_page
 from pipeline.source import raw_manifest
 
 KNOWN_HOSTS = ("docs.citrix.com", "raw.githubusercontent.com")
-DEFAULT_URL = "https://docs.citrix.com/{locale}/tech-zone/build/tech-papers/citrix-communication-ports.html"
-USER_AGENT = (f"citrix-ports/{__version__} (open data pipeline of the Citrix communication "
-              "ports page; python-requests)")
-CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/markdown",
-                 "text/x-markdown")
+DEFAULT_URL = (
+    "https://docs.citrix.com/{locale}/tech-zone/build/tech-papers/citrix-communication-ports.html"
+)
+USER_AGENT = (
+    f"citrix-ports/{__version__} (open data pipeline of the Citrix communication "
+    "ports page; python-requests)"
+)
+CONTENT_TYPES = (
+    "text/html",
+    "application/xhtml+xml",
+    "text/plain",
+    "text/markdown",
+    "text/x-markdown",
+)
 MAX_BYTES = cap("fetched")  # pipeline/data/input_limits.toml
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 60.0
@@ -64,6 +73,7 @@ class FetchResult:
     """What a fetch did: the snapshot path, the HTTP status, whether it changed,
     and its manifest entry.
     """
+
     path: Path
     status: int  # 200, or 304 when the snapshot was already current
     changed: bool
@@ -85,37 +95,52 @@ def check_url(url: str, allow_hosts: tuple[str, ...]) -> str:
     shown = excerpt(url, 120)
     bad = next((c for c in url if c == "\\" or c.isspace() or not c.isprintable()), None)
     if bad is not None:
-        raise FetchError(f"refusing to fetch {shown}: it holds {bad!r}, which URL parsers "
-                         "read differently", hint="write the address without it (percent-encode "
-                         "it in the path if it belongs there)")
+        raise FetchError(
+            f"refusing to fetch {shown}: it holds {bad!r}, which URL parsers read differently",
+            hint="write the address without it (percent-encode it in the path if it belongs there)",
+        )
     prepared = requests.PreparedRequest()
     try:
         prepared.prepare_url(url, None)
         parts = parse_url(prepared.url)
-    except (requests.exceptions.RequestException, urllib3.exceptions.LocationParseError,
-            ValueError) as exc:
-        raise FetchError(f"refusing to fetch {shown}: not a URL ({exc})",
-                         hint="give an address such as https://docs.citrix.com/…") from None
+    except (
+        requests.exceptions.RequestException,
+        urllib3.exceptions.LocationParseError,
+        ValueError,
+    ) as exc:
+        raise FetchError(
+            f"refusing to fetch {shown}: not a URL ({exc})",
+            hint="give an address such as https://docs.citrix.com/…",
+        ) from None
     host = (parts.host or "").lower()
     if parts.auth or "@" in (urlsplit(url).netloc or ""):
-        raise FetchError(f"refusing to fetch {shown}: it holds credentials",
-                         hint="give the address without user:password@")
+        raise FetchError(
+            f"refusing to fetch {shown}: it holds credentials",
+            hint="give the address without user:password@",
+        )
     if (urlsplit(prepared.url).hostname or "").lower() != host:
-        raise FetchError(f"refusing to fetch {shown}: its host is ambiguous",
-                         hint="write the address plainly")
+        raise FetchError(
+            f"refusing to fetch {shown}: its host is ambiguous", hint="write the address plainly"
+        )
     allowed = {h.lower() for h in allow_hosts}
     if parts.scheme not in ("http", "https"):
-        raise FetchError(f"refusing to fetch {shown}: only http(s) addresses are fetched",
-                         hint="use the https:// address")
+        raise FetchError(
+            f"refusing to fetch {shown}: only http(s) addresses are fetched",
+            hint="use the https:// address",
+        )
     if host in allowed:
         return prepared.url
     if host not in KNOWN_HOSTS:
-        raise FetchError(f"refusing to fetch {shown}: host {host or '(none)'!r} is not a known "
-                         f"host ({', '.join(KNOWN_HOSTS)})",
-                         hint="add it explicitly with --allow-host HOST if you trust it")
+        raise FetchError(
+            f"refusing to fetch {shown}: host {host or '(none)'!r} is not a known "
+            f"host ({', '.join(KNOWN_HOSTS)})",
+            hint="add it explicitly with --allow-host HOST if you trust it",
+        )
     if parts.scheme != "https":
-        raise FetchError(f"refusing to fetch {shown}: only https is allowed for {host}",
-                         hint="use the https:// address")
+        raise FetchError(
+            f"refusing to fetch {shown}: only https is allowed for {host}",
+            hint="use the https:// address",
+        )
     return prepared.url
 
 
@@ -124,10 +149,18 @@ def session(retries: int, backoff: float) -> requests.Session:
     5xx, Retry-After capped), redirects left to ``get``.
     """
     s = requests.Session()
-    retry = CappedRetry(total=retries, connect=retries, read=retries, status=retries,
-                        backoff_factor=backoff, status_forcelist=(429, 500, 502, 503, 504),
-                        allowed_methods=frozenset({"GET"}), respect_retry_after_header=True,
-                        raise_on_status=False, redirect=0)
+    retry = CappedRetry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=frozenset({"GET"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        redirect=0,
+    )
     adapter = HTTPAdapter(max_retries=retry)
     s.mount("http://", adapter)
     s.mount("https://", adapter)
@@ -147,8 +180,9 @@ def snapshot_name(locale: str, form: str) -> str:
     return f"citrix-communication-ports.{locale}.{EXTENSIONS[form]}"
 
 
-def previous(manifest: dict, raw_dir: Path, url: str, locale: str | None
-             ) -> tuple[Path | None, dict]:
+def previous(
+    manifest: dict, raw_dir: Path, url: str, locale: str | None
+) -> tuple[Path | None, dict]:
     """The snapshot an earlier fetch of ``url`` (and ``locale``, when known) saved, with
     its entry, when it is still the file the entry describes; else (None, {})."""
     for name, entry in sorted(manifest["snapshots"].items()):
@@ -180,9 +214,15 @@ def count_rows(text: str, name: str, locale: str) -> tuple[int, int]:
     return len(page.tables), sum(len(t.rows) for t in page.tables)
 
 
-def get(s: requests.Session, url: str, headers: dict, allow_hosts: tuple[str, ...],
-        timeout: tuple[float, float], max_bytes: int, deadline: float = DEADLINE
-        ) -> tuple[requests.Response, bytes, str]:
+def get(
+    s: requests.Session,
+    url: str,
+    headers: dict,
+    allow_hosts: tuple[str, ...],
+    timeout: tuple[float, float],
+    max_bytes: int,
+    deadline: float = DEADLINE,
+) -> tuple[requests.Response, bytes, str]:
     """GET with redirects followed by hand (each target checked) and a capped body, all of
     it, retries and redirects included, within ``deadline`` seconds.
 
@@ -207,9 +247,11 @@ def get(s: requests.Session, url: str, headers: dict, allow_hosts: tuple[str, ..
     worker.start()
     worker.join(max(0.0, end - time.monotonic()))
     if worker.is_alive() or isinstance(done.get("error"), DeadlinePassed):
-        raise FetchError(f"{url}: not fetched within the deadline of {deadline:g} s (the "
-                         "whole transfer, retries and redirects included)",
-                         hint="the server is too slow: try again later, or raise --deadline")
+        raise FetchError(
+            f"{url}: not fetched within the deadline of {deadline:g} s (the "
+            "whole transfer, retries and redirects included)",
+            hint="the server is too slow: try again later, or raise --deadline",
+        )
     if "error" in done:
         raise done["error"]
     return done["value"]
@@ -219,9 +261,15 @@ class DeadlinePassed(Exception):
     """The deadline of ``get`` passed while the worker was reading."""
 
 
-def transfer(s: requests.Session, url: str, headers: dict, allow_hosts: tuple[str, ...],
-             timeout: tuple[float, float], max_bytes: int, end: float
-             ) -> tuple[requests.Response, bytes, str]:
+def transfer(
+    s: requests.Session,
+    url: str,
+    headers: dict,
+    allow_hosts: tuple[str, ...],
+    timeout: tuple[float, float],
+    max_bytes: int,
+    end: float,
+) -> tuple[requests.Response, bytes, str]:
     """The redirects and the body of ``get``, in its worker; stops past ``end``
     (``time.monotonic``)."""
     import time
@@ -229,16 +277,20 @@ def transfer(s: requests.Session, url: str, headers: dict, allow_hosts: tuple[st
     for _ in range(MAX_REDIRECTS + 1):
         url = check_url(url, allow_hosts)
         try:
-            response = s.get(url, headers=headers, timeout=timeout, stream=True,
-                             allow_redirects=False)
+            response = s.get(
+                url, headers=headers, timeout=timeout, stream=True, allow_redirects=False
+            )
         except requests.exceptions.RetryError as exc:
-            raise FetchError(f"{url}: the server kept failing after retries ({exc})",
-                             hint="try again later") from None
+            raise FetchError(
+                f"{url}: the server kept failing after retries ({exc})", hint="try again later"
+            ) from None
         except requests.exceptions.ConnectionError as exc:
             raise connection_error(url, exc, timeout) from None
         except requests.exceptions.Timeout:
-            raise FetchError(f"{url}: timed out (connect {timeout[0]}s, read {timeout[1]}s)",
-                             hint="try again later, or raise --timeout") from None
+            raise FetchError(
+                f"{url}: timed out (connect {timeout[0]}s, read {timeout[1]}s)",
+                hint="try again later, or raise --timeout",
+            ) from None
         if response.is_redirect:
             target = urljoin(url, response.headers.get("Location", ""))
             response.close()
@@ -249,8 +301,10 @@ def transfer(s: requests.Session, url: str, headers: dict, allow_hosts: tuple[st
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > max_bytes:
             response.close()
-            raise FetchError(f"{url}: the page is {declared} bytes, over the cap of {max_bytes}",
-                             hint="raise --max-bytes if the page really grew")
+            raise FetchError(
+                f"{url}: the page is {declared} bytes, over the cap of {max_bytes}",
+                hint="raise --max-bytes if the page really grew",
+            )
         body = bytearray()
         try:
             # read1: one network read at a time, so the deadline is looked at between reads
@@ -258,15 +312,17 @@ def transfer(s: requests.Session, url: str, headers: dict, allow_hosts: tuple[st
                 body.extend(chunk)
                 if len(body) > max_bytes:
                     response.close()
-                    raise FetchError(f"{url}: the body is over the cap of {max_bytes} bytes",
-                                     hint="raise --max-bytes if the page really grew")
+                    raise FetchError(
+                        f"{url}: the body is over the cap of {max_bytes} bytes",
+                        hint="raise --max-bytes if the page really grew",
+                    )
                 if time.monotonic() > end:
                     response.close()
                     raise DeadlinePassed()
-        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError,
-                OSError) as exc:
-            raise FetchError(f"{url}: the body was cut short ({exc.__class__.__name__})",
-                             hint="try again later") from None
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise FetchError(
+                f"{url}: the body was cut short ({exc.__class__.__name__})", hint="try again later"
+            ) from None
         return response, bytes(body), url
     raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
@@ -278,35 +334,55 @@ def connection_error(url: str, exc: Exception, timeout: tuple[float, float]) -> 
     while cause is not None and not isinstance(cause, OSError):
         cause = cause.__context__ or cause.__cause__
     if isinstance(cause, ConnectionRefusedError):
-        return FetchError(f"{url}: connection refused (nothing listens at that address)",
-                          hint="check the address and port, and that the server is up")
+        return FetchError(
+            f"{url}: connection refused (nothing listens at that address)",
+            hint="check the address and port, and that the server is up",
+        )
     if isinstance(reason, urllib3.exceptions.ProtocolError):  # a malformed answer
         detail = reason.args[1] if len(reason.args) > 1 else reason
-        return FetchError(f"{url}: the server's answer broke HTTP ({excerpt(detail, 80)})",
-                          hint="the server is not a web server, or a broken one: check the URL")
+        return FetchError(
+            f"{url}: the server's answer broke HTTP ({excerpt(detail, 80)})",
+            hint="the server is not a web server, or a broken one: check the URL",
+        )
     if isinstance(reason, urllib3.exceptions.NameResolutionError):
-        return FetchError(f"{url}: the host name does not resolve",
-                          hint="check the address and the network (DNS)")
+        return FetchError(
+            f"{url}: the host name does not resolve", hint="check the address and the network (DNS)"
+        )
     # before the timeouts: urllib3's NewConnectionError (unreachable…) is a subclass of them
     if isinstance(reason, urllib3.exceptions.NewConnectionError):
         said = cause.strerror if isinstance(cause, OSError) and cause.strerror else "no route"
-        return FetchError(f"{url}: cannot connect ({said})",
-                          hint="check the address and the network")
+        return FetchError(
+            f"{url}: cannot connect ({said})", hint="check the address and the network"
+        )
     if isinstance(reason, urllib3.exceptions.SSLError):
-        return FetchError(f"{url}: the TLS connection failed ({reason})",
-                          hint="check the address; the server's certificate is not trusted")
+        return FetchError(
+            f"{url}: the TLS connection failed ({reason})",
+            hint="check the address; the server's certificate is not trusted",
+        )
     if isinstance(reason, urllib3.exceptions.TimeoutError):
-        return FetchError(f"{url}: timed out after retries (connect {timeout[0]}s, "
-                          f"read {timeout[1]}s)", hint="try again later, or raise --timeout")
-    return FetchError(f"{url}: cannot connect ({reason.__class__.__name__})",
-                      hint="check the address and the network")
+        return FetchError(
+            f"{url}: timed out after retries (connect {timeout[0]}s, read {timeout[1]}s)",
+            hint="try again later, or raise --timeout",
+        )
+    return FetchError(
+        f"{url}: cannot connect ({reason.__class__.__name__})",
+        hint="check the address and the network",
+    )
 
 
-def fetch(url: str | None = None, locale: str | None = None, raw_dir: Path = Path("raw"),
-          allow_hosts: tuple[str, ...] = (), force: bool = False,
-          timeout: tuple[float, float] = (10.0, 30.0), max_bytes: int = MAX_BYTES,
-          retries: int = 3, backoff: float = 1.0, set_default: bool = False,
-          deadline: float = DEADLINE) -> FetchResult:
+def fetch(
+    url: str | None = None,
+    locale: str | None = None,
+    raw_dir: Path = Path("raw"),
+    allow_hosts: tuple[str, ...] = (),
+    force: bool = False,
+    timeout: tuple[float, float] = (10.0, 30.0),
+    max_bytes: int = MAX_BYTES,
+    retries: int = 3,
+    backoff: float = 1.0,
+    set_default: bool = False,
+    deadline: float = DEADLINE,
+) -> FetchResult:
     """Fetch the page into ``raw_dir`` and record it in ``raw/manifest.json``; returns
     what was done.
 
@@ -322,13 +398,34 @@ def fetch(url: str | None = None, locale: str | None = None, raw_dir: Path = Pat
 
     url = check_url(url or DEFAULT_URL.format(locale=locale or load().locales[0]), allow_hosts)
     with held(raw_dir.absolute(), "another fetch is writing this raw directory"):
-        return fetch_locked(url, locale, raw_dir, allow_hosts, force, timeout, max_bytes,
-                            retries, backoff, set_default, deadline)
+        return fetch_locked(
+            url,
+            locale,
+            raw_dir,
+            allow_hosts,
+            force,
+            timeout,
+            max_bytes,
+            retries,
+            backoff,
+            set_default,
+            deadline,
+        )
 
 
-def fetch_locked(url: str, locale: str | None, raw_dir: Path, allow_hosts: tuple[str, ...],
-                 force: bool, timeout: tuple[float, float], max_bytes: int, retries: int,
-                 backoff: float, set_default: bool, deadline: float) -> FetchResult:
+def fetch_locked(
+    url: str,
+    locale: str | None,
+    raw_dir: Path,
+    allow_hosts: tuple[str, ...],
+    force: bool,
+    timeout: tuple[float, float],
+    max_bytes: int,
+    retries: int,
+    backoff: float,
+    set_default: bool,
+    deadline: float,
+) -> FetchResult:
     """``fetch``, holding the lock of the raw directory (``.raw.lock`` beside it): what a
     killed fetch left (temporary files) is removed first."""
     clean_temporaries(raw_dir / raw_manifest.FILE_NAME)
@@ -338,37 +435,47 @@ def fetch_locked(url: str, locale: str | None, raw_dir: Path, allow_hosts: tuple
         raise FetchError(str(exc), hint="restore it from git") from None
     old_path, old_entry = previous(manifest, raw_dir, url, locale or url_locale(url))
     with session(retries, backoff) as s:
-        response, body, final_url = get(s, url, conditional(old_entry), allow_hosts, timeout,
-                                        max_bytes, deadline)
+        response, body, final_url = get(
+            s, url, conditional(old_entry), allow_hosts, timeout, max_bytes, deadline
+        )
     status = response.status_code
     if status == 304:
         if old_path is None:
-            raise FetchError(f"{url}: 304 Not Modified, but no snapshot was asked about",
-                             hint="the server answers 304 to unconditional requests: try "
-                                  "again later")
+            raise FetchError(
+                f"{url}: 304 Not Modified, but no snapshot was asked about",
+                hint="the server answers 304 to unconditional requests: try again later",
+            )
         if set_default and manifest.get("default") != old_path.name:
             manifest["default"] = old_path.name
             raw_manifest.write(raw_dir, manifest)
         return FetchResult(old_path, 304, False, old_entry)
     if status != 200:
-        raise FetchError(f"{url}: HTTP {status} {response.reason or ''}".rstrip(),
-                         hint="check the URL" if status in (401, 403, 404, 410)
-                         else "try again later")
+        raise FetchError(
+            f"{url}: HTTP {status} {response.reason or ''}".rstrip(),
+            hint="check the URL" if status in (401, 403, 404, 410) else "try again later",
+        )
     ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if ctype not in CONTENT_TYPES:
-        raise FetchError(f"{url}: content type {ctype or '(none)'!r} is not a page "
-                         f"({', '.join(CONTENT_TYPES)})", hint="check the URL")
+        raise FetchError(
+            f"{url}: content type {ctype or '(none)'!r} is not a page ({', '.join(CONTENT_TYPES)})",
+            hint="check the URL",
+        )
     try:
-        text = decode(body, final_url, raw_manifest.charset_of(
-            response.headers.get("Content-Type", "")))
+        text = decode(
+            body, final_url, raw_manifest.charset_of(response.headers.get("Content-Type", ""))
+        )
         page_locale = locale or detect_locale(text, url=final_url)
         tables, rows = count_rows(text, final_url, page_locale)
     except InputError as exc:
-        raise FetchError(f"{url}: the page cannot be read: {exc.message}",
-                         hint="the server may have sent an error page") from None
+        raise FetchError(
+            f"{url}: the page cannot be read: {exc.message}",
+            hint="the server may have sent an error page",
+        ) from None
     if tables == 0:
-        raise FetchError(f"{url}: the page has no port table (an error page served with 200?)",
-                         hint="check the URL in a browser; the snapshot was kept")
+        raise FetchError(
+            f"{url}: the page has no port table (an error page served with 200?)",
+            hint="check the URL in a browser; the snapshot was kept",
+        )
     form = detect_form(text)
     path = raw_dir / snapshot_name(page_locale, form)  # named after what the page is
     clean_temporaries(path)
@@ -399,24 +506,31 @@ def fetch_locked(url: str, locale: str | None, raw_dir: Path, allow_hosts: tuple
         atomic_write(path, body)
         raw_manifest.write(raw_dir, manifest)
     except OSError as exc:
-        raise FetchError(f"cannot write the snapshot: {exc.strerror}", Location(str(raw_dir)),
-                         hint="check the permissions of the raw directory (--raw-dir)") from None
+        raise FetchError(
+            f"cannot write the snapshot: {exc.strerror}",
+            Location(str(raw_dir)),
+            hint="check the permissions of the raw directory (--raw-dir)",
+        ) from None
     return FetchResult(path, status, changed, entry)
 
 
-def shrink_check(url: str, rows: int, path: Path, entry: dict, manifest: dict,
-                 locale: str) -> None:
+def shrink_check(url: str, rows: int, path: Path, entry: dict, manifest: dict, locale: str) -> None:
     """Refuse a page that lost more than half of the rows of the snapshot it replaces."""
     if not path.exists():
         return
     try:
-        old = decode(read_input(path, "page", "snapshot"), str(path),
-                     raw_manifest.declared_charset(entry or manifest["snapshots"].get(
-                         path.name, {})))
+        old = decode(
+            read_input(path, "page", "snapshot"),
+            str(path),
+            raw_manifest.declared_charset(entry or manifest["snapshots"].get(path.name, {})),
+        )
         _, old_rows = count_rows(old, str(path), locale)
     except InputError:
         old_rows = 0
     if rows * 2 < old_rows:
-        raise FetchError(f"{url}: the page has {rows} rows where the snapshot has "
-                         f"{old_rows}: it lost more than half", Location(str(path)),
-                         hint="check the page; --force replaces the snapshot anyway")
+        raise FetchError(
+            f"{url}: the page has {rows} rows where the snapshot has "
+            f"{old_rows}: it lost more than half",
+            Location(str(path)),
+            hint="check the page; --force replaces the snapshot anyway",
+        )

@@ -87,8 +87,10 @@ def disagreement(entry: dict, data: bytes) -> str:
     recorded = entry.get("sha256")
     actual = hashlib.sha256(data).hexdigest()
     if recorded and recorded != actual:
-        return (f"its sha256 is {actual[:12]}, the manifest records {str(recorded)[:12]} "
-                f"(of {entry.get('url') or 'another file'})")
+        return (
+            f"its sha256 is {actual[:12]}, the manifest records {str(recorded)[:12]} "
+            f"(of {entry.get('url') or 'another file'})"
+        )
     return ""
 
 
@@ -113,8 +115,10 @@ def declared_charset(entry: dict) -> str | None:
 
 def write(raw_dir: Path, manifest: dict) -> None:
     """Write the manifest of ``raw_dir`` atomically (UTF-8, two-space indent)."""
-    atomic_write(raw_dir / FILE_NAME,
-                 (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    atomic_write(
+        raw_dir / FILE_NAME,
+        (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
+    )
 
 
 def main(argv: list[str]) -> int:

@@ -51,9 +51,11 @@ def reconcile(rules: pd.DataFrame, result: PortsResult) -> dict:
     in_notes = set(result.notes)
     all_rules = set(rules["rule_id"])
     problems = []
-    for a, b, sa, sb in ((in_ports, in_rejects, "ports", "rejects"),
-                         (in_ports, in_notes, "ports", "notes"),
-                         (in_rejects, in_notes, "rejects", "notes")):
+    for a, b, sa, sb in (
+        (in_ports, in_rejects, "ports", "rejects"),
+        (in_ports, in_notes, "ports", "notes"),
+        (in_rejects, in_notes, "rejects", "notes"),
+    ):
         for rid in sorted(a & b):
             problems.append(f"rule {rid} is in both {sa} and {sb}")
     for rid in sorted(all_rules - in_ports - in_rejects - in_notes):
@@ -67,7 +69,10 @@ def reconcile(rules: pd.DataFrame, result: PortsResult) -> dict:
         "rules_notes": len(in_notes),
         "ports": len(result.ports),
     }
-    if counts["rules"] != counts["rules_in_ports"] + counts["rules_rejected"] + counts["rules_notes"]:
+    if (
+        counts["rules"]
+        != counts["rules_in_ports"] + counts["rules_rejected"] + counts["rules_notes"]
+    ):
         problems.append("rules != rules in ports + rejected + notes: " + json.dumps(counts))
     if problems:
         raise ValidationFailed("the counts of the stages do not reconcile", problems)
@@ -94,25 +99,31 @@ def shrink_guard(out: Path, rules: pd.DataFrame, tables: int, threshold: float) 
     try:
         before = Counter(r["section"] for r in read(out, "rules", False).rows)
         after = Counter(rules["section"])
-        problems += [f"section {s!r}: {before[s]} -> {after.get(s, 0)} rules"
-                     for s in sorted(before) if after.get(s, 0) < before[s]]
+        problems += [
+            f"section {s!r}: {before[s]} -> {after.get(s, 0)} rules"
+            for s in sorted(before)
+            if after.get(s, 0) < before[s]
+        ]
     except PipelineError:
         pass
     raise GuardFailed(
         f"the page lost more than {threshold:.0%} of the tables or rules of the build it "
         f"would replace ({out}); nothing was published:\n  " + "\n  ".join(problems),
         hint="check the snapshot (a lost table header or separator?); if the page really "
-             "shrank, build with --allow-shrink")
+        "shrank, build with --allow-shrink",
+    )
 
 
 def with_ids(table: str, frame: pd.DataFrame, registry, unknown: Unknown) -> pd.DataFrame:
     """The frame with the registry ids of its names (``pipeline.stages.identify``)."""
-    rows = identify(frame_records(frame[["section", "source", "destination", "source_line"]]),
-                    registry, unknown)
+    rows = identify(
+        frame_records(frame[["section", "source", "destination", "source_line"]]), registry, unknown
+    )
     frame = frame.copy()
     for col in IDENTITY_COLUMNS:
-        frame[col] = pd.Series([r[col] for r in rows], index=frame.index,
-                               dtype=field_types(table)[col].pandas)
+        frame[col] = pd.Series(
+            [r[col] for r in rows], index=frame.index, dtype=field_types(table)[col].pandas
+        )
     return frame
 
 
@@ -121,8 +132,11 @@ def line_counts(kinds: dict[str, int], text: str, source: str) -> dict[str, int]
     not add up to the file (a line read as nothing, or twice)."""
     total = len(lines(text))
     if sum(kinds.values()) != total:
-        raise ValidationFailed(f"{source}: the lines read ({sum(kinds.values())}) do not add "
-                               f"up to the lines of the file ({total})", [json.dumps(kinds)])
+        raise ValidationFailed(
+            f"{source}: the lines read ({sum(kinds.values())}) do not add "
+            f"up to the lines of the file ({total})",
+            [json.dumps(kinds)],
+        )
     return {**kinds, "total": total}
 
 
@@ -134,11 +148,19 @@ class BuildResult:
     result: PortsResult
 
 
-def build(input_path: Path, out: Path, strict: bool = False, locale: str | None = None,
-          errata_path: Path = ERRATA_FILE, allow_shrink: bool = False,
-          shrink_threshold: float = SHRINK_THRESHOLD, max_rejects: int | None = None,
-          spreadsheet: bool = False, registry_path: Path = REGISTRY_FILE,
-          allow_unrecorded: bool = False) -> BuildResult:
+def build(
+    input_path: Path,
+    out: Path,
+    strict: bool = False,
+    locale: str | None = None,
+    errata_path: Path = ERRATA_FILE,
+    allow_shrink: bool = False,
+    shrink_threshold: float = SHRINK_THRESHOLD,
+    max_rejects: int | None = None,
+    spreadsheet: bool = False,
+    registry_path: Path = REGISTRY_FILE,
+    allow_unrecorded: bool = False,
+) -> BuildResult:
     """Run every stage from the snapshot ``input_path`` into ``out``; returns the
     manifest and the ports result.
 
@@ -155,14 +177,34 @@ def build(input_path: Path, out: Path, strict: bool = False, locale: str | None 
     """
     outdir.check(out.absolute(), artifact_names())
     with outdir.locked(out):
-        return stages(input_path, out, strict, locale, errata_path, allow_shrink,
-                      shrink_threshold, max_rejects, spreadsheet, registry_path,
-                      allow_unrecorded)
+        return stages(
+            input_path,
+            out,
+            strict,
+            locale,
+            errata_path,
+            allow_shrink,
+            shrink_threshold,
+            max_rejects,
+            spreadsheet,
+            registry_path,
+            allow_unrecorded,
+        )
 
 
-def stages(input_path: Path, out: Path, strict: bool, locale: str | None, errata_path: Path,
-           allow_shrink: bool, shrink_threshold: float, max_rejects: int | None,
-           spreadsheet: bool, registry_path: Path, allow_unrecorded: bool) -> BuildResult:
+def stages(
+    input_path: Path,
+    out: Path,
+    strict: bool,
+    locale: str | None,
+    errata_path: Path,
+    allow_shrink: bool,
+    shrink_threshold: float,
+    max_rejects: int | None,
+    spreadsheet: bool,
+    registry_path: Path,
+    allow_unrecorded: bool,
+) -> BuildResult:
     """The stages of ``build``, under the lock of ``out``."""
     name = input_path.name
     data = read_input(input_path, "page", "input", missing="give --input the path of a snapshot")
@@ -170,13 +212,17 @@ def stages(input_path: Path, out: Path, strict: bool, locale: str | None, errata
     warnings = []
     contradicted = disagreement(raw_entry, data)
     if contradicted and not allow_unrecorded:
-        raise InputError(f"the snapshot is not the file raw/manifest.json describes: "
-                         f"{contradicted}", Location(str(input_path)),
-                         hint="fetch it again (citrix-ports fetch), restore raw/ from git, "
-                              "or --allow-unrecorded to build it without that provenance")
+        raise InputError(
+            f"the snapshot is not the file raw/manifest.json describes: {contradicted}",
+            Location(str(input_path)),
+            hint="fetch it again (citrix-ports fetch), restore raw/ from git, "
+            "or --allow-unrecorded to build it without that provenance",
+        )
     if contradicted:
-        warnings.append(f"{name}: not the file raw/manifest.json describes ({contradicted}): "
-                        "built without its url and fetch time")
+        warnings.append(
+            f"{name}: not the file raw/manifest.json describes ({contradicted}): "
+            "built without its url and fetch time"
+        )
         raw_entry = {}
     decoded = decode_page(data, str(input_path), declared_charset(raw_entry))
     text = decoded.text
@@ -192,15 +238,18 @@ def stages(input_path: Path, out: Path, strict: bool, locale: str | None, errata
     page = read_page(text, form, str(input_path), locale)
     warnings += [w.replace(str(input_path), name, 1) for w in page.warnings]
     if not page.tables:
-        raise InputError("no port table found (a table starts with a header row such as "
-                         "'Source | Destination | Type | Port | Details')",
-                         Location(str(input_path)),
-                         hint="check that the input is the Citrix communication ports page")
+        raise InputError(
+            "no port table found (a table starts with a header row such as "
+            "'Source | Destination | Type | Port | Details')",
+            Location(str(input_path)),
+            hint="check that the input is the Citrix communication ports page",
+        )
     for table in page.tables:
         if not table.rows:
-            raise InputError("the table has a header but no rows (is the input truncated?)",
-                             Location(str(input_path), table.line, table.number,
-                                      section=table.section.heading))
+            raise InputError(
+                "the table has a header but no rows (is the input truncated?)",
+                Location(str(input_path), table.line, table.number, section=table.section.heading),
+            )
     registry = load_registry(registry_path)
     unknown = Unknown()
     rules = validate("rules", with_ids("rules", rules_frame(page), registry, unknown), name)
@@ -211,7 +260,8 @@ def stages(input_path: Path, out: Path, strict: bool, locale: str | None, errata
         raise StaleErrata(
             "errata no longer match any row of the page: " + ", ".join(result.errata_stale),
             Location(str(errata_path)),
-            hint="the page changed: review these errata, then update or remove them")
+            hint="the page changed: review these errata, then update or remove them",
+        )
     result.ports = with_ids("ports", result.ports, registry, unknown)
     ports = validate("ports", result.ports, name)
     warnings += unknown.warnings()
@@ -221,24 +271,37 @@ def stages(input_path: Path, out: Path, strict: bool, locale: str | None, errata
             "\n  " + "\n  ".join(w.removeprefix("warning: ") for w in unknown.warnings()),
             Location(str(input_path)),
             hint="add them to pipeline/data/components.toml (citrix-ports align LEFT RIGHT "
-                 "proposes entries), or build without --strict")
-    components = validate("components", typed_frame("components", components_table(
-        frame_records(rules), frame_records(ports), registry)), name)
+            "proposes entries), or build without --strict",
+        )
+    components = validate(
+        "components",
+        typed_frame(
+            "components", components_table(frame_records(rules), frame_records(ports), registry)
+        ),
+        name,
+    )
     rejects = validate("rejects", result.rejects, name)
     counts = reconcile(rules, result)
-    counts = {"sections": len(page.sections), "tables": len(page.tables), **counts,
-              "components": len(components), "unknown_names": unknown.counts()}
+    counts = {
+        "sections": len(page.sections),
+        "tables": len(page.tables),
+        **counts,
+        "components": len(components),
+        "unknown_names": unknown.counts(),
+    }
     if page.line_counts is not None:
         counts["lines"] = line_counts(page.line_counts, text, str(input_path))
     if max_rejects is not None and len(rejects) > max_rejects:
         raise GuardFailed(
             f"{len(rejects)} rules were rejected, more than --max-rejects {max_rejects}; "
-            "nothing was published:\n  " + "\n  ".join(
+            "nothing was published:\n  "
+            + "\n  ".join(
                 f"line {r['source_line']}, section {r['section']!r}: {r['reason']}"
-                for r in frame_records(rejects)),
+                for r in frame_records(rejects)
+            ),
             Location(str(input_path)),
-            hint="fix the page or record an erratum; raise --max-rejects if these are "
-                 "accepted")
+            hint="fix the page or record an erratum; raise --max-rejects if these are accepted",
+        )
     if not allow_shrink:
         shrink_guard(out, rules, len(page.tables), shrink_threshold)
     report = {
@@ -258,7 +321,11 @@ def stages(input_path: Path, out: Path, strict: bool, locale: str | None, errata
         },
         "warnings": warnings,
     }
-    manifest = publish(out, {"rules": rules, "ports": ports, "rejects": rejects,
-                             "components": components},
-                       sections_document(page), report, spreadsheet=spreadsheet)
+    manifest = publish(
+        out,
+        {"rules": rules, "ports": ports, "rejects": rejects, "components": components},
+        sections_document(page),
+        report,
+        spreadsheet=spreadsheet,
+    )
     return BuildResult(manifest, result)

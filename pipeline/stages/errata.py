@@ -71,11 +71,20 @@ def load_errata(path: Path = ERRATA_FILE) -> list[Erratum]:
         ids.add(entry["id"])
         resolves = entry.get("resolves", [])
         if not isinstance(resolves, list) or not all(isinstance(r, str) and r for r in resolves):
-            raise InputError(f"erratum {entry['id']!r}: 'resolves' must be a list of problem "
-                             "texts", where)
-        errata.append(Erratum(entry["id"], dict(entry["match"]), tuple(entry["use"]),
-                              entry["reason"], entry["reference"], entry.get("locale", ""),
-                              tuple(resolves)))
+            raise InputError(
+                f"erratum {entry['id']!r}: 'resolves' must be a list of problem texts", where
+            )
+        errata.append(
+            Erratum(
+                entry["id"],
+                dict(entry["match"]),
+                tuple(entry["use"]),
+                entry["reason"],
+                entry["reference"],
+                entry.get("locale", ""),
+                tuple(resolves),
+            )
+        )
     return errata
 
 
@@ -108,5 +117,4 @@ def unresolved(problems: str, errata: list[Erratum], applied: list[str]) -> list
     ['row broken']
     """
     fragments = [f for e in errata if e.id in applied for f in e.resolves]
-    return [p for p in filter(None, problems.split("; "))
-            if not any(f in p for f in fragments)]
+    return [p for p in filter(None, problems.split("; ")) if not any(f in p for f in fragments)]

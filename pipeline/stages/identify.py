@@ -36,20 +36,22 @@ class Unknown:
 
     def warnings(self) -> list[str]:
         """One warning per unknown name, with its first line and row count."""
-        return [f"warning: line {line}: {what} {name!r} is not in the component registry "
-                f"(on {len(self.lines[(what, name)])} line(s)): it has no id; add it to "
-                "pipeline/data/components.toml (citrix-ports align proposes entries)"
-                for (what, name), line in sorted(self.first_line.items(),
-                                                 key=lambda kv: (kv[1], kv[0]))]
+        return [
+            f"warning: line {line}: {what} {name!r} is not in the component registry "
+            f"(on {len(self.lines[(what, name)])} line(s)): it has no id; add it to "
+            "pipeline/data/components.toml (citrix-ports align proposes entries)"
+            for (what, name), line in sorted(self.first_line.items(), key=lambda kv: (kv[1], kv[0]))
+        ]
 
     def counts(self) -> dict[str, int]:
         """How many distinct unknown names, per kind, for the manifest."""
-        return {"components": sum(1 for w, _ in self.first_line if w == "component"),
-                "sections": sum(1 for w, _ in self.first_line if w == "section")}
+        return {
+            "components": sum(1 for w, _ in self.first_line if w == "component"),
+            "sections": sum(1 for w, _ in self.first_line if w == "section"),
+        }
 
 
-def identify(rows: list[dict], registry: Registry, unknown: Unknown | None = None
-             ) -> list[dict]:
+def identify(rows: list[dict], registry: Registry, unknown: Unknown | None = None) -> list[dict]:
     """The rows with their ids (new dicts; the rows given are not changed); unknown
     names are added to ``unknown``.  An empty name (a column the table lacks) has an
     empty id and is no unknown name.
@@ -101,7 +103,15 @@ def components_table(rules: list[dict], ports: list[dict], registry: Registry) -
     table = []
     for cid in sorted(names):
         entry = registry.components[cid]
-        table.append({"component_id": cid, "name": entry.name, "kind": entry.kind,
-                      "family": entry.family, "members": " ".join(entry.members),
-                      "page_names": " | ".join(names[cid]), "flows": len(flows[cid])})
+        table.append(
+            {
+                "component_id": cid,
+                "name": entry.name,
+                "kind": entry.kind,
+                "family": entry.family,
+                "members": " ".join(entry.members),
+                "page_names": " | ".join(names[cid]),
+                "flows": len(flows[cid]),
+            }
+        )
     return table

@@ -46,31 +46,44 @@ def check(out: Path, artifacts: set[str]) -> None:
     except (RuntimeError, KeyError, OSError):  # no home directory known
         home = None
     if resolved == Path(resolved.anchor) or resolved in (home, here) or resolved in here.parents:
-        raise InputError("refusing to build into this directory: the build replaces its "
-                         "output whole, and this one is the current directory, one that "
-                         "holds it, the home directory or the root", where,
-                         hint="give --out a directory of its own, e.g. --out build")
+        raise InputError(
+            "refusing to build into this directory: the build replaces its "
+            "output whole, and this one is the current directory, one that "
+            "holds it, the home directory or the root",
+            where,
+            hint="give --out a directory of its own, e.g. --out build",
+        )
     if not out.exists() and not out.is_symlink():
         return
     if out.is_symlink() or not out.is_dir():
-        raise InputError("the output exists and is not a directory", where,
-                         hint="give --out a new directory, or a build of citrix-ports")
+        raise InputError(
+            "the output exists and is not a directory",
+            where,
+            hint="give --out a new directory, or a build of citrix-ports",
+        )
     entries = {p.name for p in out.iterdir()}
     if not entries - {".gitkeep"}:
         return
     manifest = read_manifest(out)
     if not str(manifest.get("generator", "")).startswith("citrix-ports"):
-        raise InputError("the output directory holds files that are not a citrix-ports build; "
-                         "refusing to replace it", where,
-                         hint="give --out an empty or new directory")
-    theirs = set(manifest.get("artifacts", {})) if isinstance(
-        manifest.get("artifacts"), dict) else set()
+        raise InputError(
+            "the output directory holds files that are not a citrix-ports build; "
+            "refusing to replace it",
+            where,
+            hint="give --out an empty or new directory",
+        )
+    theirs = (
+        set(manifest.get("artifacts", {})) if isinstance(manifest.get("artifacts"), dict) else set()
+    )
     others = sorted(entries - theirs - artifacts - KEPT)
     if others:
-        raise InputError(f"the output directory holds files that are not the build's "
-                         f"({', '.join(others[:5])}{' …' if len(others) > 5 else ''}); "
-                         "refusing to replace it", where,
-                         hint="move them elsewhere, or give --out another directory")
+        raise InputError(
+            f"the output directory holds files that are not the build's "
+            f"({', '.join(others[:5])}{' …' if len(others) > 5 else ''}); "
+            "refusing to replace it",
+            where,
+            hint="move them elsewhere, or give --out another directory",
+        )
 
 
 def read_manifest(out: Path) -> dict:
@@ -128,8 +141,13 @@ def exchange(a: Path, b: Path) -> bool:
     except (OSError, AttributeError):
         return False
     at_fdcwd, rename_exchange = -100, 2
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                          ctypes.c_uint]
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
     if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
         return True
     err = ctypes.get_errno()

@@ -49,9 +49,11 @@ def all_ports_warnings(ports: list[dict]) -> list[str]:
     for row in ports:
         if row["port_start"] == 1 and row["port_end"] == MAX_PORT and row["rule_id"] not in seen:
             seen.add(row["rule_id"])
-            out.append(f"warning: line {row['source_line']}: {row['section']} | {row['source']} "
-                       f"-> {row['destination']}: {row['protocol']} {row['port_raw']!r} opens "
-                       "every port")
+            out.append(
+                f"warning: line {row['source_line']}: {row['section']} | {row['source']} "
+                f"-> {row['destination']}: {row['protocol']} {row['port_raw']!r} opens "
+                "every port"
+            )
     return out
 
 
@@ -80,14 +82,20 @@ def expand(variant: dict, vocab: Vocabulary) -> tuple[list[dict], str]:
         else:
             rows.append((protocol, service, None, None))
     return [
-        {"protocol": p, "service": s, "port_start": a, "port_end": b,
-         "bidirectional": ported.bidirectional}
+        {
+            "protocol": p,
+            "service": s,
+            "port_start": a,
+            "port_end": b,
+            "bidirectional": ported.bidirectional,
+        }
         for p, s, a, b in rows
     ], ""
 
 
-def ports_frame(rules: pd.DataFrame, errata: list[Erratum], locale: str,
-                vocab: Vocabulary | None = None) -> PortsResult:
+def ports_frame(
+    rules: pd.DataFrame, errata: list[Erratum], locale: str, vocab: Vocabulary | None = None
+) -> PortsResult:
     """Every rule into exactly one of ports, rejects or notes, errata applied (those of
     ``locale`` and those of every locale)."""
     vocab = vocab or load()
@@ -112,14 +120,14 @@ def ports_frame(rules: pd.DataFrame, errata: list[Erratum], locale: str,
             rows, reason = expand(variant, vocab)
             expanded.extend({**variant, **r} for r in rows)
         if reason:
-            rejects.append({**{k: rule[k] for k in REJECT_COLUMNS if k in rule},
-                            "reason": reason})
+            rejects.append({**{k: rule[k] for k in REJECT_COLUMNS if k in rule}, "reason": reason})
             continue
         for row in expanded:
             row["erratum"] = ",".join(applied)
             ports.append({k: row[k] for k in PORT_COLUMNS if k not in IDENTITY_COLUMNS})
     ports_df = typed_frame("ports", ports).drop_duplicates(
-        subset=["rule_id", "protocol", "port_start", "port_end"], keep="first")
+        subset=["rule_id", "protocol", "port_start", "port_end"], keep="first"
+    )
     rejects_df = typed_frame("rejects", rejects)
     return PortsResult(
         ports=ports_df.reset_index(drop=True),

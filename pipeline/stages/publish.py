@@ -51,8 +51,9 @@ def records_json(rows: list[dict]) -> str:
     """
     if not rows or not all(rows):
         return json_text(rows)
-    return "[\n" + ",\n".join("  {\n    " + _RECORD.encode(r)[1:-1] + "\n  }"
-                               for r in rows) + "\n]\n"
+    return (
+        "[\n" + ",\n".join("  {\n    " + _RECORD.encode(r)[1:-1] + "\n  }" for r in rows) + "\n]\n"
+    )
 
 
 def write_parquet(rows: list[dict], name: str, path: Path) -> None:
@@ -74,35 +75,55 @@ def datapackage(report: dict, spreadsheet: bool = False) -> dict:
     resources = []
     for name in TABLES:
         schema = {k: v for k, v in table_schema(name).items() if k != "$comment"}
-        resources.append({
-            "name": name,
-            "path": f"{name}.csv",
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8-sig" if spreadsheet else "utf-8",
-            "title": schema.get("title", name),
-            "description": schema.get("description", ""),
-            "dialect": {"csv": {"delimiter": ";" if spreadsheet else ",",
-                                "lineTerminator": "\n", "quoteChar": '"',
-                                "header": True}},
-            "schema": schema,
-            "x-alternates": [{"path": f"{name}.json", "format": "json"},
-                             {"path": f"{name}.parquet", "format": "parquet"}],
-        })
-    resources.append({"name": "sections", "path": "sections.json", "type": "json",
-                      "format": "json", "mediatype": "application/json",
-                      "description": "Headings, prose notes and tables of the page, in order."})
+        resources.append(
+            {
+                "name": name,
+                "path": f"{name}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8-sig" if spreadsheet else "utf-8",
+                "title": schema.get("title", name),
+                "description": schema.get("description", ""),
+                "dialect": {
+                    "csv": {
+                        "delimiter": ";" if spreadsheet else ",",
+                        "lineTerminator": "\n",
+                        "quoteChar": '"',
+                        "header": True,
+                    }
+                },
+                "schema": schema,
+                "x-alternates": [
+                    {"path": f"{name}.json", "format": "json"},
+                    {"path": f"{name}.parquet", "format": "parquet"},
+                ],
+            }
+        )
+    resources.append(
+        {
+            "name": "sections",
+            "path": "sections.json",
+            "type": "json",
+            "format": "json",
+            "mediatype": "application/json",
+            "description": "Headings, prose notes and tables of the page, in order.",
+        }
+    )
     return {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": "citrix-communication-ports",
         "title": "Communication ports used by Citrix technologies",
         "description": "Network flows (source, destination, protocol, port range) of Citrix's "
-                       "page 'Communication Ports Used by Citrix Technologies', extracted, "
-                       "validated and normalised by citrix-ports.",
+        "page 'Communication Ports Used by Citrix Technologies', extracted, "
+        "validated and normalised by citrix-ports.",
         "version": __version__,
         "x-locale": report["source"]["locale"],
-        "sources": [{"title": report["source"]["name"],
-                     **({"path": report["source"]["url"]} if report["source"].get("url") else {})}],
+        "sources": [
+            {
+                "title": report["source"]["name"],
+                **({"path": report["source"]["url"]} if report["source"].get("url") else {}),
+            }
+        ],
         "resources": resources,
     }
 
@@ -110,11 +131,19 @@ def datapackage(report: dict, spreadsheet: bool = False) -> dict:
 def artifact_names() -> set[str]:
     """The file names a build writes (besides ``manifest.json``)."""
     return {f"{t}.{ext}" for t in TABLES for ext in ("csv", "json", "parquet")} | {
-        "sections.json", "report.md", "datapackage.json"}
+        "sections.json",
+        "report.md",
+        "datapackage.json",
+    }
 
 
-def publish(out: Path, frames: dict[str, pd.DataFrame], sections: dict, report: dict,
-            spreadsheet: bool = False) -> dict:
+def publish(
+    out: Path,
+    frames: dict[str, pd.DataFrame],
+    sections: dict,
+    report: dict,
+    spreadsheet: bool = False,
+) -> dict:
     """Write every artifact aside, then swap the directory in whole; returns the manifest.
     ``spreadsheet``: CSV with a byte order mark and ``;`` (see ``published.csv_text``)."""
     out = out.absolute()
@@ -131,14 +160,15 @@ def publish(out: Path, frames: dict[str, pd.DataFrame], sections: dict, report: 
         for name in TABLES:
             # validated frames: their columns hold the published types (str, Int64, bool)
             rows = records_of[name] = frame_records(frames[name][columns(name)])
-            (tmp / f"{name}.csv").write_text(csv_text(rows, columns(name), spreadsheet), "utf-8",
-                                             newline="")
+            (tmp / f"{name}.csv").write_text(
+                csv_text(rows, columns(name), spreadsheet), "utf-8", newline=""
+            )
             (tmp / f"{name}.json").write_text(records_json(rows), "utf-8")
             write_parquet(rows, name, tmp / f"{name}.parquet")
         (tmp / "sections.json").write_text(json_text(sections), "utf-8")
         (tmp / "report.md").write_text(
-            report_markdown(records_of["ports"], records_of["rejects"], report, sections),
-            "utf-8")
+            report_markdown(records_of["ports"], records_of["rejects"], report, sections), "utf-8"
+        )
         (tmp / "datapackage.json").write_text(json_text(datapackage(report, spreadsheet)), "utf-8")
         for path in sorted(tmp.iterdir()):
             artifacts[path.name] = {"sha256": sha256(path), "bytes": path.stat().st_size}

@@ -41,7 +41,7 @@ def edge_ports(row: dict, no_port: str = "no port") -> str:
 
 
 def edge_label(rows: list[dict], no_port: str = "no port") -> str:
-    """"tcp 80, 443; udp 53; icmp": the ports of one edge grouped by protocol."""
+    """ "tcp 80, 443; udp 53; icmp": the ports of one edge grouped by protocol."""
     by_protocol: OrderedDict[str, list[str]] = OrderedDict()
     for row in rows:
         ports = by_protocol.setdefault(row["protocol"], [])
@@ -98,8 +98,9 @@ def anchor(heading: str, seen: dict[str, int]) -> str:
     return base if n == 0 else f"{base}-{n}"
 
 
-def report_markdown(ports: list[dict], rejects: list[dict], build: dict,
-                    sections: dict | None = None) -> str:
+def report_markdown(
+    ports: list[dict], rejects: list[dict], build: dict, sections: dict | None = None
+) -> str:
     """``build/report.md`` from the published ports and rejects, the sections document
     and the build report."""
     src, counts = build["source"], build["counts"]
@@ -107,51 +108,85 @@ def report_markdown(ports: list[dict], rejects: list[dict], build: dict,
     by_section: OrderedDict[str, list[dict]] = OrderedDict()
     for row in ports:
         by_section.setdefault(row["section"], []).append(row)
-    notes = {s["heading"]: [n["text"] for n in s["notes"]]
-             for s in (sections or {}).get("sections", [])}
+    notes = {
+        s["heading"]: [n["text"] for n in s["notes"]] for s in (sections or {}).get("sections", [])
+    }
     seen: dict[str, int] = {}
     anchor(words["title"], seen)
     contents = []
     if rejects:
         contents.append(f"- [{words['rejected']}](#{anchor(words['rejected'], seen)})")
-    contents += [f"- [{md_cell(name)}](#{anchor(md_cell(name), seen)}) ({len(rows)})"
-                 for name, rows in by_section.items()]
-    out = [f"# {words['title']}", "",
-           f"{words['generated']} `{src['name']}` ({src['form']}, {src['locale']}, "
-           f"sha256 `{src['sha256'][:16]}…`). {words['do_not_edit']}", "",
-           f"| {words['stage']} | {words['rows']} |", "|---|---:|"]
-    out += [f"| {words[key]} | {counts[key]} |" for key in
-            ("sections", "tables", "rules", "rules_in_ports", "rules_notes", "rules_rejected",
-             "ports")]
+    contents += [
+        f"- [{md_cell(name)}](#{anchor(md_cell(name), seen)}) ({len(rows)})"
+        for name, rows in by_section.items()
+    ]
+    out = [
+        f"# {words['title']}",
+        "",
+        f"{words['generated']} `{src['name']}` ({src['form']}, {src['locale']}, "
+        f"sha256 `{src['sha256'][:16]}…`). {words['do_not_edit']}",
+        "",
+        f"| {words['stage']} | {words['rows']} |",
+        "|---|---:|",
+    ]
+    out += [
+        f"| {words[key]} | {counts[key]} |"
+        for key in (
+            "sections",
+            "tables",
+            "rules",
+            "rules_in_ports",
+            "rules_notes",
+            "rules_rejected",
+            "ports",
+        )
+    ]
     out.append("")
     applied = build["errata"]["applied"]
     if applied:
-        out += [f"{words['errata']} (`pipeline/data/errata.toml`): "
-                + ", ".join(f"`{k}` ({len(v)})" for k, v in applied.items()) + ".", ""]
+        out += [
+            f"{words['errata']} (`pipeline/data/errata.toml`): "
+            + ", ".join(f"`{k}` ({len(v)})" for k, v in applied.items())
+            + ".",
+            "",
+        ]
     out += [f"## {words['contents']}", ""] + contents + [""]
     if rejects:
-        out += [f"## {words['rejected']}", "",
-                f"| {words['line']} | {words['section']} | {words['table']} | {words['row']} "
-                f"| {words['reason']} |", "|---:|---|---:|---:|---|"]
-        out += [f"| {r['source_line']} | {md_cell(r['section'])} | {r['table']} | {r['row']} | "
-                f"{md_cell(r['reason'])} |" for r in rejects]
+        out += [
+            f"## {words['rejected']}",
+            "",
+            f"| {words['line']} | {words['section']} | {words['table']} | {words['row']} "
+            f"| {words['reason']} |",
+            "|---:|---|---:|---:|---|",
+        ]
+        out += [
+            f"| {r['source_line']} | {md_cell(r['section'])} | {r['table']} | {r['row']} | "
+            f"{md_cell(r['reason'])} |"
+            for r in rejects
+        ]
         out.append("")
     for section, rows in by_section.items():
         out += [f"## {md_cell(section)}", ""]
         said = notes.get(section, [])
         if said:
             out += [f"<details><summary>{words['notes']}</summary>", ""]
-            out += [f"> {md_cell(text)}" + ("  " if k < len(said) - 1 else "")
-                    for k, text in enumerate(said)]
+            out += [
+                f"> {md_cell(text)}" + ("  " if k < len(said) - 1 else "")
+                for k, text in enumerate(said)
+            ]
             out += ["", "</details>", ""]
         out += flowchart(rows, words["no_port"]) + [""]
-        out += [f"| {words['source']} | {words['destination']} | {words['protocol']} | "
-                f"{words['ports']} | {words['both_ways']} | {words['details']} |",
-                "|---|---|---|---|---|---|"]
+        out += [
+            f"| {words['source']} | {words['destination']} | {words['protocol']} | "
+            f"{words['ports']} | {words['both_ways']} | {words['details']} |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in rows:
-            out.append(f"| {md_cell(r['source'])} | {md_cell(r['destination'])} | "
-                       f"{r['protocol']} | {md_cell(edge_ports(r, words['no_port']))} | "
-                       f"{words['yes'] if r['bidirectional'] else ''} | "
-                       f"{md_cell(r['details'])} |")
+            out.append(
+                f"| {md_cell(r['source'])} | {md_cell(r['destination'])} | "
+                f"{r['protocol']} | {md_cell(edge_ports(r, words['no_port']))} | "
+                f"{words['yes'] if r['bidirectional'] else ''} | "
+                f"{md_cell(r['details'])} |"
+            )
         out.append("")
     return "\n".join(out)

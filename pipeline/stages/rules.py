@@ -55,8 +55,9 @@ def rules_frame(page: Page) -> pd.DataFrame:
                 "details": cells.get("details", ""),
                 # A note row has neither protocol nor port and nothing wrong with it; a
                 # damaged row is a flow row (it goes to rejects, never to the notes).
-                "kind": "flow" if cells.get("type") or cells.get("port") or row.problems
-                        else "note",
+                "kind": "flow"
+                if cells.get("type") or cells.get("port") or row.problems
+                else "note",
                 "source_inherited": "source" in row.inherited,
                 "destination_inherited": "destination" in row.inherited,
                 "type_inherited": "type" in row.inherited,

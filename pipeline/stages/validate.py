@@ -62,6 +62,7 @@ def _row_check(name: str, check_name: str):
         values = [[types[c].to_python(v) for v in df[c].tolist()] for c in cols]
         rows = (dict(zip(cols, vs)) for vs in zip(*values))
         return pd.Series([bool(check(r)) for r in rows], index=df.index, dtype=bool)
+
     return run
 
 
@@ -113,18 +114,25 @@ def pandera_schema(name: str) -> pa.DataFrameSchema:
         nullable = TYPES[field["type"]].nullable and not c.get("required", False)
         dtype = TYPES[field["type"]].pandera
         columns[field["name"]] = pa.Column(
-            PublishedString() if dtype is str else dtype, checks=field_checks(field),
+            PublishedString() if dtype is str else dtype,
+            checks=field_checks(field),
             nullable=nullable,
-            unique=bool(c.get("unique")), coerce=field["type"] == "integer",
-            description=field.get("description"))
+            unique=bool(c.get("unique")),
+            coerce=field["type"] == "integer",
+            description=field.get("description"),
+        )
     unique = spec.get("primaryKey")
-    checks = [pa.Check(_row_check(name, n), name=n, error=n)
-              for n in spec.get("x-checks", [])]
+    checks = [pa.Check(_row_check(name, n), name=n, error=n) for n in spec.get("x-checks", [])]
     for extra in spec.get("x-unique", []):
-        checks.append(pa.Check(lambda df, cols=tuple(extra): ~df.duplicated(list(cols), keep=False),
-                               name="unique " + "+".join(extra)))
-    return pa.DataFrameSchema(columns, checks=checks, unique=unique, strict=True,
-                              ordered=True, name=name)
+        checks.append(
+            pa.Check(
+                lambda df, cols=tuple(extra): ~df.duplicated(list(cols), keep=False),
+                name="unique " + "+".join(extra),
+            )
+        )
+    return pa.DataFrameSchema(
+        columns, checks=checks, unique=unique, strict=True, ordered=True, name=name
+    )
 
 
 def _locate(df: pd.DataFrame, index) -> str:
@@ -165,7 +173,8 @@ def validate(name: str, df: pd.DataFrame, source: str = "") -> pd.DataFrame:
                 text += f" at {source + ', ' if source else ''}{where}"
             problems.append(text)
         problems = list(dict.fromkeys(problems))
-        raise ValidationFailed(f"{name}: {len(problems)} problem(s); nothing was published",
-                               problems,
-                               hint="fix the source row, or record an erratum in "
-                                    "pipeline/data/errata.toml") from None
+        raise ValidationFailed(
+            f"{name}: {len(problems)} problem(s); nothing was published",
+            problems,
+            hint="fix the source row, or record an erratum in pipeline/data/errata.toml",
+        ) from None

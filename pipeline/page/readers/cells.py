@@ -62,7 +62,6 @@ def wide_chars(text: str) -> int:
     return sum(1 for c in text if unicodedata.east_asian_width(c) in ("W", "F"))
 
 
-
 def fit(role: str, kind: str) -> float:
     """How unlike a column a kind of cell is; unknown extra columns fit like Details.
 
@@ -88,8 +87,11 @@ def classify(text: str, vocab: Vocabulary) -> str:
         return "port"
     if URL.search(text) and " " not in text.strip():
         return "url"
-    if (len(text.split()) >= PROSE_MIN_WORDS or text.rstrip().endswith(SENTENCE_ENDS)
-            or wide_chars(text) >= PROSE_MIN_WIDE_CHARS):
+    if (
+        len(text.split()) >= PROSE_MIN_WORDS
+        or text.rstrip().endswith(SENTENCE_ENDS)
+        or wide_chars(text) >= PROSE_MIN_WIDE_CHARS
+    ):
         return "prose"
     return "name"
 
@@ -129,8 +131,13 @@ def misfits(cells_by_role: dict[str, str], vocab: Vocabulary) -> list[str]:
     return found
 
 
-def place(cells: list[str], roles: list[str], has_row_above: bool, vocab: Vocabulary,
-          kinds: list[str] | None = None) -> list[Placement]:
+def place(
+    cells: list[str],
+    roles: list[str],
+    has_row_above: bool,
+    vocab: Vocabulary,
+    kinds: list[str] | None = None,
+) -> list[Placement]:
     """Every placement of ``cells`` into ``roles`` keeping order, cheapest first.
 
     An empty string is a cell the source wrote empty (Markdown): it takes a column
@@ -138,20 +145,29 @@ def place(cells: list[str], roles: list[str], has_row_above: bool, vocab: Vocabu
     """
     if kinds is None:
         kinds = [classify(c, vocab) if c else "" for c in cells]
-    placements = [Placement(chosen, cost)
-                  for chosen, cost in ranked(tuple(kinds), tuple(roles), has_row_above)]
+    placements = [
+        Placement(chosen, cost)
+        for chosen, cost in ranked(tuple(kinds), tuple(roles), has_row_above)
+    ]
     if placements and placements[0].cost == math.inf:
-        placements[0].misfits = (f"the row has {len(cells)} cells for {len(roles)} columns: "
-                                 "too many ways to place them, read left to right",)
+        placements[0].misfits = (
+            f"the row has {len(cells)} cells for {len(roles)} columns: "
+            "too many ways to place them, read left to right",
+        )
     elif placements:  # what is wrong with the winner, said in words
         best = placements[0]
-        best.misfits = tuple(filter(None, (misfit(cells[n], role, k) for n, (role, k)
-                                           in enumerate(zip(best.roles, kinds)))))
+        best.misfits = tuple(
+            filter(
+                None,
+                (misfit(cells[n], role, k) for n, (role, k) in enumerate(zip(best.roles, kinds))),
+            )
+        )
     return placements
 
 
-def ranked(kinds: tuple[str, ...], roles: tuple[str, ...], has_row_above: bool
-           ) -> tuple[tuple[tuple[str, ...], float], ...]:
+def ranked(
+    kinds: tuple[str, ...], roles: tuple[str, ...], has_row_above: bool
+) -> tuple[tuple[tuple[str, ...], float], ...]:
     """Every order-keeping placement of cells of ``kinds`` into ``roles`` with its cost,
     cheapest first (what ``place`` ranks: it depends on the kinds only, so it is cached).
 
@@ -165,13 +181,14 @@ def ranked(kinds: tuple[str, ...], roles: tuple[str, ...], has_row_above: bool
     inf
     """
     if math.comb(len(roles), len(kinds)) * max(1, len(roles)) > MAX_PLACEMENT_STEPS:
-        return ((roles[:len(kinds)], math.inf),)
+        return ((roles[: len(kinds)], math.inf),)
     return all_placements(kinds, roles, has_row_above)
 
 
 @functools.lru_cache(maxsize=4096)
-def all_placements(kinds: tuple[str, ...], roles: tuple[str, ...], has_row_above: bool
-                   ) -> tuple[tuple[tuple[str, ...], float], ...]:
+def all_placements(
+    kinds: tuple[str, ...], roles: tuple[str, ...], has_row_above: bool
+) -> tuple[tuple[tuple[str, ...], float], ...]:
     """The placements of ``ranked``, every one of them, cheapest first (cached)."""
     out = []
     for chosen in itertools.combinations(range(len(roles)), len(kinds)):
@@ -192,8 +209,9 @@ def all_placements(kinds: tuple[str, ...], roles: tuple[str, ...], has_row_above
                 cost += MISSING_TYPE
                 # a Type is merged from above only for a row that has a port: a cell placed
                 # in Port that is no port list makes that reading unlikely
-                port_kind = next((kinds[n] for n, i_ in enumerate(chosen)
-                                  if roles[i_] == "port"), None)
+                port_kind = next(
+                    (kinds[n] for n, i_ in enumerate(chosen) if roles[i_] == "port"), None
+                )
                 if port_kind not in (None, "port", "ditto", ""):
                     cost += MISSING_TYPE_WITHOUT_PORT
             elif role == "port":
@@ -238,7 +256,7 @@ def looks_like_row(text: str, vocab: Vocabulary) -> bool:
     words = [w for w in ROW_WORD_SPLIT.split(text) if w]
     for i, word in enumerate(words):
         if norm(word) in vocab.protocol_words:
-            near = words[max(0, i - 1):i] + words[i + 1:i + 2]
+            near = words[max(0, i - 1) : i] + words[i + 1 : i + 2]
             if any(NUMBER.match(w) for w in near):
                 return True
     return False
@@ -264,28 +282,39 @@ def lost_columns(cells_by_role: dict[str, str], vocab: Vocabulary) -> list[str]:
         for role in ENTITY_ROLES:
             text = cells_by_role.get(role, "")
             if text and any(flow_words(text, vocab)):
-                return [f"the row has no Type or Port, but its {role} {text!r} names a "
-                        "protocol or a port: a cell separator (|) was lost?"]
+                return [
+                    f"the row has no Type or Port, but its {role} {text!r} names a "
+                    "protocol or a port: a cell separator (|) was lost?"
+                ]
         details = cells_by_role.get("details", "")
         if not details and any(cells_by_role.values()):
             return ["the row has neither Type, Port nor Details: a row broken in two?"]
         first = next(iter(WORD_SPLIT.split(details.strip())), "")
         if first and (norm(first) in vocab.protocol_words or NUMBER.match(first)):
-            return [f"the row has no Type or Port, but its details start with {first!r}: a "
-                    "cell separator (|) was lost?"]
+            return [
+                f"the row has no Type or Port, but its details start with {first!r}: a "
+                "cell separator (|) was lost?"
+            ]
         return []
     if not type_cell:
         for role, text in cells_by_role.items():
-            if role != "details" and text and any(
-                    norm(w) in vocab.transports for w in WORD_SPLIT.split(text) if w):
-                return [f"the row has no Type, but its {role} {text!r} names a transport: a "
-                        "cell separator (|) was lost?"]
+            if (
+                role != "details"
+                and text
+                and any(norm(w) in vocab.transports for w in WORD_SPLIT.split(text) if w)
+            ):
+                return [
+                    f"the row has no Type, but its {role} {text!r} names a transport: a "
+                    "cell separator (|) was lost?"
+                ]
     if type_cell and not port:
         words = [w for w in vocab.type_split_re.split(type_cell) if w and w.strip()]
         kinds = {vocab.transports.get(norm(w)) or vocab.applications.get(norm(w)) for w in words}
         if kinds & {"tcp", "udp"}:
-            return [f"the row names {type_cell!r} but has no Port (a page says 'no port' in "
-                    "words): a row broken in two?"]
+            return [
+                f"the row names {type_cell!r} but has no Port (a page says 'no port' in "
+                "words): a row broken in two?"
+            ]
     return []
 
 
@@ -322,8 +351,10 @@ def fold_extra_cells(cells: list[str], columns: int) -> tuple[list[str], list[st
     extra = [c for c in cells[columns:] if c]
     if not extra:
         return list(cells[:columns]), []
-    problem = (f"row has more cells than the table's {columns} columns; the extra cells "
-               "were folded into the last column")
+    problem = (
+        f"row has more cells than the table's {columns} columns; the extra cells "
+        "were folded into the last column"
+    )
     last = " | ".join(c for c in [cells[columns - 1]] + extra if c)
     return list(cells[: columns - 1]) + [last], [problem]
 
@@ -339,8 +370,9 @@ def build_row(cells_by_role: dict[str, str], roles: list[str], line: int, raw: s
     problems = []
     for role, text in cells_by_role.items():
         if len(text) > MAX_CELL_CHARS:
-            problems.append(f"the {role} cell has {len(text)} characters, more than "
-                            f"{MAX_CELL_CHARS}: cut")
+            problems.append(
+                f"the {role} cell has {len(text)} characters, more than {MAX_CELL_CHARS}: cut"
+            )
             text = text[:MAX_CELL_CHARS]
         if role.startswith("extra:"):
             if text:
@@ -350,13 +382,13 @@ def build_row(cells_by_role: dict[str, str], roles: list[str], line: int, raw: s
     if extras:
         cells["details"] = " ".join(filter(None, [cells.get("details", "")] + extras))
         if len(cells["details"]) > MAX_CELL_CHARS:
-            problems.append(f"the details cell, with {len(extras)} unknown columns folded "
-                            f"into it, has {len(cells['details'])} characters, more than "
-                            f"{MAX_CELL_CHARS}: cut")
+            problems.append(
+                f"the details cell, with {len(extras)} unknown columns folded "
+                f"into it, has {len(cells['details'])} characters, more than "
+                f"{MAX_CELL_CHARS}: cut"
+            )
             cells["details"] = cells["details"][:MAX_CELL_CHARS]
     return Row(cells=cells, line=line, raw=raw[: 4 * MAX_CELL_CHARS], problems=problems)
-
-
 
 
 class RowChecks:
@@ -380,8 +412,9 @@ class RowChecks:
         reader marks a placed one."""
         problems = []
         if self.explicit_cells and table.shape == "table":  # a flattened one was placed
-            problems += misfits({r: t for r, t in row.cells.items() if r not in row.inherited},
-                                self.vocab)
+            problems += misfits(
+                {r: t for r, t in row.cells.items() if r not in row.inherited}, self.vocab
+            )
         return problems + lost_columns(row.cells, self.vocab)
 
 
@@ -389,8 +422,9 @@ NAME_KINDS = ("name", "url", "ditto")
 MIN_SHARE = 0.6  # share of a column's cells that must be of one kind to give it its role
 
 
-def infer_roles(header: list[str], rows: list[list[str]], vocab: Vocabulary
-                ) -> tuple[list[str] | None, str]:
+def infer_roles(
+    header: list[str], rows: list[list[str]], vocab: Vocabulary
+) -> tuple[list[str] | None, str]:
     """Roles of the columns of a table whose header words the vocabulary does not know,
     from what the cells hold: the column of protocol words is Type, the column of port
     lists is Port, the name columns before them are Source and Destination (one alone is
@@ -416,15 +450,20 @@ def infer_roles(header: list[str], rows: list[list[str]], vocab: Vocabulary
     ports = [j for j in range(n) if share(j, ("port",)) >= MIN_SHARE]
     if len(ports) > 1 and not types:
         which = [header[j] for j in ports]
-        return None, (f"ambiguous: the columns {', '.join(map(repr, which))} all hold port "
-                      "lists and none holds protocol words")
+        return None, (
+            f"ambiguous: the columns {', '.join(map(repr, which))} all hold port "
+            "lists and none holds protocol words"
+        )
     if not types or not ports:
         return None, "not a port table: no column holds " + (
-            "protocol words" if not types else "port lists")
+            "protocol words" if not types else "port lists"
+        )
     if len(types) > 1 or len(ports) > 1 or types == ports:
         which = [header[j] for j in sorted(set(types + ports))]
-        return None, (f"ambiguous: the columns {', '.join(map(repr, which))} all hold protocols "
-                      "or ports; which is the Type and which the Port cannot be told")
+        return None, (
+            f"ambiguous: the columns {', '.join(map(repr, which))} all hold protocols "
+            "or ports; which is the Type and which the Port cannot be told"
+        )
     t, p = types[0], ports[0]
     roles: list[str | None] = [None] * n
     roles[t], roles[p] = "type", "port"
@@ -441,8 +480,9 @@ def infer_roles(header: list[str], rows: list[list[str]], vocab: Vocabulary
     return [r or f"extra:{h}" for r, h in zip(roles, header)], ""
 
 
-def complete_roles(header: list[str], roles: list[str], rows: list[list[str]],
-                   vocab: Vocabulary) -> list[str] | None:
+def complete_roles(
+    header: list[str], roles: list[str], rows: list[list[str]], vocab: Vocabulary
+) -> list[str] | None:
     """A header only partly in the vocabulary: the roles its known words leave without a
     column (the Type, say) given to its unknown columns by what they hold, when the
     content agrees with every known word; None when nothing was completed.
@@ -468,10 +508,11 @@ def complete_roles(header: list[str], roles: list[str], rows: list[list[str]],
     return done if "type" in done else None
 
 
-def inferred_warning(where: str, header: list[str], roles: list[str],
-                     vocab: Vocabulary) -> str:
+def inferred_warning(where: str, header: list[str], roles: list[str], vocab: Vocabulary) -> str:
     """The warning of a table whose columns were recognised by their content."""
     unknown = [h for h in header if not vocab.role_of_header(h)]
     named = ", ".join(f"{h} = {r}" for h, r in zip(header, roles) if not r.startswith("extra:"))
-    return (f"{where}: the header words {', '.join(map(repr, unknown))} are not in the "
-            f"vocabulary; the columns were recognised by what they hold: {named}")
+    return (
+        f"{where}: the header words {', '.join(map(repr, unknown))} are not in the "
+        f"vocabulary; the columns were recognised by what they hold: {named}"
+    )

@@ -21,8 +21,9 @@ from pipeline.page.readers.cells import (
 from pipeline.page.vocabulary import Vocabulary
 
 
-def flattened_table(text: str, line: int, vocab: Vocabulary
-                    ) -> tuple[list[str], list[str], list[Row]] | None:
+def flattened_table(
+    text: str, line: int, vocab: Vocabulary
+) -> tuple[list[str], list[str], list[Row]] | None:
     """Header, roles and rows of a Markdown table collapsed onto one line of text (as it
     reaches the page when its line breaks were lost), or None if the text is not one.
     Every form's reader uses it: the collapsed table is text in HTML and Markdown too."""
@@ -59,15 +60,17 @@ def flattened_table(text: str, line: int, vocab: Vocabulary
         row = build_row(dict(zip(placement.roles, texts)), roles, line, raw)
         row.problems.extend(placement.misfits)
         if len(texts) != n:
-            damage = damage + [f"row has {len(texts)} cells where the table has {n}; "
-                               "placed by content"]
+            damage = damage + [
+                f"row has {len(texts)} cells where the table has {n}; placed by content"
+            ]
         row.problems.extend(f"damaged: {d}" for d in damage)
         rows.append(row)
     return header, roles, rows
 
 
-def segment(tokens: list[str], roles: list[str], vocab: Vocabulary
-            ) -> list[tuple[list[str], Placement, list[str]]]:
+def segment(
+    tokens: list[str], roles: list[str], vocab: Vocabulary
+) -> list[tuple[list[str], Placement, list[str]]]:
     """Split the cells of a flattened table into rows, and place each row's cells.
 
     Each row should be ``n`` cells followed by an empty token (the row's closing pipe

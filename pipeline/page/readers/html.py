@@ -47,10 +47,38 @@ from pipeline.page.readers.flattened import flattened_table
 from pipeline.page.vocabulary import Vocabulary, load
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
-DROPPED = ("nav", "header", "footer", "aside", "script", "style", "form", "noscript",
-           "template", "button", "svg")
-BLOCKS = {"p", "li", "blockquote", "pre", "dt", "dd", "figcaption", "h5", "h6", "div",
-          "section", "ul", "ol", "dl", "table", "article", "main"}
+DROPPED = (
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "script",
+    "style",
+    "form",
+    "noscript",
+    "template",
+    "button",
+    "svg",
+)
+BLOCKS = {
+    "p",
+    "li",
+    "blockquote",
+    "pre",
+    "dt",
+    "dd",
+    "figcaption",
+    "h5",
+    "h6",
+    "div",
+    "section",
+    "ul",
+    "ol",
+    "dl",
+    "table",
+    "article",
+    "main",
+}
 MAX_SPAN = 1000  # a rowspan/colspan larger than this is hostile or broken
 BUILDER = "html.parser"  # keeps source lines (measured against lxml: docs/robustness.md)
 
@@ -104,6 +132,7 @@ class HtmlReader(RowChecks, PageBuilder):
     """Reads the article of an HTML page into sections (with levels), tables and
     notes.
     """
+
     form = "html"
     explicit_cells = True
 
@@ -120,8 +149,9 @@ class HtmlReader(RowChecks, PageBuilder):
         try:
             doc = BeautifulSoup(self.text, BUILDER)
         except Exception as exc:  # html.parser raises little; say so plainly if it does
-            raise InputError(f"the HTML cannot be parsed: {exc}",
-                             Location(self.source_name)) from None
+            raise InputError(
+                f"the HTML cannot be parsed: {exc}", Location(self.source_name)
+            ) from None
         root = doc.find("article") or doc.find("main") or doc.find("body") or doc
         for tag in DROPPED:
             for el in root.find_all(tag):
@@ -151,8 +181,11 @@ class HtmlReader(RowChecks, PageBuilder):
                 self.open_section(cell_text(child), line, HEADINGS[tag])
             elif tag == "table":
                 self.read_table(child)
-            elif tag in ("p", "li", "pre", "dt", "dd", "figcaption", "h5", "h6") \
-                    and child.find("table") is None and not self.has_blocks(child):
+            elif (
+                tag in ("p", "li", "pre", "dt", "dd", "figcaption", "h5", "h6")
+                and child.find("table") is None
+                and not self.has_blocks(child)
+            ):
                 self.prose(child)
             else:
                 stack.append([iter(child.children), child.sourceline or 1])
@@ -188,11 +221,15 @@ class HtmlReader(RowChecks, PageBuilder):
         body = [[("" if covered else text) for text, covered, _ in cells] for cells in grid[1:]]
         if roles is None:  # header words not known: the columns by what they hold
             roles, why = infer_roles(header, body, self.vocab)
-            where = Location(self.source_name, rows[0].sourceline or 1,
-                             section=self.section().heading)
+            where = Location(
+                self.source_name, rows[0].sourceline or 1, section=self.section().heading
+            )
             if roles is None and why.startswith("ambiguous"):
-                raise InputError(f"a table whose columns cannot be told apart: {why}", where,
-                                 hint="add its header words to pipeline/data/vocabulary.toml")
+                raise InputError(
+                    f"a table whose columns cannot be told apart: {why}",
+                    where,
+                    hint="add its header words to pipeline/data/vocabulary.toml",
+                )
             if roles is None:  # not a port table: its text is prose
                 self.prose(table_el)
                 return
@@ -201,8 +238,9 @@ class HtmlReader(RowChecks, PageBuilder):
             done = complete_roles(header, roles, body, self.vocab)
             if done:
                 roles = done
-                where = Location(self.source_name, rows[0].sourceline or 1,
-                                 section=self.section().heading)
+                where = Location(
+                    self.source_name, rows[0].sourceline or 1, section=self.section().heading
+                )
                 self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
         table = self.add_table(header, roles, rows[0].sourceline or 1)
         for tr, cells in zip(rows[1:], grid[1:]):
@@ -214,7 +252,7 @@ class HtmlReader(RowChecks, PageBuilder):
             i = 0
             while i < len(roles):
                 text, covered, width = cells[i] if i < len(cells) else ("", False, 1)
-                covering = roles[i:i + width]
+                covering = roles[i : i + width]
                 if width > 1 and text:
                     kind = classify(text, self.vocab)
                     best = min(covering, key=lambda r: fit(r, kind))
@@ -231,8 +269,7 @@ class HtmlReader(RowChecks, PageBuilder):
                 extras.append(cells[i][0])
                 i += max(1, cells[i][2])
             if any(extras):  # folded into the last column and marked, as in every form
-                texts, problems = fold_extra_cells([by_role[r] for r in roles] + extras,
-                                                   len(roles))
+                texts, problems = fold_extra_cells([by_role[r] for r in roles] + extras, len(roles))
                 by_role[roles[-1]] = texts[-1]
             row: Row = build_row(by_role, roles, tr.sourceline or 1, str(tr))
             row.inherited |= inherited

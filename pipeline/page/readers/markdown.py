@@ -156,8 +156,11 @@ class MarkdownReader(RowChecks, PageBuilder):
             roles, why = infer_roles(header, body, self.vocab)
             where = Location(self.source_name, start + 1, section=self.section().heading)
             if roles is None and why.startswith("ambiguous"):
-                raise InputError(f"a table whose columns cannot be told apart: {why}", where,
-                                 hint="add its header words to pipeline/data/vocabulary.toml")
+                raise InputError(
+                    f"a table whose columns cannot be told apart: {why}",
+                    where,
+                    hint="add its header words to pipeline/data/vocabulary.toml",
+                )
             if roles is None:  # a pipe table that is not a port table: keep it as prose
                 for j in range(start, end):
                     self.note(j + 1, clean(self.lines[j]))
@@ -179,7 +182,8 @@ class MarkdownReader(RowChecks, PageBuilder):
         n = len(roles)
         for j in range(i, end):
             cells, problems = fold_extra_cells(
-                [inline_text(c) for c in split_cells(self.lines[j])], n)
+                [inline_text(c) for c in split_cells(self.lines[j])], n
+            )
             cells += [""] * (n - len(cells))
             row = build_row(dict(zip(roles, cells)), roles, j + 1, self.lines[j])
             row.problems.extend(problems)
@@ -188,8 +192,9 @@ class MarkdownReader(RowChecks, PageBuilder):
         return end
 
 
-def read_markdown(text: str, source_name: str, locale: str,
-                  vocab: Vocabulary | None = None) -> Page:
+def read_markdown(
+    text: str, source_name: str, locale: str, vocab: Vocabulary | None = None
+) -> Page:
     """The ``Page`` of a Markdown source."""
     reader = MarkdownReader(text, source_name, vocab)
     reader.read()

@@ -141,6 +141,7 @@ def padding_problems(rows: list[list[tuple[int, str]]]) -> list[str]:
     ...                   [(3, "C D | TCP | 443 | y |")], [(4, "TCP | 1 | z |")]])[2][:40]
     'the row has 4 cells and 0 padding pipes '
     """
+
     def total(line: str) -> int:
         cells, padding = split_row(line)
         return len(cells) + padding
@@ -157,8 +158,10 @@ def padding_problems(rows: list[list[tuple[int, str]]]) -> list[str]:
             out.append("")
             continue
         cells, padding = split_row(rows[n][0][1])
-        out.append(f"the row has {len(cells)} cells and {padding} padding pipes where the "
-                   f"table's rows add up to {width}: a cell separator (|) was lost or added?")
+        out.append(
+            f"the row has {len(cells)} cells and {padding} padding pipes where the "
+            f"table's rows add up to {width}: a cell separator (|) was lost or added?"
+        )
     return out
 
 
@@ -195,8 +198,12 @@ class TextReader(RowChecks, PageBuilder):
                 self.account(i + 1, "table_flattened")
                 i += 1
                 continue
-            if len(cells) >= 3 and not stripped.startswith("|") and i + 1 < n \
-                    and is_separator(self.lines[i + 1]):
+            if (
+                len(cells) >= 3
+                and not stripped.startswith("|")
+                and i + 1 < n
+                and is_separator(self.lines[i + 1])
+            ):
                 roles = self.roles_by_content(i, cells)
                 if roles:
                     i = self.read_table(i, cells, roles)
@@ -207,7 +214,8 @@ class TextReader(RowChecks, PageBuilder):
                     "header was lost or is not one the vocabulary knows",
                     Location(self.source_name, i + 1, section=self.section().heading),
                     hint="check the header line above it; a header in a new language needs "
-                         "its words in pipeline/data/vocabulary.toml")
+                    "its words in pipeline/data/vocabulary.toml",
+                )
             if is_heading(stripped, self.vocab):
                 self.open_section(clean(stripped), i + 1)
                 self.account(i + 1, "heading")
@@ -230,10 +238,13 @@ class TextReader(RowChecks, PageBuilder):
             self.account(i + 1, "table_separator")
             i += 1
         else:
-            where = Location(self.source_name, start + 1, table.number,
-                             section=table.section.heading)
-            self.warnings.append(f"{where}: the table header has no separator line "
-                                 "(---|---); its rows are read from the next line")
+            where = Location(
+                self.source_name, start + 1, table.number, section=table.section.heading
+            )
+            self.warnings.append(
+                f"{where}: the table header has no separator line "
+                "(---|---); its rows are read from the next line"
+            )
         row_lines: list[list[tuple[int, str]]] = []  # physical lines of each row
         while i < len(self.lines) and "|" in self.lines[i] and not self.starts_table(i):
             if is_separator(self.lines[i]):  # a stray separator line: no row
@@ -274,8 +285,12 @@ class TextReader(RowChecks, PageBuilder):
         for k, cells in enumerate(lines):
             if len(cells) == len(header):
                 full.append(cells)
-            elif (k + 1 < len(lines) and cells and classify(cells[-1], self.vocab) == "url"
-                  and len(cells) + len(lines[k + 1]) == len(header)):
+            elif (
+                k + 1 < len(lines)
+                and cells
+                and classify(cells[-1], self.vocab) == "url"
+                and len(cells) + len(lines[k + 1]) == len(header)
+            ):
                 full.append(cells + lines[k + 1])  # a row broken after its URL cell
         return full
 
@@ -296,8 +311,11 @@ class TextReader(RowChecks, PageBuilder):
         roles, why = infer_roles(header, self.full_rows(start, header), self.vocab)
         where = Location(self.source_name, start + 1, section=self.section().heading)
         if roles is None and why.startswith("ambiguous"):
-            raise InputError(f"a table whose columns cannot be told apart: {why}", where,
-                             hint="add its header words to pipeline/data/vocabulary.toml")
+            raise InputError(
+                f"a table whose columns cannot be told apart: {why}",
+                where,
+                hint="add its header words to pipeline/data/vocabulary.toml",
+            )
         if roles:
             self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
         return roles
@@ -317,9 +335,11 @@ class TextReader(RowChecks, PageBuilder):
             return
         if looks_like_row(self.lines[i], self.vocab):
             where = Location(self.source_name, i + 1, table.number, section=table.section.heading)
-            self.warnings.append(f"{where}: the line after the table names a protocol and a "
-                                 "port but has no cells; kept as a note (a row that lost its "
-                                 "| separators?)")
+            self.warnings.append(
+                f"{where}: the line after the table names a protocol and a "
+                "port but has no cells; kept as a note (a row that lost its "
+                "| separators?)"
+            )
 
     def cells_of(self, part: list[tuple[int, str]]) -> list[str]:
         """The cells of a row's physical lines."""
@@ -331,7 +351,9 @@ class TextReader(RowChecks, PageBuilder):
         if len(a) + len(b) > len(roles):
             return False
         joined = place(a + b, roles, True, self.vocab)[0].cost
-        apart = place(a, roles, True, self.vocab)[0].cost + place(b, roles, True, self.vocab)[0].cost
+        apart = (
+            place(a, roles, True, self.vocab)[0].cost + place(b, roles, True, self.vocab)[0].cost
+        )
         return joined < apart
 
     def place_row(self, table: Table, part: list[tuple[int, str]]) -> None:
@@ -359,8 +381,11 @@ class TextReader(RowChecks, PageBuilder):
         row.problems.extend(best.misfits)
         if len(options) > 1 and options[1].cost == best.cost and options[1].roles != best.roles:
             row.problems.append(
-                "ambiguous: the cells fit columns " + ", ".join(best.roles) + " as well as "
-                + ", ".join(options[1].roles))
+                "ambiguous: the cells fit columns "
+                + ", ".join(best.roles)
+                + " as well as "
+                + ", ".join(options[1].roles)
+            )
         table.rows.append(row)
 
     # -- a table collapsed onto one line --------------------------------------------
