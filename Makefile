@@ -14,7 +14,7 @@ MAX_REJECTS ?= 1
 BUILD_INPUTS := $(SNAPSHOT) raw/manifest.json $(wildcard pipeline/*.py pipeline/*/*.py pipeline/*/*/*.py pipeline/data/*.toml schemas/*.json)
 
 .DEFAULT_GOAL := all
-.PHONY: all help venv build test test-fast check diff fuzz bench clean tools
+.PHONY: all help venv build test test-fast lint check diff fuzz bench clean tools
 
 REGISTRY := pipeline/data/components.toml
 PARSED_REGISTRY := pipeline/data/components.parsed.json
@@ -29,7 +29,7 @@ venv: $(STAMP) ## create .venv and install the project with pinned dependencies
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,lint]'
 	@# byte-compiled now, as pip compiles an installed package: where PYTHONDONTWRITEBYTECODE
 	@# is set, an editable install would otherwise compile pipeline/ on every run (~0.1 s)
 	$(BIN)/python -m compileall -q pipeline
@@ -55,6 +55,11 @@ tools: $(TOOLS)/bin/checkov ## install checkov (in .venv-tools), which judges th
 $(TOOLS)/bin/checkov:
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
+
+lint: $(STAMP) ## ruff (lint and format check) over pipeline/ and tests/, mypy over pipeline/ (configured in pyproject.toml)
+	$(BIN)/ruff check pipeline tests
+	$(BIN)/ruff format --check pipeline tests
+	$(BIN)/mypy
 
 test-fast: $(STAMP) ## the tests without the slow ones (subprocesses, real tools, fuzzing)
 	$(BIN)/pytest -q -n auto --dist worksteal -m "not slow"

@@ -89,7 +89,7 @@ def access_hint(exc: OSError) -> str:
         errno.EPERM: "check the file's permissions",
         errno.EISDIR: "give the path of a file, not a directory",
         errno.ENOTDIR: "a part of the path is not a directory",
-    }.get(exc.errno, "")
+    }.get(exc.errno or 0, "")
 
 
 def excerpt(text: object, limit: int = 60) -> str:

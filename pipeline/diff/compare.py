@@ -187,10 +187,10 @@ def diff(old: PublishedTable, new: PublishedTable) -> Diff:
         return {k: renames.get((k, v), v) if k in RENAMABLE else v for k, v in row.items()}
 
     # 3. changed rows: same identity, or a unique match on the looser key
-    for key in (exact, loose):
+    for wanted in (exact, loose):
         if not removed or not added:
             break
-        key = [k for k in key if k in compared]
+        key = [k for k in wanted if k in compared]
         new_by: dict[tuple, list[dict]] = defaultdict(list)
         for row in added:
             new_by[tuple(key_of(row, k) for k in key)].append(row)

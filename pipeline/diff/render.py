@@ -54,10 +54,10 @@ def render_text(d: Diff) -> str:
         out.append(f"+ [{row.get('section')}] {describe(row)}")
     for row in d.removed:
         out.append(f"- [{row.get('section')}] {describe(row)}")
-    for c in d.changed:
-        out.append(f"~ [{c['new'].get('section')}] {describe(c['new'])}")
-        for f in c["fields"]:
-            out.append(f"    {f}: {c['old'].get(f)!r} → {c['new'].get(f)!r}")
+    for change in d.changed:
+        out.append(f"~ [{change['new'].get('section')}] {describe(change['new'])}")
+        for f in change["fields"]:
+            out.append(f"    {f}: {change['old'].get(f)!r} → {change['new'].get(f)!r}")
     for s in d.sections:
         out.append(f"section {s['section']!r}: {s['old']} → {s['new']} rows")
     return "\n".join(escaped(line) for line in out) + "\n"
@@ -86,7 +86,7 @@ def render_markdown(d: Diff) -> str:
         out += ["| section | rows before | rows after |", "|---|---:|---:|"]
         out += [f"| {md_cell(s['section'])} | {s['old']} | {s['new']} |" for s in d.sections]
         out.append("")
-    per_section: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    per_section: dict[str | None, list[tuple[str, str, str]]] = defaultdict(list)
     for row in d.added:
         per_section[row.get("section")].append(("added", describe(row), ""))
     for row in d.removed:

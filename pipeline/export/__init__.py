@@ -123,7 +123,9 @@ def export(
     wide = [
         f"{r.protocol} {r.ports}"
         for r in p.rules
-        if r.port_start is not None and r.port_end - r.port_start + 1 > width
+        if r.port_start is not None
+        and r.port_end is not None
+        and r.port_end - r.port_start + 1 > width
     ]
     rendered = RENDERERS[fmt](p, source or {}, options)
     warnings = addresses.warnings + addresses.unused_keys()

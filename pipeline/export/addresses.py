@@ -312,14 +312,14 @@ def ipv4_space(net: Network) -> list[ipaddress.IPv4Network]:
     >>> ipv4_space(ipaddress.ip_network("2002:a00::/24"))
     [IPv4Network('10.0.0.0/8')]
     """
-    if net.version == 4:
+    if isinstance(net, ipaddress.IPv4Network):
         return [net]
-    out = []
+    out: list[ipaddress.IPv4Network] = []
     for prefix, first in IPV4_IN_IPV6:
         if not net.overlaps(prefix):
             continue
         if net.prefixlen <= prefix.prefixlen:
-            out.append(ipaddress.ip_network("0.0.0.0/0"))
+            out.append(ipaddress.IPv4Network("0.0.0.0/0"))
             continue
         bits = min(net.prefixlen, first + 32) - first
         value = (int(net.network_address) >> (128 - first - 32)) & 0xFFFFFFFF
@@ -331,7 +331,7 @@ def too_wide(nets: list[Network]) -> tuple[int, int] | None:
     """(IP version, prefix) of the limit the union of ``nets`` exceeds, or None."""
     lim = limits()["address_map"]
     v4 = list(ipaddress.collapse_addresses(n4 for n in nets for n4 in ipv4_space(n)))
-    v6 = list(ipaddress.collapse_addresses(n for n in nets if n.version == 6))
+    v6 = list(ipaddress.collapse_addresses(n for n in nets if isinstance(n, ipaddress.IPv6Network)))
     if sum(n.num_addresses for n in v4) > 2 ** (32 - lim["wide_prefix_ipv4"]):
         return 4, lim["wide_prefix_ipv4"]
     if sum(n.num_addresses for n in v6) > 2 ** (128 - lim["wide_prefix_ipv6"]):
@@ -358,7 +358,7 @@ class _Loader:
                     raise self.fail(
                         "the address map uses a YAML anchor or alias ('&', '*'): "
                         "write each value out",
-                        event.start_mark.line + 1,
+                        event.start_mark.line + 1 if event.start_mark else 0,
                     )
             return yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError as exc:
@@ -417,7 +417,9 @@ def load_address_map(path: Path, allow_any: bool = False) -> AddressMap:
             f"the address map has {len(pairs)} keys, more than {lim['max_keys']}",
             hint="give networks (CIDRs) rather than one key per host, or split the map",
         )
-    entries, warnings, total = [], [], 0
+    entries: list = []
+    warnings: list[str] = []
+    total = 0
     union: list[Network] = []
     for key_node, value_node in pairs:
         line = key_node.start_mark.line + 1

@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pipeline.core.normalize import fold
 from pipeline.dataset.schema import MAX_PORT, enum, port_range
 from pipeline.export.addresses import AddressMap, Network, net_key
+
+if TYPE_CHECKING:
+    from pipeline.registry.components import Registry
 
 PROTOCOLS = enum("ports", "protocol")  # what the ports schema allows
 RULE_ID = re.compile(r"^[0-9a-f]{16}(?:-[0-9]+)?$")
@@ -149,7 +153,7 @@ class Selection:
     destinations: tuple[str, ...] = ()
     hosts: tuple[str, ...] = ()
     direction: str = "in"
-    registry: object = None
+    registry: Registry | None = None
 
     def end_is(self, texts: tuple[str, ...], end: End, parent: bool = True) -> bool:
         """Whether ``end`` is one of ``texts`` (as ``query`` matches names), or, with
@@ -182,15 +186,19 @@ class Selection:
                     return list(end.nets)
                 continue
             out += [
-                asked_net if asked_net.subnet_of(n) else n
+                asked_net if within(asked_net, n) else n
                 for n in end.nets
-                if n.version == asked_net.version
-                and (asked_net.subnet_of(n) or n.subnet_of(asked_net))
+                if within(asked_net, n) or within(n, asked_net)
             ]
         return sorted(set(out), key=net_key)
 
 
 NO_SELECTION = Selection()
+
+
+def within(a: Network, b: Network) -> bool:
+    """Whether network ``a`` lies inside ``b`` (False across IP versions)."""
+    return a.version == b.version and a.subnet_of(b)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

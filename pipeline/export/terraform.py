@@ -75,7 +75,9 @@ def hcl(value) -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 
-def block(head: str, attrs: list[tuple[str, object]], children: list[list[str]] = ()) -> list[str]:
+def block(
+    head: str, attrs: list[tuple[str, object]], children: list[list[str]] | tuple[()] = ()
+) -> list[str]:
     """An HCL block as ``terraform fmt`` writes it: attributes aligned on ``=``, nested
     blocks after them, two spaces per level."""
     width = max((len(k) for k, _ in attrs), default=0)

@@ -110,7 +110,8 @@ def _port_patterns(vocab: Vocabulary) -> tuple[re.Pattern[str], re.Pattern[str],
 def _ranges(text: str, vocab: Vocabulary) -> list[tuple[int, int]] | None:
     """Ranges of a cell that is nothing but a port list, else None."""
     element, separator, _ = _port_patterns(vocab)
-    ranges, pos = [], 0
+    ranges: list[tuple[int, int]] = []
+    pos = 0
     for m in element.finditer(text):
         if not separator.match(text[pos : m.start()]) or (ranges and pos == m.start()):
             return None

@@ -193,7 +193,7 @@ class PageBuilder:
 
     def page(self, locale: str) -> Page:
         """The page read so far."""
-        counts = None
+        counts: dict[str, int] | None = None
         if self.line_kinds is not None:
             counts = {}
             for kind in sorted(self.line_kinds.values()):

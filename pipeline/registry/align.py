@@ -270,21 +270,29 @@ def align(left: Version, right: Version) -> Alignment:
             for name_a, name_b in oriented(a, b):
                 if name_a and name_b:  # a column the table lacks names nothing
                     votes[(name_a, name_b)].append((a.line, b.line))
-    total_l, total_r = Counter(), Counter()
-    for (a, b), support in votes.items():
-        total_l[a] += len(support)
-        total_r[b] += len(support)
+    total_l: Counter[str] = Counter()
+    total_r: Counter[str] = Counter()
+    for (name_l, name_r), support in votes.items():
+        total_l[name_l] += len(support)
+        total_r[name_r] += len(support)
     best_l = {a: max(((len(s), b) for (x, b), s in votes.items() if x == a))[1] for a in total_l}
     best_r = {b: max(((len(s), a) for (a, y), s in votes.items() if y == b))[1] for b in total_r}
     proposed = {(a, b) for a, b in best_l.items()} | {(a, b) for b, a in best_r.items()}
     components = []
-    for a, b in sorted(proposed):
-        n = len(votes[(a, b)])
-        share = n / (total_l[a] + total_r[b] - n)  # of all the rows either name is in
+    for name_l, name_r in sorted(proposed):
+        n = len(votes[(name_l, name_r)])
+        share = n / (total_l[name_l] + total_r[name_r] - n)  # of all the rows either name is in
         evidence = 1 - 0.5**n
-        confidence = share * (evidence + (1 - evidence) * word_overlap(a, b))
+        confidence = share * (evidence + (1 - evidence) * word_overlap(name_l, name_r))
         components.append(
-            Correspondence("component", a, b, n, round(confidence, 2), sorted(votes[(a, b)]))
+            Correspondence(
+                "component",
+                name_l,
+                name_r,
+                n,
+                round(confidence, 2),
+                sorted(votes[(name_l, name_r)]),
+            )
         )
     names_l = {n for r in left.rows for n in (r.source, r.destination)}
     names_r = {n for r in right.rows for n in (r.source, r.destination)}

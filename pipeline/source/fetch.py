@@ -102,7 +102,7 @@ def check_url(url: str, allow_hosts: tuple[str, ...]) -> str:
     prepared = requests.PreparedRequest()
     try:
         prepared.prepare_url(url, None)
-        parts = parse_url(prepared.url)
+        parts = parse_url(str(prepared.url))
     except (
         requests.exceptions.RequestException,
         urllib3.exceptions.LocationParseError,
@@ -129,7 +129,7 @@ def check_url(url: str, allow_hosts: tuple[str, ...]) -> str:
             hint="use the https:// address",
         )
     if host in allowed:
-        return prepared.url
+        return str(prepared.url)
     if host not in KNOWN_HOSTS:
         raise FetchError(
             f"refusing to fetch {shown}: host {host or '(none)'!r} is not a known "
@@ -141,7 +141,7 @@ def check_url(url: str, allow_hosts: tuple[str, ...]) -> str:
             f"refusing to fetch {shown}: only https is allowed for {host}",
             hint="use the https:// address",
         )
-    return prepared.url
+    return str(prepared.url)
 
 
 def session(retries: int, backoff: float) -> requests.Session:

@@ -104,7 +104,8 @@ def charset_of(content_type: str) -> str | None:
 
     message = Message()
     message["content-type"] = content_type or ""
-    return message.get_param("charset") or None
+    found = message.get_param("charset")
+    return found if isinstance(found, str) and found else None
 
 
 def declared_charset(entry: dict) -> str | None:

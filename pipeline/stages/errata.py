@@ -97,7 +97,7 @@ def apply_errata(row: dict, errata: list[Erratum]) -> tuple[list[dict], list[str
     """
     variants, applied = [dict(row)], []
     for erratum in errata:
-        next_variants = []
+        next_variants: list[dict] = []
         for variant in variants:
             if erratum.matches(variant):
                 if erratum.id not in applied:

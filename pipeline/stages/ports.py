@@ -71,7 +71,7 @@ def expand(variant: dict, vocab: Vocabulary) -> tuple[list[dict], str]:
     ported = parse_port(variant["port_raw"], vocab)
     if ported.error:
         return [], ported.error
-    rows = []
+    rows: list[tuple[str, str, int | None, int | None]] = []
     for protocol, service in typed.protocols:
         if protocol == "icmp":
             if ported.ranges:

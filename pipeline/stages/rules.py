@@ -23,14 +23,14 @@ if TYPE_CHECKING:
 CONTENT_FIELDS = ("section", "source", "destination", "type_raw", "port_raw", "details")
 
 
-def rule_id(values: dict[str, str]) -> str:
+def rule_id(values: dict[str, object]) -> str:
     """Stable id from the rule's section and content, not from its position.
 
     >>> rule_id(dict(section="S", source="A", destination="B", type_raw="TCP",
     ...              port_raw="80", details=""))
     '5ae4f311526bd215'
     """
-    text = "\x1f".join(values[f] for f in CONTENT_FIELDS)
+    text = "\x1f".join(str(values[f]) for f in CONTENT_FIELDS)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

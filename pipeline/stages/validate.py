@@ -31,7 +31,7 @@ def _import_pandera():
     """
     hide = "hypothesis" not in sys.modules
     if hide:
-        sys.modules["hypothesis"] = None  # type: ignore[assignment]  # import -> ImportError
+        sys.modules["hypothesis"] = None  # import -> ImportError
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -66,7 +66,7 @@ def _row_check(name: str, check_name: str):
     return run
 
 
-def field_checks(field: dict) -> list[pa.Check]:
+def field_checks(field: dict) -> list:
     """The pandera checks of one Table Schema field's constraints."""
     c = field.get("constraints", {})
     checks = []
@@ -104,7 +104,7 @@ class PublishedString(pandas_engine.STRING):
 
 
 @functools.cache
-def pandera_schema(name: str) -> pa.DataFrameSchema:
+def pandera_schema(name: str):
     """The pandera schema of a published table, made from its Table Schema (cached)."""
     spec = table_schema(name)
     columns = {}
@@ -114,7 +114,7 @@ def pandera_schema(name: str) -> pa.DataFrameSchema:
         nullable = TYPES[field["type"]].nullable and not c.get("required", False)
         dtype = TYPES[field["type"]].pandera
         columns[field["name"]] = pa.Column(
-            PublishedString() if dtype is str else dtype,
+            PublishedString() if dtype is str else dtype,  # type: ignore[call-arg]
             checks=field_checks(field),
             nullable=nullable,
             unique=bool(c.get("unique")),

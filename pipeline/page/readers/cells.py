@@ -31,7 +31,7 @@ URL = re.compile(r"(?:https?|ftp)://\S+|^\S*\*\.\S+$", re.IGNORECASE)
 # How well a kind of cell fits a column (0 = as expected; higher = less likely).
 # A "ditto" cell (a dash, 〃, idem) means "same as above" in Source or Destination and
 # "no port" in Port: it fits all three.
-FIT = {
+FIT: dict[str, dict[str, float]] = {
     "source": {"protocol": 1.5, "port": 4, "url": 1, "prose": 2, "name": 0, "ditto": 0},
     "destination": {"protocol": 1.5, "port": 4, "url": 0, "prose": 2, "name": 0, "ditto": 0},
     "type": {"protocol": 0, "port": 5, "url": 5, "prose": 5, "name": 4, "ditto": 5},

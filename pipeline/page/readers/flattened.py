@@ -109,8 +109,8 @@ def segment(
                 choice[nxt] = (i, j, placement, damage)
     rows = []
     k = m
-    while k > 0 and choice[k] is not None:
-        i, j, placement, damage = choice[k]
+    while k > 0 and (step := choice[k]) is not None:
+        i, j, placement, damage = step
         rows.append((tokens[i:j], placement, damage))
         k = i
     rows.reverse()

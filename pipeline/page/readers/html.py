@@ -121,6 +121,7 @@ def span(cell: Tag, name: str) -> int:
     value = cell.get(name, "1")
     if isinstance(value, list):
         value = " ".join(value)
+    value = str(value or "")
     try:
         number = int(re.sub(r"\D", "", value) or 1)
     except ValueError:

@@ -142,11 +142,11 @@ def padding_problems(rows: list[list[tuple[int, str]]]) -> list[str]:
     'the row has 4 cells and 0 padding pipes '
     """
 
-    def total(line: str) -> int:
+    def width_of(line: str) -> int:
         cells, padding = split_row(line)
         return len(cells) + padding
 
-    sums = [total(part[0][1]) if len(part) == 1 else None for part in rows]
+    sums = [width_of(part[0][1]) if len(part) == 1 else None for part in rows]
     judged = [s for s in sums[:-1] if s is not None]
     if len(judged) < 2:
         return [""] * len(rows)
