@@ -24,14 +24,26 @@ format's own quoting.  Output is sorted and carries no run time.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
 
+from pipeline import DATA_DIR
 from pipeline.core.normalize import bare, fold
 from pipeline.core.shown import printable
 from pipeline.errors import EXIT_INPUT, PipelineError
 from pipeline.export.plan import Plan, Rule
+
+CLOUD_LIMITS_FILE = DATA_DIR / "cloud_limits.toml"
+
+
+@functools.cache
+def cloud_limits() -> dict:
+    """The clouds' limits (``data/cloud_limits.toml``): every one of them is data."""
+    import tomllib
+
+    return tomllib.loads(CLOUD_LIMITS_FILE.read_text("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -319,7 +331,9 @@ def render_aws_sg(p: Plan, source: dict, options: Options = Options()) -> Render
                     else rule.protocol,
                     "FromPort": -1 if icmp else rule.port_start,
                     "ToPort": -1 if icmp else rule.port_end,
-                    "Description": aws_text(rule.comment(), 255),
+                    "Description": aws_text(
+                        rule.comment(), cloud_limits()["aws"]["description_length"]
+                    ),
                 }
                 if icmp and net.version == 6:  # ports mean nothing to ICMPv6 rules in AWS
                     del props["FromPort"], props["ToPort"]

@@ -26,27 +26,27 @@ descriptions, cleaned (``safe_text``) and cut at a word.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import re
-import tomllib
 from dataclasses import dataclass, field
 
-from pipeline import DATA_DIR
 from pipeline.core.normalize import slug
 from pipeline.dataset.schema import port_range
-from pipeline.export.formats import ExportLimit, Options, Rendered, aws_text, header, safe_text
+from pipeline.export.formats import (
+    ExportLimit,
+    Options,
+    Rendered,
+    aws_text,
+    header,
+    safe_text,
+)
+from pipeline.export.formats import (
+    cloud_limits as limits,
+)
 from pipeline.export.plan import Plan, Rule
 
 PROVIDERS = ("aws", "azure", "gcp")
-LIMITS_FILE = DATA_DIR / "cloud_limits.toml"
-
-
-@functools.cache
-def limits() -> dict:
-    """The clouds' limits (``data/cloud_limits.toml``)."""
-    return tomllib.loads(LIMITS_FILE.read_text("utf-8"))
 
 
 # -- HCL ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.core.bounded import cap
+from pipeline.core.normalize import TAG
 from pipeline.errors import InputError, Location
 from pipeline.page.vocabulary import Vocabulary, load
 
@@ -213,7 +214,6 @@ def locale_markers(text: str, vocab: Vocabulary | None = None) -> dict[str, list
 
 
 UNDETERMINED = "und"  # BCP 47: the language is not known
-TAG = r"[a-z]{2,3}(?:[-_][a-z0-9]{2,8})*"  # a language tag: ja, ja-JP, zh-Hant-TW, und
 HTML_LANG = re.compile(rf"<html\b[^>]*?\blang\s*=\s*[\"']?({TAG})", re.IGNORECASE)
 # The locale a URL of docs.citrix.com names: "/ja-jp/" anywhere in its path (the site's
 # first scheme), or country then language as the path's first two segments ("/jp/ja/",

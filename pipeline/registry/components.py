@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import DATA_DIR
-from pipeline.core.normalize import clean, lines, name_key
+from pipeline.core.normalize import LOCALE, clean, lines, name_key
 from pipeline.errors import DataError, InputError, Location
 
 REGISTRY_FILE = DATA_DIR / "components.toml"
@@ -38,7 +38,6 @@ KINDS = ("component", "address", "service", "external", "any", "client")
 CITRIX_SERVER_KINDS = ("component", "address")
 NOT_CITRIX = frozenset({"Microsoft", "Third party", "Infrastructure"})
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 COMPONENT_FIELDS = {"name", "kind", "family", "aliases", "former", "members", "note"}
 SECTION_FIELDS = {"name", "aliases", "former", "note"}
 RENAME_FIELDS = {"from", "to", "year", "source"}
@@ -304,7 +303,7 @@ class _Loader:
                 self.problem(line, f"{what} {eid!r}: 'aliases' must map locales to lists")
                 raw_aliases = {}
             for locale, names in raw_aliases.items():
-                if not LOCALE_PATTERN.match(locale):
+                if not LOCALE.match(locale):
                     self.problem(line, f"{what} {eid!r}: {locale!r} is not a locale (fr-fr)")
                 aliases[locale] = tuple(
                     clean(n) for n in self.strings(names, line, f"{what} {eid!r}: aliases.{locale}")
