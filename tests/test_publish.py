@@ -3,6 +3,8 @@ determinism, validation failures located, atomic output."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 
@@ -12,7 +14,7 @@ import pytest
 
 from conftest import SNAPSHOT
 from pipeline.dataset.published import csv_text, neutralise
-from pipeline.errors import ValidationFailed
+from pipeline.errors import DataError, ValidationFailed
 from pipeline.stages.build import build
 from pipeline.stages.validate import validate
 
@@ -157,3 +159,55 @@ def test_formula_cells_are_neutralised_in_csv_only():
     assert neutralise("80, 443") == "80, 443"
     text = csv_text([{"a": "=1+1", "b": 3, "c": None, "d": True}], ["a", "b", "c", "d"])
     assert text == "a,b,c,d\n'=1+1,3,,true\n"
+
+
+def breaking_text(rules):
+    """A cell that breaks one of a field's rules, and which rule."""
+    if rules.enum is not None:
+        return "not-a-member", "enum"
+    if rules.maximum is not None:
+        return str(rules.maximum + 1), "maximum"
+    if rules.minimum is not None:
+        return str(rules.minimum - 1), "minimum"
+    if rules.pattern is not None:
+        return "!?", "pattern"
+    if rules.min_length:
+        return "", "minLength"
+    return None, None
+
+
+def test_the_build_and_the_reader_read_each_constraint_alike(built):
+    """One interpretation of the Table Schema constraints (pipeline.dataset.constraints):
+    a cell that breaks a field's rule is refused, on that column, by the build's pandera
+    validation and by the reader of published tables."""
+    from pipeline.dataset.constraints import field_rules
+    from pipeline.dataset.published import parse
+    from pipeline.dataset.schema import table_schema
+
+    out, result = built
+    header, *lines = (out / "ports.csv").read_text("utf-8").split("\n")
+    columns = header.split(",")
+    tried = 0
+    for field in table_schema("ports")["fields"]:
+        text, rule = breaking_text(field_rules(field))
+        if text is None or field["type"] != "string" and rule in ("pattern", "minLength"):
+            continue
+        tried += 1
+        frame = result.result.ports.copy()
+        if field["type"] == "integer":
+            frame[field["name"]] = frame[field["name"]].astype("Int64")
+            frame.loc[0, field["name"]] = int(text)
+        else:
+            frame.loc[0, field["name"]] = text
+        with pytest.raises(ValidationFailed) as err:
+            validate("ports", frame, "snapshot")
+        assert any(f"ports.{field['name']}" in p for p in err.value.problems), (rule, field)
+        rows = [next(csv.reader([lines[0]]))]
+        rows[0][columns.index(field["name"])] = text
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow(rows[0])
+        bad = "\n".join([header, buf.getvalue().rstrip("\n"), *lines[1:]])
+        with pytest.raises(DataError) as err2:
+            parse(bad, "ports.csv", "ports")
+        assert any(f"column {field['name']}:" in p for p in err2.value.problems), (rule, field)
+    assert tried >= 5  # enum, minimum, maximum, pattern and required strings at least

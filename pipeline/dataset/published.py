@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import PACKAGE_DIR
 from pipeline.core.bounded import cap, read_input
+from pipeline.dataset.constraints import field_rules, unique_sets
 from pipeline.dataset.schema import ROW_CHECKS, TABLES, TYPES, table_schema
 from pipeline.errors import DataError, InputError, Location
 
@@ -136,43 +136,24 @@ class _Checker:
 
     def __init__(self, name: str):
         spec = table_schema(name)
-        # per field: name, whether it is a string, its text -> value, required, minimum,
-        # maximum, minLength, pattern, enum (unpacked once: a read checks every cell)
-        self.fields = []
-        for f in spec["fields"]:
-            c = f.get("constraints", {})
-            kind = TYPES[f["type"]]
-            self.fields.append(
-                (
-                    f["name"],
-                    kind.name == "string",
-                    kind.from_text,
-                    bool(c.get("required")),
-                    c.get("minimum"),
-                    c.get("maximum"),
-                    c.get("minLength"),
-                    re.compile(f"^(?:{c['pattern']})$") if "pattern" in c else None,
-                    set(c["enum"]) if "enum" in c else None,
-                )
+        # per field: name, whether it is a string, its text -> value, its rules (unpacked
+        # once: a read checks every cell)
+        self.fields = [
+            (
+                f["name"],
+                TYPES[f["type"]].name == "string",
+                TYPES[f["type"]].from_text,
+                field_rules(f),
             )
-        self.keys = [tuple(spec["primaryKey"])] if spec.get("primaryKey") else []
-        self.keys += [tuple(u) for u in spec.get("x-unique", [])]
+            for f in spec["fields"]
+        ]
+        self.keys = unique_sets(spec)
         self.row_checks = [(n, ROW_CHECKS[n]) for n in spec.get("x-checks", [])]
 
     def cells(self, raw: dict, present: set[str], where: str, problems: list[str]) -> dict | None:
         """The typed row, or None (problems recorded) when a cell breaks its field."""
         row, ok = {}, True
-        for (
-            col,
-            is_string,
-            from_text,
-            required,
-            low,
-            high,
-            min_length,
-            pattern,
-            enum,
-        ) in self.fields:
+        for col, is_string, from_text, rules in self.fields:
             if col not in present:
                 continue
             text = raw[col] or ""
@@ -185,19 +166,7 @@ class _Checker:
                     problems.append(f"{where}, column {col}: {exc}")
                     ok = False
                     continue
-            bad = ""
-            if text == "" and (required or not is_string):
-                bad = "is empty but required" if required else ""
-            elif enum is not None and value not in enum:
-                bad = f"{text!r} is not one of {sorted(enum)}"
-            elif low is not None and value is not None and value < low:
-                bad = f"{value} is below the minimum {low}"
-            elif high is not None and value is not None and value > high:
-                bad = f"{value} is above the maximum {high}"
-            elif min_length is not None and len(text) < min_length:
-                bad = f"is shorter than {min_length} character(s)"
-            elif pattern is not None and text != "" and not pattern.match(text):
-                bad = f"{text!r} does not match {pattern.pattern}"
+            bad = rules.broken(value, text)
             if bad:
                 problems.append(f"{where}, column {col}: {bad}")
                 ok = False

@@ -48,7 +48,14 @@ from pandera.dtypes import immutable  # noqa: E402
 from pandera.engines import pandas_engine  # noqa: E402
 from pandera.errors import SchemaErrors  # noqa: E402
 
-from pipeline.dataset.schema import ROW_CHECK_COLUMNS, ROW_CHECKS, TYPES, field_types, table_schema  # noqa: E402 (after the environment set above)
+from pipeline.dataset.constraints import field_rules  # noqa: E402 (after the set-up above)
+from pipeline.dataset.schema import (  # noqa: E402
+    ROW_CHECK_COLUMNS,
+    ROW_CHECKS,
+    TYPES,
+    field_types,
+    table_schema,
+)
 from pipeline.errors import ValidationFailed  # noqa: E402
 
 
@@ -67,21 +74,20 @@ def _row_check(name: str, check_name: str):
 
 
 def field_checks(field: dict) -> list:
-    """The pandera checks of one Table Schema field's constraints."""
-    c = field.get("constraints", {})
+    """The pandera checks of one Table Schema field's constraints, as
+    ``pipeline.dataset.constraints`` reads them."""
+    r = field_rules(field)
     checks = []
-    if "enum" in c:
-        checks.append(pa.Check.isin(c["enum"]))
-    if "minimum" in c:
-        checks.append(pa.Check.ge(c["minimum"]))
-    if "maximum" in c:
-        checks.append(pa.Check.le(c["maximum"]))
-    if field["type"] == "string" and c.get("required"):
-        checks.append(pa.Check.str_length(min_value=max(1, c.get("minLength", 1))))
-    elif "minLength" in c:
-        checks.append(pa.Check.str_length(min_value=c["minLength"]))
-    if "pattern" in c:
-        checks.append(pa.Check.str_matches(f"^(?:{c['pattern']})$"))
+    if r.enum is not None:
+        checks.append(pa.Check.isin(sorted(r.enum)))
+    if r.minimum is not None:
+        checks.append(pa.Check.ge(r.minimum))
+    if r.maximum is not None:
+        checks.append(pa.Check.le(r.maximum))
+    if r.min_length is not None and r.string:
+        checks.append(pa.Check.str_length(min_value=r.min_length))
+    if r.pattern is not None:
+        checks.append(pa.Check.str_matches(r.pattern.pattern))
     return checks
 
 
@@ -117,7 +123,7 @@ def pandera_schema(name: str):
             PublishedString() if dtype is str else dtype,  # type: ignore[call-arg]
             checks=field_checks(field),
             nullable=nullable,
-            unique=bool(c.get("unique")),
+            unique=field_rules(field).unique,
             coerce=field["type"] == "integer",
             description=field.get("description"),
         )
