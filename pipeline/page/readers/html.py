@@ -36,14 +36,11 @@ from pipeline.page.readers.cells import (
     RowChecks,
     build_row,
     classify,
-    complete_roles,
     fit,
     fold_extra_cells,
     header_roles,
-    infer_roles,
-    inferred_warning,
 )
-from pipeline.page.readers.flattened import flattened_table
+from pipeline.page.readers.steps import TableSteps
 from pipeline.page.vocabulary import Vocabulary, load
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
@@ -129,7 +126,7 @@ def span(cell: Tag, name: str) -> int:
     return max(1, min(number, MAX_SPAN))
 
 
-class HtmlReader(RowChecks, PageBuilder):
+class HtmlReader(TableSteps, RowChecks, PageBuilder):
     """Reads the article of an HTML page into sections (with levels), tables and
     notes.
     """
@@ -199,11 +196,7 @@ class HtmlReader(RowChecks, PageBuilder):
     def prose(self, el) -> None:
         """A block of prose; a Markdown table collapsed into it is read as a table."""
         text, line = cell_text(el), el.sourceline or 1
-        found = flattened_table(text, line, self.vocab) if text.startswith("|") else None
-        if found:
-            header, roles, rows = found
-            self.add_table(header, roles, line, rows, shape="flattened")
-        else:
+        if not self.read_flattened(text, line):
             self.note(line, text)
 
     def read_table(self, table_el) -> None:
@@ -220,29 +213,10 @@ class HtmlReader(RowChecks, PageBuilder):
         # the cells as written: one covered by a merged cell above is not counted again
         # (a name merged over six rows is one name, as in the Markdown source)
         body = [[("" if covered else text) for text, covered, _ in cells] for cells in grid[1:]]
-        if roles is None:  # header words not known: the columns by what they hold
-            roles, why = infer_roles(header, body, self.vocab)
-            where = Location(
-                self.source_name, rows[0].sourceline or 1, section=self.section().heading
-            )
-            if roles is None and why.startswith("ambiguous"):
-                raise InputError(
-                    f"a table whose columns cannot be told apart: {why}",
-                    where,
-                    hint="add its header words to pipeline/data/vocabulary.toml",
-                )
-            if roles is None:  # not a port table: its text is prose
-                self.prose(table_el)
-                return
-            self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
-        else:  # header words partly known: the columns they leave, by what they hold
-            done = complete_roles(header, roles, body, self.vocab)
-            if done:
-                roles = done
-                where = Location(
-                    self.source_name, rows[0].sourceline or 1, section=self.section().heading
-                )
-                self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
+        roles = self.table_roles(header, roles, body, rows[0].sourceline or 1)
+        if roles is None:  # not a port table: its text is prose
+            self.prose(table_el)
+            return
         table = self.add_table(header, roles, rows[0].sourceline or 1)
         for tr, cells in zip(rows[1:], grid[1:]):
             if not any(text for text, _, _ in cells):

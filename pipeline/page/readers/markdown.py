@@ -19,19 +19,15 @@ import html
 import re
 
 from pipeline.core.normalize import clean, lines
-from pipeline.errors import InputError, Location
 from pipeline.page.model import Page, PageBuilder
 from pipeline.page.readers.cells import (
     SEPARATOR_CELL,
     RowChecks,
     build_row,
-    complete_roles,
     fold_extra_cells,
     header_roles,
-    infer_roles,
-    inferred_warning,
 )
-from pipeline.page.readers.flattened import flattened_table
+from pipeline.page.readers.steps import TableSteps
 from pipeline.page.vocabulary import Vocabulary, load
 
 HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -92,7 +88,7 @@ def is_table_separator(line: str) -> bool:
     return bool(cells) and all(c and SEPARATOR_CELL.match(c) for c in cells)
 
 
-class MarkdownReader(RowChecks, PageBuilder):
+class MarkdownReader(TableSteps, RowChecks, PageBuilder):
     """Reads Markdown lines into sections (with levels), tables and notes."""
 
     form = "markdown"
@@ -122,10 +118,7 @@ class MarkdownReader(RowChecks, PageBuilder):
                 i = self.read_table(i)
             else:
                 text = inline_text(re.sub(r"^\s*(>\s*)+", "", line))
-                found = flattened_table(text, i + 1, self.vocab) if text.startswith("|") else None
-                if found:
-                    header, roles, rows = found
-                    self.add_table(header, roles, i + 1, rows, shape="flattened")
+                if self.read_flattened(text, i + 1):
                     self.account(i + 1, "table_flattened")
                 else:
                     self.note(i + 1, text)
@@ -151,29 +144,13 @@ class MarkdownReader(RowChecks, PageBuilder):
         end = i
         while end < len(self.lines) and "|" in self.lines[end] and self.lines[end].strip():
             end += 1  # GitHub tables: rows until a blank line or a line without a pipe
-        if roles is None:  # header words not known: the columns by what they hold
-            body = [[inline_text(c) for c in split_cells(self.lines[j])] for j in range(i, end)]
-            roles, why = infer_roles(header, body, self.vocab)
-            where = Location(self.source_name, start + 1, section=self.section().heading)
-            if roles is None and why.startswith("ambiguous"):
-                raise InputError(
-                    f"a table whose columns cannot be told apart: {why}",
-                    where,
-                    hint="add its header words to pipeline/data/vocabulary.toml",
-                )
-            if roles is None:  # a pipe table that is not a port table: keep it as prose
-                for j in range(start, end):
-                    self.note(j + 1, clean(self.lines[j]))
-                    self.account(j + 1, "note")
-                return end
-            self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
-        else:  # header words partly known: the columns they leave, by what they hold
-            body = [[inline_text(c) for c in split_cells(self.lines[j])] for j in range(i, end)]
-            done = complete_roles(header, roles, body, self.vocab)
-            if done:
-                roles = done
-                where = Location(self.source_name, start + 1, section=self.section().heading)
-                self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
+        body = [[inline_text(c) for c in split_cells(self.lines[j])] for j in range(i, end)]
+        roles = self.table_roles(header, roles, body, start + 1)
+        if roles is None:  # a pipe table that is not a port table: keep it as prose
+            for j in range(start, end):
+                self.note(j + 1, clean(self.lines[j]))
+                self.account(j + 1, "note")
+            return end
         table = self.add_table(header, roles, start + 1)
         self.account(start + 1, "table_header")
         self.account(start + 2, "table_separator")

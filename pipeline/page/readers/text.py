@@ -66,15 +66,12 @@ from pipeline.page.readers.cells import (
     RowChecks,
     build_row,
     classify,
-    complete_roles,
     fold_extra_cells,
     header_roles,
-    infer_roles,
-    inferred_warning,
     looks_like_row,
     place,
 )
-from pipeline.page.readers.flattened import flattened_table
+from pipeline.page.readers.steps import TableSteps
 from pipeline.page.vocabulary import Vocabulary, load
 
 
@@ -165,7 +162,7 @@ def padding_problems(rows: list[list[tuple[int, str]]]) -> list[str]:
     return out
 
 
-class TextReader(RowChecks, PageBuilder):
+class TextReader(TableSteps, RowChecks, PageBuilder):
     """Reads the lines of a text rendering into sections, tables and notes."""
 
     form = "text"
@@ -194,7 +191,7 @@ class TextReader(RowChecks, PageBuilder):
             if roles and not stripped.startswith("|"):
                 i = self.read_table(i, cells, self.completed(i, cells, roles))
                 continue
-            if stripped.startswith("|") and self.read_flattened(i):
+            if stripped.startswith("|") and self.read_flattened(self.lines[i], i + 1):
                 self.account(i + 1, "table_flattened")
                 i += 1
                 continue
@@ -297,28 +294,13 @@ class TextReader(RowChecks, PageBuilder):
     def completed(self, start: int, header: list[str], roles: list[str]) -> list[str]:
         """Roles of a header only partly in the vocabulary, the columns its known words
         leave given by what they hold (with a warning), else the roles as they are."""
-        done = complete_roles(header, roles, self.full_rows(start, header), self.vocab)
-        if not done:
-            return roles
-        where = Location(self.source_name, start + 1, section=self.section().heading)
-        self.warnings.append(inferred_warning(str(where), header, done, self.vocab))
-        return done
+        return self.table_roles(header, roles, self.full_rows(start, header), start + 1) or roles
 
     def roles_by_content(self, start: int, header: list[str]) -> list[str] | None:
         """The roles of a table whose header words are not known, from the rows that
         write every cell (the others lost merged or empty cells); None when it is no port
         table.  Raises ``InputError`` when its columns cannot be told apart."""
-        roles, why = infer_roles(header, self.full_rows(start, header), self.vocab)
-        where = Location(self.source_name, start + 1, section=self.section().heading)
-        if roles is None and why.startswith("ambiguous"):
-            raise InputError(
-                f"a table whose columns cannot be told apart: {why}",
-                where,
-                hint="add its header words to pipeline/data/vocabulary.toml",
-            )
-        if roles:
-            self.warnings.append(inferred_warning(str(where), header, roles, self.vocab))
-        return roles
+        return self.table_roles(header, None, self.full_rows(start, header), start + 1)
 
     def starts_table(self, i: int) -> bool:
         """True when line ``i`` is a table header (its separator line may be lost)."""
@@ -389,15 +371,6 @@ class TextReader(RowChecks, PageBuilder):
         table.rows.append(row)
 
     # -- a table collapsed onto one line --------------------------------------------
-
-    def read_flattened(self, index: int) -> bool:
-        """Read a Markdown table that reached the page as one line, if the line is one."""
-        found = flattened_table(self.lines[index], index + 1, self.vocab)
-        if found is None:
-            return False
-        header, roles, rows = found
-        self.add_table(header, roles, index + 1, rows, shape="flattened")
-        return True
 
 
 def read_text(text: str, source_name: str, locale: str, vocab: Vocabulary | None = None) -> Page:

@@ -1,0 +1,64 @@
+"""The steps every reader takes the same way, written once (mixed into each reader).
+
+Input: a table's header cells, the roles the vocabulary gives them, the rows' cells as
+written, and a line; or a line of text that may be a table collapsed onto one line.
+Output: the table's column roles (completed or inferred from what the rows hold, with a
+warning that names the columns), or a located ``InputError`` when the columns cannot be
+told apart; a flattened table added to the page.
+"""
+
+from __future__ import annotations
+
+from pipeline.errors import InputError, Location
+from pipeline.page.readers.cells import complete_roles, infer_roles, inferred_warning
+from pipeline.page.readers.flattened import flattened_table
+from pipeline.page.vocabulary import Vocabulary
+
+
+class TableSteps:
+    """Column roles and flattened tables, for a reader that is a ``PageBuilder`` with a
+    ``vocab``."""
+
+    source_name: str
+    vocab: Vocabulary
+    warnings: list[str]
+
+    def table_roles(
+        self, header: list[str], roles: list[str] | None, body: list[list[str]], line: int
+    ) -> list[str] | None:
+        """The roles of a table: its header's, where the vocabulary knows every word; the
+        columns the known words leave given by what the rows hold; or, when no header
+        word is known, every column by what the rows hold.  A warning names the columns
+        given by content.  None when the table is no port table (its text stays prose).
+
+        Raises ``InputError`` (located at ``line``) when the columns cannot be told apart.
+        """
+        where = Location(self.source_name, line, section=self.section().heading)  # type: ignore[attr-defined]
+        vocab = self.vocab
+        if roles is None:  # header words not known: the columns by what they hold
+            roles, why = infer_roles(header, body, vocab)
+            if roles is None and why.startswith("ambiguous"):
+                raise InputError(
+                    f"a table whose columns cannot be told apart: {why}",
+                    where,
+                    hint="add its header words to pipeline/data/vocabulary.toml",
+                )
+            if roles is None:
+                return None
+        else:  # header words partly known: the columns they leave, by what they hold
+            done = complete_roles(header, roles, body, vocab)
+            if not done:
+                return roles
+            roles = done
+        self.warnings.append(inferred_warning(str(where), header, roles, vocab))
+        return roles
+
+    def read_flattened(self, text: str, line: int) -> bool:
+        """Add the table ``text`` holds when it is a Markdown table collapsed onto one
+        line (it starts with ``|``); False when it is none."""
+        found = flattened_table(text, line, self.vocab) if text.startswith("|") else None
+        if found is None:
+            return False
+        header, roles, rows = found
+        self.add_table(header, roles, line, rows, shape="flattened")  # type: ignore[attr-defined]
+        return True
