@@ -9,7 +9,8 @@ pandas DataFrame with the dtypes of its schema (``load``), the rows that answer 
 the components with their ids (``components``), the build's manifest (``manifest``).
 Every table is checked against its schema first; a missing or damaged build raises a
 ``pipeline.errors.PipelineError`` (``InputError`` or ``DataError``) that says which file,
-line and column.
+line and column; a ``DataError``'s ``problems`` are ``pipeline.errors.Problem`` records
+(code, message, line, column, hint …) to read rather than parse.
 
 >>> from pipeline import api
 >>> rows = api.query(port=1494, protocol="tcp")

@@ -52,6 +52,48 @@ class Location:
         return ", ".join(parts)
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a table or a page, as data: what (``code``, ``message``), where
+    (``file``, ``section``, ``table``, ``row``, ``line``, ``column``) and what to do
+    (``hint``).  The command line prints ``str(problem)``; a program reads the fields.
+
+    >>> str(Problem("0 is below the minimum 1", "minimum", line=5, column="port_start"))
+    'line 5, column port_start: 0 is below the minimum 1'
+    >>> Problem("x", line=5).line
+    5
+    """
+
+    message: str
+    code: str = ""
+    file: str = ""
+    line: int | None = None
+    column: str = ""
+    table: int | None = None
+    row: int | None = None
+    section: str = ""
+    hint: str = ""
+
+    def __str__(self) -> str:
+        parts = [self.file] if self.file else []
+        if self.section:
+            parts.append(f"section {self.section!r}")
+        if self.table is not None:
+            parts.append(f"table {self.table}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return f"{', '.join(parts)}: {self.message}" if parts else self.message
+
+
+def problems_of(items: list) -> list[Problem]:
+    """Problems, from problems or plain strings (a string is a problem's message)."""
+    return [p if isinstance(p, Problem) else Problem(str(p)) for p in items]
+
+
 class PipelineError(Exception):
     """A failure the user can act on; carries its exit code and a hint."""
 
@@ -81,9 +123,9 @@ class ValidationFailed(PipelineError):
 
     exit_code = EXIT_VALIDATION
 
-    def __init__(self, message: str, problems: list[str], hint: str = ""):
+    def __init__(self, message: str, problems: list, hint: str = ""):
         super().__init__(message, hint=hint)
-        self.problems = problems
+        self.problems = problems_of(problems)
 
     def __str__(self) -> str:
         lines = [self.message] + [f"  - {p}" for p in self.problems]
@@ -117,10 +159,10 @@ class DataError(PipelineError):
     exit_code = EXIT_INPUT
 
     def __init__(
-        self, message: str, problems: list[str], location: Location | None = None, hint: str = ""
+        self, message: str, problems: list, location: Location | None = None, hint: str = ""
     ):
         super().__init__(message, location, hint)
-        self.problems = problems
+        self.problems = problems_of(problems)
 
     def __str__(self) -> str:
         lines = [super().__str__().split("\n  hint: ")[0]]

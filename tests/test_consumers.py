@@ -7,6 +7,8 @@ Expected values are read from raw/citrix-communication-ports.txt (line numbers g
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -423,3 +425,26 @@ def test_a_flow_both_ways_is_drawn_once():
     ]
     edges = [line for line in flowchart(rows) if "<-->" in line]
     assert edges == ['    n1 <-->|"tcp 80"| n2']
+
+
+def test_api_users_read_typed_problems(built, tmp_path):
+    """A damaged published table's problems are records a program reads: code, line,
+    column, message (the command line prints them as words)."""
+    from pipeline.errors import Problem
+
+    out = tmp_path / "edited"
+    shutil.copytree(built[0], out)
+    lines = (out / "ports.csv").read_text("utf-8").split("\n")
+    header = lines[0].split(",")
+    cells = next(csv.reader([lines[4]]))
+    cells[header.index("port_start")] = "0"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(cells)
+    lines[4] = buf.getvalue()
+    (out / "ports.csv").write_text("\n".join(lines), "utf-8")
+    with pytest.raises(DataError) as err:
+        api.read("ports", out)
+    found = [p for p in err.value.problems if p.column == "port_start"]
+    assert found and isinstance(found[0], Problem)
+    assert (found[0].line, found[0].code) == (5, "minimum")
+    assert str(found[0]) == "line 5, column port_start: 0 is below the minimum 1"

@@ -101,14 +101,18 @@ def test_corrupted_ports_are_refused_with_every_problem_located(built):
     with pytest.raises(ValidationFailed) as err:
         validate("ports", ports, "snapshot")
     problems = err.value.problems
-    text = "\n".join(problems)
+    text = "\n".join(map(str, problems))
     assert "ports.protocol" in text and "'tcpx'" in text
     assert "ports.port_start" in text and "70000" in text
     assert "port_start_le_port_end" in text
     assert "ports.destination" in text
-    # each located by section, table, row and line
+    # each located by section, table, row and line, as data and in words
     for p in problems:
-        assert "section 'Citrix SDX', table 1, row" in p and "line " in p, p
+        assert (p.section, p.table, p.file) == ("Citrix SDX", 1, "snapshot"), p
+        assert p.row in (1, 2, 3, 4) and p.line is not None and p.code, p
+        assert str(p).startswith(f"snapshot, section 'Citrix SDX', table 1, row {p.row}, line "), p
+    by_column = {p.column: p for p in problems}
+    assert by_column["ports.protocol"].row == 1 and "'tcpx'" in by_column["ports.protocol"].message
 
 
 def test_a_column_of_the_wrong_dtype_is_refused(built):
@@ -124,7 +128,8 @@ def test_a_column_of_the_wrong_dtype_is_refused(built):
         with pytest.raises(ValidationFailed) as err:
             validate("ports", ports, "snapshot")
         assert any(
-            p.startswith("ports.details: dtype('str') failed") for p in err.value.problems
+            p.column == "ports.details" and p.message.startswith("dtype('str') failed")
+            for p in err.value.problems
         ), err.value.problems
 
 
@@ -172,7 +177,7 @@ def breaking_text(rules):
     if rules.pattern is not None:
         return "!?", "pattern"
     if rules.min_length:
-        return "", "minLength"
+        return "", "required" if rules.required else "minLength"
     return None, None
 
 
@@ -190,7 +195,7 @@ def test_the_build_and_the_reader_read_each_constraint_alike(built):
     tried = 0
     for field in table_schema("ports")["fields"]:
         text, rule = breaking_text(field_rules(field))
-        if text is None or field["type"] != "string" and rule in ("pattern", "minLength"):
+        if text is None or field["type"] != "string" and rule in ("pattern", "required"):
             continue
         tried += 1
         frame = result.result.ports.copy()
@@ -201,7 +206,7 @@ def test_the_build_and_the_reader_read_each_constraint_alike(built):
             frame.loc[0, field["name"]] = text
         with pytest.raises(ValidationFailed) as err:
             validate("ports", frame, "snapshot")
-        assert any(f"ports.{field['name']}" in p for p in err.value.problems), (rule, field)
+        assert any(p.column == f"ports.{field['name']}" for p in err.value.problems), (rule, field)
         rows = [next(csv.reader([lines[0]]))]
         rows[0][columns.index(field["name"])] = text
         buf = io.StringIO()
@@ -209,5 +214,8 @@ def test_the_build_and_the_reader_read_each_constraint_alike(built):
         bad = "\n".join([header, buf.getvalue().rstrip("\n"), *lines[1:]])
         with pytest.raises(DataError) as err2:
             parse(bad, "ports.csv", "ports")
-        assert any(f"column {field['name']}:" in p for p in err2.value.problems), (rule, field)
+        assert any(
+            p.column == field["name"] and p.code == rule and p.line == 2
+            for p in err2.value.problems
+        ), (rule, field, err2.value.problems)
     assert tried >= 5  # enum, minimum, maximum, pattern and required strings at least

@@ -41,22 +41,31 @@ class Rules:
         >>> r.broken(0, "0"), r.broken(None, ""), r.broken(5, "5")
         ('0 is below the minimum 1', '', '')
         """
+        return self.verdict(value, text)[1]
+
+    def verdict(self, value: object, text: str) -> tuple[str, str]:
+        """(the constraint broken, as the Table Schema names it, how) or ("", "").
+
+        >>> field_rules({"name": "p", "type": "string", "constraints": {"enum": ["a"]}}
+        ...             ).verdict("b", "b")
+        ('enum', "'b' is not one of ['a']")
+        """
         if text == "":
             if self.required:
-                return "is empty but required"
+                return "required", "is empty but required"
             if not self.string:  # an empty optional number: nothing to judge
-                return ""
+                return "", ""
         if self.enum is not None and value not in self.enum:
-            return f"{text!r} is not one of {sorted(self.enum)}"
+            return "enum", f"{text!r} is not one of {sorted(self.enum)}"
         if self.minimum is not None and value is not None and value < self.minimum:  # type: ignore[operator]
-            return f"{value} is below the minimum {self.minimum}"
+            return "minimum", f"{value} is below the minimum {self.minimum}"
         if self.maximum is not None and value is not None and value > self.maximum:  # type: ignore[operator]
-            return f"{value} is above the maximum {self.maximum}"
+            return "maximum", f"{value} is above the maximum {self.maximum}"
         if self.min_length is not None and self.string and len(text) < self.min_length:
-            return f"is shorter than {self.min_length} character(s)"
+            return "minLength", f"is shorter than {self.min_length} character(s)"
         if self.pattern is not None and text != "" and not self.pattern.match(text):
-            return f"{text!r} does not match {self.pattern.pattern}"
-        return ""
+            return "pattern", f"{text!r} does not match {self.pattern.pattern}"
+        return "", ""
 
 
 def field_rules(field: dict) -> Rules:

@@ -34,7 +34,7 @@ from pipeline import PACKAGE_DIR
 from pipeline.core.bounded import cap, read_input
 from pipeline.dataset.constraints import field_rules, unique_sets
 from pipeline.dataset.schema import ROW_CHECKS, TABLES, TYPES, table_schema
-from pipeline.errors import DataError, InputError, Location
+from pipeline.errors import DataError, InputError, Location, Problem
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # cells the CSV writer prefixes with '
 MAX_PROBLEMS = 50  # problems listed before the rest are counted
@@ -150,7 +150,9 @@ class _Checker:
         self.keys = unique_sets(spec)
         self.row_checks = [(n, ROW_CHECKS[n]) for n in spec.get("x-checks", [])]
 
-    def cells(self, raw: dict, present: set[str], where: str, problems: list[str]) -> dict | None:
+    def cells(
+        self, raw: dict, present: set[str], line: int, problems: list[Problem]
+    ) -> dict | None:
         """The typed row, or None (problems recorded) when a cell breaks its field."""
         row, ok = {}, True
         for col, is_string, from_text, rules in self.fields:
@@ -163,12 +165,12 @@ class _Checker:
                 try:
                     value = from_text(text)
                 except ValueError as exc:
-                    problems.append(f"{where}, column {col}: {exc}")
+                    problems.append(Problem(str(exc), "type", line=line, column=col))
                     ok = False
                     continue
-            bad = rules.broken(value, text)
+            code, bad = rules.verdict(value, text)
             if bad:
-                problems.append(f"{where}, column {col}: {bad}")
+                problems.append(Problem(bad, code, line=line, column=col))
                 ok = False
             row[col] = value
         return row if ok else None
@@ -201,22 +203,40 @@ def parse(
             hint="give a build directory or its ports.csv / rules.csv",
         )
     expected = [f["name"] for f in table_schema(kind)["fields"]]
-    problems: list[str] = []
+    problems: list[Problem] = []
     twice = sorted({c for c in header if header.count(c) > 1})
     if twice:  # csv.DictReader would keep the last of them, silently
-        problems.append(f"line 1: the columns {', '.join(map(repr, twice))} appear more than once")
+        problems.append(
+            Problem(
+                f"the columns {', '.join(map(repr, twice))} appear more than once",
+                "duplicate-column",
+                line=1,
+            )
+        )
     missing = [c for c in expected if c not in header]
     unknown = [c for c in header if c not in expected]
     key = table_schema(kind).get("primaryKey", [])
     if require_all_columns:
         if missing:
-            problems.append(f"line 1: the {kind} table lacks the columns {', '.join(missing)}")
+            problems.append(
+                Problem(
+                    f"the {kind} table lacks the columns {', '.join(missing)}",
+                    "missing-column",
+                    line=1,
+                )
+            )
         if unknown:
-            problems.append(f"line 1: unknown columns {', '.join(unknown)}")
+            problems.append(
+                Problem(f"unknown columns {', '.join(unknown)}", "unknown-column", line=1)
+            )
     elif [c for c in key if c in missing]:
         problems.append(
-            f"line 1: the {kind} table lacks its key columns "
-            f"{', '.join(c for c in key if c in missing)}"
+            Problem(
+                f"the {kind} table lacks its key columns "
+                f"{', '.join(c for c in key if c in missing)}",
+                "missing-column",
+                line=1,
+            )
         )
     if problems:
         raise DataError(
@@ -235,9 +255,9 @@ def parse(
     for raw in reader:
         line = reader.line_num
         if None in raw:
-            problems.append(f"line {line}: more cells than the header")
+            problems.append(Problem("more cells than the header", "extra-cells", line=line))
             continue
-        row = checker.cells(raw, present, f"line {line}", problems)
+        row = checker.cells(raw, present, line, problems)
         if row is None:
             continue
         for extra in header:
@@ -246,7 +266,7 @@ def parse(
         if present.issuperset(expected):
             for check_name, check in checker.row_checks:
                 if not check(row):
-                    problems.append(f"line {line}: {check_name} failed")
+                    problems.append(Problem(f"{check_name} failed", check_name, line=line))
         rows.append(row)
         lines.append(line)
     for key_cols in checker.keys:
@@ -256,13 +276,20 @@ def parse(
         for row, line in zip(rows, lines):
             k = tuple(row[c] for c in key_cols)
             if k in seen:
-                problems.append(f"line {line}: {'+'.join(key_cols)} {k!r} repeats line {seen[k]}")
+                problems.append(
+                    Problem(
+                        f"{'+'.join(key_cols)} {k!r} repeats line {seen[k]}",
+                        "unique",
+                        line=line,
+                        column="+".join(key_cols),
+                    )
+                )
             else:
                 seen[k] = line
     if problems:
         shown = problems[:MAX_PROBLEMS]
         if len(problems) > MAX_PROBLEMS:
-            shown.append(f"… and {len(problems) - MAX_PROBLEMS} more")
+            shown.append(Problem(f"… and {len(problems) - MAX_PROBLEMS} more", "more"))
         raise DataError(
             f"{len(problems)} problem(s) in the {kind} table; nothing was used",
             shown,

@@ -56,7 +56,7 @@ from pipeline.dataset.schema import (  # noqa: E402
     field_types,
     table_schema,
 )
-from pipeline.errors import ValidationFailed  # noqa: E402
+from pipeline.errors import Problem, ValidationFailed  # noqa: E402
 
 
 def _row_check(name: str, check_name: str):
@@ -141,19 +141,20 @@ def pandera_schema(name: str):
     )
 
 
-def _locate(df: pd.DataFrame, index) -> str:
+def _locate(df: pd.DataFrame, index) -> dict:
+    """Where a failing row of a stage's frame came from: section, table, row, line."""
     if index is None or pd.isna(index) or index not in df.index:
-        return ""
+        return {}
     row = df.loc[index]
-    parts = []
+    found: dict = {}
     if "section" in row:
-        parts.append(f"section {row['section']!r}")
+        found["section"] = str(row["section"])
     for key in ("table", "row"):
-        if key in row:
-            parts.append(f"{key} {row[key]}")
-    if "source_line" in row:
-        parts.append(f"line {row['source_line']}")
-    return ", ".join(parts)
+        if key in row and not pd.isna(row[key]):
+            found[key] = int(row[key])
+    if "source_line" in row and not pd.isna(row["source_line"]):
+        found["line"] = int(row["source_line"])
+    return found
 
 
 def validate(name: str, df: pd.DataFrame, source: str = "") -> pd.DataFrame:
@@ -165,19 +166,20 @@ def validate(name: str, df: pd.DataFrame, source: str = "") -> pd.DataFrame:
         cases = exc.failure_cases
         for case in cases.to_dict("records"):
             column = case.get("column") or ""
-            check = case.get("check")
-            index = case.get("index")
-            where = _locate(df, index)
+            check = str(case.get("check"))
             value = case.get("failure_case")
-            text = f"{name}"
-            if column and column != name:
-                text += f".{column}"
-            text += f": {check} failed"
+            text = f"{check} failed"
             if value is not None and not (isinstance(value, float) and pd.isna(value)):
                 text += f" (value {value!r})"
-            if where:
-                text += f" at {source + ', ' if source else ''}{where}"
-            problems.append(text)
+            problems.append(
+                Problem(
+                    text,
+                    check,
+                    file=source,
+                    column=f"{name}.{column}" if column and column != name else name,
+                    **_locate(df, case.get("index")),
+                )
+            )
         problems = list(dict.fromkeys(problems))
         raise ValidationFailed(
             f"{name}: {len(problems)} problem(s); nothing was published",
