@@ -30,7 +30,8 @@ def add(sub) -> None:
     b.add_argument(
         "--strict",
         action="store_true",
-        help="fail when an erratum no longer matches the page (CI uses this)",
+        help="fail (status 4) when an erratum no longer matches the page or a name of the page "
+        "is not in the component registry (make and CI use this)",
     )
     b.add_argument(
         "--locale",

@@ -12,7 +12,7 @@ import sys
 def add(sub) -> None:
     """The ``completion`` command's options."""
     c = sub.add_parser("completion", help="print the shell completion script (bash, zsh, tcsh)")
-    c.add_argument("shell", choices=["bash", "zsh", "tcsh"])
+    c.add_argument("shell", choices=["bash", "zsh", "tcsh"], help="the shell the script is for")
     c.set_defaults(func=run)
 
 

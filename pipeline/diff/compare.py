@@ -30,6 +30,7 @@ KEYS = {  # (identity, looser key) of a row, per table
         ("section", "source", "destination", "type_raw", "port_raw"),
         ("section", "source", "destination", "details"),
     ),
+    "components": (("component_id",), ("name", "kind")),  # an id renamed: same name and kind
 }
 
 

@@ -18,13 +18,24 @@ FOLD_AFTER = 20  # Markdown lists longer than this are folded
 
 
 def describe(row: dict) -> str:
-    """A row in one line: ``source → destination tcp/443``."""
+    """A row in one line: ``source → destination tcp/443``; a component: ``id (name)``.
+
+    >>> describe({"component_id": "storefront", "name": "StoreFront"})
+    'storefront (StoreFront)'
+    """
+    if "component_id" in row:
+        return f"{row.get('component_id')} ({row.get('name')})"
     if "protocol" in row:
         ports = port_range(row.get("port_start"), row.get("port_end"))
         what = f"{row.get('protocol')}{'/' + ports if ports else ''}"
     else:
         what = f"{row.get('type_raw')} {row.get('port_raw')}".strip()
     return f"{row.get('source')} → {row.get('destination')} {what}"
+
+
+def where(row: dict) -> str:
+    """The section of a row, as a text line starts with it ("" for a table without)."""
+    return f"[{row['section']}] " if "section" in row else ""
 
 
 def headline(d: Diff) -> str:
@@ -51,11 +62,11 @@ def render_text(d: Diff) -> str:
         same = f", same id {r['id']}" if r.get("id") else ""
         out.append(f"renamed {r['field']}: {r['old']!r} → {r['new']!r} ({r['rows']} rows{same})")
     for row in d.added:
-        out.append(f"+ [{row.get('section')}] {describe(row)}")
+        out.append(f"+ {where(row)}{describe(row)}")
     for row in d.removed:
-        out.append(f"- [{row.get('section')}] {describe(row)}")
+        out.append(f"- {where(row)}{describe(row)}")
     for change in d.changed:
-        out.append(f"~ [{change['new'].get('section')}] {describe(change['new'])}")
+        out.append(f"~ {where(change['new'])}{describe(change['new'])}")
         for f in change["fields"]:
             out.append(f"    {f}: {change['old'].get(f)!r} → {change['new'].get(f)!r}")
     for s in d.sections:
@@ -98,7 +109,7 @@ def render_markdown(d: Diff) -> str:
         per_section[c["new"].get("section")].append(("changed", describe(c["new"]), detail))
     for section in sorted(per_section, key=str):
         items = per_section[section]
-        out += [f"#### {md_cell(section)}", ""]
+        out += [f"#### {md_cell(section)}", ""] if section is not None else []
         table = ["| change | flow | fields |", "|---|---|---|"]
         table += [f"| {k} | {md_cell(f)} | {det} |" for k, f, det in items]
         if len(items) > FOLD_AFTER:
