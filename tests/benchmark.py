@@ -14,13 +14,15 @@ Measured side by side in one run, so ratios hold on a shared, noisy machine:
 4. ``citrix-ports diff`` of two 100,000-row ports tables;
 5. the read-only commands (``query``, ``export``, ``diff`` of two builds) against
    ``python -c "import csv, json"``, as a user installs the project and in the dev venv;
+7. ``setup``: a fresh clone's ``make venv`` and ``make`` against ``python3 -m venv``, and
+   the test suite's wall time (all, and without the slow tests);
 6. ``align`` and ``compare`` of two full pages (the French build and the English
    source's build) against the same floor (goal: well under a second beyond it).
 
     python tests/benchmark.py [--scales 1,10,100,400] [--repeat 5] [--only PARTS]
 
 ``--only`` runs some parts (comma-separated: build, read_only, scaling, per_mb, html, diff,
-identity) and merges their results into the results file.
+identity, setup) and merges their results into the results file.
 """
 
 from __future__ import annotations
@@ -268,6 +270,47 @@ def per_mb(tmp: Path) -> dict:
     return out
 
 
+def setup_and_tests(tmp: Path) -> dict:
+    """A fresh clone's ``make venv`` (uv) and ``make`` against ``python3 -m venv`` (goal:
+    within 5 times), then the test suite's wall time on every core, all and without the
+    slow tests (goal: within 30 s unloaded)."""
+    clone = tmp / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    venv_s = run(["python3", "-m", "venv", str(tmp / "plain-venv")])
+    make_venv_s = run(["make", "-s", "-C", str(clone), "venv"])
+    shutil.rmtree(clone / ".venv")
+    make_s = run(["make", "-s", "-C", str(clone)])
+    tests_s = run(
+        [PY, "-m", "pytest", "-q", "-n", "auto", "--dist", "worksteal", "-p", "no:cacheprovider"]
+    )
+    fast_s = run(
+        [
+            PY,
+            "-m",
+            "pytest",
+            "-q",
+            "-n",
+            "auto",
+            "--dist",
+            "worksteal",
+            "-m",
+            "not slow",
+            "-p",
+            "no:cacheprovider",
+        ]
+    )
+    return {
+        "python_m_venv_s": round(venv_s, 2),
+        "make_venv_fresh_clone_s": round(make_venv_s, 2),
+        "make_fresh_clone_s": round(make_s, 2),
+        "make_over_venv": round(make_s / venv_s, 2),
+        "goal_make_over_venv": "<= 5",
+        "make_test_s": round(tests_s, 1),
+        "make_test_fast_s": round(fast_s, 1),
+        "goal_make_test_s": "<= 30 unloaded",
+    }
+
+
 def html_vs_pandas(repeat: int) -> dict:
     import pandas as pd
 
@@ -442,7 +485,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", default="1,10,100,400")  # 400 copies: 14 MB, under the page cap
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--only", default="build,read_only,scaling,per_mb,html,diff,identity")
+    ap.add_argument("--only", default="build,read_only,scaling,per_mb,html,diff,identity,setup")
     args = ap.parse_args()
     parts = set(args.only.split(","))
     results = (
@@ -490,6 +533,9 @@ def main() -> int:
         if "per_mb" in parts:
             print("time and memory per MB of input", file=sys.stderr)
             results["per_mb"] = per_mb(tmp)
+        if "setup" in parts:
+            print("set-up and test suite", file=sys.stderr)
+            results["setup_and_tests"] = setup_and_tests(tmp)
         if "html" in parts:
             print("html vs pandas.read_html", file=sys.stderr)
             results["html_vs_pandas_read_html"] = html_vs_pandas(args.repeat)
