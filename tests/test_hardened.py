@@ -952,9 +952,9 @@ def test_kill_9_at_writes_leaves_the_old_state_or_the_new_whole(check):
     import crashing
 
     findings = {
-        "build": lambda: crashing.check_build(5),
-        "build-fallback": lambda: crashing.check_build(5, no_exchange=True),
-        "fetch": lambda: crashing.check_fetch(5),
+        "build": lambda: crashing.check_build(3),
+        "build-fallback": lambda: crashing.check_build(3, no_exchange=True),
+        "fetch": lambda: crashing.check_fetch(3),
     }[check]()
     assert findings == []
 
@@ -973,7 +973,7 @@ def test_the_kill_harness_sees_leftovers(monkeypatch):
             "pipeline.stages.outdir.clean_up = lambda out: None\n",
         ),
     )
-    findings = crashing.check_build(5, no_exchange=True)
+    findings = crashing.check_build(3, no_exchange=True)
     assert any("the next build left ['.build.new-" in f for f in findings), findings
 
 

@@ -102,7 +102,8 @@ def row_id(rows: list[dict], fname: str, value) -> str:
 
 def diff(old: PublishedTable, new: PublishedTable) -> Diff:
     """What changed from ``old`` to ``new``; raises ``DataError`` for two different
-    tables."""
+    tables.  Rows are paired in three steps (``Pairing``): identical content, renames,
+    then changed rows by identity or a unique looser key."""
     if old.name != new.name:
         raise DataError(
             f"cannot compare a {old.name} table ({old.label}) with a {new.name} "
@@ -112,50 +113,77 @@ def diff(old: PublishedTable, new: PublishedTable) -> Diff:
     result = Diff(old, new)
     result.columns_added = [c for c in new.columns if c not in old.columns]
     result.columns_removed = [c for c in old.columns if c not in new.columns]
-    ids = [c for c in IDS.values() if c in new.columns and c in old.columns]
-    compared = [c for c in new.columns if c in old.columns and c not in POSITION and c not in ids]
+    pairing = Pairing(old, new, result)
+    pairing.identical()
+    for fname in RENAMABLE:
+        pairing.renames(fname)
     exact, loose = KEYS[new.name]
+    for wanted in (exact, loose):
+        pairing.changed(wanted, exact)
+    pairing.finish()
+    return result
 
-    def key_of(row: dict, column: str):
-        # A name with a registry id is matched by its id: a translation or a rename of
-        # the page's wording is the same component.
-        if column in IDS and IDS[column] in ids and row.get(IDS[column]):
+
+class Pairing:
+    """The rows of two versions paired step by step; what is left is added or removed.
+
+    A name with a registry id is matched by its id (``key_of``): a translation or a rename
+    of the page's wording is the same component, reported as a rewording."""
+
+    def __init__(self, old: PublishedTable, new: PublishedTable, result: Diff):
+        self.old, self.new, self.result = old, new, result
+        self.ids = [c for c in IDS.values() if c in new.columns and c in old.columns]
+        self.compared = [
+            c for c in new.columns if c in old.columns and c not in POSITION and c not in self.ids
+        ]
+        self.removed: list[dict] = []
+        self.added: list[dict] = []
+        self.reworded: Counter = Counter()
+
+    def key_of(self, row: dict, column: str):
+        """A row's value of ``column``, its registry id where it has one."""
+        if column in IDS and IDS[column] in self.ids and row.get(IDS[column]):
             return ("id", row[IDS[column]])
         return row.get(column)
 
-    def content(row: dict) -> tuple:
-        return tuple(key_of(row, c) for c in compared)
+    def content(self, row: dict) -> tuple:
+        """What a row says, its position left out."""
+        return tuple(self.key_of(row, c) for c in self.compared)
 
-    # 1. identical content (position ignored) is no change
-    pool: dict[tuple, list[dict]] = defaultdict(list)
-    for row in new.rows:
-        pool[content(row)].append(row)
-    removed = []
-    reworded: Counter = Counter()
-    for row in old.rows:
-        match = pool.get(content(row))
-        if match:
-            other = match.pop()
-            for fname in RENAMABLE:
-                if fname in compared and other[fname] != row[fname]:
-                    reworded[(fname, row[fname], other[fname])] += 1
-        else:
-            removed.append(row)
-    added = [r for rows in pool.values() for r in rows]
+    def identical(self) -> None:
+        """1. Identical content (position ignored) is no change; a reworded name with the
+        same id is counted."""
+        pool: dict[tuple, list[dict]] = defaultdict(list)
+        for row in self.new.rows:
+            pool[self.content(row)].append(row)
+        for row in self.old.rows:
+            match = pool.get(self.content(row))
+            if match:
+                other = match.pop()
+                for fname in RENAMABLE:
+                    if fname in self.compared and other[fname] != row[fname]:
+                        self.reworded[(fname, row[fname], other[fname])] += 1
+            else:
+                self.removed.append(row)
+        self.added = [r for rows in pool.values() for r in rows]
 
-    # 2. renames: one value replaced by another in several otherwise identical rows
-    for fname in RENAMABLE:
-        if fname not in compared or not removed or not added:
-            continue
-        index = compared.index(fname)
+    def renames(self, fname: str) -> None:
+        """2. One value of ``fname`` replaced by another in several otherwise identical
+        rows: reported once with its row count, those rows no longer added or removed."""
+        if fname not in self.compared or not self.removed or not self.added:
+            return
+        index = self.compared.index(fname)
+
+        def rest(row: dict) -> tuple:
+            c = self.content(row)
+            return c[:index] + c[index + 1 :]
+
         by_rest: dict[tuple, list[dict]] = defaultdict(list)
-        for row in added:
-            c = content(row)
-            by_rest[c[:index] + c[index + 1 :]].append(row)
+        for row in self.added:
+            by_rest[rest(row)].append(row)
         candidates: Counter = Counter()
-        for row in removed:
-            c = content(row)
-            for other in by_rest.get(c[:index] + c[index + 1 :], []):
+        for row in self.removed:
+            for other in by_rest.get(rest(row), []):
                 if other[fname] != row[fname]:
                     candidates[(row[fname], other[fname])] += 1
         for (old_value, new_value), count in sorted(
@@ -164,85 +192,88 @@ def diff(old: PublishedTable, new: PublishedTable) -> Diff:
             if count < MIN_RENAME_ROWS:
                 continue
             pairs, still_removed = 0, []
-            for row in removed:
-                c = content(row)
-                rest = c[:index] + c[index + 1 :]
-                bucket = by_rest.get(rest, [])
+            for row in self.removed:
+                bucket = by_rest.get(rest(row), [])
                 hit = next(
                     (o for o in bucket if row[fname] == old_value and o[fname] == new_value), None
                 )
                 if hit is not None:
                     bucket.remove(hit)
-                    added.remove(hit)
+                    self.added.remove(hit)
                     pairs += 1
                 else:
                     still_removed.append(row)
-            removed = still_removed
+            self.removed = still_removed
             if pairs:
-                result.renamed.append(
+                self.result.renamed.append(
                     {"field": fname, "old": old_value, "new": new_value, "rows": pairs, "id": ""}
                 )
-    renames = {(r["field"], r["old"]): r["new"] for r in result.renamed}
 
-    def renamed(row: dict) -> dict:
+    def renamed(self, row: dict) -> dict:
+        """A row of the old version with the renames found applied."""
+        renames = {(r["field"], r["old"]): r["new"] for r in self.result.renamed}
         return {k: renames.get((k, v), v) if k in RENAMABLE else v for k, v in row.items()}
 
-    # 3. changed rows: same identity, or a unique match on the looser key
-    for wanted in (exact, loose):
-        if not removed or not added:
-            break
-        key = [k for k in wanted if k in compared]
+    def changed(self, wanted: tuple[str, ...], exact: tuple[str, ...]) -> None:
+        """3. Changed rows: one old and one new row with the same ``wanted`` key, every
+        field that differs listed."""
+        if not self.removed or not self.added:
+            return
+        key = [k for k in wanted if k in self.compared]
         new_by: dict[tuple, list[dict]] = defaultdict(list)
-        for row in added:
-            new_by[tuple(key_of(row, k) for k in key)].append(row)
+        for row in self.added:
+            new_by[tuple(self.key_of(row, k) for k in key)].append(row)
         old_by: dict[tuple, list[dict]] = defaultdict(list)
-        for row in removed:
-            old_by[tuple(key_of(renamed(row), k) for k in key)].append(row)
+        for row in self.removed:
+            old_by[tuple(self.key_of(self.renamed(row), k) for k in key)].append(row)
         still_removed = []
         for k, olds in old_by.items():
             news = new_by.get(k, [])
-            if len(olds) == 1 and len(news) == 1:
-                o, n = olds[0], news[0]
-                fields = [c for c in compared + ids if o.get(c) != n.get(c)]
-                for fname in RENAMABLE:
-                    if (
-                        fname in fields
-                        and key_of(o, fname) == key_of(n, fname)
-                        and renamed(o)[fname] != n[fname]
-                    ):
-                        reworded[(fname, o[fname], n[fname])] += 1
-                result.changed.append(
-                    {
-                        "key": {c: n.get(c) for c in exact if c in n},
-                        "old": o,
-                        "new": n,
-                        "fields": fields,
-                    }
-                )
-                added.remove(n)
-            else:
+            if len(olds) != 1 or len(news) != 1:
                 still_removed.extend(olds)
-        removed = still_removed
+                continue
+            o, n = olds[0], news[0]
+            fields = [c for c in self.compared + self.ids if o.get(c) != n.get(c)]
+            for fname in RENAMABLE:
+                if (
+                    fname in fields
+                    and self.key_of(o, fname) == self.key_of(n, fname)
+                    and self.renamed(o)[fname] != n[fname]
+                ):
+                    self.reworded[(fname, o[fname], n[fname])] += 1
+            self.result.changed.append(
+                {
+                    "key": {c: n.get(c) for c in exact if c in n},
+                    "old": o,
+                    "new": n,
+                    "fields": fields,
+                }
+            )
+            self.added.remove(n)
+        self.removed = still_removed
 
-    for (fname, old_value, new_value), count in reworded.items():
-        result.renamed.append(
-            {
-                "field": fname,
-                "old": old_value,
-                "new": new_value,
-                "rows": count,
-                "id": row_id(old.rows, fname, old_value),
-            }
-        )
-    result.added = sorted(added, key=order_key)
-    result.removed = sorted(removed, key=order_key)
-    result.changed.sort(key=lambda c: order_key(c["new"]))
-    result.renamed.sort(key=lambda r: (r["field"], str(r["old"]), str(r["new"])))
-    old_count = Counter(r.get("section") for r in old.rows)
-    new_count = Counter(r.get("section") for r in new.rows)
-    result.sections = [
-        {"section": s, "old": old_count.get(s, 0), "new": new_count.get(s, 0)}
-        for s in sorted(set(old_count) | set(new_count), key=str)
-        if old_count.get(s, 0) != new_count.get(s, 0)
-    ]
-    return result
+    def finish(self) -> None:
+        """The rewordings, what is left as added and removed, in order, and the sections
+        whose row counts changed."""
+        result = self.result
+        for (fname, old_value, new_value), count in self.reworded.items():
+            result.renamed.append(
+                {
+                    "field": fname,
+                    "old": old_value,
+                    "new": new_value,
+                    "rows": count,
+                    "id": row_id(self.old.rows, fname, old_value),
+                }
+            )
+        result.added = sorted(self.added, key=order_key)
+        result.removed = sorted(self.removed, key=order_key)
+        result.changed.sort(key=lambda c: order_key(c["new"]))
+        result.renamed.sort(key=lambda r: (r["field"], str(r["old"]), str(r["new"])))
+        old_count = Counter(r.get("section") for r in self.old.rows)
+        new_count = Counter(r.get("section") for r in self.new.rows)
+        result.sections = [
+            {"section": s, "old": old_count.get(s, 0), "new": new_count.get(s, 0)}
+            for s in sorted(set(old_count) | set(new_count), key=str)
+            if old_count.get(s, 0) != new_count.get(s, 0)
+        ]
