@@ -449,33 +449,7 @@ def fetch_locked(
             manifest["default"] = old_path.name
             raw_manifest.write(raw_dir, manifest)
         return FetchResult(old_path, 304, False, old_entry)
-    if status != 200:
-        raise FetchError(
-            f"{url}: HTTP {status} {response.reason or ''}".rstrip(),
-            hint="check the URL" if status in (401, 403, 404, 410) else "try again later",
-        )
-    ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    if ctype not in CONTENT_TYPES:
-        raise FetchError(
-            f"{url}: content type {ctype or '(none)'!r} is not a page ({', '.join(CONTENT_TYPES)})",
-            hint="check the URL",
-        )
-    try:
-        text = decode(
-            body, final_url, raw_manifest.charset_of(response.headers.get("Content-Type", ""))
-        )
-        page_locale = locale or detect_locale(text, url=final_url)
-        tables, rows = count_rows(text, final_url, page_locale)
-    except InputError as exc:
-        raise FetchError(
-            f"{url}: the page cannot be read: {exc.message}",
-            hint="the server may have sent an error page",
-        ) from None
-    if tables == 0:
-        raise FetchError(
-            f"{url}: the page has no port table (an error page served with 200?)",
-            hint="check the URL in a browser; the snapshot was kept",
-        )
+    text, page_locale, tables, rows = readable(url, response, body, final_url, locale)
     form = detect_form(text)
     path = raw_dir / snapshot_name(page_locale, form)  # named after what the page is
     clean_temporaries(path)
@@ -512,6 +486,43 @@ def fetch_locked(
             hint="check the permissions of the raw directory (--raw-dir)",
         ) from None
     return FetchResult(path, status, changed, entry)
+
+
+def readable(
+    url: str, response: requests.Response, body: bytes, final_url: str, locale: str | None
+) -> tuple[str, str, int, int]:
+    """The page a 200 answer carries: (text, locale, tables, rows), or ``FetchError`` for
+    another status, a content type that is no page, a body that cannot be read, or a page
+    without a port table."""
+    status = response.status_code
+    if status != 200:
+        raise FetchError(
+            f"{url}: HTTP {status} {response.reason or ''}".rstrip(),
+            hint="check the URL" if status in (401, 403, 404, 410) else "try again later",
+        )
+    ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if ctype not in CONTENT_TYPES:
+        raise FetchError(
+            f"{url}: content type {ctype or '(none)'!r} is not a page ({', '.join(CONTENT_TYPES)})",
+            hint="check the URL",
+        )
+    try:
+        text = decode(
+            body, final_url, raw_manifest.charset_of(response.headers.get("Content-Type", ""))
+        )
+        page_locale = locale or detect_locale(text, url=final_url)
+        tables, rows = count_rows(text, final_url, page_locale)
+    except InputError as exc:
+        raise FetchError(
+            f"{url}: the page cannot be read: {exc.message}",
+            hint="the server may have sent an error page",
+        ) from None
+    if tables == 0:
+        raise FetchError(
+            f"{url}: the page has no port table (an error page served with 200?)",
+            hint="check the URL in a browser; the snapshot was kept",
+        )
+    return text, page_locale, tables, rows
 
 
 def shrink_check(url: str, rows: int, path: Path, entry: dict, manifest: dict, locale: str) -> None:

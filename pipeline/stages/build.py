@@ -31,6 +31,7 @@ from pipeline.errors import (
     ValidationFailed,
 )
 from pipeline.page.detect import decode_page, detect_form, detect_locale, locale_warning
+from pipeline.page.model import Page
 from pipeline.page.readers import read_page
 from pipeline.registry.components import REGISTRY_FILE
 from pipeline.registry.components import load as load_registry
@@ -206,50 +207,8 @@ def stages(
     allow_unrecorded: bool,
 ) -> BuildResult:
     """The stages of ``build``, under the lock of ``out``."""
-    name = input_path.name
-    data = read_input(input_path, "page", "input", missing="give --input the path of a snapshot")
-    raw_entry = entry_of(input_path)  # what raw/manifest.json says of the snapshot
-    warnings = []
-    contradicted = disagreement(raw_entry, data)
-    if contradicted and not allow_unrecorded:
-        raise InputError(
-            f"the snapshot is not the file raw/manifest.json describes: {contradicted}",
-            Location(str(input_path)),
-            hint="fetch it again (citrix-ports fetch), restore raw/ from git, "
-            "or --allow-unrecorded to build it without that provenance",
-        )
-    if contradicted:
-        warnings.append(
-            f"{name}: not the file raw/manifest.json describes ({contradicted}): "
-            "built without its url and fetch time"
-        )
-        raw_entry = {}
-    decoded = decode_page(data, str(input_path), declared_charset(raw_entry))
-    text = decoded.text
-    form = detect_form(text)
-    if locale:
-        warnings += [w for w in [locale_warning(text, locale)] if w]
-    elif raw_entry.get("locale"):
-        # the locale fetch recognised and recorded for this snapshot (the page's lang, the
-        # URL's /ja-jp/ or /jp/ja/, its words)
-        locale = raw_entry["locale"]
-        warnings += [w for w in [locale_warning(text, locale, recorded=True)] if w]
-    locale = locale or detect_locale(text, url=raw_entry.get("url"))
-    page = read_page(text, form, str(input_path), locale)
-    warnings += [w.replace(str(input_path), name, 1) for w in page.warnings]
-    if not page.tables:
-        raise InputError(
-            "no port table found (a table starts with a header row such as "
-            "'Source | Destination | Type | Port | Details')",
-            Location(str(input_path)),
-            hint="check that the input is the Citrix communication ports page",
-        )
-    for table in page.tables:
-        if not table.rows:
-            raise InputError(
-                "the table has a header but no rows (is the input truncated?)",
-                Location(str(input_path), table.line, table.number, section=table.section.heading),
-            )
+    snap = read_snapshot(input_path, locale, allow_unrecorded)
+    name, page, locale, warnings = snap.name, snap.page, snap.locale, snap.warnings
     registry = load_registry(registry_path)
     unknown = Unknown()
     rules = validate("rules", with_ids("rules", rules_frame(page), registry, unknown), name)
@@ -290,29 +249,20 @@ def stages(
         "unknown_names": unknown.counts(),
     }
     if page.line_counts is not None:
-        counts["lines"] = line_counts(page.line_counts, text, str(input_path))
+        counts["lines"] = line_counts(page.line_counts, snap.text, str(input_path))
     if max_rejects is not None and len(rejects) > max_rejects:
-        raise GuardFailed(
-            f"{len(rejects)} rules were rejected, more than --max-rejects {max_rejects}; "
-            "nothing was published:\n  "
-            + "\n  ".join(
-                f"line {r['source_line']}, section {r['section']!r}: {r['reason']}"
-                for r in frame_records(rejects)
-            ),
-            Location(str(input_path)),
-            hint="fix the page or record an erratum; raise --max-rejects if these are accepted",
-        )
+        raise too_many_rejects(rejects, max_rejects, input_path)
     if not allow_shrink:
         shrink_guard(out, rules, len(page.tables), shrink_threshold)
     report = {
         "source": {
             "name": name,
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "bytes": len(data),
-            "form": form,
-            "encoding": decoded.encoding,
+            "sha256": hashlib.sha256(snap.data).hexdigest(),
+            "bytes": len(snap.data),
+            "form": snap.form,
+            "encoding": snap.encoding,
             "locale": locale,
-            **provenance(raw_entry),
+            **provenance(snap.entry),
         },
         "counts": counts,
         "errata": {
@@ -329,3 +279,86 @@ def stages(
         spreadsheet=spreadsheet,
     )
     return BuildResult(manifest, result)
+
+
+@dataclass
+class Snapshot:
+    """A snapshot read: its bytes and text, form, encoding, locale, its ``raw/manifest.json``
+    entry (when it describes it), the page read, and the warnings so far."""
+
+    name: str
+    data: bytes
+    text: str
+    form: str
+    encoding: str
+    locale: str
+    entry: dict
+    page: Page
+    warnings: list[str]
+
+
+def read_snapshot(input_path: Path, locale: str | None, allow_unrecorded: bool) -> Snapshot:
+    """The first stages of a build: the snapshot read (bounded), checked against its
+    manifest entry, decoded, its locale settled and its page read, with a table at least.
+
+    Raises ``InputError`` (located) when it cannot be read, is not the file its manifest
+    entry describes (unless ``allow_unrecorded``) or holds no port table."""
+    name = input_path.name
+    data = read_input(input_path, "page", "input", missing="give --input the path of a snapshot")
+    entry = entry_of(input_path)  # what raw/manifest.json says of the snapshot
+    warnings: list[str] = []
+    contradicted = disagreement(entry, data)
+    if contradicted and not allow_unrecorded:
+        raise InputError(
+            f"the snapshot is not the file raw/manifest.json describes: {contradicted}",
+            Location(str(input_path)),
+            hint="fetch it again (citrix-ports fetch), restore raw/ from git, "
+            "or --allow-unrecorded to build it without that provenance",
+        )
+    if contradicted:
+        warnings.append(
+            f"{name}: not the file raw/manifest.json describes ({contradicted}): "
+            "built without its url and fetch time"
+        )
+        entry = {}
+    decoded = decode_page(data, str(input_path), declared_charset(entry))
+    text = decoded.text
+    form = detect_form(text)
+    if locale:
+        warnings += [w for w in [locale_warning(text, locale)] if w]
+    elif entry.get("locale"):
+        # the locale fetch recognised and recorded for this snapshot (the page's lang, the
+        # URL's /ja-jp/ or /jp/ja/, its words)
+        locale = entry["locale"]
+        warnings += [w for w in [locale_warning(text, locale, recorded=True)] if w]
+    locale = locale or detect_locale(text, url=entry.get("url"))
+    page = read_page(text, form, str(input_path), locale)
+    warnings += [w.replace(str(input_path), name, 1) for w in page.warnings]
+    if not page.tables:
+        raise InputError(
+            "no port table found (a table starts with a header row such as "
+            "'Source | Destination | Type | Port | Details')",
+            Location(str(input_path)),
+            hint="check that the input is the Citrix communication ports page",
+        )
+    for table in page.tables:
+        if not table.rows:
+            raise InputError(
+                "the table has a header but no rows (is the input truncated?)",
+                Location(str(input_path), table.line, table.number, section=table.section.heading),
+            )
+    return Snapshot(name, data, text, form, decoded.encoding, locale, entry, page, warnings)
+
+
+def too_many_rejects(rejects, max_rejects: int, input_path: Path) -> GuardFailed:
+    """The guard's error for more rejected rules than ``--max-rejects``, listing them."""
+    return GuardFailed(
+        f"{len(rejects)} rules were rejected, more than --max-rejects {max_rejects}; "
+        "nothing was published:\n  "
+        + "\n  ".join(
+            f"line {r['source_line']}, section {r['section']!r}: {r['reason']}"
+            for r in frame_records(rejects)
+        ),
+        Location(str(input_path)),
+        hint="fix the page or record an erratum; raise --max-rejects if these are accepted",
+    )
