@@ -1,0 +1,64 @@
+"""The README's examples run as written, from a fresh clone: every ``.venv/bin/citrix-ports``
+line of its shell blocks (but ``fetch``, which reaches the internet) is run in a clone of
+the repository and must succeed; ``> FILE`` writes the file."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import shlex
+import subprocess
+
+import pytest
+
+from conftest import ROOT
+from pipeline.cli import main
+
+COMMAND = ".venv/bin/citrix-ports "
+
+
+def examples() -> list[str]:
+    """The README's command lines (continuation lines joined, comments dropped)."""
+    text = (ROOT / "README.md").read_text("utf-8")
+    found = []
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+        for line in block.replace("\\\n", " ").split("\n"):
+            line = re.sub(r"\s+#.*$", "", line).strip()
+            if line.startswith(COMMAND) and not line.startswith(COMMAND + "fetch"):
+                found.append(line[len(COMMAND) :])
+    return found
+
+
+def test_the_readme_has_examples_and_no_bare_command():
+    text = (ROOT / "README.md").read_text("utf-8")
+    assert len(examples()) >= 8
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+        assert not re.search(r"(?m)^citrix-ports ", block), "write .venv/bin/citrix-ports"
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory):
+    path = tmp_path_factory.mktemp("readme") / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(path)], check=True, timeout=120)
+    return path
+
+
+@pytest.mark.parametrize("line", examples())
+def test_every_readme_example_runs_as_written(line, clone, monkeypatch, tmp_path):
+    monkeypatch.chdir(clone)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    argv = shlex.split(line)
+    target = None
+    if ">" in argv:  # `> FILE`: standard output into the file
+        i = argv.index(">")
+        argv, target = argv[:i], argv[i + 1]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(argv)
+    assert code == 0, (line, code)
+    if target:
+        path = clone / target.replace("~", str(tmp_path)).replace("${fpath[1]}", "fpath")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(out.getvalue())
+        assert out.getvalue()
