@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import SNAPSHOT, run_cli
+from conftest import ROOT, SNAPSHOT, run_cli
 from pipeline.cli import main
 
 OLD_LICENCE = "Serveur de licences Citrix"
@@ -180,3 +180,20 @@ def test_git_ref(versions, tmp_path):
     assert done.returncode == 0, done.stderr
     done = run_cli("diff", "git:nope", "build", cwd=repo)
     assert done.returncode == 2 and "git:nope" in done.stderr
+
+
+@pytest.mark.parametrize("table", ["ports", "rules", "rejects", "components"])
+def test_the_diff_misses_nothing_on_real_pairs_of_versions(table, versions, tmp_path):
+    """Every row of either side is paired, added or removed, and every field that differs
+    within a pair is reported (a changed field or a rename): on the edited French page,
+    and on the French page against the English one (another language, another version)."""
+    from test_units import unreported
+
+    from pipeline.diff import diff, load
+
+    md = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
+    english = tmp_path / "en"
+    assert main(["build", "--input", str(md), "--out", str(english), "--locale", "en-us"]) == 0
+    for old, new in ((versions / "old", versions / "new"), (versions / "old", english)):
+        d = diff(load(str(old), table), load(str(new), table))
+        assert unreported(d) == [], (table, new)

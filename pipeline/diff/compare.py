@@ -7,6 +7,7 @@ by content, never by position (see the package docstring for the order of matchi
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -47,6 +48,8 @@ class Diff:
     columns_added: list[str] = field(default_factory=list)
     columns_removed: list[str] = field(default_factory=list)
     sections: list[dict] = field(default_factory=list)
+    # every (old row, new row) the diff paired: identical, renamed or changed (not in JSON)
+    pairs: list[tuple[dict, dict]] = field(default_factory=list, repr=False)
 
     @property
     def same(self) -> bool:
@@ -116,7 +119,9 @@ def diff(old: PublishedTable, new: PublishedTable) -> Diff:
     pairing = Pairing(old, new, result)
     pairing.identical()
     for fname in RENAMABLE:
-        pairing.renames(fname)
+        pairing.renames((fname,))
+    for fields in itertools.combinations(RENAMABLE, 2):  # two names of the same rows
+        pairing.renames(fields)
     exact, loose = KEYS[new.name]
     for wanted in (exact, loose):
         pairing.changed(wanted, exact)
@@ -160,23 +165,39 @@ class Pairing:
             match = pool.get(self.content(row))
             if match:
                 other = match.pop()
-                for fname in RENAMABLE:
-                    if fname in self.compared and other[fname] != row[fname]:
-                        self.reworded[(fname, row[fname], other[fname])] += 1
+                self.pair(row, other, ())
             else:
                 self.removed.append(row)
         self.added = [r for rows in pool.values() for r in rows]
 
-    def renames(self, fname: str) -> None:
-        """2. One value of ``fname`` replaced by another in several otherwise identical
-        rows: reported once with its row count, those rows no longer added or removed."""
-        if fname not in self.compared or not self.removed or not self.added:
+    def pair(self, old_row: dict, new_row: dict, renamed: tuple[str, ...]) -> None:
+        """Record a pair; a name it writes otherwise with the same id (not one of the
+        ``renamed`` fields) is a rewording."""
+        self.result.pairs.append((old_row, new_row))
+        for fname in RENAMABLE:
+            if (
+                fname in self.compared
+                and fname not in renamed
+                and new_row[fname] != old_row[fname]
+                and self.key_of(new_row, fname) == self.key_of(old_row, fname)
+            ):
+                self.reworded[(fname, old_row[fname], new_row[fname])] += 1
+
+    def renames(self, fields: tuple[str, ...]) -> None:
+        """2. The values of ``fields`` replaced by others in several otherwise identical
+        rows: each reported once with its row count, those rows no longer added or
+        removed.  Two fields at once: a source and a destination renamed in the same rows
+        are two renames, each reported."""
+        if any(f not in self.compared for f in fields) or not self.removed or not self.added:
             return
-        index = self.compared.index(fname)
+        index = [self.compared.index(f) for f in fields]
 
         def rest(row: dict) -> tuple:
             c = self.content(row)
-            return c[:index] + c[index + 1 :]
+            return tuple(v for i, v in enumerate(c) if i not in index)
+
+        def values(row: dict) -> tuple:
+            return tuple(row[f] for f in fields)
 
         by_rest: dict[tuple, list[dict]] = defaultdict(list)
         for row in self.added:
@@ -184,9 +205,9 @@ class Pairing:
         candidates: Counter = Counter()
         for row in self.removed:
             for other in by_rest.get(rest(row), []):
-                if other[fname] != row[fname]:
-                    candidates[(row[fname], other[fname])] += 1
-        for (old_value, new_value), count in sorted(
+                if all(other[f] != row[f] for f in fields):
+                    candidates[(values(row), values(other))] += 1
+        for (old_values, new_values), count in sorted(
             candidates.items(), key=lambda kv: (-kv[1], str(kv[0]))
         ):
             if count < MIN_RENAME_ROWS:
@@ -195,19 +216,28 @@ class Pairing:
             for row in self.removed:
                 bucket = by_rest.get(rest(row), [])
                 hit = next(
-                    (o for o in bucket if row[fname] == old_value and o[fname] == new_value), None
+                    (o for o in bucket if values(row) == old_values and values(o) == new_values),
+                    None,
                 )
                 if hit is not None:
                     bucket.remove(hit)
                     self.added.remove(hit)
+                    self.pair(row, hit, fields)
                     pairs += 1
                 else:
                     still_removed.append(row)
             self.removed = still_removed
-            if pairs:
-                self.result.renamed.append(
-                    {"field": fname, "old": old_value, "new": new_value, "rows": pairs, "id": ""}
-                )
+            for fname, old_value, new_value in zip(fields, old_values, new_values):
+                if pairs:
+                    self.result.renamed.append(
+                        {
+                            "field": fname,
+                            "old": old_value,
+                            "new": new_value,
+                            "rows": pairs,
+                            "id": "",
+                        }
+                    )
 
     def renamed(self, row: dict) -> dict:
         """A row of the old version with the renames found applied."""
@@ -234,6 +264,7 @@ class Pairing:
                 continue
             o, n = olds[0], news[0]
             fields = [c for c in self.compared + self.ids if o.get(c) != n.get(c)]
+            self.result.pairs.append((o, n))
             for fname in RENAMABLE:
                 if (
                     fname in fields
