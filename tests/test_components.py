@@ -651,3 +651,89 @@ def test_a_member_without_address_is_named_not_dropped_silently(built, tmp_path,
         "'xenmobile-server', one of the components 'Delivery Controller, XenMobile' "
         "names, has no address: no rule for it"
     ) in out.err
+
+
+@pytest.mark.parametrize("form", ["markdown", "html"])
+def test_every_row_keeps_its_id_when_the_page_writes_the_declared_renames(form, tmp_path):
+    """The English source rewritten with every product rename the registry declares, as
+    the live page now writes them (NetScaler, NetScaler Gateway, NetScaler Console,
+    NetScaler SDX, XenServer): every row keeps the ids it had, compound names included."""
+    import csv as csv_module
+
+    from make_forms import markdown_to_html
+    from pipeline.registry.components import load
+
+    source = (ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md").read_text("utf-8")
+    renamed = source
+    renames = sorted(load().renames.values(), key=lambda r: -len(r["from"]))
+    for rename in renames:
+        renamed = renamed.replace(rename["from"], rename["to"])
+    assert renamed != source
+    ids = {}
+    for name, text in (("before", source), ("after", renamed)):
+        page = tmp_path / f"{name}.{'md' if form == 'markdown' else 'html'}"
+        page.write_text(text if form == "markdown" else markdown_to_html(text), "utf-8")
+        assert (
+            main(
+                ["build", "--input", str(page), "--out", str(tmp_path / name), "--locale", "en-us"]
+            )
+            == 0
+        )
+        with (tmp_path / name / "rules.csv").open(encoding="utf-8") as f:
+            ids[name] = [
+                (r["table"], r["row"], r["section_id"], r["source_id"], r["destination_id"])
+                for r in csv_module.DictReader(f)
+            ]
+    lost = [(b, a) for b, a in zip(ids["before"], ids["after"]) if b != a]
+    assert len(ids["before"]) == len(ids["after"]) and lost == []
+
+
+@pytest.mark.parametrize(
+    "name, cid",
+    [
+        ("Universal Print Server", "universal-print-server"),  # the registry's display name
+        ("Target Device", "target-device"),  # the display name in another case
+        ("WOL Proxy", "wol-proxy"),  # the French alias 'Proxy WOL', words in the other order
+        ("NetScaler Gateway SNIP", "netscaler-gateway-snip"),  # a declared rename applied
+        ("XenServer Resource Pool Master", "xenserver-pool-master"),
+    ],
+)
+def test_names_a_newer_page_writes_resolve(name, cid):
+    from pipeline.registry.components import load
+
+    assert load().component_id(name) == cid
+
+
+def test_words_in_another_order_never_join_two_ids():
+    from pipeline.registry.components import Registry
+
+    r = Registry.from_data(
+        {
+            "component": {
+                "a-b": {
+                    "name": "A B",
+                    "kind": "component",
+                    "family": "F",
+                    "aliases": {"en-us": ["A B"]},
+                },
+                "b-a": {
+                    "name": "B A",
+                    "kind": "component",
+                    "family": "F",
+                    "aliases": {"en-us": ["B A"]},
+                },
+                "c-d": {
+                    "name": "C D",
+                    "kind": "component",
+                    "family": "F",
+                    "aliases": {"en-us": ["C D"]},
+                },
+            }
+        }
+    )
+    assert (r.component_id("A B"), r.component_id("B A"), r.component_id("D C")) == (
+        "a-b",
+        "b-a",
+        "c-d",
+    )
+    assert r.component_id("A  B") == "a-b" and r.component_id("B  A") == "b-a"

@@ -74,6 +74,15 @@ class Entry:
         return out + [(f.locale, f.name) for f in self.former]
 
 
+def words(key: str) -> str:
+    """A name key's words in sorted order.
+
+    >>> words("wol proxy") == words("proxy wol")
+    True
+    """
+    return " ".join(sorted(key.split()))
+
+
 @dataclass(frozen=True, eq=False)
 class Registry:
     """Components and sections by id, and by the key of every name they are written as."""
@@ -92,11 +101,64 @@ class Registry:
         >>> r.component_id("agent  vda"), r.component_id("Director")
         ('vda', '')
         """
-        return self._by_name.get(("component", name_key(name)), "")
+        return self.lookup("component", name_key(name))
 
     def section_id(self, name: str) -> str:
         """The id of a section heading, or "" when unknown."""
-        return self._by_name.get(("section", name_key(name)), "")
+        return self.lookup("section", name_key(name))
+
+    def lookup(self, what: str, key: str) -> str:
+        """The id of a name key: an alias or former name, else the registry's English
+        display name, else the name with a declared product rename undone or applied
+        (``NetScaler Gateway SNIP`` is ``Citrix Gateway SNIP``, in any word order the
+        key keeps), else ""."""
+        found = self._by_name.get((what, key))
+        if found is not None:
+            return found
+        return (
+            self._fallback.get((what, key))
+            or self._renamed(what, key)
+            or self._by_words.get((what, words(key)), "")
+        )
+
+    @functools.cached_property
+    def _fallback(self) -> dict[tuple[str, str], str]:
+        """The registry's English display names, where no alias already has the key."""
+        out: dict[tuple[str, str], str] = {}
+        for what, entries in (("component", self.components), ("section", self.sections)):
+            for entry in entries.values():
+                out.setdefault((what, name_key(entry.name)), entry.id)
+        return out
+
+    @functools.cached_property
+    def _by_words(self) -> dict[tuple[str, str], str]:
+        """Names by their words in any order (``WOL Proxy`` is ``Proxy WOL``), where the
+        words name one id only."""
+        seen: dict[tuple[str, str], set[str]] = {}
+        for (what, key), eid in list(self._by_name.items()) + list(self._fallback.items()):
+            seen.setdefault((what, words(key)), set()).add(eid)
+        return {k: next(iter(ids)) for k, ids in seen.items() if len(ids) == 1}
+
+    @functools.cached_property
+    def _rename_keys(self) -> tuple[tuple[str, str], ...]:
+        """Each declared rename as (new name key, old name key) and back, longest first."""
+        pairs = []
+        for rename in self.renames.values():
+            old, new = name_key(rename["from"]), name_key(rename["to"])
+            pairs += [(new, old), (old, new)]
+        return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+
+    def _renamed(self, what: str, key: str) -> str:
+        """The id of a name whose product name a declared rename replaced."""
+        for written, other in self._rename_keys:
+            if written and written in key:
+                candidate = key.replace(written, other)
+                found = self._by_name.get((what, candidate)) or self._fallback.get(
+                    (what, candidate)
+                )
+                if found:
+                    return found
+        return ""
 
     def members(self, cid: str) -> tuple[str, ...]:
         """The components an id stands for: its members, else itself."""
