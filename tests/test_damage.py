@@ -185,3 +185,41 @@ def test_a_locale_the_page_contradicts_is_warned_about(tmp_path, capsys):
     assert code == 0
     assert "warning: --locale en-us, but the page looks fr-fr (its words: " in err
     assert "Détails" in err
+
+
+def test_a_damaged_row_that_wrote_no_source_passes_on_the_source_above_intact():
+    """Merged cells: the value the rows below inherit is as trusted as the row that wrote
+    it; a damaged row between them that inherited it too taints nothing."""
+    from pipeline.page.model import Row, Table, resolve_merged_cells
+
+    roles = ["source", "destination", "type", "port", "details"]
+    rows = [
+        Row(cells=dict(zip(roles, c)), line=n, raw="")
+        for n, c in enumerate(
+            [
+                ("A", "B", "TCP", "80", "a"),
+                ("", "", "TCP", "81", "b"),
+                ("", "", "TCP", "82", "c"),
+            ],
+            start=1,
+        )
+    ]
+    rows[1].problems.append("damaged: something")  # the reader marked the middle row
+    table = Table(number=1, section=None, header=roles, roles=roles, line=1, rows=rows)
+    resolve_merged_cells(table)
+    assert rows[2].cells["source"] == "A" and rows[2].problems == []
+    rows = [
+        Row(cells=dict(zip(roles, c)), line=n, raw="")
+        for n, c in enumerate(
+            [
+                ("A", "B", "TCP", "80", "a"),
+                ("X", "", "TCP", "81", "b"),
+                ("", "", "TCP", "82", "c"),
+            ],
+            start=1,
+        )
+    ]
+    rows[1].problems.append("damaged: something")  # this one wrote the Source
+    table = Table(number=1, section=None, header=roles, roles=roles, line=1, rows=rows)
+    resolve_merged_cells(table)
+    assert rows[2].problems == ["its source comes from row 2 above, which is damaged"]

@@ -88,17 +88,25 @@ def resolve_merged_cells(table: Table) -> None:
     silently down a merged cell).
     """
     previous: Row | None = None
+    # per role, the row that wrote the value the rows below inherit: its number, and
+    # whether the reader found it damaged (a value is as trusted as the row that wrote it,
+    # not as the rows it passed through: a damaged row that wrote no Source passes on the
+    # Source of the row above it, intact)
+    origin: dict[str, tuple[int, bool]] = {}
     for number, row in enumerate(table.rows, start=1):
+        damaged = bool(row.problems)  # what the reader marked, before any inheritance
         for role in table.roles:
             if row.cells.get(role):
+                origin[role] = (number, damaged)
                 continue
             if role in ENTITY_ROLES or (role == "type" and row.cells.get("port")):
                 if previous and previous.cells.get(role):
                     row.cells[role] = previous.cells[role]
                     row.inherited.add(role)
-                    if previous.problems:  # a damaged row passes on no trusted value
+                    wrote, suspect = origin.get(role, (number - 1, bool(previous.problems)))
+                    if suspect:  # a damaged row passes on no trusted value
                         row.problems.append(
-                            f"its {role} comes from row {number - 1} above, which is damaged"
+                            f"its {role} comes from row {wrote} above, which is damaged"
                         )
                 else:
                     row.problems.append(f"{role} is empty and no row above gives it")
