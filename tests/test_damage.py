@@ -223,3 +223,59 @@ def test_a_damaged_row_that_wrote_no_source_passes_on_the_source_above_intact():
     table = Table(number=1, section=None, header=roles, roles=roles, line=1, rows=rows)
     resolve_merged_cells(table)
     assert rows[2].problems == ["its source comes from row 2 above, which is damaged"]
+
+
+def published_flows(out) -> list[tuple]:
+    """The published flows by content (their lines and rule ids left out)."""
+    import csv as csv_module
+
+    with (out / "ports.csv").open(encoding="utf-8") as f:
+        return sorted(
+            (
+                r["section"],
+                r["source"],
+                r["destination"],
+                r["protocol"],
+                r["port_start"],
+                r["port_end"],
+                r["details"],
+            )
+            for r in csv_module.DictReader(f)
+        )
+
+
+def test_two_rows_joined_on_one_line_are_split_back(tmp_path, built, capsys):
+    """A lost line break joins two rows under merged Source and Destination cells
+    (``TCP | 3009 | … | || TCP | 3010 | … | ||``): they are read as two, with a warning,
+    and every flow of the page is published as it was, none of the rows below rejected."""
+    lines = SNAPSHOT.read_text("utf-8").split("\n")
+    k = next(
+        i
+        for i in range(len(lines) - 1)
+        if lines[i].startswith("TCP | ") and lines[i + 1].startswith("TCP | ")
+    )
+    joined = lines[:k] + [lines[k] + " " + lines[k + 1]] + lines[k + 2 :]
+    page = tmp_path / SNAPSHOT.name
+    page.write_text("\n".join(joined), "utf-8")
+    assert (
+        main(["build", "--input", str(page), "--out", str(tmp_path / "out"), "--locale", "fr-fr"])
+        == 0
+    )
+    err = capsys.readouterr().err
+    assert f"{SNAPSHOT.name}:{k + 1}, section" in err and "two rows joined on one line" in err
+    assert published_flows(tmp_path / "out") == published_flows(built[0])
+    assert "rejected" in err and err.count("\nrejected:") == 1  # the page's own one
+
+
+def test_a_line_of_too_many_cells_that_is_not_two_rows_is_still_marked():
+    from pipeline.page.readers.text import read_text
+
+    page = read_text(
+        "P\n\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
+        "A | B | TCP | 80 | web | extra words here | more |\n",
+        "x.txt",
+        "fr-fr",
+    )
+    row = page.tables[0].rows[0]
+    assert len(page.tables[0].rows) == 1 and row.problems
+    assert not any("joined" in w for w in page.warnings)

@@ -56,11 +56,12 @@ joined row places better than the two parts.
 
 from __future__ import annotations
 
+import math
 import re
 
 from pipeline.core.normalize import clean, lines, norm
 from pipeline.errors import InputError, Location
-from pipeline.page.model import Page, PageBuilder, Table
+from pipeline.page.model import Page, PageBuilder, Row, Table
 from pipeline.page.readers.cells import (
     SEPARATOR_CELL,
     RowChecks,
@@ -262,11 +263,10 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
             merged.append(part)
             cells, padding = split_row(part[0][1])
             cut_short = bool(cells) and padding == 0 and classify(cells[-1], self.vocab) == "url"
-        for part in merged:
-            self.place_row(table, part)
-        for row, problem in zip(table.rows, padding_problems(merged)):
-            if problem:
-                row.problems.append(problem)
+        for part, problem in zip(merged, padding_problems(merged)):
+            added = self.place_row(table, part)
+            if problem and len(added) == 1:  # two rows split back explain their padding
+                added[0].problems.append(problem)
         self.finish_table(table)
         return i
 
@@ -338,25 +338,40 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         )
         return joined < apart
 
-    def place_row(self, table: Table, part: list[tuple[int, str]]) -> None:
-        """Place a row's cells into the table's columns and add it, marked where
-        it is damaged or ambiguous.
-        """
+    def place_row(self, table: Table, part: list[tuple[int, str]]) -> list[Row]:
+        """Place a row's cells into the table's columns and add it, marked where it is
+        damaged or ambiguous; returns the rows added: one, or two when the line holds two
+        rows joined (each with the table's shape, the second starting with a Type and a
+        Port), split back with a warning."""
         line = part[0][0]
         raw = "\n".join(text for _, text in part)
         cells = self.cells_of(part)
         roles = table.roles
         if len(cells) > len(roles):
+            halves = self.joined_rows(cells, roles, bool(table.rows))
+            if halves:
+                where = Location(self.source_name, line, section=self.section().heading)
+                self.warnings.append(
+                    f"warning: {where}: two rows joined on one line (a lost line break) "
+                    f"were read as two, the second from {halves[1][0]!r} {halves[1][1]!r}"
+                )
+                return [self.add_placed(table, half, line, raw) for half in halves]
             fitted, problems = fold_extra_cells(cells, len(roles))
             row = build_row(dict(zip(roles, fitted)), roles, line, raw)
             row.problems.extend(problems)
             table.rows.append(row)
-            return
+            return [row]
         if not cells:
             row = build_row({}, roles, line, raw)
             row.problems.append("row has no cells")
             table.rows.append(row)
-            return
+            return [row]
+        return [self.add_placed(table, cells, line, raw)]
+
+    def add_placed(self, table: Table, cells: list[str], line: int, raw: str) -> Row:
+        """Add the row of ``cells`` (no more than the table's columns), placed by what
+        they hold."""
+        roles = table.roles
         options = place(cells, roles, bool(table.rows), self.vocab)
         best = options[0]
         row = build_row(dict(zip(best.roles, cells)), roles, line, raw)
@@ -369,6 +384,31 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 + ", ".join(options[1].roles)
             )
         table.rows.append(row)
+        return row
+
+    def joined_rows(
+        self, cells: list[str], roles: list[str], has_row_above: bool
+    ) -> list[list[str]] | None:
+        """The two rows a line of too many cells holds, when it is two rows joined: both
+        halves fit the columns with no cell unlike its column, and the second starts with
+        a Type and a Port (the shape of a row under merged Source and Destination cells);
+        None otherwise (the cheapest split when several would do)."""
+        best: tuple[float, int] | None = None
+        for k in range(1, len(cells) - 1):
+            first, second = cells[:k], cells[k:]
+            if len(first) > len(roles) or len(second) > len(roles):
+                continue
+            if classify(second[0], self.vocab) != "protocol" or classify(
+                second[1], self.vocab
+            ) not in ("port", "ditto"):
+                continue
+            a = place(first, roles, has_row_above, self.vocab)[0]
+            b = place(second, roles, True, self.vocab)[0]
+            if a.misfits or b.misfits or math.isinf(a.cost + b.cost):
+                continue
+            if best is None or a.cost + b.cost < best[0]:
+                best = (a.cost + b.cost, k)
+        return [cells[: best[1]], cells[best[1] :]] if best else None
 
     # -- a table collapsed onto one line --------------------------------------------
 
