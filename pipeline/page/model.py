@@ -95,6 +95,12 @@ def resolve_merged_cells(table: Table) -> None:
     origin: dict[str, tuple[int, bool]] = {}
     for number, row in enumerate(table.rows, start=1):
         damaged = bool(row.problems)  # what the reader marked, before any inheritance
+        # a damaged row is trusted to pass on the Source and Destination above it only
+        # when it is plainly a row under them: it writes a Type and a Port and neither
+        # name (where its damage may have put a name, nothing it passes on is trusted)
+        under = all(row.cells.get(r) for r in ("type", "port")) and not any(
+            row.cells.get(r) for r in ENTITY_ROLES
+        )
         for role in table.roles:
             if row.cells.get(role):
                 origin[role] = (number, damaged)
@@ -110,6 +116,8 @@ def resolve_merged_cells(table: Table) -> None:
                         )
                 else:
                     row.problems.append(f"{role} is empty and no row above gives it")
+        if damaged and not under:
+            origin = {r: (number, True) for r in table.roles}
         previous = row
 
 
