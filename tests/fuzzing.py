@@ -263,12 +263,18 @@ def rejected_lines(out: Path) -> set[int]:
         return {int(r["source_line"]) for r in csv.DictReader(f)}
 
 
-def check_structural(good: Path, lines: list[str], rng: random.Random, work: Path) -> str | None:
-    """One structural mutation built and checked against the good build; the finding."""
+def check_structural(
+    good: Path, lines: list[str], rng: random.Random, work: Path, stats: dict | None = None
+) -> str | None:
+    """One structural mutation built and checked against the good build; the finding.
+    ``stats`` counts the collateral damage: flows of lines nobody touched that were
+    rejected (allowed, but what the reader should bring to zero), by kind of mutation."""
     from pipeline.errors import PipelineError
     from pipeline.stages.build import build
 
     new, mapping, mutated, what = structural(lines, rng)
+    if stats is not None:
+        stats.setdefault("runs", [0, 0])[0] += 1
     src = work / "structural.txt"
     src.write_text("\n".join(new) + "\n", "utf-8")
     out = work / "structural-build"
@@ -295,6 +301,9 @@ def check_structural(good: Path, lines: list[str], rng: random.Random, work: Pat
         got = after.get(line, set())
         if got != flows and line not in rejected:
             return f"{what}: line {old_line} (now {line}) was not mutated but its flows changed"
+        if got != flows and stats is not None:
+            kind = re.sub(r"\d+", "N", what)
+            stats.setdefault(kind, [0, 0])[0] += len(flows - got)
     for line, flows in after.items():
         olds = [o for o, n in mapping.items() if n == line]
         if olds and olds[0] not in mutated and flows == before.get(olds[0], set()):
@@ -316,8 +325,11 @@ def check_structural(good: Path, lines: list[str], rng: random.Random, work: Pat
     return None
 
 
-def fuzz_structural(runs: int, seed: int, verbose: bool = False) -> list[tuple[int, str]]:
-    """``runs`` structural mutations of the French snapshot; the findings."""
+def fuzz_structural(
+    runs: int, seed: int, verbose: bool = False, stats: dict | None = None
+) -> list[tuple[int, str]]:
+    """``runs`` structural mutations of the French snapshot; the findings (``stats``: the
+    flows of untouched lines rejected, by kind of mutation)."""
     from pipeline.stages.build import build
 
     rng = random.Random(seed)
@@ -327,7 +339,7 @@ def fuzz_structural(runs: int, seed: int, verbose: bool = False) -> list[tuple[i
         work = Path(tmp)
         build(SEEDS[0], work / "good")
         for n in range(runs):
-            finding = check_structural(work / "good", lines, rng, work)
+            finding = check_structural(work / "good", lines, rng, work, stats)
             if finding:
                 findings.append((n, finding))
                 if verbose:
@@ -344,8 +356,14 @@ if __name__ == "__main__":
     )
     args = ap.parse_args()
     if args.structural:
-        found = fuzz_structural(args.runs, args.seed, verbose=True)
+        stats: dict = {}
+        found = fuzz_structural(args.runs, args.seed, verbose=True, stats=stats)
         print(f"{args.runs} structural runs, seed {args.seed}: {len(found)} finding(s)")
+        collateral = {k: v[0] for k, v in sorted(stats.items()) if k != "runs"}
+        print(
+            f"flows of untouched lines rejected: {sum(collateral.values())} "
+            f"({', '.join(f'{k}: {n}' for k, n in collateral.items()) or 'none'})"
+        )
         sys.exit(1 if found else 0)
     found = fuzz(args.runs, args.seed, verbose=True)
     print(f"{args.runs} runs, seed {args.seed}: {len(found)} finding(s)")

@@ -386,22 +386,29 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         table.rows.append(row)
         return row
 
+    def flow_at(self, cells: list[str], j: int) -> bool:
+        """Whether ``cells[j]`` and ``cells[j + 1]`` are a Type and a Port."""
+        return classify(cells[j], self.vocab) == "protocol" and classify(
+            cells[j + 1], self.vocab
+        ) in ("port", "ditto")
+
     def joined_rows(
         self, cells: list[str], roles: list[str], has_row_above: bool
     ) -> list[list[str]] | None:
         """The two rows a line of too many cells holds, when it is two rows joined: both
-        halves fit the columns with no cell unlike its column, and the second starts with
-        a Type and a Port (the shape of a row under merged Source and Destination cells);
-        None otherwise (the cheapest split when several would do)."""
+        halves fit the columns with no cell unlike its column, each writes a Type and a
+        Port, and the second starts with them (the shape of a row under merged Source and
+        Destination cells); None otherwise (the cheapest split when several would do)."""
         best: tuple[float, int] | None = None
         for k in range(1, len(cells) - 1):
             first, second = cells[:k], cells[k:]
             if len(first) > len(roles) or len(second) > len(roles):
                 continue
-            if classify(second[0], self.vocab) != "protocol" or classify(
-                second[1], self.vocab
-            ) not in ("port", "ditto"):
-                continue
+            if not (
+                self.flow_at(second, 0)
+                and any(self.flow_at(first, j) for j in range(len(first) - 1))
+            ):
+                continue  # each half must write a Type and a Port: two flow rows
             a = place(first, roles, has_row_above, self.vocab)[0]
             b = place(second, roles, True, self.vocab)[0]
             if a.misfits or b.misfits or math.isinf(a.cost + b.cost):
