@@ -25,6 +25,16 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that left (`| head`)
 
 
+def context(section: str, table: int | None, row: int | None) -> list[str]:
+    """Where in the page, in words: ``section 'S'``, ``table 3``, ``row 20``."""
+    parts = [f"section {section!r}"] if section else []
+    if table is not None:
+        parts.append(f"table {table}")
+    if row is not None:
+        parts.append(f"row {row}")
+    return parts
+
+
 @dataclass
 class Location:
     """Where in the source a problem was seen.
@@ -43,12 +53,7 @@ class Location:
         parts = [self.file or "<input>"]
         if self.line is not None:
             parts[0] += f":{self.line}"
-        if self.section:
-            parts.append(f"section {self.section!r}")
-        if self.table is not None:
-            parts.append(f"table {self.table}")
-        if self.row is not None:
-            parts.append(f"row {self.row}")
+        parts += context(self.section, self.table, self.row)
         return ", ".join(parts)
 
 
@@ -76,12 +81,7 @@ class Problem:
 
     def __str__(self) -> str:
         parts = [self.file] if self.file else []
-        if self.section:
-            parts.append(f"section {self.section!r}")
-        if self.table is not None:
-            parts.append(f"table {self.table}")
-        if self.row is not None:
-            parts.append(f"row {self.row}")
+        parts += context(self.section, self.table, self.row)
         if self.line is not None:
             parts.append(f"line {self.line}")
         if self.column:
