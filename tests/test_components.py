@@ -686,6 +686,10 @@ def test_every_row_keeps_its_id_when_the_page_writes_the_declared_renames(form, 
             ]
     lost = [(b, a) for b, a in zip(ids["before"], ids["after"]) if b != a]
     assert len(ids["before"]) == len(ids["after"]) and lost == []
+    found_by = json.loads((tmp_path / "after" / "manifest.json").read_text())["counts"][
+        "names_found_by"
+    ]
+    assert found_by["rename"] > 0  # the manifest says how the ids were found
 
 
 @pytest.mark.parametrize(
@@ -737,3 +741,26 @@ def test_words_in_another_order_never_join_two_ids():
         "c-d",
     )
     assert r.component_id("A  B") == "a-b" and r.component_id("B  A") == "b-a"
+
+
+def test_a_heuristic_id_is_warned_about_for_review():
+    """Ids found by words in another order or without a trailing qualifier are warned
+    about (to be recorded as aliases once reviewed) and counted by rule."""
+    from pipeline.registry.components import load
+    from pipeline.stages.identify import Unknown, identify
+
+    unknown = Unknown()
+    rows = [
+        {
+            "section": "StoreFront",
+            "source": "StoreFront (HTTPS)",
+            "destination": "WOL Proxy",
+            "source_line": 7,
+        }
+    ]
+    out = identify(rows, load(), unknown)[0]
+    assert (out["source_id"], out["destination_id"]) == ("storefront-server", "wol-proxy")
+    review = unknown.review()
+    assert len(review) == 2 and all(w.startswith("warning: line 7: component ") for w in review)
+    assert "without the qualifier" in review[0] + review[1]
+    assert unknown.by_rule()["qualifier"] == 1 and unknown.by_rule()["words"] == 1

@@ -107,19 +107,49 @@ class Registry:
         """The id of a section heading, or "" when unknown."""
         return self.lookup("section", name_key(name))
 
+    def component_found(self, name: str) -> tuple[str, str]:
+        """(id, rule) of a component name as a page writes it (see ``found``)."""
+        return self.found("component", name_key(name))
+
+    def section_found(self, name: str) -> tuple[str, str]:
+        """(id, rule) of a section heading (see ``found``)."""
+        return self.found("section", name_key(name))
+
     def lookup(self, what: str, key: str) -> str:
-        """The id of a name key: an alias or former name, else the registry's English
-        display name, else the name with a declared product rename undone or applied
-        (``NetScaler Gateway SNIP`` is ``Citrix Gateway SNIP``, in any word order the
-        key keeps), else ""."""
+        """The id of a name key ("" when no rule finds one): see ``found``."""
+        return self.found(what, key)[0]
+
+    def found(self, what: str, key: str) -> tuple[str, str]:
+        """(id, the rule that found it) for a name key, the rules in order: ``alias`` (an
+        alias or former name), ``name`` (the registry's English display name),
+        ``rename`` (a declared product rename undone or applied: ``NetScaler Gateway
+        SNIP`` is ``Citrix Gateway SNIP``), ``words`` (the same words in another order,
+        naming one id only), ``qualifier`` (the name without a trailing qualifier in
+        parentheses, ``StoreFront (HTTPS)``); ("", "") when none does.
+
+        >>> r = Registry.from_data({"component": {"sf": {"name": "StoreFront Server",
+        ...     "kind": "component", "family": "F", "aliases": {"en-us": ["StoreFront"]}}}})
+        >>> r.found("component", "storefront (https)"), r.found("component", "storefront server")
+        (('sf', 'qualifier'), ('sf', 'name'))
+        """
         found = self._by_name.get((what, key))
         if found is not None:
-            return found
-        return (
-            self._fallback.get((what, key))
-            or self._renamed(what, key)
-            or self._by_words.get((what, words(key)), "")
-        )
+            return found, "alias"
+        for how, eid in self._heuristics(what, key):
+            if eid:
+                return eid, how
+        base = re.sub(r"\s*\([^()]*\)$", "", key)
+        if base != key and base:
+            eid, how = self.found(what, base)
+            if eid:
+                return eid, "qualifier"
+        return "", ""
+
+    def _heuristics(self, what: str, key: str):
+        """The rules after the aliases, lazily, in order."""
+        yield "name", self._fallback.get((what, key), "")
+        yield "rename", self._renamed(what, key)
+        yield "words", self._by_words.get((what, words(key)), "")
 
     @functools.cached_property
     def _fallback(self) -> dict[tuple[str, str], str]:

@@ -223,7 +223,7 @@ def stages(
         )
     result.ports = with_ids("ports", result.ports, registry, unknown)
     ports = validate("ports", result.ports, name)
-    warnings += unknown.warnings()
+    warnings += unknown.warnings() + unknown.review()
     if strict and unknown.first_line:
         raise UnknownNames(
             f"{len(unknown.first_line)} names of the page are not in the component registry:"
@@ -247,6 +247,7 @@ def stages(
         **counts,
         "components": len(components),
         "unknown_names": unknown.counts(),
+        "names_found_by": unknown.by_rule(),
     }
     if page.line_counts is not None:
         counts["lines"] = line_counts(page.line_counts, snap.text, str(input_path))

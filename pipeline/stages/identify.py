@@ -22,12 +22,42 @@ from pipeline.registry.components import Registry
 __all__ = ["Unknown", "identify", "components_table"]
 
 
+RULES = ("alias", "name", "rename", "words", "qualifier")  # registry.Registry.found
+REVIEW = {"words": "its words in another order", "qualifier": "its name without the qualifier"}
+
+
 @dataclass
 class Unknown:
-    """Names of the page the registry does not know: (what, name) -> first line, lines."""
+    """Names of the page the registry does not know: (what, name) -> first line, lines;
+    and how the known ones were found: (what, name) -> (rule, id, first line)."""
 
     first_line: dict[tuple[str, str], int] = field(default_factory=dict)
     lines: dict[tuple[str, str], set[int]] = field(default_factory=dict)
+    found: dict[tuple[str, str], tuple[str, str, int]] = field(default_factory=dict)
+
+    def known(self, what: str, name: str, rule: str, eid: str, line: int) -> None:
+        """Note how a name found its id (the first line it is on)."""
+        self.found.setdefault((what, name), (rule, eid, line))
+
+    def by_rule(self) -> dict[str, int]:
+        """How many distinct names each rule found, for the manifest."""
+        counts = dict.fromkeys(RULES, 0)
+        for rule, _, _ in self.found.values():
+            counts[rule] += 1
+        return counts
+
+    def review(self) -> list[str]:
+        """A warning per name whose id a heuristic found (words in another order, a
+        qualifier left out): to review, and record as an alias when right."""
+        return [
+            f"warning: line {line}: {what} {name!r} was given the id {eid!r} by "
+            f"{REVIEW[rule]}: review it, and add it as an alias to "
+            "pipeline/data/components.toml when it is right"
+            for (what, name), (rule, eid, line) in sorted(
+                self.found.items(), key=lambda kv: (kv[1][2], kv[0])
+            )
+            if rule in REVIEW
+        ]
 
     def add(self, what: str, name: str, line: int) -> None:
         """Note a line that names ``name`` (a component or a section) unknown."""
@@ -65,14 +95,22 @@ def identify(rows: list[dict], registry: Registry, unknown: Unknown | None = Non
     """
     out = []
     for row in rows:
-        ids = {"section_id": registry.section_id(row["section"])}
-        if not ids["section_id"] and unknown is not None:
-            unknown.add("section", row["section"], row["source_line"])
+        line = row["source_line"]
+        sid, rule = registry.section_found(row["section"])
+        ids = {"section_id": sid}
+        if unknown is not None:
+            if sid:
+                unknown.known("section", row["section"], rule, sid, line)
+            else:
+                unknown.add("section", row["section"], line)
         for side in ("source", "destination"):
             name = row[side] or ""
-            cid = registry.component_id(name) if name else ""
-            if name and not cid and unknown is not None:
-                unknown.add("component", name, row["source_line"])
+            cid, rule = registry.component_found(name) if name else ("", "")
+            if name and unknown is not None:
+                if cid:
+                    unknown.known("component", name, rule, cid, line)
+                else:
+                    unknown.add("component", name, line)
             ids[f"{side}_id"] = cid
         out.append({**row, **ids})
     return out
