@@ -42,3 +42,35 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
         text=True,
         timeout=300,
     )
+
+
+# -- what a diff misses (the diff tests' judge) ----------------------------------------
+
+POSITION_FIELDS = {"rule_id", "table", "row", "source_line"}
+
+
+def unreported(d) -> list[str]:
+    """What a diff misses: a row of either side neither paired nor added/removed (or in
+    two places), or a field that differs within a pair and is neither a changed field nor
+    covered by a reported rename."""
+    problems = []
+    for side, rows, left in (("old", d.old.rows, d.removed), ("new", d.new.rows, d.added)):
+        placed = [id(r) for r in left] + [id(p[0 if side == "old" else 1]) for p in d.pairs]
+        if sorted(placed) != sorted(id(r) for r in rows):
+            problems.append(f"{side}: {len(rows)} rows, {len(placed)} placed")
+    renames = {(r["field"], r["old"], r["new"]) for r in d.renamed}
+    changed = {(id(c["old"]), id(c["new"])): set(c["fields"]) for c in d.changed}
+    for o, n in d.pairs:
+        for f in set(o) & set(n):
+            if f in POSITION_FIELDS or o[f] == n[f]:
+                continue
+            if f in changed.get((id(o), id(n)), ()) or (f, o[f], n[f]) in renames:
+                continue
+            if (
+                f.endswith("_id")
+                and (f.removesuffix("_id"), o[f.removesuffix("_id")], n[f.removesuffix("_id")])
+                in renames
+            ):
+                continue
+            problems.append(f"{f}: {o[f]!r} -> {n[f]!r} is reported nowhere")
+    return problems

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, SNAPSHOT, run_cli
+from conftest import ROOT, SNAPSHOT, run_cli, unreported
 from pipeline.cli import main
 
 OLD_LICENCE = "Serveur de licences Citrix"
@@ -187,8 +187,6 @@ def test_the_diff_misses_nothing_on_real_pairs_of_versions(table, versions, tmp_
     """Every row of either side is paired, added or removed, and every field that differs
     within a pair is reported (a changed field or a rename): on the edited French page,
     and on the French page against the English one (another language, another version)."""
-    from test_units import unreported
-
     from pipeline.diff import diff, load
 
     md = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"

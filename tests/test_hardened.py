@@ -80,6 +80,25 @@ class Listener:
         self.sock.close()
 
 
+def local_fetch(
+    port: int, raw, *extra: str, locale: str | None = "en-us", path: str = "/page.html"
+) -> list[str]:
+    """The arguments of a fetch from a listener of the test on 127.0.0.1: no retry."""
+    return [
+        "fetch",
+        "--url",
+        f"http://127.0.0.1:{port}{path}",
+        "--raw-dir",
+        str(raw),
+        "--allow-host",
+        "127.0.0.1",
+        "--retries",
+        "0",
+        *(["--locale", locale] if locale else []),
+        *extra,
+    ]
+
+
 @pytest.fixture()
 def listener():
     made = []
@@ -138,26 +157,7 @@ def test_a_redirect_is_checked_by_the_same_parser(listener, tmp_path, capsys):
     ).encode()
     first = listener(redirect)
     raw = tmp_path / "raw"
-    assert (
-        main(
-            [
-                "fetch",
-                "--url",
-                f"http://127.0.0.1:{first.port}/page.html",
-                "--locale",
-                "en-us",
-                "--raw-dir",
-                str(raw),
-                "--allow-host",
-                "127.0.0.1",
-                "--retries",
-                "0",
-                "--timeout",
-                "1",
-            ]
-        )
-        == 5
-    )
+    assert main(local_fetch(first.port, str(raw), "--timeout", "1")) == 5
     assert "'\\\\'" in capsys.readouterr().err
     assert first.connections == 1 and target.connections == 0 and not raw.exists()
 
@@ -182,28 +182,7 @@ def test_a_dripping_server_cannot_hold_fetch_past_its_deadline(
     server = listener(reply, drip=0.2, head=head)
     raw = tmp_path / "raw"
     started = time.monotonic()
-    assert (
-        main(
-            [
-                "fetch",
-                "--url",
-                f"http://127.0.0.1:{server.port}/page.html",
-                "--locale",
-                "en-us",
-                "--raw-dir",
-                str(raw),
-                "--allow-host",
-                "127.0.0.1",
-                "--retries",
-                "0",
-                "--timeout",
-                "1",
-                "--deadline",
-                "1.5",
-            ]
-        )
-        == 5
-    )
+    assert main(local_fetch(server.port, str(raw), "--timeout", "1", "--deadline", "1.5")) == 5
     took = time.monotonic() - started
     err = capsys.readouterr().err
     assert "not fetched within the deadline of 1.5 s" in err and "--deadline" in err
@@ -225,24 +204,7 @@ def test_a_refused_connection_is_named_as_such(tmp_path, capsys):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     assert (
-        main(
-            [
-                "fetch",
-                "--url",
-                f"http://127.0.0.1:{port}/page.html",
-                "--locale",
-                "en-us",
-                "--raw-dir",
-                str(tmp_path / "raw"),
-                "--allow-host",
-                "127.0.0.1",
-                "--retries",
-                "1",
-                "--backoff",
-                "0.01",
-            ]
-        )
-        == 5
+        main(local_fetch(port, str(tmp_path / "raw"), "--retries", "1", "--backoff", "0.01")) == 5
     )
     err = capsys.readouterr().err
     assert "connection refused" in err and "timed out" not in err
@@ -402,26 +364,7 @@ def test_deep_html_is_fetched_whole(listener, tmp_path, capsys):
         + body
     )
     raw = tmp_path / "raw"
-    assert (
-        main(
-            [
-                "fetch",
-                "--url",
-                f"http://127.0.0.1:{server.port}/page.html",
-                "--locale",
-                "en-us",
-                "--raw-dir",
-                str(raw),
-                "--allow-host",
-                "127.0.0.1",
-                "--retries",
-                "0",
-                "--timeout",
-                "2",
-            ]
-        )
-        == 0
-    ), capsys.readouterr().err
+    assert main(local_fetch(server.port, str(raw), "--timeout", "2")) == 0, capsys.readouterr().err
 
 
 # --- 9. cost linear in the input: a table 20,000 columns wide -----------------------------
@@ -698,22 +641,7 @@ def test_the_snapshot_is_named_after_the_form_it_has(ctype, body, name, listener
     data = page_body() if body else SNAPSHOT.read_bytes()
     server = listener(served(data, ctype))
     raw = tmp_path / "raw"
-    assert (
-        main(
-            [
-                "fetch",
-                "--url",
-                f"http://127.0.0.1:{server.port}/page.html",
-                "--raw-dir",
-                str(raw),
-                "--allow-host",
-                "127.0.0.1",
-                "--retries",
-                "0",
-            ]
-        )
-        == 0
-    ), capsys.readouterr().err
+    assert main(local_fetch(server.port, str(raw), locale=None)) == 0, capsys.readouterr().err
     manifest = json.loads((raw / "manifest.json").read_text())
     assert sorted(manifest["snapshots"]) == [name]
     assert (raw / name).read_bytes() == data
@@ -1039,28 +967,7 @@ def test_known_attacks_on_fetch_still_fail_cleanly(attack, fragment, listener, t
     if attack == "redirect loop":  # to itself, for ever
         server.reply = redirect_to_itself(server.port)
     raw = tmp_path / "raw"
-    assert (
-        main(
-            [
-                "fetch",
-                "--url",
-                f"http://127.0.0.1:{server.port}/page.html",
-                "--locale",
-                "en-us",
-                "--raw-dir",
-                str(raw),
-                "--allow-host",
-                "127.0.0.1",
-                "--retries",
-                "0",
-                "--timeout",
-                "5",
-                "--deadline",
-                "30",
-            ]
-        )
-        == 5
-    )
+    assert main(local_fetch(server.port, str(raw), "--timeout", "5", "--deadline", "30")) == 5
     err = capsys.readouterr().err
     assert fragment in err, err
     assert not raw.exists()

@@ -67,8 +67,8 @@ def add(sub) -> None:
     f.add_argument(
         "--max-bytes",
         type=int,
-        default=cap("fetched"),
-        help="largest page accepted (default: 5 MiB)",
+        default=None,
+        help="largest page accepted (default: 5 MiB, pipeline/data/input_limits.toml)",
     )
     f.add_argument(
         "--retries",
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         allow_hosts=tuple(args.allow_host),
         force=args.force,
         timeout=(args.timeout, args.timeout),
-        max_bytes=args.max_bytes,
+        max_bytes=args.max_bytes or cap("fetched"),
         retries=args.retries,
         backoff=args.backoff,
         set_default=args.set_default,

@@ -239,9 +239,8 @@ class Pairing:
                         }
                     )
 
-    def renamed(self, row: dict) -> dict:
-        """A row of the old version with the renames found applied."""
-        renames = {(r["field"], r["old"]): r["new"] for r in self.result.renamed}
+    def renamed(self, row: dict, renames: dict) -> dict:
+        """A row of the old version with ``renames`` ((field, old) -> new) applied."""
         return {k: renames.get((k, v), v) if k in RENAMABLE else v for k, v in row.items()}
 
     def changed(self, wanted: tuple[str, ...], exact: tuple[str, ...]) -> None:
@@ -249,13 +248,14 @@ class Pairing:
         field that differs listed."""
         if not self.removed or not self.added:
             return
+        renames = {(r["field"], r["old"]): r["new"] for r in self.result.renamed}
         key = [k for k in wanted if k in self.compared]
         new_by: dict[tuple, list[dict]] = defaultdict(list)
         for row in self.added:
             new_by[tuple(self.key_of(row, k) for k in key)].append(row)
         old_by: dict[tuple, list[dict]] = defaultdict(list)
         for row in self.removed:
-            old_by[tuple(self.key_of(self.renamed(row), k) for k in key)].append(row)
+            old_by[tuple(self.key_of(self.renamed(row, renames), k) for k in key)].append(row)
         still_removed = []
         for k, olds in old_by.items():
             news = new_by.get(k, [])
@@ -269,7 +269,7 @@ class Pairing:
                 if (
                     fname in fields
                     and self.key_of(o, fname) == self.key_of(n, fname)
-                    and self.renamed(o)[fname] != n[fname]
+                    and self.renamed(o, renames)[fname] != n[fname]
                 ):
                     self.reworded[(fname, o[fname], n[fname])] += 1
             self.result.changed.append(

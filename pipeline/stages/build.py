@@ -176,8 +176,8 @@ def build(
     provenance, with a warning.  One build at a time writes ``out`` (``pipeline.stages.outdir``: checked first,
     locked, swapped in whole).
     """
-    outdir.check(out.absolute(), artifact_names())
-    with outdir.locked(out):
+    outdir.check(out.absolute(), artifact_names())  # fail before reading the page;
+    with outdir.locked(out):  # publish checks again, under the lock
         return stages(
             input_path,
             out,

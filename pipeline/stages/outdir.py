@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.core.atomic import held
-from pipeline.core.bounded import read_input
+from pipeline.dataset.published import build_manifest
 from pipeline.errors import InputError, Location
 
 # Files a build may hold besides its artifacts (which its manifest lists).
@@ -64,7 +63,7 @@ def check(out: Path, artifacts: set[str]) -> None:
     entries = {p.name for p in out.iterdir()}
     if not entries - {".gitkeep"}:
         return
-    manifest = read_manifest(out)
+    manifest = build_manifest(out)
     if not str(manifest.get("generator", "")).startswith("citrix-ports"):
         raise InputError(
             "the output directory holds files that are not a citrix-ports build; "
@@ -84,15 +83,6 @@ def check(out: Path, artifacts: set[str]) -> None:
             where,
             hint="move them elsewhere, or give --out another directory",
         )
-
-
-def read_manifest(out: Path) -> dict:
-    """The manifest of the build in ``out`` ({} when there is none or it is not one)."""
-    try:
-        found = json.loads(read_input(out / "manifest.json", "manifest", "build manifest"))
-    except (InputError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}
 
 
 @contextlib.contextmanager
