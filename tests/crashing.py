@@ -1,6 +1,6 @@
 """kill -9 at every write of ``build`` and ``fetch``: what is left must be whole.
 
-A command runs in a process of its own with an audit hook (``sys.addaudithook``) that
+A command runs in a process of its own (forked from this one) with an audit hook (``sys.addaudithook``) that
 counts the operations that change the file system — files opened for writing, renames
 (``renameat2`` through ctypes included), removals, directories made, permissions,
 temporary files — and sends itself SIGKILL just before operation N.  For every N (or a
@@ -28,64 +28,58 @@ import http.server
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 from pathlib import Path
 
+import forked
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SNAPSHOT = ROOT / "raw" / "citrix-communication-ports.txt"
 
-# Run inside the child: count the writes, SIGKILL just before the N-th (0: only count).
-HOOK = r"""
-import os, signal, sys
-KILL_AT = int(os.environ["CRASH_AT"])
-WRITES = ("os.rename", "os.replace", "os.remove", "os.rmdir", "os.mkdir", "os.chmod",
-          "os.truncate", "os.symlink", "os.link", "shutil.rmtree", "tempfile.mkstemp",
-          "tempfile.mkdtemp", "ctypes.call_function")
+# What the child counts: the operations that change the file system.
+WRITES = (
+    "os.rename", "os.replace", "os.remove", "os.rmdir", "os.mkdir", "os.chmod",
+    "os.truncate", "os.symlink", "os.link", "shutil.rmtree", "tempfile.mkstemp",
+    "tempfile.mkdtemp", "ctypes.call_function",
+)  # fmt: skip
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-seen = [0]
 
-def is_write(event, args):
+
+def is_write(event: str, args: tuple) -> bool:
     if event == "open":
         mode, flags = args[1], args[2]
         return bool((mode and any(c in mode for c in "wax+")) or (flags or 0) & WRITE_FLAGS)
     return event in WRITES
 
-def hook(event, args):
-    if is_write(event, args):
-        seen[0] += 1
-        if seen[0] == KILL_AT:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-sys.addaudithook(hook)
-if os.environ.get("CRASH_NO_EXCHANGE"):
-    import pipeline.stages.outdir
-    pipeline.stages.outdir.exchange = lambda a, b: False
-from pipeline.cli import main
-code = main(sys.argv[1:])
-if not KILL_AT:
-    print(f"CRASH-WRITES {seen[0]}", file=sys.stderr)
-sys.exit(code)
-"""
-
 
 def run(argv: list[str], kill_at: int, no_exchange: bool = False) -> subprocess.CompletedProcess:
-    """The CLI with ``argv``, killed just before its ``kill_at``-th write (0: never)."""
-    env = {**os.environ, "CRASH_AT": str(kill_at), "PYTHONDONTWRITEBYTECODE": "1"}
-    env.pop("CRASH_NO_EXCHANGE", None)
-    if no_exchange:
-        env["CRASH_NO_EXCHANGE"] = "1"
-    return subprocess.run(
-        [sys.executable, "-c", HOOK, *argv],
-        cwd=ROOT,
-        env=env,
-        text=True,
-        capture_output=True,
-        timeout=300,
-    )
+    """The CLI with ``argv``, killed just before its ``kill_at``-th write (0: never).
+
+    It runs in a child forked from this process (``forked.run``); the audit hook is added
+    in the child only, the last thing before the command.
+    """
+    seen = [0]
+
+    def hook(event, args):
+        if is_write(event, args):
+            seen[0] += 1
+            if seen[0] == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    def setup():
+        if no_exchange:
+            import pipeline.stages.outdir
+
+            pipeline.stages.outdir.exchange = lambda a, b: False
+        sys.addaudithook(hook)
+        return lambda: print(f"CRASH-WRITES {seen[0]}", file=sys.stderr)
+
+    return forked.run(argv, setup=setup)
 
 
 def writes(argv: list[str], **kw) -> int:

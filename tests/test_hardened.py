@@ -216,21 +216,9 @@ def test_a_refused_connection_is_named_as_such(tmp_path, capsys):
 def bounded_run(*args: str, cwd=ROOT, seconds: float = 60):
     """The CLI in a process of its own, with 2 GB of address space and a time limit: a
     read without bound fails the test instead of the machine."""
-    import resource
-    import subprocess
-    import sys
+    import forked
 
-    def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
-        cwd=cwd,
-        text=True,
-        capture_output=True,
-        timeout=seconds,
-        preexec_fn=limit,
-    )
+    return forked.run(list(args), cwd=cwd, address_space=2 << 30, seconds=seconds)
 
 
 @pytest.fixture()
@@ -504,32 +492,16 @@ def test_the_fallback_swap_interrupted_is_put_back_by_the_next_build(built, tmp_
 
 
 def test_a_second_build_waits_for_the_first(tmp_path):
-    import subprocess
-    import sys
+    import forked
 
     from conftest import SNAPSHOT
 
     out = tmp_path / "build"
-    runs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pipeline",
-                "build",
-                "--input",
-                str(SNAPSHOT),
-                "--out",
-                str(out),
-            ],
-            cwd=ROOT,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(3)
-    ]
-    errors = [run.communicate(timeout=120)[1] for run in runs]
-    assert [run.returncode for run in runs] == [0, 0, 0], errors
+    argv = ["build", "--input", str(SNAPSHOT), "--out", str(out)]
+    runs = [forked.start(argv) for _ in range(3)]
+    done = [run.wait() for run in runs]
+    errors = [d.stderr for d in done]
+    assert [d.returncode for d in done] == [0, 0, 0], errors
     assert artifacts_whole(out) and sorted(p.name for p in tmp_path.iterdir()) == ["build"]
 
 
@@ -712,25 +684,11 @@ def read_only_dir():
 
 
 def unprivileged(*args: str):
-    """The CLI run as a user the permissions apply to: ``nobody`` (setpriv, util-linux)
-    when the tests run as root, as CI does."""
-    import os
-    import shutil
-    import subprocess
-    import sys
+    """The CLI run as a user the permissions apply to: ``nobody`` when the tests run as
+    root, as CI does."""
+    import forked
 
-    prefix = []
-    if os.geteuid() == 0:
-        assert shutil.which("setpriv"), "setpriv (util-linux) is needed to drop root"
-        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    return subprocess.run(
-        [*prefix, sys.executable, "-m", "pipeline", *args],
-        cwd=ROOT,
-        text=True,
-        capture_output=True,
-        timeout=120,
-        env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"},
-    )
+    return forked.run(list(args), user=65534)
 
 
 @pytest.mark.slow
@@ -891,16 +849,10 @@ def test_kill_9_at_writes_leaves_the_old_state_or_the_new_whole(check):
 def test_the_kill_harness_sees_leftovers(monkeypatch):
     """The judge itself: a build that does not clean up after a killed one is found."""
     import crashing
+    import pipeline.stages.outdir
 
-    monkeypatch.setattr(
-        crashing,
-        "HOOK",
-        crashing.HOOK.replace(
-            "sys.addaudithook(hook)\n",
-            "sys.addaudithook(hook)\nimport pipeline.stages.outdir\n"
-            "pipeline.stages.outdir.clean_up = lambda out: None\n",
-        ),
-    )
+    # the forked children inherit the patch
+    monkeypatch.setattr(pipeline.stages.outdir, "clean_up", lambda out: None)
     findings = crashing.check_build(3, no_exchange=True)
     assert any("the next build left ['.build.new-" in f for f in findings), findings
 
