@@ -25,7 +25,7 @@ from pathlib import Path
 PROBE = textwrap.dedent(r"""
     import errno, json, selectors, socket, sys, time
     probes = json.load(sys.stdin)
-    timeout, batch = 1.2, 200
+    timeout, batch = 0.6, 200
     result = [False] * len(probes)
     for first in range(0, len(probes), batch):
         sel = selectors.DefaultSelector()
