@@ -38,7 +38,7 @@ XT_RULE = re.compile(
 PSQ = r"'(?:[^'\u2018\u2019\u201a\u201b]|'')*'"
 PS_RULE = re.compile(
     rf"^New-NetFirewallRule -Name {PSQ} -DisplayName {PSQ} -Group 'citrix-ports' "
-    rf"-Direction Inbound -Action Allow (?:-Protocol (?:TCP|UDP) -LocalPort \d+(?:-\d+)?|"
+    rf"-PolicyStore 'PersistentStore' -Profile Domain -Direction Inbound -Action Allow (?:-Protocol (?:TCP|UDP) -LocalPort \d+(?:-\d+)?|"
     rf"-Protocol ICMPv[46]) -RemoteAddress @\({PSQ}(?:,{PSQ})*\) "
     rf"-LocalAddress @\({PSQ}(?:,{PSQ})*\) -Description {PSQ}$"
 )
@@ -54,7 +54,12 @@ FIXED = {
     },
     "iptables": {"*filter", ":CITRIX-PORTS - [0:0]", "-F CITRIX-PORTS", "COMMIT"},
     "ip6tables": {"*filter", ":CITRIX-PORTS - [0:0]", "-F CITRIX-PORTS", "COMMIT"},
-    "windows": {"#Requires -Modules NetSecurity"},
+    "windows": {
+        "#Requires -Modules NetSecurity",
+        "$ErrorActionPreference = 'Stop'",
+        "Remove-NetFirewallRule -Group 'citrix-ports' -PolicyStore 'PersistentStore' "
+        "-ErrorAction SilentlyContinue",
+    },
 }
 
 

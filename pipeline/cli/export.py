@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.cli.options import LazyChoices, data_option, ends_options
@@ -92,6 +93,31 @@ def add(sub) -> None:
         help="nftables with --hook: the base chains' policy (default: drop)",
     )
     e.add_argument(
+        "--names",
+        choices=["page", "en"],
+        help="windows: display names in the registry's English names (en, the "
+        "default) or as the page writes them (page)",
+    )
+    e.add_argument(
+        "--gpo",
+        metavar="'DOMAIN\\POLICY'",
+        help="windows: write the rules to this Group Policy object (-PolicyStore "
+        "'DOMAIN\\Policy name') instead of the host's own store",
+    )
+    e.add_argument(
+        "--profile",
+        action="append",
+        choices=["Domain", "Private", "Public", "Any"],
+        help="windows: the firewall profile of the rules (repeatable; default: Domain)",
+    )
+    e.add_argument(
+        "--per-host",
+        type=Path,
+        metavar="DIR",
+        help="write one file per component of the map that receives flows, "
+        "DIR/<id>.<ext>, each as --host <id> writes it (instead of -o)",
+    )
+    e.add_argument(
         "--explain",
         nargs="?",
         const="-",
@@ -131,6 +157,24 @@ def run(args: argparse.Namespace) -> int:
             "--hook and --policy go with the nftables format",
             hint="iptables: jump to CITRIX-PORTS from your chain (see the file's header)",
         )
+    windows_only = [
+        f"--{o.replace('_', '-')}" for o in ("names", "gpo", "profile") if getattr(args, o)
+    ]
+    if windows_only and args.format != "windows":
+        raise InputError(
+            f"{', '.join(windows_only)} go(es) with the windows format",
+            hint="the other formats name their rules by ids and keep the page's words in comments",
+        )
+    if args.per_host and (args.output or args.host):
+        raise InputError(
+            "--per-host writes a file per host: it goes without -o and --host",
+            hint="export --per-host DIR, or export --host ID -o FILE for one host",
+        )
+    gpo = ""
+    if args.gpo is not None:
+        from pipeline.export.windows import check_gpo
+
+        gpo = check_gpo(args.gpo)
     data = args.data or default_data()
     registry = load_registry()
     every = load_ports(data)
@@ -159,28 +203,40 @@ def run(args: argparse.Namespace) -> int:
             or "citrix-ports components lists them",
         )
     rows = query(every, Filters(section=args.section, registry=registry))
-    selection = Selection(
-        tuple(args.source or ()),
-        tuple(args.destination or ()),
-        tuple(args.host or ()),
-        args.direction,
-        registry,
+    options = Options(
+        provider=args.provider,
+        split=args.split,
+        quota=args.quota,
+        hooks=tuple(dict.fromkeys(args.hook or ())),
+        policy=args.policy,
+        names=args.names or ("en" if args.format == "windows" else "page"),
+        registry=registry,
+        gpo=gpo,
+        profiles=tuple(dict.fromkeys(args.profile or ())),
     )
-    done = export(
-        rows,
-        addresses,
-        args.format,
-        published.build_manifest(data).get("source", {}),
-        Options(
-            provider=args.provider,
-            split=args.split,
-            quota=args.quota,
-            hooks=tuple(dict.fromkeys(args.hook or ())),
-            policy=args.policy,
-        ),
-        selection,
-        allow_all_ports=args.allow_all_ports,
-    )
+    source = published.build_manifest(data).get("source", {})
+
+    def export_for(hosts: tuple[str, ...]):
+        selection = Selection(
+            tuple(args.source or ()),
+            tuple(args.destination or ()),
+            hosts,
+            args.direction,
+            registry,
+        )
+        return export(
+            rows,
+            addresses,
+            args.format,
+            source,
+            replace(options, hosts=hosts),
+            selection,
+            allow_all_ports=args.allow_all_ports,
+        )
+
+    if args.per_host:
+        return per_host(args, export_for)
+    done = export_for(tuple(args.host or ()))
     if not done.rendered.rules and (args.host or args.source or args.destination):
         raise InputError(
             "no flow of the data answers --host, --from and --to together under "
@@ -194,6 +250,12 @@ def run(args: argparse.Namespace) -> int:
         atomic_write(args.output, done.rendered.text.encode("utf-8"))
     else:
         sys.stdout.write(done.rendered.text)
+    report(args, done)
+    return 0
+
+
+def report(args: argparse.Namespace, done, prefix: str = "") -> None:
+    """The warnings, the details asked (``--explain``) and the summary of an export."""
     for line in done.warnings:
         print(line, file=sys.stderr)
     if args.explain:
@@ -204,7 +266,57 @@ def run(args: argparse.Namespace) -> int:
             from pipeline.core.atomic import atomic_write
 
             atomic_write(Path(args.explain), text.encode("utf-8"))
-    print(done.summary(), file=sys.stderr)
+    print(prefix + done.summary(), file=sys.stderr)
+
+
+# The file each format writes for a host with --per-host.
+EXTENSIONS = {
+    "nftables": "nft",
+    "iptables": "rules",
+    "ip6tables": "rules6",
+    "windows": "ps1",
+    "aws-sg": "json",
+    "terraform": "tf",
+}
+
+
+def per_host(args: argparse.Namespace, export_for) -> int:
+    """``--per-host DIR``: a file per component of the map that receives flows, each as
+    ``--host <id>`` writes it; what the whole map writes is accounted for per host."""
+    from pipeline.core.atomic import atomic_write
+
+    whole = export_for(())
+    hosts = sorted({r.destination_id for r in whole.plan.rules if r.destination_id})
+    if args.direction in ("out", "both"):
+        hosts = sorted({*hosts, *(r.source_id for r in whole.plan.rules if r.source_id)})
+    if not hosts:
+        raise InputError(
+            "no component of the map receives a flow: nothing written",
+            hint="rerun with --explain to see what was left out",
+        )
+    ext = EXTENSIONS[args.format]
+    args.per_host.mkdir(parents=True, exist_ok=True)
+    written = []
+    for host in hosts:
+        done = export_for((host,))
+        if not done.rendered.rules:
+            continue
+        path = args.per_host / f"{host}.{ext}"
+        atomic_write(path, done.rendered.text.encode("utf-8"))
+        written.append(path.name)
+        print(f"{path}: {done.rendered.rules} rule(s)", file=sys.stderr)
+    others = sorted(p.name for p in args.per_host.glob(f"*.{ext}") if p.name not in set(written))
+    if others:
+        print(
+            f"warning: {args.per_host} also holds {', '.join(others)}, not written by "
+            "this export (a host the map or the data no longer has?): remove them if so",
+            file=sys.stderr,
+        )
+    report(
+        args,
+        whole,
+        prefix=f"{len(written)} file(s) written to {args.per_host}; the map as a whole: ",
+    )
     return 0
 
 

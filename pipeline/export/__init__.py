@@ -26,6 +26,7 @@ from pipeline.errors import InputError
 from pipeline.export.addresses import AddressMap, limits, load_address_map
 from pipeline.export.formats import HOST_RENDERERS, Options, Rendered
 from pipeline.export.plan import NO_SELECTION, WRITTEN, Plan, Selection, plan, report
+from pipeline.export.windows import render_windows
 
 
 def render_terraform(p: Plan, source: dict, options: Options = Options()) -> Rendered:
@@ -36,7 +37,7 @@ def render_terraform(p: Plan, source: dict, options: Options = Options()) -> Ren
     return render(p, source, options)
 
 
-RENDERERS = {**HOST_RENDERERS, "terraform": render_terraform}
+RENDERERS = {**HOST_RENDERERS, "windows": render_windows, "terraform": render_terraform}
 FORMATS = tuple(RENDERERS)
 
 

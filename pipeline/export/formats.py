@@ -5,14 +5,14 @@ a ``Rendered``: the file's text, the number of rule statements it holds (what th
 summary reports), and warnings for rules the format cannot express (IPv6 in
 ``iptables``, IPv4 in ``ip6tables``: one warning per flow, never a silent gap).
 
-Formats (``HOST_RENDERERS``; ``pipeline.export.RENDERERS`` adds ``terraform``): ``nftables`` (a self-contained ``table inet citrix_ports`` that
+Formats (``HOST_RENDERERS``; ``pipeline.export.RENDERERS`` adds ``windows``, in
+``pipeline.export.windows``, and ``terraform``): ``nftables`` (a self-contained ``table inet citrix_ports`` that
 replaces itself on every load and touches nothing else: chain ``citrix_flows``, IPv4 and
 IPv6, and with ``hooks`` a base chain per hook with a policy, established/related,
 loopback and IPv6 neighbour discovery accepted, that jumps to it), ``iptables`` /
 ``ip6tables`` (``iptables-restore --noflush`` / ``ip6tables-restore --noflush`` input:
 chain ``CITRIX-PORTS`` only, flushed on reload; long address lists split so that no
-parameter exceeds the tools' limits), ``windows`` (PowerShell ``New-NetFirewallRule``, inbound
-rules for the destination hosts), ``aws-sg`` (CloudFormation JSON: one
+parameter exceeds the tools' limits), ``aws-sg`` (CloudFormation JSON: one
 ``AWS::EC2::SecurityGroupIngress`` per source network, a security-group parameter per
 destination component; refused, saying by how much, over CloudFormation's 500 resources),
 ``terraform`` (AWS, Azure or Google Cloud: ``pipeline.export.terraform``).  Statements
@@ -28,6 +28,7 @@ import functools
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from pipeline import DATA_DIR
 from pipeline.core.normalize import bare, fold
@@ -56,6 +57,11 @@ class Options:
     quota: int | None = None
     hooks: tuple[str, ...] = ()  # nftables: base chains (input, forward, output)
     policy: str = "drop"  # nftables: the policy of those base chains
+    names: str = "page"  # windows: display names as the page writes them, or "en"
+    registry: Any = None  # the registry the English names come from
+    gpo: str = ""  # windows: the Group Policy object the rules go to ("": the host's own)
+    profiles: tuple[str, ...] = ()  # windows: the firewall profiles (default Domain)
+    hosts: tuple[str, ...] = ()  # the hosts selected (--host): a Windows rule group each
 
 
 @dataclass
@@ -238,47 +244,6 @@ def render_ip6tables(p: Plan, source: dict, options: Options = Options()) -> Ren
     return _render_xtables(p, source, 6)
 
 
-def render_windows(p: Plan, source: dict, options: Options = Options()) -> Rendered:
-    """PowerShell ``New-NetFirewallRule`` lines: inbound rules for the destinations (and
-    outbound rules for the host selected as a source, ``--direction out``)."""
-    out = [
-        header("#", source),
-        "# Windows Defender Firewall: run on each destination host (inbound rules).",
-        "#Requires -Modules NetSecurity",
-    ]
-    count = 0
-    for rule in p.rules:
-        src = ",".join(ps_quote(addr(a)) for _, s, _ in rule.families for a in s)
-        dst = ",".join(ps_quote(addr(a)) for _, _, d in rule.families for a in d)
-        remote, local = (dst, src) if rule.outbound else (src, dst)
-        name = (
-            f"citrix-ports-{rule.flow_name}-{rule.protocol}-{rule.ports or 'all'}"
-            f"{'-return' if rule.reverse else ''}{'-out' if rule.outbound else ''}"
-        )
-        display = safe_text(
-            f"Citrix {rule.sections[0]}: {rule.source} to {rule.destination} "
-            f"{rule.protocol} {rule.ports}",
-            200,
-        )
-        if rule.protocol == "icmp":
-            proto = "-Protocol ICMPv4" if rule.families[0][0] == 4 else "-Protocol ICMPv6"
-        else:
-            proto = (
-                f"-Protocol {rule.protocol.upper()} "
-                f"-{'Remote' if rule.outbound else 'Local'}Port {rule.ports}"
-            )
-        out.append(
-            f"New-NetFirewallRule -Name {ps_quote(name)} -DisplayName "
-            f"{ps_quote(display)} -Group 'citrix-ports' "
-            f"-Direction {'Outbound' if rule.outbound else 'Inbound'} -Action Allow "
-            f"{proto} -RemoteAddress @({remote}) "
-            f"-LocalAddress @({local}) -Description "
-            f"{ps_quote(safe_text(rule.comment(), 900))}"
-        )
-        count += 1
-    return Rendered("\n".join(out) + "\n", count)
-
-
 AWS_MAX_RESOURCES = 500  # resources per CloudFormation template (AWS quota)
 
 
@@ -364,6 +329,5 @@ HOST_RENDERERS = {
     "nftables": render_nftables,
     "iptables": render_iptables,
     "ip6tables": render_ip6tables,
-    "windows": render_windows,
     "aws-sg": render_aws_sg,
 }

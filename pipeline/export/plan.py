@@ -46,6 +46,7 @@ class Rule:
     source_id: str = ""  # registry ids of the ends ("" for a name the registry lacks)
     destination_id: str = ""
     outbound: bool = False  # the host selected is the source (--host, --direction out)
+    section_ids: tuple[str, ...] = ()  # registry ids of ``sections``, in their order
 
     @property
     def ports(self) -> str:
@@ -300,6 +301,7 @@ def plan(rows: list[dict], addresses: AddressMap, selection: Selection = NO_SELE
                         first.source_id,
                         first.destination_id,
                         rule.outbound,
+                        tuple(dict.fromkeys(first.section_ids + rule.section_ids)),
                     )
                     result.merged += 1
                 else:
@@ -376,6 +378,7 @@ def directed(
                     s_id,
                     d_end.cid,
                     outbound,
+                    (row.get("section_id") or "",),
                 )
             )
     return rules
