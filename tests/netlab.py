@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -238,3 +239,38 @@ def load_map(path: Path) -> dict:
         k: [ipaddress.ip_network(v) for v in (vs if isinstance(vs, list) else [vs])]
         for k, vs in data.items()
     }
+
+
+RE_META = re.compile(r"([.^$*+?()\[\]{}|\\])")
+
+
+def names_map(components_csv: Path, ids_map: Path, out: Path, zones: dict | None = None) -> Path:
+    """``ids_map`` rewritten with the page's own names (``components.csv``): exact names,
+    whole-name globs and RE2 alternations of every name a component is written as; with
+    ``zones`` (zone -> ids), a zones: section naming the keys as written."""
+    import csv
+
+    names: dict[str, list[str]] = {}
+    with open(components_csv, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            names[row["component_id"]] = row["page_names"].split(" | ")
+    lines = ["components:"]
+    keys: dict[str, str] = {}
+    for i, (cid, nets) in enumerate(load_map(ids_map).items()):
+        value = "[" + ", ".join(f'"{n}"' for n in nets) + "]"
+        written = names[cid]
+        if len(written) > 1:
+            key = "re:^(" + "|".join(RE_META.sub(r"\\\1", n) for n in written) + ")$"
+        elif i % 2:
+            key = "glob:" + written[0][:-1] + "?"
+        else:
+            key = written[0]
+        keys[cid] = key
+        lines.append(f"  {json.dumps(key, ensure_ascii=False)}: {value}")
+    if zones:
+        lines.append("zones:")
+        for zone, ids in zones.items():
+            members = ", ".join(json.dumps(keys[i], ensure_ascii=False) for i in ids if i in keys)
+            lines.append(f"  {zone}: [{members}]")
+    out.write_text("\n".join(lines) + "\n", "utf-8")
+    return out

@@ -36,6 +36,8 @@ def companions(command: str, option: str | None, choice: str) -> list[str]:
         return ["--host", "delivery-controller"]
     if option == "--policy":
         return ["--hook", "input"]
+    if option == "--platform" and choice in ("k8s", "gce"):
+        return ["--host", "vda"]  # their rules name no destination: one host's flows
     return []
 
 
@@ -65,6 +67,8 @@ def test_every_choice_of_every_option_runs(command, option, choice, built, tmp_p
         argv[1] = "terraform"
     if command == "export" and option in ("--names", "--profile"):
         argv[1] = "windows"
+    if command == "export" and option == "--platform":
+        argv[1] = "aerleon"
     argv += companions(command, option, choice)
     code = main(argv)
     err = capsys.readouterr().err

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from netlab import Lab, expected_flows, load_map, sample, unavailable
+from netlab import Lab, expected_flows, load_map, names_map, sample, unavailable
 from pipeline.cli import main
 
 WHY = unavailable()
@@ -243,36 +243,13 @@ def test_a_dual_stack_map(capsys, built, rows, registry, tmp_path, fmt):
         check_host(capsys, built, rows, registry, tmp_path, path, host, fmt, tag=fmt[:3])
 
 
-RE_META = re.compile(r"([.^$*+?()\[\]{}|\\])")
-
-
 def test_a_map_by_names_and_patterns_opens_what_the_map_by_ids_opens(
     capsys, built, rows, registry, tmp_path
 ):
     """The example map rewritten with the page's own names: exact names, whole-name
     globs and RE2 alternations of every name a component is written as."""
     need("nft")
-    import csv
-
-    names: dict[str, list[str]] = {}
-    with open(built[0] / "components.csv", encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            names[row["component_id"]] = row["page_names"].split(" | ")
-    lines = ["components:"]
-    for i, (cid, nets) in enumerate(load_map(EXAMPLE).items()):
-        value = "[" + ", ".join(f'"{n}"' for n in nets) + "]"
-        written = names[cid]
-        if len(written) > 1:
-            key = "re:^(" + "|".join(RE_META.sub(r"\\\1", n) for n in written) + ")$"
-        elif i % 2:
-            key = "glob:" + written[0][:-1] + "?"
-        else:
-            key = written[0]
-        lines.append(
-            f"  {key!r}: {value}".replace("'", '"') if '"' not in key else f"  '{key}': {value}"
-        )
-    path = tmp_path / "names.yaml"
-    path.write_text("\n".join(lines) + "\n", "utf-8")
+    path = names_map(built[0] / "components.csv", EXAMPLE, tmp_path / "names.yaml")
     for host in ("delivery-controller", "storefront-server"):
         check_host(
             capsys,

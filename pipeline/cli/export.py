@@ -93,6 +93,26 @@ def add(sub) -> None:
         help="nftables with --hook: the base chains' policy (default: drop)",
     )
     e.add_argument(
+        "--platform",
+        action="append",
+        choices=LazyChoices("pipeline.export.aerleon", "platforms"),
+        metavar="NAME",
+        help="aerleon: a platform to write header targets for and compile (aerleon's "
+        "names: %(choices)s; repeatable; default: every one that applies)",
+    )
+    e.add_argument(
+        "--from-zone",
+        action="append",
+        metavar="ZONE",
+        help="only the flows from this zone of the address map (repeatable)",
+    )
+    e.add_argument(
+        "--to-zone",
+        action="append",
+        metavar="ZONE",
+        help="only the flows to this zone of the address map (repeatable)",
+    )
+    e.add_argument(
         "--names",
         choices=["page", "en"],
         help="windows: display names in the registry's English names (en, the "
@@ -165,6 +185,16 @@ def run(args: argparse.Namespace) -> int:
             f"{', '.join(windows_only)} go(es) with the windows format",
             hint="the other formats name their rules by ids and keep the page's words in comments",
         )
+    if args.platform and args.format != "aerleon":
+        raise InputError(
+            "--platform goes with the aerleon format",
+            hint="export aerleon --addresses MAP -o DIR --platform paloalto",
+        )
+    if args.format == "aerleon" and not (args.output or args.per_host):
+        raise InputError(
+            "the aerleon format writes a directory (pol/, def/, out/): give it with -o DIR",
+            hint="export aerleon --addresses MAP -o DIR",
+        )
     if args.per_host and (args.output or args.host):
         raise InputError(
             "--per-host writes a file per host: it goes without -o and --host",
@@ -213,6 +243,8 @@ def run(args: argparse.Namespace) -> int:
         registry=registry,
         gpo=gpo,
         profiles=tuple(dict.fromkeys(args.profile or ())),
+        platforms=tuple(args.platform or ()),
+        zones=addresses.zones,
     )
     source = published.build_manifest(data).get("source", {})
 
@@ -223,6 +255,8 @@ def run(args: argparse.Namespace) -> int:
             hosts,
             args.direction,
             registry,
+            tuple(args.from_zone or ()),
+            tuple(args.to_zone or ()),
         )
         return export(
             rows,
@@ -237,14 +271,18 @@ def run(args: argparse.Namespace) -> int:
     if args.per_host:
         return per_host(args, export_for)
     done = export_for(tuple(args.host or ()))
-    if not done.rendered.rules and (args.host or args.source or args.destination):
+    if not done.rendered.rules and (
+        args.host or args.source or args.destination or args.from_zone or args.to_zone
+    ):
         raise InputError(
-            "no flow of the data answers --host, --from and --to together under "
+            "no flow of the data answers --host, --from, --to and the zones together under "
             "this map: nothing written",
             hint="rerun with --explain to see "
             "what was left out, or check the map gives the ends addresses",
         )
-    if args.output:
+    if done.rendered.files:
+        write_files(args.output, done.rendered.files)
+    elif args.output:
         from pipeline.core.atomic import atomic_write
 
         atomic_write(args.output, done.rendered.text.encode("utf-8"))
@@ -252,6 +290,22 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(done.rendered.text)
     report(args, done)
     return 0
+
+
+def write_files(directory: Path, files: dict[str, str]) -> None:
+    """The files of a format of several files under ``directory``, each atomically."""
+    from pipeline.core.atomic import atomic_write
+
+    if directory.exists() and not directory.is_dir():
+        raise InputError(
+            f"{directory} is a file: this format writes a directory",
+            hint="give -o a directory (it is made if it does not exist)",
+        )
+    for path, text in files.items():
+        target = directory / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, text.encode("utf-8"))
+    print(f"wrote {', '.join(files)} in {directory}", file=sys.stderr)
 
 
 def report(args: argparse.Namespace, done, prefix: str = "") -> None:
@@ -277,6 +331,7 @@ EXTENSIONS = {
     "windows": "ps1",
     "aws-sg": "json",
     "terraform": "tf",
+    "aerleon": "",  # a directory per host
 }
 
 
@@ -301,8 +356,11 @@ def per_host(args: argparse.Namespace, export_for) -> int:
         done = export_for((host,))
         if not done.rendered.rules:
             continue
-        path = args.per_host / f"{host}.{ext}"
-        atomic_write(path, done.rendered.text.encode("utf-8"))
+        path = args.per_host / (f"{host}.{ext}" if ext else host)
+        if done.rendered.files:
+            write_files(path, done.rendered.files)
+        else:
+            atomic_write(path, done.rendered.text.encode("utf-8"))
         written.append(path.name)
         print(f"{path}: {done.rendered.rules} rule(s)", file=sys.stderr)
     others = sorted(p.name for p in args.per_host.glob(f"*.{ext}") if p.name not in set(written))

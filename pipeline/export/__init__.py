@@ -19,13 +19,21 @@ Three modules, one job each: ``addresses`` (the map), ``plan`` (the typed rules)
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pipeline.dataset.schema import MAX_PORT
 from pipeline.errors import InputError
 from pipeline.export.addresses import AddressMap, limits, load_address_map
 from pipeline.export.formats import HOST_RENDERERS, Options, Rendered
-from pipeline.export.plan import NO_SELECTION, WRITTEN, Plan, Selection, plan, report
+from pipeline.export.plan import (
+    NO_SELECTION,
+    NOT_SELECTED,
+    WRITTEN,
+    Plan,
+    Selection,
+    plan,
+    report,
+)
 from pipeline.export.windows import render_windows
 
 
@@ -37,7 +45,20 @@ def render_terraform(p: Plan, source: dict, options: Options = Options()) -> Ren
     return render(p, source, options)
 
 
-RENDERERS = {**HOST_RENDERERS, "windows": render_windows, "terraform": render_terraform}
+def render_aerleon(p: Plan, source: dict, options: Options = Options()) -> Rendered:
+    """An aerleon policy and what aerleon compiles from it (``pipeline.export.aerleon``,
+    imported only for it)."""
+    from pipeline.export.aerleon import render_aerleon as render
+
+    return render(p, source, options)
+
+
+RENDERERS = {
+    **HOST_RENDERERS,
+    "windows": render_windows,
+    "terraform": render_terraform,
+    "aerleon": render_aerleon,
+}
 FORMATS = tuple(RENDERERS)
 
 
@@ -90,6 +111,36 @@ def all_ports(rule) -> bool:
     return rule.port_start is not None and rule.port_start <= 1 and rule.port_end == MAX_PORT
 
 
+def by_zones(p: Plan, addresses: AddressMap, selection: Selection) -> Plan:
+    """The plan's rules from and to the zones asked (``--from-zone``, ``--to-zone``)."""
+    zones = addresses.zones
+    if not zones:
+        raise InputError(
+            "--from-zone and --to-zone need zones in the address map",
+            hint="add a zones: section (zone name -> keys of components:), as in "
+            "examples/address-map.yaml",
+        )
+    unknown = [z for z in selection.from_zones + selection.to_zones if z not in zones.names]
+    if unknown:
+        raise InputError(
+            f"{', '.join(map(repr, unknown))} is no zone of the address map",
+            hint=f"its zones: {', '.join(zones.names)}",
+        )
+    sources, destinations = selection.from_zones, selection.to_zones
+    kept = [
+        piece
+        for rule in p.rules
+        for zs, zd, piece in zones.split(rule)
+        if zs and zd and (not sources or zs in sources) and (not destinations or zd in destinations)
+    ]
+    ids = {i for r in kept for i in r.rule_ids}
+    status = [
+        NOT_SELECTED if s == WRITTEN and rid not in ids else s
+        for s, rid in zip(p.status, p.row_ids)
+    ]
+    return replace(p, rules=kept, status=status)
+
+
 def export(
     rows: list[dict],
     addresses: AddressMap,
@@ -109,6 +160,8 @@ def export(
     if not addresses.ends:
         addresses.bind(addresses.registry, rows)
     p = plan(rows, addresses, selection)
+    if selection.from_zones or selection.to_zones:
+        p = by_zones(p, addresses, selection)
     every = [r for r in p.rules if all_ports(r)]
     if every and not allow_all_ports:
         shown = "; ".join(

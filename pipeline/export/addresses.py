@@ -99,6 +99,7 @@ class AddressMap:
     # the report of patterns look at (set by ``bind``)
     ends: list[tuple[str, str]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # id -> the dataset's first name
+    zones: Any = None  # the map's zones (``pipeline.export.zones.Zones``), resolved by bind
 
     def bind(self, registry: Any, rows: list[dict]) -> None:
         """Attach the registry and the components of the dataset (all its rows, before
@@ -129,6 +130,8 @@ class AddressMap:
                     hint="give the component its addresses under one key",
                 )
             seen[cid] = entry
+        if self.zones:
+            self.zones.resolve(self)
 
     def key_id(self, entry: Entry) -> str:
         """The component id an exact key names: an id, or an alias in any language."""
@@ -218,11 +221,19 @@ class AddressMap:
         return tuple(entry.members)
 
     def own(self, name: str, cid: str) -> list[Network]:
-        """The networks the map gives this very name or id (no members, no ``any``)."""
+        """The networks the map gives this very name or id (no members, no ``any``): a
+        key naming the id, else one naming ``name``, else one naming another name the
+        dataset writes the same component with (a pattern written for one of them)."""
         for entry in self.entries:
             if cid and self.key_id(entry) == cid:
                 return entry.networks
-        return self.lookup(name)
+        nets = self.lookup(name)
+        if nets or not cid:
+            return nets
+        for other, other_id in self.ends:
+            if other_id == cid and other != name and (nets := self.lookup(other)):
+                return nets
+        return []
 
     def pattern_matches(self) -> list[tuple[Entry, list[str]]]:
         """Each pattern key with the names of the dataset it gives addresses to (an
@@ -485,7 +496,13 @@ def load_address_map(path: Path, allow_any: bool = False) -> AddressMap:
                 warnings.append(f"warning: {path}:{line}: {message} (--allow-any)")
         nets = sorted(set(nets), key=net_key)
         entries.append(_entry(loader, key, line, nets))
-    return AddressMap(entries, warnings, path=str(path))
+    zones = None
+    node = next((v for k, v in loader.pairs(root) if k.value == "zones"), None)
+    if node is not None:
+        from pipeline.export.zones import parse_zones
+
+        zones = parse_zones(loader, node, str(path))
+    return AddressMap(entries, warnings, path=str(path), zones=zones)
 
 
 def _entry(loader: _Loader, key: str, line: int, nets: list[Network]) -> Entry:

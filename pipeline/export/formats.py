@@ -62,6 +62,8 @@ class Options:
     gpo: str = ""  # windows: the Group Policy object the rules go to ("": the host's own)
     profiles: tuple[str, ...] = ()  # windows: the firewall profiles (default Domain)
     hosts: tuple[str, ...] = ()  # the hosts selected (--host): a Windows rule group each
+    platforms: tuple[str, ...] = ()  # aerleon: the platforms (default: every one that applies)
+    zones: Any = None  # the address map's zones (aerleon's zone-based platforms)
 
 
 @dataclass
@@ -72,6 +74,7 @@ class Rendered:
     rules: int
     warnings: list[str] = field(default_factory=list)
     skipped: list[Rule] = field(default_factory=list)  # rules the format cannot express
+    files: dict[str, str] = field(default_factory=dict)  # a format of several files: path -> text
 
 
 def addr(net) -> str:

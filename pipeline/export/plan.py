@@ -85,7 +85,7 @@ WRITTEN = "written"
 NO_ADDRESS = "an end without address"
 NO_PORT = "no port"
 UNMEETABLE = "IP versions that cannot meet"
-NOT_SELECTED = "not selected (--host, --from, --to)"
+NOT_SELECTED = "not selected (--host, --from, --to, --from-zone, --to-zone)"
 
 
 @dataclass
@@ -155,6 +155,8 @@ class Selection:
     hosts: tuple[str, ...] = ()
     direction: str = "in"
     registry: Registry | None = None
+    from_zones: tuple[str, ...] = ()  # only the rules from these zones of the map
+    to_zones: tuple[str, ...] = ()  # only the rules to these zones of the map
 
     def end_is(self, texts: tuple[str, ...], end: End, parent: bool = True) -> bool:
         """Whether ``end`` is one of ``texts`` (as ``query`` matches names), or, with

@@ -1,0 +1,262 @@
+"""aerleon: the export plan as a policy a network team drops into an aerleon repository,
+and each perimeter platform's configuration compiled from it by aerleon itself.
+
+Input: a ``Plan``, the map's ``Zones``, the platforms asked (aerleon's names, described in
+``data/aerleon_platforms.toml``) and the build's source.  Output: a ``Rendered`` whose
+``files`` are ``pol/citrix.yaml`` (the policy: a filter for the platforms that filter by
+address, one per pair of zones for the zone-based ones, one term per flow and protocol
+named from the ids of its ends, the rule ids and the page's words, made safe, as the
+term's comment, and a final deny), ``def/networks.yaml`` and ``def/services.yaml`` (the
+networks of the map and the ports of the page, named), and ``out/citrix.<suffix>`` for
+each platform, what ``aerleon.api.Generate`` (the library behind ``aclgen``) writes.
+
+Nothing is opened that the plan does not hold: a term holds only the plan's networks,
+protocol and ports; the platforms whose rules name no destination (Kubernetes, Google
+Compute Engine) are refused unless every rule has the same destination (one host,
+``--host ID``), and a zone-based platform without zones in the map is refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from pipeline import DATA_DIR
+from pipeline.errors import InputError
+from pipeline.export.formats import Options, Rendered, header, safe_text
+from pipeline.export.plan import Plan, Rule
+
+PLATFORMS_FILE = DATA_DIR / "aerleon_platforms.toml"
+POLICY = "pol/citrix.yaml"
+NETWORKS = "def/networks.yaml"
+SERVICES = "def/services.yaml"
+TERM_LENGTH = 50  # Palo Alto names a term's service "service-<term>-<protocol>", at most 63
+
+
+@functools.cache
+def platforms() -> dict[str, dict]:
+    """The platforms of ``data/aerleon_platforms.toml``, each with its defaults filled."""
+    import tomllib
+
+    data = tomllib.loads(PLATFORMS_FILE.read_text("utf-8"))["platforms"]
+    return {
+        name: {"zones": False, "destination": True, "deny": True, **spec}
+        for name, spec in data.items()
+    }
+
+
+@dataclass
+class Names:
+    """Unique, stable names for the policy's networks, services and terms."""
+
+    networks: dict[str, dict] = field(default_factory=dict)
+    services: dict[str, list[dict]] = field(default_factory=dict)
+    _by_nets: dict[tuple, str] = field(default_factory=dict)
+    _terms: set[str] = field(default_factory=set)
+
+    def network(self, label: str, nets: tuple) -> str:
+        """The name of a set of networks: its component id in capitals, numbered when
+        the same id stands for other networks (a zone's or a host's part of them)."""
+        key = tuple(str(n) for n in nets)
+        if key in self._by_nets:
+            return self._by_nets[key]
+        base = re.sub(r"[^A-Z0-9]+", "_", label.upper()).strip("_") or "NETWORKS"
+        name, n = base, 1
+        while name in self.networks:
+            n += 1
+            name = f"{base}_{n}"
+        self.networks[name] = {"values": [{"address": a} for a in key]}
+        self._by_nets[key] = name
+        return name
+
+    def service(self, protocol: str, start: int, end: int) -> str:
+        """The name of a protocol's port range: ``TCP_443``, ``UDP_16500_16509``."""
+        name = f"{protocol.upper()}_{start}" + (f"_{end}" if end != start else "")
+        self.services[name] = [
+            {"port": start if start == end else f"{start}-{end}", "protocol": protocol}
+        ]
+        return name
+
+    def term(self, text: str) -> str:
+        """A term name: lower case, at most ``TERM_LENGTH`` characters, unique."""
+        name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+        if len(name) > TERM_LENGTH:
+            name = f"{name[: TERM_LENGTH - 9]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+        base, n = name, 1
+        while name in self._terms:
+            n += 1
+            name = f"{base[: TERM_LENGTH - 4]}-{n}"
+        self._terms.add(name)
+        return name
+
+
+def terms_of(rule: Rule, names: Names, destination: bool) -> list[dict]:
+    """The accept terms of a rule: one (tcp, udp), or one per IP version (ICMP)."""
+    base = (
+        f"{rule.source_id or 'src'}-to-{rule.destination_id or 'dst'}-{rule.protocol}"
+        f"-{rule.ports or 'any'}{'-return' if rule.reverse else ''}"
+        f"{'-out' if rule.outbound else ''}"
+    )
+    groups: list[tuple[str, tuple, tuple]] = []
+    if rule.protocol == "icmp":
+        for version, s, d in rule.families:
+            groups.append(("icmp" if version == 4 else "icmpv6", s, d))
+    else:
+        s = tuple(n for _, sources, _ in rule.families for n in sources)
+        d = tuple(n for _, _, dests in rule.families for n in dests)
+        groups.append((rule.protocol, s, d))
+    out = []
+    for protocol, s, d in groups:
+        term = {
+            "name": names.term(base + ("-v6" if protocol == "icmpv6" else "")),
+            "comment": safe_text(rule.comment(), 200).strip(),
+            "source-address": names.network(rule.source_id or rule.source, s),
+        }
+        if destination:
+            term["destination-address"] = names.network(rule.destination_id or rule.destination, d)
+        term["protocol"] = protocol
+        if rule.port_start is not None and rule.port_end is not None:
+            term["destination-port"] = names.service(rule.protocol, rule.port_start, rule.port_end)
+        term["action"] = "accept"
+        out.append(term)
+    return out
+
+
+def chosen(options: Options, p: Plan) -> list[str]:
+    """The platforms asked, or by default every one that applies: the zone-based ones
+    when the map has zones, those without destinations when the plan has one."""
+    known = platforms()
+    if options.platforms:
+        return list(dict.fromkeys(options.platforms))
+    one = len({tuple(n for _, _, d in r.families for n in d) for r in p.rules}) == 1
+    return [
+        name
+        for name, spec in known.items()
+        if (not spec["zones"] or options.zones) and (spec["destination"] or one)
+    ]
+
+
+def filters_of(p: Plan, options: Options, names: Names, source: dict) -> list[dict]:
+    """The policy's filters for the platforms chosen."""
+    known = platforms()
+    asked = chosen(options, p)
+    filters: list[dict] = []
+    comment = safe_text(header("", source).strip(), 200)
+    plain = [n for n in asked if not known[n]["zones"]]
+    for destination in (True, False):
+        for deny in (True, False):
+            group = [
+                n
+                for n in plain
+                if known[n]["destination"] == destination and known[n]["deny"] == deny
+            ]
+            if not group:
+                continue
+            if not destination:
+                ends = {tuple(n for _, _, d in r.families for n in d) for r in p.rules}
+                if len(ends) > 1:
+                    raise InputError(
+                        f"{', '.join(group)}: their rules name no destination (they apply to "
+                        f"where they are deployed), and these flows go to {len(ends)} "
+                        "different destinations",
+                        hint="export one host's rules (--host ID), or --per-host DIR",
+                    )
+            terms = [t for r in p.rules for t in terms_of(r, names, destination)]
+            if deny:
+                terms.append({"name": names.term("default-deny"), "action": "deny"})
+            filters.append(
+                {
+                    "header": {
+                        "targets": {n: known[n]["options"] for n in group},
+                        "comment": comment,
+                    },
+                    "terms": terms,
+                }
+            )
+    zoned = [n for n in asked if known[n]["zones"]]
+    if zoned and not options.zones:
+        raise InputError(
+            f"{', '.join(zoned)} filter between zones, and the address map has none",
+            hint="add a zones: section to the map (zone name -> keys of components:), as "
+            "in examples/address-map.yaml, or leave these platforms out",
+        )
+    if zoned:
+        pairs: dict[tuple[str, str], list[Rule]] = {}
+        for rule in p.rules:
+            for zs, zd, piece in options.zones.split(rule):
+                if zs and zd and zs != zd:
+                    pairs.setdefault((zs, zd), []).append(piece)
+        for (zs, zd), rules in sorted(pairs.items()):
+            terms = [t for r in rules for t in terms_of(r, names, True)]
+            terms.append({"name": names.term(f"{zs}-to-{zd}-default-deny"), "action": "deny"})
+            filters.append(
+                {
+                    "header": {
+                        "targets": {
+                            n: known[n]["options"].format(**{"from": zs, "to": zd}) for n in zoned
+                        },
+                        "comment": f"{comment} Zone {zs} to zone {zd}.",
+                    },
+                    "terms": terms,
+                }
+            )
+    return filters
+
+
+def yaml_text(data: dict, first: str) -> str:
+    """A YAML file of ``data`` under the comment line ``first``, in the order given."""
+    import yaml
+
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
+    return f"{first}\n{body}"
+
+
+def definitions(networks: dict, services: dict):
+    """aerleon's ``Naming`` of the policy's networks and services."""
+    from aerleon.lib import naming
+
+    defs = naming.Naming()
+    defs.ParseDefinitionsObject({"networks": networks, "services": services}, "")
+    return defs
+
+
+def compiled(policy: dict, networks: dict, services: dict) -> dict[str, str]:
+    """What aerleon writes for each platform of the policy: {file name: text}."""
+    import logging
+
+    from aerleon import api
+
+    absl = logging.getLogger("absl")
+    level = absl.level
+    absl.setLevel(logging.ERROR)  # its per-term notes are not the user's business
+    try:
+        out = api.Generate(cast(Any, [policy]), definitions(networks, services))
+    except Exception as exc:  # a policy of ours aerleon refuses is our bug (exit 1)
+        raise RuntimeError(
+            f"aerleon could not compile the policy: {safe_text(str(exc), 400)} (report it, "
+            "with the map and the --platform given)"
+        ) from exc
+    finally:
+        absl.setLevel(level)
+    return dict(sorted((out or {}).items()))
+
+
+def render_aerleon(p: Plan, source: dict, options: Options = Options()) -> Rendered:
+    """The policy, its definitions and each platform's configuration (see the module)."""
+    names = Names()
+    filters = filters_of(p, options, names, source)
+    policy = {"filename": "citrix", "filters": filters}
+    first = header("#", source)
+    files = {
+        POLICY: yaml_text({"filters": filters}, first),
+        NETWORKS: yaml_text({"networks": dict(sorted(names.networks.items()))}, first),
+        SERVICES: yaml_text({"services": dict(sorted(names.services.items()))}, first),
+    }
+    for name, text in compiled(policy, names.networks, names.services).items():
+        files[f"out/{name}"] = text
+    accepts = sum(1 for f in filters for t in f["terms"] if t.get("action") == "accept")
+    text = "".join(f"{path}\n" for path in files)
+    return Rendered(text, accepts, files=files)

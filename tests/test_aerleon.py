@@ -1,0 +1,314 @@
+"""``export aerleon``: judged by aerleon itself.
+
+For the example map (ids, zones), the same map by names and patterns, a dual-stack map and
+a map without zones: ``aclgen`` (aerleon's command line, in a process of its own) compiles
+the directory as written and writes what the export wrote in ``out/``; Palo Alto's XML
+parses with lxml; and aerleon's AclCheck, on the policy files as written, finds that each
+flow the map expects (computed here from the published ports and the map by ids, not by
+the exporter) meets an accept term first, in the address filter and in the filter of its
+pair of zones, and that the ports next to it, the other protocol, other pairs' ports and
+addresses outside the map meet a deny first.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from netlab import load_map, names_map, nets_of
+from pipeline.cli import main
+from pipeline.dataset.query import load_ports
+from pipeline.registry.components import load as load_registry
+
+EXAMPLE = ROOT / "examples" / "address-map.yaml"
+OUTSIDE = ("192.0.2.77", "2001:db8:ffff::77")  # documentation addresses no map gives
+
+
+@pytest.fixture(scope="module")
+def rows(built):
+    return load_ports(built[0])
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry()
+
+
+def zones_of(path: Path) -> dict[str, list[str]]:
+    """The map's zones as the test reads its YAML: zone -> ids (keys of the ids map)."""
+    return yaml.safe_load(path.read_text("utf-8")).get("zones") or {}
+
+
+def without_zones(tmp_path: Path) -> Path:
+    data = yaml.safe_load(EXAMPLE.read_text("utf-8"))
+    path = tmp_path / "no-zones.yaml"
+    path.write_text(yaml.safe_dump({"components": data["components"]}), "utf-8")
+    return path
+
+
+def dual_stack(tmp_path: Path) -> Path:
+    data = yaml.safe_load(EXAMPLE.read_text("utf-8"))
+    comps = data["components"]
+    comps["delivery-controller"] = [*comps["delivery-controller"], "2001:db8:10::21"]
+    comps["vda"] = [comps["vda"], "2001:db8:20::/64"]
+    comps["user-device"] = [comps["user-device"], "2001:db8:50::/64"]
+    path = tmp_path / "dual.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    return path
+
+
+def export_dir(capsys, built, amap: Path, out: Path, *extra: str) -> tuple[int, str]:
+    code = main(
+        [
+            "export",
+            "aerleon",
+            "--addresses",
+            str(amap),
+            "--data",
+            str(built[0]),
+            "-o",
+            str(out),
+            *extra,
+        ]
+    )
+    return code, capsys.readouterr().err
+
+
+def expected(rows, amap: dict, registry) -> list[tuple]:
+    """(source network, destination network, protocol, low, high) of every tcp/udp flow
+    the map by ids gives, each direction of a flow both ways."""
+    out = []
+    for r in rows:
+        if r["protocol"] not in ("tcp", "udp") or r["port_start"] is None:
+            continue
+        sid, did = r["source_id"] or "", r["destination_id"] or ""
+        for s, d in [(sid, did)] + ([(did, sid)] if r["bidirectional"] else []):
+            for sn in nets_of(amap, registry, s):
+                for dn in nets_of(amap, registry, d):
+                    if sn.version == dn.version:
+                        out.append((sn, dn, r["protocol"], r["port_start"], r["port_end"]))
+    return out
+
+
+def accepts(flows: list[tuple], src: str, dst: str, proto: str, port: int) -> bool:
+    s, d = ipaddress.ip_address(src), ipaddress.ip_address(dst)
+    return any(
+        s in sn and d in dn and p == proto and lo <= port <= hi for sn, dn, p, lo, hi in flows
+    )
+
+
+def host(net) -> str:
+    return str(net.network_address + (1 if net.num_addresses > 2 else 0))
+
+
+def probes(flows: list[tuple], every: list[tuple]) -> list[tuple[str, str, str, int]]:
+    """Per flow: its first and last port; the ports next to them, the other protocol,
+    another flow's port, and sources and destinations outside the map."""
+    out = set()
+    other_ports = sorted({lo for *_, lo, _ in every})
+    for sn, dn, proto, lo, hi in flows:
+        s, d = host(sn), host(dn)
+        outside = OUTSIDE[0] if sn.version == 4 else OUTSIDE[1]
+        out |= {(s, d, proto, lo), (s, d, proto, hi), (s, d, proto, max(lo - 1, 1))}
+        out |= {(s, d, proto, min(hi + 1, 65535)), (s, d, "udp" if proto == "tcp" else "tcp", lo)}
+        out |= {(outside, d, proto, lo), (s, outside, proto, lo)}
+        out |= {(s, d, proto, p) for p in other_ports[:: max(1, len(other_ports) // 8)]}
+    return sorted(out)
+
+
+def check(pol_file: Path, def_dir: Path, flows_of_filter) -> tuple[int, int, list[str]]:
+    """AclCheck on each filter of the policy as written: (expected, unexpected, findings)."""
+    from aerleon.lib import aclcheck, naming, policy, policy_builder
+
+    defs = naming.Naming(str(def_dir))
+    filters = yaml.safe_load(pol_file.read_text("utf-8"))["filters"]
+    n_good = n_bad = 0
+    findings = []
+    for f in filters:
+        flows, every = flows_of_filter(f["header"])
+        pol = policy.FromBuilder(
+            policy_builder.PolicyBuilder({"filename": "citrix", "filters": [f]}, defs)
+        )
+        for src, dst, proto, port in probes(flows, every):
+            matches = aclcheck.AclCheck(pol, src, dst, "any", port, proto).matches
+            first = next((m for m in matches if not m.possibles), None)
+            got = bool(first) and first.action == "accept"
+            want = accepts(flows, src, dst, proto, port)
+            n_good += want
+            n_bad += not want
+            if got != want:
+                findings.append(
+                    f"{'missed' if want else 'accepted'}: {src} -> {dst} {proto} {port} "
+                    f"({', '.join(f['header']['targets'])}: {first.term if first else 'no term'})"
+                )
+    return n_good, n_bad, findings
+
+
+def judge(out: Path, rows, ids_map: Path, registry) -> None:
+    amap = load_map(ids_map)
+    zone_nets = {
+        z: [n for i in ids for n in amap.get(i, [])] for z, ids in zones_of(ids_map).items()
+    }
+    every = expected(rows, amap, registry)
+
+    def in_zone(net, zone):
+        return any(net.subnet_of(z) for z in zone_nets[zone] if z.version == net.version)
+
+    def flows_of_filter(header):
+        options = next(iter(header["targets"].values()))
+        if options.startswith("from-zone"):
+            zs, zd = options.split()[1], options.split()[3]
+            return [f for f in every if in_zone(f[0], zs) and in_zone(f[1], zd)], every
+        return every, every
+
+    n_good, n_bad, findings = check(out / "pol" / "citrix.yaml", out / "def", flows_of_filter)
+    assert findings == [], findings[:20]
+    assert n_good > 0 and n_bad > 0
+
+
+def aclgen(out: Path, tmp_path: Path) -> dict[str, bytes]:
+    """What aerleon's own command line writes for the directory, as the issue runs it."""
+    exe = shutil.which("aclgen") or str(Path(sys.executable).parent / "aclgen")
+    target = tmp_path / "aclgen-out"
+    target.mkdir()
+    done = subprocess.run(
+        [exe, "--base_directory", str(out), "--definitions_directory", str(out / "def"),
+         "--output_directory", str(target)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return {p.name: p.read_bytes() for p in sorted(target.iterdir())}
+
+
+MAPS = ["ids", "names", "dual"]
+
+
+def map_of(kind: str, built, tmp_path: Path) -> tuple[Path, Path]:
+    """(the map the export reads, the same map by ids the judge reads)."""
+    if kind == "ids":
+        return EXAMPLE, EXAMPLE
+    if kind == "dual":
+        path = dual_stack(tmp_path)
+        return path, path
+    zones = zones_of(EXAMPLE)
+    return names_map(built[0] / "components.csv", EXAMPLE, tmp_path / "names.yaml", zones), EXAMPLE
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", MAPS)
+def test_aclgen_compiles_it_and_aclcheck_finds_no_flow_missed_and_none_widened(
+    capsys, built, rows, registry, tmp_path, kind
+):
+    amap, ids_map = map_of(kind, built, tmp_path)
+    out = tmp_path / "aerleon"
+    code, err = export_dir(capsys, built, amap, out)
+    assert code == 0, err
+    written = {p.name: p.read_bytes() for p in sorted((out / "out").iterdir())}
+    suffixes = {Path(n).suffix for n in written}
+    assert {".xml", ".fgacl", ".srx", ".asa", ".acl", ".jcl", ".eacl"} <= suffixes
+    assert aclgen(out, tmp_path) == written
+    from lxml import etree
+
+    root = etree.fromstring(written["citrix.xml"])
+    rules = root.findall(".//security/rules/entry")
+    assert rules and all(r.find("action").text in ("allow", "deny") for r in rules)
+    judge(out, rows, ids_map, registry)
+
+
+@pytest.mark.slow
+def test_the_judge_fails_a_widened_or_a_narrowed_policy(capsys, built, rows, registry, tmp_path):
+    out = tmp_path / "aerleon"
+    assert export_dir(capsys, built, EXAMPLE, out)[0] == 0
+    pol = out / "pol" / "citrix.yaml"
+    text = pol.read_text("utf-8")
+    for changed in (
+        text.replace("destination-port: TCP_1494\n", "destination-port: TCP_1494 TCP_1433\n", 1),
+        text.replace("action: accept", "action: deny", 1),
+    ):
+        assert changed != text
+        pol.write_text(changed, "utf-8")
+        with pytest.raises(AssertionError):
+            judge(out, rows, EXAMPLE, registry)
+
+
+def test_a_map_without_zones_writes_the_address_platforms_only(capsys, built, tmp_path):
+    amap = without_zones(tmp_path)
+    out = tmp_path / "plain"
+    code, err = export_dir(capsys, built, amap, out)
+    assert code == 0, err
+    names = sorted(p.name for p in (out / "out").iterdir())
+    assert "citrix.xml" not in names and "citrix.acl" in names
+    code, err = export_dir(capsys, built, amap, tmp_path / "pa", "--platform", "paloalto")
+    assert code == 2 and "zones" in err and not (tmp_path / "pa").exists()
+
+
+def test_platforms_without_destinations_need_one_host(capsys, built, rows, registry, tmp_path):
+    code, err = export_dir(capsys, built, EXAMPLE, tmp_path / "k", "--platform", "k8s")
+    assert code == 2 and "--host" in err
+    out = tmp_path / "vda"
+    code, err = export_dir(capsys, built, EXAMPLE, out, "--host", "vda", "--platform", "k8s", "--platform", "gce")  # fmt: skip
+    assert code == 0, err
+    policies = yaml.safe_load((out / "out" / "citrix.yml").read_text("utf-8"))
+    assert policies["kind"] == "NetworkPolicyList" and policies["items"]
+    cidrs = {b["ipBlock"]["cidr"] for p in policies["items"] for i in p["spec"]["ingress"] for b in i["from"]}  # fmt: skip
+    amap = load_map(EXAMPLE)
+    sources = {
+        str(n)
+        for f in expected(rows, amap, registry)
+        if any(f[1].subnet_of(v) for v in amap["vda"])
+        for n in [f[0]]
+    }
+    assert cidrs == sources
+    assert (out / "out" / "citrix.gce").exists()
+
+
+def test_zones_select_the_perimeter_flows_of_every_format(capsys, built, tmp_path):
+    code = main(["export", "nftables", "--addresses", str(EXAMPLE), "--data", str(built[0]), "--from-zone", "users", "--to-zone", "dmz"])  # fmt: skip
+    out = capsys.readouterr()
+    assert code == 0
+    amap = load_map(EXAMPLE)
+    users = {str(n) for i in ("user-device", "admin-workstation") for n in amap[i]}
+    import re
+
+    for line in out.out.splitlines():
+        if " accept comment" in line:
+            saddr = re.search(r"saddr \{ ([^}]*) \}", line).group(1).split(", ")
+            daddr = re.search(r"daddr \{ ([^}]*) \}", line).group(1).split(", ")
+            assert {ipaddress.ip_network(a) for a in saddr} <= {
+                ipaddress.ip_network(u) for u in users
+            }
+            assert daddr == ["10.0.5.10"]
+    code = main(["export", "nftables", "--addresses", str(EXAMPLE), "--data", str(built[0]), "--from-zone", "nowhere"])  # fmt: skip
+    assert code == 2 and "nowhere" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "zones, message",
+    [
+        ("  'bad zone': [vda]\n", "not one a firewall takes"),
+        ("  a: [no-such-key]\n", "is no key of 'components'"),
+        ("  a: [vda]\n  b: [vda]\n", "is in zone 'a'"),
+        ("  a: [netscaler-gateway]\n  b: [netscaler-gateway-snip]\n", "10.0.5.10/32 is in zone"),
+    ],
+)
+def test_a_bad_zone_is_a_located_error(capsys, built, tmp_path, zones, message):
+    data = EXAMPLE.read_text("utf-8").split("\nzones:\n")[0]
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"{data}\nzones:\n{zones}", "utf-8")
+    code, err = export_dir(capsys, built, path, tmp_path / "o")
+    assert code == 2 and message in err and "bad.yaml:" in err, err
+
+
+def test_the_export_is_deterministic(capsys, built, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert export_dir(capsys, built, EXAMPLE, a)[0] == 0
+    assert export_dir(capsys, built, EXAMPLE, b)[0] == 0
+    files = lambda d: {p.relative_to(d): p.read_bytes() for p in d.rglob("*") if p.is_file()}  # noqa: E731
+    assert files(a) == files(b) and len(files(a)) >= 10
