@@ -26,7 +26,11 @@ from pipeline.stages.build import build
 hcl2 = pytest.importorskip("hcl2", reason="python-hcl2 is not installed (make venv installs it)")
 
 MAP = ROOT / "examples" / "address-map.yaml"
-PROVIDERS = ("aws", "azure", "gcp")
+PROVIDERS = (
+    "aws",
+    "azure",
+    "gcp",
+)  # as a user writes them: the parser's choices are checked against them
 
 
 def export(capsys, data, provider, *extra, amap=MAP):
@@ -401,10 +405,20 @@ def test_unmapped_components_get_no_rule(files):
 
 def test_azure_priorities_bound_the_rules_of_a_group():
     """Even with a raised quota, a group cannot hold more rules than priorities 100-4096."""
-    from pipeline.export.terraform import Item, over_limit
+    from pipeline.export.terraform import PROVIDERS, Item
 
+    over_limit = PROVIDERS["azure"].over_limit
     items = [Item("g", f"r{i}", protocol="tcp", ports={"tcp": {(80, 80)}}) for i in range(3998)]
     assert "3998 security rules, 1 more than the 3997 priorities of 100-4096" in over_limit(
-        "azure", "g", items, 5000
+        items, 5000
     )
-    assert over_limit("azure", "g", items[:3997], 5000) == ""
+    assert over_limit(items[:3997], 5000) == ""
+
+
+def test_the_cli_s_providers_are_the_provider_objects():
+    from pipeline.cli import parser
+    from pipeline.export.terraform import PROVIDERS as OBJECTS
+
+    export = next(a for a in parser()._actions if isinstance(a.choices, dict)).choices["export"]
+    action = next(a for a in export._actions if "--provider" in a.option_strings)
+    assert tuple(action.choices) == tuple(OBJECTS) == PROVIDERS

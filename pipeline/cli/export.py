@@ -37,7 +37,8 @@ def add(sub) -> None:
     e.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     e.add_argument(
         "--provider",
-        choices=["aws", "azure", "gcp"],
+        choices=LazyChoices("pipeline.export.terraform", "PROVIDERS"),
+        metavar="PROVIDER",
         help="with the terraform format: the cloud (aws security group rules, "
         "azure network security rules, gcp firewall rules)",
     )

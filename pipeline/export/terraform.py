@@ -20,8 +20,10 @@ naming the destination, the limit and the count, and what to do.
   ports grouped per protocol in ``allow`` blocks; the network tag of each destination
   component is a variable (``tag_<id>``).
 
-Never a rule from ``0.0.0.0/0`` or ``::/0``; the page's words reach a file only in
-descriptions, cleaned (``safe_text``) and cut at a word.
+What differs from one cloud to the other is one ``Provider`` object each (``PROVIDERS``:
+its rules, its limits, its resources; the command line's choices come from there); the
+file around them is written once.  Never a rule from ``0.0.0.0/0`` or ``::/0``; the
+page's words reach a file only in descriptions, cleaned (``safe_text``) and cut at a word.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipeline.core.normalize import slug
@@ -45,9 +48,6 @@ from pipeline.export.formats import (
     cloud_limits as limits,
 )
 from pipeline.export.plan import Plan, Rule
-
-PROVIDERS = ("aws", "azure", "gcp")
-
 
 # -- HCL ----------------------------------------------------------------------------------
 
@@ -251,65 +251,74 @@ def merged_count(items: list[Item]) -> int:
     return count
 
 
-def over_limit(provider: str, group: str, items: list[Item], quota: int | None) -> str:
-    """Why the items of one group do not fit, or ""."""
-    lim = limits()[provider]
-    rules_limit = quota or lim.get("rules_per_group")
-    if provider == "aws":
-        for version in (4, 6):
-            n = sum(1 for i in items if i.version == version)
-            if n > rules_limit:
-                merged = merged_count([i for i in items if i.version == version])
-                hint = (
-                    f"; merging adjacent port ranges would give {merged}"
-                    if merged < n
-                    else "; no port ranges are adjacent"
-                )
-                return (
-                    f"{n} IPv{version} inbound rules, {n - rules_limit} over the limit of "
-                    f"{rules_limit} per security group{hint}"
-                )
-    if provider == "azure":
-        span = lim["priority_max"] - lim["priority_min"] + 1
-        if len(items) > min(rules_limit, span):
-            if len(items) > span:
-                return (
-                    f"{len(items)} security rules, {len(items) - span} more than the "
-                    f"{span} priorities of {lim['priority_min']}-{lim['priority_max']}"
-                )
-            return (
-                f"{len(items)} security rules, {len(items) - rules_limit} over the limit of "
-                f"{rules_limit} per network security group"
+def aws_over_limit(items: list[Item], quota: int | None) -> str:
+    """Why the rules of one security group do not fit, or ""."""
+    rules_limit = quota or limits()["aws"]["rules_per_group"]
+    for version in (4, 6):
+        n = sum(1 for i in items if i.version == version)
+        if n > rules_limit:
+            merged = merged_count([i for i in items if i.version == version])
+            hint = (
+                f"; merging adjacent port ranges would give {merged}"
+                if merged < n
+                else "; no port ranges are adjacent"
             )
-        weight = sum(i.weight for i in items)
-        if weight > lim["addresses_or_ports_per_group"]:
             return (
-                f"{weight} addresses and port ranges, {weight - lim['addresses_or_ports_per_group']}"
-                f" over the limit of {lim['addresses_or_ports_per_group']} per network "
-                "security group"
+                f"{n} IPv{version} inbound rules, {n - rules_limit} over the limit of "
+                f"{rules_limit} per security group{hint}"
             )
-    if provider == "gcp":
-        for item in items:
-            n = sum(len(p) for p in item.ports.values())
-            if n > lim["ports_per_rule"]:
-                return (
-                    f"firewall {item.name} has {n} ports, {n - lim['ports_per_rule']} over "
-                    f"the limit of {lim['ports_per_rule']} per rule"
-                )
     return ""
 
 
-def chunks(provider: str, group: str, items: list[Item], quota: int | None) -> list[list[Item]]:
+def azure_over_limit(items: list[Item], quota: int | None) -> str:
+    """Why the rules of one network security group do not fit, or ""."""
+    lim = limits()["azure"]
+    rules_limit = quota or lim["rules_per_group"]
+    span = lim["priority_max"] - lim["priority_min"] + 1
+    if len(items) > min(rules_limit, span):
+        if len(items) > span:
+            return (
+                f"{len(items)} security rules, {len(items) - span} more than the "
+                f"{span} priorities of {lim['priority_min']}-{lim['priority_max']}"
+            )
+        return (
+            f"{len(items)} security rules, {len(items) - rules_limit} over the limit of "
+            f"{rules_limit} per network security group"
+        )
+    weight = sum(i.weight for i in items)
+    if weight > lim["addresses_or_ports_per_group"]:
+        return (
+            f"{weight} addresses and port ranges, {weight - lim['addresses_or_ports_per_group']}"
+            f" over the limit of {lim['addresses_or_ports_per_group']} per network "
+            "security group"
+        )
+    return ""
+
+
+def gcp_over_limit(items: list[Item], quota: int | None) -> str:
+    """Why a firewall rule of one network tag does not fit, or ""."""
+    lim = limits()["gcp"]
+    for item in items:
+        n = sum(len(p) for p in item.ports.values())
+        if n > lim["ports_per_rule"]:
+            return (
+                f"firewall {item.name} has {n} ports, {n - lim['ports_per_rule']} over "
+                f"the limit of {lim['ports_per_rule']} per rule"
+            )
+    return ""
+
+
+def chunks(provider: Provider, items: list[Item], quota: int | None) -> list[list[Item]]:
     """The items of a group in as few groups as fit the limits (``--split``)."""
     out: list[list[Item]] = [[]]
     for item in items:
-        if out[-1] and over_limit(provider, group, out[-1] + [item], quota):
+        if out[-1] and provider.over_limit(out[-1] + [item], quota):
             out.append([])
         out[-1].append(item)
     return out
 
 
-def grouped(provider: str, items: list[Item], options: Options) -> dict[str, list[Item]]:
+def grouped(provider: Provider, items: list[Item], options: Options) -> dict[str, list[Item]]:
     """Items by variable suffix: the group itself, or ``<group>_1``, ``_2`` when split."""
     by_group: dict[str, list[Item]] = {}
     for item in items:
@@ -317,18 +326,18 @@ def grouped(provider: str, items: list[Item], options: Options) -> dict[str, lis
     out: dict[str, list[Item]] = {}
     problems = []
     for group, members in sorted(by_group.items()):
-        why = over_limit(provider, group, members, options.quota)
+        why = provider.over_limit(members, options.quota)
         if not why:
             out[group] = members
         elif options.split:
-            parts = chunks(provider, group, members, options.quota)
+            parts = chunks(provider, members, options.quota)
             for n, part in enumerate(parts, start=1):
                 out[f"{group}_{n}"] = part
         else:
             problems.append(f"destination {group!r}: {why}")
     if problems:
         raise ExportLimit(
-            f"the {provider} rules do not fit the cloud's limits:\n  " + "\n  ".join(problems),
+            f"the {provider.name} rules do not fit the cloud's limits:\n  " + "\n  ".join(problems),
             hint="split the rules of these destinations across several groups with --split "
             "(attach them all to the destination), raise the limit with --quota N when "
             "your quota is higher, or give sources as wider networks where that is right",
@@ -338,21 +347,10 @@ def grouped(provider: str, items: list[Item], options: Options) -> dict[str, lis
 
 # -- providers ----------------------------------------------------------------------------
 
-VARIABLE = {
-    "aws": ("sg", "Security group of"),
-    "azure": ("nsg", "Network security group of"),
-    "gcp": ("tag", "Network tag of the instances of"),
-}
-REQUIRED = {
-    "aws": ("aws", "hashicorp/aws"),
-    "azure": ("azurerm", "hashicorp/azurerm"),
-    "gcp": ("google", "hashicorp/google"),
-}
 
-
-def variable(provider: str, group: str, part: list[Item]) -> list[str]:
+def variable(provider: Provider, group: str, part: list[Item]) -> list[str]:
     """The input variable of a destination group: its security group, NSG or tag."""
-    prefix, what = VARIABLE[provider]
+    prefix, what = provider.variable
     names = sorted({r.destination for i in part for r in i.rules})
     return block(
         f'variable "{prefix}_{ident(group)}"',
@@ -423,6 +421,12 @@ def azure_resource(group: str, item: Item, priority: int) -> list[str]:
     return block(f'resource "azurerm_network_security_rule" "{ident(name)}"', attrs)
 
 
+def azure_resources(group: str, items: list[Item]) -> list[list[str]]:
+    """The security rules of one network security group, each with its priority."""
+    priorities = azure_priorities(items)
+    return [azure_resource(group, item, priorities[item.name]) for item in items]
+
+
 def gcp_name(name: str) -> str:
     """A Google Cloud resource name: RFC 1035, at most 63 characters."""
     lim = limits()["gcp"]
@@ -454,21 +458,64 @@ def gcp_resource(group: str, item: Item) -> list[str]:
     return block(f'resource "google_compute_firewall" "{ident(name)}"', attrs, allows)
 
 
+@dataclass(frozen=True)
+class Provider:
+    """What one cloud does its own way; the rest of the file is the same for all."""
+
+    name: str
+    required: tuple[str, str]  # the required_providers entry: local name, source
+    variable: tuple[str, str]  # a destination's variable: prefix, what it is
+    shared: tuple[tuple[str, str], ...]  # variables every resource uses: name, what
+    items: Callable[[Plan], list[Item]]  # the plan as the cloud's rules
+    over_limit: Callable[[list[Item], int | None], str]  # why a group does not fit
+    resources: Callable[[str, list[Item]], list[list[str]]]  # a group's resources
+
+
+PROVIDERS = {
+    "aws": Provider(
+        "aws",
+        ("aws", "hashicorp/aws"),
+        ("sg", "Security group of"),
+        (),
+        aws_items,
+        aws_over_limit,
+        lambda group, items: [aws_resource(group, i) for i in items],
+    ),
+    "azure": Provider(
+        "azure",
+        ("azurerm", "hashicorp/azurerm"),
+        ("nsg", "Network security group of"),
+        (("resource_group_name", "Resource group of the network security groups"),),
+        lambda p: flow_items(p, per_protocol=True),
+        azure_over_limit,
+        azure_resources,
+    ),
+    "gcp": Provider(
+        "gcp",
+        ("google", "hashicorp/google"),
+        ("tag", "Network tag of the instances of"),
+        (("network", "VPC network of the firewall rules"),),
+        lambda p: flow_items(p, per_protocol=False),
+        gcp_over_limit,
+        lambda group, items: [gcp_resource(group, i) for i in items],
+    ),
+}
+
+
 def render_terraform(p: Plan, source: dict, options: Options) -> Rendered:
     """The Terraform file of ``options.provider`` for the plan (see the module docstring)."""
-    provider = options.provider
-    if provider not in PROVIDERS:
+    provider = PROVIDERS.get(options.provider or "")
+    if provider is None:
         raise ExportLimit(
-            f"--provider must be one of {', '.join(PROVIDERS)}, not {provider!r}",
-            hint="export terraform --provider aws|azure|gcp",
+            f"--provider must be one of {', '.join(PROVIDERS)}, not {options.provider!r}",
+            hint=f"export terraform --provider {'|'.join(PROVIDERS)}",
         )
     check_networks(p)
-    items = aws_items(p) if provider == "aws" else flow_items(p, per_protocol=provider == "azure")
-    groups = grouped(provider, items, options)
-    name, source_url = REQUIRED[provider]
+    groups = grouped(provider, provider.items(p), options)
+    name, source_url = provider.required
     out = [
         header("#", source),
-        f"# Terraform for {provider}: set the variables (one per destination component) "
+        f"# Terraform for {provider.name}: set the variables (one per destination component) "
         "to your own resources; see docs/exports.md.",
         "",
     ]
@@ -477,25 +524,14 @@ def render_terraform(p: Plan, source: dict, options: Options) -> Rendered:
         [],
         [block("required_providers", [(name, Expr(f'{{ source = "{source_url}" }}'))])],
     )
-    shared = {
-        "azure": [("resource_group_name", "Resource group of the network security groups")],
-        "gcp": [("network", "VPC network of the firewall rules")],
-    }.get(provider, [])
-    for var, text in shared:
+    for var, text in provider.shared:
         out += [""] + block(f'variable "{var}"', [("description", text), ("type", Expr("string"))])
     count = 0
     labels: set[str] = set()
     for group, part in groups.items():
         out += [""] + variable(provider, group, part)
     for group, part in groups.items():
-        priorities = azure_priorities(part) if provider == "azure" else {}
-        for item in part:
-            if provider == "aws":
-                lines = aws_resource(group, item)
-            elif provider == "azure":
-                lines = azure_resource(group, item, priorities[item.name])
-            else:
-                lines = gcp_resource(group, item)
+        for lines in provider.resources(group, part):
             label = lines[0]
             if label in labels:  # two keys that read alike: never two resources of one name
                 raise ExportLimit(
