@@ -342,3 +342,36 @@ def test_identical_rules_are_written_once_with_every_rule_id(built, tmp_path, ca
         if line.startswith("\t\t# ") and ", " in line.split(" | ")[0]
     ]
     assert len(comments) >= 1
+
+
+def test_a_new_format_is_one_module_and_one_registry_line(capsys, built, tmp_path, monkeypatch):
+    """docs/maintaining.md's recipe, followed as written: a module of its own with
+    ``render_FORMAT(plan, source, options=Options()) -> Rendered``, one line in
+    ``RENDERERS``; the command line takes it."""
+    recipe = (ROOT / "docs" / "maintaining.md").read_text("utf-8")
+    assert "render_FORMAT(plan, source, options=Options()) -> Rendered" in recipe
+    assert "RENDERERS" in recipe and "pipeline/export/__init__.py" in recipe
+    (tmp_path / "allowlist.py").write_text(
+        "from pipeline.export.formats import Options, Rendered, addr, header\n\n\n"
+        "def render_allowlist(plan, source, options=Options()):\n"
+        "    lines = [header('#', source)]\n"
+        "    for r in plan.rules:\n"
+        "        for _, s, d in r.families:\n"
+        "            lines += [f'{addr(a)} {addr(b)} {r.protocol} {r.ports}' for a in s for b in d]\n"
+        "    return Rendered('\\n'.join(lines) + '\\n', len(lines) - 1)\n",
+        "utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import allowlist
+
+    import pipeline.export
+
+    monkeypatch.setitem(pipeline.export.RENDERERS, "allowlist", allowlist.render_allowlist)
+    code = main(
+        ["export", "allowlist", "--addresses", str(ROOT / "examples" / "address-map.yaml"),
+         "--data", str(built[0]), "--host", "license-server"]
+    )  # fmt: skip
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "10.0.10.21 10.0.10.30 tcp 27000" in out.out
+    assert written(out.err) == len(out.out.splitlines()) - 1
