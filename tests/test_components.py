@@ -697,7 +697,9 @@ def test_every_row_keeps_its_id_when_the_page_writes_the_declared_renames(form, 
     [
         ("Universal Print Server", "universal-print-server"),  # the registry's display name
         ("Target Device", "target-device"),  # the display name in another case
-        ("WOL Proxy", "wol-proxy"),  # the French alias 'Proxy WOL', words in the other order
+        ("WOL Proxy", "wol-proxy"),  # the abbreviation WOL of the name 'Wake-on-LAN proxy'
+        ("DDC", "delivery-controller"),  # the abbreviation of 'Delivery Controller'
+        ("Controller Delivery", "delivery-controller"),  # words in another order
         ("NetScaler Gateway SNIP", "netscaler-gateway-snip"),  # a declared rename applied
         ("XenServer Resource Pool Master", "xenserver-pool-master"),
     ],
@@ -754,13 +756,89 @@ def test_a_heuristic_id_is_warned_about_for_review():
         {
             "section": "StoreFront",
             "source": "StoreFront (HTTPS)",
-            "destination": "WOL Proxy",
+            "destination": "Controller Delivery",
             "source_line": 7,
         }
     ]
     out = identify(rows, load(), unknown)[0]
-    assert (out["source_id"], out["destination_id"]) == ("storefront-server", "wol-proxy")
+    assert (out["source_id"], out["destination_id"]) == ("storefront-server", "delivery-controller")
     review = unknown.review()
     assert len(review) == 2 and all(w.startswith("warning: line 7: component ") for w in review)
     assert "without the qualifier" in review[0] + review[1]
     assert unknown.by_rule()["qualifier"] == 1 and unknown.by_rule()["words"] == 1
+
+
+def test_an_abbreviation_written_short_or_long_finds_the_id():
+    from pipeline.registry.components import Registry
+
+    r = Registry.from_data(
+        {
+            "abbreviation": {
+                "wol": {"short": "WOL", "long": "Wake-on-LAN", "source": "https://x"},
+                "snip": {"short": "SNIP", "long": "Subnet IP address", "source": "https://y"},
+            },
+            "component": {
+                "wol-proxy": {
+                    "name": "Wake-on-LAN proxy",
+                    "kind": "component",
+                    "family": "F",
+                    "aliases": {"fr-fr": ["Proxy Wake-on-LAN"]},
+                },  # fmt: skip
+                "gw-snip": {
+                    "name": "Gateway SNIP",
+                    "kind": "address",
+                    "family": "F",
+                    "aliases": {"en-us": ["Gateway SNIP"]},
+                },  # fmt: skip
+                "gw-nsip": {
+                    "name": "Gateway NSIP",
+                    "kind": "address",
+                    "family": "F",
+                    "aliases": {"en-us": ["Gateway NSIP"]},
+                },  # fmt: skip
+            },
+        }
+    )
+    assert r.component_found("WOL proxy") == ("wol-proxy", "abbreviation")
+    assert r.component_found("Proxy WOL") == ("wol-proxy", "abbreviation")
+    assert r.component_found("Gateway Subnet IP address") == ("gw-snip", "abbreviation")
+    assert r.component_found("Gateway NetScaler IP address") == ("", "")  # NSIP is not declared
+    assert r.component_found("WOLproxy") == ("", "")  # whole words only
+
+
+def test_the_declared_abbreviations_never_give_a_name_another_id():
+    """Each form of each abbreviation, swapped for the other in every name of the
+    registry, finds that name's own id or none: no abbreviation merges two roles."""
+    import re
+
+    from pipeline.core.normalize import name_key
+    from pipeline.registry.components import load
+
+    r = load()
+    assert {"vda", "nsip", "snip", "wol"} <= set(r.abbreviations)
+    swaps = []
+    for a in r.abbreviations.values():
+        assert a["source"].startswith("https://"), a
+        short, long = name_key(a["short"]), name_key(a["long"])
+        swaps += [(short, long), (long, short)]
+    checked = 0
+    for what, entries in (("component", r.components), ("section", r.sections)):
+        for entry in entries.values():
+            for _, name in entry.names():
+                key = name_key(name)
+                for a, b in swaps:
+                    other = re.sub(rf"(?<![\w-]){re.escape(a)}(?![\w-])", b, key)
+                    if other != key:
+                        checked += 1
+                        found, _ = r.found(what, other)
+                        assert found in ("", entry.id), (name, other, found, entry.id)
+    assert checked > 0
+
+
+def test_an_abbreviation_without_its_source_is_refused():
+    from pipeline.errors import DataError
+    from pipeline.registry.components import Registry
+
+    with pytest.raises(DataError) as caught:
+        Registry.from_data({"abbreviation": {"vda": {"short": "VDA", "long": "Virtual Delivery Agent"}}})  # fmt: skip
+    assert "'source' must be a text" in str(caught.value.problems)

@@ -41,7 +41,8 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 COMPONENT_FIELDS = {"name", "kind", "family", "aliases", "former", "members", "note"}
 SECTION_FIELDS = {"name", "aliases", "former", "note"}
 RENAME_FIELDS = {"from", "to", "year", "source"}
-TOP_LEVEL = {"component", "section", "rename", "retired"}
+ABBREVIATION_FIELDS = {"short", "long", "source", "note"}
+TOP_LEVEL = {"component", "section", "rename", "abbreviation", "retired"}
 HEADER = re.compile(r'^\s*\[\s*(\w+)\s*\.\s*"?([^"\]\s]+)"?\s*\]')  # [component.id]
 
 
@@ -92,6 +93,7 @@ class Registry:
     renames: dict[str, dict]
     path: str = ""
     _by_name: dict[tuple[str, str], str] = field(default_factory=dict)  # (what, key) -> id
+    abbreviations: dict[str, dict] = field(default_factory=dict)  # id -> short, long, source
 
     def component_id(self, name: str) -> str:
         """The id of a component name as a page writes it, or "" when unknown.
@@ -123,7 +125,9 @@ class Registry:
         """(id, the rule that found it) for a name key, the rules in order: ``alias`` (an
         alias or former name), ``name`` (the registry's English display name),
         ``rename`` (a declared product rename undone or applied: ``NetScaler Gateway
-        SNIP`` is ``Citrix Gateway SNIP``), ``words`` (the same words in another order,
+        SNIP`` is ``Citrix Gateway SNIP``), ``abbreviation`` (a declared abbreviation
+        expanded or written short, a whole word: ``WOL Proxy`` is ``Wake-on-LAN proxy``),
+        ``words`` (the same words in another order,
         naming one id only), ``qualifier`` (the name without a trailing qualifier in
         parentheses, ``StoreFront (HTTPS)``); ("", "") when none does.
 
@@ -149,6 +153,7 @@ class Registry:
         """The rules after the aliases, lazily, in order."""
         yield "name", self._fallback.get((what, key), "")
         yield "rename", self._renamed(what, key)
+        yield "abbreviation", self._abbreviated(what, key)
         yield "words", self._by_words.get((what, words(key)), "")
 
     @functools.cached_property
@@ -185,6 +190,34 @@ class Registry:
                 candidate = key.replace(written, other)
                 found = self._by_name.get((what, candidate)) or self._fallback.get(
                     (what, candidate)
+                )
+                if found:
+                    return found
+        return ""
+
+    @functools.cached_property
+    def _abbreviation_keys(self) -> tuple[tuple[re.Pattern, str], ...]:
+        """Each declared abbreviation as (whole-word pattern of one form, the other form),
+        both ways, longest first."""
+        pairs = []
+        for abbreviation in self.abbreviations.values():
+            short, long = name_key(abbreviation["short"]), name_key(abbreviation["long"])
+            pairs += [(short, long), (long, short)]
+        return tuple(
+            (re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])"), b)
+            for a, b in sorted(pairs, key=lambda p: -len(p[0]))
+        )
+
+    def _abbreviated(self, what: str, key: str) -> str:
+        """The id of a name that writes a declared abbreviation short or long where the
+        registry writes the other form (one substitution, then alias, name or rename)."""
+        for pattern, other in self._abbreviation_keys:
+            candidate = pattern.sub(other, key)
+            if candidate != key:
+                found = (
+                    self._by_name.get((what, candidate))
+                    or self._fallback.get((what, candidate))
+                    or self._renamed(what, candidate)
                 )
                 if found:
                     return found
@@ -285,6 +318,7 @@ class _Loader:
             self.problem(0, "'retired' must be a list of ids")
             retired = []
         renames = self.renames(data.get("rename", {}))
+        abbreviations = self.abbreviations(data.get("abbreviation", {}))
         components = self.entries("component", data.get("component", {}), renames)
         sections = self.entries("section", data.get("section", {}), renames)
         for eid in sorted((set(components) | set(sections)) & set(retired)):
@@ -326,7 +360,27 @@ class _Loader:
                         )
         if self.problems:
             raise DataError(f"the component registry {self.path} is not valid", self.problems)
-        return Registry(components, sections, renames, self.path, by_name)
+        return Registry(components, sections, renames, self.path, by_name, abbreviations)
+
+    def abbreviations(self, table) -> dict[str, dict]:
+        """Abbreviations by id: ``short`` and ``long`` forms and the ``source`` that
+        attests them, each checked."""
+        if not isinstance(table, dict):
+            self.problem(0, "'abbreviation' must be a table of abbreviations by id")
+            return {}
+        out = {}
+        for aid, entry in table.items():
+            line = self.line_of("abbreviation", aid)
+            if not isinstance(entry, dict):
+                self.problem(line, f"abbreviation {aid!r} must be a table")
+                continue
+            for key in sorted(set(entry) - ABBREVIATION_FIELDS):
+                self.problem(line, f"abbreviation {aid!r}: unknown field {key!r}")
+            for key in ("short", "long", "source"):
+                if not isinstance(entry.get(key), str) or not entry.get(key).strip():
+                    self.problem(line, f"abbreviation {aid!r}: {key!r} must be a text")
+            out[aid] = entry
+        return out
 
     def renames(self, table) -> dict[str, dict]:
         if not isinstance(table, dict):

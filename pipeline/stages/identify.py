@@ -22,7 +22,7 @@ from pipeline.registry.components import Registry
 __all__ = ["Unknown", "identify", "components_table"]
 
 
-RULES = ("alias", "name", "rename", "words", "qualifier")  # registry.Registry.found
+RULES = ("alias", "name", "rename", "abbreviation", "words", "qualifier")  # registry.Registry.found
 REVIEW = {"words": "its words in another order", "qualifier": "its name without the qualifier"}
 
 
