@@ -377,7 +377,8 @@ class _Loader:
             for key in sorted(set(entry) - ABBREVIATION_FIELDS):
                 self.problem(line, f"abbreviation {aid!r}: unknown field {key!r}")
             for key in ("short", "long", "source"):
-                if not isinstance(entry.get(key), str) or not entry.get(key).strip():
+                value = entry.get(key)
+                if not isinstance(value, str) or not value.strip():
                     self.problem(line, f"abbreviation {aid!r}: {key!r} must be a text")
             out[aid] = entry
         return out
