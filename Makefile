@@ -10,6 +10,9 @@ SNAPSHOT ?= $(shell $(PYTHON) -m pipeline.source.raw_manifest default)
 # Rules the committed build rejects (the damaged last row of the flattened Citrix ADM table):
 # one more fails the build, so a page change never adds a reject silently.
 MAX_REJECTS ?= 1
+# The committed build: a name of a new page no registry rule resolves may take the id its
+# rows had there (build --previous: marked inferred, with the paired lines).
+PREVIOUS := $(if $(wildcard build/ports.csv),--previous build)
 # Everything the build stage reads: the snapshot, the code, the vocabularies and errata, the schemas.
 BUILD_INPUTS := $(SNAPSHOT) raw/manifest.json $(wildcard pipeline/*.py pipeline/*/*.py pipeline/*/*/*.py pipeline/data/*.toml schemas/*.json)
 
@@ -53,7 +56,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $@
 
 build/manifest.json: $(STAMP) $(BUILD_INPUTS) ## the build stage: re-run only when an input changed
-	$(BIN)/citrix-ports build --strict --max-rejects $(MAX_REJECTS) --input $(SNAPSHOT) --out build
+	$(BIN)/citrix-ports build --strict --max-rejects $(MAX_REJECTS) $(PREVIOUS) --input $(SNAPSHOT) --out build
 
 build: build/manifest.json $(PARSED_REGISTRY) ## same as `make`
 
@@ -89,7 +92,7 @@ check: $(STAMP) ## rebuild from raw/ and fail, showing the difference, if build/
 	$(BIN)/python -m pipeline.registry.components --write-parsed
 	@git diff --exit-code --stat -- $(PARSED_REGISTRY) || { \
 	  echo "$(PARSED_REGISTRY) is stale: run 'make' and commit it"; exit 1; }
-	$(BIN)/citrix-ports build --strict --max-rejects $(MAX_REJECTS) --input $(SNAPSHOT) --out build
+	$(BIN)/citrix-ports build --strict --max-rejects $(MAX_REJECTS) $(PREVIOUS) --input $(SNAPSHOT) --out build
 	@$(BIN)/citrix-ports diff git:HEAD build --exit-code && \
 	  $(BIN)/citrix-ports diff git:HEAD build --table rules --exit-code >/dev/null || { \
 	  echo "build/ differs from the committed build: run 'make' and commit build/"; exit 1; }

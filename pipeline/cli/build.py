@@ -65,6 +65,15 @@ def add(sub) -> None:
         help="fail when more than N rules are rejected (make and CI use this)",
     )
     b.add_argument(
+        "--previous",
+        type=Path,
+        metavar="BUILD",
+        help="a published build (make and the refresh workflow give the committed "
+        "build/): a name no registry rule resolves, whose rows pair one to one with "
+        "rows of BUILD where the name had one id, takes that id, marked inferred, with a "
+        "warning; --strict fails only on names neither resolved nor inferred",
+    )
+    b.add_argument(
         "--spreadsheet",
         action="store_true",
         help="CSV files with a UTF-8 byte order mark and ';' between cells, as "
@@ -89,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         max_rejects=args.max_rejects,
         spreadsheet=args.spreadsheet,
         allow_unrecorded=args.allow_unrecorded,
+        previous=args.previous,
     )
     m = result.manifest
     c = m["counts"]

@@ -161,6 +161,7 @@ def build(
     spreadsheet: bool = False,
     registry_path: Path = REGISTRY_FILE,
     allow_unrecorded: bool = False,
+    previous: Path | None = None,
 ) -> BuildResult:
     """Run every stage from the snapshot ``input_path`` into ``out``; returns the
     manifest and the ports result.
@@ -173,7 +174,8 @@ def build(
     nothing is published then.  ``spreadsheet``: the CSV files get a byte order mark
     and ``;``.  A snapshot that is not the file its ``raw/manifest.json`` entry describes
     (another checksum) is refused, or with ``allow_unrecorded`` built without that entry's
-    provenance, with a warning.  One build at a time writes ``out`` (``pipeline.stages.outdir``: checked first,
+    provenance, with a warning.  ``previous``: a published build whose ids the names no
+    registry rule resolves may be inferred from (``pipeline.stages.infer``).  One build at a time writes ``out`` (``pipeline.stages.outdir``: checked first,
     locked, swapped in whole).
     """
     outdir.check(out.absolute(), artifact_names())  # fail before reading the page;
@@ -190,6 +192,7 @@ def build(
             spreadsheet,
             registry_path,
             allow_unrecorded,
+            previous,
         )
 
 
@@ -205,8 +208,10 @@ def stages(
     spreadsheet: bool,
     registry_path: Path,
     allow_unrecorded: bool,
+    previous: Path | None = None,
 ) -> BuildResult:
     """The stages of ``build``, under the lock of ``out``."""
+    before = previous_ports(previous) if previous is not None else None
     snap = read_snapshot(input_path, locale, allow_unrecorded)
     name, page, locale, warnings = snap.name, snap.page, snap.locale, snap.warnings
     registry = load_registry(registry_path)
@@ -222,8 +227,12 @@ def stages(
             hint="the page changed: review these errata, then update or remove them",
         )
     result.ports = with_ids("ports", result.ports, registry, unknown)
+    inferred = []
+    if before is not None:
+        inferred = inferred_ids(result, before, unknown)
+        rules = given(rules, inferred)
     ports = validate("ports", result.ports, name)
-    warnings += unknown.warnings() + unknown.review()
+    warnings += unknown.warnings() + unknown.review() + unknown.inferred_warnings(previous)
     if strict and unknown.first_line:
         raise UnknownNames(
             f"{len(unknown.first_line)} names of the page are not in the component registry:"
@@ -270,6 +279,10 @@ def stages(
             "applied": {k: sorted(v) for k, v in sorted(result.errata_applied.items())},
             "stale": sorted(result.errata_stale),
         },
+        "inferred": [
+            {"name": i.name, "id": i.id, "previous_names": i.previous_names, "pairs": i.pairs}
+            for i in inferred
+        ],
         "warnings": warnings,
     }
     manifest = publish(
@@ -280,6 +293,44 @@ def stages(
         spreadsheet=spreadsheet,
     )
     return BuildResult(manifest, result)
+
+
+def previous_ports(previous: Path) -> list[dict]:
+    """The ports rows of the previous build (checked as any reader checks them)."""
+    from pipeline.dataset.query import load_ports
+
+    if not (previous / "ports.csv").is_file() and not previous.is_file():
+        raise InputError(
+            f"--previous {previous}: no published build there (no ports.csv)",
+            Location(str(previous)),
+            hint="give the directory of a build (the committed build/), or leave --previous out",
+        )
+    return load_ports(previous)
+
+
+def inferred_ids(result, before: list[dict], unknown: Unknown) -> list:
+    """Ids inferred from the previous build for the unknown component names, given to the
+    ports rows and noted in ``unknown`` (no longer unknown, found by ``inferred``)."""
+    from pipeline.stages.infer import infer
+
+    names = {n for w, n in unknown.first_line if w == "component"}
+    inferred = infer(frame_records(result.ports), before, names)
+    result.ports = given(result.ports, inferred)
+    for inference in inferred:
+        unknown.inferred(inference)
+    return inferred
+
+
+def given(frame: pd.DataFrame, inferred: list) -> pd.DataFrame:
+    """The frame with the inferred ids at the ends that write those names."""
+    if not inferred:
+        return frame
+    frame = frame.copy()
+    for inference in inferred:
+        for side in ("source", "destination"):
+            at = (frame[side] == inference.name) & (frame[f"{side}_id"] == "")
+            frame.loc[at, f"{side}_id"] = inference.id
+    return frame
 
 
 @dataclass

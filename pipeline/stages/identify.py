@@ -16,13 +16,22 @@ CI asks for a registry update.  Standard library only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from pipeline.registry.components import Registry
 
 __all__ = ["Unknown", "identify", "components_table"]
 
 
-RULES = ("alias", "name", "rename", "abbreviation", "words", "qualifier")  # registry.Registry.found
+RULES = (
+    "alias",
+    "name",
+    "rename",
+    "abbreviation",
+    "words",
+    "qualifier",
+    "inferred",
+)  # registry.Registry.found
 REVIEW = {"words": "its words in another order", "qualifier": "its name without the qualifier"}
 
 
@@ -34,6 +43,7 @@ class Unknown:
     first_line: dict[tuple[str, str], int] = field(default_factory=dict)
     lines: dict[tuple[str, str], set[int]] = field(default_factory=dict)
     found: dict[tuple[str, str], tuple[str, str, int]] = field(default_factory=dict)
+    evidence: dict[tuple[str, str], Any] = field(default_factory=dict)  # inferred ids
 
     def known(self, what: str, name: str, rule: str, eid: str, line: int) -> None:
         """Note how a name found its id (the first line it is on)."""
@@ -58,6 +68,31 @@ class Unknown:
             )
             if rule in REVIEW
         ]
+
+    def inferred(self, inference) -> None:
+        """A name the previous build gave an id (``pipeline.stages.infer``): no longer
+        unknown, found by ``inferred``."""
+        key = ("component", inference.name)
+        line = self.first_line.pop(key, 0)
+        self.lines.pop(key, None)
+        self.found[key] = ("inferred", inference.id, line)
+        self.evidence[key] = inference
+
+    def inferred_warnings(self, previous) -> list[str]:
+        """A warning per inferred id, with the pairs of lines that show it."""
+        out = []
+        for (what, name), inference in sorted(self.evidence.items()):
+            shown = ", ".join(f"{new}~{old}" for new, old in inference.pairs[:8])
+            more = f" (+{len(inference.pairs) - 8})" if len(inference.pairs) > 8 else ""
+            out.append(
+                f"warning: line {self.found[(what, name)][2]}: {what} {name!r} was given the "
+                f"id {inference.id!r} inferred from the previous build {previous} (there "
+                f"{' / '.join(map(repr, inference.previous_names))}): its "
+                f"{len(inference.pairs)} row(s) pair one to one (line~previous line: "
+                f"{shown}{more}): review it, and add it as an alias to "
+                "pipeline/data/components.toml (citrix-ports align writes the entry)"
+            )
+        return out
 
     def add(self, what: str, name: str, line: int) -> None:
         """Note a line that names ``name`` (a component or a section) unknown."""
