@@ -81,7 +81,7 @@ def test_a_renamed_cell_takes_the_id_it_had(previous, tmp_path, capsys):
         assert NEW in new_rows[new] and "admin-workstation" in old_rows[old]
     assert manifest["counts"]["names_found_by"]["inferred"] == 1
     assert manifest["counts"]["unknown_names"]["components"] == 0
-    assert f"{NEW!r} was given the id 'admin-workstation' inferred from the previous build" in err
+    assert f"{NEW!r} was given the id 'admin-workstation' inferred from the previous build (" in err
 
 
 @pytest.mark.parametrize(

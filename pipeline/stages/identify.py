@@ -86,11 +86,11 @@ class Unknown:
             more = f" (+{len(inference.pairs) - 8})" if len(inference.pairs) > 8 else ""
             out.append(
                 f"warning: line {self.found[(what, name)][2]}: {what} {name!r} was given the "
-                f"id {inference.id!r} inferred from the previous build {previous} (there "
+                f"id {inference.id!r} inferred from the previous build ({previous}: there "
                 f"{' / '.join(map(repr, inference.previous_names))}): its "
                 f"{len(inference.pairs)} row(s) pair one to one (line~previous line: "
                 f"{shown}{more}): review it, and add it as an alias to "
-                "pipeline/data/components.toml (citrix-ports align writes the entry)"
+                "pipeline/data/components.toml"
             )
         return out
 
