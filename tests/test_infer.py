@@ -139,3 +139,16 @@ def test_infer_on_five_rows():
     assert infer(two, before, {"New"}) == []
     # a row in a section without id: no evidence
     assert infer([{**now[0], "section_id": ""}], before, {"New"}) == []
+
+
+def test_components_say_how_each_name_found_its_id(previous, tmp_path):
+    import csv
+
+    out = tmp_path / "out"
+    assert build(rewritten(tmp_path), out, "--previous", str(previous)) == 0
+    with open(out / "components.csv", encoding="utf-8", newline="") as f:
+        rows = {r["component_id"]: r for r in csv.DictReader(f)}
+    admin = rows["admin-workstation"]
+    names, rules = admin["page_names"].split(" | "), admin["found_by"].split(" | ")
+    assert len(names) == len(rules) and dict(zip(names, rules))[NEW] == "inferred"
+    assert all(r["found_by"] for r in rows.values() if r["page_names"])

@@ -244,7 +244,8 @@ def stages(
     components = validate(
         "components",
         typed_frame(
-            "components", components_table(frame_records(rules), frame_records(ports), registry)
+            "components",
+            components_table(frame_records(rules), frame_records(ports), registry, unknown),
         ),
         name,
     )

@@ -151,10 +151,14 @@ def identify(rows: list[dict], registry: Registry, unknown: Unknown | None = Non
     return out
 
 
-def components_table(rules: list[dict], ports: list[dict], registry: Registry) -> list[dict]:
+def components_table(
+    rules: list[dict], ports: list[dict], registry: Registry, unknown: Unknown | None = None
+) -> list[dict]:
     """The components of a build, by id: English name, kind, family, members, the names
-    this page uses for it (rules and ports, page order) and its flows (the rules of the
-    ports table that name it, or a name it is a member of, at either end)."""
+    this page uses for it (rules and ports, page order), how each of those names found
+    the id (``unknown.found``: the rule of ``Registry.found``, or ``inferred``) and its
+    flows (the rules of the ports table that name it, or a name it is a member of, at
+    either end)."""
     names: dict[str, list[str]] = {}
     flows: dict[str, set[str]] = {}
     for row in [*rules, *ports]:
@@ -184,6 +188,12 @@ def components_table(rules: list[dict], ports: list[dict], registry: Registry) -
                 "family": entry.family,
                 "members": " ".join(entry.members),
                 "page_names": " | ".join(names[cid]),
+                "found_by": " | ".join(
+                    unknown.found[("component", n)][0]
+                    if unknown and ("component", n) in unknown.found
+                    else registry.component_found(n)[1]
+                    for n in names[cid]
+                ),
                 "flows": len(flows[cid]),
             }
         )
