@@ -152,3 +152,27 @@ def test_components_say_how_each_name_found_its_id(previous, tmp_path):
     names, rules = admin["page_names"].split(" | "), admin["found_by"].split(" | ")
     assert len(names) == len(rules) and dict(zip(names, rules))[NEW] == "inferred"
     assert all(r["found_by"] for r in rows.values() if r["page_names"])
+
+
+def test_align_writes_the_entry_of_the_name_the_registry_lacks(previous, tmp_path, capsys):
+    """align of the previous build with the new one proposes the known entry with the
+    new name added; once reviewed (status dropped) and put in place of the registry's
+    entry, the name resolves as an alias."""
+    import tomllib
+
+    from pipeline.registry.components import REGISTRY_FILE, Registry
+
+    out = tmp_path / "out"
+    assert build(rewritten(tmp_path), out, "--previous", str(previous)) == 0
+    capsys.readouterr()
+    assert main(["align", str(previous), str(out)]) == 0
+    proposals = tomllib.loads(capsys.readouterr().out)  # valid TOML: one key per locale
+    entry = proposals["component"]["admin-workstation"]
+    assert NEW in entry["aliases"]["en-us"] and entry.pop("status") == "proposed"
+    data = tomllib.loads(REGISTRY_FILE.read_text("utf-8"))
+    kept = data["component"]["admin-workstation"]
+    assert {k: v for k, v in entry.items() if k != "aliases"} == {
+        k: kept[k] for k in ("name", "kind", "family")
+    }
+    data["component"]["admin-workstation"] = {**kept, **entry}
+    assert Registry.from_data(data).component_found(NEW) == ("admin-workstation", "alias")

@@ -342,6 +342,51 @@ def _toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def _aliases(names: dict[str, list[str]]) -> list[str]:
+    """``aliases.<locale> = [...]`` lines, one per locale (a locale both sides write, as
+    two versions of one page do, once: TOML refuses a key given twice)."""
+    return [
+        f"aliases.{locale} = [{', '.join(_toml_string(n) for n in dict.fromkeys(found))}]"
+        for locale, found in names.items()
+    ]
+
+
+def _known_id(registry, group: list[Correspondence], left, right) -> tuple[str, list]:
+    """(id, [(locale, name)]) when names the registry lacks have counterparts of one id."""
+    if registry is None:
+        return "", []
+    ids = {i for c in group for n in (c.left, c.right) if (i := registry.component_id(n))}
+    lacking = [
+        (side.locale, n)
+        for c in group
+        for side, n in ((left, c.left), (right, c.right))
+        if not registry.component_id(n)
+    ]
+    return (next(iter(ids)), lacking) if len(ids) == 1 and lacking else ("", [])
+
+
+def _known_entry(registry, cid: str, lacking: list[tuple[str, str]]) -> list[str]:
+    """The registry's entry ``cid``, whole, with the names it lacks added as aliases (to
+    replace the entry by, once reviewed)."""
+    entry = registry.components[cid]
+    names: dict[str, list[str]] = {k: list(v) for k, v in entry.aliases.items()}
+    for locale, n in lacking:
+        names.setdefault(locale, []).append(n)
+    return [
+        f"# the registry lacks {', '.join(repr(n) for _, n in lacking)}, whose rows are "
+        f"those of {entry.id!r}: its entry with them added (review, then replace the entry "
+        "by it)",
+        f"[component.{entry.id}]",
+        'status = "proposed"',
+        f"name = {_toml_string(entry.name)}",
+        f"kind = {_toml_string(entry.kind)}",
+        f"family = {_toml_string(entry.family)}",
+        *(f"members = [{', '.join(map(_toml_string, entry.members))}]" for _ in entry.members[:1]),
+        *_aliases(names),
+        "",
+    ]
+
+
 def render_toml(alignment: Alignment, registry=None) -> str:
     """Proposals as registry entries ready to review (``status = "proposed"``)."""
     left, right = alignment.left, alignment.right
@@ -353,6 +398,7 @@ def render_toml(alignment: Alignment, registry=None) -> str:
         "",
     ]
     used: Counter = Counter()
+    to_known: dict[str, list[tuple[str, str]]] = {}  # id -> names it lacks
     for c in alignment.sections:
         sid = slug(c.right) or "section"
         used[sid] += 1
@@ -364,8 +410,10 @@ def render_toml(alignment: Alignment, registry=None) -> str:
             f"[section.{sid}]",
             'status = "proposed"',
             f"name = {_toml_string(c.right)}",
-            f"aliases.{right.locale} = [{_toml_string(c.right)}]",
-            f"aliases.{left.locale} = [{_toml_string(c.left)}]",
+            *_aliases(
+                {right.locale: [c.right]}
+                | {left.locale: [c.right, c.left][right.locale == left.locale :]}
+            ),
             "",
         ]
     for group in groups(alignment):
@@ -384,16 +432,23 @@ def render_toml(alignment: Alignment, registry=None) -> str:
                 f"# sure {c.confidence:.2f}: {c.left!r} = {c.right!r}, {c.votes} "
                 f"row(s) at lines {lines}{more}" + (f"; {note}" if note else "")
             )
+        known_id, lacking = _known_id(registry, group, left, right)
+        if known_id:
+            to_known.setdefault(known_id, []).extend(lacking)
+            continue
+        aliases: dict[str, list[str]] = {right.locale: list(rights)}
+        aliases.setdefault(left.locale, []).extend(lefts)
         out += [
             f"[component.{cid}]",
             'status = "proposed"',
             f"name = {_toml_string(rights[0])}",
             'kind = "component"',
             'family = ""',
-            f"aliases.{right.locale} = [{', '.join(_toml_string(n) for n in rights)}]",
-            f"aliases.{left.locale} = [{', '.join(_toml_string(n) for n in lefts)}]",
+            *_aliases(aliases),
             "",
         ]
+    for known_id, lacking in sorted(to_known.items()):
+        out += _known_entry(registry, known_id, list(dict.fromkeys(lacking)))
     unsure = [c for c in alignment.components if not c.sure]
     if unsure:
         out.append(
