@@ -700,6 +700,8 @@ def test_every_row_keeps_its_id_when_the_page_writes_the_declared_renames(form, 
         ("WOL Proxy", "wol-proxy"),  # the abbreviation WOL of the name 'Wake-on-LAN proxy'
         ("DDC", "delivery-controller"),  # the abbreviation of 'Delivery Controller'
         ("Controller Delivery", "delivery-controller"),  # words in another order
+        ("Delivery Controllers", "delivery-controller"),  # the plural
+        ("Citrix Virtual Apps and Desktops VDA", "vda"),  # the singular of '… VDAs'
         ("NetScaler Gateway SNIP", "netscaler-gateway-snip"),  # a declared rename applied
         ("XenServer Resource Pool Master", "xenserver-pool-master"),
     ],
@@ -842,3 +844,24 @@ def test_an_abbreviation_without_its_source_is_refused():
     with pytest.raises(DataError) as caught:
         Registry.from_data({"abbreviation": {"vda": {"short": "VDA", "long": "Virtual Delivery Agent"}}})  # fmt: skip
     assert "'source' must be a text" in str(caught.value.problems)
+
+
+def test_the_singular_never_gives_a_name_another_id():
+    """Every name of the registry written in the plural or the singular (the other form
+    of each word the rule changes) finds its own id or none by the plural rule, and an
+    acronym ending in S stays itself."""
+    from pipeline.core.normalize import name_key
+    from pipeline.registry.components import load, singular
+
+    r = load()
+    checked = 0
+    for what, entries in (("component", r.components), ("section", r.sections)):
+        for entry in entries.values():
+            for _, name in entry.names():
+                plural = " ".join(w + "s" if w.isalpha() and w.islower() and len(w) > 3 else w for w in name.split())  # fmt: skip
+                for other in {singular(name), name_key(plural)} - {name_key(name)}:
+                    checked += 1
+                    got = r._by_singular.get((what, " ".join(sorted(singular(other).split()))))
+                    assert got in (None, entry.id), (name, other, got)
+    assert checked > 10
+    assert singular("HTTPS") == "https" and r.component_found("HTTPS") == ("https", "alias")

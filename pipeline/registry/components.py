@@ -84,6 +84,23 @@ def words(key: str) -> str:
     return " ".join(sorted(key.split()))
 
 
+def singular(text: str) -> str:
+    """The name key of a name as written with each plural word in the singular: a word
+    of more than three letters ending in a lower-case ``s`` (``VDAs``, ``Servers``, not
+    ``HTTPS``, an acronym; ``ss``, ``us`` and ``is`` endings kept: ``Access``,
+    ``Status``, ``Analysis``).
+
+    >>> singular("Citrix Virtual Apps and Desktops VDAs"), singular("HTTPS Servers")
+    ('citrix virtual app and desktop vda', 'https server')
+    """
+    return name_key(
+        " ".join(
+            w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) else w
+            for w in text.split()
+        )
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class Registry:
     """Components and sections by id, and by the key of every name they are written as."""
@@ -103,32 +120,33 @@ class Registry:
         >>> r.component_id("agent  vda"), r.component_id("Director")
         ('vda', '')
         """
-        return self.lookup("component", name_key(name))
+        return self.component_found(name)[0]
 
     def section_id(self, name: str) -> str:
         """The id of a section heading, or "" when unknown."""
-        return self.lookup("section", name_key(name))
+        return self.section_found(name)[0]
 
     def component_found(self, name: str) -> tuple[str, str]:
         """(id, rule) of a component name as a page writes it (see ``found``)."""
-        return self.found("component", name_key(name))
+        return self.found("component", name_key(name), name)
 
     def section_found(self, name: str) -> tuple[str, str]:
         """(id, rule) of a section heading (see ``found``)."""
-        return self.found("section", name_key(name))
+        return self.found("section", name_key(name), name)
 
     def lookup(self, what: str, key: str) -> str:
         """The id of a name key ("" when no rule finds one): see ``found``."""
         return self.found(what, key)[0]
 
-    def found(self, what: str, key: str) -> tuple[str, str]:
+    def found(self, what: str, key: str, text: str = "") -> tuple[str, str]:
         """(id, the rule that found it) for a name key, the rules in order: ``alias`` (an
         alias or former name), ``name`` (the registry's English display name),
         ``rename`` (a declared product rename undone or applied: ``NetScaler Gateway
         SNIP`` is ``Citrix Gateway SNIP``), ``abbreviation`` (a declared abbreviation
         expanded or written short, a whole word: ``WOL Proxy`` is ``Wake-on-LAN proxy``),
         ``words`` (the same words in another order,
-        naming one id only), ``qualifier`` (the name without a trailing qualifier in
+        naming one id only), ``plural`` (the same words in the singular, naming one id
+        only), ``qualifier`` (the name without a trailing qualifier in
         parentheses, ``StoreFront (HTTPS)``); ("", "") when none does.
 
         >>> r = Registry.from_data({"component": {"sf": {"name": "StoreFront Server",
@@ -139,22 +157,24 @@ class Registry:
         found = self._by_name.get((what, key))
         if found is not None:
             return found, "alias"
-        for how, eid in self._heuristics(what, key):
+        for how, eid in self._heuristics(what, key, text):
             if eid:
                 return eid, how
         base = re.sub(r"\s*\([^()]*\)$", "", key)
         if base != key and base:
-            eid, how = self.found(what, base)
+            eid, how = self.found(what, base, re.sub(r"\s*\([^()]*\)$", "", text))
             if eid:
                 return eid, "qualifier"
         return "", ""
 
-    def _heuristics(self, what: str, key: str):
-        """The rules after the aliases, lazily, in order."""
+    def _heuristics(self, what: str, key: str, text: str = ""):
+        """The rules after the aliases, lazily, in order (``plural`` needs the name as
+        written, ``text``: its case tells a plural from an acronym)."""
         yield "name", self._fallback.get((what, key), "")
         yield "rename", self._renamed(what, key)
         yield "abbreviation", self._abbreviated(what, key)
         yield "words", self._by_words.get((what, words(key)), "")
+        yield "plural", self._by_singular.get((what, words(singular(text))), "") if text else ""
 
     @functools.cached_property
     def _fallback(self) -> dict[tuple[str, str], str]:
@@ -172,6 +192,17 @@ class Registry:
         seen: dict[tuple[str, str], set[str]] = {}
         for (what, key), eid in list(self._by_name.items()) + list(self._fallback.items()):
             seen.setdefault((what, words(key)), set()).add(eid)
+        return {k: next(iter(ids)) for k, ids in seen.items() if len(ids) == 1}
+
+    @functools.cached_property
+    def _by_singular(self) -> dict[tuple[str, str], str]:
+        """Names by their words in the singular, in any order (``Citrix Virtual Apps and
+        Desktops VDAs`` is ``… VDA``), where those words name one id only."""
+        seen: dict[tuple[str, str], set[str]] = {}
+        for what, entries in (("component", self.components), ("section", self.sections)):
+            for entry in entries.values():
+                for _, name in [*entry.names(), ("", entry.name)]:
+                    seen.setdefault((what, words(singular(name))), set()).add(entry.id)
         return {k: next(iter(ids)) for k, ids in seen.items() if len(ids) == 1}
 
     @functools.cached_property

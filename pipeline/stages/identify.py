@@ -32,7 +32,11 @@ RULES = (
     "qualifier",
     "inferred",
 )  # registry.Registry.found
-REVIEW = {"words": "its words in another order", "qualifier": "its name without the qualifier"}
+REVIEW = {
+    "words": "its words in another order",
+    "plural": "its words in the singular",
+    "qualifier": "its name without the qualifier",
+}
 
 
 @dataclass
