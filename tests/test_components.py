@@ -865,3 +865,17 @@ def test_the_singular_never_gives_a_name_another_id():
                     assert got in (None, entry.id), (name, other, got)
     assert checked > 10
     assert singular("HTTPS") == "https" and r.component_found("HTTPS") == ("https", "alias")
+
+
+def test_every_rule_registry_found_gives_is_counted():
+    """The rules ``Registry.found`` can answer are the ones the manifest counts."""
+    import inspect
+
+    from pipeline.registry.components import Registry
+    from pipeline.stages.identify import RULES
+
+    source = inspect.getsource(Registry.found) + inspect.getsource(Registry._heuristics)
+    given = set(re.findall(r'(?:yield|return) \(?"([a-z]+)"', source)) | set(
+        re.findall(r'return [a-z]+, "([a-z]+)"', source)
+    )
+    assert given and given <= set(RULES), given - set(RULES)

@@ -29,6 +29,7 @@ RULES = (
     "rename",
     "abbreviation",
     "words",
+    "plural",
     "qualifier",
     "inferred",
 )  # registry.Registry.found
