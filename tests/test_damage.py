@@ -282,3 +282,87 @@ def test_a_line_of_too_many_cells_that_is_not_two_rows_is_still_marked():
     row = page.tables[0].rows[0]
     assert len(page.tables[0].rows) == 1 and row.problems
     assert not any("joined" in w for w in page.warnings)
+
+
+def split_row(line: str):
+    from pipeline.page.readers.text import split_row as split
+
+    return split(line)
+
+
+def rewritten_snapshot(tmp_path, change) -> tuple[object, list[str], int]:
+    """The snapshot with one line changed by ``change(lines) -> (lines, k)``, built."""
+    lines = SNAPSHOT.read_text("utf-8").split("\n")
+    new, k = change(lines)
+    page = tmp_path / SNAPSHOT.name
+    page.write_text("\n".join(new), "utf-8")
+    out = tmp_path / "out"
+    code = main(["build", "--input", str(page), "--out", str(out), "--locale", "fr-fr"])
+    assert code == 0
+    return out, new, k
+
+
+def test_a_row_split_over_two_lines_is_read_as_one(tmp_path, built, capsys):
+    """A row broken after its Port (its Details on the next line), under which rows
+    inherit its Source and Destination: read as one row, with a warning, and every flow
+    of the page published as it was."""
+
+    def split(lines):
+        k = next(
+            i
+            for i in range(len(lines) - 1)
+            if split_row(lines[i]) == (split_row(lines[i])[0], 0)
+            and len(split_row(lines[i])[0]) == 5
+            and lines[i + 1].startswith(("TCP | ", "UDP | "))
+        )
+        head, _, details = lines[k].rstrip(" |").rpartition(" | ")
+        return lines[:k] + [head + " |", details + " |"] + lines[k + 1 :], k
+
+    out, _, k = rewritten_snapshot(tmp_path, split)
+    err = capsys.readouterr().err
+    assert f"a row split over lines {k + 1} and {k + 2}" in err
+    assert published_flows(out) == published_flows(built[0])
+
+
+def test_a_damaged_row_that_wrote_both_names_intact_passes_them_on(tmp_path, built, capsys):
+    """A pipe added inside the Details of a row that writes Source and Destination, with
+    rows below under its merged cells: the row is rejected, the rows below keep their
+    flows (its names come before the damage)."""
+
+    def extra_pipe(lines):
+        k = next(
+            i
+            for i in range(len(lines) - 1)
+            if split_row(lines[i]) == (split_row(lines[i])[0], 0)
+            and len(split_row(lines[i])[0]) == 5
+            and lines[i + 1].startswith(("TCP | ", "UDP | "))
+        )
+        head, _, details = lines[k].rstrip(" |").rpartition(" | ")
+        words = details.split(" ")
+        return lines[:k] + [f"{head} | {' '.join(words[:-1])} | {words[-1]} |"] + lines[k + 1 :], k  # fmt: skip
+
+    out, _, k = rewritten_snapshot(tmp_path, extra_pipe)
+    before = {f for f in published_flows(built[0])}
+    after = {f for f in published_flows(out)}
+    lost = before - after
+    # only the damaged row's own flows may be missing (rejected, with its line)
+    rejects = (out / "rejects.csv").read_text("utf-8")
+    assert f",{k + 1}," in rejects or str(k + 1) in rejects
+    assert len(lost) <= 3, sorted(lost)[:5]
+
+
+def test_a_row_that_wrote_fewer_names_than_the_table_passes_none_on():
+    """Which name a row under merged cells wrote is unknown when it is damaged (a lost
+    pipe between two names looks the same): the rows below are marked."""
+    from pipeline.page.readers.text import read_text
+
+    page = read_text(
+        "P\n\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
+        "A | B | TCP | 80 | web |\n"
+        "C D | TCP | 81 | '22x' does | |\n"
+        "TCP | 82 | under | ||\n",
+        "x.txt",
+        "fr-fr",
+    )
+    rows = page.tables[0].rows
+    assert rows[1].intact == set()

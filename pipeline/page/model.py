@@ -48,6 +48,9 @@ class Row:
     raw: str  # the row as the source writes it
     inherited: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
+    # roles whose cells a damaged row still wrote intact (the reader found its damage
+    # after them): the rows below may inherit these from it
+    intact: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -85,7 +88,8 @@ def resolve_merged_cells(table: Table) -> None:
     does too when the row has a port.  A row with neither Type nor Port inherits no
     Type: it is a note row.  Which cells were filled is recorded in ``Row.inherited``;
     a row that takes a cell from a damaged row is marked too (a wrong value never spreads
-    silently down a merged cell).
+    silently down a merged cell), unless the reader found that cell intact
+    (``Row.intact``: the damage lies after it).
     """
     previous: Row | None = None
     # per role, the row that wrote the value the rows below inherit: its number, and
@@ -103,7 +107,7 @@ def resolve_merged_cells(table: Table) -> None:
         )
         for role in table.roles:
             if row.cells.get(role):
-                origin[role] = (number, damaged)
+                origin[role] = (number, damaged and role not in row.intact)
                 continue
             if role in ENTITY_ROLES or (role == "type" and row.cells.get("port")):
                 if previous and previous.cells.get(role):
@@ -117,7 +121,8 @@ def resolve_merged_cells(table: Table) -> None:
                 else:
                     row.problems.append(f"{role} is empty and no row above gives it")
         if damaged and not under:
-            origin = {r: (number, True) for r in table.roles}
+            # what it wrote intact is trusted, everything else it passes on is suspect
+            origin = {r: (number, r not in row.intact) for r in table.roles}
         previous = row
 
 

@@ -61,7 +61,7 @@ import re
 
 from pipeline.core.normalize import clean, lines, norm
 from pipeline.errors import InputError, Location
-from pipeline.page.model import Page, PageBuilder, Row, Table
+from pipeline.page.model import ENTITY_ROLES, Page, PageBuilder, Row, Table
 from pipeline.page.readers.cells import (
     SEPARATOR_CELL,
     RowChecks,
@@ -70,6 +70,7 @@ from pipeline.page.readers.cells import (
     fold_extra_cells,
     header_roles,
     looks_like_row,
+    lost_columns,
     place,
 )
 from pipeline.page.readers.steps import TableSteps
@@ -260,6 +261,14 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 merged[-1] = merged[-1] + part
                 cut_short = False
                 continue
+            if merged and len(merged[-1]) == 1 and self.split_in_two(merged[-1], part, roles):
+                where = Location(self.source_name, part[0][0], section=self.section().heading)
+                self.warnings.append(
+                    f"warning: {where}: a row split over lines {merged[-1][0][0]} and "
+                    f"{part[0][0]} (a line break inside it) was read as one"
+                )
+                merged[-1] = merged[-1] + part
+                continue
             merged.append(part)
             cells, padding = split_row(part[0][1])
             cut_short = bool(cells) and padding == 0 and classify(cells[-1], self.vocab) == "url"
@@ -338,6 +347,49 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         )
         return joined < apart
 
+    def split_in_two(self, first, second, roles) -> bool:
+        """True when two lines are one row broken at a cell boundary: together they fit
+        the columns with every cell like its column, the second does not start a row
+        under merged cells (a Type and a Port), the first does not end with the empty
+        cells a whole row writes (``| |``), and apart the first is not a whole row
+        (a Type without its Port, a flow without its Details followed by a lone text
+        cell, or a name alone, which no row is)."""
+        a, b = self.cells_of(first), self.cells_of(second)
+        if not a or not b or len(a) + len(b) > len(roles):
+            return False
+        if split_row(first[-1][1])[1] > 0:
+            return False  # the line writes its empty cells (``| |``): it is a whole row
+        # a name alone is no row, and with the next line it makes a whole row (a shorter
+        # one could be a row under a merged cell whose name lost a pipe: no telling)
+        lone_name = (
+            len(a) == 1 and classify(a[0], self.vocab) == "name" and len(a) + len(b) == len(roles)
+        )
+        if self.starts_flow(b) and not lone_name:
+            return False  # the second line is a row of its own, under merged cells
+        joined = place(a + b, roles, True, self.vocab)[0]
+        if joined.misfits or math.isinf(joined.cost):
+            return False
+        if lost_columns(dict(zip(joined.roles, a + b)), self.vocab):
+            return False
+        if lone_name:
+            return True  # the rest of the row is on the next line
+        alone = place(a, roles, True, self.vocab)[0]
+        cells_a = dict(zip(alone.roles, a))
+        if alone.misfits or lost_columns(cells_a, self.vocab):
+            return True  # the first line alone is no row
+        kinds = [classify(c, self.vocab) for c in b]
+        return (
+            len(b) == 1
+            and kinds[0] not in ("protocol", "port", "url", "ditto")
+            and bool(cells_a.get("type"))
+            and bool(cells_a.get("port"))
+            and not cells_a.get("details")
+        )  # a flow whose Details went to the next line
+
+    def starts_flow(self, cells: list[str]) -> bool:
+        """Whether a line's cells start with a Type and a Port."""
+        return len(cells) >= 2 and self.flow_at(cells, 0)
+
     def place_row(self, table: Table, part: list[tuple[int, str]]) -> list[Row]:
         """Place a row's cells into the table's columns and add it, marked where it is
         damaged or ambiguous; returns the rows added: one, or two when the line holds two
@@ -347,6 +399,9 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         raw = "\n".join(text for _, text in part)
         cells = self.cells_of(part)
         roles = table.roles
+        # empty cells the text rendering moved to the end of the line (merged cells): a
+        # row that has them did not write every name, whatever its cells now say
+        padded = split_row(part[-1][1])[1] > 0
         if len(cells) > len(roles):
             halves = self.joined_rows(cells, roles, bool(table.rows))
             if halves:
@@ -355,10 +410,17 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                     f"warning: {where}: two rows joined on one line (a lost line break) "
                     f"were read as two, the second from {halves[1][0]!r} {halves[1][1]!r}"
                 )
-                return [self.add_placed(table, half, line, raw) for half in halves]
+                return [self.add_placed(table, half, line, raw, padded=True) for half in halves]
             fitted, problems = fold_extra_cells(cells, len(roles))
             row = build_row(dict(zip(roles, fitted)), roles, line, raw)
             row.problems.extend(problems)
+            # the extra cells may be a second row joined on (its names are what the rows
+            # below inherit): the names are intact only when no extra cell is a Type
+            k = len([r for r in ENTITY_ROLES if r in roles])
+            if not padded and not any(
+                classify(c, self.vocab) == "protocol" for c in cells[k + 1 :]
+            ):
+                row.intact = self.intact_names(cells, list(roles), roles)
             table.rows.append(row)
             return [row]
         if not cells:
@@ -366,11 +428,14 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
             row.problems.append("row has no cells")
             table.rows.append(row)
             return [row]
-        return [self.add_placed(table, cells, line, raw)]
+        return [self.add_placed(table, cells, line, raw, padded)]
 
-    def add_placed(self, table: Table, cells: list[str], line: int, raw: str) -> Row:
+    def add_placed(
+        self, table: Table, cells: list[str], line: int, raw: str, padded: bool = True
+    ) -> Row:
         """Add the row of ``cells`` (no more than the table's columns), placed by what
-        they hold."""
+        they hold; ``padded``: its line ends with empty cells (none of its names is then
+        taken as intact)."""
         roles = table.roles
         options = place(cells, roles, bool(table.rows), self.vocab)
         best = options[0]
@@ -383,8 +448,24 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 + " as well as "
                 + ", ".join(options[1].roles)
             )
+        elif not padded:
+            row.intact = self.intact_names(cells, list(best.roles), roles)
         table.rows.append(row)
         return row
+
+    def intact_names(self, cells: list[str], placed: list[str], roles: list[str]) -> set[str]:
+        """The name roles a (possibly damaged) row wrote intact: when its first cells are
+        exactly the table's Source and Destination, all of them, in order, none empty or
+        like a Type or a Port, and the next cell is a Type, its damage lies after them.
+        (A row that writes fewer names is one under a merged cell or one whose names lost
+        the pipe between them: nothing tells which, so nothing it writes is trusted.)"""
+        names = [r for r in ENTITY_ROLES if r in roles]
+        k = len(names)
+        if not k or len(cells) <= k or placed[:k] != names:
+            return set()
+        if any(not c or classify(c, self.vocab) in ("protocol", "port") for c in cells[:k]):
+            return set()
+        return set(names) if classify(cells[k], self.vocab) == "protocol" else set()
 
     def flow_at(self, cells: list[str], j: int) -> bool:
         """Whether ``cells[j]`` and ``cells[j + 1]`` are a Type and a Port."""
