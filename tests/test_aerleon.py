@@ -289,6 +289,9 @@ def test_platforms_without_destinations_need_one_host(capsys, built, rows, regis
     assert cidrs == sources
     assert (out / "out" / "citrix.gce").exists()
     judge(out, rows, EXAMPLE, registry, host="vda")
+    assert aclgen(out, tmp_path) == {
+        p.name: p.read_bytes() for p in sorted((out / "out").iterdir())
+    }
 
 
 def test_zones_select_the_perimeter_flows_of_every_format(capsys, built, tmp_path):
@@ -334,3 +337,39 @@ def test_the_export_is_deterministic(capsys, built, tmp_path):
     assert export_dir(capsys, built, EXAMPLE, b)[0] == 0
     files = lambda d: {p.relative_to(d): p.read_bytes() for p in d.rglob("*") if p.is_file()}  # noqa: E731
     assert files(a) == files(b) and len(files(a)) >= 10
+
+
+@pytest.mark.slow
+def test_the_host_formats_stay_ours_by_the_same_judge(capsys, built, tmp_path):
+    """README says why nftables stays ours: on the same check (`nft -c`), aerleon 1.18's
+    nftables output of this very policy fails (comments over nftables' 128 characters)
+    where ours passes. When a newer aerleon passes, this test says so: then judge it by
+    the packet tests and keep one path."""
+    nft = shutil.which("nft")
+    if not nft:
+        pytest.skip("nft is not installed here (.ci/run installs it)")
+    from aerleon import api
+    from aerleon.lib import naming
+
+    out = tmp_path / "aerleon"
+    assert export_dir(capsys, built, EXAMPLE, out, "--platform", "cisco")[0] == 0
+    policy = yaml.safe_load((out / "pol" / "citrix.yaml").read_text("utf-8"))
+    (plain,) = [f for f in policy["filters"] if "cisco" in f["header"]["targets"]]
+    plain["header"]["targets"] = {"nftables": "mixed INPUT"}
+    theirs = api.Generate(
+        [{"filename": "theirs", "filters": [plain]}], naming.Naming(str(out / "def"))
+    )["theirs.nft"]
+    (tmp_path / "theirs.nft").write_text(theirs, "utf-8")
+    assert main(["export", "nftables", "--addresses", str(EXAMPLE), "--data", str(built[0]), "--hook", "input", "-o", str(tmp_path / "ours.nft")]) == 0  # fmt: skip
+    judged = {
+        name: subprocess.run(
+            [nft, "-c", "-f", str(tmp_path / name)], capture_output=True, text=True
+        )
+        for name in ("ours.nft", "theirs.nft")
+    }
+    if any("Operation not permitted" in d.stderr for d in judged.values()):
+        pytest.skip("nft -c cannot run here")
+    assert judged["ours.nft"].returncode == 0, judged["ours.nft"].stderr
+    assert (
+        judged["theirs.nft"].returncode != 0 and "comment too long" in judged["theirs.nft"].stderr
+    )

@@ -12,8 +12,8 @@ every port is refused unless ``allow_all_ports``.  One rule per flow, protocol, 
 range and direction; identical rules written once, naming every rule id; a
 bidirectional flow both ways, each direction belonging to the host at its own end.
 
-Three modules, one job each: ``addresses`` (the map), ``plan`` (the typed rules),
-``formats`` (the file of each firewall).
+One module per job: ``addresses`` (the map), ``zones`` (its zones), ``plan`` (the typed
+rules), ``formats`` (what every rule file shares), and a module per format.
 """
 
 from __future__ import annotations
@@ -24,7 +24,10 @@ from dataclasses import dataclass, field, replace
 from pipeline.dataset.schema import MAX_PORT
 from pipeline.errors import InputError
 from pipeline.export.addresses import AddressMap, limits, load_address_map
-from pipeline.export.formats import HOST_RENDERERS, Options, Rendered
+from pipeline.export.aws_sg import render_aws_sg
+from pipeline.export.formats import Options, Rendered
+from pipeline.export.iptables import render_ip6tables, render_iptables
+from pipeline.export.nftables import render_nftables
 from pipeline.export.plan import (
     NO_SELECTION,
     NOT_SELECTED,
@@ -53,8 +56,12 @@ def render_aerleon(p: Plan, source: dict, options: Options = Options()) -> Rende
     return render(p, source, options)
 
 
+# The formats, one line each: the command line's choices come from here.
 RENDERERS = {
-    **HOST_RENDERERS,
+    "nftables": render_nftables,
+    "iptables": render_iptables,
+    "ip6tables": render_ip6tables,
+    "aws-sg": render_aws_sg,
     "windows": render_windows,
     "terraform": render_terraform,
     "aerleon": render_aerleon,

@@ -1,31 +1,24 @@
-"""Rule files: the export plan written in each firewall's language.
+"""What every rule file shares: the options of the formats, the rendered file, and the
+helpers that keep the page's words out of statements.
 
-Input: a ``Plan`` and the build's source (name and checksum, for the header).  Output:
-a ``Rendered``: the file's text, the number of rule statements it holds (what the
-summary reports), and warnings for rules the format cannot express (IPv6 in
-``iptables``, IPv4 in ``ip6tables``: one warning per flow, never a silent gap).
+Input: nothing.  Output: ``Options``, ``Rendered`` (the file's text, the number of rule
+statements it holds, warnings for rules the format cannot express, the files of a
+format of several), ``addr``, ``safe_text`` (page text safe in a comment of every
+format: one line, no quote, backslash, semicolon, brace or dollar), ``header`` (where
+the file comes from, never the run time), ``tag``, ``aws_text`` and ``logical_id`` (the
+AWS formats' descriptions and names), ``ExportLimit`` and the clouds' limits.
 
-Formats (``HOST_RENDERERS``; ``pipeline.export.RENDERERS`` adds ``windows``, in
-``pipeline.export.windows``, and ``terraform``): ``nftables`` (a self-contained ``table inet citrix_ports`` that
-replaces itself on every load and touches nothing else: chain ``citrix_flows``, IPv4 and
-IPv6, and with ``hooks`` a base chain per hook with a policy, established/related,
-loopback and IPv6 neighbour discovery accepted, that jumps to it), ``iptables`` /
-``ip6tables`` (``iptables-restore --noflush`` / ``ip6tables-restore --noflush`` input:
-chain ``CITRIX-PORTS`` only, flushed on reload; long address lists split so that no
-parameter exceeds the tools' limits), ``aws-sg`` (CloudFormation JSON: one
-``AWS::EC2::SecurityGroupIngress`` per source network, a security-group parameter per
-destination component; refused, saying by how much, over CloudFormation's 500 resources),
-``terraform`` (AWS, Azure or Google Cloud: ``pipeline.export.terraform``).  Statements
-hold only checked numbers, protocol words, networks
-and rule ids; the page's words appear only in comments and descriptions, after
-``safe_text`` (one line, no quote, backslash, semicolon, brace or dollar) or the
-format's own quoting.  Output is sorted and carries no run time.
+Each format is a module of its own with one signature, ``render_FORMAT(plan, source,
+options=Options()) -> Rendered``, registered in ``pipeline.export.RENDERERS``:
+``nftables``, ``iptables`` (and ip6tables), ``aws_sg``, ``windows``, ``terraform``,
+``aerleon``.  Statements hold only checked numbers, protocol words, networks and rule
+ids; the page's words appear only in comments and descriptions, after ``safe_text`` or
+the format's own quoting.  Output is sorted and carries no run time.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +27,7 @@ from pipeline import DATA_DIR
 from pipeline.core.normalize import bare, fold
 from pipeline.core.shown import printable
 from pipeline.errors import EXIT_INPUT, PipelineError
-from pipeline.export.plan import Plan, Rule
+from pipeline.export.plan import Rule
 
 CLOUD_LIMITS_FILE = DATA_DIR / "cloud_limits.toml"
 
@@ -93,15 +86,6 @@ def safe_text(text: str, limit: int = 200) -> str:
     return " ".join(text.split())[:limit]
 
 
-def ps_quote(text: str) -> str:
-    """A PowerShell single-quoted string (PowerShell also takes ‘ ’ ‚ ‛ as quotes).
-
-    >>> ps_quote("it's")
-    "'it''s'"
-    """
-    return "'" + re.sub(r"['\u2018\u2019\u201a\u201b]", "''", " ".join(text.split())) + "'"
-
-
 def header(comment: str, source: dict) -> str:
     """The file's first comment line: where it comes from; never the run time."""
     return (
@@ -114,140 +98,6 @@ def header(comment: str, source: dict) -> str:
 def tag(rule: Rule) -> str:
     """The short name a firewall keeps with the rule: ``citrix-ports <rule id>``."""
     return f"citrix-ports {rule.rule_id}"
-
-
-NFT_TABLE = "inet citrix_ports"
-# What every base chain accepts before the flows: replies, loopback, and the IPv6
-# neighbour and router discovery without which IPv6 stops working.
-NFT_BASE = (
-    "ct state established,related accept",
-    "ct state invalid drop",
-    'iif "lo" accept',
-    "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, "
-    "nd-router-advert } accept",
-)
-
-
-def render_nftables(p: Plan, source: dict, options: Options = Options()) -> Rendered:
-    """An ``nft -f`` file: table ``inet citrix_ports`` (replaced whole on every load),
-    chain ``citrix_flows``, and a base chain for each of ``options.hooks``."""
-    how = (
-        f"# Load: nft -f FILE. Each load replaces table {NFT_TABLE} (and nothing else) "
-        "with these rules: load it again after each export."
-    )
-    if options.hooks:
-        what = (
-            f"# Base chain(s) {', '.join(options.hooks)} with policy {options.policy}: "
-            "what no rule below accepts is "
-            f"{'dropped (SSH included: map your admin workstation)' if options.policy == 'drop' else 'accepted'}."
-        )
-    else:
-        what = (
-            "# No base chain: this table filters nothing until a chain of its own jumps to "
-            "citrix_flows. Export with --hook input (or forward, output) for one."
-        )
-    out = [
-        "#!/usr/sbin/nft -f",
-        header("#", source),
-        how,
-        what,
-        f"add table {NFT_TABLE}",
-        f"delete table {NFT_TABLE}",
-        f"table {NFT_TABLE} {{",
-        "\tchain citrix_flows {",
-    ]
-    count = 0
-    for rule in p.rules:
-        out.append(f"\t\t# {safe_text(rule.comment(), 400)}")
-        for version, s, d in rule.families:
-            fam = "ip" if version == 4 else "ip6"
-            match = (
-                f"{fam} saddr {{ {', '.join(map(addr, s))} }} "
-                f"{fam} daddr {{ {', '.join(map(addr, d))} }}"
-            )
-            if rule.protocol == "icmp":
-                proto = "meta l4proto icmp" if version == 4 else "meta l4proto ipv6-icmp"
-            else:
-                proto = f"{rule.protocol} dport {rule.ports}"
-            out.append(f'\t\t{match} {proto} accept comment "{tag(rule)}"')
-            count += 1
-    out.append("\t}")
-    for hook in options.hooks:
-        out += [
-            f"\tchain {hook} {{",
-            f"\t\ttype filter hook {hook} priority filter; policy {options.policy};",
-            *(f"\t\t{line}" for line in NFT_BASE),
-            "\t\tjump citrix_flows",
-            "\t}",
-        ]
-    out.append("}")
-    return Rendered("\n".join(out) + "\n", count)
-
-
-def chunks(nets: tuple, size: int) -> list[tuple]:
-    """``nets`` in lists of at most ``size`` (a rule's -s or -d)."""
-    return [nets[i : i + size] for i in range(0, len(nets), size)] or [()]
-
-
-def _render_xtables(p: Plan, source: dict, version: int) -> Rendered:
-    from pipeline.export.addresses import limits
-
-    tool = "iptables" if version == 4 else "ip6tables"
-    other = "ip6tables" if version == 4 else "iptables"
-    per_rule = limits()["iptables"]["networks_per_rule"]
-    out = [
-        header("#", source),
-        f"# IPv{version} rules. Load: {tool}-restore --noflush FILE (always --noflush: "
-        "without it the tool deletes every other rule of the host).",
-        "# Each load empties chain CITRIX-PORTS and writes these rules (nothing else is "
-        "touched). Then, once:",
-        f"#   {tool} -C INPUT -j CITRIX-PORTS 2>/dev/null || {tool} -A INPUT -j CITRIX-PORTS",
-        "*filter",
-        ":CITRIX-PORTS - [0:0]",
-        "-F CITRIX-PORTS",
-    ]
-    count, warnings, skipped = 0, [], []
-    for rule in p.rules:
-        pairs = [(s, d) for v, s, d in rule.families if v == version]
-        if not pairs:
-            warnings.append(
-                f"warning: flow {', '.join(rule.rule_ids)} ({rule.source} -> "
-                f"{rule.destination}, {rule.protocol} {rule.ports}) has no IPv"
-                f"{version} addresses: not in this file; use `export {other}`"
-            )
-            skipped.append(rule)
-            continue
-        out.append(f"# {safe_text(rule.comment(), 400)}")
-        for s_all, d_all in pairs:
-            if rule.protocol == "icmp":
-                proto = "-p icmp" if version == 4 else "-p ipv6-icmp"
-            else:
-                proto = (
-                    f"-p {rule.protocol} -m {rule.protocol} --dport {rule.ports.replace('-', ':')}"
-                )
-            for s in chunks(s_all, per_rule):
-                for d in chunks(d_all, per_rule):
-                    out.append(
-                        f"-A CITRIX-PORTS -s {','.join(map(addr, s))} -d "
-                        f"{','.join(map(addr, d))} {proto} -m comment --comment "
-                        f'"{tag(rule)}" -j ACCEPT'
-                    )
-                    count += 1
-    out.append("COMMIT")
-    return Rendered("\n".join(out) + "\n", count, warnings, skipped)
-
-
-def render_iptables(p: Plan, source: dict, options: Options = Options()) -> Rendered:
-    """``iptables-restore`` input: the IPv4 rules (IPv6 flows warned about)."""
-    return _render_xtables(p, source, 4)
-
-
-def render_ip6tables(p: Plan, source: dict, options: Options = Options()) -> Rendered:
-    """``ip6tables-restore`` input: the IPv6 rules (IPv4 flows warned about)."""
-    return _render_xtables(p, source, 6)
-
-
-AWS_MAX_RESOURCES = 500  # resources per CloudFormation template (AWS quota)
 
 
 class ExportLimit(PipelineError):
@@ -276,61 +126,3 @@ def logical_id(prefix: str, text: str) -> str:
 
     base = re.sub(r"[^A-Za-z0-9]", "", fold(text).title())[:40] or "X"
     return f"{prefix}{base}{hashlib.sha256(text.encode()).hexdigest()[:6]}"
-
-
-def render_aws_sg(p: Plan, source: dict, options: Options = Options()) -> Rendered:
-    """CloudFormation JSON: security-group ingress rules per destination component."""
-    params, resources = {}, {}
-    for rule in p.rules:
-        group = logical_id("Sg", rule.destination_id or rule.destination)
-        params[group] = {
-            "Type": "AWS::EC2::SecurityGroup::Id",
-            "Description": aws_text(
-                f"Security group of the component {rule.destination_id or rule.destination}", 250
-            ),
-        }
-        for _, sources, _ in rule.families:
-            for net in sources:
-                icmp = rule.protocol == "icmp"
-                props = {
-                    "GroupId": {"Ref": group},
-                    "IpProtocol": ("icmpv6" if net.version == 6 else "icmp")
-                    if icmp
-                    else rule.protocol,
-                    "FromPort": -1 if icmp else rule.port_start,
-                    "ToPort": -1 if icmp else rule.port_end,
-                    "Description": aws_text(
-                        rule.comment(), cloud_limits()["aws"]["description_length"]
-                    ),
-                }
-                if icmp and net.version == 6:  # ports mean nothing to ICMPv6 rules in AWS
-                    del props["FromPort"], props["ToPort"]
-                props["CidrIp" if net.version == 4 else "CidrIpv6"] = str(net)
-                key = f"{'|'.join(rule.rule_ids)}|{rule.protocol}|{rule.ports}|{rule.reverse}|{net}|{group}"
-                resources[logical_id("Ingress", key)] = {
-                    "Type": "AWS::EC2::SecurityGroupIngress",
-                    "Properties": props,
-                }
-    if len(resources) > AWS_MAX_RESOURCES:
-        raise ExportLimit(
-            f"the CloudFormation template would hold {len(resources)} ingress rules, "
-            f"{len(resources) - AWS_MAX_RESOURCES} over CloudFormation's limit of "
-            f"{AWS_MAX_RESOURCES} resources per template",
-            hint="export fewer components at a time (a smaller address map, or --data with "
-            "the rows of some sections), or give sources as wider CIDRs",
-        )
-    template = {
-        "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": aws_text(header("", source), 1024),
-        "Parameters": dict(sorted(params.items())),
-        "Resources": dict(sorted(resources.items())),
-    }
-    return Rendered(json.dumps(template, ensure_ascii=False, indent=2) + "\n", len(resources))
-
-
-HOST_RENDERERS = {
-    "nftables": render_nftables,
-    "iptables": render_iptables,
-    "ip6tables": render_ip6tables,
-    "aws-sg": render_aws_sg,
-}

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from pipeline.errors import InputError
-from pipeline.export.formats import Options, Rendered, addr, header, ps_quote, safe_text
+from pipeline.export.formats import Options, Rendered, addr, header, safe_text
 from pipeline.export.plan import Plan, Rule
 
 LOCAL_STORE = "PersistentStore"  # the host's own rules (what -PolicyStore means by default)
@@ -28,6 +28,15 @@ PROFILES = ("Domain", "Private", "Public", "Any")
 GROUP = "citrix-ports"
 # DOMAIN\Policy name: a domain (or a computer) and a GPO's display name, printable
 GPO = re.compile(r"^[^\\\x00-\x1f\x7f]+\\[^\\\x00-\x1f\x7f]+$")
+
+
+def ps_quote(text: str) -> str:
+    """A PowerShell single-quoted string (PowerShell also takes ‘ ’ ‚ ‛ as quotes).
+
+    >>> ps_quote("it's")
+    "'it''s'"
+    """
+    return "'" + re.sub(r"['\u2018\u2019\u201a\u201b]", "''", " ".join(text.split())) + "'"
 
 
 def check_gpo(text: str) -> str:
