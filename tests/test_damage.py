@@ -366,3 +366,22 @@ def test_a_row_that_wrote_fewer_names_than_the_table_passes_none_on():
     )
     rows = page.tables[0].rows
     assert rows[1].intact == set()
+
+
+def test_two_whole_rows_joined_on_one_line_are_split_back(tmp_path, built, capsys):
+    """A lost line break between two rows that each write every name: read as two."""
+
+    def join(lines):
+        k = next(
+            i
+            for i in range(len(lines) - 1)
+            if split_row(lines[i]) == (split_row(lines[i])[0], 0)
+            and len(split_row(lines[i])[0]) == 5
+            and split_row(lines[i + 1]) == (split_row(lines[i + 1])[0], 0)
+            and len(split_row(lines[i + 1])[0]) == 5
+        )
+        return lines[:k] + [lines[k].rstrip("| ") + " | " + lines[k + 1]] + lines[k + 2 :], k
+
+    out, _, k = rewritten_snapshot(tmp_path, join)
+    assert "two rows joined on one line" in capsys.readouterr().err
+    assert published_flows(out) == published_flows(built[0])

@@ -478,15 +478,25 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
     ) -> list[list[str]] | None:
         """The two rows a line of too many cells holds, when it is two rows joined: both
         halves fit the columns with no cell unlike its column, each writes a Type and a
-        Port, and the second starts with them (the shape of a row under merged Source and
-        Destination cells); None otherwise (the cheapest split when several would do)."""
+        Port, and the second starts with them, or is a whole row (every name of the table,
+        then a Type and a Port) after a first half that ends with its Details; None
+        otherwise (the cheapest split when several would do)."""
         best: tuple[float, int] | None = None
         for k in range(1, len(cells) - 1):
             first, second = cells[:k], cells[k:]
             if len(first) > len(roles) or len(second) > len(roles):
                 continue
+            names = len([r for r in ENTITY_ROLES if r in roles])
             if not (
-                self.flow_at(second, 0)
+                (
+                    self.flow_at(second, 0)
+                    or (  # a whole row: every name, then a flow; the first ends with Details
+                        len(second) > names + 1
+                        and self.flow_at(second, names)
+                        and all(classify(c, self.vocab) == "name" for c in second[:names])
+                        and any(self.flow_at(first, j) for j in range(len(first) - 2))
+                    )
+                )
                 and any(self.flow_at(first, j) for j in range(len(first) - 1))
             ):
                 continue  # each half must write a Type and a Port: two flow rows
