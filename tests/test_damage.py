@@ -8,6 +8,7 @@ it changes first.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -379,6 +380,7 @@ def test_two_whole_rows_joined_on_one_line_are_split_back(tmp_path, built, capsy
             and len(split_row(lines[i])[0]) == 5
             and split_row(lines[i + 1]) == (split_row(lines[i + 1])[0], 0)
             and len(split_row(lines[i + 1])[0]) == 5
+            and all(re.search(r" \| (TCP|UDP) \| \d", x) for x in lines[i : i + 2])
         )
         return lines[:k] + [lines[k].rstrip("| ") + " | " + lines[k + 1]] + lines[k + 2 :], k
 
