@@ -291,6 +291,18 @@ def split_row(line: str):
     return split(line)
 
 
+def whole_row_with_rows_under(lines: list[str]) -> int:
+    """The first line that writes every cell (no padding) with a row under its merged
+    cells right after it."""
+    return next(
+        i
+        for i in range(len(lines) - 1)
+        if split_row(lines[i]) == (split_row(lines[i])[0], 0)
+        and len(split_row(lines[i])[0]) == 5
+        and lines[i + 1].startswith(("TCP | ", "UDP | "))
+    )
+
+
 def rewritten_snapshot(tmp_path, change) -> tuple[object, list[str], int]:
     """The snapshot with one line changed by ``change(lines) -> (lines, k)``, built."""
     lines = SNAPSHOT.read_text("utf-8").split("\n")
@@ -309,13 +321,7 @@ def test_a_row_split_over_two_lines_is_read_as_one(tmp_path, built, capsys):
     of the page published as it was."""
 
     def split(lines):
-        k = next(
-            i
-            for i in range(len(lines) - 1)
-            if split_row(lines[i]) == (split_row(lines[i])[0], 0)
-            and len(split_row(lines[i])[0]) == 5
-            and lines[i + 1].startswith(("TCP | ", "UDP | "))
-        )
+        k = whole_row_with_rows_under(lines)
         head, _, details = lines[k].rstrip(" |").rpartition(" | ")
         return lines[:k] + [head + " |", details + " |"] + lines[k + 1 :], k
 
@@ -331,13 +337,7 @@ def test_a_damaged_row_that_wrote_both_names_intact_passes_them_on(tmp_path, bui
     flows (its names come before the damage)."""
 
     def extra_pipe(lines):
-        k = next(
-            i
-            for i in range(len(lines) - 1)
-            if split_row(lines[i]) == (split_row(lines[i])[0], 0)
-            and len(split_row(lines[i])[0]) == 5
-            and lines[i + 1].startswith(("TCP | ", "UDP | "))
-        )
+        k = whole_row_with_rows_under(lines)
         head, _, details = lines[k].rstrip(" |").rpartition(" | ")
         words = details.split(" ")
         return lines[:k] + [f"{head} | {' '.join(words[:-1])} | {words[-1]} |"] + lines[k + 1 :], k  # fmt: skip
