@@ -373,3 +373,13 @@ def test_the_host_formats_stay_ours_by_the_same_judge(capsys, built, tmp_path):
     assert (
         judged["theirs.nft"].returncode != 0 and "comment too long" in judged["theirs.nft"].stderr
     )
+
+
+def test_a_platform_left_out_leaves_no_stale_configuration(capsys, built, tmp_path):
+    out = tmp_path / "aerleon"
+    assert export_dir(capsys, built, EXAMPLE, out)[0] == 0
+    assert (out / "out" / "citrix.xml").exists()
+    (out / "out" / "README").write_text("the team's own file", "utf-8")
+    code, err = export_dir(capsys, built, EXAMPLE, out, "--platform", "cisco")
+    assert code == 0 and "removed out/citrix.xml" in err
+    assert sorted(p.name for p in (out / "out").iterdir()) == ["README", "citrix.acl"]

@@ -307,6 +307,16 @@ def write_files(directory: Path, files: dict[str, str]) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(target, text.encode("utf-8"))
     print(f"wrote {', '.join(files)} in {directory}", file=sys.stderr)
+    # what an earlier export compiled for a platform this one does not: never left to
+    # be loaded as if it were current (only the files of our own policy, out/citrix.*)
+    out = directory / "out"
+    for stale in sorted(out.glob("citrix.*")) if out.is_dir() else []:
+        if f"out/{stale.name}" not in files and stale.is_file():
+            stale.unlink()
+            print(
+                f"removed out/{stale.name}: a platform this export does not write",
+                file=sys.stderr,
+            )
 
 
 def report(args: argparse.Namespace, done, prefix: str = "") -> None:
