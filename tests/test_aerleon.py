@@ -319,6 +319,7 @@ def test_zones_select_the_perimeter_flows_of_every_format(capsys, built, tmp_pat
     [
         ("  'bad zone': [vda]\n", "not one a firewall takes"),
         ("  a: [no-such-key]\n", "is no key of 'components'"),
+        ("  a: ['re:(']\n", "is not an RE2 regular expression"),
         ("  a: [vda]\n  b: [vda]\n", "is in zone 'a'"),
         ("  a: [netscaler-gateway]\n  b: [netscaler-gateway-snip]\n", "10.0.5.10/32 is in zone"),
     ],

@@ -50,9 +50,9 @@ class Page(http.server.BaseHTTPRequestHandler):
 def newer(text: str, renames: bool = True) -> tuple[str, dict]:
     """The page with every declared rename (unless not ``renames``) and three real
     changes, and what they are."""
-    for rename in sorted(load_registry().renames.values(), key=lambda r: -len(r["from"])):
-        if renames:
-            text = text.replace(rename["from"], rename["to"])
+    renamed = sorted(load_registry().renames.values(), key=lambda r: -len(r["from"]))
+    for rename in renamed if renames else []:
+        text = text.replace(rename["from"], rename["to"])
     lines = text.split("\n")
     # rows that write their own source and that no row below inherits from (a change of
     # one of them changes that row only)

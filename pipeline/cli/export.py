@@ -374,7 +374,8 @@ def per_host(args: argparse.Namespace, export_for) -> int:
             atomic_write(path, done.rendered.text.encode("utf-8"))
         written.append(path.name)
         print(f"{path}: {done.rendered.rules} rule(s)", file=sys.stderr)
-    others = sorted(p.name for p in args.per_host.glob(f"*.{ext}") if p.name not in set(written))
+    pattern = f"*.{ext}" if ext else "*"  # a format of several files: a directory each
+    others = sorted(p.name for p in args.per_host.glob(pattern) if p.name not in set(written))
     if others:
         print(
             f"warning: {args.per_host} also holds {', '.join(others)}, not written by "

@@ -501,7 +501,9 @@ def load_address_map(path: Path, allow_any: bool = False) -> AddressMap:
     if node is not None:
         from pipeline.export.zones import parse_zones
 
-        zones = parse_zones(loader, node, str(path))
+        zones = parse_zones(
+            loader, node, str(path), lambda key, line: _entry(loader, key, line, [])
+        )
     return AddressMap(entries, warnings, path=str(path), zones=zones)
 
 

@@ -125,13 +125,18 @@ def terms_of(rule: Rule, names: Names, destination: bool) -> list[dict]:
     return out
 
 
+def destinations(p: Plan) -> set[tuple]:
+    """The distinct destination network sets of the plan's rules."""
+    return {tuple(n for _, _, d in r.families for n in d) for r in p.rules}
+
+
 def chosen(options: Options, p: Plan) -> list[str]:
     """The platforms asked, or by default every one that applies: the zone-based ones
     when the map has zones, those without destinations when the plan has one."""
     known = platforms()
     if options.platforms:
         return list(dict.fromkeys(options.platforms))
-    one = len({tuple(n for _, _, d in r.families for n in d) for r in p.rules}) == 1
+    one = len(destinations(p)) == 1
     return [
         name
         for name, spec in known.items()
@@ -156,7 +161,7 @@ def filters_of(p: Plan, options: Options, names: Names, source: dict) -> list[di
             if not group:
                 continue
             if not destination:
-                ends = {tuple(n for _, _, d in r.families for n in d) for r in p.rules}
+                ends = destinations(p)
                 if len(ends) > 1:
                     raise InputError(
                         f"{', '.join(group)}: their rules name no destination (they apply to "

@@ -19,13 +19,11 @@ matches no key of ``components:``, a key in two zones, the same network in two z
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline.core.bounded import excerpt
-from pipeline.core.normalize import fold
 from pipeline.errors import InputError, Location
 
 # The map and the plan are the modules that use zones (this one imports neither).
@@ -38,9 +36,10 @@ ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,30}$")
 
 @dataclass
 class Zones:
-    """Zone name -> its members as written (text, line); resolved against a map."""
+    """Zone name -> its members (``Entry`` without networks: text, line, pattern);
+    resolved against a map."""
 
-    members: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    members: dict[str, list[Any]] = field(default_factory=dict)  # zone -> Entry
     path: str = ""
     lines: dict[str, int] = field(default_factory=dict)  # zone -> line of its name
     # (network, zone) of every network of a key in a zone, most specific first
@@ -62,11 +61,12 @@ class Zones:
         """The zone of each key of ``components:``; refuses what the docstring says."""
         zone_of_entry: dict[int, tuple[str, int]] = {}
         for zone, members in self.members.items():
-            for text, line in members:
-                hits = [i for i, e in enumerate(amap.entries) if member_matches(text, e, amap)]
+            for member in members:
+                line = member.line
+                hits = [i for i, e in enumerate(amap.entries) if member_matches(member, e, amap)]
                 if not hits:
                     raise self.fail(
-                        f"zone {zone!r}: {excerpt(text)} is no key of 'components'",
+                        f"zone {zone!r}: {excerpt(member.key)} is no key of 'components'",
                         line,
                         hint="list the keys of components: (ids, names as written there) "
                         "or glob:/re: patterns of them",
@@ -107,47 +107,37 @@ class Zones:
         rule narrowed to the networks of those zones), sorted; "" is no zone."""
         pieces: dict[tuple[str, str], list] = {}
         for version, sources, destinations in rule.families:
-            for zs in sorted({self.zone_of(n) for n in sources}):
-                for zd in sorted({self.zone_of(n) for n in destinations}):
-                    s = tuple(n for n in sources if self.zone_of(n) == zs)
-                    d = tuple(n for n in destinations if self.zone_of(n) == zd)
+            zone = {n: self.zone_of(n) for n in sources + destinations}
+            for zs in sorted({zone[n] for n in sources}):
+                for zd in sorted({zone[n] for n in destinations}):
+                    s = tuple(n for n in sources if zone[n] == zs)
+                    d = tuple(n for n in destinations if zone[n] == zd)
                     pieces.setdefault((zs, zd), []).append((version, s, d))
         return [
             (zs, zd, replace(rule, families=tuple(f))) for (zs, zd), f in sorted(pieces.items())
         ]
 
 
-def member_matches(text: str, entry, amap: AddressMap) -> bool:
-    """Whether a zone's member names this key of ``components:``."""
+def member_matches(member, entry, amap: AddressMap) -> bool:
+    """Whether a zone's member (an ``Entry`` without networks, compiled as the map's
+    keys are) names this key of ``components:``: the key as written, the key or its id
+    matched by the member's pattern, or the same component id."""
     key_id = amap.key_id(entry)
-    if text == entry.key:  # the key as written, a pattern key included
+    if member.key == entry.key or member.matches(entry.key):
         return True
-    if text.startswith("glob:"):
-        pattern = re.compile(fnmatch.translate(fold(text[5:])))
-        return bool(pattern.fullmatch(fold(entry.key)) or (key_id and pattern.fullmatch(key_id)))
-    if text.startswith("re:"):
-        import re2
-
-        options = re2.Options()
-        options.case_sensitive = False
-        options.log_errors = False
-        try:
-            pattern = re2.compile(text[3:], options)
-        except re2.error:
-            return False
-        return bool(pattern.search(entry.key) or (key_id and pattern.search(key_id)))
-    if fold(text) == fold(entry.key):
-        return True
+    if member.kind != "exact":
+        return bool(key_id and member.matches(key_id))
     registry = amap.registry
-    wanted = text if registry is not None and text in registry.components else ""
-    if not wanted and registry is not None:
-        wanted = registry.component_id(text)
-    return bool(wanted and key_id == wanted)
+    if registry is None or not key_id:
+        return False
+    wanted = member.key if member.key in registry.components else registry.component_id(member.key)
+    return wanted == key_id
 
 
-def parse_zones(loader, node, path: str) -> Zones:
-    """The ``zones:`` section as written (each name checked; members are resolved
-    against the map once it is bound)."""
+def parse_zones(loader, node, path: str, compile_key) -> Zones:
+    """The ``zones:`` section as written (each name checked, each member compiled by
+    ``compile_key(text, line)`` as the map compiles its keys, a bad pattern refused at
+    its line; members are resolved against the map once it is bound)."""
     import yaml
 
     if not isinstance(node, yaml.MappingNode):
@@ -174,7 +164,7 @@ def parse_zones(loader, node, path: str) -> Zones:
                     f"zone {name!r}: a member must be a key of 'components'",
                     v.start_mark.line + 1,
                 )
-            members.append((str(v.value), v.start_mark.line + 1))
+            members.append(compile_key(str(v.value), v.start_mark.line + 1))
         if not members:
             raise loader.fail(f"zone {name!r} has no member", line)
         zones.members[name] = members

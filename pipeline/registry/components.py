@@ -42,6 +42,7 @@ COMPONENT_FIELDS = {"name", "kind", "family", "aliases", "former", "members", "n
 SECTION_FIELDS = {"name", "aliases", "former", "note"}
 RENAME_FIELDS = {"from", "to", "year", "source"}
 ABBREVIATION_FIELDS = {"short", "long", "source", "note"}
+QUALIFIER = re.compile(r"\s*\([^()]*\)$")  # a trailing qualifier: "StoreFront (HTTPS)"
 TOP_LEVEL = {"component", "section", "rename", "abbreviation", "retired"}
 HEADER = re.compile(r'^\s*\[\s*(\w+)\s*\.\s*"?([^"\]\s]+)"?\s*\]')  # [component.id]
 
@@ -160,9 +161,9 @@ class Registry:
         for how, eid in self._heuristics(what, key, text):
             if eid:
                 return eid, how
-        base = re.sub(r"\s*\([^()]*\)$", "", key)
+        base = QUALIFIER.sub("", key)
         if base != key and base:
-            eid, how = self.found(what, base, re.sub(r"\s*\([^()]*\)$", "", text))
+            eid, how = self.found(what, base, QUALIFIER.sub("", text))
             if eid:
                 return eid, "qualifier"
         return "", ""

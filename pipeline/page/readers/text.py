@@ -414,12 +414,7 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
             fitted, problems = fold_extra_cells(cells, len(roles))
             row = build_row(dict(zip(roles, fitted)), roles, line, raw)
             row.problems.extend(problems)
-            # the extra cells may be a second row joined on (its names are what the rows
-            # below inherit): the names are intact only when no extra cell is a Type
-            k = len([r for r in ENTITY_ROLES if r in roles])
-            if not padded and not any(
-                classify(c, self.vocab) == "protocol" for c in cells[k + 1 :]
-            ):
+            if not padded:
                 row.intact = self.intact_names(cells, list(roles), roles)
             table.rows.append(row)
             return [row]
@@ -456,16 +451,19 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
     def intact_names(self, cells: list[str], placed: list[str], roles: list[str]) -> set[str]:
         """The name roles a (possibly damaged) row wrote intact: when its first cells are
         exactly the table's Source and Destination, all of them, in order, none empty or
-        like a Type or a Port, and the next cell is a Type, its damage lies after them.
-        (A row that writes fewer names is one under a merged cell or one whose names lost
-        the pipe between them: nothing tells which, so nothing it writes is trusted.)"""
+        like a Type or a Port, the next cell is a Type and no later cell is one, its damage
+        lies after them.  (A row that writes fewer names is one under a merged cell or one
+        whose names lost the pipe between them; a second Type may be a second row joined
+        on, whose names are what the rows below inherit: nothing tells, so nothing it
+        writes is trusted.)"""
         names = [r for r in ENTITY_ROLES if r in roles]
         k = len(names)
         if not k or len(cells) <= k or placed[:k] != names:
             return set()
         if any(not c or classify(c, self.vocab) in ("protocol", "port") for c in cells[:k]):
             return set()
-        return set(names) if classify(cells[k], self.vocab) == "protocol" else set()
+        kinds = [classify(c, self.vocab) for c in cells[k:]]
+        return set(names) if kinds[0] == "protocol" and "protocol" not in kinds[1:] else set()
 
     def flow_at(self, cells: list[str], j: int) -> bool:
         """Whether ``cells[j]`` and ``cells[j + 1]`` are a Type and a Port."""
