@@ -16,6 +16,12 @@ PREVIOUS := $(if $(wildcard build/ports.csv),--previous build)
 # Everything the build stage reads: the snapshot, the code, the vocabularies and errata, the schemas.
 BUILD_INPUTS := $(SNAPSHOT) raw/manifest.json $(wildcard pipeline/*.py pipeline/*/*.py pipeline/*/*/*.py pipeline/data/*.toml schemas/*.json)
 
+# What make runs caches its bytecode (in .venv and the git-ignored __pycache__/), even where
+# the environment sets PYTHONDONTWRITEBYTECODE: uv, unlike pip, installs without compiling,
+# so every process would otherwise compile pandas, pandera, pytest… from source (about 1 s
+# each, 6 s of every test worker's collection).  Only what is imported gets compiled.
+unexport PYTHONDONTWRITEBYTECODE
+
 .DEFAULT_GOAL := all
 .PHONY: all help venv build test test-fast lint check diff fuzz bench clean tools
 

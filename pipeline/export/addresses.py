@@ -139,7 +139,7 @@ class AddressMap:
             return ""
         if entry.key in self.registry.components:
             return entry.key
-        return self.registry.component_id(entry.key)
+        return self.registry.component_id(entry.key)  # remembered by the registry
 
     def networks(self, name: str, cid: str = "") -> list[Network]:
         """The networks of the component a row names (``name``, its registry id

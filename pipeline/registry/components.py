@@ -112,6 +112,9 @@ class Registry:
     path: str = ""
     _by_name: dict[tuple[str, str], str] = field(default_factory=dict)  # (what, key) -> id
     abbreviations: dict[str, dict] = field(default_factory=dict)  # id -> short, long, source
+    # (what, key, text) -> (id, rule): the rules are a pure function of the registry's data,
+    # and an export asks the same names again for every key of a map
+    _found: dict[tuple[str, str, str], tuple[str, str]] = field(default_factory=dict, repr=False)
 
     def component_id(self, name: str) -> str:
         """The id of a component name as a page writes it, or "" when unknown.
@@ -155,6 +158,13 @@ class Registry:
         >>> r.found("component", "storefront (https)"), r.found("component", "storefront server")
         (('sf', 'qualifier'), ('sf', 'name'))
         """
+        memo = self._found.get((what, key, text))
+        if memo is None:
+            memo = self._found[what, key, text] = self._find(what, key, text)
+        return memo
+
+    def _find(self, what: str, key: str, text: str) -> tuple[str, str]:
+        """``found``, not remembered."""
         found = self._by_name.get((what, key))
         if found is not None:
             return found, "alias"
