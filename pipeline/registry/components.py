@@ -114,7 +114,9 @@ class Registry:
     abbreviations: dict[str, dict] = field(default_factory=dict)  # id -> short, long, source
     # (what, key, text) -> (id, rule): the rules are a pure function of the registry's data,
     # and an export asks the same names again for every key of a map
-    _found: dict[tuple[str, str, str], tuple[str, str]] = field(default_factory=dict, repr=False)
+    _found: dict[tuple[str, str, str], tuple[str, str]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def component_id(self, name: str) -> str:
         """The id of a component name as a page writes it, or "" when unknown.
