@@ -54,7 +54,11 @@ RESULTS = HERE / "benchmark-results.json"
 
 def run(cmd: list[str], **kw) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT, **kw)
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, **kw)
+    if done.returncode:
+        sys.exit(
+            f"{' '.join(map(str, cmd))}: exit {done.returncode}\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+        )
     return time.perf_counter() - start
 
 
@@ -493,6 +497,7 @@ def main() -> int:
     results["machine"]["PYTHONDONTWRITEBYTECODE"] = os.environ.get("PYTHONDONTWRITEBYTECODE", "")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+        tmp.chmod(0o755)  # the clone's tests run the CLI as another user too
         runtime = runtime_python() if parts & {"build", "read_only"} else ""
         if "build" in parts:
             print("build vs import floor", file=sys.stderr)

@@ -3,6 +3,7 @@ behaviour that replaced it (no exit 1, no hang, nothing written outside its plac
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
@@ -688,6 +689,11 @@ def unprivileged(*args: str):
     root, as CI does."""
     import forked
 
+    private = [p for p in [ROOT, *ROOT.parents] if not p.stat().st_mode & stat.S_IXOTH]
+    assert not private, (
+        f"{private[0]} is private (mode {stat.filemode(private[0].stat().st_mode)}): user 65534 "
+        "cannot read the checkout; clone it where others may read"
+    )
     return forked.run(list(args), user=65534)
 
 
