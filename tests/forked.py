@@ -35,6 +35,26 @@ def preload() -> None:
     import pipeline.stages.build  # noqa: F401
 
 
+def preload_everything() -> None:
+    """Every module ``pipeline/`` imports anywhere, function-level imports included, and
+    the HTML parser BeautifulSoup is told to use: a child that takes another user's id may
+    no longer read the interpreter's own files (here it lives under /root, mode 0700), so
+    what it imports later must already be loaded."""
+    import ast
+    import importlib
+
+    names = {"html.parser"}
+    for path in sorted((ROOT / "pipeline").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+    for name in sorted(names):
+        with contextlib.suppress(ImportError):  # optional ones (re2, pyarrow…) may be absent
+            importlib.import_module(name)
+
+
 def mapped() -> int:
     """The bytes of address space this process has mapped."""
     with open("/proc/self/statm") as f:
@@ -84,6 +104,8 @@ class Child:
 
     def __init__(self, argv, cwd, address_space, seconds, user, setup):
         preload()
+        if user is not None:
+            preload_everything()
         self.argv = list(argv)
         self.out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by wait
         self.err = tempfile.TemporaryFile()  # noqa: SIM115
