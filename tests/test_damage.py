@@ -387,3 +387,167 @@ def test_two_whole_rows_joined_on_one_line_are_split_back(tmp_path, built, capsy
     out, _, k = rewritten_snapshot(tmp_path, join)
     assert "two rows joined on one line" in capsys.readouterr().err
     assert published_flows(out) == published_flows(built[0])
+
+
+def test_what_every_reading_of_a_damaged_row_agrees_on_is_passed_on():
+    """``Row.passes``: a damaged row whose line, read with one fault undone every way,
+    always writes no Source passes on the one above it, whatever cell its placement put
+    there; one that always writes the same Destination passes that on."""
+    from pipeline.page.model import Row, Table, resolve_merged_cells
+
+    roles = ["source", "destination", "type", "port", "details"]
+
+    def resolved(cells, passes):
+        rows = [
+            Row(cells=dict(zip(roles, c)), line=n, raw="") for n, c in enumerate(cells, start=1)
+        ]
+        rows[1].problems.append("damaged: something")
+        rows[1].passes = passes
+        table = Table(number=1, section=None, header=roles, roles=roles, line=1, rows=rows)
+        resolve_merged_cells(table)
+        return rows
+
+    rows = resolved(
+        [("A", "B", "TCP", "80", "a"), ("X Y", "TCP", "", "81", "b"), ("", "", "TCP", "82", "c")],
+        {"source": "", "destination": "X Y", "type": "TCP"},
+    )
+    assert (rows[2].cells["source"], rows[2].cells["destination"]) == ("A", "X Y")
+    assert rows[2].problems == []
+    rows = resolved(  # what the readings do not agree on stays suspect
+        [("A", "B", "TCP", "80", "a"), ("X", "Y", "TCP", "81", "b"), ("", "", "TCP", "82", "c")],
+        {"type": "TCP"},
+    )
+    assert rows[2].problems == [
+        "its source comes from row 2 above, which is damaged",
+        "its destination comes from row 2 above, which is damaged",
+    ]
+
+
+def reading(lines: list[str]) -> dict[int, tuple]:
+    """Each row of the French snapshot's lines read, by its line: (cells, problems)."""
+    from pipeline.page.readers.text import read_text
+
+    page = read_text("\n".join(lines) + "\n", SNAPSHOT.name, "fr-fr")
+    return {r.line: (r.cells, r.problems) for t in page.tables for r in t.rows}
+
+
+def rows_of_shape(lines: list[str], names: int, padding: int) -> list[int]:
+    """The lines (0-based) of rows that write ``names`` names, then a Type and a Port,
+    with ``padding`` empty cells at the end, and a row of the same table after them."""
+    flow = re.compile(r"^(?:TCP|UDP|TCP, UDP)$")
+    return [
+        i
+        for i in range(len(lines) - 1)
+        if (cells := split_row(lines[i]))[1] == padding
+        and len(cells[0]) == names + 3
+        and flow.match(cells[0][names])
+        and split_row(lines[i + 1])[0]
+    ]
+
+
+def untouched_unchanged(before: dict, after: dict, moved) -> list[str]:
+    """What changed of the rows the edit did not touch: ``moved(line)`` is where an
+    untouched line went (None for a touched one)."""
+    changed = []
+    for line, (cells, problems) in before.items():
+        new = moved(line)
+        if new is not None and after.get(new) != (cells, problems):
+            changed.append(f"line {line} -> {new}: {after.get(new)}")
+    return changed
+
+
+@pytest.mark.parametrize(
+    "names, padding, damage",
+    [
+        (1, 1, "pipe added in the details"),  # a row under a merged Source
+        (0, 2, "pipe added in the details"),  # a row under merged Source and Destination
+        (0, 2, "padding pipe lost"),
+    ],
+)
+def test_a_row_that_lost_or_gained_one_pipe_leaves_the_rows_under_it_alone(names, padding, damage):
+    """Every row of the snapshot of a shape, damaged: it is rejected (or read right) and
+    every other row reads as before: what it passes on, every single-fault reading of its
+    line agrees on."""
+    before = reading(LINES)
+    targets = rows_of_shape(LINES, names, padding)
+    assert len(targets) >= 5, (names, padding)
+    for k in targets:
+        lines = list(LINES)
+        head, _, details = lines[k].partition(" | ".join(split_row(lines[k])[0][: names + 2]))
+        cells, pad = split_row(lines[k])
+        if damage == "pipe added in the details":
+            words = cells[-1].split(" ")
+            if len(words) < 2:
+                continue
+            cells = [*cells[:-1], " ".join(words[:1]), " ".join(words[1:])]
+        else:
+            pad -= 1
+        lines[k] = " | ".join(cells) + " |" + "|" * pad
+        after = reading(lines)
+        assert untouched_unchanged(before, after, lambda n: None if n == k + 1 else n) == [], lines[
+            k
+        ]
+
+
+def test_a_row_s_padding_on_a_line_of_its_own_is_read_with_it():
+    """A line break before the last pipe of rows under merged cells: the lone ``|`` is the
+    row's padding, and every row reads as before."""
+    before = reading(LINES)
+    for k in rows_of_shape(LINES, 1, 1)[:8]:
+        lines = LINES[:k] + [LINES[k][:-1].rstrip(), "|"] + LINES[k + 1 :]
+        after = reading(lines)
+        assert untouched_unchanged(before, after, lambda n: n if n <= k + 1 else n + 1) == []
+
+
+def test_a_name_alone_on_its_line_is_read_with_the_rest_of_its_row():
+    """A line break after the Destination of a row under a merged Source: the name alone
+    and the line under it are one row (their cells and padding add up to the table's
+    width), and every row reads as before."""
+    before = reading(LINES)
+    for k in rows_of_shape(LINES, 1, 1)[:8]:
+        name, _, rest = LINES[k].partition(" | ")
+        lines = LINES[:k] + [name + " |", rest] + LINES[k + 1 :]
+        after = reading(lines)
+        assert untouched_unchanged(before, after, lambda n: n if n <= k + 1 else n + 1) == []
+
+
+def test_two_rows_under_a_merged_source_joined_on_one_line_are_split_back():
+    """A lost line break between two rows that each write a Destination (not a Source):
+    read as two, since the second half's cells and the line's padding add up to the
+    table's width; every row reads as before but for the joined line's second row."""
+    before = reading(LINES)
+    pairs = [k for k in rows_of_shape(LINES, 1, 1) if k + 1 in rows_of_shape(LINES, 1, 1)]
+    assert len(pairs) >= 5
+    for k in pairs[:8]:
+        lines = LINES[:k] + [LINES[k].rstrip("| ") + " | " + LINES[k + 1]] + LINES[k + 2 :]
+        after = reading(lines)
+        assert (
+            untouched_unchanged(
+                before, after, lambda n: None if n in (k + 1, k + 2) else (n if n <= k else n - 1)
+            )
+            == []
+        )
+        assert reading_all(lines, k + 1) == [before[k + 1], before[k + 2]]  # both, whole
+
+
+def reading_all(lines: list[str], line: int) -> list[tuple]:
+    """Every row read from one line: (cells, problems)."""
+    from pipeline.page.readers.text import read_text
+
+    page = read_text("\n".join(lines) + "\n", SNAPSHOT.name, "fr-fr")
+    return [(r.cells, r.problems) for t in page.tables for r in t.rows if r.line == line]
+
+
+def test_a_row_under_a_merged_source_that_lost_its_last_pipe_taints_what_it_may_have_written():
+    """``D | TCP | 443 | d |`` under a merged Source may be that row with its padding pipe
+    lost, or a whole row ``S | D | …`` whose names lost the pipe between them: the line
+    cannot tell, so the rows under it that inherit its cells are marked, never guessed."""
+    before = reading(LINES)
+    k = next(
+        k
+        for k in rows_of_shape(LINES, 1, 1)
+        if " " in split_row(LINES[k])[0][0] and LINES[k + 1].startswith(("TCP | ", "UDP | "))
+    )
+    lines = LINES[:k] + [LINES[k][:-1].rstrip()] + LINES[k + 1 :]
+    after = reading(lines)
+    assert before[k + 2][1] == [] and any("damaged" in p for p in after[k + 2][1])

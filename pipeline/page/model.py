@@ -51,6 +51,10 @@ class Row:
     # roles whose cells a damaged row still wrote intact (the reader found its damage
     # after them): the rows below may inherit these from it
     intact: set[str] = field(default_factory=set)
+    # what a damaged row passes on to the rows below, by role, where every reading of its
+    # line under one fault agrees (the text reader's ``single_fault_readings``): the value
+    # it wrote, or "" for a role it wrote none of (the rows below take the one above it)
+    passes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -89,41 +93,53 @@ def resolve_merged_cells(table: Table) -> None:
     Type: it is a note row.  Which cells were filled is recorded in ``Row.inherited``;
     a row that takes a cell from a damaged row is marked too (a wrong value never spreads
     silently down a merged cell), unless the reader found that cell intact
-    (``Row.intact``: the damage lies after it).
+    (``Row.intact``: the damage lies after it) or found what the damaged row passes on
+    whatever its damage was (``Row.passes``).
     """
-    previous: Row | None = None
-    # per role, the row that wrote the value the rows below inherit: its number, and
-    # whether the reader found it damaged (a value is as trusted as the row that wrote it,
-    # not as the rows it passed through: a damaged row that wrote no Source passes on the
-    # Source of the row above it, intact)
+    # per role, what the rows below inherit, and the row that wrote it: its number, and
+    # whether it is suspect (a value is as trusted as the row that wrote it, not as the
+    # rows it passed through: a damaged row that wrote no Source passes on the Source of
+    # the row above it, intact)
+    carried: dict[str, str] = {}
     origin: dict[str, tuple[int, bool]] = {}
     for number, row in enumerate(table.rows, start=1):
         damaged = bool(row.problems)  # what the reader marked, before any inheritance
+        passes = row.passes if damaged else {}
         # a damaged row is trusted to pass on the Source and Destination above it only
         # when it is plainly a row under them: it writes a Type and a Port and neither
         # name (where its damage may have put a name, nothing it passes on is trusted)
         under = all(row.cells.get(r) for r in ("type", "port")) and not any(
             row.cells.get(r) for r in ENTITY_ROLES
         )
+        before = dict(carried), dict(origin)
         for role in table.roles:
             if row.cells.get(role):
                 origin[role] = (number, damaged and role not in row.intact)
                 continue
             if role in ENTITY_ROLES or (role == "type" and row.cells.get("port")):
-                if previous and previous.cells.get(role):
-                    row.cells[role] = previous.cells[role]
+                if carried.get(role):
+                    row.cells[role] = carried[role]
                     row.inherited.add(role)
-                    wrote, suspect = origin.get(role, (number - 1, bool(previous.problems)))
+                    wrote, suspect = origin.get(role, (number - 1, False))
                     if suspect:  # a damaged row passes on no trusted value
                         row.problems.append(
                             f"its {role} comes from row {wrote} above, which is damaged"
                         )
                 else:
                     row.problems.append(f"{role} is empty and no row above gives it")
+        carried = {r: row.cells.get(r, "") for r in table.roles}
         if damaged and not under:
             # what it wrote intact is trusted, everything else it passes on is suspect
             origin = {r: (number, r not in row.intact) for r in table.roles}
-        previous = row
+        for role, value in passes.items():  # what every reading of the line agrees on
+            if value:
+                carried[role], origin[role] = value, (number, False)
+            else:  # it wrote none: the rows below take what was above it
+                carried[role] = before[0].get(role, "")
+                if role in before[1]:
+                    origin[role] = before[1][role]
+                else:
+                    origin.pop(role, None)
 
 
 class PageBuilder:

@@ -71,6 +71,7 @@ from pipeline.page.readers.cells import (
     header_roles,
     looks_like_row,
     lost_columns,
+    misfit,
     place,
 )
 from pipeline.page.readers.steps import TableSteps
@@ -126,6 +127,23 @@ def is_heading(line: str, vocab: Vocabulary) -> bool:
     return norm(first) not in {norm(m) for m in vocab.note_markers}
 
 
+def width_of(line: str) -> int:
+    """A row line's cells and end padding, added up."""
+    cells, padding = split_row(line)
+    return len(cells) + padding
+
+
+def table_width(rows: list[list[tuple[int, str]]]) -> int | None:
+    """What the cells and end padding of a table's rows add up to (the most common sum of
+    its one-line rows but the last, which is never padded); None when fewer than two
+    rows tell."""
+    judged = [width_of(part[0][1]) for part in rows[:-1] if len(part) == 1]
+    if len(judged) < 2:
+        return None
+    counts = {s: judged.count(s) for s in judged}
+    return max(counts, key=lambda s: (counts[s], s))
+
+
 def padding_problems(rows: list[list[tuple[int, str]]]) -> list[str]:
     """For each row, the problem when its cells and end padding do not add up to the
     table's width ("" when they do, or cannot be told).
@@ -141,16 +159,10 @@ def padding_problems(rows: list[list[tuple[int, str]]]) -> list[str]:
     'the row has 4 cells and 0 padding pipes '
     """
 
-    def width_of(line: str) -> int:
-        cells, padding = split_row(line)
-        return len(cells) + padding
-
     sums = [width_of(part[0][1]) if len(part) == 1 else None for part in rows]
-    judged = [s for s in sums[:-1] if s is not None]
-    if len(judged) < 2:
+    width = table_width(rows)
+    if width is None:
         return [""] * len(rows)
-    counts = {s: judged.count(s) for s in judged}
-    width = max(counts, key=lambda s: (counts[s], s))
     out = []
     for n, total in enumerate(sums):
         if n == len(rows) - 1 or total is None or total == width:
@@ -253,6 +265,7 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 self.account(i + 1, "table_row")
             i += 1
         self.warn_if_row_without_pipes(i, table)
+        width = table_width(row_lines)  # of the lines as they are: a broken row counts little
         # Join rows broken after a URL cell (the URL ended the line early).
         merged: list[list[tuple[int, str]]] = []
         cut_short = False
@@ -261,7 +274,11 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 merged[-1] = merged[-1] + part
                 cut_short = False
                 continue
-            if merged and len(merged[-1]) == 1 and self.split_in_two(merged[-1], part, roles):
+            if (
+                merged
+                and len(merged[-1]) == 1
+                and self.split_in_two(merged[-1], part, roles, width)
+            ):
                 where = Location(self.source_name, part[0][0], section=self.section().heading)
                 self.warnings.append(
                     f"warning: {where}: a row split over lines {merged[-1][0][0]} and "
@@ -273,9 +290,10 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
             cells, padding = split_row(part[0][1])
             cut_short = bool(cells) and padding == 0 and classify(cells[-1], self.vocab) == "url"
         for part, problem in zip(merged, padding_problems(merged)):
-            added = self.place_row(table, part)
+            added = self.place_row(table, part, width)
             if problem and len(added) == 1:  # two rows split back explain their padding
                 added[0].problems.append(problem)
+                self.passes_on(added[0], part, width, roles, len(table.rows) > 1)
         self.finish_table(table)
         return i
 
@@ -347,22 +365,31 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         )
         return joined < apart
 
-    def split_in_two(self, first, second, roles) -> bool:
+    def split_in_two(self, first, second, roles, width: int | None = None) -> bool:
         """True when two lines are one row broken at a cell boundary: together they fit
         the columns with every cell like its column, the second does not start a row
         under merged cells (a Type and a Port), the first does not end with the empty
         cells a whole row writes (``| |``), and apart the first is not a whole row
         (a Type without its Port, a flow without its Details followed by a lone text
-        cell, or a name alone, which no row is)."""
+        cell, or a name alone, which no row is).  ``width``: what the table's cells and
+        end padding add up to, where its rows tell; with it, a second line of pipes alone
+        is the end padding of a first line that falls short by as many, and a name alone
+        makes one row with a second line that brings the rest of the sum."""
         a, b = self.cells_of(first), self.cells_of(second)
+        if a and not b and width:  # the padding went to a line of its own
+            return width_of(first[-1][1]) + second[-1][1].count("|") == width
         if not a or not b or len(a) + len(b) > len(roles):
             return False
         if split_row(first[-1][1])[1] > 0:
             return False  # the line writes its empty cells (``| |``): it is a whole row
         # a name alone is no row, and with the next line it makes a whole row (a shorter
-        # one could be a row under a merged cell whose name lost a pipe: no telling)
+        # one could be a row under a merged cell whose name lost a pipe: the table's width
+        # tells, where its rows give it)
+        rest = len(b) + split_row(second[-1][1])[1]
         lone_name = (
-            len(a) == 1 and classify(a[0], self.vocab) == "name" and len(a) + len(b) == len(roles)
+            len(a) == 1
+            and classify(a[0], self.vocab) == "name"
+            and (len(a) + len(b) == len(roles) or (width is not None and 1 + rest == width))
         )
         if self.starts_flow(b) and not lone_name:
             return False  # the second line is a row of its own, under merged cells
@@ -390,7 +417,9 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         """Whether a line's cells start with a Type and a Port."""
         return len(cells) >= 2 and self.flow_at(cells, 0)
 
-    def place_row(self, table: Table, part: list[tuple[int, str]]) -> list[Row]:
+    def place_row(
+        self, table: Table, part: list[tuple[int, str]], width: int | None = None
+    ) -> list[Row]:
         """Place a row's cells into the table's columns and add it, marked where it is
         damaged or ambiguous; returns the rows added: one, or two when the line holds two
         rows joined (each with the table's shape, the second starting with a Type and a
@@ -400,10 +429,13 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         cells = self.cells_of(part)
         roles = table.roles
         # empty cells the text rendering moved to the end of the line (merged cells): a
-        # row that has them did not write every name, whatever its cells now say
-        padded = split_row(part[-1][1])[1] > 0
+        # row that has them did not write every name, whatever its cells now say (of the
+        # lines joined: a row's padding may have gone to a line of its own)
+        padded = split_row(" ".join(text for _, text in part))[1] > 0
         if len(cells) > len(roles):
-            halves = self.joined_rows(cells, roles, bool(table.rows))
+            halves = self.joined_rows(
+                cells, roles, bool(table.rows), split_row(part[-1][1])[1], width
+            )
             if halves:
                 where = Location(self.source_name, line, section=self.section().heading)
                 self.warnings.append(
@@ -421,6 +453,8 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         if not cells:
             row = build_row({}, roles, line, raw)
             row.problems.append("row has no cells")
+            # it wrote nothing, so whatever it is, the rows under it inherit what is above it
+            row.passes = {r: "" for r in ("source", "destination", "type") if r in roles}
             table.rows.append(row)
             return [row]
         return [self.add_placed(table, cells, line, raw, padded)]
@@ -465,6 +499,88 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         kinds = [classify(c, self.vocab) for c in cells[k:]]
         return set(names) if kinds[0] == "protocol" and "protocol" not in kinds[1:] else set()
 
+    def single_fault_readings(
+        self, cells: list[str], padding: int, width: int, roles: list[str], has_row_above: bool
+    ) -> list[dict[str, str]]:
+        """Every reading of a row line whose cells and end padding miss the table's width
+        by one, as one fault would leave it: the cells as they are (the fault among the
+        padding pipes), or, for a separator added, two neighbouring cells joined, or, for
+        one lost, a cell split at a space; each reading placed into the columns (ties
+        too), kept when no cell is unlike its column and no column was visibly lost.
+
+        >>> r = TextReader("", "x")
+        >>> for reading in r.single_fault_readings(["TCP", "22", "Used by", "rsync"], 2, 5,
+        ...         ["source", "destination", "type", "port", "details"], True):
+        ...     print(reading)
+        {'type': 'TCP', 'port': '22 Used by', 'details': 'rsync'}
+        {'type': 'TCP', 'port': '22', 'details': 'Used by rsync'}
+        """
+        total = len(cells) + padding
+        if abs(total - width) != 1:
+            return []
+        options = [cells]
+        if total > width:  # a separator added: two cells were one
+            options += [
+                [*cells[:i], f"{cells[i]} {cells[i + 1]}", *cells[i + 2 :]]
+                for i in range(len(cells) - 1)
+            ]
+        else:  # a separator lost: a cell was two
+            for i, cell in enumerate(cells):
+                words = cell.split(" ")
+                options += [
+                    [*cells[:i], " ".join(words[:k]), " ".join(words[k:]), *cells[i + 1 :]]
+                    for k in range(1, len(words))
+                ]
+        readings = []
+        for option in options:
+            if len(option) > len(roles):
+                continue
+            kinds = [classify(c, self.vocab) for c in option]
+            ranked = place(option, roles, has_row_above, self.vocab, kinds)
+            for placement in ranked:
+                if placement.cost != ranked[0].cost or math.isinf(placement.cost):
+                    break
+                if any(misfit(c, r, k) for c, r, k in zip(option, placement.roles, kinds)):
+                    continue
+                cells_by_role = dict(zip(placement.roles, option))
+                if not lost_columns(cells_by_role, self.vocab):
+                    readings.append(cells_by_role)
+        return readings
+
+    def passes_on(
+        self,
+        row: Row,
+        part: list[tuple[int, str]],
+        width: int | None,
+        roles: list[str],
+        has_row_above: bool,
+    ) -> None:
+        """Set what a row whose cells and padding miss the table's width passes on to the
+        rows below (``Row.passes``): the Source, Destination and Type on which every
+        single-fault reading of its line agrees (a value, or none written), said in a
+        warning.  The row itself stays rejected."""
+        if width is None or len(part) != 1:
+            return
+        cells, padding = split_row(part[0][1])
+        readings = self.single_fault_readings(cells, padding, width, roles, has_row_above)
+        if not readings:
+            return
+        for role in [r for r in ("source", "destination", "type") if r in roles]:
+            values = {reading.get(role, "") for reading in readings}
+            if len(values) == 1:
+                row.passes[role] = values.pop()
+        if row.passes:
+            where = Location(self.source_name, row.line, section=self.section().heading)
+            said = ", ".join(
+                f"its {role} {value!r}" if value else f"no {role} (the one above it stands)"
+                for role, value in row.passes.items()
+            )
+            self.warnings.append(
+                f"warning: {where}: the row lost or gained a cell separator and is "
+                f"rejected; every reading of it with one fault has {said}: the rows under "
+                "it inherit that"
+            )
+
     def flow_at(self, cells: list[str], j: int) -> bool:
         """Whether ``cells[j]`` and ``cells[j + 1]`` are a Type and a Port."""
         return classify(cells[j], self.vocab) == "protocol" and classify(
@@ -472,31 +588,46 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         ) in ("port", "ditto")
 
     def joined_rows(
-        self, cells: list[str], roles: list[str], has_row_above: bool
+        self,
+        cells: list[str],
+        roles: list[str],
+        has_row_above: bool,
+        padding: int = 0,
+        width: int | None = None,
     ) -> list[list[str]] | None:
         """The two rows a line of too many cells holds, when it is two rows joined: both
         halves fit the columns with no cell unlike its column, each writes a Type and a
-        Port, and the second starts with them, or is a whole row (every name of the table,
-        then a Type and a Port) after a first half that ends with its Details; None
-        otherwise (the cheapest split when several would do)."""
+        Port, and the second starts with them, or with names and then them after a first
+        half that ends with its Details: every name of the table (a whole row), or fewer
+        when its cells and the line's end ``padding`` add up to the table's ``width`` (a
+        row under a merged cell); None otherwise (the cheapest split when several would
+        do)."""
         best: tuple[float, int] | None = None
+        names = len([r for r in ENTITY_ROLES if r in roles])
         for k in range(1, len(cells) - 1):
             first, second = cells[:k], cells[k:]
             if len(first) > len(roles) or len(second) > len(roles):
                 continue
-            names = len([r for r in ENTITY_ROLES if r in roles])
-            if not (
+            # how many names the second half starts with, then a Type and a Port
+            written = next(
                 (
-                    self.flow_at(second, 0)
-                    or (  # a whole row: every name, then a flow; the first ends with Details
-                        len(second) > names + 1
-                        and self.flow_at(second, names)
-                        and all(classify(c, self.vocab) == "name" for c in second[:names])
-                        and any(self.flow_at(first, j) for j in range(len(first) - 2))
+                    m
+                    for m in range(names + 1)
+                    if len(second) > m + 1
+                    and self.flow_at(second, m)
+                    # a name may be a protocol's (``Syslog``, ``SNMP``), never a port
+                    and all(
+                        classify(c, self.vocab) not in ("port", "ditto", "url") for c in second[:m]
                     )
-                )
-                and any(self.flow_at(first, j) for j in range(len(first) - 1))
-            ):
+                ),
+                None,
+            )
+            fits = written == 0 or (
+                written is not None
+                and (written == names or len(second) + padding == width)
+                and any(self.flow_at(first, j) for j in range(len(first) - 2))
+            )
+            if not (fits and any(self.flow_at(first, j) for j in range(len(first) - 1))):
                 continue  # each half must write a Type and a Port: two flow rows
             a = place(first, roles, has_row_above, self.vocab)[0]
             b = place(second, roles, True, self.vocab)[0]
