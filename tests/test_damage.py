@@ -484,9 +484,9 @@ def test_a_row_that_lost_or_gained_one_pipe_leaves_the_rows_under_it_alone(names
             pad -= 1
         lines[k] = " | ".join(cells) + " |" + "|" * pad
         after = reading(lines)
-        assert untouched_unchanged(before, after, lambda n: None if n == k + 1 else n) == [], lines[
-            k
-        ]
+        assert untouched_unchanged(before, after, lambda n, k=k: None if n == k + 1 else n) == [], (
+            lines[k]
+        )
 
 
 def test_a_row_s_padding_on_a_line_of_its_own_is_read_with_it():
@@ -496,7 +496,7 @@ def test_a_row_s_padding_on_a_line_of_its_own_is_read_with_it():
     for k in rows_of_shape(LINES, 1, 1)[:8]:
         lines = LINES[:k] + [LINES[k][:-1].rstrip(), "|"] + LINES[k + 1 :]
         after = reading(lines)
-        assert untouched_unchanged(before, after, lambda n: n if n <= k + 1 else n + 1) == []
+        assert untouched_unchanged(before, after, lambda n, k=k: n if n <= k + 1 else n + 1) == []
 
 
 def test_a_name_alone_on_its_line_is_read_with_the_rest_of_its_row():
@@ -508,7 +508,7 @@ def test_a_name_alone_on_its_line_is_read_with_the_rest_of_its_row():
         name, _, rest = LINES[k].partition(" | ")
         lines = LINES[:k] + [name + " |", rest] + LINES[k + 1 :]
         after = reading(lines)
-        assert untouched_unchanged(before, after, lambda n: n if n <= k + 1 else n + 1) == []
+        assert untouched_unchanged(before, after, lambda n, k=k: n if n <= k + 1 else n + 1) == []
 
 
 def test_two_rows_under_a_merged_source_joined_on_one_line_are_split_back():
@@ -523,7 +523,9 @@ def test_two_rows_under_a_merged_source_joined_on_one_line_are_split_back():
         after = reading(lines)
         assert (
             untouched_unchanged(
-                before, after, lambda n: None if n in (k + 1, k + 2) else (n if n <= k else n - 1)
+                before,
+                after,
+                lambda n, k=k: None if n in (k + 1, k + 2) else (n if n <= k else n - 1),
             )
             == []
         )
