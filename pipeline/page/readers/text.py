@@ -185,6 +185,7 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         super().__init__(source_name)
         self.vocab = vocab or load()
         self.lines = lines(text)
+        self.cell_lines: dict[str, set[int]] | None = None  # cell -> its lines, when asked
 
     def read(self) -> list[Table]:
         """Read every line; returns the tables found.
@@ -563,10 +564,13 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
             return
         cells, padding = split_row(part[0][1])
         readings = self.single_fault_readings(cells, padding, width, roles, has_row_above)
-        if not readings:
-            return
+        # of readings that differ in their names, those whose every name the page writes
+        # in a cell of another line ("SVM Citrix SDX", not "SVM" and "Citrix SDX")
+        elsewhere = self.cells_elsewhere(row.line)
+        written = [r for r in readings if all(r[n] in elsewhere for n in ENTITY_ROLES if r.get(n))]
+        by_names = bool(written) and len(written) < len(readings)
         for role in [r for r in ("source", "destination", "type") if r in roles]:
-            values = {reading.get(role, "") for reading in readings}
+            values = {reading.get(role, "") for reading in (written if by_names else readings)}
             if len(values) == 1:
                 row.passes[role] = values.pop()
         if row.passes:
@@ -575,11 +579,25 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 f"its {role} {value!r}" if value else f"no {role} (the one above it stands)"
                 for role, value in row.passes.items()
             )
+            which = (
+                "every reading of it with one fault whose names the page writes elsewhere"
+                if by_names
+                else "every reading of it with one fault"
+            )
             self.warnings.append(
                 f"warning: {where}: the row lost or gained a cell separator and is "
-                f"rejected; every reading of it with one fault has {said}: the rows under "
-                "it inherit that"
+                f"rejected; {which} has {said}: the rows under it inherit that"
             )
+
+    def cells_elsewhere(self, line: int) -> set[str]:
+        """The cells of every table row line of the page but line ``line`` (1-based)."""
+        if self.cell_lines is None:
+            self.cell_lines = {}
+            for n, text in enumerate(self.lines, start=1):
+                if "|" in text:
+                    for cell in split_row(text)[0]:
+                        self.cell_lines.setdefault(cell, set()).add(n)
+        return {c for c, at in self.cell_lines.items() if at - {line}}
 
     def flow_at(self, cells: list[str], j: int) -> bool:
         """Whether ``cells[j]`` and ``cells[j + 1]`` are a Type and a Port."""
@@ -598,10 +616,10 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         """The two rows a line of too many cells holds, when it is two rows joined: both
         halves fit the columns with no cell unlike its column, each writes a Type and a
         Port, and the second starts with them, or with names and then them after a first
-        half that ends with its Details: every name of the table (a whole row), or fewer
-        when its cells and the line's end ``padding`` add up to the table's ``width`` (a
-        row under a merged cell); None otherwise (the cheapest split when several would
-        do)."""
+        half that ends with its Details: every name of the table (a whole row, after a
+        first half without Details too when its cells and the line's end ``padding`` add
+        up to the table's ``width``), or fewer when they add up to it (a row under a
+        merged cell); None otherwise (the cheapest split when several would do)."""
         best: tuple[float, int] | None = None
         names = len([r for r in ENTITY_ROLES if r in roles])
         for k in range(1, len(cells) - 1):
@@ -622,10 +640,11 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 ),
                 None,
             )
+            details = any(self.flow_at(first, j) for j in range(len(first) - 2))
+            width_says = len(second) + padding == width  # the line's padding is the second's
             fits = written == 0 or (
                 written is not None
-                and (written == names or len(second) + padding == width)
-                and any(self.flow_at(first, j) for j in range(len(first) - 2))
+                and ((written == names and (details or width_says)) or (width_says and details))
             )
             if not (fits and any(self.flow_at(first, j) for j in range(len(first) - 1))):
                 continue  # each half must write a Type and a Port: two flow rows
