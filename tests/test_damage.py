@@ -499,18 +499,6 @@ def test_a_row_s_padding_on_a_line_of_its_own_is_read_with_it():
         assert untouched_unchanged(before, after, lambda n, k=k: n if n <= k + 1 else n + 1) == []
 
 
-def test_a_name_alone_on_its_line_is_read_with_the_rest_of_its_row():
-    """A line break after the Destination of a row under a merged Source: the name alone
-    and the line under it are one row (their cells and padding add up to the table's
-    width), and every row reads as before."""
-    before = reading(LINES)
-    for k in rows_of_shape(LINES, 1, 1)[:8]:
-        name, _, rest = LINES[k].partition(" | ")
-        lines = LINES[:k] + [name + " |", rest] + LINES[k + 1 :]
-        after = reading(lines)
-        assert untouched_unchanged(before, after, lambda n, k=k: n if n <= k + 1 else n + 1) == []
-
-
 def test_two_rows_under_a_merged_source_joined_on_one_line_are_split_back():
     """A lost line break between two rows that each write a Destination (not a Source):
     read as two, since the second half's cells and the line's padding add up to the
@@ -566,3 +554,20 @@ def test_a_row_under_a_merged_source_that_lost_its_last_pipe_is_told_by_the_name
     unknown = LINES[k].replace(name, "Zyx Wvu", 1)[:-1].rstrip()  # a name written nowhere else
     after = reading(LINES[:k] + [unknown] + LINES[k + 1 :])
     assert before[k + 2][1] == [] and any("damaged" in p for p in after[k + 2][1])
+
+
+@pytest.mark.parametrize("names", [1, 2])
+def test_names_alone_on_their_line_are_read_with_the_rest_of_their_row(names):
+    """A line break after the names of a row (a whole row's Source and Destination, or a
+    Destination under a merged Source): the names alone and the line under them are one
+    row, since the line under them alone falls short of the table's width; every row
+    reads as before."""
+    before = reading(LINES)
+    targets = rows_of_shape(LINES, names, 1 if names == 1 else 0)
+    assert len(targets) >= 5
+    for k in targets[:8]:
+        cells = LINES[k].split(" | ")
+        lines = [*LINES[:k], " | ".join(cells[:names]) + " |", " | ".join(cells[names:])]
+        lines += LINES[k + 1 :]
+        after = reading(lines)
+        assert untouched_unchanged(before, after, lambda n, k=k: n if n <= k + 1 else n + 1) == []

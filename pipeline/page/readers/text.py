@@ -383,14 +383,23 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
             return False
         if split_row(first[-1][1])[1] > 0:
             return False  # the line writes its empty cells (``| |``): it is a whole row
-        # a name alone is no row, and with the next line it makes a whole row (a shorter
+        # names alone are no row, and with the next line they make a whole row (a shorter
         # one could be a row under a merged cell whose name lost a pipe: the table's width
-        # tells, where its rows give it)
+        # tells, where its rows give it: the second line alone would fall short of it)
         rest = len(b) + split_row(second[-1][1])[1]
+        names = len([r for r in ENTITY_ROLES if r in roles])
+        kinds_a = [classify(c, self.vocab) for c in a]
         lone_name = (
             len(a) == 1
-            and classify(a[0], self.vocab) == "name"
-            and (len(a) + len(b) == len(roles) or (width is not None and 1 + rest == width))
+            and kinds_a[0] == "name"
+            and len(a) + len(b) == len(roles)
+            or (
+                width is not None
+                and len(a) + rest == width
+                and len(a) <= names
+                and all(k not in ("port", "ditto", "url") for k in kinds_a)
+                and not any(self.flow_at(a, j) for j in range(len(a) - 1))
+            )
         )
         if self.starts_flow(b) and not lone_name:
             return False  # the second line is a row of its own, under merged cells
