@@ -133,18 +133,29 @@ def width_of(line: str) -> int:
     return len(cells) + padding
 
 
-def table_width(rows: list[list[tuple[int, str]]]) -> int | None:
-    """What the cells and end padding of a table's rows add up to (the most common sum of
-    its one-line rows but the last, which is never padded); None when fewer than two
-    rows tell."""
-    judged = [width_of(part[0][1]) for part in rows[:-1] if len(part) == 1]
+def table_width(
+    rows: list[list[tuple[int, str]]], header: int | None = None, skip: frozenset[int] = frozenset()
+) -> int | None:
+    """What the cells and end padding of a table's rows add up to: the most common sum of
+    its one-line rows but the last, which is never padded (of sums as common, the one
+    closest to the ``header``'s cells, which the rendering pads its rows to), the rows
+    numbered in ``skip`` left out; None when fewer than two rows tell.
+
+    >>> table_width([[(1, "A | B | TCP | 80 | d | C | TCP | 81 | e | |")],
+    ...              [(2, "TCP | 22 | x | ||")], [(3, "TCP | 1 | z |")]], header=5)
+    5
+    """
+    judged = [
+        width_of(part[0][1]) for n, part in enumerate(rows[:-1]) if len(part) == 1 and n not in skip
+    ]
     if len(judged) < 2:
         return None
     counts = {s: judged.count(s) for s in judged}
-    return max(counts, key=lambda s: (counts[s], s))
+    near = header if header is not None else max(counts)
+    return max(counts, key=lambda s: (counts[s], -abs(s - near), s))
 
 
-def padding_problems(rows: list[list[tuple[int, str]]]) -> list[str]:
+def padding_problems(rows: list[list[tuple[int, str]]], width: int | None = None) -> list[str]:
     """For each row, the problem when its cells and end padding do not add up to the
     table's width ("" when they do, or cannot be told).
 
@@ -160,7 +171,7 @@ def padding_problems(rows: list[list[tuple[int, str]]]) -> list[str]:
     """
 
     sums = [width_of(part[0][1]) if len(part) == 1 else None for part in rows]
-    width = table_width(rows)
+    width = table_width(rows) if width is None else width
     if width is None:
         return [""] * len(rows)
     out = []
@@ -266,7 +277,18 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 self.account(i + 1, "table_row")
             i += 1
         self.warn_if_row_without_pipes(i, table)
-        width = table_width(row_lines)  # of the lines as they are: a broken row counts little
+        # of the lines as they are, but those of rows a URL cell broke (a row broken
+        # otherwise counts little), near the header's cells
+        after_url = {
+            n
+            for n, part in enumerate(row_lines)
+            if (cells := split_row(part[0][1]))[0]
+            and cells[1] == 0
+            and classify(cells[0][-1], self.vocab) == "url"
+        }
+        width = table_width(
+            row_lines, len(header), frozenset(after_url | {n + 1 for n in after_url})
+        )
         # Join rows broken after a URL cell (the URL ended the line early).
         merged: list[list[tuple[int, str]]] = []
         cut_short = False
@@ -290,7 +312,7 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
             merged.append(part)
             cells, padding = split_row(part[0][1])
             cut_short = bool(cells) and padding == 0 and classify(cells[-1], self.vocab) == "url"
-        for part, problem in zip(merged, padding_problems(merged)):
+        for part, problem in zip(merged, padding_problems(merged, width)):
             added = self.place_row(table, part, width)
             if problem and len(added) == 1:  # two rows split back explain their padding
                 added[0].problems.append(problem)
