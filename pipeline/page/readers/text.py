@@ -282,9 +282,9 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         after_url = {
             n
             for n, part in enumerate(row_lines)
-            if (cells := split_row(part[0][1]))[0]
-            and cells[1] == 0
-            and classify(cells[0][-1], self.vocab) == "url"
+            if (ends := split_row(part[0][1]))[0]
+            and ends[1] == 0
+            and classify(ends[0][-1], self.vocab) == "url"
         }
         width = table_width(
             row_lines, len(header), frozenset(after_url | {n + 1 for n in after_url})
