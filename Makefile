@@ -49,12 +49,12 @@ $(STAMP): pyproject.toml constraints.txt
 	fi; \
 	[ -z "$$uv" ] && [ -x $(UV_BOOT)/bin/uv ] && uv=$(UV_BOOT)/bin/uv; \
 	if [ -n "$$uv" ] && $$uv venv --quiet --python $(PYTHON) $(VENV) \
-	   && VIRTUAL_ENV=$(VENV) $$uv pip install --quiet -c constraints.txt -e '.[test,lint]'; then \
+	   && VIRTUAL_ENV=$(VENV) $$uv pip install --quiet -c constraints.txt -e '.[render,test,lint]'; then \
 	  echo "set up $(VENV) with $$uv"; \
 	else \
 	  echo "uv is not available here: setting up $(VENV) with pip (slower)"; \
 	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) \
-	    && $(BIN)/pip install --quiet -c constraints.txt -e '.[test,lint]'; \
+	    && $(BIN)/pip install --quiet -c constraints.txt -e '.[render,test,lint]'; \
 	fi
 	@# byte-compiled now, as pip compiles an installed package: where PYTHONDONTWRITEBYTECODE
 	@# is set, an editable install would otherwise compile pipeline/ on every run (~0.1 s)

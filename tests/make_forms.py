@@ -65,12 +65,10 @@ def markdown_to_html(md: str, lang: str = "en", merged: tuple[str, ...] = ()) ->
 
 
 def html_to_text(html: str) -> str:
-    import trafilatura
+    """The text form, by the renderer ``fetch --form text`` uses."""
+    from pipeline.source.render import html_to_text as render
 
-    text = trafilatura.extract(
-        html, include_tables=True, include_comments=False, no_fallback=True, deduplicate=False
-    )
-    return re.sub(r"\n{2,}", "\n", text or "") + "\n"
+    return render(html)
 
 
 HEADER = ("Source", "Destination", "Type", "Port", "Details")

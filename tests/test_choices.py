@@ -5,6 +5,10 @@ later is run too."""
 
 from __future__ import annotations
 
+import contextlib
+import http.server
+import threading
+
 import pytest
 
 from conftest import ROOT
@@ -55,8 +59,45 @@ def every_choice():
                 )
 
 
+@contextlib.contextmanager
+def serving_a_page():
+    """The English page as HTML, from a server on 127.0.0.1: its URL (what ``fetch``
+    needs; tests never reach the internet)."""
+    from make_forms import markdown_to_html
+
+    md = (ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md").read_text("utf-8")
+    body = markdown_to_html(md.replace("\r\n", "\n")).encode("utf-8")
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/en-us/ports.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.mark.parametrize("command, option, choice", list(every_choice()))
 def test_every_choice_of_every_option_runs(command, option, choice, built, tmp_path, capsys):
+    if command == "fetch":
+        with serving_a_page() as url:
+            argv = ["fetch", "--url", url, "--allow-host", "127.0.0.1", "--retries", "0"]
+            argv += ["--raw-dir", str(tmp_path / "raw"), "--locale", "en-us", option, choice]
+            code = main(argv)
+        err = capsys.readouterr().err
+        assert code == 0 and "internal error" not in err, (argv, err)
+        return
     data = str(built[0])
     argv = base(command, data, str(tmp_path / "out.txt"))
     if option is None:  # a positional: the first argument after the command

@@ -108,6 +108,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(200, ERROR_PAGE)
         if path == "/small.html":
             return self.send(200, SMALL)
+        if path == "/page.md":  # the Markdown source, as a raw file host serves it
+            return self.send(200, MD.read_bytes(), ctype="text/plain; charset=utf-8")
         return self.send(404)
 
 
@@ -370,3 +372,65 @@ def test_a_recorded_locale_the_words_contradict_is_warned_about(server, raw, cap
     assert any(
         "records the snapshot as ko-kr" in w and "look en-us" in w for w in built["warnings"]
     ), built["warnings"]
+
+
+def published_ports(out) -> list[tuple]:
+    import csv
+
+    with (out / "ports.csv").open(encoding="utf-8") as f:
+        return sorted(
+            (r["section"], r["source"], r["destination"], r["protocol"], r["port_start"])
+            for r in csv.DictReader(f)
+        )
+
+
+def test_form_text_saves_the_text_rendering_that_builds_the_same_flows(
+    server, raw, tmp_path, capsys
+):
+    """``--form text``: the HTML rendered as the committed snapshot was, saved as .txt,
+    its entry describing the saved text and what the server sent; it builds the flows the
+    HTML builds, and fetching the same page again changes nothing."""
+    import hashlib
+    import json
+
+    assert fetch(server, raw, "/page.html") == 0
+    assert fetch(server, raw, "/page.html", "--form", "text") == 0
+    text = raw / "citrix-communication-ports.en-us.txt"
+    entry = json.loads((raw / "manifest.json").read_text("utf-8"))["snapshots"][text.name]
+    assert (
+        entry["form"] == "text" and entry["sha256"] == hashlib.sha256(text.read_bytes()).hexdigest()
+    )
+    assert (
+        entry["served"]["form"] == "html"
+        and entry["served"]["sha256"] == hashlib.sha256(PAGE).hexdigest()
+    )
+    assert entry["served"]["rendered_by"].startswith("trafilatura")
+    for snap, out in ((raw / SNAP, "h"), (text, "t")):
+        assert main(["build", "--input", str(snap), "--out", str(tmp_path / out), "--strict"]) == 0
+    assert published_ports(tmp_path / "t") == published_ports(tmp_path / "h")
+    before = text.read_bytes()
+    capsys.readouterr()
+    assert fetch(server, raw, "/page.html", "--form", "text") == 0
+    assert text.read_bytes() == before and "unchanged" in capsys.readouterr().err
+
+
+def test_form_default_keeps_the_default_snapshot_s_form(server, raw, capsys):
+    import json
+
+    assert fetch(server, raw, "/page.html", "--form", "text", "--set-default") == 0
+    assert fetch(server, raw, "/page.html", "--form", "default", "--set-default") == 0
+    manifest = json.loads((raw / "manifest.json").read_text("utf-8"))
+    assert manifest["default"] == "citrix-communication-ports.en-us.txt"
+    assert not (raw / SNAP).exists()  # no HTML snapshot was written
+    assert fetch(server, raw, "/page.md", "--form", "default", "--force") == 5  # no .txt of it
+    assert "only HTML is rendered" in capsys.readouterr().err
+
+
+def test_form_text_of_a_page_that_is_no_html_fails_and_keeps_the_snapshot(server, raw, capsys):
+    snapshot, manifest = seeded(server, raw, capsys)
+    assert fetch(server, raw, "/page.md", "--form", "text") == 5
+    err = capsys.readouterr().err
+    assert "served as markdown, and --form text asks for text" in err and "--form served" in err
+    assert (raw / SNAP).read_bytes() == snapshot and (
+        raw / "manifest.json"
+    ).read_bytes() == manifest

@@ -130,7 +130,7 @@ def test_the_refresh_workflow_end_to_end(tmp_path):
         bin_ = ".venv/bin/citrix-ports"
         seed = sh(
             f"{bin_} fetch --locale en-us --url {url} --allow-host 127.0.0.1 --retries 0 "
-            f"--set-default && {bin_} build --strict --allow-shrink --out build "
+            f"--set-default --form text && {bin_} build --strict --allow-shrink --out build "
             '--input "raw/$(.venv/bin/python -m pipeline.source.raw_manifest default | xargs basename)" '
             "&& git add -A raw build && git commit -qm seed"
         )
@@ -174,8 +174,10 @@ def test_the_refresh_workflow_end_to_end(tmp_path):
     assert any(ln.startswith("| changed |") and f"{change['port']} → 65011" in ln for ln in lines)
     assert any(ln.startswith("| added |") and "65012" in ln for ln in lines)
     assert any(ln.startswith("| removed |") for ln in lines)
-    # the snapshot keeps its form: the refreshed default is the form the last one had
+    # the snapshot keeps its form: the refreshed default is the form the last one had,
+    # the text rendering the committed one is (the server sends HTML)
     default = re.search(r'"default": "([^"]+)"', form).group(1)
+    assert default.endswith(".txt")
     now = (repo / "raw" / "manifest.json").read_text("utf-8")
     assert (
         re.search(r'"default": "([^"]+)"', now).group(1).rsplit(".", 1)[1]

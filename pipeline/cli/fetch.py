@@ -52,6 +52,14 @@ def add(sub) -> None:
         help="make the fetched snapshot the one `make` and `build` read by default",
     )
     f.add_argument(
+        "--form",
+        choices=raw_manifest.SAVED_FORMS,
+        default="served",
+        help="what is saved: the page as served (default); text: an HTML page rendered "
+        "to text as the committed snapshot was (trafilatura); default: the form of the "
+        "default snapshot, so that a refresh keeps it",
+    )
+    f.add_argument(
         "--timeout",
         type=seconds,
         default=30.0,
@@ -101,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         backoff=args.backoff,
         set_default=args.set_default,
         deadline=args.deadline,
+        form=args.form,
     )
     if result.status == 304:
         print(f"not modified: {result.path} kept as it is", file=sys.stderr)

@@ -181,12 +181,15 @@ def snapshot_name(locale: str, form: str) -> str:
 
 
 def previous(
-    manifest: dict, raw_dir: Path, url: str, locale: str | None
+    manifest: dict, raw_dir: Path, url: str, locale: str | None, form: str | None = None
 ) -> tuple[Path | None, dict]:
-    """The snapshot an earlier fetch of ``url`` (and ``locale``, when known) saved, with
-    its entry, when it is still the file the entry describes; else (None, {})."""
+    """The snapshot an earlier fetch of ``url`` (and ``locale``, when known, and in the
+    ``form`` to be saved, when known) saved, with its entry, when it is still the file
+    the entry describes; else (None, {})."""
     for name, entry in sorted(manifest["snapshots"].items()):
         if entry.get("url") != url or (locale and entry.get("locale") not in (None, locale)):
+            continue
+        if form and entry.get("form") != form:
             continue
         path = raw_dir / name
         try:
@@ -382,9 +385,15 @@ def fetch(
     backoff: float = 1.0,
     set_default: bool = False,
     deadline: float = DEADLINE,
+    form: str = "served",
 ) -> FetchResult:
     """Fetch the page into ``raw_dir`` and record it in ``raw/manifest.json``; returns
     what was done.
+
+    ``form`` is what is saved: ``served``, the page as the server sent it; ``text``, an
+    HTML page rendered to text as the committed snapshot was (``render.html_to_text``);
+    ``default``, the form of the default snapshot ``raw/manifest.json`` names (the page as
+    served when there is none), so that a refresh keeps the snapshot's form.
 
     ``locale`` (default: recognised from the URL, ``/ja-jp/`` or ``/jp/ja/``, else the
     page's ``lang`` or words) names the snapshot; the default URL is the page of
@@ -410,6 +419,7 @@ def fetch(
             backoff,
             set_default,
             deadline,
+            form,
         )
 
 
@@ -425,6 +435,7 @@ def fetch_locked(
     backoff: float,
     set_default: bool,
     deadline: float,
+    form: str = "served",
 ) -> FetchResult:
     """``fetch``, holding the lock of the raw directory (``.raw.lock`` beside it): what a
     killed fetch left (temporary files) is removed first."""
@@ -433,7 +444,9 @@ def fetch_locked(
         manifest = raw_manifest.read(raw_dir)
     except raw_manifest.ManifestError as exc:
         raise FetchError(str(exc), hint="restore it from git") from None
-    old_path, old_entry = previous(manifest, raw_dir, url, locale or url_locale(url))
+    old_path, old_entry = previous(
+        manifest, raw_dir, url, locale or url_locale(url), wanted_form(form, manifest)
+    )
     with session(retries, backoff) as s:
         response, body, final_url = get(
             s, url, conditional(old_entry), allow_hosts, timeout, max_bytes, deadline
@@ -450,8 +463,16 @@ def fetch_locked(
             raw_manifest.write(raw_dir, manifest)
         return FetchResult(old_path, 304, False, old_entry)
     text, page_locale, tables, rows = readable(url, response, body, final_url, locale)
-    form = detect_form(text)
-    path = raw_dir / snapshot_name(page_locale, form)  # named after what the page is
+    served = detect_form(text)
+    saved, body, served_entry = in_form(url, text, body, served, form, manifest)
+    if served_entry:
+        tables, rows = count_rows(body.decode("utf-8"), final_url, page_locale)
+        if not tables:
+            raise FetchError(
+                f"{url}: the page's text rendering has no port table",
+                hint="fetch with --form served and report the page",
+            )
+    path = raw_dir / snapshot_name(page_locale, saved)  # named after what the page is
     clean_temporaries(path)
     if not force:
         shrink_check(url, rows, old_path or path, old_entry, manifest, page_locale)
@@ -465,11 +486,14 @@ def fetch_locked(
         "content_type": response.headers.get("Content-Type", ""),
         "etag": response.headers.get("ETag", ""),
         "last_modified": response.headers.get("Last-Modified", ""),
-        "form": form,
+        "form": saved,
         "locale": page_locale,
         "tables": tables,
         "rows": rows,
     }
+    if served_entry:  # what was saved is a rendering: its bytes, and what the server sent
+        entry["content_type"] = "text/plain; charset=utf-8"
+        entry["served"] = {**served_entry, "content_type": response.headers.get("Content-Type", "")}
     changed = old_path != path or old_entry.get("sha256") != entry["sha256"]
     manifest["snapshots"][path.name] = entry
     if set_default:
@@ -486,6 +510,47 @@ def fetch_locked(
             hint="check the permissions of the raw directory (--raw-dir)",
         ) from None
     return FetchResult(path, status, changed, entry)
+
+
+def wanted_form(form: str, manifest: dict) -> str | None:
+    """The form ``fetch --form`` saves, when known before the page is: ``text``, or the
+    default snapshot's form for ``default``; None for the form the page is served in."""
+    if form == "text":
+        return "text"
+    if form == "default":
+        default = manifest.get("default")
+        return manifest["snapshots"].get(default, {}).get("form") if default else None
+    return None
+
+
+def in_form(
+    url: str, text: str, body: bytes, served: str, form: str, manifest: dict
+) -> tuple[str, bytes, dict]:
+    """(the form saved, its bytes, what the server sent when that is a rendering of it,
+    else {}) for ``fetch --form``; ``FetchError`` for a form the page cannot be saved in
+    (only HTML is rendered, to text)."""
+    wanted = wanted_form(form, manifest) or served
+    if wanted == served:
+        return served, body, {}
+    if (served, wanted) != ("html", "text"):
+        raise FetchError(
+            f"{url}: the page is served as {served}, and --form {form} asks for {wanted}: "
+            "only HTML is rendered (to text)",
+            hint="fetch with --form served",
+        )
+    from pipeline.source.render import RENDERER, html_to_text
+
+    rendered = html_to_text(text).encode("utf-8")
+    return (
+        "text",
+        rendered,
+        {
+            "form": served,
+            "sha256": hashlib.sha256(body).hexdigest(),
+            "bytes": len(body),
+            "rendered_by": RENDERER,
+        },
+    )
 
 
 def readable(

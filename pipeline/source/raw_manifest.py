@@ -25,6 +25,11 @@ class ManifestError(ValueError):
     """``raw/manifest.json`` exists but cannot be read as a manifest."""
 
 
+# What ``fetch --form`` may save: the page as served, its text rendering, the form of the
+# default snapshot.
+SAVED_FORMS = ("served", "text", "default")
+
+
 def read(raw_dir: Path = DEFAULT_RAW) -> dict:
     """The manifest of ``raw_dir``; an empty one when there is none.
 
