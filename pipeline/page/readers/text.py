@@ -196,7 +196,6 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         super().__init__(source_name)
         self.vocab = vocab or load()
         self.lines = lines(text)
-        self.cell_lines: dict[str, set[int]] | None = None  # cell -> its lines, when asked
 
     def read(self) -> list[Table]:
         """Read every line; returns the tables found.
@@ -595,13 +594,8 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
             return
         cells, padding = split_row(part[0][1])
         readings = self.single_fault_readings(cells, padding, width, roles, has_row_above)
-        # of readings that differ in their names, those whose every name the page writes
-        # in a cell of another line ("SVM Citrix SDX", not "SVM" and "Citrix SDX")
-        elsewhere = self.cells_elsewhere(row.line)
-        written = [r for r in readings if all(r[n] in elsewhere for n in ENTITY_ROLES if r.get(n))]
-        by_names = bool(written) and len(written) < len(readings)
         for role in [r for r in ("source", "destination", "type") if r in roles]:
-            values = {reading.get(role, "") for reading in (written if by_names else readings)}
+            values = {reading.get(role, "") for reading in readings}
             if len(values) == 1:
                 row.passes[role] = values.pop()
         if row.passes:
@@ -610,25 +604,11 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 f"its {role} {value!r}" if value else f"no {role} (the one above it stands)"
                 for role, value in row.passes.items()
             )
-            which = (
-                "every reading of it with one fault whose names the page writes elsewhere"
-                if by_names
-                else "every reading of it with one fault"
-            )
             self.warnings.append(
                 f"warning: {where}: the row lost or gained a cell separator and is "
-                f"rejected; {which} has {said}: the rows under it inherit that"
+                f"rejected; every reading of it with one fault has {said}: the rows under "
+                "it inherit that"
             )
-
-    def cells_elsewhere(self, line: int) -> set[str]:
-        """The cells of every table row line of the page but line ``line`` (1-based)."""
-        if self.cell_lines is None:
-            self.cell_lines = {}
-            for n, text in enumerate(self.lines, start=1):
-                if "|" in text:
-                    for cell in split_row(text)[0]:
-                        self.cell_lines.setdefault(cell, set()).add(n)
-        return {c for c, at in self.cell_lines.items() if at - {line}}
 
     def flow_at(self, cells: list[str], j: int) -> bool:
         """Whether ``cells[j]`` and ``cells[j + 1]`` are a Type and a Port."""
