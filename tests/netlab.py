@@ -24,9 +24,11 @@ import textwrap
 from pathlib import Path
 
 PROBE = textwrap.dedent(r"""
-    import errno, json, selectors, socket, sys, time
+    import errno, json, resource, selectors, socket, sys, time
     probes = json.load(sys.stdin)
-    timeout, batch = 0.6, 200
+    # as many sockets at once as the descriptor limit leaves room for: one wait per batch
+    timeout = 0.6
+    batch = max(100, min(4000, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 64))
     result = [False] * len(probes)
     for first in range(0, len(probes), batch):
         sel = selectors.DefaultSelector()
@@ -118,27 +120,28 @@ class Lab:
                 self.cl,
             )
             for ns, dev, addrs in ((self.fw, "vfw", fw_addrs), (self.cl, "vcl", cl_addrs)):
-                self.ns(ns, "sysctl", "-qw", "net.ipv4.icmp_ratelimit=0")
-                self.ns(ns, "sysctl", "-qw", "net.ipv6.icmp.ratelimit=0")
-                self.ns(ns, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0")
-                self.ns(ns, "sysctl", "-qw", f"net.ipv4.conf.{dev}.rp_filter=0")
-                for a in sorted(set(addrs)):
-                    v6 = ":" in a
-                    self.ns(
-                        ns,
-                        "ip",
-                        *(["-6"] if v6 else []),
-                        "addr",
-                        "add",
-                        f"{a}/{128 if v6 else 32}",
-                        "dev",
-                        dev,
-                        *(["nodad"] if v6 else []),
-                    )
-                self.ns(ns, "ip", "link", "set", "lo", "up")
-                self.ns(ns, "ip", "link", "set", dev, "up")
-                self.ns(ns, "ip", "route", "add", "default", "dev", dev)
-                self.ns(ns, "ip", "-6", "route", "add", "default", "dev", dev)
+                self.ns(
+                    ns,
+                    "sysctl",
+                    "-qw",
+                    "net.ipv4.icmp_ratelimit=0",
+                    "net.ipv6.icmp.ratelimit=0",
+                    "net.ipv4.conf.all.rp_filter=0",
+                    f"net.ipv4.conf.{dev}.rp_filter=0",
+                )
+                commands = [  # one ip process per namespace (ip -batch), not one per address
+                    f"addr add {a}/128 dev {dev} nodad"
+                    if ":" in a
+                    else f"addr add {a}/32 dev {dev}"
+                    for a in sorted(set(addrs))
+                ]
+                commands += [
+                    "link set lo up",
+                    f"link set {dev} up",
+                    f"route add default dev {dev}",
+                    f"route add ::/0 dev {dev}",  # the family is the address's
+                ]
+                self.sh("ip", "-n", ns, "-batch", "-", stdin="\n".join(commands) + "\n")
         except Exception:
             self.close()
             raise
