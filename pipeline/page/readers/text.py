@@ -410,17 +410,12 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         rest = len(b) + split_row(second[-1][1])[1]
         names = len([r for r in ENTITY_ROLES if r in roles])
         kinds_a = [classify(c, self.vocab) for c in a]
-        lone_name = (
-            len(a) == 1
-            and kinds_a[0] == "name"
-            and len(a) + len(b) == len(roles)
-            or (
-                width is not None
-                and len(a) + rest == width
-                and len(a) <= names
-                and all(k not in ("port", "ditto", "url") for k in kinds_a)
-                and not any(self.flow_at(a, j) for j in range(len(a) - 1))
-            )
+        lone_name = (len(a) == 1 and kinds_a[0] == "name" and len(a) + len(b) == len(roles)) or (
+            width is not None
+            and len(a) + rest == width
+            and len(a) <= names
+            and all(k not in ("port", "ditto", "url") for k in kinds_a)
+            and not any(self.flow_at(a, j) for j in range(len(a) - 1))
         )
         if self.starts_flow(b) and not lone_name:
             return False  # the second line is a row of its own, under merged cells
@@ -549,7 +544,8 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         total = len(cells) + padding
         if abs(total - width) != 1:
             return []
-        options = [cells]
+        # the cells as they are: a padding pipe lost, or one added (then there is padding)
+        options = [cells] if total < width or padding > 0 else []
         if total > width:  # a separator added: two cells were one
             options += [
                 [*cells[:i], f"{cells[i]} {cells[i + 1]}", *cells[i + 2 :]]
