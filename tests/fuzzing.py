@@ -15,6 +15,7 @@ named in a warning; a flow that was not on the page is a finding.
 
     python tests/fuzzing.py --runs 2000 --seed 1     # crash fuzzing (`make fuzz`)
     python tests/fuzzing.py --structural --runs 300 --seed 1   # also in `make fuzz`
+    python tests/fuzzing.py --structural --page en --runs 150 --seed 1   # the English page
 """
 
 from __future__ import annotations
@@ -325,19 +326,32 @@ def check_structural(
     return None
 
 
+def english_text(work: Path) -> Path:
+    """The English page's text form, made from its Markdown source as the test fixtures
+    are (the site's HTML, then trafilatura): a second page to damage."""
+    from make_forms import html_to_text, markdown_to_html
+
+    md = SEEDS[1].read_text("utf-8").replace("\r\n", "\n")
+    path = work / "citrix-communication-ports.en-us.txt"
+    path.write_text(html_to_text(markdown_to_html(md)), "utf-8")
+    return path
+
+
 def fuzz_structural(
-    runs: int, seed: int, verbose: bool = False, stats: dict | None = None
+    runs: int, seed: int, verbose: bool = False, stats: dict | None = None, page: str = "fr"
 ) -> list[tuple[int, str]]:
-    """``runs`` structural mutations of the French snapshot; the findings (``stats``: the
-    flows of untouched lines rejected, by kind of mutation)."""
+    """``runs`` structural mutations of the French snapshot (``page="en"``: of the
+    English page's text form); the findings (``stats``: the flows of untouched lines
+    rejected, by kind of mutation)."""
     from pipeline.stages.build import build
 
     rng = random.Random(seed)
-    lines = SEEDS[0].read_text("utf-8").splitlines()
     findings = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        build(SEEDS[0], work / "good")
+        source = english_text(work) if page == "en" else SEEDS[0]
+        lines = source.read_text("utf-8").splitlines()
+        build(source, work / "good")
         for n in range(runs):
             finding = check_structural(work / "good", lines, rng, work, stats)
             if finding:
@@ -354,11 +368,20 @@ if __name__ == "__main__":
     ap.add_argument(
         "--structural", action="store_true", help="structural mutations checked flow by flow"
     )
+    ap.add_argument(
+        "--page",
+        choices=("fr", "en"),
+        default="fr",
+        help="--structural: the French snapshot (default) or the English page's text form",
+    )
     args = ap.parse_args()
     if args.structural:
         stats: dict = {}
-        found = fuzz_structural(args.runs, args.seed, verbose=True, stats=stats)
-        print(f"{args.runs} structural runs, seed {args.seed}: {len(found)} finding(s)")
+        found = fuzz_structural(args.runs, args.seed, verbose=True, stats=stats, page=args.page)
+        print(
+            f"{args.runs} structural runs of the {args.page} page, seed {args.seed}: "
+            f"{len(found)} finding(s)"
+        )
         collateral = {k: v[0] for k, v in sorted(stats.items()) if k != "runs"}
         print(
             f"flows of untouched lines rejected: {sum(collateral.values())} "
