@@ -265,7 +265,12 @@ def rejected_lines(out: Path) -> set[int]:
 
 
 def check_structural(
-    good: Path, lines: list[str], rng: random.Random, work: Path, stats: dict | None = None
+    good: Path,
+    lines: list[str],
+    rng: random.Random,
+    work: Path,
+    stats: dict | None = None,
+    previous: bool = True,
 ) -> str | None:
     """One structural mutation built and checked against the good build; the finding.
     ``stats`` counts the collateral damage: flows of lines nobody touched that were
@@ -280,8 +285,8 @@ def check_structural(
     src.write_text("\n".join(new) + "\n", "utf-8")
     out = work / "structural-build"
     shutil.rmtree(out, ignore_errors=True)
-    try:
-        result = build(src, out, allow_shrink=True)
+    try:  # with the unmutated build as the previous one, as `make` builds a refresh
+        result = build(src, out, allow_shrink=True, previous=good if previous else None)
     except PipelineError as exc:
         if exc.exit_code not in ALLOWED or not str(exc):
             return f"{what}: exit {exc.exit_code} without a message"
@@ -338,10 +343,16 @@ def english_text(work: Path) -> Path:
 
 
 def fuzz_structural(
-    runs: int, seed: int, verbose: bool = False, stats: dict | None = None, page: str = "fr"
+    runs: int,
+    seed: int,
+    verbose: bool = False,
+    stats: dict | None = None,
+    page: str = "fr",
+    previous: bool = True,
 ) -> list[tuple[int, str]]:
     """``runs`` structural mutations of the French snapshot (``page="en"``: of the
-    English page's text form); the findings (``stats``: the flows of untouched lines
+    English page's text form), each built with the unmutated build as ``--previous``
+    (``previous=False``: without); the findings (``stats``: the flows of untouched lines
     rejected, by kind of mutation)."""
     from pipeline.stages.build import build
 
@@ -353,7 +364,7 @@ def fuzz_structural(
         lines = source.read_text("utf-8").splitlines()
         build(source, work / "good")
         for n in range(runs):
-            finding = check_structural(work / "good", lines, rng, work, stats)
+            finding = check_structural(work / "good", lines, rng, work, stats, previous)
             if finding:
                 findings.append((n, finding))
                 if verbose:
@@ -374,10 +385,22 @@ if __name__ == "__main__":
         default="fr",
         help="--structural: the French snapshot (default) or the English page's text form",
     )
+    ap.add_argument(
+        "--no-previous",
+        action="store_true",
+        help="--structural: build each mutation without the unmutated build as --previous",
+    )
     args = ap.parse_args()
     if args.structural:
         stats: dict = {}
-        found = fuzz_structural(args.runs, args.seed, verbose=True, stats=stats, page=args.page)
+        found = fuzz_structural(
+            args.runs,
+            args.seed,
+            verbose=True,
+            stats=stats,
+            page=args.page,
+            previous=not args.no_previous,
+        )
         print(
             f"{args.runs} structural runs of the {args.page} page, seed {args.seed}: "
             f"{len(found)} finding(s)"

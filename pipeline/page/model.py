@@ -55,6 +55,13 @@ class Row:
     # line under one fault agrees (the text reader's ``single_fault_readings``): the value
     # it wrote, or "" for a role it wrote none of (the rows below take the one above it)
     passes: dict[str, str] = field(default_factory=dict)
+    # every single-fault reading of a damaged row's line: its Source, Destination, Type
+    # ("" for none written), set by the reader where it reads the line again
+    readings: list[dict[str, str]] = field(default_factory=list)
+    # for a row marked only for what it inherits from such a row: the values it would
+    # have under each of those readings, the ones it does not agree on (what a previous
+    # build may confirm: ``pipeline.stages.settle``)
+    maybe: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -102,6 +109,8 @@ def resolve_merged_cells(table: Table) -> None:
     # the row above it, intact)
     carried: dict[str, str] = {}
     origin: dict[str, tuple[int, bool]] = {}
+    # per damaged row (its number), what the rows below would inherit under each reading
+    alternatives: dict[int, list[dict[str, str]]] = {}
     for number, row in enumerate(table.rows, start=1):
         damaged = bool(row.problems)  # what the reader marked, before any inheritance
         passes = row.passes if damaged else {}
@@ -112,6 +121,7 @@ def resolve_merged_cells(table: Table) -> None:
             row.cells.get(r) for r in ENTITY_ROLES
         )
         before = dict(carried), dict(origin)
+        suspects: dict[int, list[str]] = {}  # the damaged rows it inherits from, what
         for role in table.roles:
             if row.cells.get(role):
                 origin[role] = (number, damaged and role not in row.intact)
@@ -125,9 +135,21 @@ def resolve_merged_cells(table: Table) -> None:
                         row.problems.append(
                             f"its {role} comes from row {wrote} above, which is damaged"
                         )
+                        suspects.setdefault(wrote, []).append(role)
                 else:
                     row.problems.append(f"{role} is empty and no row above gives it")
+        own = damaged or any(p.endswith("no row above gives it") for p in row.problems)
+        if len(suspects) == 1 and not own:  # marked only for one damaged row above it
+            wrote, roles = next(iter(suspects.items()))
+            row.maybe = distinct([{r: a[r] for r in roles} for a in alternatives.get(wrote, [])])
         carried = {r: row.cells.get(r, "") for r in table.roles}
+        if damaged and row.readings:
+            alternatives[number] = distinct(
+                [
+                    {r: reading.get(r) or before[0].get(r, "") for r in reading}
+                    for reading in row.readings
+                ]
+            )
         if damaged and not under:
             # what it wrote intact is trusted, everything else it passes on is suspect
             origin = {r: (number, r not in row.intact) for r in table.roles}
@@ -140,6 +162,15 @@ def resolve_merged_cells(table: Table) -> None:
                     origin[role] = before[1][role]
                 else:
                     origin.pop(role, None)
+
+
+def distinct(dicts: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The dicts, each once, in their first order."""
+    out: list[dict[str, str]] = []
+    for d in dicts:
+        if d not in out:
+            out.append(d)
+    return out
 
 
 class PageBuilder:

@@ -42,6 +42,7 @@ from pipeline.stages.identify import Unknown, components_table, identify
 from pipeline.stages.ports import PortsResult, ports_frame
 from pipeline.stages.publish import artifact_names, publish
 from pipeline.stages.rules import rules_frame, sections_document
+from pipeline.stages.settle import settled
 from pipeline.stages.validate import validate
 
 
@@ -214,6 +215,8 @@ def stages(
     before = previous_ports(previous) if previous is not None else None
     snap = read_snapshot(input_path, locale, allow_unrecorded)
     name, page, locale, warnings = snap.name, snap.page, snap.locale, snap.warnings
+    if before is not None:  # rows a damaged row's readings leave open, the previous confirms
+        warnings += settled(page, before)
     registry = load_registry(registry_path)
     unknown = Unknown()
     rules = validate("rules", with_ids("rules", rules_frame(page), registry, unknown), name)

@@ -590,7 +590,11 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
             return
         cells, padding = split_row(part[0][1])
         readings = self.single_fault_readings(cells, padding, width, roles, has_row_above)
-        for role in [r for r in ("source", "destination", "type") if r in roles]:
+        if not readings:
+            return
+        inherited = [r for r in ("source", "destination", "type") if r in roles]
+        row.readings = [{r: reading.get(r, "") for r in inherited} for reading in readings]
+        for role in inherited:
             values = {reading.get(role, "") for reading in readings}
             if len(values) == 1:
                 row.passes[role] = values.pop()

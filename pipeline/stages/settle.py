@@ -1,0 +1,52 @@
+"""Rows marked only for what they inherit from a damaged row, settled by the previous build.
+
+Input: the page as read (a row the text reader marked only because it inherits a cell
+from a damaged row whose single-fault readings differ carries ``Row.maybe``: its values
+under each reading) and the ports rows of the previous build.  Output: the page with each
+such row whose cells the previous build published under exactly one of those readings
+given those values and unmarked, and a warning for each naming its line, the values taken
+and the damaged row's readings.  Where no reading, or more than one, matches the previous
+build, the row stays marked (rejected): history confirms a reading, it never guesses one.
+"""
+
+from __future__ import annotations
+
+from pipeline.errors import Location
+from pipeline.page.model import Page
+
+KEY = ("source", "destination", "type", "port", "details")  # a row's cells, as published
+PUBLISHED = ("source", "destination", "type_raw", "port_raw", "details")  # the same, there
+
+
+def settled(page: Page, previous: list[dict]) -> list[str]:
+    """Settle the rows of ``page`` that the previous build confirms (in place); the
+    warnings."""
+    seen = {(r["section"], *(str(r.get(c) or "") for c in PUBLISHED)) for r in previous}
+    taken: dict[tuple, list[int]] = {}  # (section, values, readings) -> the rows' lines
+    for table in page.tables:
+        for row in table.rows:
+            if not row.maybe:
+                continue
+            matching = [
+                values
+                for values in row.maybe
+                if (table.section.heading, *({**row.cells, **values}.get(c, "") for c in KEY))
+                in seen
+            ]
+            if len(matching) != 1:
+                continue
+            row.cells.update(matching[0])
+            row.problems.clear()
+            key = (table.section.heading, tuple(matching[0].items()), len(row.maybe))
+            taken.setdefault(key, []).append(row.line)
+    warnings = []
+    for (section, values, ways), lines in taken.items():
+        said = ", ".join(f"{role} {value!r}" for role, value in values)
+        where = Location(page.source_name, lines[0], section=section)
+        also = f" (and lines {', '.join(map(str, lines[1:]))})" if lines[1:] else ""
+        warnings.append(
+            f"warning: {where}{also}: these rows inherit from a damaged row above them "
+            f"that reads {ways} ways; with {said} they are rows of the previous build, "
+            "under no other reading: taken so"
+        )
+    return warnings
