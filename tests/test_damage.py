@@ -562,3 +562,66 @@ def test_names_alone_on_their_line_are_read_with_the_rest_of_their_row(names):
         lines += LINES[k + 1 :]
         after = reading(lines)
         assert untouched_unchanged(before, after, lambda n, k=k: n if n <= k + 1 else n + 1) == []
+
+
+def test_the_previous_build_settles_rows_a_damaged_row_leaves_open(tmp_path, good, capsys):
+    """``build --previous``: the rows under a damaged row whose readings differ in their
+    names are published as before when the previous build has each of them under exactly
+    one reading; one whose cells the previous build does not have stays rejected."""
+    k = next(
+        k
+        for k in rows_of_shape(LINES, 1, 1)
+        if " " in split_row(LINES[k])[0][0]
+        and all(LINES[j].startswith(("TCP | ", "UDP | ")) for j in (k + 1, k + 2))
+    )
+    lines = LINES[:k] + [LINES[k][:-1].rstrip()] + LINES[k + 1 :]
+    page = tmp_path / SNAPSHOT.name
+    page.write_text("\n".join(lines) + "\n", "utf-8")
+    args = ["build", "--input", str(page), "--locale", "fr-fr", "--allow-shrink"]
+    assert main([*args, "--out", str(tmp_path / "alone")]) == 0
+    assert main([*args, "--out", str(tmp_path / "with"), "--previous", str(good)]) == 0
+    err = capsys.readouterr().err
+    assert f":{k + 2}, section" in err and "under no other reading: taken so" in err
+    rejected = set(published(tmp_path / "with", "rejects")["source_line"])
+    assert str(k + 1) in rejected and str(k + 2) not in rejected
+    assert str(k + 2) in set(published(tmp_path / "alone", "rejects")["source_line"])
+    assert set(published_flows(tmp_path / "with")) <= set(published_flows(good))
+    assert set(published_flows(good)) - set(published_flows(tmp_path / "with")) == {
+        f for f in published_flows(good) if f[6] == split_row(LINES[k])[0][-1]
+    }  # only the damaged row's own flows are missing
+    # a previous build that lacks a row's cells confirms nothing for it
+    changed = tmp_path / "changed.txt"
+    other = list(LINES)
+    other[k + 1] = other[k + 1].replace(split_row(LINES[k + 1])[0][-1], "other words", 1)
+    changed.write_text("\n".join(other) + "\n", "utf-8")
+    assert main(["build", "--input", str(changed), "--locale", "fr-fr", "--out", str(tmp_path / "p")]) == 0  # fmt: skip
+    assert main([*args, "--out", str(tmp_path / "with2"), "--previous", str(tmp_path / "p")]) == 0
+    rejected = set(published(tmp_path / "with2", "rejects")["source_line"])
+    assert str(k + 2) in rejected and str(k + 3) not in rejected
+
+
+def test_two_readings_the_previous_build_both_has_settle_nothing():
+    """History confirms one reading, it never chooses between two."""
+    from pipeline.page.model import Page, Row, Section, Table
+    from pipeline.stages.settle import settled
+
+    roles = ["source", "destination", "type", "port", "details"]
+    row = Row(cells=dict(zip(roles, ("A", "B", "TCP", "80", "web"))), line=3, raw="")
+    row.problems.append("its source comes from row 1 above, which is damaged")
+    row.maybe = [{"source": "A"}, {"source": "X"}]
+    section = Section(order=1, heading="S", line=1)
+    table = Table(number=1, section=section, header=roles, roles=roles, line=1, rows=[row])
+    page = Page("text", "fr-fr", "p.txt", [section], [table])
+    previous = [
+        {
+            "section": "S",
+            "source": s,
+            "destination": "B",
+            "type_raw": "TCP",
+            "port_raw": "80",
+            "details": "web",
+        }  # fmt: skip
+        for s in ("A", "X")
+    ]
+    assert settled(page, previous) == [] and row.problems
+    assert settled(page, previous[:1]) and not row.problems and row.cells["source"] == "A"
