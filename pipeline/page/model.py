@@ -14,6 +14,8 @@ ROLES = ("source", "destination", "type", "port", "details")
 # Roles a merged (rowspan) cell may cover: the leading entity columns, and the Type of a
 # row that has a port (a port without a protocol is never meant).
 ENTITY_ROLES = ("source", "destination")
+# what a row under merged cells may take from the row above (the Type only with a Port)
+INHERITED_ROLES: tuple[str, ...] = (*ENTITY_ROLES, "type")
 # The section of what comes before the page's first heading (a bare table, a short page):
 # a name, so that its rows are valid and can be queried; never the empty string.
 UNTITLED_SECTION = "(before the first heading)"

@@ -18,6 +18,11 @@ KEY = ("source", "destination", "type", "port", "details")  # a row's cells, as 
 PUBLISHED = ("source", "destination", "type_raw", "port_raw", "details")  # the same, there
 
 
+def key(section: str, cells: dict[str, str]) -> tuple:
+    """What a row is compared by: its section and cells (as ``PUBLISHED`` in a build)."""
+    return (section, *(cells.get(c, "") for c in KEY))
+
+
 def settled(page: Page, previous: list[dict]) -> list[str]:
     """Settle the rows of ``page`` that the previous build confirms (in place); the
     warnings."""
@@ -30,16 +35,15 @@ def settled(page: Page, previous: list[dict]) -> list[str]:
             matching = [
                 values
                 for values in row.maybe
-                if (table.section.heading, *({**row.cells, **values}.get(c, "") for c in KEY))
-                in seen
+                if key(table.section.heading, {**row.cells, **values}) in seen
             ]
             if len(matching) != 1:
                 continue
             row.cells.update(matching[0])
             row.problems.clear()
-            key = (table.section.heading, tuple(matching[0].items()), len(row.maybe))
-            taken.setdefault(key, []).append(row.line)
-    warnings = []
+            group = (table.section.heading, tuple(matching[0].items()), len(row.maybe))
+            taken.setdefault(group, []).append(row.line)
+    warnings = [] if not page.tables else last_rows(page, seen)
     for (section, values, ways), lines in taken.items():
         said = ", ".join(f"{role} {value!r}" for role, value in values)
         where = Location(page.source_name, lines[0], section=section)
@@ -48,5 +52,38 @@ def settled(page: Page, previous: list[dict]) -> list[str]:
             f"warning: {where}{also}: these rows inherit from a damaged row above them "
             f"that reads {ways} ways; with {said} they are rows of the previous build, "
             "under no other reading: taken so"
+        )
+    return warnings
+
+
+def last_rows(page: Page, seen: set[tuple]) -> list[str]:
+    """Mark each table's last row (never padded, so a separator it gained or lost goes
+    unseen) that is no row of the previous build as read but is one under another
+    single-fault reading of its line (``Row.readings``): a ``|`` added inside a name
+    reads as a Source of its own.  The warnings."""
+    warnings = []
+    for table in page.tables:
+        if not table.rows or table.rows[-1].problems or not table.rows[-1].readings:
+            continue
+        row = table.rows[-1]
+        above = table.rows[-2].cells if len(table.rows) > 1 else {}
+        section = table.section.heading
+        if key(section, row.cells) in seen:
+            continue
+        others = [
+            {r: v or above.get(r, "") for r, v in reading.items()} for reading in row.readings
+        ]
+        confirmed = [o for o in others if key(section, {**row.cells, **o}) in seen]
+        if not confirmed:
+            continue
+        said = ", ".join(f"{role} {value!r}" for role, value in confirmed[0].items())
+        row.problems.append(
+            "the table's last row (never padded) is no row of the previous build as read, "
+            f"but it is one with {said}: a cell separator lost or added?"
+        )
+        where = Location(page.source_name, row.line, section=table.section.heading)
+        warnings.append(
+            f"warning: {where}: the table's last row reads otherwise than the previous "
+            f"build's, which one cell separator more or less explains ({said}): rejected"
         )
     return warnings

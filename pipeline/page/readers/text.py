@@ -61,7 +61,7 @@ import re
 
 from pipeline.core.normalize import clean, lines, norm
 from pipeline.errors import InputError, Location
-from pipeline.page.model import ENTITY_ROLES, Page, PageBuilder, Row, Table
+from pipeline.page.model import ENTITY_ROLES, INHERITED_ROLES, Page, PageBuilder, Row, Table
 from pipeline.page.readers.cells import (
     SEPARATOR_CELL,
     RowChecks,
@@ -316,8 +316,26 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
             if problem and len(added) == 1:  # two rows split back explain their padding
                 added[0].problems.append(problem)
                 self.passes_on(added[0], part, width, roles, len(table.rows) > 1)
+        if merged and table.rows and not table.rows[-1].problems and len(merged[-1]) == 1:
+            self.last_row_readings(table.rows[-1], merged[-1], roles, len(table.rows) > 1)
         self.finish_table(table)
         return i
+
+    def last_row_readings(
+        self, row: Row, part: list[tuple[int, str]], roles: list[str], has_row_above: bool
+    ) -> None:
+        """A table's last row is never padded, so a separator it lost or gained goes
+        unseen: its other readings with one fault (two cells joined, a cell split) are
+        kept in ``Row.readings``, for a previous build to tell (``stages.settle``: the row
+        is marked when one of them, and not the row as read, is a row of that build)."""
+        cells, _ = split_row(part[0][1])
+        inherited = [r for r in INHERITED_ROLES if r in roles]
+        readings = [
+            {r: reading.get(r, "") for r in inherited}
+            for width in (len(cells) - 1, len(cells) + 1)
+            for reading in self.single_fault_readings(cells, 0, width, roles, has_row_above)
+        ]
+        row.readings = [r for r in readings if r != {k: row.cells.get(k, "") for k in r}]
 
     def full_rows(self, start: int, header: list[str]) -> list[list[str]]:
         """The rows of the table whose header is line ``start`` that write every cell
@@ -480,7 +498,7 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
             row = build_row({}, roles, line, raw)
             row.problems.append("row has no cells")
             # it wrote nothing, so whatever it is, the rows under it inherit what is above it
-            row.passes = {r: "" for r in ("source", "destination", "type") if r in roles}
+            row.passes = {r: "" for r in INHERITED_ROLES if r in roles}
             table.rows.append(row)
             return [row]
         return [self.add_placed(table, cells, line, raw, padded)]
@@ -592,7 +610,7 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         readings = self.single_fault_readings(cells, padding, width, roles, has_row_above)
         if not readings:
             return
-        inherited = [r for r in ("source", "destination", "type") if r in roles]
+        inherited = [r for r in INHERITED_ROLES if r in roles]
         row.readings = [{r: reading.get(r, "") for r in inherited} for reading in readings]
         for role in inherited:
             values = {reading.get(role, "") for reading in readings}
