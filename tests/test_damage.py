@@ -585,6 +585,8 @@ def test_the_previous_build_settles_rows_a_damaged_row_leaves_open(tmp_path, goo
     rejected = set(published(tmp_path / "with", "rejects")["source_line"])
     assert str(k + 1) in rejected and str(k + 2) not in rejected
     assert str(k + 2) in set(published(tmp_path / "alone", "rejects")["source_line"])
+    manifest = json.loads((tmp_path / "with" / "manifest.json").read_text("utf-8"))
+    assert k + 2 in [n for s in manifest["settled"] for n in s["lines"]]
     assert set(published_flows(tmp_path / "with")) <= set(published_flows(good))
     assert set(published_flows(good)) - set(published_flows(tmp_path / "with")) == {
         f for f in published_flows(good) if f[6] == split_row(LINES[k])[0][-1]
@@ -623,8 +625,10 @@ def test_two_readings_the_previous_build_both_has_settle_nothing():
         }  # fmt: skip
         for s in ("A", "X")
     ]
-    assert settled(page, previous) == [] and row.problems
-    assert settled(page, previous[:1]) and not row.problems and row.cells["source"] == "A"
+    assert settled(page, previous) == ([], []) and row.problems
+    said, records = settled(page, previous[:1])
+    assert said and not row.problems and row.cells["source"] == "A"
+    assert records == [{"section": "S", "lines": [3], "values": {"source": "A"}, "readings": 2}]
 
 
 def test_a_pipe_added_inside_the_name_of_a_table_s_last_row_is_caught_by_the_previous_build(

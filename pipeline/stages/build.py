@@ -215,8 +215,10 @@ def stages(
     before = previous_ports(previous) if previous is not None else None
     snap = read_snapshot(input_path, locale, allow_unrecorded)
     name, page, locale, warnings = snap.name, snap.page, snap.locale, snap.warnings
+    settled_rows: list[dict] = []
     if before is not None:  # rows a damaged row's readings leave open, the previous confirms
-        warnings += settled(page, before)
+        said, settled_rows = settled(page, before)
+        warnings += said
     registry = load_registry(registry_path)
     unknown = Unknown()
     rules = validate("rules", with_ids("rules", rules_frame(page), registry, unknown), name)
@@ -287,6 +289,7 @@ def stages(
             {"name": i.name, "id": i.id, "previous_names": i.previous_names, "pairs": i.pairs}
             for i in inferred
         ],
+        "settled": settled_rows,
         "warnings": warnings,
     }
     manifest = publish(

@@ -23,9 +23,10 @@ def key(section: str, cells: dict[str, str]) -> tuple:
     return (section, *(cells.get(c, "") for c in KEY))
 
 
-def settled(page: Page, previous: list[dict]) -> list[str]:
+def settled(page: Page, previous: list[dict]) -> tuple[list[str], list[dict]]:
     """Settle the rows of ``page`` that the previous build confirms (in place); the
-    warnings."""
+    warnings, and what was settled (for ``manifest.json`` → ``settled``: the section,
+    the lines, the values taken and how many ways the damaged row above them reads)."""
     seen = {(r["section"], *(str(r.get(c) or "") for c in PUBLISHED)) for r in previous}
     taken: dict[tuple, list[int]] = {}  # (section, values, readings) -> the rows' lines
     for table in page.tables:
@@ -44,7 +45,11 @@ def settled(page: Page, previous: list[dict]) -> list[str]:
             group = (table.section.heading, tuple(matching[0].items()), len(row.maybe))
             taken.setdefault(group, []).append(row.line)
     warnings = [] if not page.tables else last_rows(page, seen)
+    records = []
     for (section, values, ways), lines in taken.items():
+        records.append(
+            {"section": section, "lines": lines, "values": dict(values), "readings": ways}
+        )
         said = ", ".join(f"{role} {value!r}" for role, value in values)
         where = Location(page.source_name, lines[0], section=section)
         also = f" (and lines {', '.join(map(str, lines[1:]))})" if lines[1:] else ""
@@ -53,7 +58,7 @@ def settled(page: Page, previous: list[dict]) -> list[str]:
             f"that reads {ways} ways; with {said} they are rows of the previous build, "
             "under no other reading: taken so"
         )
-    return warnings
+    return warnings, records
 
 
 def last_rows(page: Page, seen: set[tuple]) -> list[str]:
