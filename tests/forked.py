@@ -15,6 +15,7 @@ the interpreter's start (``python -m``, what a fresh process loads).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import resource
 import signal
@@ -35,6 +36,7 @@ def preload() -> None:
     import pipeline.stages.build  # noqa: F401
 
 
+@functools.cache
 def preload_everything() -> None:
     """Every module ``pipeline/`` imports anywhere, function-level imports included, and
     the HTML parser BeautifulSoup is told to use: a child that takes another user's id may

@@ -170,9 +170,8 @@ def test_the_api_from_an_installed_wheel(tmp_path):
     from this one, offline), and use it from a directory outside the repository."""
     dist, venv = tmp_path / "dist", tmp_path / "venv"
     py = venv / "bin" / "python"
-    uv = shutil.which("uv") or next(
-        (str(p) for p in [ROOT / ".uv" / "bin" / "uv"] if p.exists()), ""
-    )
+    boot = ROOT / ".uv" / "bin" / "uv"  # where make installs uv when it is not on PATH
+    uv = shutil.which("uv") or (str(boot) if boot.exists() else "")
     if uv:  # the uv `make` set up with: the same wheel and install, in a second
         steps = [
             [uv, "build", "--wheel", "--no-build-isolation", "-q", "--python", sys.executable]

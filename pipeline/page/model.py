@@ -124,6 +124,7 @@ def resolve_merged_cells(table: Table) -> None:
         )
         before = dict(carried), dict(origin)
         suspects: dict[int, list[str]] = {}  # the damaged rows it inherits from, what
+        lacking = False  # a cell no row above gives
         for role in table.roles:
             if row.cells.get(role):
                 origin[role] = (number, damaged and role not in row.intact)
@@ -140,8 +141,8 @@ def resolve_merged_cells(table: Table) -> None:
                         suspects.setdefault(wrote, []).append(role)
                 else:
                     row.problems.append(f"{role} is empty and no row above gives it")
-        own = damaged or any(p.endswith("no row above gives it") for p in row.problems)
-        if len(suspects) == 1 and not own:  # marked only for one damaged row above it
+                    lacking = True
+        if len(suspects) == 1 and not (damaged or lacking):  # marked for one damaged row only
             wrote, roles = next(iter(suspects.items()))
             row.maybe = distinct([{r: a[r] for r in roles} for a in alternatives.get(wrote, [])])
         carried = {r: row.cells.get(r, "") for r in table.roles}

@@ -409,39 +409,34 @@ class _Loader:
     def abbreviations(self, table) -> dict[str, dict]:
         """Abbreviations by id: ``short`` and ``long`` forms and the ``source`` that
         attests them, each checked."""
-        if not isinstance(table, dict):
-            self.problem(0, "'abbreviation' must be a table of abbreviations by id")
-            return {}
-        out = {}
-        for aid, entry in table.items():
-            line = self.line_of("abbreviation", aid)
-            if not isinstance(entry, dict):
-                self.problem(line, f"abbreviation {aid!r} must be a table")
-                continue
-            for key in sorted(set(entry) - ABBREVIATION_FIELDS):
-                self.problem(line, f"abbreviation {aid!r}: unknown field {key!r}")
-            for key in ("short", "long", "source"):
-                value = entry.get(key)
-                if not isinstance(value, str) or not value.strip():
-                    self.problem(line, f"abbreviation {aid!r}: {key!r} must be a text")
-            out[aid] = entry
-        return out
+        return self.by_id("abbreviation", table, ABBREVIATION_FIELDS, ("short", "long", "source"), "text")  # fmt: skip
 
     def renames(self, table) -> dict[str, dict]:
+        """Renames by id: the names ``from`` and ``to``, each checked."""
+        return self.by_id("rename", table, RENAME_FIELDS, ("from", "to"), "name")
+
+    def by_id(
+        self, what: str, table, fields: set[str], required: tuple[str, ...], noun: str
+    ) -> dict[str, dict]:
+        """The tables of ``what`` by id, each with only ``fields`` and a non-empty text
+        for each ``required`` one (each problem said at its line)."""
         if not isinstance(table, dict):
-            self.problem(0, "'rename' must be a table of renames by id")
+            self.problem(0, f"'{what}' must be a table of {what}s by id")
             return {}
-        for rid, rename in table.items():
-            line = self.line_of("rename", rid)
-            if not isinstance(rename, dict):
-                self.problem(line, f"rename {rid!r} must be a table")
+        out = {}
+        for eid, entry in table.items():
+            line = self.line_of(what, eid)
+            if not isinstance(entry, dict):
+                self.problem(line, f"{what} {eid!r} must be a table")
                 continue
-            for key in sorted(set(rename) - RENAME_FIELDS):
-                self.problem(line, f"rename {rid!r}: unknown field {key!r}")
-            for key in ("from", "to"):
-                if not isinstance(rename.get(key), str) or not rename.get(key):
-                    self.problem(line, f"rename {rid!r}: {key!r} must be a name")
-        return {k: v for k, v in table.items() if isinstance(v, dict)}
+            for key in sorted(set(entry) - fields):
+                self.problem(line, f"{what} {eid!r}: unknown field {key!r}")
+            for key in required:
+                value = entry.get(key)
+                if not isinstance(value, str) or not value.strip():
+                    self.problem(line, f"{what} {eid!r}: {key!r} must be a {noun}")
+            out[eid] = entry
+        return out
 
     def entries(self, what: str, table, renames: dict) -> dict[str, Entry]:
         if not isinstance(table, dict):

@@ -44,7 +44,7 @@ def settled(page: Page, previous: list[dict]) -> tuple[list[str], list[dict]]:
             row.problems.clear()
             group = (table.section.heading, tuple(matching[0].items()), len(row.maybe))
             taken.setdefault(group, []).append(row.line)
-    warnings = [] if not page.tables else last_rows(page, seen)
+    warnings = last_rows(page, seen)
     records = []
     for (section, values, ways), lines in taken.items():
         records.append(
