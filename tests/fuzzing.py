@@ -257,6 +257,20 @@ def flows_by_line(out: Path) -> dict[int, set[tuple]]:
     return found
 
 
+def rows_over(lines: list[str]) -> dict[int, set[int]]:
+    """The physical lines of each row of an unmutated text page, by its first line, as
+    the text reader reads it (a row a URL cell broke is two lines): a row is touched
+    when any of its lines is mutated."""
+    from pipeline.page.readers.text import read_text
+
+    page = read_text("\n".join(lines) + "\n", "fuzz", "fr-fr")
+    return {
+        row.line: set(range(row.line, row.line + row.raw.count("\n") + 1))
+        for table in page.tables
+        for row in table.rows
+    }
+
+
 def rejected_lines(out: Path) -> set[int]:
     import csv
 
@@ -271,10 +285,13 @@ def check_structural(
     work: Path,
     stats: dict | None = None,
     previous: bool = True,
+    spans: dict[int, set[int]] | None = None,
 ) -> str | None:
     """One structural mutation built and checked against the good build; the finding.
-    ``stats`` counts the collateral damage: flows of lines nobody touched that were
-    rejected (allowed, but what the reader should bring to zero), by kind of mutation."""
+    ``stats`` counts the collateral damage: flows of rows nobody touched that were
+    rejected (allowed, but what the reader should bring to zero), by kind of mutation.
+    ``spans``: the lines of each row of ``lines`` (``rows_over``); a row is touched when
+    one of them is mutated."""
     from pipeline.errors import PipelineError
     from pipeline.stages.build import build
 
@@ -298,10 +315,10 @@ def check_structural(
     warned = {
         int(m.group(1)) for w in result.manifest["warnings"] for m in [re.search(r":(\d+)", w)] if m
     }
-    new_mutated = {mapping.get(n - 1, n - 1) + 1 if n - 1 in mapping else n for n in mutated}
-    new_mutated |= {mapping[n - 1] + 1 for n in mutated if n - 1 in mapping}
+    # the rows with a mutated line, by their first line
+    touched = mutated | {first for first, span in (spans or {}).items() if span & mutated}
     for old_line, flows in before.items():
-        if old_line in mutated:
+        if old_line in touched:
             continue
         line = mapping.get(old_line)
         got = after.get(line, set())
@@ -312,18 +329,18 @@ def check_structural(
             stats.setdefault(kind, [0, 0])[0] += len(flows - got)
     for line, flows in after.items():
         olds = [o for o, n in mapping.items() if n == line]
-        if olds and olds[0] not in mutated and flows == before.get(olds[0], set()):
+        if olds and olds[0] not in touched and flows == before.get(olds[0], set()):
             continue
         if line in warned:
             continue
-        origin = {f for o in mutated for f in before.get(o, set())}
+        origin = {f for o in touched for f in before.get(o, set())}
         if not flows <= origin:
             return (
                 f"{what}: line {line} publishes flows that were not on the page: "
                 f"{sorted(flows - origin)[:2]}"
             )
-    for old in mutated:
-        near = {n for n in range(min(mutated) - 1, max(mutated) + 3)}
+    for old in sorted(touched):
+        near = {n for n in range(min(touched) - 1, max(touched) + 3)}
         if before.get(old) and not (near & (rejected | warned)):
             got = set().union(*(after.get(n, set()) for n in near))
             if not before[old] <= got:
@@ -363,8 +380,9 @@ def fuzz_structural(
         source = english_text(work) if page == "en" else SEEDS[0]
         lines = source.read_text("utf-8").splitlines()
         build(source, work / "good")
+        spans = rows_over(lines)
         for n in range(runs):
-            finding = check_structural(work / "good", lines, rng, work, stats, previous)
+            finding = check_structural(work / "good", lines, rng, work, stats, previous, spans)
             if finding:
                 findings.append((n, finding))
                 if verbose:

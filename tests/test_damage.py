@@ -664,3 +664,143 @@ def test_a_pipe_added_inside_the_name_of_a_table_s_last_row_is_caught_by_the_pre
     assert "last row (never padded)" in reason and name in reason
     ports = published(tmp_path / "with", "ports")
     assert str(k + 1) not in set(ports["source_line"])
+
+
+def joined(lines: list[str], k: int) -> list[str]:
+    """Lines ``k`` and ``k + 1`` (0-based) on one line, as a lost line break leaves them:
+    the first line's end padding goes with it (the fuzzer's ``merge_rows``)."""
+    return lines[:k] + [lines[k].rstrip("| ") + " | " + lines[k + 1]] + lines[k + 2 :]
+
+
+def kinds(line: str) -> list[str]:
+    from pipeline.page.readers.cells import classify
+    from pipeline.page.vocabulary import load
+
+    return [classify(c, load()) for c in split_row(line)[0]]
+
+
+def joined_rows_read_back(k: int) -> None:
+    """Rows ``k`` and ``k + 1`` joined on one line read as the two rows they were, and
+    every other row as before."""
+    before = reading(LINES)
+    lines = joined(LINES, k)
+    after = reading(lines)
+    moved = lambda n: None if n in (k + 1, k + 2) else (n if n <= k else n - 1)  # noqa: E731
+    assert untouched_unchanged(before, after, moved) == [], lines[k]
+    assert reading_all(lines, k + 1) == [before[k + 1], before[k + 2]], lines[k]
+
+
+def test_a_note_row_joined_to_the_row_above_it_is_split_back():
+    """A note row (one cell of prose across the table, ``Le Cloud Connector agit … |
+    ||||``) joined to the flow row above it: the note's cell and the line's padding add up
+    to the table's width, so the line is read as the flow and the note."""
+    notes = [
+        k
+        for k in range(1, len(LINES) - 1)
+        if kinds(LINES[k + 1]) == ["prose"]
+        and split_row(LINES[k + 1])[1] >= 2
+        and "protocol" in kinds(LINES[k])
+    ]
+    assert notes
+    for k in notes:
+        joined_rows_read_back(k)
+
+
+def test_a_row_whose_port_is_prose_joined_with_a_neighbour_is_split_back():
+    """``Serveur StoreFront | TCP | Port non réservé sélectionné aléatoirement… | … | |``
+    writes its Port in words: joined with the row above or below it, the line is still
+    read as the two rows (a Type, the prose of a Port, then Details is a whole flow)."""
+    prose_ports = [
+        k
+        for k in range(1, len(LINES) - 1)
+        if (found := kinds(LINES[k]))
+        and "protocol" in found
+        and found[found.index("protocol") + 1 :][:2] == ["prose", "prose"]
+        and split_row(LINES[k - 1])[0]
+        and split_row(LINES[k + 1])[0]
+    ]
+    assert prose_ports
+    for k in prose_ports:
+        joined_rows_read_back(k - 1)  # the row above it, and it
+        joined_rows_read_back(k)  # it, and the row below it
+
+
+def url_broken() -> list[int]:
+    """The rows (0-based first line) that a URL cell broke: a line ending with the URL,
+    the row's Type, Port… on the next, and a row of the table after them (a table's
+    last row is never padded: its width cannot tell)."""
+    return [
+        k
+        for k in range(len(LINES) - 3)
+        if split_row(LINES[k])[1] == 0
+        and kinds(LINES[k])[-1:] == ["url"]
+        and kinds(LINES[k + 1])[:2] == ["protocol", "port"]
+        and "|" in LINES[k + 2]
+    ]
+
+
+@pytest.mark.parametrize(
+    "damage", ["pipe lost after the Type", "split after the Type", "padding on its own line"]
+)
+def test_a_row_a_url_cell_broke_damaged_leaves_the_rows_under_it_alone(damage):
+    """A row over two lines (``https://… |`` then ``HTTPS | 443 | ||``) whose second line
+    lost a pipe is judged over its two lines: what every reading agrees on (no Source,
+    its Destination, its Type) passes on; broken once more, it is read as one row."""
+    before = reading(LINES)
+    targets = url_broken()
+    assert len(targets) >= 3
+    for k in targets:
+        cells, pad = split_row(LINES[k + 1])
+        rest = " | ".join(cells[1:]) + " |" + "|" * pad
+        edit = {
+            "pipe lost after the Type": [f"{cells[0]} {rest}"],
+            "split after the Type": [f"{cells[0]} |", rest],
+            "padding on its own line": [" | ".join(cells) + " |", "|" * pad],
+        }[damage]
+        if not edit[-1]:
+            continue  # no padding to move
+        lines = LINES[: k + 1] + edit + LINES[k + 2 :]
+        after = reading(lines)
+        shift = len(edit) - 1
+        if damage == "pipe lost after the Type":
+            moved = lambda n, k=k: None if n == k + 1 else n  # noqa: E731
+        else:  # read as one row: every row as before
+            moved = lambda n, k=k, s=shift: n if n <= k + 1 else n + s  # noqa: E731
+        assert untouched_unchanged(before, after, moved) == [], (damage, edit)
+
+
+def test_names_alone_before_a_row_a_url_cell_broke_are_read_with_it():
+    """``Cloud Connector |`` on a line of its own before ``http://… |`` and ``HTTP | 80 |
+    … |``: the three lines are one row (the names and the rest add up to the width)."""
+    before = reading(LINES)
+    targets = [k for k in url_broken() if len(split_row(LINES[k])[0]) == 2]
+    assert targets
+    for k in targets:
+        source, url = split_row(LINES[k])[0]
+        lines = LINES[:k] + [f"{source} |", f"{url} |"] + LINES[k + 1 :]
+        after = reading(lines)
+        moved = lambda n, k=k: n if n <= k + 1 else n + 1  # noqa: E731
+        assert untouched_unchanged(before, after, moved) == []
+
+
+def test_a_url_that_lost_the_pipe_before_it_leaves_readings_a_previous_build_settles(
+    tmp_path, good, capsys
+):
+    """``Cloud Connector http://*.digicert.com |``: the row still ends with a URL, so its
+    next line is its rest; its readings differ on the Source (``Cloud``, ``Cloud
+    Connector``…), so the rows under it are rejected alone and published with the
+    previous build, which has exactly one of those readings."""
+    k = next(k for k in url_broken() if len(split_row(LINES[k])[0]) == 2)
+    source, url = split_row(LINES[k])[0]
+    lines = LINES[:k] + [f"{source} {url} |"] + LINES[k + 1 :]
+    page = tmp_path / SNAPSHOT.name
+    page.write_text("\n".join(lines) + "\n", "utf-8")
+    args = ["build", "--input", str(page), "--locale", "fr-fr", "--allow-shrink"]
+    assert main([*args, "--out", str(tmp_path / "alone")]) == 0
+    rejected = set(published(tmp_path / "alone", "rejects")["source_line"])
+    assert str(k + 1) in rejected and str(k + 3) in rejected
+    assert main([*args, "--out", str(tmp_path / "with"), "--previous", str(good)]) == 0
+    rejected = set(published(tmp_path / "with", "rejects")["source_line"])
+    assert str(k + 1) in rejected and str(k + 3) not in rejected
+    ports = published(tmp_path / "with", "ports")
+    assert set(ports[ports["source_line"] == str(k + 3)]["source"]) == {source}

@@ -41,6 +41,7 @@ def lines(text: str) -> list[str]:
     return found
 
 
+@functools.lru_cache(maxsize=65536)  # the readers clean each cell of a page many times
 def clean(text: str) -> str:
     """Cell text as published: NFC, white space (incl. no-break spaces) collapsed.
 

@@ -27,6 +27,8 @@ def printable(text: str) -> str:
     'abcde f[31mg'
     """
     text = " ".join(text.split())  # every line break and space first, as one space
+    if text.isprintable():  # no character of those categories (the common case, fast)
+        return text
     return " ".join("".join(ch for ch in text if not hidden(ch)).split())
 
 

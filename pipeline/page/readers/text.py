@@ -56,6 +56,7 @@ joined row places better than the two parts.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -84,6 +85,12 @@ def split_row(line: str) -> tuple[list[str], int]:
     >>> split_row("TCP | 22 | Accès SSH/SCP | ||")
     (['TCP', '22', 'Accès SSH/SCP'], 2)
     """
+    cells, padding = _split_row(line)
+    return list(cells), padding
+
+
+@functools.lru_cache(maxsize=8192)  # a table's lines are split again at every step
+def _split_row(line: str) -> tuple[tuple[str, ...], int]:
     body = line.strip()
     tokens = body.split("|")
     if tokens and tokens[0].strip() == "" and body.startswith("|"):
@@ -95,7 +102,7 @@ def split_row(line: str) -> tuple[list[str], int]:
         padding += 1
     # The pipe that closes the last cell leaves one empty token: not padding.
     padding = max(0, padding - 1)
-    return [c for c in cells if c], padding
+    return tuple(c for c in cells if c), padding
 
 
 def is_separator(line: str) -> bool:
@@ -128,26 +135,32 @@ def is_heading(line: str, vocab: Vocabulary) -> bool:
 
 
 def width_of(line: str) -> int:
-    """A row line's cells and end padding, added up."""
+    """A row line's cells and end padding, added up (a line of pipes alone, the end of a
+    row broken before its padding: each pipe is padding).
+
+    >>> width_of("TCP | 22 | x | ||"), width_of("||")
+    (5, 2)
+    """
     cells, padding = split_row(line)
-    return len(cells) + padding
+    return len(cells) + padding if cells else line.count("|")
 
 
-def table_width(
-    rows: list[list[tuple[int, str]]], header: int | None = None, skip: frozenset[int] = frozenset()
-) -> int | None:
+def width_of_part(part: list[tuple[int, str]]) -> int:
+    """A row's cells and end padding, added up over its physical lines."""
+    return sum(width_of(text) for _, text in part)
+
+
+def table_width(rows: list[list[tuple[int, str]]], header: int | None = None) -> int | None:
     """What the cells and end padding of a table's rows add up to: the most common sum of
-    its one-line rows but the last, which is never padded (of sums as common, the one
-    closest to the ``header``'s cells, which the rendering pads its rows to), the rows
-    numbered in ``skip`` left out; None when fewer than two rows tell.
+    its rows (each over its lines) but the last, which is never padded (of sums as common,
+    the one closest to the ``header``'s cells, which the rendering pads its rows to); None
+    when fewer than two rows tell.
 
     >>> table_width([[(1, "A | B | TCP | 80 | d | C | TCP | 81 | e | |")],
     ...              [(2, "TCP | 22 | x | ||")], [(3, "TCP | 1 | z |")]], header=5)
     5
     """
-    judged = [
-        width_of(part[0][1]) for n, part in enumerate(rows[:-1]) if len(part) == 1 and n not in skip
-    ]
+    judged = [width_of_part(part) for part in rows[:-1]]
     if len(judged) < 2:
         return None
     counts = {s: judged.count(s) for s in judged}
@@ -162,15 +175,15 @@ def padding_problems(rows: list[list[tuple[int, str]]], width: int | None = None
     trafilatura ends every row but a table's last with one ``|`` per cell it did not
     print (covered by a merged cell, or empty), so cells + padding is the same for every
     row of a table.  A row whose sum differs lost a cell separator or gained one: it is
-    marked, so that it is rejected instead of read as a merged row.  The last row (never
-    padded) and rows broken over two lines are not judged.
+    marked, so that it is rejected instead of read as a merged row.  A row broken over
+    lines adds up over them; the last row (never padded) is not judged.
 
     >>> padding_problems([[(1, "A | B | TCP | 80 | d |")], [(2, "TCP | 22 | x | ||")],
     ...                   [(3, "C D | TCP | 443 | y |")], [(4, "TCP | 1 | z |")]])[2][:40]
     'the row has 4 cells and 0 padding pipes '
     """
 
-    sums = [width_of(part[0][1]) if len(part) == 1 else None for part in rows]
+    sums = [width_of_part(part) for part in rows]  # a row over lines: over them
     width = table_width(rows) if width is None else width
     if width is None:
         return [""] * len(rows)
@@ -179,7 +192,10 @@ def padding_problems(rows: list[list[tuple[int, str]]], width: int | None = None
         if n == len(rows) - 1 or total is None or total == width:
             out.append("")
             continue
-        cells, padding = split_row(rows[n][0][1])
+        cells, padding = (
+            [c for _, t in rows[n] for c in split_row(t)[0]],
+            split_row(rows[n][-1][1])[1],
+        )
         out.append(
             f"the row has {len(cells)} cells and {padding} padding pipes where the "
             f"table's rows add up to {width}: a cell separator (|) was lost or added?"
@@ -276,41 +292,43 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 self.account(i + 1, "table_row")
             i += 1
         self.warn_if_row_without_pipes(i, table)
-        # of the lines as they are, but those of rows a URL cell broke (a row broken
-        # otherwise counts little), near the header's cells
-        after_url = {
-            n
+        # of the lines as they are, those of rows a URL cell broke added up over their two
+        # lines (a row broken otherwise counts little), near the header's cells
+        after_url = {n for n, part in enumerate(row_lines[:-1]) if self.cut_short(part[0][1])}
+        rows = [
+            part + row_lines[n + 1] if n in after_url else part
             for n, part in enumerate(row_lines)
-            if (ends := split_row(part[0][1]))[0]
-            and ends[1] == 0
-            and classify(ends[0][-1], self.vocab) == "url"
-        }
-        width = table_width(
-            row_lines, len(header), frozenset(after_url | {n + 1 for n in after_url})
-        )
+            if n - 1 not in after_url  # the second line of a row a URL cell broke
+        ]
+        width = table_width(rows, len(header))
         # Join rows broken after a URL cell (the URL ended the line early).
         merged: list[list[tuple[int, str]]] = []
         cut_short = False
         for part in row_lines:
-            if cut_short and self.join_better(merged[-1], part, roles):
+            if cut_short and self.join_better(merged[-1], part, roles, width):
                 merged[-1] = merged[-1] + part
                 cut_short = False
+                # names alone on the line before a row a URL cell broke: one row with it
+                if (
+                    len(merged) > 1
+                    and len(merged[-2]) == 1
+                    and self.split_in_two(merged[-2], merged[-1], roles, width)
+                ):
+                    merged[-2:] = [self.rejoined(merged[-2], merged[-1])]
                 continue
+            # a row over one line, or one a URL cell broke when the width says so
             if (
                 merged
-                and len(merged[-1]) == 1
+                and (
+                    len(merged[-1]) == 1
+                    or (width is not None and width_of_part(merged[-1] + part) == width)
+                )
                 and self.split_in_two(merged[-1], part, roles, width)
             ):
-                where = Location(self.source_name, part[0][0], section=self.section().heading)
-                self.warnings.append(
-                    f"warning: {where}: a row split over lines {merged[-1][0][0]} and "
-                    f"{part[0][0]} (a line break inside it) was read as one"
-                )
-                merged[-1] = merged[-1] + part
+                merged[-1] = self.rejoined(merged[-1], part)
                 continue
             merged.append(part)
-            cells, padding = split_row(part[0][1])
-            cut_short = bool(cells) and padding == 0 and classify(cells[-1], self.vocab) == "url"
+            cut_short = self.cut_short(part[0][1])
         for part, problem in zip(merged, padding_problems(merged, width)):
             added = self.place_row(table, part, width)
             if problem and len(added) == 1:  # two rows split back explain their padding
@@ -390,15 +408,42 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 "| separators?)"
             )
 
+    def cut_short(self, line: str) -> bool:
+        """Whether a row line ends with a URL and no padding: the rendering breaks the
+        line after a URL cell, the rest of the row is on the next line (the URL may be the
+        last word of a cell whose separator before it was lost)."""
+        cells, padding = split_row(line)
+        return bool(cells) and padding == 0 and classify(cells[-1].split()[-1], self.vocab) == "url"
+
+    def rejoined(
+        self, first: list[tuple[int, str]], second: list[tuple[int, str]]
+    ) -> list[tuple[int, str]]:
+        """One row of the lines of a row split in two (a line break inside it), said in a
+        warning."""
+        where = Location(self.source_name, second[0][0], section=self.section().heading)
+        self.warnings.append(
+            f"warning: {where}: a row split over lines {first[-1][0]} and "
+            f"{second[0][0]} (a line break inside it) was read as one"
+        )
+        return first + second
+
     def cells_of(self, part: list[tuple[int, str]]) -> list[str]:
         """The cells of a row's physical lines."""
         return [c for _, text in part for c in split_row(text)[0]]
 
-    def join_better(self, first, second, roles) -> bool:
-        """True when two lines read better as one row than as two."""
+    def join_better(self, first, second, roles, width: int | None = None) -> bool:
+        """True when two lines read better as one row than as two, or when the table's
+        ``width`` says so: the first falls short of it by more than a fault, together they
+        miss it by one at most (a row a URL cell broke, damaged on its second line)."""
         a, b = self.cells_of(first), self.cells_of(second)
         if len(a) + len(b) > len(roles):
             return False
+        if (
+            width is not None
+            and abs(width_of_part(first + second) - width) <= 1
+            and width - width_of_part(first) > 1
+        ):
+            return True
         joined = place(a + b, roles, True, self.vocab)[0].cost
         apart = (
             place(a, roles, True, self.vocab)[0].cost + place(b, roles, True, self.vocab)[0].cost
@@ -417,7 +462,7 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         makes one row with a second line that brings the rest of the sum."""
         a, b = self.cells_of(first), self.cells_of(second)
         if a and not b and width:  # the padding went to a line of its own
-            return width_of(first[-1][1]) + second[-1][1].count("|") == width
+            return width_of_part(first + second) == width
         if not a or not b or len(a) + len(b) > len(roles):
             return False
         if split_row(first[-1][1])[1] > 0:
@@ -476,17 +521,22 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         # row that has them did not write every name, whatever its cells now say (of the
         # lines joined: a row's padding may have gone to a line of its own)
         padded = split_row(" ".join(text for _, text in part))[1] > 0
-        if len(cells) > len(roles):
-            halves = self.joined_rows(
-                cells, roles, bool(table.rows), split_row(part[-1][1])[1], width
-            )
+        end_padding = split_row(part[-1][1])[1]
+        # more cells than columns, or than the table's width leaves room for with the
+        # line's padding (a note row's, joined on)
+        if len(cells) > len(roles) or (
+            width is not None and len(part) == 1 and len(cells) + end_padding > width
+        ):
+            halves = self.joined_rows(cells, roles, bool(table.rows), end_padding, width)
             if halves:
                 where = Location(self.source_name, line, section=self.section().heading)
                 self.warnings.append(
                     f"warning: {where}: two rows joined on one line (a lost line break) "
-                    f"were read as two, the second from {halves[1][0]!r} {halves[1][1]!r}"
+                    f"were read as two, the second from "
+                    + " ".join(repr(c[:60]) for c in halves[1][:2])
                 )
                 return [self.add_placed(table, half, line, raw, padded=True) for half in halves]
+        if len(cells) > len(roles):
             fitted, problems = fold_extra_cells(cells, len(roles))
             row = build_row(dict(zip(roles, fitted)), roles, line, raw)
             row.problems.extend(problems)
@@ -604,9 +654,9 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         rows below (``Row.passes``): the Source, Destination and Type on which every
         single-fault reading of its line agrees (a value, or none written), said in a
         warning.  The row itself stays rejected."""
-        if width is None or len(part) != 1:
+        if width is None:
             return
-        cells, padding = split_row(part[0][1])
+        cells, padding = self.cells_of(part), split_row(part[-1][1])[1]
         readings = self.single_fault_readings(cells, padding, width, roles, has_row_above)
         if not readings:
             return
@@ -628,11 +678,14 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 "it inherit that"
             )
 
-    def flow_at(self, cells: list[str], j: int) -> bool:
-        """Whether ``cells[j]`` and ``cells[j + 1]`` are a Type and a Port."""
-        return classify(cells[j], self.vocab) == "protocol" and classify(
-            cells[j + 1], self.vocab
-        ) in ("port", "ditto")
+    def flow_at(self, cells: list[str], j: int, prose: bool = False) -> bool:
+        """Whether ``cells[j]`` and ``cells[j + 1]`` are a Type and a Port (``prose``: or
+        a Type and the prose some rows write for their Port, ``Port non réservé…``)."""
+        ports = ("port", "ditto", "prose") if prose else ("port", "ditto")
+        return (
+            classify(cells[j], self.vocab) == "protocol"
+            and classify(cells[j + 1], self.vocab) in ports
+        )
 
     def joined_rows(
         self,
@@ -651,7 +704,7 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         merged cell); None otherwise (the cheapest split when several would do)."""
         best: tuple[float, int] | None = None
         names = len([r for r in ENTITY_ROLES if r in roles])
-        for k in range(1, len(cells) - 1):
+        for k in range(1, len(cells)):
             first, second = cells[:k], cells[k:]
             if len(first) > len(roles) or len(second) > len(roles):
                 continue
@@ -661,7 +714,11 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                     m
                     for m in range(names + 1)
                     if len(second) > m + 1
-                    and self.flow_at(second, m)
+                    # a Type and a Port, or the prose of one and then Details
+                    and (
+                        self.flow_at(second, m)
+                        or (len(second) > m + 2 and self.flow_at(second, m, prose=True))
+                    )
                     # a name may be a protocol's (``Syslog``, ``SNMP``), never a port
                     and all(
                         classify(c, self.vocab) not in ("port", "ditto", "url") for c in second[:m]
@@ -669,14 +726,28 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 ),
                 None,
             )
-            details = any(self.flow_at(first, j) for j in range(len(first) - 2))
+            # a whole flow: a Type, a Port (or the prose of one) and its Details
+            details = any(self.flow_at(first, j, prose=True) for j in range(len(first) - 2))
             width_says = len(second) + padding == width  # the line's padding is the second's
-            fits = written == 0 or (
-                written is not None
-                and ((written == names and (details or width_says)) or (width_says and details))
+            # a note row (one cell of prose across the table) after a whole flow
+            note = (
+                len(second) == 1
+                and classify(second[0], self.vocab) == "prose"
+                and width_says
+                and details
             )
-            if not (fits and any(self.flow_at(first, j) for j in range(len(first) - 1))):
-                continue  # each half must write a Type and a Port: two flow rows
+            fits = (
+                note
+                or written == 0
+                or (
+                    written is not None
+                    and ((written == names and (details or width_says)) or (width_says and details))
+                )
+            )
+            if not (
+                fits and (details or any(self.flow_at(first, j) for j in range(len(first) - 1)))
+            ):
+                continue  # the first half must write a Type and a Port: a flow row
             a = place(first, roles, has_row_above, self.vocab)[0]
             b = place(second, roles, True, self.vocab)[0]
             if a.misfits or b.misfits or math.isinf(a.cost + b.cost):
