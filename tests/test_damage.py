@@ -804,3 +804,36 @@ def test_a_url_that_lost_the_pipe_before_it_leaves_readings_a_previous_build_set
     assert str(k + 1) in rejected and str(k + 3) not in rejected
     ports = published(tmp_path / "with", "ports")
     assert set(ports[ports["source_line"] == str(k + 3)]["source"]) == {source}
+
+
+def test_a_row_an_erratum_rewrites_is_settled_by_the_previous_build_s_rules(tmp_path, good, capsys):
+    """The previous build publishes an erratum's rewrite of a row (``TCP, UDP TCP`` and
+    ``53, 389`` as two flows), not the row as the page writes it: the row is confirmed by
+    that build's rules (its page as read), so it settles like any other."""
+    rules = published(good, "rules")
+    ports = published(good, "ports")
+    rewritten = set(ports[ports["erratum"] != ""]["source_line"])
+    targets = [
+        int(r.source_line) - 1
+        for r in rules.itertuples()
+        if r.source_line in rewritten
+        and r.source_inherited == "true"
+        and (cells := split_row(LINES[int(r.source_line) - 2]))[1] == 1
+        and len(cells[0]) == 4
+    ]
+    assert targets
+    for k in targets:
+        lines = list(LINES)
+        lines[k - 1] = lines[k - 1].rstrip("| ") + " |"  # the row above lost its padding
+        page = tmp_path / SNAPSHOT.name
+        page.write_text("\n".join(lines) + "\n", "utf-8")
+        args = ["build", "--input", str(page), "--locale", "fr-fr", "--allow-shrink"]
+        assert main([*args, "--out", str(tmp_path / f"alone{k}")]) == 0
+        assert str(k + 1) in set(published(tmp_path / f"alone{k}", "rejects")["source_line"])
+        out = tmp_path / f"with{k}"
+        assert main([*args, "--out", str(out), "--previous", str(good)]) == 0
+        assert str(k + 1) not in set(published(out, "rejects")["source_line"])
+        now = published(out, "ports")
+        assert len(now[now["source_line"] == str(k + 1)]) == len(
+            ports[ports["source_line"] == str(k + 1)]
+        )

@@ -217,7 +217,7 @@ def stages(
     name, page, locale, warnings = snap.name, snap.page, snap.locale, snap.warnings
     settled_rows: list[dict] = []
     if before is not None:  # rows a damaged row's readings leave open, the previous confirms
-        said, settled_rows = settled(page, before)
+        said, settled_rows = settled(page, previous_rules(previous) or before)
         warnings += said
     registry = load_registry(registry_path)
     unknown = Unknown()
@@ -313,6 +313,16 @@ def previous_ports(previous: Path) -> list[dict]:
             hint="give the directory of a build (the committed build/), or leave --previous out",
         )
     return load_ports(previous)
+
+
+def previous_rules(previous: Path | None) -> list[dict]:
+    """The rules of the previous build (the page's rows as read, before errata), when it
+    is a build directory that has them ([] otherwise: its ports stand in)."""
+    from pipeline.dataset import published
+
+    if previous is None or not (previous / "rules.csv").is_file():
+        return []
+    return published.read(previous, "rules").rows
 
 
 def inferred_ids(result, before: list[dict], unknown: Unknown) -> list:

@@ -2,7 +2,8 @@
 
 Input: the page as read (a row the text reader marked only because it inherits a cell
 from a damaged row whose single-fault readings differ carries ``Row.maybe``: its values
-under each reading) and the ports rows of the previous build.  Output: the page with each
+under each reading) and the rules of the previous build (its page's rows as read, before
+errata rewrote any; its ports rows where it has no rules).  Output: the page with each
 such row whose cells the previous build published under exactly one of those readings
 given those values and unmarked, and a warning for each naming its line, the values taken
 and the damaged row's readings.  Where no reading, or more than one, matches the previous
