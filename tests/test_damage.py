@@ -837,3 +837,19 @@ def test_a_row_an_erratum_rewrites_is_settled_by_the_previous_build_s_rules(tmp_
         assert len(now[now["source_line"] == str(k + 1)]) == len(
             ports[ports["source_line"] == str(k + 1)]
         )
+
+
+def test_a_row_a_url_cell_broke_joined_to_the_row_before_it_is_split_back():
+    """A lost line break before a row a URL cell broke (``HTTPS | 443 | https://… |``
+    after ``https://… |``, then ``HTTPS | 443 | ||``): the three lines are the two rows
+    they were, since the second's URL, its rest and the padding add up to the width."""
+    before = reading(LINES)
+    starts = url_broken()
+    targets = [k for k in starts if k - 2 in starts]
+    assert targets
+    for k in targets:
+        lines = joined(LINES, k - 1)  # the row above's second line, and this row's URL
+        after = reading(lines)
+        moved = lambda n, k=k: None if n in (k - 1, k + 1) else (n if n < k else n - 1)  # noqa: E731
+        assert untouched_unchanged(before, after, moved) == [], lines[k - 1]
+        assert reading_all(lines, k - 1) == [before[k - 1], before[k + 1]], lines[k - 1]

@@ -304,7 +304,20 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         # Join rows broken after a URL cell (the URL ended the line early).
         merged: list[list[tuple[int, str]]] = []
         cut_short = False
-        for part in row_lines:
+        absorbed = -1  # a line already joined to the row before it
+        for n, part in enumerate(row_lines):
+            if n == absorbed:
+                continue
+            # the rest of a row a URL cell broke, that ends with a URL of its own: the
+            # start of the next such row joined on (a lost line break), whose rest is the
+            # line after it; the three lines are the two rows when they split so
+            if cut_short and self.cut_short(part[-1][1]) and n + 1 < len(row_lines):
+                three = merged[-1] + part + row_lines[n + 1]
+                if self.joined_rows(
+                    self.cells_of(three), roles, True, split_row(three[-1][1])[1], width
+                ):
+                    merged[-1], absorbed, cut_short = three, n + 1, False
+                    continue
             if cut_short and self.join_better(merged[-1], part, roles, width):
                 merged[-1] = merged[-1] + part
                 cut_short = False
@@ -708,6 +721,7 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
             first, second = cells[:k], cells[k:]
             if len(first) > len(roles) or len(second) > len(roles):
                 continue
+            width_says = len(second) + padding == width  # the line's padding is the second's
             # how many names the second half starts with, then a Type and a Port
             written = next(
                 (
@@ -719,16 +733,21 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                         self.flow_at(second, m)
                         or (len(second) > m + 2 and self.flow_at(second, m, prose=True))
                     )
-                    # a name may be a protocol's (``Syslog``, ``SNMP``), never a port
+                    # a name may be a protocol's (``Syslog``, ``SNMP``), never a port; a URL
+                    # (a Destination the page links) only where the width says so
                     and all(
-                        classify(c, self.vocab) not in ("port", "ditto", "url") for c in second[:m]
+                        classify(c, self.vocab) not in ("port", "ditto")
+                        and (width_says or classify(c, self.vocab) != "url")
+                        for c in second[:m]
                     )
                 ),
                 None,
             )
             # a whole flow: a Type, a Port (or the prose of one) and its Details
             details = any(self.flow_at(first, j, prose=True) for j in range(len(first) - 2))
-            width_says = len(second) + padding == width  # the line's padding is the second's
+            # a row a URL cell broke starts with its URL: the first half may end without
+            # Details (the URL is no Details of it: the width puts it in the second)
+            linked = bool(written) and classify(second[0], self.vocab) == "url"
             # a note row (one cell of prose across the table) after a whole flow
             note = (
                 len(second) == 1
@@ -741,7 +760,10 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 or written == 0
                 or (
                     written is not None
-                    and ((written == names and (details or width_says)) or (width_says and details))
+                    and (
+                        (written == names and (details or width_says))
+                        or (width_says and (details or linked))
+                    )
                 )
             )
             if not (
