@@ -853,3 +853,19 @@ def test_a_row_a_url_cell_broke_joined_to_the_row_before_it_is_split_back():
         moved = lambda n, k=k: None if n in (k - 1, k + 1) else (n if n < k else n - 1)  # noqa: E731
         assert untouched_unchanged(before, after, moved) == [], lines[k - 1]
         assert reading_all(lines, k - 1) == [before[k - 1], before[k + 1]], lines[k - 1]
+
+
+def test_a_pipe_added_after_the_url_that_broke_a_row_leaves_the_rows_under_it_alone():
+    """``https://… | |`` for ``https://… |``: the line no longer ends where a URL cell
+    broke it, but falls as short of the table's width as it did and the next line
+    brings the rest within one: the two lines are read as the row, rejected, and what
+    every reading of it agrees on passes on."""
+    before = reading(LINES)
+    targets = url_broken()
+    assert len(targets) >= 3
+    for k in targets:
+        lines = LINES[:k] + [LINES[k] + " |"] + LINES[k + 1 :]
+        after = reading(lines)
+        assert any(after[k + 1][1]), lines[k]  # the damaged row itself: rejected
+        moved = lambda n, k=k: None if n == k + 1 else n  # noqa: E731
+        assert untouched_unchanged(before, after, moved) == [], lines[k]

@@ -189,15 +189,12 @@ def padding_problems(rows: list[list[tuple[int, str]]], width: int | None = None
         return [""] * len(rows)
     out = []
     for n, total in enumerate(sums):
-        if n == len(rows) - 1 or total is None or total == width:
+        if n == len(rows) - 1 or total == width:
             out.append("")
             continue
-        cells, padding = (
-            [c for _, t in rows[n] for c in split_row(t)[0]],
-            split_row(rows[n][-1][1])[1],
-        )
+        cells = sum(len(split_row(t)[0]) for _, t in rows[n])
         out.append(
-            f"the row has {len(cells)} cells and {padding} padding pipes where the "
+            f"the row has {cells} cells and {total - cells} padding pipes where the "
             f"table's rows add up to {width}: a cell separator (|) was lost or added?"
         )
     return out
@@ -318,7 +315,12 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 ):
                     merged[-1], absorbed, cut_short = three, n + 1, False
                     continue
-            if cut_short and self.join_better(merged[-1], part, roles, width):
+            if (cut_short and self.join_better(merged[-1], part, roles, width)) or (
+                merged
+                and len(merged[-1]) == 1
+                and self.ends_with_url(merged[-1][0][1])
+                and self.width_joins(merged[-1], part, width)
+            ):  # a URL-ended line with padding (a pipe added): only where the width says
                 merged[-1] = merged[-1] + part
                 cut_short = False
                 # names alone on the line before a row a URL cell broke: one row with it
@@ -425,8 +427,22 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         """Whether a row line ends with a URL and no padding: the rendering breaks the
         line after a URL cell, the rest of the row is on the next line (the URL may be the
         last word of a cell whose separator before it was lost)."""
-        cells, padding = split_row(line)
-        return bool(cells) and padding == 0 and classify(cells[-1].split()[-1], self.vocab) == "url"
+        return split_row(line)[1] == 0 and self.ends_with_url(line)
+
+    def ends_with_url(self, line: str) -> bool:
+        """Whether a row line's last cell ends with a URL (whatever its padding)."""
+        cells = split_row(line)[0]
+        return bool(cells) and classify(cells[-1].split()[-1], self.vocab) == "url"
+
+    def width_joins(self, first, second, width: int | None) -> bool:
+        """Whether the table's ``width`` says two lines are one row: the first falls short
+        of it by more than a fault, together they miss it by one at most."""
+        return (
+            width is not None
+            and len(self.cells_of(first + second)) <= width
+            and abs(width_of_part(first + second) - width) <= 1
+            and width - width_of_part(first) > 1
+        )
 
     def rejoined(
         self, first: list[tuple[int, str]], second: list[tuple[int, str]]
@@ -451,11 +467,7 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         a, b = self.cells_of(first), self.cells_of(second)
         if len(a) + len(b) > len(roles):
             return False
-        if (
-            width is not None
-            and abs(width_of_part(first + second) - width) <= 1
-            and width - width_of_part(first) > 1
-        ):
+        if self.width_joins(first, second, width):
             return True
         joined = place(a + b, roles, True, self.vocab)[0].cost
         apart = (
@@ -669,7 +681,8 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         warning.  The row itself stays rejected."""
         if width is None:
             return
-        cells, padding = self.cells_of(part), split_row(part[-1][1])[1]
+        # the padding of each line (a pipe added at the end of a URL-ended first line)
+        cells, padding = self.cells_of(part), sum(split_row(t)[1] for _, t in part)
         readings = self.single_fault_readings(cells, padding, width, roles, has_row_above)
         if not readings:
             return
