@@ -869,3 +869,29 @@ def test_a_pipe_added_after_the_url_that_broke_a_row_leaves_the_rows_under_it_al
         assert any(after[k + 1][1]), lines[k]  # the damaged row itself: rejected
         moved = lambda n, k=k: None if n == k + 1 else n  # noqa: E731
         assert untouched_unchanged(before, after, moved) == [], lines[k]
+
+
+def test_a_row_split_before_a_details_that_names_a_protocol_is_read_as_one():
+    """``… | TCP | 22 |`` then ``SSH |``: a Details cell that names a protocol is no row
+    of its own; where the two lines add up to the table's width they are one row."""
+    before = reading(LINES)
+    targets = [
+        k
+        for k in range(len(LINES) - 1)
+        if (found := kinds(LINES[k]))[-1:] == ["protocol"]
+        and found[:-1].count("protocol") == 1
+        and found[found.index("protocol") + 1] == "port"
+        and "|" in LINES[k + 1]
+    ]
+    assert targets
+    for k in targets:
+        cells, pad = split_row(LINES[k])
+        lines = [
+            *LINES[:k],
+            " | ".join(cells[:-1]) + " |",
+            cells[-1] + " |" + "|" * pad,
+            *LINES[k + 1 :],
+        ]
+        after = reading(lines)
+        moved = lambda n, k=k: n if n <= k + 1 else n + 1  # noqa: E731
+        assert untouched_unchanged(before, after, moved) == [], lines[k : k + 2]

@@ -519,9 +519,14 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         if alone.misfits or lost_columns(cells_a, self.vocab):
             return True  # the first line alone is no row
         kinds = [classify(c, self.vocab) for c in b]
+        # a Details that names a protocol (``SSH``) only where the width says so
+        adds_up = width is not None and width_of_part(first + second) == width
         return (
             len(b) == 1
-            and kinds[0] not in ("protocol", "port", "url", "ditto")
+            and (
+                kinds[0] not in ("protocol", "port", "url", "ditto")
+                or (kinds[0] == "protocol" and adds_up)
+            )
             and bool(cells_a.get("type"))
             and bool(cells_a.get("port"))
             and not cells_a.get("details")
