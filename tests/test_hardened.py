@@ -180,14 +180,14 @@ def test_a_dripping_server_cannot_hold_fetch_past_its_deadline(
 ):
     import time
 
-    server = listener(reply, drip=0.2, head=head)
+    server = listener(reply, drip=0.05, head=head)
     raw = tmp_path / "raw"
     started = time.monotonic()
-    assert main(local_fetch(server.port, str(raw), "--timeout", "1", "--deadline", "1.5")) == 5
+    assert main(local_fetch(server.port, str(raw), "--timeout", "0.4", "--deadline", "0.6")) == 5
     took = time.monotonic() - started
     err = capsys.readouterr().err
-    assert "not fetched within the deadline of 1.5 s" in err and "--deadline" in err
-    assert 1.4 < took < 4, took  # each read came within --timeout: only the deadline ended it
+    assert "not fetched within the deadline of 0.6 s" in err and "--deadline" in err
+    assert 0.55 < took < 3, took  # each read came within --timeout: only the deadline ended it
     assert not raw.exists()
 
 
