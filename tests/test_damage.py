@@ -740,7 +740,13 @@ def url_broken() -> list[int]:
 
 
 @pytest.mark.parametrize(
-    "damage", ["pipe lost after the Type", "split after the Type", "padding on its own line"]
+    "damage",
+    [
+        "pipe lost after the Type",
+        "pipe added in the details",
+        "split after the Type",
+        "padding on its own line",
+    ],
 )
 def test_a_row_a_url_cell_broke_damaged_leaves_the_rows_under_it_alone(damage):
     """A row over two lines (``https://… |`` then ``HTTPS | 443 | ||``) whose second line
@@ -752,17 +758,20 @@ def test_a_row_a_url_cell_broke_damaged_leaves_the_rows_under_it_alone(damage):
     for k in targets:
         cells, pad = split_row(LINES[k + 1])
         rest = " | ".join(cells[1:]) + " |" + "|" * pad
+        words = cells[-1].split(" ")
+        added = [*cells[:-1], words[0], " ".join(words[1:])]
         edit = {
             "pipe lost after the Type": [f"{cells[0]} {rest}"],
+            "pipe added in the details": [" | ".join(added) + " |" + "|" * pad],
             "split after the Type": [f"{cells[0]} |", rest],
             "padding on its own line": [" | ".join(cells) + " |", "|" * pad],
         }[damage]
-        if not edit[-1]:
-            continue  # no padding to move
+        if not edit[-1] or (damage == "pipe added in the details" and len(words) < 2):
+            continue  # no padding to move, no details to cut
         lines = LINES[: k + 1] + edit + LINES[k + 2 :]
         after = reading(lines)
         shift = len(edit) - 1
-        if damage == "pipe lost after the Type":
+        if damage.startswith("pipe"):
             moved = lambda n, k=k: None if n == k + 1 else n  # noqa: E731
         else:  # read as one row: every row as before
             moved = lambda n, k=k, s=shift: n if n <= k + 1 else n + s  # noqa: E731
@@ -895,3 +904,23 @@ def test_a_row_split_before_a_details_that_names_a_protocol_is_read_as_one():
         after = reading(lines)
         moved = lambda n, k=k: n if n <= k + 1 else n + 1  # noqa: E731
         assert untouched_unchanged(before, after, moved) == [], lines[k : k + 2]
+
+
+def test_a_note_row_that_writes_names_joined_to_the_whole_row_under_it_is_split_back():
+    """``Cloud Connector | Cloud Connector | Le Cloud Connector agit… | ||`` (names, then
+    prose across Type, Port and Details) joined to the whole row under it: the whole
+    row's cells add up to the width, so the line is read as the note row and the row."""
+    targets = [
+        k
+        for k in range(len(LINES) - 2)
+        if (found := kinds(LINES[k]))[-1:] == ["prose"]
+        and not {"protocol", "port"} & set(found)
+        and len(found) > 1
+        and split_row(LINES[k])[1] >= 1
+        and split_row(LINES[k + 1])[1] == 0
+        and "protocol" in kinds(LINES[k + 1])
+        and "|" in LINES[k + 2]
+    ]
+    assert targets
+    for k in targets:
+        joined_rows_read_back(k)

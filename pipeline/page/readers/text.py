@@ -439,7 +439,6 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         of it by more than a fault, together they miss it by one at most."""
         return (
             width is not None
-            and len(self.cells_of(first + second)) <= width
             and abs(width_of_part(first + second) - width) <= 1
             and width - width_of_part(first) > 1
         )
@@ -464,11 +463,11 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         """True when two lines read better as one row than as two, or when the table's
         ``width`` says so: the first falls short of it by more than a fault, together they
         miss it by one at most (a row a URL cell broke, damaged on its second line)."""
+        if self.width_joins(first, second, width):
+            return True  # (a pipe added on it may give the row a cell too many)
         a, b = self.cells_of(first), self.cells_of(second)
         if len(a) + len(b) > len(roles):
             return False
-        if self.width_joins(first, second, width):
-            return True
         joined = place(a + b, roles, True, self.vocab)[0].cost
         apart = (
             place(a, roles, True, self.vocab)[0].cost + place(b, roles, True, self.vocab)[0].cost
@@ -784,8 +783,16 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                     )
                 )
             )
+            # a note row that writes names (``A | B | prose… | ||``) before a whole row
+            noted = (
+                written == names
+                and width_says
+                and classify(first[-1], self.vocab) == "prose"
+                and not any(classify(c, self.vocab) in ("protocol", "port", "ditto") for c in first)
+            )
             if not (
-                fits and (details or any(self.flow_at(first, j) for j in range(len(first) - 1)))
+                fits
+                and (details or noted or any(self.flow_at(first, j) for j in range(len(first) - 1)))
             ):
                 continue  # the first half must write a Type and a Port: a flow row
             a = place(first, roles, has_row_above, self.vocab)[0]
