@@ -48,10 +48,14 @@ trusting them.  The property tests (tests/test_properties.py) render random tabl
 follow the convention to HTML and through trafilatura 1.12, and check that every row
 comes back exactly or is marked.
 
-The trailing ``||`` padding trafilatura adds (one pipe per absent cell) is only a hint
-and is not relied on, except that a line cut short after a URL cell carries none: a URL
-line without padding followed by a row line is one row broken in two, joined when the
-joined row places better than the two parts.
+The trailing ``||`` padding trafilatura adds (one pipe per cell it did not print) makes
+the cells and padding of every row of a table but the last add up to the same width
+(``table_width``), and a line cut short after a URL cell carries none: a URL line without
+padding followed by a row line is one row broken in two.  The width tells damage: a row
+that misses it by one lost or gained a separator and is read again with the fault undone
+(``single_fault_readings``); lines that reach it together are one row broken over them;
+a line over it may be two rows joined (``joined_rows``).  Each repair is named in a
+warning; docs/reading-the-page.md lists them.
 """
 
 from __future__ import annotations
@@ -727,11 +731,15 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
     ) -> list[list[str]] | None:
         """The two rows a line of too many cells holds, when it is two rows joined: both
         halves fit the columns with no cell unlike its column, each writes a Type and a
-        Port, and the second starts with them, or with names and then them after a first
-        half that ends with its Details: every name of the table (a whole row, after a
-        first half without Details too when its cells and the line's end ``padding`` add
-        up to the table's ``width``), or fewer when they add up to it (a row under a
-        merged cell); None otherwise (the cheapest split when several would do)."""
+        Port (or the prose of a Port, then Details), and the second starts with them, or
+        with names and then them after a first half that ends with its Details: every
+        name of the table (a whole row, after a first half without Details too when its
+        cells and the line's end ``padding`` add up to the table's ``width``), or fewer
+        when they add up to it (a row under a merged cell; its first name may then be
+        the URL of a row a URL cell broke).  The second may be a note row (one cell of
+        prose) after a whole flow, and the first a note row that writes names before a
+        whole row, where the width says so.  None otherwise (the cheapest split when
+        several would do)."""
         best: tuple[float, int] | None = None
         names = len([r for r in ENTITY_ROLES if r in roles])
         for k in range(1, len(cells)):
