@@ -326,7 +326,10 @@ def check_structural(
             continue
         line = mapping.get(old_line)
         got = after.get(line, set())
-        if got != flows and line not in rejected:
+        if got != flows and line not in rejected:  # lost or changed silently: a finding
+            if stats is not None:
+                silent = "lost" if got < flows else "changed"
+                stats.setdefault(silent, [0, 0])[0] += len(flows - got)
             return f"{what}: line {old_line} (now {line}) was not mutated but its flows changed"
         if got != flows and stats is not None:
             kind = re.sub(r"\d+", "N", what)
@@ -430,11 +433,13 @@ if __name__ == "__main__":
             f"{args.runs} structural runs of the {args.page} page, seed {args.seed}: "
             f"{len(found)} finding(s)"
         )
+        silent = {k: stats.pop(k, [0, 0])[0] for k in ("lost", "changed")}
         collateral = {k: v[0] for k, v in sorted(stats.items()) if k not in ("runs", "where")}
         for where in stats.get("where", []):
             print(f"collateral: {where}", file=sys.stderr)
         print(
-            f"flows of untouched lines rejected: {sum(collateral.values())} "
+            f"flows of untouched rows lost: {silent['lost']}, changed: {silent['changed']} "
+            f"(findings), rejected: {sum(collateral.values())} "
             f"({', '.join(f'{k}: {n}' for k, n in collateral.items()) or 'none'})"
         )
         # with --previous (as make builds a refresh) the goal is none: a guard
