@@ -114,6 +114,8 @@ fuzz: $(STAMP) ## long seeded fuzzing of the build (crashes, structural damage: 
 	$(BIN)/python tests/fuzzing.py --runs $(FUZZ_RUNS) --seed $(FUZZ_SEED)
 	$(BIN)/python tests/fuzzing.py --structural --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
 	$(BIN)/python tests/fuzzing.py --structural --page en --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
+	$(BIN)/python tests/fuzzing.py --structural --page de --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
+	$(BIN)/python tests/fuzzing.py --structural --page ja --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
 	$(BIN)/python tests/crashing.py
 	$(BIN)/pytest -q -n auto tests/test_hardened.py
 

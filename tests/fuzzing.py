@@ -16,6 +16,7 @@ named in a warning; a flow that was not on the page is a finding.
     python tests/fuzzing.py --runs 2000 --seed 1     # crash fuzzing (`make fuzz`)
     python tests/fuzzing.py --structural --runs 300 --seed 1   # also in `make fuzz`
     python tests/fuzzing.py --structural --page en --runs 150 --seed 1   # the English page
+    python tests/fuzzing.py --structural --page de --runs 300 --seed 1   # the German excerpt
 
 A structural run also counts the flows of untouched rows that were rejected (the
 collateral damage of a mutation); it fails when there are any, as it does on a finding
@@ -184,10 +185,10 @@ def fuzz(runs: int, seed: int, verbose: bool = False) -> list[tuple[int, str, st
 
 def table_row_lines(lines: list[str]) -> list[int]:
     """Indexes of the ordinary table row lines (not headers, separators, the flattened
-    table)."""
+    table): a table's header is the line above its separator line, in any language."""
     rows, in_table = [], False
     for i, line in enumerate(lines):
-        if line.startswith("Source | ") or line.startswith("Service | "):
+        if "|" in line and i + 1 < len(lines) and lines[i + 1].startswith("---|"):
             in_table = True
         elif line.startswith("---|"):
             continue
@@ -358,14 +359,24 @@ def check_structural(
     return None
 
 
-def english_text(work: Path) -> Path:
-    """The English page's text form, made from its Markdown source as the test fixtures
-    are (the site's HTML, then trafilatura): a second page to damage."""
+# the pages to damage besides the French snapshot: Markdown sources, by --page
+PAGES = {
+    "en": (SEEDS[1], "en-us"),  # the whole English page
+    "de": (HERE / "data" / "de-de" / "citrix-communication-ports.excerpt.md", "de-de"),
+    "ja": (HERE / "data" / "ja-jp" / "citrix-communication-ports.excerpt.md", "ja-jp"),
+}
+
+
+def text_form(work: Path, page: str = "en") -> Path:
+    """A page's text form, made from its Markdown source as the test fixtures are (the
+    site's HTML, then trafilatura): a page to damage that the rules were not written
+    against (``PAGES``)."""
     from make_forms import html_to_text, markdown_to_html
 
-    md = SEEDS[1].read_text("utf-8").replace("\r\n", "\n")
-    path = work / "citrix-communication-ports.en-us.txt"
-    path.write_text(html_to_text(markdown_to_html(md)), "utf-8")
+    source, locale = PAGES[page]
+    md = source.read_text("utf-8").replace("\r\n", "\n")
+    path = work / f"citrix-communication-ports.{locale}.txt"
+    path.write_text(html_to_text(markdown_to_html(md, lang=locale)), "utf-8")
     return path
 
 
@@ -377,8 +388,8 @@ def fuzz_structural(
     page: str = "fr",
     previous: bool = True,
 ) -> list[tuple[int, str]]:
-    """``runs`` structural mutations of the French snapshot (``page="en"``: of the
-    English page's text form), each built with the unmutated build as ``--previous``
+    """``runs`` structural mutations of the French snapshot (``page`` one of ``PAGES``:
+    of that page's text form), each built with the unmutated build as ``--previous``
     (``previous=False``: without); the findings (``stats``: the flows of untouched lines
     rejected, by kind of mutation)."""
     from pipeline.stages.build import build
@@ -387,7 +398,7 @@ def fuzz_structural(
     findings = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        source = english_text(work) if page == "en" else SEEDS[0]
+        source = text_form(work, page) if page in PAGES else SEEDS[0]
         lines = source.read_text("utf-8").splitlines()
         build(source, work / "good")
         spans = rows_over(lines)
@@ -409,9 +420,10 @@ if __name__ == "__main__":
     )
     ap.add_argument(
         "--page",
-        choices=("fr", "en"),
+        choices=("fr", *PAGES),
         default="fr",
-        help="--structural: the French snapshot (default) or the English page's text form",
+        help="--structural: the French snapshot (default), or the text form of the English "
+        "page or of the German or Japanese excerpt",
     )
     ap.add_argument(
         "--no-previous",

@@ -924,3 +924,41 @@ def test_a_note_row_that_writes_names_joined_to_the_whole_row_under_it_is_split_
     assert targets
     for k in targets:
         joined_rows_read_back(k)
+
+
+def test_a_pipe_added_in_the_details_of_a_table_s_last_row_invents_no_flow(tmp_path):
+    """``ICMP | ICMP | プロトコル…`` for ``ICMP | ICMP プロトコル… |`` (the Japanese
+    excerpt's text form: Details that start with a protocol word) as a table's last row,
+    never padded, reads the first ``ICMP`` as a Destination.  The previous build has the
+    row under another reading of its line, compared whole (its Details too): the row is
+    rejected, never published with a flow that is not on the page."""
+    from fuzzing import text_form
+
+    source = text_form(tmp_path, "ja")
+    lines = source.read_text("utf-8").splitlines()
+    good = tmp_path / "good"
+    build(source, good)
+    before = published(good, "ports")
+    targets = [
+        k
+        for k in range(1, len(lines) - 1)
+        if "|" not in lines[k + 1]
+        and (found := kinds(lines[k]))[:1] == ["protocol"]
+        and len(found) in (2, 3)
+        and kinds(split_row(lines[k])[0][-1].split(" ")[0] + " |") == ["protocol"]
+        and str(k + 1) in set(before["source_line"])
+    ]
+    assert targets
+    cols = ["source", "destination", "protocol", "port_start", "port_end"]
+    for k in targets:
+        cells = split_row(lines[k])[0]
+        first, _, rest = cells[-1].partition(" ")
+        page = tmp_path / source.name
+        edit = [" | ".join([*cells[:-1], first, rest]) + " |"]
+        page.write_text("\n".join(lines[:k] + edit + lines[k + 1 :]) + "\n", "utf-8")
+        out = tmp_path / f"with{k}"
+        build(page, out, allow_shrink=True, previous=good)
+        now = published(out, "ports")
+        assert now[now["source_line"] == str(k + 1)][cols].values.tolist() == [], edit
+        reason = published(out, "rejects").set_index("source_line").loc[str(k + 1), "reason"]
+        assert "last row (never padded)" in reason

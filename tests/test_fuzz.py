@@ -48,3 +48,14 @@ def test_short_structural_run_of_the_english_text_form():
     stats: dict = {}
     assert fuzz_structural(runs=10, seed=20261201, page="en", stats=stats) == []
     assert collateral(stats) == {}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", ["de", "ja"])
+def test_short_structural_run_of_an_excerpt_in_another_language(page):
+    """German and Japanese excerpts' text forms, damaged the same way: the rules are
+    shapes of the page in any language (the fuzzer finds a table by its separator line,
+    not by its header's words)."""
+    stats: dict = {}
+    assert fuzz_structural(runs=6, seed=20261201, page=page, stats=stats) == []
+    assert stats["runs"][0] == 6 and collateral(stats) == {}

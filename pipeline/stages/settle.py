@@ -13,7 +13,7 @@ build, the row stays marked (rejected): history confirms a reading, it never gue
 from __future__ import annotations
 
 from pipeline.errors import Location
-from pipeline.page.model import Page
+from pipeline.page.model import INHERITED_ROLES, Page
 
 KEY = ("source", "destination", "type", "port", "details")  # a row's cells, as published
 PUBLISHED = ("source", "destination", "type_raw", "port_raw", "details")  # the same, there
@@ -76,13 +76,18 @@ def last_rows(page: Page, seen: set[tuple]) -> list[str]:
         section = table.section.heading
         if key(section, row.cells) in seen:
             continue
-        others = [
-            {r: v or above.get(r, "") for r, v in reading.items()} for reading in row.readings
+        others = [  # a Source, Destination or Type not written is the one above
+            {r: v or above.get(r, "") if r in INHERITED_ROLES else v for r, v in reading.items()}
+            for reading in row.readings
         ]
         confirmed = [o for o in others if key(section, {**row.cells, **o}) in seen]
         if not confirmed:
             continue
-        said = ", ".join(f"{role} {value!r}" for role, value in confirmed[0].items())
+        said = ", ".join(
+            f"{role} {value!r}"
+            for role, value in confirmed[0].items()
+            if value != row.cells.get(role, "")
+        )
         row.problems.append(
             "the table's last row (never padded) is no row of the previous build as read, "
             f"but it is one with {said}: a cell separator lost or added?"

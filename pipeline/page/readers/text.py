@@ -366,9 +366,8 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         kept in ``Row.readings``, for a previous build to tell (``stages.settle``: the row
         is marked when one of them, and not the row as read, is a row of that build)."""
         cells, _ = split_row(part[0][1])
-        inherited = [r for r in INHERITED_ROLES if r in roles]
-        readings = [
-            {r: reading.get(r, "") for r in inherited}
+        readings = [  # every cell of each reading: the row is compared whole
+            {r: reading.get(r, "") for r in roles}
             for width in (len(cells) - 1, len(cells) + 1)
             for reading in self.single_fault_readings(cells, 0, width, roles, has_row_above)
         ]
