@@ -962,3 +962,27 @@ def test_a_pipe_added_in_the_details_of_a_table_s_last_row_invents_no_flow(tmp_p
         assert now[now["source_line"] == str(k + 1)][cols].values.tolist() == [], edit
         reason = published(out, "rejects").set_index("source_line").loc[str(k + 1), "reason"]
         assert "last row (never padded)" in reason
+
+
+def test_a_row_of_a_type_without_ports_joined_to_the_row_above_is_split_back(tmp_path):
+    """``ICMP | ICMP プロトコル… | |||`` writes a Type that has no ports (the vocabulary's
+    ``portless``) and its Details: joined to the row above it (the Japanese excerpt's
+    text form), the line is still read as the two rows."""
+    from fuzzing import text_form
+
+    lines = text_form(tmp_path, "ja").read_text("utf-8").splitlines()
+    before = reading(lines)
+    targets = [
+        k
+        for k in range(1, len(lines) - 1)
+        if kinds(lines[k]) == ["protocol", "prose"]
+        and split_row(lines[k])[1] > 0
+        and "protocol" in kinds(lines[k - 1])
+    ]
+    assert targets
+    for k in targets:
+        edited = joined(lines, k - 1)
+        after = reading(edited)
+        moved = lambda n, k=k: None if n in (k, k + 1) else (n if n < k else n - 1)  # noqa: E731
+        assert untouched_unchanged(before, after, moved) == [], edited[k - 1]
+        assert reading_all(edited, k) == [before[k], before[k + 1]], edited[k - 1]

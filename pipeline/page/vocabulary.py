@@ -33,6 +33,7 @@ class Vocabulary:
     locale_markers: dict[str, tuple[str, ...]]
     report_labels: dict[str, dict[str, str]]  # locale -> label -> text (build/report.md)
     placeholders: frozenset[str] = frozenset()  # norm(cell) meaning "same as above"
+    portless: frozenset[str] = frozenset()  # transports without ports (icmp)
 
     def role_of_header(self, text: str) -> str | None:
         """The column role a header cell names, or None.
@@ -46,6 +47,14 @@ class Vocabulary:
     def protocol_words(self) -> frozenset[str]:
         """Every word a Type cell may hold (transports and application protocols)."""
         return frozenset(self.transports) | frozenset(self.applications)
+
+    def is_portless(self, words: list[str]) -> bool:
+        """Whether a Type cell's protocol words all name transports without ports.
+
+        >>> load().is_portless(["ICMP"]), load().is_portless(["TCP"])
+        (True, False)
+        """
+        return bool(words) and all(self.transports.get(norm(w)) in self.portless for w in words)
 
     def labels(self, locale: str) -> dict[str, str]:
         """The report's words for a locale (en-us for a locale without its own).
@@ -94,4 +103,5 @@ def load(path: Path | None = None) -> Vocabulary:
         locale_markers={k: tuple(v["markers"]) for k, v in data["locales"].items()},
         report_labels={k: dict(v) for k, v in data.get("report", {}).items()},
         placeholders=frozenset(norm(w) for w in data.get("cells", {}).get("placeholders", [])),
+        portless=frozenset(data.get("portless", {}).get("transports", [])),
     )

@@ -66,6 +66,7 @@ import re
 
 from pipeline.core.normalize import clean, lines, norm
 from pipeline.errors import InputError, Location
+from pipeline.page.grammar import type_words
 from pipeline.page.model import ENTITY_ROLES, INHERITED_ROLES, Page, PageBuilder, Row, Table
 from pipeline.page.readers.cells import (
     SEPARATOR_CELL,
@@ -713,11 +714,14 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
 
     def flow_at(self, cells: list[str], j: int, prose: bool = False) -> bool:
         """Whether ``cells[j]`` and ``cells[j + 1]`` are a Type and a Port (``prose``: or
-        a Type and the prose some rows write for their Port, ``Port non réservé…``)."""
+        a Type and the prose some rows write for their Port, ``Port non réservé…``), or
+        ``cells[j]`` a Type without ports (``ICMP``) and ``cells[j + 1]`` its Details."""
+        if classify(cells[j], self.vocab) != "protocol":
+            return False
         ports = ("port", "ditto", "prose") if prose else ("port", "ditto")
-        return (
-            classify(cells[j], self.vocab) == "protocol"
-            and classify(cells[j + 1], self.vocab) in ports
+        return classify(cells[j + 1], self.vocab) in ports or (
+            self.vocab.is_portless(type_words(cells[j], self.vocab) or [])
+            and classify(cells[j + 1], self.vocab) == "prose"
         )
 
     def joined_rows(
