@@ -302,6 +302,7 @@ def test_headings_in_scripts_without_capitals(line, heading):
     assert is_heading(line, load()) is heading
 
 
+@pytest.mark.slow  # whole pages built in every form
 @pytest.mark.parametrize("mark", ["〃", "-", "—", '"', "idem", "Ditto"])
 def test_ditto_marks_read_as_merged_in_every_form(tmp_path, mark):
     # at the end of a page as long as a real one (trafilatura renders a very short page
@@ -434,6 +435,7 @@ def unknown(request, tmp_path_factory):
     }
 
 
+@pytest.mark.slow  # whole pages built in every form
 @pytest.mark.parametrize("form", ["markdown", "html", "text"])
 def test_a_page_in_an_unknown_language_is_read_by_content(english, unknown, form):
     language, out = unknown
@@ -565,6 +567,7 @@ ATTESTED_HEADERS = {
 }
 
 
+@pytest.mark.slow  # whole pages built in every form
 @pytest.mark.parametrize("form", ["markdown", "html", "text"])
 @pytest.mark.parametrize("locale", sorted(ATTESTED_HEADERS))
 def test_attested_header_words_are_read_without_guessing(english, tmp_path, locale, form):
