@@ -58,7 +58,9 @@ class Row:
     # it wrote, or "" for a role it wrote none of (the rows below take the one above it)
     passes: dict[str, str] = field(default_factory=dict)
     # every single-fault reading of a damaged row's line: its Source, Destination, Type
-    # ("" for none written), set by the reader where it reads the line again
+    # ("" for none written), set by the reader where it reads the line again; of a
+    # table's last row (never padded, so never marked damaged), every cell of each
+    # reading, for the previous build to compare whole (``stages.settle.last_rows``)
     readings: list[dict[str, str]] = field(default_factory=list)
     # for a row marked only for what it inherits from such a row: the values it would
     # have under each of those readings, the ones it does not agree on (what a previous

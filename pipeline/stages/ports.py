@@ -73,9 +73,11 @@ def expand(variant: dict, vocab: Vocabulary) -> tuple[list[dict], str]:
         return [], ported.error
     rows: list[tuple[str, str, int | None, int | None]] = []
     for protocol, service in typed.protocols:
-        if protocol == "icmp":
+        if protocol in vocab.portless:  # the vocabulary's transports without ports
             if ported.ranges:
-                return [], f"ICMP has no ports, but the Port cell is {variant['port_raw']!r}"
+                return [], (
+                    f"{protocol.upper()} has no ports, but the Port cell is {variant['port_raw']!r}"
+                )
             rows.append((protocol, service, None, None))
         elif ported.ranges:
             rows.extend((protocol, service, a, b) for a, b in ported.ranges)

@@ -77,7 +77,7 @@ def last_rows(page: Page, seen: set[tuple]) -> list[str]:
         if key(section, row.cells) in seen:
             continue
         others = [  # a Source, Destination or Type not written is the one above
-            {r: v or above.get(r, "") if r in INHERITED_ROLES else v for r, v in reading.items()}
+            {r: (v or above.get(r, "")) if r in INHERITED_ROLES else v for r, v in reading.items()}
             for reading in row.readings
         ]
         confirmed = [o for o in others if key(section, {**row.cells, **o}) in seen]
