@@ -296,3 +296,14 @@ def test_libraries_load_with_the_collector_paused_once_per_process():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_the_parser_made_once_keeps_no_option_of_a_command_for_the_next(capsys):
+    """``main`` parses with one parser per process: an option a command was given (here
+    a repeatable one) is not what the next command gets."""
+    from pipeline.cli import shared_parser
+
+    first = shared_parser().parse_args(["fetch", "--allow-host", "a.example"])
+    second = shared_parser().parse_args(["fetch"])
+    assert first.allow_host == ["a.example"] and second.allow_host == []
+    assert shared_parser() is shared_parser()

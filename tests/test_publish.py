@@ -219,3 +219,24 @@ def test_the_build_and_the_reader_read_each_constraint_alike(built):
             for p in err2.value.problems
         ), (rule, field, err2.value.problems)
     assert tried >= 5  # enum, minimum, maximum, pattern and required strings at least
+
+
+def test_a_table_read_again_is_kept_and_each_reader_gets_rows_of_its_own(built):
+    """``published.parse`` keeps the tables it checked: the same text gives equal rows,
+    which one reader may change without the next seeing it; another text, even one
+    byte apart, is checked anew."""
+    from pipeline.dataset import published
+
+    out, _ = built
+    text = (out / "ports.csv").read_text("utf-8")
+    first = published.parse(text, "ports.csv", "ports")
+    first.rows[0]["port_start"] = -5
+    first.rows.pop()
+    again = published.parse(text, "ports.csv", "ports")
+    assert again.rows == published.checked(text, "ports.csv", "ports", True).rows
+    assert again.rows[0]["port_start"] != -5 and len(again.rows) == len(first.rows) + 1
+    lines = text.split("\n")
+    lines[1] = lines[1].replace(",tcp,", ",tcpx,", 1)
+    assert lines[1] != text.split("\n")[1]
+    with pytest.raises(DataError, match="line 2"):
+        published.parse("\n".join(lines), "ports.csv", "ports")

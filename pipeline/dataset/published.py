@@ -176,6 +176,10 @@ class _Checker:
         return row if ok else None
 
 
+PARSED_KEPT = 8  # tables a process keeps parsed (a query or export reads one several times)
+_parsed: dict[tuple, PublishedTable] = {}
+
+
 def parse(
     text: str, label: str, table: str | None = None, require_all_columns: bool = True
 ) -> PublishedTable:
@@ -186,7 +190,22 @@ def parse(
     no other; without it (diff, which compares versions whose columns may differ) the
     columns the file has are checked, and the schema's primary key must be there.
     Raises ``DataError`` listing every problem, located by line and column.
+
+    The same text read again is not checked again: the last ``PARSED_KEPT`` tables that
+    passed are kept, and each call gets rows of its own to change.
     """
+    key = (text, label, table, require_all_columns, cap("table"))
+    kept = _parsed.get(key)
+    if kept is None:
+        kept = checked(text, label, table, require_all_columns)
+        if len(_parsed) >= PARSED_KEPT:
+            _parsed.pop(next(iter(_parsed)), None)
+        _parsed[key] = kept
+    return PublishedTable(kept.name, kept.label, list(kept.columns), [dict(r) for r in kept.rows])
+
+
+def checked(text: str, label: str, table: str | None, require_all_columns: bool) -> PublishedTable:
+    """``parse`` without the tables kept: every cell of the text checked."""
     text = text.removeprefix("\ufeff")
     csv.field_size_limit(cap("table"))  # a field is bounded by the file, itself capped
     first = text.split("\n", 1)[0]

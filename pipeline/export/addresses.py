@@ -100,11 +100,15 @@ class AddressMap:
     ends: list[tuple[str, str]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # id -> the dataset's first name
     zones: Any = None  # the map's zones (``pipeline.export.zones.Zones``), resolved by bind
+    # id -> the first key naming it (an id or an alias): made once per registry, as every
+    # end of every row asks it
+    _by_id: dict[str, Entry] | None = field(default=None, init=False, repr=False)
 
     def bind(self, registry: Any, rows: list[dict]) -> None:
         """Attach the registry and the components of the dataset (all its rows, before
         any filter); refuses two keys that name the same component."""
         self.registry = registry
+        self._by_id = None
         self.ends = sorted(
             {
                 (r[side], r.get(f"{side}_id") or "")
@@ -141,6 +145,19 @@ class AddressMap:
             return entry.key
         return self.registry.component_id(entry.key)  # remembered by the registry
 
+    def by_id(self) -> dict[str, Entry]:
+        """Each id the keys name (as the id itself or an alias of it) -> its first key."""
+        if self._by_id is None:
+            self._by_id = {}
+            for entry in self.entries:
+                if cid := self.key_id(entry):
+                    self._by_id.setdefault(cid, entry)
+        return self._by_id
+
+    def keyed(self, cid: str) -> Entry | None:
+        """The first key that names the id ``cid``, or None."""
+        return self.by_id().get(cid) if cid else None
+
     def networks(self, name: str, cid: str = "") -> list[Network]:
         """The networks of the component a row names (``name``, its registry id
         ``cid``): a key with its id (or an alias of it), else its name, else a
@@ -164,7 +181,7 @@ class AddressMap:
         component of the dataset or of the map's keys that the map gives addresses."""
         if self.registry is None:
             return []
-        ids = set(self.names) | {i for e in self.entries if (i := self.key_id(e))}
+        ids = set(self.names) | set(self.by_id())
         out = []
         for cid in sorted(ids & self.registry.citrix_servers):
             nets = self.own(self.names.get(cid, ""), cid)
@@ -224,9 +241,8 @@ class AddressMap:
         """The networks the map gives this very name or id (no members, no ``any``): a
         key naming the id, else one naming ``name``, else one naming another name the
         dataset writes the same component with (a pattern written for one of them)."""
-        for entry in self.entries:
-            if cid and self.key_id(entry) == cid:
-                return entry.networks
+        if (entry := self.keyed(cid)) is not None:
+            return entry.networks
         nets = self.lookup(name)
         if nets or not cid:
             return nets
@@ -248,7 +264,7 @@ class AddressMap:
                     for name, cid in self.ends
                     if entry.matches(name)
                     and self.lookup(name) is entry.networks
-                    and not any(self.key_id(e) == cid for e in self.entries if cid)
+                    and self.keyed(cid) is None
                 }
             )
             out.append((entry, got))
