@@ -579,9 +579,12 @@ def test_the_previous_build_settles_rows_a_damaged_row_leaves_open(tmp_path, goo
     page.write_text("\n".join(lines) + "\n", "utf-8")
     args = ["build", "--input", str(page), "--locale", "fr-fr", "--allow-shrink"]
     assert main([*args, "--out", str(tmp_path / "alone")]) == 0
+    err = capsys.readouterr().err  # without history: said, with what to do
+    assert re.search(rf"row\(s\) \(line\(s\) [0-9, ]*\b{k + 2}\b.*--previous DIR", err), err
     assert main([*args, "--out", str(tmp_path / "with"), "--previous", str(good)]) == 0
     err = capsys.readouterr().err
     assert f":{k + 2}, section" in err and "under no other reading: taken so" in err
+    assert "--previous DIR" not in err
     rejected = set(published(tmp_path / "with", "rejects")["source_line"])
     assert str(k + 1) in rejected and str(k + 2) not in rejected
     assert str(k + 2) in set(published(tmp_path / "alone", "rejects")["source_line"])

@@ -42,7 +42,7 @@ from pipeline.stages.identify import Unknown, components_table, identify
 from pipeline.stages.ports import PortsResult, ports_frame
 from pipeline.stages.publish import artifact_names, publish
 from pipeline.stages.rules import rules_frame, sections_document
-from pipeline.stages.settle import settled
+from pipeline.stages.settle import settled, without_history
 from pipeline.stages.validate import validate
 
 
@@ -219,6 +219,8 @@ def stages(
     if before is not None:  # rows a damaged row's readings leave open, the previous confirms
         said, settled_rows = settled(page, previous_rules(previous) or before)
         warnings += said
+    else:
+        warnings += without_history(page)
     registry = load_registry(registry_path)
     unknown = Unknown()
     rules = validate("rules", with_ids("rules", rules_frame(page), registry, unknown), name)

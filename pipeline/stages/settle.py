@@ -62,6 +62,21 @@ def settled(page: Page, previous: list[dict]) -> tuple[list[str], list[dict]]:
     return warnings, records
 
 
+def without_history(page: Page) -> list[str]:
+    """For a build without a previous one: a warning naming the rows rejected only for
+    what they inherit from a damaged row, which a previous build could settle ([] when
+    there are none)."""
+    lines = [row.line for table in page.tables for row in table.rows if row.maybe]
+    if not lines:
+        return []
+    shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if lines[10:] else "")
+    return [
+        f"warning: {page.source_name}: {len(lines)} row(s) (line(s) {shown}) are rejected only "
+        "for what they inherit from a damaged row; build with --previous DIR (the last good "
+        "build, as make does) to take the reading it published, where it confirms one"
+    ]
+
+
 def last_rows(page: Page, seen: set[tuple]) -> list[str]:
     """Mark each table's last row (never padded, so a separator it gained or lost goes
     unseen) that is no row of the previous build as read but is one under another
