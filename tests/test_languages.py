@@ -302,25 +302,29 @@ def test_headings_in_scripts_without_capitals(line, heading):
     assert is_heading(line, load()) is heading
 
 
+DITTO_MARKS = ["〃", "-", "—", '"', "idem", "Ditto"]
+
+
 @pytest.mark.slow  # whole pages built in every form
-@pytest.mark.parametrize("mark", ["〃", "-", "—", '"', "idem", "Ditto"])
-def test_ditto_marks_read_as_merged_in_every_form(tmp_path, mark):
+def test_ditto_marks_read_as_merged_in_every_form(tmp_path):
     # at the end of a page as long as a real one (trafilatura renders a very short page
-    # otherwise: no pipes, or twice)
+    # otherwise: no pipes, or twice); a section of its own for each mark
     page = (ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md").read_text("utf-8")
-    md = (
-        page.replace("\r\n", "\n") + "\n## Ditto test\n\n"
+    md = page.replace("\r\n", "\n") + "".join(
+        f"\n## Ditto test {n}\n\n"
         "| Source | Destination | Type | Port | Details |\n|---|---|---|---|---|\n"
         "| Admin host | Server B | TCP | 80 | web access |\n"
         f"| {mark} | Server C | TCP | 81 | other access |\n"
+        for n, mark in enumerate(DITTO_MARKS)
     )
     for form in FORMS:
         build(page_in(form, md, tmp_path, lang="en"), tmp_path / form)
-        assert flows(
-            tmp_path / form,
-            ("source", "destination", "port_start"),
-            keep=lambda r: r["section"] == "Ditto test",
-        ) == [("Admin host", "Server B", 80), ("Admin host", "Server C", 81)], (form, mark)
+        for n, mark in enumerate(DITTO_MARKS):
+            assert flows(
+                tmp_path / form,
+                ("source", "destination", "port_start"),
+                keep=lambda r, n=n: r["section"] == f"Ditto test {n}",
+            ) == [("Admin host", "Server B", 80), ("Admin host", "Server C", 81)], (form, mark)
 
 
 def test_a_name_of_punctuation_alone_never_reaches_ports(tmp_path):
