@@ -40,6 +40,7 @@ TAG = re.compile(r"</?[A-Za-z][^>]*>")
 BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
 ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+MARKUP = re.compile(r"[`<\[*_~\\&]")  # a character some inline markup starts with
 
 
 def inline_text(text: str) -> str:
@@ -48,6 +49,8 @@ def inline_text(text: str) -> str:
     >>> inline_text(r"**[Citrix ADC](https://x)** `443` \| a&amp;b")
     'Citrix ADC 443 | a&b'
     """
+    if not MARKUP.search(text):  # most cells: plain text
+        return clean(text)
     codes: list[str] = []
 
     def keep_code(m: re.Match) -> str:
@@ -157,10 +160,8 @@ class MarkdownReader(TableSteps, RowChecks, PageBuilder):
         for j in range(i, end):
             self.account(j + 1, "table_row")
         n = len(roles)
-        for j in range(i, end):
-            cells, problems = fold_extra_cells(
-                [inline_text(c) for c in split_cells(self.lines[j])], n
-            )
+        for j, texts in enumerate(body, i):
+            cells, problems = fold_extra_cells(list(texts), n)
             cells += [""] * (n - len(cells))
             row = build_row(dict(zip(roles, cells)), roles, j + 1, self.lines[j])
             row.problems.extend(problems)
