@@ -8,6 +8,7 @@ Text: that HTML through trafilatura 1.12, as the French snapshot was made.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import lxml.html
@@ -46,6 +47,7 @@ def merge_empty_cells(table, merged: frozenset[str] = frozenset()) -> None:
                 owner = cell
 
 
+@functools.lru_cache(maxsize=32)  # each form of a page made once per test process
 def markdown_to_html(md: str, lang: str = "en", merged: tuple[str, ...] = ()) -> str:
     """The page as the site serves it; ``merged``: header words of merged columns beyond
     ``MERGED_HEADERS``."""
@@ -64,6 +66,7 @@ def markdown_to_html(md: str, lang: str = "en", merged: tuple[str, ...] = ()) ->
     )
 
 
+@functools.lru_cache(maxsize=32)
 def html_to_text(html: str) -> str:
     """The text form, by the renderer ``fetch --form text`` uses."""
     from pipeline.source.render import html_to_text as render
