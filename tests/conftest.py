@@ -1,4 +1,5 @@
-"""Shared fixtures: the real French snapshot in raw/, read and built once per session."""
+"""Shared fixtures: the real French snapshot in raw/ and the English source in tests/data,
+read and built once per session."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT / "raw" / "citrix-communication-ports.txt"
+ENGLISH = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +34,17 @@ def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("build") / "build"
     result = build(SNAPSHOT, out, strict=True)
     return out, result
+
+
+@pytest.fixture(scope="session")
+def english_built(tmp_path_factory):
+    """The English Markdown source (tests/data) built once, with ``--strict``: its out dir
+    (read only)."""
+    from pipeline.stages.build import build
+
+    out = tmp_path_factory.mktemp("en") / "build"
+    build(ENGLISH, out, strict=True)
+    return out
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:

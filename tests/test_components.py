@@ -27,10 +27,8 @@ FRENCH = ROOT / "raw" / "citrix-communication-ports.txt"
 
 
 @pytest.fixture(scope="module")
-def english(tmp_path_factory):
-    out = tmp_path_factory.mktemp("en") / "build"
-    build(ENGLISH, out, strict=True)
-    return out
+def english(english_built):
+    return english_built
 
 
 def rows_at(out, table, line):

@@ -36,10 +36,9 @@ def published(out, name):
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory):
-    out = tmp_path_factory.mktemp("good") / "build"
-    build(SNAPSHOT, out, strict=True)
-    return out
+def good(built):
+    """The snapshot's build (the session's, read only)."""
+    return built[0]
 
 
 def flows(out):

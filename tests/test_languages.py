@@ -419,10 +419,8 @@ LOCALE_OF = {"ko": "ko-kr"}
 
 
 @pytest.fixture(scope="module")
-def english(tmp_path_factory):
-    out = tmp_path_factory.mktemp("en") / "build"
-    build(EN, out)
-    return out
+def english(english_built):
+    return english_built
 
 
 @pytest.fixture(scope="module", params=sorted(UNKNOWN))

@@ -111,10 +111,9 @@ def files(tmp_path_factory, built_dir):
 
 
 @pytest.fixture(scope="module")
-def built_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("fr") / "build"
-    build(SNAPSHOT, out)
-    return out
+def built_dir(built):
+    """The snapshot's build (the session's, read only)."""
+    return built[0]
 
 
 def test_every_file_parses_with_python_hcl2(files):
