@@ -201,7 +201,7 @@ def check_fetch(spread: int | None) -> list[str]:
     """Kill ``fetch`` at each point; returns the findings."""
     findings = []
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/fr-fr/ports.html"
     name = "citrix-communication-ports.fr-fr.txt"
     old_body = SNAPSHOT.read_bytes()

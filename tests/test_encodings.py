@@ -109,7 +109,7 @@ def test_iso_8859_1_declared_only_by_the_server(tmp_path, capsys):
     assert Latin1Server.body.count(b"D\xe9tails") == 16  # é as one Latin-1 byte
     assert b"<meta charset" not in Latin1Server.body
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Latin1Server)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
     try:
         url = f"http://127.0.0.1:{httpd.server_address[1]}/page.html"
         raw = tmp_path / "raw"

@@ -43,7 +43,7 @@ class Listener:
         self.reply, self.drip, self.head = reply, drip, head
         self.connections, self.requests = 0, []
         self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
+        self.sock.settimeout(0.02)  # how soon close() ends the accept loop
         self.port = self.sock.getsockname()[1]
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self.serve, daemon=True)

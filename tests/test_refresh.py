@@ -114,7 +114,7 @@ def test_the_refresh_workflow_end_to_end(tmp_path):
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
     }
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/en-us/tech-zone/ports.html"
 
     def sh(command: str) -> subprocess.CompletedProcess:

@@ -39,7 +39,7 @@ class Counter(http.server.BaseHTTPRequestHandler):
 @pytest.fixture()
 def listener():
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counter)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
     Counter.requests = []
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
