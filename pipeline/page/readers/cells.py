@@ -100,7 +100,7 @@ MISFIT = 3.0  # a cell this unlike its column is reported, whatever placement wi
 MAX_PLACEMENT_STEPS = int(limits()["reader"]["max_placement_steps"])
 
 
-@dataclass
+@dataclass(frozen=True)
 class Placement:
     """Where the cells of a row go: one role per present cell, and what it costs."""
 
@@ -137,7 +137,7 @@ def place(
     has_row_above: bool,
     vocab: Vocabulary,
     kinds: list[str] | None = None,
-) -> list[Placement]:
+) -> tuple[Placement, ...]:
     """Every placement of ``cells`` into ``roles`` keeping order, cheapest first.
 
     An empty string is a cell the source wrote empty (Markdown): it takes a column
@@ -145,24 +145,32 @@ def place(
     """
     if kinds is None:
         kinds = [classify(c, vocab) if c else "" for c in cells]
-    placements = [
-        Placement(chosen, cost)
-        for chosen, cost in ranked(tuple(kinds), tuple(roles), has_row_above)
-    ]
-    if placements and placements[0].cost == math.inf:
-        placements[0].misfits = (
+    return placed(tuple(cells), tuple(roles), has_row_above, tuple(kinds))
+
+
+@functools.lru_cache(maxsize=4096)
+def placed(
+    cells: tuple[str, ...], roles: tuple[str, ...], has_row_above: bool, kinds: tuple[str, ...]
+) -> tuple[Placement, ...]:
+    """``place`` for cells whose kinds are known (cached: a reading of a page tries the
+    same cells again, and pages read again are mostly the same)."""
+    placements = ranked(kinds, roles, has_row_above)
+    if not placements:
+        return ()
+    (chosen, cost), rest = placements[0], placements[1:]
+    if cost == math.inf:
+        said: tuple[str, ...] = (
             f"the row has {len(cells)} cells for {len(roles)} columns: "
             "too many ways to place them, read left to right",
         )
-    elif placements:  # what is wrong with the winner, said in words
-        best = placements[0]
-        best.misfits = tuple(
+    else:  # what is wrong with the winner, said in words
+        said = tuple(
             filter(
                 None,
-                (misfit(cells[n], role, k) for n, (role, k) in enumerate(zip(best.roles, kinds))),
+                (misfit(cells[n], role, k) for n, (role, k) in enumerate(zip(chosen, kinds))),
             )
         )
-    return placements
+    return (Placement(chosen, cost, said), *(Placement(c, k) for c, k in rest))
 
 
 def ranked(
