@@ -270,6 +270,7 @@ def test_a_map_without_zones_writes_the_address_platforms_only(
     judge(out, rows, amap, registry)
 
 
+@pytest.mark.slow
 def test_platforms_without_destinations_need_one_host(capsys, built, rows, registry, tmp_path):
     code, err = export_dir(capsys, built, EXAMPLE, tmp_path / "k", "--platform", "k8s")
     assert code == 2 and "--host" in err

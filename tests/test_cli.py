@@ -273,6 +273,7 @@ def test_a_closed_pipe_ends_quietly_with_the_sigpipe_status(good_build):
     assert done.stderr == b""
 
 
+@pytest.mark.slow
 def test_libraries_load_with_the_collector_paused_once_per_process():
     """The build imports pandas & co. with the garbage collector paused, then freezes them
     (pipeline.cli.process.libraries_settled): the collector is on again afterwards, and a second

@@ -455,6 +455,7 @@ def untouched_unchanged(before: dict, after: dict, moved) -> list[str]:
     return changed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "names, padding, damage",
     [

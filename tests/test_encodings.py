@@ -47,6 +47,7 @@ def test_windows_1252_declared_by_meta(tmp_path, utf8_build):
     assert ports(tmp_path / "out") == ports(utf8_build)
 
 
+@pytest.mark.slow
 def test_utf16_with_a_bom_in_every_form(tmp_path, utf8_build):
     (tmp_path / "page.html").write_bytes(HTML.encode("utf-16"))
     result = build(tmp_path / "page.html", tmp_path / "out")

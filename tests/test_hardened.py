@@ -623,6 +623,7 @@ def test_the_snapshot_is_named_after_the_form_it_has(ctype, body, name, listener
     ]
 
 
+@pytest.mark.slow
 def test_a_fetch_killed_between_its_writes_is_refused_by_build_and_mended_by_fetch(
     listener, tmp_path, monkeypatch, capsys
 ):

@@ -276,6 +276,7 @@ def many_sources_map(tmp_path, n=70):
     return amap
 
 
+@pytest.mark.slow
 def test_a_limit_is_a_clear_error_and_split_holds_every_rule(built_dir, tmp_path, capsys):
     amap = many_sources_map(tmp_path)
     code, out, err = export(capsys, built_dir, "aws", amap=amap)
@@ -319,6 +320,7 @@ def test_azure_quota_and_split(built_dir, tmp_path, capsys):
     assert max(groups.values()) <= 3
 
 
+@pytest.mark.slow
 def test_a_page_change_changes_only_its_flow(built_dir, tmp_path, capsys):
     lines = SNAPSHOT.read_text("utf-8").splitlines(keepends=True)
     assert lines[288].startswith("Serveur StoreFront | Contrôleur de domaine | TCP, UDP | 389 |")
