@@ -168,6 +168,7 @@ def test_a_redirect_is_checked_by_the_same_parser(listener, tmp_path, capsys):
 PAGE_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n"
 
 
+@pytest.mark.slow  # waits out a real deadline
 @pytest.mark.parametrize(
     "head, reply",
     [
