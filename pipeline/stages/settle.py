@@ -8,6 +8,8 @@ such row whose cells the previous build published under exactly one of those rea
 given those values and unmarked, and a warning for each naming its line, the values taken
 and the damaged row's readings.  Where no reading, or more than one, matches the previous
 build, the row stays marked (rejected): history confirms a reading, it never guesses one.
+Without a previous build, ``without_history`` gives the warning that names such rows and
+says how to settle them.
 """
 
 from __future__ import annotations
