@@ -1,6 +1,7 @@
 """The README's examples run as written, from a fresh clone: every ``.venv/bin/citrix-ports``
 line of its shell blocks (but ``fetch``, which reaches the internet) is run in a clone of
-the repository and must succeed; ``> FILE`` writes the file."""
+the repository and must succeed; ``> FILE`` writes the file.  Its figures are those of
+the latest ``make bench`` (tests/benchmark-results.json)."""
 
 from __future__ import annotations
 
@@ -62,3 +63,60 @@ def test_every_readme_example_runs_as_written(line, clone, monkeypatch, tmp_path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(out.getvalue())
         assert out.getvalue()
+
+
+# -- the README's figures are the latest `make bench`'s -------------------------------------
+
+N = r"([0-9]+(?:\.[0-9]+)?)"
+
+
+def figures(template: str) -> list[float]:
+    """The numbers of the README sentence ``template`` (``{}`` for each number; spaces match
+    any run of blanks, line breaks included); fails when the README no longer says it."""
+    text = (ROOT / "README.md").read_text("utf-8")
+    pattern = r"\s+".join(re.escape(w).replace(r"\{\}", N) for w in template.split())
+    found = re.search(pattern, text)
+    assert found, f"the README no longer says: {template}"
+    return [float(g) for g in found.groups()]
+
+
+def test_the_readme_s_figures_are_the_latest_bench_s():
+    """``make bench`` rewrites tests/benchmark-results.json: the README's figures follow it
+    (a range holds the latest figure; a figure is the latest, as the README rounds it)."""
+    import json
+
+    bench = json.loads((ROOT / "tests" / "benchmark-results.json").read_text("utf-8"))
+    setup = bench["setup_and_tests"]
+    lo, hi, fast_lo, fast_hi = figures(
+        "run every test: {}-{} s on 2 cores (make test-fast, without the slow ones: {}-{} s)"
+    )
+    assert lo <= setup["make_test_s"] <= hi and fast_lo <= setup["make_test_fast_s"] <= fast_hi
+    venv_lo, venv_hi, make_lo, make_hi, bare_lo, bare_hi = figures(
+        "`make venv` takes {}-{} s and `make` {}-{} s where `python3 -m venv` alone takes {}-{} s"
+    )
+    assert venv_lo <= setup["make_venv_fresh_clone_s"] <= venv_hi
+    assert make_lo <= setup["make_fresh_clone_s"] <= make_hi
+    assert bare_lo <= setup["python_m_venv_s"] <= bare_hi
+    run = bench["read_only_latency"]["runtime_install"]
+    said = figures(
+        "`query` {} s ({}× that floor), `export` {} s ({}×), `diff` {} s ({}×); and `build` "
+        "takes {}× the import of pandas, pandera and pyarrow ({}× in the venv"
+    )
+    latest = []
+    for command in ("query --port 443", "export nftables", "diff of two builds"):
+        latest += [round(run[command]["s"], 2), round(run[command]["over_floor"], 1)]
+    floor = bench["build_vs_import_floor"]
+    latest += [floor["runtime_install"]["ratio"], floor["dev_venv"]["ratio"]]
+    assert said == latest
+    html = bench["html_vs_pandas_read_html"]
+    assert figures(
+        "{} ms to parse with `html.parser` against {} ms with BeautifulSoup's lxml builder, "
+        "which drops the line numbers; reading the whole page takes {} ms ({} times "
+        "`pandas.read_html`, {} ms"
+    ) == [
+        round(html["bs4_parse_html_parser_s"] * 1000),
+        round(html["bs4_parse_lxml_builder_s"] * 1000),
+        round(html["ours_s"] * 1000),
+        round(html["ratio"], 1),
+        round(html["pandas_read_html_s"] * 1000),
+    ]
