@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,6 +179,7 @@ class _Checker:
 
 PARSED_KEPT = 8  # tables a process keeps parsed (a query or export reads one several times)
 _parsed: dict[tuple, PublishedTable] = {}
+_parsed_lock = threading.Lock()  # threads of one program may read tables at once
 
 
 def parse(
@@ -198,9 +200,10 @@ def parse(
     kept = _parsed.get(key)
     if kept is None:
         kept = checked(text, label, table, require_all_columns)
-        if len(_parsed) >= PARSED_KEPT:
-            _parsed.pop(next(iter(_parsed)), None)
-        _parsed[key] = kept
+        with _parsed_lock:
+            while len(_parsed) >= PARSED_KEPT:
+                del _parsed[next(iter(_parsed))]
+            _parsed[key] = kept
     return PublishedTable(kept.name, kept.label, list(kept.columns), [dict(r) for r in kept.rows])
 
 
