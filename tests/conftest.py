@@ -96,3 +96,10 @@ def unreported(d) -> list[str]:
                 continue
             problems.append(f"{f}: {o[f]!r} -> {n[f]!r} is reported nowhere")
     return problems
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow tests first (the order is otherwise kept): the two workers share the long
+    ones from the start, and the short ones fill in at the end, instead of one worker
+    finishing a long test alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
