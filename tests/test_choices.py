@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from conftest import ROOT
+from conftest import ENGLISH, ROOT
 from pipeline.cli import main, parser
 
 MAP = str(ROOT / "examples" / "address-map.yaml")
@@ -65,7 +65,7 @@ def serving_a_page():
     needs; tests never reach the internet)."""
     from make_forms import markdown_to_html
 
-    md = (ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md").read_text("utf-8")
+    md = ENGLISH.read_text("utf-8")
     body = markdown_to_html(md.replace("\r\n", "\n")).encode("utf-8")
 
     class Page(http.server.BaseHTTPRequestHandler):

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from conftest import ROOT
+from conftest import ENGLISH, ROOT
 from pipeline.cli import main
 from pipeline.dataset.published import read
 from pipeline.errors import DataError, UnknownNames
@@ -22,7 +22,6 @@ from pipeline.registry.align import align, version
 from pipeline.registry.compare_pages import compare
 from pipeline.stages.build import build
 
-ENGLISH = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
 FRENCH = ROOT / "raw" / "citrix-communication-ports.txt"
 
 
@@ -661,7 +660,7 @@ def test_every_row_keeps_its_id_when_the_page_writes_the_declared_renames(form, 
     from make_forms import markdown_to_html
     from pipeline.registry.components import load
 
-    source = (ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md").read_text("utf-8")
+    source = ENGLISH.read_text("utf-8")
     renamed = source
     renames = sorted(load().renames.values(), key=lambda r: -len(r["from"]))
     for rename in renames:

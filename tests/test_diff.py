@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, SNAPSHOT, run_cli, unreported
+from conftest import ENGLISH, SNAPSHOT, run_cli, unreported
 from pipeline.cli import main
 
 OLD_LICENCE = "Serveur de licences Citrix"
@@ -189,7 +189,7 @@ def test_the_diff_misses_nothing_on_real_pairs_of_versions(table, versions, tmp_
     and on the French page against the English one (another language, another version)."""
     from pipeline.diff import diff, load
 
-    md = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
+    md = ENGLISH
     english = tmp_path / "en"
     assert main(["build", "--input", str(md), "--out", str(english), "--locale", "en-us"]) == 0
     for old, new in ((versions / "old", versions / "new"), (versions / "old", english)):

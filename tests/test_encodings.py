@@ -13,13 +13,13 @@ import threading
 
 import pytest
 
-from conftest import ROOT, SNAPSHOT
+from conftest import ENGLISH as MD
+from conftest import SNAPSHOT
 from make_forms import html_to_text, markdown_to_html
 from pipeline.cli import main
 from pipeline.errors import InputError
 from pipeline.stages.build import build
 
-MD = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
 HTML = markdown_to_html(MD.read_text("utf-8"))
 META = '<meta charset="utf-8">'
 

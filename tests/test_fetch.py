@@ -11,11 +11,11 @@ import time
 
 import pytest
 
+from conftest import ENGLISH as MD
 from conftest import ROOT
 from make_forms import markdown_to_html, translated
 from pipeline.cli import main
 
-MD = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
 PAGE = markdown_to_html(MD.read_text("utf-8")).encode("utf-8")
 # The same page with most of its tables removed: lost more than half of its rows.
 SMALL = PAGE[: PAGE.index(b"<h2>Citrix Cloud</h2>")] + b"</article></main></body></html>"

@@ -10,13 +10,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ENGLISH as MD
 from make_forms import html_to_text, markdown_to_html
 from pipeline.page.readers.html import read_html
 from pipeline.page.readers.markdown import inline_text, read_markdown
 from pipeline.stages.build import build
 
-MD = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
 CONTENT = [
     "section",
     "table",

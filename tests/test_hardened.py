@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ENGLISH, ROOT
 from pipeline.cli import main
 
 
@@ -587,7 +587,7 @@ def page_body() -> bytes:
     if PAGE_BODY is None:
         from make_forms import markdown_to_html
 
-        md = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
+        md = ENGLISH
         PAGE_BODY = markdown_to_html(md.read_text("utf-8")).encode("utf-8")
     return PAGE_BODY
 

@@ -14,10 +14,9 @@ import re
 
 import pytest
 
-from conftest import ROOT
+from conftest import ENGLISH as EN
 from pipeline.cli import main
 
-EN = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
 OLD, NEW = "Admin Workstation", "Administrator Console Host"
 CELL = re.compile(rf"(?<=\| ){re.escape(OLD)}(?= +\|)")
 

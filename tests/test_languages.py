@@ -17,6 +17,7 @@ import json
 
 import pytest
 
+from conftest import ENGLISH as EN
 from conftest import ROOT
 from make_forms import HEADER, html_to_text, markdown_to_html, translated
 from pipeline.cli import main
@@ -309,7 +310,7 @@ DITTO_MARKS = ["〃", "-", "—", '"', "idem", "Ditto"]
 def test_ditto_marks_read_as_merged_in_every_form(tmp_path):
     # at the end of a page as long as a real one (trafilatura renders a very short page
     # otherwise: no pipes, or twice); a section of its own for each mark
-    page = (ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md").read_text("utf-8")
+    page = EN.read_text("utf-8")
     md = page.replace("\r\n", "\n") + "".join(
         f"\n## Ditto test {n}\n\n"
         "| Source | Destination | Type | Port | Details |\n|---|---|---|---|---|\n"
@@ -343,7 +344,6 @@ def test_a_name_of_punctuation_alone_never_reaches_ports(tmp_path):
 
 # -- languages the vocabulary has (almost) no word of -------------------------------------
 
-EN = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
 # The English source's header, no-port and both-ways words translated by this test (not
 # the site's words, which no vocabulary holds for these languages): a Latin script, a
 # script written without spaces, Cyrillic, Spanish and Hangul.  Only 目的地 (Citrix's

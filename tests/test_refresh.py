@@ -25,11 +25,11 @@ import threading
 import pytest
 import yaml
 
+from conftest import ENGLISH as EN
 from conftest import ROOT
 from make_forms import markdown_to_html
 from pipeline.registry.components import load as load_registry
 
-EN = ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md"
 WORKFLOW = ROOT / ".github" / "workflows" / "refresh.yml"
 
 

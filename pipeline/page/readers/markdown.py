@@ -161,7 +161,7 @@ class MarkdownReader(TableSteps, RowChecks, PageBuilder):
             self.account(j + 1, "table_row")
         n = len(roles)
         for j, texts in enumerate(body, i):
-            cells, problems = fold_extra_cells(list(texts), n)
+            cells, problems = fold_extra_cells(texts, n)  # a list of its own
             cells += [""] * (n - len(cells))
             row = build_row(dict(zip(roles, cells)), roles, j + 1, self.lines[j])
             row.problems.extend(problems)
