@@ -298,8 +298,15 @@ def test_an_empty_answer_says_so_with_the_closest_names(capsys, built):
     out, _ = built
     code, text, err = run(capsys, "query", "--to", "licence serveur", "--data", str(out))
     assert code == 2  # a name the data does not have is an error, not an empty answer
-    assert "'licence serveur' match no component or section of the data" in err
+    assert "'licence serveur' matches no component or section of the data" in err
     assert "did you mean 'Serveur de licences Citrix'" in err
+    # an id one letter off is answered by the id; two names unknown: "match", each its hint
+    code, text, err = run(
+        capsys, "query", "--to", "licence-server", "--from", "bla", "--data", str(out)
+    )
+    assert code == 2 and "'bla', 'licence-server' match no component" in err
+    # nothing is near 'bla' ("de la gestion…": no word of three letters or more)
+    assert "'bla'; no name matches 'licence-server'; did you mean 'license-server'" in err
     # names the data has, no row that answers them together: an empty answer (1)
     code, text, err = run(
         capsys, "query", "--from", "storefront-server", "--to", "vda", "--data", str(out)

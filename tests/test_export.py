@@ -297,7 +297,8 @@ def test_map_keys_are_checked_like_code(built, tmp_path, capsys):
     amap = tmp_path / "map.yaml"
     amap.write_text(
         "components:\n  Serveur de license Citrix: 10.0.0.5\n"
-        "  Serveur StoreFront: 10.0.10.11\n  Contrôleur de domaine: 0.0.0.0/0\n",
+        "  Serveur StoreFront: 10.0.10.11\n  Contrôleur de domaine: 0.0.0.0/0\n"
+        "  delivery-controler: 10.0.0.6\n",
         "utf-8",
     )
     code, text, err = export(capsys, out, amap, "nftables")
@@ -318,6 +319,11 @@ def test_map_keys_are_checked_like_code(built, tmp_path, capsys):
         "warning: address map line 2: 'Serveur de license Citrix' matches no component of "
         "the data; closest: 'Serveur de licences Citrix'"
     ) in err
+    # a misspelt id: the closest is the id
+    assert (
+        "line 5: 'delivery-controler' matches no component of the data; closest: 'delivery-controller'"
+        in err
+    )
     amap.write_text("components:\n  StoreFront: '::/0'\n", "utf-8")
     code, _, err = export(capsys, out, amap, "nftables")
     assert code == 2 and "covers more IPv4 addresses than a /8" in err  # ::/0 holds ::ffff:0:0/96

@@ -307,7 +307,8 @@ def test_filters_take_ids_english_names_repeat_and_fail_closed(capsys, built, tm
     code, out, err = export(
         capsys, built, text, "nftables", "--to", "storefrnot-server", tmp_path=tmp_path
     )
-    assert code == 2 and out == "" and "'storefrnot-server' match no component" in err
+    assert code == 2 and out == "" and "'storefrnot-server' matches no component" in err
+    assert "did you mean 'storefront-server'" in err  # the id it misspells
     assert "matches no component of the data" not in err  # valid keys are not blamed
     code, out, err = export(
         capsys, built, text, "nftables", "--host", "no-such-host", tmp_path=tmp_path

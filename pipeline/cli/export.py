@@ -164,7 +164,7 @@ def add(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     """``export``: firewall rules for the ports, from an address map."""
     from pipeline.dataset import published
-    from pipeline.dataset.query import Filters, closest, load_ports, query
+    from pipeline.dataset.query import Filters, closest, load_ports, query, unmatched_message
     from pipeline.export import Options, Selection, export, load_address_map
     from pipeline.registry.components import load as load_registry
 
@@ -219,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
     ]
     if unmatched:
         raise InputError(
-            f"{', '.join(map(repr, unmatched))} match no component or section of the data",
+            unmatched_message(unmatched),
             hint="; ".join(
                 closest(
                     every,

@@ -87,7 +87,15 @@ def add(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """``query``: the published ports that answer the filters; 1 when none does."""
-    from pipeline.dataset.query import Filters, closest, english_names, load_ports, query, render
+    from pipeline.dataset.query import (
+        Filters,
+        closest,
+        english_names,
+        load_ports,
+        query,
+        render,
+        unmatched_message,
+    )
     from pipeline.registry.components import load as load_registry
 
     rows = load_ports(args.data or default_data())
@@ -107,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     unmatched = filters.unmatched(rows)
     if unmatched:
         raise InputError(
-            f"{', '.join(map(repr, unmatched))} match no component or section of the data",
+            unmatched_message(unmatched),
             hint="; ".join(closest(rows, filters))
             or "citrix-ports components lists the components of the data",
         )

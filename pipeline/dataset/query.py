@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.nearest import nearest
 from pipeline.core.normalize import fold
 from pipeline.core.shown import escaped
 from pipeline.dataset import published
@@ -207,29 +208,22 @@ def english_names(rows: list[dict], registry) -> list[dict]:
     return out
 
 
-def similarity(asked: str, name: str) -> float:
-    """How close a name is to what was asked: the whole strings, or word by word (each
-    asked word against the name's closest word), whichever is closer.
-
-    >>> round(similarity("license server", "serveur de licences citrix"), 2)
-    0.86
-    """
-    import difflib  # here: only an empty answer looks for the closest names
-
-    whole = difflib.SequenceMatcher(None, asked, name).ratio()
-    words, name_words = asked.split(), name.split()
-    if not words or not name_words:
-        return whole
-    by_word = sum(
-        max(difflib.SequenceMatcher(None, w, n).ratio() for n in name_words) for w in words
-    ) / len(words)
-    return max(whole, by_word)
+def unmatched_message(unmatched: list[str]) -> str:
+    """The error for names the data does not have: ``'x' matches no component…``."""
+    verb = "matches" if len(unmatched) == 1 else "match"
+    return f"{', '.join(map(repr, unmatched))} {verb} no component or section of the data"
 
 
 def closest(rows: list[dict], filters: Filters) -> list[str]:
-    """When nothing matches: for each name asked, the closest names of the data."""
-    names = sorted({r["source"] for r in rows} | {r["destination"] for r in rows})
-    sections = sorted({r["section"] for r in rows})
+    """When nothing matches: for each name asked, the closest names and ids of the data
+    (an id one letter off, ``licence-server``, is answered ``license-server``)."""
+    names = sorted(
+        {r[end] for r in rows for end in ("source", "destination")}
+        | {r.get(f"{end}_id") or "" for r in rows for end in ("source", "destination")} - {""}
+    )
+    sections = sorted(
+        {r["section"] for r in rows} | {r.get("section_id") or "" for r in rows} - {""}
+    )
     hints = []
     wanted = (
         [(filters.component, names + sections)]
@@ -254,16 +248,11 @@ def closest(rows: list[dict], filters: Filters) -> list[str]:
             continue
         found = [n for n in folded if fold(text) in n]
         if not found:
-            scored = sorted(((similarity(fold(text), n), n) for n in folded), reverse=True)
-            near = [n for score, n in scored[:3] if score >= 0.6]
-            if near:
-                hints.append(
-                    f"no name matches {text!r}; did you mean "
-                    + ", ".join(repr(folded[n]) for n in near)
-                    + "?"
-                )
-            else:
-                hints.append(f"no name matches {text!r}")
+            near = nearest(text, pool)
+            hints.append(
+                f"no name matches {text!r}"
+                + (f"; did you mean {', '.join(map(repr, near))}?" if near else "")
+            )
     return hints
 
 

@@ -44,6 +44,7 @@ from typing import Any
 
 from pipeline import DATA_DIR
 from pipeline.core.bounded import excerpt, read_bytes
+from pipeline.core.nearest import nearest
 from pipeline.core.normalize import fold
 from pipeline.errors import InputError, Location
 
@@ -272,26 +273,19 @@ class AddressMap:
 
     def unused_keys(self) -> list[str]:
         """A warning for each key that matches no component of the whole dataset (by
-        name, id or alias, members included), with the closest component names (a
-        misspelt key is otherwise silently ignored)."""
+        name, id or alias, members included), with the closest component names and ids
+        (a misspelt key is otherwise silently ignored)."""
         names = sorted({n for n, _ in self.ends})
         ids = {c for _, c in self.ends if c}
         if self.registry is not None:
             ids |= {m for i in set(ids) for m in self.registry.members(i)}
-        folded = {fold(c): c for c in names}
         warnings = []
         for entry in self.entries:
             if any(entry.matches(c) for c in names) or self.key_id(entry) in ids:
                 continue
-            import difflib  # here: only an unused key looks for the closest names
-
-            close = difflib.get_close_matches(
-                fold(entry.key.split(":", 1)[-1] if entry.kind != "exact" else entry.key),
-                list(folded),
-                n=3,
-                cutoff=0.6,
-            )
-            hint = f"; closest: {', '.join(repr(folded[c]) for c in close)}" if close else ""
+            asked = entry.key.split(":", 1)[-1] if entry.kind != "exact" else entry.key
+            close = nearest(asked, names + sorted(ids))
+            hint = f"; closest: {', '.join(map(repr, close))}" if close else ""
             where = f"line {entry.line}: " if entry.line else ""
             warnings.append(
                 f"warning: address map {where}{excerpt(entry.key)} matches no "
