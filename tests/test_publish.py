@@ -240,3 +240,27 @@ def test_a_table_read_again_is_kept_and_each_reader_gets_rows_of_its_own(built):
     assert lines[1] != text.split("\n")[1]
     with pytest.raises(DataError, match="line 2"):
         published.parse("\n".join(lines), "ports.csv", "ports")
+
+
+def test_the_tables_kept_are_bounded_by_their_size_and_can_be_let_go(built, monkeypatch):
+    """The tables ``published.parse`` keeps add up to at most ``kept.table_chars``
+    characters (the input limits): the oldest go first, a table over the budget is not
+    kept, and ``forget`` lets every one go."""
+    from pipeline.core import bounded
+    from pipeline.dataset import published
+
+    out, _ = built
+    text = (out / "ports.csv").read_text("utf-8")
+    other = text.replace(",tcp,", ",udp,", 1)
+    assert other != text
+    published.forget()
+    monkeypatch.setitem(bounded.limits()["kept"], "table_chars", len(text) + len(other) // 2)
+    published.parse(text, "ports.csv", "ports")
+    assert [k[0] for k in published._parsed] == [text]
+    published.parse(other, "ports.csv", "ports")  # both would be over the budget
+    assert [k[0] for k in published._parsed] == [other]
+    monkeypatch.setitem(bounded.limits()["kept"], "table_chars", len(text) - 1)
+    published.forget()
+    assert not published._parsed
+    rows = published.parse(text, "ports.csv", "ports").rows  # read, but too large to keep
+    assert rows and not published._parsed
