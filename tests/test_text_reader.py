@@ -544,3 +544,16 @@ def test_classify(text, kind):
 )
 def test_is_heading(line, heading):
     assert is_heading(line, load()) is heading
+
+
+def test_a_line_over_the_cache_limit_is_split_alike_and_not_kept():
+    """Split lines are kept for the next step of the reading, up to ``cached_line_chars``
+    characters (the input limits): a longer line, such as a hostile page's, is split the
+    same way each time and never kept."""
+    from pipeline.page.readers import text
+
+    long = "TCP | 22 | " + "x" * text.CACHED_LINE_CHARS + " | ||"
+    text._split_row.cache_clear()
+    assert split_row(long) == (["TCP", "22", "x" * text.CACHED_LINE_CHARS], 2)
+    assert split_row("TCP | 22 | Accès SSH/SCP | ||") == (["TCP", "22", "Accès SSH/SCP"], 2)
+    assert text._split_row.cache_info().currsize == 1  # the short line only

@@ -64,6 +64,7 @@ import functools
 import math
 import re
 
+from pipeline.core.bounded import limits
 from pipeline.core.normalize import clean, lines, norm
 from pipeline.errors import InputError, Location
 from pipeline.page.grammar import type_words
@@ -90,8 +91,12 @@ def split_row(line: str) -> tuple[list[str], int]:
     >>> split_row("TCP | 22 | Accès SSH/SCP | ||")
     (['TCP', '22', 'Accès SSH/SCP'], 2)
     """
-    cells, padding = _split_row(line)
+    split = _split_row if len(line) <= CACHED_LINE_CHARS else _split_row.__wrapped__
+    cells, padding = split(line)
     return list(cells), padding
+
+
+CACHED_LINE_CHARS = int(limits()["reader"]["cached_line_chars"])
 
 
 @functools.lru_cache(maxsize=8192)  # a table's lines are split again at every step
