@@ -120,3 +120,24 @@ def test_the_readme_s_figures_are_the_latest_bench_s():
         round(html["ratio"], 1),
         round(html["pandas_read_html_s"] * 1000),
     ]
+
+
+def test_the_layout_names_every_package_and_module():
+    """The README's Layout is the tree of ``pipeline/``: every package (``name/``) and
+    every module (by its name) is in it, so a module added is a module described."""
+    text = (ROOT / "README.md").read_text("utf-8")
+    layout = text.split("## Layout", 1)[1].split("```", 2)[1]
+    pipeline = ROOT / "pipeline"
+    missing = [
+        str(p.relative_to(ROOT))
+        for p in sorted(pipeline.rglob("*.py"))
+        if p.stem not in ("__init__", "__main__")
+        and "__pycache__" not in p.parts
+        and not re.search(rf"(?<![\w/]){re.escape(p.stem)}\b", layout)
+    ]
+    missing += [
+        f"{d.relative_to(ROOT)}/"
+        for d in sorted(pipeline.rglob("*"))
+        if d.is_dir() and d.name not in ("__pycache__", "data") and f"{d.name}/" not in layout
+    ]
+    assert not missing, f"the README's Layout does not name: {missing}"
