@@ -115,3 +115,23 @@ def test_every_choice_of_every_option_runs(command, option, choice, built, tmp_p
     err = capsys.readouterr().err
     assert "internal error" not in err, (argv, err)
     assert code in (0, 1), (argv, code, err)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["aws-sg", "--provider", "aws"], "--provider goes with the terraform format"),
+        (["terraform"], "the terraform format needs it"),
+        (["iptables", "--hook", "input"], "--hook and --policy go with the nftables format"),
+        (["nftables", "--profile", "Domain"], "--profile go(es) with the windows format"),
+        (["nftables", "--platform", "cisco"], "--platform goes with the aerleon format"),
+        (["aerleon"], "the aerleon format writes a directory"),
+        (["windows", "--per-host", "d", "--host", "vda"], "--per-host writes a file per host"),
+    ],
+)
+def test_options_that_do_not_go_together_are_refused_before_any_read(capsys, argv, message):
+    """Each combination ``export`` refuses is an error (2) that names the options, before
+    the data or the map is read (neither exists here)."""
+    code = main(["export", *argv, "--addresses", "no-such-map.yaml", "--data", "no-such-dir"])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "no-such" not in err, err

@@ -164,43 +164,11 @@ def add(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     """``export``: firewall rules for the ports, from an address map."""
     from pipeline.dataset import published
-    from pipeline.dataset.query import Filters, closest, load_ports, query, unmatched_message
-    from pipeline.export import Options, Selection, export, load_address_map
+    from pipeline.dataset.query import Filters, load_ports, query
+    from pipeline.export import Selection, export, load_address_map
     from pipeline.registry.components import load as load_registry
 
-    if (args.format == "terraform") != bool(args.provider):
-        raise InputError(
-            "--provider goes with the terraform format, and the terraform format needs it",
-            hint="export terraform --provider aws|azure|gcp",
-        )
-    if args.hook and args.format != "nftables":
-        raise InputError(
-            "--hook and --policy go with the nftables format",
-            hint="iptables: jump to CITRIX-PORTS from your chain (see the file's header)",
-        )
-    windows_only = [
-        f"--{o.replace('_', '-')}" for o in ("names", "gpo", "profile") if getattr(args, o)
-    ]
-    if windows_only and args.format != "windows":
-        raise InputError(
-            f"{', '.join(windows_only)} go(es) with the windows format",
-            hint="the other formats name their rules by ids and keep the page's words in comments",
-        )
-    if args.platform and args.format != "aerleon":
-        raise InputError(
-            "--platform goes with the aerleon format",
-            hint="export aerleon --addresses MAP -o DIR --platform paloalto",
-        )
-    if args.format == "aerleon" and not (args.output or args.per_host):
-        raise InputError(
-            "the aerleon format writes a directory (pol/, def/, out/): give it with -o DIR",
-            hint="export aerleon --addresses MAP -o DIR",
-        )
-    if args.per_host and (args.output or args.host):
-        raise InputError(
-            "--per-host writes a file per host: it goes without -o and --host",
-            hint="export --per-host DIR, or export --host ID -o FILE for one host",
-        )
+    check_combination(args)
     gpo = ""
     if args.gpo is not None:
         from pipeline.export.windows import check_gpo
@@ -211,42 +179,9 @@ def run(args: argparse.Namespace) -> int:
     every = load_ports(data)
     addresses = load_address_map(args.addresses, allow_any=args.allow_any)
     addresses.bind(registry, every)
-    filters = Filters(
-        section=args.section, source=args.source, destination=args.destination, registry=registry
-    )
-    unmatched = filters.unmatched(every) + [
-        h for h in args.host or [] if not host_known(h, every, filters)
-    ]
-    if unmatched:
-        raise InputError(
-            unmatched_message(unmatched),
-            hint="; ".join(
-                closest(
-                    every,
-                    Filters(
-                        source=tuple(args.host or ()) + tuple(args.source or ()),
-                        destination=args.destination,
-                        section=args.section,
-                        registry=registry,
-                    ),
-                )
-            )
-            or "citrix-ports components lists them",
-        )
+    check_names(args, every, registry)
     rows = query(every, Filters(section=args.section, registry=registry))
-    options = Options(
-        provider=args.provider,
-        split=args.split,
-        quota=args.quota,
-        hooks=tuple(dict.fromkeys(args.hook or ())),
-        policy=args.policy,
-        names=args.names or ("en" if args.format == "windows" else "page"),
-        registry=registry,
-        gpo=gpo,
-        profiles=tuple(dict.fromkeys(args.profile or ())),
-        platforms=tuple(args.platform or ()),
-        zones=addresses.zones,
-    )
+    options = options_of(args, registry, gpo, addresses.zones)
     source = published.build_manifest(data).get("source", {})
 
     def export_for(hosts: tuple[str, ...]):
@@ -281,16 +216,110 @@ def run(args: argparse.Namespace) -> int:
             hint="rerun with --explain to see "
             "what was left out, or check the map gives the ends addresses",
         )
-    if done.rendered.files:
-        write_files(args.output, done.rendered.files)
-    elif args.output:
-        from pipeline.core.atomic import atomic_write
-
-        atomic_write(args.output, done.rendered.text.encode("utf-8"))
-    else:
-        sys.stdout.write(done.rendered.text)
+    write(args.output, done.rendered)
     report(args, done)
     return 0
+
+
+def check_combination(args: argparse.Namespace) -> None:
+    """``InputError`` for options that do not go together (with the format, or each other)."""
+    windows_only = [
+        f"--{o.replace('_', '-')}" for o in ("names", "gpo", "profile") if getattr(args, o)
+    ]
+    refused = [
+        (
+            (args.format == "terraform") != bool(args.provider),
+            "--provider goes with the terraform format, and the terraform format needs it",
+            "export terraform --provider aws|azure|gcp",
+        ),
+        (
+            args.hook and args.format != "nftables",
+            "--hook and --policy go with the nftables format",
+            "iptables: jump to CITRIX-PORTS from your chain (see the file's header)",
+        ),
+        (
+            windows_only and args.format != "windows",
+            f"{', '.join(windows_only)} go(es) with the windows format",
+            "the other formats name their rules by ids and keep the page's words in comments",
+        ),
+        (
+            args.platform and args.format != "aerleon",
+            "--platform goes with the aerleon format",
+            "export aerleon --addresses MAP -o DIR --platform paloalto",
+        ),
+        (
+            args.format == "aerleon" and not (args.output or args.per_host),
+            "the aerleon format writes a directory (pol/, def/, out/): give it with -o DIR",
+            "export aerleon --addresses MAP -o DIR",
+        ),
+        (
+            args.per_host and (args.output or args.host),
+            "--per-host writes a file per host: it goes without -o and --host",
+            "export --per-host DIR, or export --host ID -o FILE for one host",
+        ),
+    ]
+    for wrong, message, hint in refused:
+        if wrong:
+            raise InputError(message, hint=hint)
+
+
+def check_names(args: argparse.Namespace, every: list[dict], registry) -> None:
+    """``InputError``, with the closest names, for a ``--host``, ``--from``, ``--to`` or
+    ``--section`` that names nothing of the data."""
+    from pipeline.dataset.query import Filters, closest, unmatched_message
+
+    filters = Filters(
+        section=args.section, source=args.source, destination=args.destination, registry=registry
+    )
+    unmatched = filters.unmatched(every) + [
+        h for h in args.host or [] if not host_known(h, every, filters)
+    ]
+    if unmatched:
+        asked = Filters(
+            source=tuple(args.host or ()) + tuple(args.source or ()),
+            destination=args.destination,
+            section=args.section,
+            registry=registry,
+        )
+        raise InputError(
+            unmatched_message(unmatched),
+            hint="; ".join(closest(every, asked)) or "citrix-ports components lists them",
+        )
+
+
+def options_of(args: argparse.Namespace, registry, gpo: str, zones):
+    """The export's ``Options`` from the command line (Windows names rules in English by
+    default, the other formats as the page writes them)."""
+    from pipeline.export import Options
+
+    return Options(
+        provider=args.provider,
+        split=args.split,
+        quota=args.quota,
+        hooks=tuple(dict.fromkeys(args.hook or ())),
+        policy=args.policy,
+        names=args.names or ("en" if args.format == "windows" else "page"),
+        registry=registry,
+        gpo=gpo,
+        profiles=tuple(dict.fromkeys(args.profile or ())),
+        platforms=tuple(args.platform or ()),
+        zones=zones,
+    )
+
+
+def write(output: Path | None, rendered) -> None:
+    """What an export rendered: its files under ``output`` (a directory), or its text into
+    ``output`` (atomically), or on standard output."""
+    if rendered.files:
+        if output is None:
+            raise InputError("this format writes several files: give their directory with -o DIR")
+        write_files(output, rendered.files)
+    elif output:
+        from pipeline.core.atomic import atomic_write
+
+        atomic_write(output, rendered.text.encode("utf-8"))
+    else:
+        sys.stdout.write(rendered.text)
 
 
 def write_files(directory: Path, files: dict[str, str]) -> None:
@@ -349,8 +378,6 @@ EXTENSIONS = {
 def per_host(args: argparse.Namespace, export_for) -> int:
     """``--per-host DIR``: a file per component of the map that receives flows, each as
     ``--host <id>`` writes it; what the whole map writes is accounted for per host."""
-    from pipeline.core.atomic import atomic_write
-
     whole = export_for(())
     hosts = sorted({r.destination_id for r in whole.plan.rules if r.destination_id})
     if args.direction in ("out", "both"):
@@ -368,10 +395,7 @@ def per_host(args: argparse.Namespace, export_for) -> int:
         if not done.rendered.rules:
             continue
         path = args.per_host / (f"{host}.{ext}" if ext else host)
-        if done.rendered.files:
-            write_files(path, done.rendered.files)
-        else:
-            atomic_write(path, done.rendered.text.encode("utf-8"))
+        write(path, done.rendered)
         written.append(path.name)
         print(f"{path}: {done.rendered.rules} rule(s)", file=sys.stderr)
     pattern = f"*.{ext}" if ext else "*"  # a format of several files: a directory each
