@@ -233,6 +233,64 @@ def checked(text: str, label: str, table: str | None, require_all_columns: bool)
             hint="give a build directory or its ports.csv / rules.csv",
         )
     expected = [f["name"] for f in table_schema(kind)["fields"]]
+    problems = header_problems(kind, header, expected, require_all_columns)
+    if problems:
+        other = set(header) ^ set(expected)  # columns missing or unknown
+        raise DataError(
+            f"not a valid {kind} table",
+            problems,
+            where,
+            hint="a build made by another version of citrix-ports? rebuild it "
+            "(citrix-ports build) with this version"
+            if other
+            else "the file was edited by hand? rebuild it (citrix-ports build)",
+        )
+    checker = _Checker(kind)
+    present = set(header)
+    rows: list[dict] = []
+    lines: list[int] = []
+    for raw in reader:
+        line = reader.line_num
+        if None in raw:
+            problems.append(Problem("more cells than the header", "extra-cells", line=line))
+            continue
+        row = checker.cells(raw, present, line, problems)
+        if row is None:
+            continue
+        for extra in header:
+            if extra not in row:
+                row[extra] = raw[extra] or ""
+        if present.issuperset(expected):
+            for check_name, check in checker.row_checks:
+                if not check(row):
+                    problems.append(Problem(f"{check_name} failed", check_name, line=line))
+        rows.append(row)
+        lines.append(line)
+    for key_cols in checker.keys:
+        if present.issuperset(key_cols):
+            problems += repeated(key_cols, rows, lines)
+    if problems:
+        shown = problems[:MAX_PROBLEMS]
+        if len(problems) > MAX_PROBLEMS:
+            shown.append(Problem(f"… and {len(problems) - MAX_PROBLEMS} more", "more"))
+        raise DataError(
+            f"{len(problems)} problem(s) in the {kind} table; nothing was used",
+            shown,
+            where,
+            hint="use a table published by citrix-ports build, or rebuild it",
+        )
+    return PublishedTable(kind, label, header, rows)
+
+
+def header_problems(
+    kind: str, header: list[str], expected: list[str], require_all_columns: bool
+) -> list[Problem]:
+    """What is wrong with a table's header (line 1): a column twice; with
+    ``require_all_columns`` a column missing or unknown, else a key column missing.
+
+    >>> [p.code for p in header_problems("rejects", ["rule_id", "x", "x"], ["rule_id"], True)]
+    ['duplicate-column', 'unknown-column']
+    """
     problems: list[Problem] = []
     twice = sorted({c for c in header if header.count(c) > 1})
     if twice:  # csv.DictReader would keep the last of them, silently
@@ -268,65 +326,31 @@ def checked(text: str, label: str, table: str | None, require_all_columns: bool)
                 line=1,
             )
         )
-    if problems:
-        raise DataError(
-            f"not a valid {kind} table",
-            problems,
-            where,
-            hint="a build made by another version of citrix-ports? rebuild it "
-            "(citrix-ports build) with this version"
-            if missing or unknown
-            else "the file was edited by hand? rebuild it (citrix-ports build)",
-        )
-    checker = _Checker(kind)
-    present = set(header)
-    rows: list[dict] = []
-    lines: list[int] = []
-    for raw in reader:
-        line = reader.line_num
-        if None in raw:
-            problems.append(Problem("more cells than the header", "extra-cells", line=line))
-            continue
-        row = checker.cells(raw, present, line, problems)
-        if row is None:
-            continue
-        for extra in header:
-            if extra not in row:
-                row[extra] = raw[extra] or ""
-        if present.issuperset(expected):
-            for check_name, check in checker.row_checks:
-                if not check(row):
-                    problems.append(Problem(f"{check_name} failed", check_name, line=line))
-        rows.append(row)
-        lines.append(line)
-    for key_cols in checker.keys:
-        if not present.issuperset(key_cols):
-            continue
-        seen: dict[tuple, int] = {}
-        for row, line in zip(rows, lines):
-            k = tuple(row[c] for c in key_cols)
-            if k in seen:
-                problems.append(
-                    Problem(
-                        f"{'+'.join(key_cols)} {k!r} repeats line {seen[k]}",
-                        "unique",
-                        line=line,
-                        column="+".join(key_cols),
-                    )
+    return problems
+
+
+def repeated(key_cols: tuple[str, ...], rows: list[dict], lines: list[int]) -> list[Problem]:
+    """A problem for each row whose ``key_cols`` repeat an earlier row's, naming its line.
+
+    >>> [p.message for p in repeated(("a",), [{"a": 1}, {"a": 1}], [2, 3])]
+    ['a (1,) repeats line 2']
+    """
+    seen: dict[tuple, int] = {}
+    problems = []
+    for row, line in zip(rows, lines):
+        k = tuple(row[c] for c in key_cols)
+        if k in seen:
+            problems.append(
+                Problem(
+                    f"{'+'.join(key_cols)} {k!r} repeats line {seen[k]}",
+                    "unique",
+                    line=line,
+                    column="+".join(key_cols),
                 )
-            else:
-                seen[k] = line
-    if problems:
-        shown = problems[:MAX_PROBLEMS]
-        if len(problems) > MAX_PROBLEMS:
-            shown.append(Problem(f"… and {len(problems) - MAX_PROBLEMS} more", "more"))
-        raise DataError(
-            f"{len(problems)} problem(s) in the {kind} table; nothing was used",
-            shown,
-            where,
-            hint="use a table published by citrix-ports build, or rebuild it",
-        )
-    return PublishedTable(kind, label, header, rows)
+            )
+        else:
+            seen[k] = line
+    return problems
 
 
 def read(
