@@ -461,29 +461,7 @@ def load_address_map(path: Path, allow_any: bool = False) -> AddressMap:
                 line,
                 hint="give networks (CIDRs) rather than single hosts",
             )
-        nets = []
-        for v in values:
-            vline = v.start_mark.line + 1
-            shown = excerpt(
-                v.value if isinstance(v, yaml.ScalarNode) else "(a mapping or list)", lim["excerpt"]
-            )
-            if not isinstance(v, yaml.ScalarNode):
-                raise loader.fail(
-                    f"component {excerpt(key, lim['excerpt'])}: {shown} is not an address or CIDR",
-                    vline,
-                )
-            try:
-                net = parse_network(str(v.value))
-            except ValueError as exc:
-                raise loader.fail(
-                    f"component {excerpt(key, lim['excerpt'])}: {shown} is {exc}"
-                    if str(exc).startswith(("a ", "not"))
-                    else str(exc),
-                    vline,
-                    hint="write an address (10.0.0.1, 2001:db8::1) or a "
-                    "network (10.0.0.0/24, 2001:db8::/64)",
-                ) from None
-            nets.append(net)
+        nets = _networks(loader, key, values, lim)
         if not nets:
             raise loader.fail(f"component {excerpt(key, lim['excerpt'])} has no address", line)
         union += nets
@@ -515,6 +493,37 @@ def load_address_map(path: Path, allow_any: bool = False) -> AddressMap:
             loader, node, str(path), lambda key, line: _entry(loader, key, line, [])
         )
     return AddressMap(entries, warnings, path=str(path), zones=zones)
+
+
+def _networks(loader: _Loader, key: str, values: list, lim: dict) -> list[Network]:
+    """The networks of one key's value nodes, each an address or CIDR, else a located
+    ``InputError`` (the value's line)."""
+    import yaml
+
+    nets = []
+    for v in values:
+        vline = v.start_mark.line + 1
+        shown = excerpt(
+            v.value if isinstance(v, yaml.ScalarNode) else "(a mapping or list)", lim["excerpt"]
+        )
+        if not isinstance(v, yaml.ScalarNode):
+            raise loader.fail(
+                f"component {excerpt(key, lim['excerpt'])}: {shown} is not an address or CIDR",
+                vline,
+            )
+        try:
+            net = parse_network(str(v.value))
+        except ValueError as exc:
+            raise loader.fail(
+                f"component {excerpt(key, lim['excerpt'])}: {shown} is {exc}"
+                if str(exc).startswith(("a ", "not"))
+                else str(exc),
+                vline,
+                hint="write an address (10.0.0.1, 2001:db8::1) or a "
+                "network (10.0.0.0/24, 2001:db8::/64)",
+            ) from None
+        nets.append(net)
+    return nets
 
 
 def _entry(loader: _Loader, key: str, line: int, nets: list[Network]) -> Entry:
