@@ -272,9 +272,32 @@ def stages(
         raise too_many_rejects(rejects, max_rejects, input_path)
     if not allow_shrink:
         shrink_guard(out, rules, len(page.tables), shrink_threshold)
-    report = {
+    report = manifest_report(snap, locale, counts, result, inferred, settled_rows, warnings)
+    manifest = publish(
+        out,
+        {"rules": rules, "ports": ports, "rejects": rejects, "components": components},
+        sections_document(page),
+        report,
+        spreadsheet=spreadsheet,
+    )
+    return BuildResult(manifest, result)
+
+
+def manifest_report(
+    snap: Snapshot,
+    locale: str,
+    counts: dict,
+    result: PortsResult,
+    inferred: list,
+    settled_rows: list[dict],
+    warnings: list[str],
+) -> dict:
+    """What ``manifest.json`` says of a build beside its artifacts: the source and its
+    provenance, the counts, the errata applied and stale, the ids inferred, the rows
+    settled and the warnings."""
+    return {
         "source": {
-            "name": name,
+            "name": snap.name,
             "sha256": hashlib.sha256(snap.data).hexdigest(),
             "bytes": len(snap.data),
             "form": snap.form,
@@ -294,14 +317,6 @@ def stages(
         "settled": settled_rows,
         "warnings": warnings,
     }
-    manifest = publish(
-        out,
-        {"rules": rules, "ports": ports, "rejects": rejects, "components": components},
-        sections_document(page),
-        report,
-        spreadsheet=spreadsheet,
-    )
-    return BuildResult(manifest, result)
 
 
 def previous_ports(previous: Path) -> list[dict]:
