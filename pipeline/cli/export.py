@@ -239,7 +239,8 @@ def check_combination(args: argparse.Namespace) -> None:
         ),
         (
             windows_only and args.format != "windows",
-            f"{', '.join(windows_only)} go(es) with the windows format",
+            f"{' and '.join(windows_only)} {'goes' if len(windows_only) == 1 else 'go'} "
+            "with the windows format",
             "the other formats name their rules by ids and keep the page's words in comments",
         ),
         (
