@@ -11,6 +11,7 @@ import sys
 
 from pipeline.cli.diff import build_snapshot
 from pipeline.cli.options import LazyChoices, two_sides
+from pipeline.core.wording import counted
 from pipeline.errors import EXIT_INPUT, PipelineError
 
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.write(FORMATS[args.format](result, registry))
     unsure = sum(not c.sure for c in result.components)
     print(
-        f"{result.rows} rows paired; {len(result.sections)} sections and "
+        f"{counted(result.rows, 'row')} paired; {len(result.sections)} sections and "
         f"{len(result.components)} name correspondences proposed ({unsure} unsure); "
         f"{len(result.unmatched_left)} + {len(result.unmatched_right)} names without one",
         file=sys.stderr,

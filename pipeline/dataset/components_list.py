@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 
 from pipeline.core.normalize import fold
+from pipeline.core.wording import counted
 
 
 def listing(components: list[dict], ports: list[dict], section: str | None = None) -> list[dict]:
@@ -80,7 +81,7 @@ def render_yaml(rows: list[dict]) -> str:
         if r["kind"] == "service" or r["members"]:
             continue
         names = f"; on the page: {r['page_names']}" if r["page_names"] else ""
-        out.append(f"  # {r['name']} ({r['kind']}, {r['flows']} flows{names})")
+        out.append(f"  # {r['name']} ({r['kind']}, {counted(r['flows'], 'flow')}{names})")
         out.append(f"  # {r['component_id']}: [192.0.2.1]")
     return "\n".join(out) + "\n"
 

@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from pipeline.core.markdown_out import md_cell
 from pipeline.core.shown import escaped
+from pipeline.core.wording import counted
 from pipeline.dataset.schema import port_range
 from pipeline.diff.compare import Diff
 
@@ -33,15 +34,6 @@ def describe(row: dict) -> str:
     return f"{row.get('source')} → {row.get('destination')} {what}"
 
 
-def rows(n: int) -> str:
-    """``1 row``, ``2 rows``.
-
-    >>> rows(1), rows(0)
-    ('1 row', '0 rows')
-    """
-    return f"{n} row" if n == 1 else f"{n} rows"
-
-
 def where(row: dict) -> str:
     """The section of a row, as a text line starts with it ("" for a table without)."""
     return f"[{row['section']}] " if "section" in row else ""
@@ -51,10 +43,10 @@ def headline(d: Diff) -> str:
     """The diff's counts in one line."""
     s = d.summary()
     if d.same:
-        return f"{s['table']}: no difference ({rows(s['rows_new'])})"
+        return f"{s['table']}: no difference ({counted(s['rows_new'], 'row')})"
     parts = [f"{s['added']} added", f"{s['removed']} removed", f"{s['changed']} changed"]
     if d.renamed:
-        parts.append(f"{s['renamed']} renamed ({rows(s['renamed_rows'])})")
+        parts.append(f"{s['renamed']} renamed ({counted(s['renamed_rows'], 'row')})")
     if d.columns_added or d.columns_removed:
         parts.append(f"columns +{len(d.columns_added)} -{len(d.columns_removed)}")
     return f"{s['table']}: {s['rows_old']} → {s['rows_new']} rows: " + ", ".join(parts)
@@ -69,7 +61,9 @@ def render_text(d: Diff) -> str:
         out.append(f"column removed: {c}")
     for r in d.renamed:
         same = f", same id {r['id']}" if r.get("id") else ""
-        out.append(f"renamed {r['field']}: {r['old']!r} → {r['new']!r} ({rows(r['rows'])}{same})")
+        out.append(
+            f"renamed {r['field']}: {r['old']!r} → {r['new']!r} ({counted(r['rows'], 'row')}{same})"
+        )
     for row in d.added:
         out.append(f"+ {where(row)}{describe(row)}")
     for row in d.removed:

@@ -31,6 +31,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from pipeline.core.normalize import name_key, slug
+from pipeline.core.wording import counted
 
 SURE = 0.6  # a correspondence at least this confident is proposed as sure
 SURE_SECTION = 0.5  # sections: the share of their rows' signatures they have in common
@@ -392,7 +393,7 @@ def render_toml(alignment: Alignment, registry=None) -> str:
     left, right = alignment.left, alignment.right
     out = [
         f"# Proposals of 'citrix-ports align' ({left.label} [{left.locale}] with "
-        f"{right.label} [{right.locale}]): {alignment.rows} rows paired.",
+        f"{right.label} [{right.locale}]): {counted(alignment.rows, 'row')} paired.",
         "# Review each entry (id, name, kind, family, aliases), drop 'status', then copy it",
         "# into pipeline/data/components.toml; the registry refuses unreviewed entries.",
         "",
@@ -405,7 +406,7 @@ def render_toml(alignment: Alignment, registry=None) -> str:
         sid = sid if used[sid] == 1 else f"{sid}-{used[sid]}"
         note = _registry_says(registry, "section", c)
         out += [
-            f"# {'sure' if c.sure else 'UNSURE'} {c.confidence:.2f}: {c.votes} rows; first rows at lines "
+            f"# {'sure' if c.sure else 'UNSURE'} {c.confidence:.2f}: {counted(c.votes, 'row')}; first rows at lines "
             f"{c.support[0][0]} / {c.support[0][1]}" + (f"; {note}" if note else ""),
             f"[section.{sid}]",
             'status = "proposed"',

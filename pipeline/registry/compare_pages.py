@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from pipeline.core.markdown_out import md_cell
+from pipeline.core.wording import counted
 from pipeline.dataset.schema import port_range
 
 Key = tuple[str, str, str]  # section id, source id, destination id
@@ -167,7 +168,7 @@ def render_text(c: Comparison) -> str:
     """For a terminal."""
     s = c.summary()
     out = [
-        f"{c.left} vs {c.right}: {s['shared']} flows the same, {s['only_left']} only in "
+        f"{c.left} vs {c.right}: {counted(s['shared'], 'flow')} the same, {s['only_left']} only in "
         f"{c.left}, {s['only_right']} only in {c.right}, {s['disagree']} disagree, "
         f"{s['reversed']} the other way round; unknown names: {s['unknown_left']} / "
         f"{s['unknown_right']}"
@@ -203,7 +204,7 @@ def render_markdown(c: Comparison) -> str:
     out = [
         f"### {md_cell(c.left)} vs {md_cell(c.right)}",
         "",
-        f"{s['shared']} flows the same, {s['only_left']} only in {md_cell(c.left)}, "
+        f"{counted(s['shared'], 'flow')} the same, {s['only_left']} only in {md_cell(c.left)}, "
         f"{s['only_right']} only in {md_cell(c.right)}, {s['disagree']} disagree, "
         f"{s['reversed']} written the other way round.",
         "",
