@@ -476,21 +476,7 @@ def fetch_locked(
     clean_temporaries(path)
     if not force:
         shrink_check(url, rows, old_path or path, old_entry, manifest, page_locale)
-    entry = {
-        "url": url,
-        "final_url": final_url,
-        "status": status,
-        "fetched_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "sha256": hashlib.sha256(body).hexdigest(),
-        "bytes": len(body),
-        "content_type": response.headers.get("Content-Type", ""),
-        "etag": response.headers.get("ETag", ""),
-        "last_modified": response.headers.get("Last-Modified", ""),
-        "form": saved,
-        "locale": page_locale,
-        "tables": tables,
-        "rows": rows,
-    }
+    entry = snapshot_entry(url, final_url, response, body, saved, page_locale, tables, rows)
     if served_entry:  # what was saved is a rendering: its bytes, and what the server sent
         entry["content_type"] = "text/plain; charset=utf-8"
         entry["served"] = {**served_entry, "content_type": response.headers.get("Content-Type", "")}
@@ -510,6 +496,36 @@ def fetch_locked(
             hint="check the permissions of the raw directory (--raw-dir)",
         ) from None
     return FetchResult(path, status, changed, entry)
+
+
+def snapshot_entry(
+    url: str,
+    final_url: str,
+    response: requests.Response,
+    body: bytes,
+    form: str,
+    locale: str,
+    tables: int,
+    rows: int,
+) -> dict:
+    """The ``raw/manifest.json`` entry of a snapshot saved from ``response``: where it came
+    from and when, its checksum and size, the server's validators, its form, locale and
+    counts."""
+    return {
+        "url": url,
+        "final_url": final_url,
+        "status": response.status_code,
+        "fetched_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "sha256": hashlib.sha256(body).hexdigest(),
+        "bytes": len(body),
+        "content_type": response.headers.get("Content-Type", ""),
+        "etag": response.headers.get("ETag", ""),
+        "last_modified": response.headers.get("Last-Modified", ""),
+        "form": form,
+        "locale": locale,
+        "tables": tables,
+        "rows": rows,
+    }
 
 
 def wanted_form(form: str, manifest: dict) -> str | None:
