@@ -103,8 +103,7 @@ def report_markdown(
 ) -> str:
     """``build/report.md`` from the published ports and rejects, the sections document
     and the build report."""
-    src, counts = build["source"], build["counts"]
-    words = load().labels(src.get("locale", "en-us"))
+    words = load().labels(build["source"].get("locale", "en-us"))
     by_section: OrderedDict[str, list[dict]] = OrderedDict()
     for row in ports:
         by_section.setdefault(row["section"], []).append(row)
@@ -120,6 +119,18 @@ def report_markdown(
         f"- [{md_cell(name)}](#{anchor(md_cell(name), seen)}) ({len(rows)})"
         for name, rows in by_section.items()
     ]
+    out = heading_part(build, words)
+    out += [f"## {words['contents']}", ""] + contents + [""]
+    if rejects:
+        out += rejects_part(rejects, words)
+    for section, rows in by_section.items():
+        out += section_part(section, rows, notes.get(section, []), words)
+    return "\n".join(out)
+
+
+def heading_part(build: dict, words: dict) -> list[str]:
+    """The report's title, its source, the counts of each stage and the errata applied."""
+    src, counts = build["source"], build["counts"]
     out = [
         f"# {words['title']}",
         "",
@@ -150,43 +161,47 @@ def report_markdown(
             + ".",
             "",
         ]
-    out += [f"## {words['contents']}", ""] + contents + [""]
-    if rejects:
+    return out
+
+
+def rejects_part(rejects: list[dict], words: dict) -> list[str]:
+    """The table of the rejected rows: line, section, table, row and reason."""
+    out = [
+        f"## {words['rejected']}",
+        "",
+        f"| {words['line']} | {words['section']} | {words['table']} | {words['row']} "
+        f"| {words['reason']} |",
+        "|---:|---|---:|---:|---|",
+    ]
+    out += [
+        f"| {r['source_line']} | {md_cell(r['section'])} | {r['table']} | {r['row']} | "
+        f"{md_cell(r['reason'])} |"
+        for r in rejects
+    ]
+    return out + [""]
+
+
+def section_part(section: str, rows: list[dict], said: list[str], words: dict) -> list[str]:
+    """One section: its notes (folded), its flowchart and the table of its ports."""
+    out = [f"## {md_cell(section)}", ""]
+    if said:
+        out += [f"<details><summary>{words['notes']}</summary>", ""]
         out += [
-            f"## {words['rejected']}",
-            "",
-            f"| {words['line']} | {words['section']} | {words['table']} | {words['row']} "
-            f"| {words['reason']} |",
-            "|---:|---|---:|---:|---|",
+            f"> {md_cell(text)}" + ("  " if k < len(said) - 1 else "")
+            for k, text in enumerate(said)
         ]
-        out += [
-            f"| {r['source_line']} | {md_cell(r['section'])} | {r['table']} | {r['row']} | "
-            f"{md_cell(r['reason'])} |"
-            for r in rejects
-        ]
-        out.append("")
-    for section, rows in by_section.items():
-        out += [f"## {md_cell(section)}", ""]
-        said = notes.get(section, [])
-        if said:
-            out += [f"<details><summary>{words['notes']}</summary>", ""]
-            out += [
-                f"> {md_cell(text)}" + ("  " if k < len(said) - 1 else "")
-                for k, text in enumerate(said)
-            ]
-            out += ["", "</details>", ""]
-        out += flowchart(rows, words["no_port"]) + [""]
-        out += [
-            f"| {words['source']} | {words['destination']} | {words['protocol']} | "
-            f"{words['ports']} | {words['both_ways']} | {words['details']} |",
-            "|---|---|---|---|---|---|",
-        ]
-        for r in rows:
-            out.append(
-                f"| {md_cell(r['source'])} | {md_cell(r['destination'])} | "
-                f"{r['protocol']} | {md_cell(edge_ports(r, words['no_port']))} | "
-                f"{words['yes'] if r['bidirectional'] else ''} | "
-                f"{md_cell(r['details'])} |"
-            )
-        out.append("")
-    return "\n".join(out)
+        out += ["", "</details>", ""]
+    out += flowchart(rows, words["no_port"]) + [""]
+    out += [
+        f"| {words['source']} | {words['destination']} | {words['protocol']} | "
+        f"{words['ports']} | {words['both_ways']} | {words['details']} |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        out.append(
+            f"| {md_cell(r['source'])} | {md_cell(r['destination'])} | "
+            f"{r['protocol']} | {md_cell(edge_ports(r, words['no_port']))} | "
+            f"{words['yes'] if r['bidirectional'] else ''} | "
+            f"{md_cell(r['details'])} |"
+        )
+    return out + [""]
