@@ -15,7 +15,7 @@ destinations have no IP version in common.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from pipeline.core.normalize import fold
@@ -288,23 +288,7 @@ def plan(rows: list[dict], addresses: AddressMap, selection: Selection = NO_SELE
                 status = WRITTEN
                 key = (protocol, start, end, rule.families, rule.outbound)
                 if key in by_key:
-                    first = by_key[key]
-                    by_key[key] = Rule(
-                        tuple(sorted(set(first.rule_ids) | {row["rule_id"]})),
-                        tuple(dict.fromkeys(first.sections + (row["section"],))),
-                        first.source,
-                        first.destination,
-                        protocol,
-                        start,
-                        end,
-                        first.details,
-                        rule.families,
-                        first.reverse,
-                        first.source_id,
-                        first.destination_id,
-                        rule.outbound,
-                        tuple(dict.fromkeys(first.section_ids + rule.section_ids)),
-                    )
+                    by_key[key] = merged(by_key[key], rule, row)
                     result.merged += 1
                 else:
                     by_key[key] = rule
@@ -325,6 +309,27 @@ def plan(rows: list[dict], addresses: AddressMap, selection: Selection = NO_SELE
         ),
     )
     return result
+
+
+def merged(first: Rule, rule: Rule, row: dict) -> Rule:
+    """``first`` also standing for ``rule``, of ``row``: the same protocol, ports, networks
+    and direction (the key they share), so only the rule ids and sections add up.
+
+    >>> nets = ((4, (), ()),)
+    >>> a = Rule(("r1",), ("A",), "s", "d", "tcp", 443, 443, "", nets, section_ids=("a",))
+    >>> b = Rule(("r2",), ("B",), "s", "d", "tcp", 443, 443, "", nets, section_ids=("b",))
+    >>> m = merged(a, b, {"rule_id": "r2", "section": "B"})
+    >>> m.rule_ids, m.sections, m.section_ids
+    (('r1', 'r2'), ('A', 'B'), ('a', 'b'))
+    """
+    return replace(
+        first,
+        rule_ids=tuple(sorted(set(first.rule_ids) | {row["rule_id"]})),
+        sections=tuple(dict.fromkeys(first.sections + (row["section"],))),
+        families=rule.families,
+        outbound=rule.outbound,
+        section_ids=tuple(dict.fromkeys(first.section_ids + rule.section_ids)),
+    )
 
 
 def directed(
