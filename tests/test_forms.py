@@ -203,6 +203,29 @@ def test_html_reader_reads_the_article_only_and_expands_spans():
 
 
 @pytest.mark.parametrize(
+    "value, covered",
+    [("2px", 2), (" +2", 2), ("-2", 1), ("1.9", 1), ("x2", 1), ("", 1), ("0", 3)],
+)
+def test_a_rowspan_is_read_as_a_browser_reads_it(value, covered):
+    """HTML's rules for non-negative integers: digits after optional white space and "+",
+    anything after them ignored; anything else is 1; 0 spans the rest of the table."""
+    head = "<tr><th>Source</th><th>Destination</th><th>Type</th><th>Port</th><th>Details</th></tr>"
+    first = (
+        f"<tr><td rowspan='{value}'>Admin</td><td>SVM</td><td>TCP</td><td>22</td><td>a</td></tr>"
+    )
+    under = "<tr><td>SVM</td><td>TCP</td><td>{}</td><td>b</td></tr>"
+    full = "<tr><td>Host</td><td>SVM</td><td>TCP</td><td>{}</td><td>c</td></tr>"
+    rows = [under.format(80 + k) if k < covered - 1 else full.format(80 + k) for k in range(2)]
+    html = f"<html><body><h2>P</h2><table>{head}{first}{''.join(rows)}</table></body></html>"
+    page = read_html(html, "spans.html", "en-us")
+    sources = [(r.cells["source"], r.cells["port"], not r.problems) for r in page.tables[0].rows]
+    expected = [("Admin", "22", True)] + [
+        ("Admin" if k < covered - 1 else "Host", str(80 + k), True) for k in range(2)
+    ]
+    assert sources == expected
+
+
+@pytest.mark.parametrize(
     "md, text",
     [
         ("[Port Requirements](/en-us/x.html#port)", "Port Requirements"),

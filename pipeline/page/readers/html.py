@@ -113,16 +113,33 @@ def cell_text(element: Tag) -> str:
     return clean("".join(parts))
 
 
+# The start of an HTML non-negative integer: white space, an optional "+", digits (what
+# follows the digits is ignored: "2px" is 2).
+SPAN_NUMBER = re.compile(r"[\t\n\f\r ]*\+?([0-9]+)")
+
+
 def span(cell: Tag, name: str) -> int:
-    """A cell's rowspan or colspan, between 1 and ``MAX_SPAN``."""
+    """A cell's rowspan or colspan as a browser reads it (HTML's rules for non-negative
+    integers), between 1 and ``MAX_SPAN``: a value that is not one ("-2", "x", "") is 1;
+    ``rowspan="0"`` spans the rest of the table, ``colspan="0"`` is 1.
+
+    >>> from bs4 import BeautifulSoup
+    >>> cells = BeautifulSoup('<td rowspan="2px"></td><td rowspan="-3"></td><td '
+    ...     'rowspan="1.9"></td><td rowspan=" +4"></td><td rowspan="0"></td><td rowspan="'
+    ...     + "9" * 5000 + '"></td>', "html.parser")
+    >>> [span(td, "rowspan") for td in cells.find_all("td")]
+    [2, 1, 1, 4, 1000, 1000]
+    >>> span(BeautifulSoup('<td colspan="0"></td>', "html.parser").td, "colspan")
+    1
+    """
     value = cell.get(name, "1")
     if isinstance(value, list):
         value = " ".join(value)
-    value = str(value or "")
-    try:
-        number = int(re.sub(r"\D", "", value) or 1)
-    except ValueError:
-        number = 1
+    found = SPAN_NUMBER.match(str(value or ""))
+    digits = found.group(1).lstrip("0") or "0" if found else "1"
+    number = int(digits) if len(digits) <= 6 else MAX_SPAN  # no int() of a hostile length
+    if number == 0:
+        number = MAX_SPAN if name == "rowspan" else 1
     return max(1, min(number, MAX_SPAN))
 
 
