@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from conftest import ROOT
 from pipeline.cli import main
 from pipeline.dataset.published import csv_text
 from pipeline.dataset.schema import columns
@@ -177,6 +178,35 @@ def test_a_regular_expression_cannot_hang(capsys, built, tmp_path):
         capsys, built, "components:\n  're:(a)\\1': 10.0.0.1\n", tmp_path=tmp_path
     )
     assert code == 2 and "not an RE2 regular expression" in err and "map.yaml:2" in err
+
+
+def test_a_host_inside_another_key_s_network_is_warned_about(capsys, built, tmp_path):
+    """A network of one key inside a larger one of another key: the rules of the larger
+    reach it, so the export says so (line and both keys).  One host under two keys (two
+    roles), a group's network holding its members, or a map without nesting: no warning.
+    Past ``nested_warnings`` the rest are counted."""
+    nested = (
+        "components:\n  vda: 10.0.20.0/24\n  delivery-controller: 10.0.20.5\n"
+        "  storefront-server: [10.0.10.11, 10.0.10.12]\n  sql-server: 10.0.10.11\n"
+        "  any-citrix-component: 10.0.10.0/24\n  user-device: 10.0.50.0/24\n"
+    )
+    code, out, err = export(capsys, built, nested, tmp_path=tmp_path)
+    assert code == 0 and out
+    said = [ln for ln in err.splitlines() if "lies in" in ln]
+    assert said == [
+        "warning: address map line 3: 10.0.20.5 ('delivery-controller') lies in 10.0.20.0/24 "
+        "('vda', line 2): the rules to and from 'vda' reach it too"
+    ], err
+    example = (ROOT / "examples" / "address-map.yaml").read_text("utf-8")
+    code, _, err = export(capsys, built, example, tmp_path=tmp_path)
+    assert code == 0 and "lies in" not in err  # its gateway and SNIP share 10.0.5.10
+    hosts = "".join(f"  host-{k}: 10.0.20.{k + 1}\n" for k in range(12))
+    code, _, err = export(
+        capsys, built, "components:\n  vda: 10.0.20.0/24\n" + hosts, tmp_path=tmp_path
+    )
+    assert code == 0
+    assert sum("lies in 10.0.20.0/24" in ln for ln in err.splitlines()) == 10
+    assert "2 more network(s) lie in another key's networks" in err
 
 
 # -- 2. "any Citrix component" ---------------------------------------------------------------

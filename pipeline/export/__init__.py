@@ -189,7 +189,7 @@ def export(
         and r.port_end - r.port_start + 1 > width
     ]
     rendered = RENDERERS[fmt](p, source or {}, options)
-    warnings = addresses.warnings + addresses.unused_keys()
+    warnings = addresses.warnings + addresses.unused_keys() + addresses.nested_networks()
     details = (
         report(p)
         + rendered.warnings

@@ -271,6 +271,55 @@ class AddressMap:
             out.append((entry, got))
         return out
 
+    def nested_networks(self) -> list[str]:
+        """A warning for each network of one key that lies inside a larger network of
+        another key (a host inside another component's subnet: the rules to and from that
+        component reach the host too), unless the larger one is the key of a group or of
+        "any Citrix component" (meant to hold its members).  The same network under two
+        keys (one host, two roles) is not warned about."""
+
+        def group(entry: Entry) -> bool:
+            cid = self.key_id(entry)
+            comp = self.registry.components.get(cid) if self.registry is not None else None
+            return comp is not None and (comp.kind == "any" or bool(comp.members))
+
+        nets = sorted(
+            ((n, k) for k, e in enumerate(self.entries) for n in e.networks),
+            key=lambda item: (item[0].version, int(item[0].network_address), item[0].prefixlen),
+        )
+        found: list[str] = []
+        enclosing: list[tuple[Network, int]] = []  # the networks holding the current one
+        for net, k in nets:
+            while enclosing and not (
+                enclosing[-1][0].version == net.version and net.subnet_of(enclosing[-1][0])  # type: ignore[arg-type]
+            ):
+                enclosing.pop()
+            outer = next(
+                (
+                    (o, j)
+                    for o, j in reversed(enclosing)
+                    if j != k and o.prefixlen < net.prefixlen and not group(self.entries[j])
+                ),
+                None,
+            )
+            if outer is not None:
+                inner_entry, outer_entry = self.entries[k], self.entries[outer[1]]
+                shown = net.network_address if net.num_addresses == 1 else net
+                found.append(
+                    f"warning: address map line {inner_entry.line}: {shown} "
+                    f"({excerpt(inner_entry.key)}) lies in {outer[0]} ({excerpt(outer_entry.key)}, "
+                    f"line {outer_entry.line}): the rules to and from {excerpt(outer_entry.key)} "
+                    "reach it too"
+                )
+            enclosing.append((net, k))
+        cap = int(limits()["address_map"]["nested_warnings"])
+        if len(found) > cap:
+            found = found[:cap] + [
+                f"warning: address map: {len(found) - cap} more network(s) lie in another "
+                "key's networks"
+            ]
+        return found
+
     def unused_keys(self) -> list[str]:
         """A warning for each key that matches no component of the whole dataset (by
         name, id or alias, members included), with the closest component names and ids
