@@ -19,7 +19,9 @@ or CIDR (no scope id, no host name, no text around it), a host written with a pr
 (``10.10.1.11/24``: the message shows ``10.10.1.11/32`` and ``10.10.1.0/24``), and,
 without ``allow_any``, a map whose networks together cover more than an IPv4 /8 or an
 IPv6 /32 (IPv4-mapped, NAT64 and 6to4 networks counted as the IPv4 space they stand
-for).  Values are read as the text written: YAML never turns one into a number.
+for).  Values are read as the text written: YAML never turns one into a number.  Warned
+about, not refused: a key that matches no component of the data, and a network of one
+key inside a larger network of another (``nested_networks``).
 
 Matching: a key that is a registry id or an alias in any language names that
 component wherever the page names it; an exact name (case and accents ignored) names
