@@ -209,6 +209,22 @@ def test_a_host_inside_another_key_s_network_is_warned_about(capsys, built, tmp_
     assert "2 more network(s) lie in another key's networks" in err
 
 
+def test_an_ipv4_mapped_address_is_warned_about(capsys, built, tmp_path):
+    """``::ffff:10.0.20.5`` is the IPv4 host written as IPv6: its IPv4 traffic never meets
+    an IPv6 rule, so the export says so, with the line and the IPv4 form to write."""
+    text = 'components:\n  user-device: 10.0.50.0/24\n  vda: ["::ffff:10.0.20.0/120", 10.0.30.1]\n'
+    code, _, err = export(capsys, built, text, tmp_path=tmp_path)
+    assert code == 0
+    assert (
+        ":3: ::ffff:10.0.20.0/120 ('vda') is the IPv4 network 10.0.20.0/24 written as IPv6 "
+        "(IPv4-mapped): its IPv4 traffic never matches an IPv6 rule; write it as IPv4"
+    ) in err
+    code, _, err = export(
+        capsys, built, text.replace("::ffff:10.0.20.0/120", "2001:db8::/64"), tmp_path=tmp_path
+    )
+    assert code == 0 and "IPv4-mapped" not in err
+
+
 # -- 2. "any Citrix component" ---------------------------------------------------------------
 
 ANY_MAP = (

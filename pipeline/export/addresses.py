@@ -20,8 +20,8 @@ or CIDR (no scope id, no host name, no text around it), a host written with a pr
 without ``allow_any``, a map whose networks together cover more than an IPv4 /8 or an
 IPv6 /32 (IPv4-mapped, NAT64 and 6to4 networks counted as the IPv4 space they stand
 for).  Values are read as the text written: YAML never turns one into a number.  Warned
-about, not refused: a key that matches no component of the data, and a network of one
-key inside a larger network of another (``nested_networks``).
+about, not refused: a key that matches no component of the data, a network of one key
+inside a larger network of another (``nested_networks``), an IPv4-mapped value.
 
 Matching: a key that is a registry id or an alias in any language names that
 component wherever the page names it; an exact name (case and accents ignored) names
@@ -515,6 +515,20 @@ def load_address_map(path: Path, allow_any: bool = False) -> AddressMap:
         nets = _networks(loader, key, values, lim)
         if not nets:
             raise loader.fail(f"component {excerpt(key, lim['excerpt'])} has no address", line)
+        for net in nets:
+            mapped = net.version == 6 and net.subnet_of(IPV4_IN_IPV6[0][0])  # type: ignore[arg-type]
+            if mapped:
+                v4 = ipaddress.ip_network(
+                    (int(net.network_address) & 0xFFFFFFFF, net.prefixlen - 96)
+                )
+                host = v4.num_addresses == 1
+                written = f"::ffff:{v4.network_address}" + ("" if host else f"/{net.prefixlen}")
+                warnings.append(
+                    f"warning: {path}:{line}: {written} ({excerpt(key, lim['excerpt'])}) is "
+                    f"the IPv4 {'address' if host else 'network'} "
+                    f"{v4.network_address if host else v4} written as IPv6 (IPv4-mapped): "
+                    "its IPv4 traffic never matches an IPv6 rule; write it as IPv4"
+                )
         union += nets
         wide = too_wide(union)
         if wide:
