@@ -7,6 +7,7 @@ that the later stages cannot tell which form a page came from.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # Canonical column roles, in the order the published rules list them.
@@ -278,5 +279,38 @@ class PageBuilder:
             sections=self.sections,
             tables=self.tables,
             line_counts=counts,
-            warnings=self.warnings,
+            warnings=same_header_folded(self.warnings),
         )
+
+
+# A table whose header words the vocabulary lacks: "<file>:<line>, section <s>: the header words …"
+_HEADER_WARNING = re.compile(
+    r"(?P<file>.+?):(?P<line>\d+), section .+?: (?P<said>the header words .+)"
+)
+
+
+def same_header_folded(warnings: list[str]) -> list[str]:
+    """The warnings, those of tables whose unknown header words and columns are the same
+    (a page in a language the vocabulary lacks: every table) folded into one naming every
+    line, where the first of them stood.
+
+    >>> w = "p.md:{}, section 'S{}': the header words 'From' are not in the vocabulary; …"
+    >>> same_header_folded([w.format(3, 1), "other", w.format(9, 2)])
+    ["p.md, 2 tables (lines 3, 9): the header words 'From' are not in the vocabulary; …", 'other']
+    """
+    groups: dict[tuple[str, str], list[str]] = {}
+    for w in warnings:
+        found = _HEADER_WARNING.fullmatch(w)
+        if found:
+            groups.setdefault((found["file"], found["said"]), []).append(found["line"])
+    out, done = [], set()
+    for w in warnings:
+        found = _HEADER_WARNING.fullmatch(w)
+        key = (found["file"], found["said"]) if found else None
+        if key is None or len(groups[key]) == 1:
+            out.append(w)
+        elif key not in done:  # where the first stood; the others are in it
+            done.add(key)
+            lines = groups[key]
+            out.append(f"{key[0]}, {len(lines)} tables (lines {', '.join(lines)}): {key[1]}")
+    return out
