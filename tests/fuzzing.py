@@ -1,8 +1,8 @@
 """Fuzzing of ``citrix-ports build``: random mutations of the real snapshots.
 
-Each mutation (bytes cut, lines swapped or duplicated, pipes added or removed, encodings
-broken, numbers blown up...) is built into an output directory that holds a previous
-good build.  Allowed outcomes: exit 0 with a complete new build, or a documented error
+Each mutation of the text snapshot, the English Markdown source or its HTML (bytes cut,
+lines swapped or duplicated, pipes added or removed, encodings broken, numbers blown
+up...) is built into an output directory that holds a previous good build.  Allowed outcomes: exit 0 with a complete new build, or a documented error
 exit (2 bad input, 3 validation, 4 stale errata, 6 the page shrank) with a located
 message and the previous build untouched.  Anything else — exit 1 (internal error), a
 traceback, a half-written directory — is a finding.
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -40,6 +41,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))  # make_forms, when run as a script
 
 from pipeline.cli import main  # noqa: E402
 
@@ -48,6 +50,17 @@ SEEDS = [
     HERE / "data" / "citrix-communication-ports.fd98ff78.md",
 ]
 ALLOWED = {0, 2, 3, 4, 6}
+
+
+@functools.cache
+def seeds() -> tuple[bytes, ...]:
+    """What crash fuzzing mutates: the text snapshot, the English Markdown source and that
+    source as the site serves it in HTML (made as the tests make it, by markdown-it)."""
+    from make_forms import markdown_to_html
+
+    text, markdown = (p.read_bytes() for p in SEEDS)
+    html = markdown_to_html(markdown.decode("utf-8")).encode("utf-8")
+    return (text, markdown, html)
 
 
 def mutate(data: bytes, rng: random.Random) -> bytes:
@@ -165,8 +178,7 @@ def fuzz(runs: int, seed: int, verbose: bool = False) -> list[tuple[int, str, st
         with contextlib.redirect_stderr(io.StringIO()):
             assert main(["build", "--input", str(SEEDS[0]), "--out", str(work / "build")]) == 0
         for n in range(runs):
-            source = rng.choice(SEEDS)
-            data = mutate(source.read_bytes(), rng)
+            data = mutate(rng.choice(seeds()), rng)
             finding = run_one(data, work)
             if finding:
                 keep = Path(tempfile.gettempdir()) / f"citrix-ports-fuzz-{seed}-{n}.bin"
