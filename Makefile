@@ -110,12 +110,13 @@ check: $(STAMP) ## rebuild from raw/ and fail, showing the difference, if build/
 FUZZ_RUNS ?= 2000
 FUZZ_SEED ?= 1
 STRUCTURAL_RUNS ?= 300
-fuzz: $(STAMP) ## long seeded fuzzing of the build (crashes, structural damage: FUZZ_RUNS, STRUCTURAL_RUNS, FUZZ_SEED), kill -9 at every write of build and fetch, the attack suite
+fuzz: $(STAMP) ## long seeded fuzzing of the build (crashes, structural damage of the text and HTML forms: FUZZ_RUNS, STRUCTURAL_RUNS, FUZZ_SEED), kill -9 at every write of build and fetch, the attack suite
 	$(BIN)/python tests/fuzzing.py --runs $(FUZZ_RUNS) --seed $(FUZZ_SEED)
 	$(BIN)/python tests/fuzzing.py --structural --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
 	$(BIN)/python tests/fuzzing.py --structural --page en --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
 	$(BIN)/python tests/fuzzing.py --structural --page de --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
 	$(BIN)/python tests/fuzzing.py --structural --page ja --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
+	$(BIN)/python tests/fuzzing.py --html --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
 	$(BIN)/python tests/crashing.py
 	$(BIN)/pytest -q -n auto tests/test_hardened.py
 

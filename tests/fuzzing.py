@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))  # make_forms, when run as a script
 
 from pipeline.cli import main  # noqa: E402
+from pipeline.errors import PipelineError  # noqa: E402
 
 SEEDS = [
     ROOT / "raw" / "citrix-communication-ports.txt",
@@ -423,6 +424,79 @@ def fuzz_structural(
     return findings
 
 
+# -- structural damage of the HTML form -----------------------------------------------------
+
+SPAN = re.compile(r'rowspan="(\d+)"')
+
+
+def html_flows(out: Path) -> set[tuple]:
+    """A build's flows: section, ends, protocol, ports."""
+    rows = json.loads((out / "ports.json").read_text("utf-8"))
+    return {
+        (r["section"], r["source"], r["destination"], r["protocol"], r["port_start"], r["port_end"])
+        for r in rows
+    }
+
+
+def fuzz_html(runs: int, seed: int, verbose: bool = False) -> list[tuple[int, str]]:
+    """``runs`` structural damages of the English page as the site serves it (HTML made by
+    markdown-it, as the tests make it, a cell on each line): a cell deleted, a cell written
+    twice, a ``rowspan`` one row too long or too short.  A finding: a flow the page does
+    not have (a cell moved into another column, a merged cell spread over rows it does not
+    cover), or flows lost without a reject saying so."""
+    from make_forms import markdown_to_html
+    from pipeline.stages.build import build
+
+    rng = random.Random(seed)
+    html = markdown_to_html(SEEDS[1].read_text("utf-8").replace("\r\n", "\n"))
+    lines = html.split("\n")
+    cells = [i for i, line in enumerate(lines) if line.startswith("<td")]
+    spans = [i for i, line in enumerate(lines) if SPAN.search(line)]
+    findings = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        page = work / "citrix-communication-ports.html"
+        page.write_text(html, "utf-8")
+        build(page, work / "good", allow_unrecorded=True)
+        good = html_flows(work / "good")
+        for n in range(runs):
+            damaged = list(lines)
+            kind = rng.choice(["cell deleted", "cell twice", "rowspan"])
+            i = rng.choice(spans if kind == "rowspan" else cells)
+            if kind == "cell deleted":
+                del damaged[i]
+            elif kind == "cell twice":
+                damaged.insert(i, damaged[i])
+            else:
+                found = SPAN.search(damaged[i])
+                assert found
+                wrong = max(1, int(found[1]) + rng.choice([-1, 1]))
+                damaged[i] = damaged[i].replace(found[0], f'rowspan="{wrong}"')
+                kind = f"rowspan {found[1]} -> {wrong}"
+            what = f"{kind} at line {i + 1}"
+            page.write_text("\n".join(damaged), "utf-8")
+            out = work / f"run{n}"
+            try:
+                with contextlib.redirect_stderr(io.StringIO()):
+                    build(page, out, allow_unrecorded=True, allow_shrink=True)
+            except PipelineError:
+                continue  # failing loudly is allowed
+            got = html_flows(out)
+            rejected = json.loads((out / "rejects.json").read_text("utf-8"))
+            shutil.rmtree(out)
+            invented = sorted(got - good, key=str)
+            finding = ""
+            if invented:
+                finding = f"{what}: {len(invented)} flow(s) the page does not have: {invented[:2]}"
+            elif good - got and not rejected:
+                finding = f"{what}: {len(good - got)} flow(s) lost without a reject"
+            if finding:
+                findings.append((n, finding))
+                if verbose:
+                    print(f"run {n}: {finding}", file=sys.stderr)
+    return findings
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=2000)
@@ -438,11 +512,20 @@ if __name__ == "__main__":
         "page or of the German or Japanese excerpt",
     )
     ap.add_argument(
+        "--html",
+        action="store_true",
+        help="structural damage of the English page's HTML form (cells, rowspans)",
+    )
+    ap.add_argument(
         "--no-previous",
         action="store_true",
         help="--structural: build each mutation without the unmutated build as --previous",
     )
     args = ap.parse_args()
+    if args.html:
+        found_html = fuzz_html(args.runs, args.seed, verbose=True)
+        print(f"{args.runs} HTML damages, seed {args.seed}: {len(found_html)} finding(s)")
+        sys.exit(1 if found_html else 0)
     if args.structural:
         stats: dict = {}
         found = fuzz_structural(

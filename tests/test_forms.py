@@ -202,6 +202,24 @@ def test_html_reader_reads_the_article_only_and_expands_spans():
     ]
 
 
+def test_a_markdown_row_that_lost_a_cell_is_marked_and_one_without_details_is_read():
+    """A row short of cells whose cells no longer fit their columns (the Details moved into
+    the Port) is marked, and the rows it would pass its names to with it; one that left
+    out only its last cell is read as written."""
+    md = (
+        "## P\n\n| Source | Destination | Type | Port | Details |\n|---|---|---|---|---|\n"
+        "| A | B | TCP | 1 | d |\n| | C | TCP | Traps from ADC to Citrix ADM |\n"
+        "| E | F | TCP | 443 |\n"
+    )
+    rows = read_markdown(md, "short.md", "en-us").tables[0].rows
+    assert rows[1].problems == [
+        "the row has 4 cells where the table has 5, and 'Traps from ADC to Citrix ADM' does "
+        "not look like a port: a cell is missing and the cells after it moved"
+    ]
+    assert not rows[0].problems and not rows[2].problems
+    assert (rows[2].cells["port"], rows[2].cells["details"]) == ("443", "")
+
+
 @pytest.mark.parametrize(
     "value, covered",
     [("2px", 2), (" +2", 2), ("-2", 1), ("1.9", 1), ("x2", 1), ("", 1), ("0", 3)],

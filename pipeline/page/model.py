@@ -102,8 +102,10 @@ def resolve_merged_cells(table: Table) -> None:
 
     An empty Source or Destination takes the value of the row above; an empty Type
     does too when the row has a port.  A row with neither Type nor Port inherits no
-    Type: it is a note row.  Which cells were filled is recorded in ``Row.inherited``;
-    a row that takes a cell from a damaged row is marked too (a wrong value never spreads
+    Type: it is a note row.  Which cells were filled is recorded in ``Row.inherited``
+    (where the form spells merged cells out, an HTML ``rowspan``, the reader filled them
+    and recorded them there already); a row that takes a cell from a damaged row, either
+    way, is marked too (a wrong value never spreads
     silently down a merged cell), unless the reader found that cell intact
     (``Row.intact``: the damage lies after it) or found what the damaged row passes on
     whatever its damage was (``Row.passes``).
@@ -126,9 +128,20 @@ def resolve_merged_cells(table: Table) -> None:
             row.cells.get(r) for r in ENTITY_ROLES
         )
         before = dict(carried), dict(origin)
+        covered = set(row.inherited)  # cells of merged cells the form spells out (HTML)
         suspects: dict[int, list[str]] = {}  # the damaged rows it inherits from, what
         lacking = False  # a cell no row above gives
         for role in table.roles:
+            if row.cells.get(role) and role in covered:
+                # covered by a merged cell the form spells out (an HTML rowspan): written
+                # by a row above, as trusted as that row
+                wrote, suspect = origin.get(role, (number - 1, False))
+                if suspect:
+                    row.problems.append(
+                        f"its {role} comes from row {wrote} above, which is damaged"
+                    )
+                    suspects.setdefault(wrote, []).append(role)
+                continue
             if row.cells.get(role):
                 origin[role] = (number, damaged and role not in row.intact)
                 continue
@@ -157,8 +170,11 @@ def resolve_merged_cells(table: Table) -> None:
                 ]
             )
         if damaged and not under:
-            # what it wrote intact is trusted, everything else it passes on is suspect
-            origin = {r: (number, r not in row.intact) for r in table.roles}
+            # what it wrote intact is trusted, everything else it passes on is suspect;
+            # a merged cell the form spells out over it stays its writer's
+            origin.update(
+                {r: (number, r not in row.intact) for r in table.roles if r not in covered}
+            )
         for role, value in passes.items():  # what every reading of the line agrees on
             if value:
                 carried[role], origin[role] = value, (number, False)

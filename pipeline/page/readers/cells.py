@@ -131,6 +131,34 @@ def misfits(cells_by_role: dict[str, str], vocab: Vocabulary) -> list[str]:
     return found
 
 
+SHORT_FIT = 1.0  # in a row short of cells, every cell must fit its column this well
+
+
+def short_row(
+    cells_by_role: dict[str, str], written: int, columns: int, vocab: Vocabulary
+) -> list[str]:
+    """The problem of a row that writes fewer cells than its table has columns (Markdown,
+    HTML: where a cell was lost, the cells after it moved left): none when each cell it
+    writes fits its column closely (a row that only left its last cells out), else the
+    row is marked, naming the first cell out of place.
+
+    >>> from pipeline.page.vocabulary import load
+    >>> short_row({"destination": "C", "type": "TCP", "port": "443"}, 4, 5, load())
+    []
+    >>> short_row({"destination": "C", "type": "TCP", "port": "Traps from ADC"}, 4, 5, load())
+    ["the row has 4 cells where the table has 5, and 'Traps from ADC' does not look like a port: a cell is missing and the cells after it moved"]
+    """
+    if written >= columns:
+        return []
+    for role, text in cells_by_role.items():
+        if text and fit(role, classify(text, vocab)) > SHORT_FIT:
+            return [
+                f"the row has {written} cells where the table has {columns}, and {text!r} "
+                f"does not look like a {role}: a cell is missing and the cells after it moved"
+            ]
+    return []
+
+
 def place(
     cells: list[str],
     roles: list[str],

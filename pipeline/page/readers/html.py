@@ -31,7 +31,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 
 from pipeline.core.normalize import clean
 from pipeline.errors import InputError, Location
-from pipeline.page.model import ENTITY_ROLES, Page, PageBuilder, Row
+from pipeline.page.model import Page, PageBuilder, Row
 from pipeline.page.readers.cells import (
     RowChecks,
     build_row,
@@ -39,6 +39,7 @@ from pipeline.page.readers.cells import (
     fit,
     fold_extra_cells,
     header_roles,
+    short_row,
 )
 from pipeline.page.readers.steps import TableSteps
 from pipeline.page.vocabulary import Vocabulary, load
@@ -221,7 +222,7 @@ class HtmlReader(TableSteps, RowChecks, PageBuilder):
         rows = [tr for tr in table_el.find_all("tr") if tr.find_parent("table") is table_el]
         if not rows:
             return
-        grid = self.grid(rows)
+        grid, padded = self.grid(rows)
         header, col = [], 0
         while col < len(grid[0]):
             header.append(grid[0][col][0])
@@ -235,7 +236,7 @@ class HtmlReader(TableSteps, RowChecks, PageBuilder):
             self.prose(table_el)
             return
         table = self.add_table(header, roles, rows[0].sourceline or 1)
-        for tr, cells in zip(rows[1:], grid[1:]):
+        for tr, cells, pads in zip(rows[1:], grid[1:], padded[1:]):
             if not any(text for text, _, _ in cells):
                 continue
             by_role: dict[str, str] = {}
@@ -253,8 +254,8 @@ class HtmlReader(TableSteps, RowChecks, PageBuilder):
                 else:
                     for r in covering:
                         by_role[r] = text
-                if covered and text:
-                    inherited.update(r for r in covering if r in ENTITY_ROLES or r == "type")
+                if covered and text:  # the row above wrote it (a merged cell)
+                    inherited.update(covering)
                 i += width
             extras = []  # cells beyond the header's columns, one per cell (colspan once)
             while i < len(cells):
@@ -263,17 +264,23 @@ class HtmlReader(TableSteps, RowChecks, PageBuilder):
             if any(extras):  # folded into the last column and marked, as in every form
                 texts, problems = fold_extra_cells([by_role[r] for r in roles] + extras, len(roles))
                 by_role[roles[-1]] = texts[-1]
+            own = {r: t for r, t in by_role.items() if r not in inherited}
+            written = min(len(cells), len(roles)) - pads
+            problems += short_row(own, written, len(roles), self.vocab)
             row: Row = build_row(by_role, roles, tr.sourceline or 1, str(tr))
             row.inherited |= inherited
             row.problems.extend(problems)
             table.rows.append(row)
         self.finish_table(table)
 
-    def grid(self, rows) -> list[list[tuple[str, bool, int]]]:
-        """Each row as one (text, covered by a rowspan from above, colspan) per column."""
+    def grid(self, rows) -> tuple[list[list[tuple[str, bool, int]]], list[int]]:
+        """Each row as one (text, covered by a rowspan from above, colspan) per column, and
+        per row how many of its columns before a merged cell it wrote no cell for."""
         pending: dict[int, tuple[str, int, int]] = {}  # column -> (text, rows left, width)
         out = []
+        padded = []
         for tr in rows:
+            pads = 0
             queue = [c for c in tr.children if isinstance(c, Tag) and c.name in ("td", "th")]
             line: list[tuple[str, bool, int]] = []
             col = 0
@@ -291,11 +298,13 @@ class HtmlReader(TableSteps, RowChecks, PageBuilder):
                         pending[col] = (text, rs - 1, cs)
                     line.extend([(text, False, cs)] * cs)
                     col += cs
-                else:
+                else:  # no cell of its own before a merged one further right
                     line.append(("", False, 1))
+                    pads += 1
                     col += 1
             out.append(line)
-        return out
+            padded.append(pads)
+        return out, padded
 
 
 def read_html(text: str, source_name: str, locale: str, vocab: Vocabulary | None = None) -> Page:

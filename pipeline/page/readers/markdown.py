@@ -26,6 +26,7 @@ from pipeline.page.readers.cells import (
     build_row,
     fold_extra_cells,
     header_roles,
+    short_row,
 )
 from pipeline.page.readers.steps import TableSteps
 from pipeline.page.vocabulary import Vocabulary, load
@@ -162,9 +163,11 @@ class MarkdownReader(TableSteps, RowChecks, PageBuilder):
         n = len(roles)
         for j, texts in enumerate(body, i):
             cells, problems = fold_extra_cells(texts, n)  # a list of its own
+            written = len(cells)
             cells += [""] * (n - len(cells))
-            row = build_row(dict(zip(roles, cells)), roles, j + 1, self.lines[j])
-            row.problems.extend(problems)
+            by_role = dict(zip(roles, cells))
+            row = build_row(by_role, roles, j + 1, self.lines[j])
+            row.problems.extend(problems + short_row(by_role, written, n, self.vocab))
             table.rows.append(row)
         self.finish_table(table)
         return end
