@@ -116,7 +116,8 @@ fuzz: $(STAMP) ## long seeded fuzzing of the build (crashes, structural damage o
 	$(BIN)/python tests/fuzzing.py --structural --page en --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
 	$(BIN)/python tests/fuzzing.py --structural --page de --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
 	$(BIN)/python tests/fuzzing.py --structural --page ja --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
-	$(BIN)/python tests/fuzzing.py --html --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
+	$(BIN)/python tests/fuzzing.py --cells html --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
+	$(BIN)/python tests/fuzzing.py --cells markdown --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
 	$(BIN)/python tests/crashing.py
 	$(BIN)/pytest -q -n auto tests/test_hardened.py
 

@@ -424,12 +424,12 @@ def fuzz_structural(
     return findings
 
 
-# -- structural damage of the HTML form -----------------------------------------------------
+# -- structural damage of the forms that write every cell: HTML and Markdown ---------------
 
 SPAN = re.compile(r'rowspan="(\d+)"')
 
 
-def html_flows(out: Path) -> set[tuple]:
+def form_flows(out: Path) -> set[tuple]:
     """A build's flows: section, ends, protocol, ports."""
     rows = json.loads((out / "ports.json").read_text("utf-8"))
     return {
@@ -438,42 +438,73 @@ def html_flows(out: Path) -> set[tuple]:
     }
 
 
-def fuzz_html(runs: int, seed: int, verbose: bool = False) -> list[tuple[int, str]]:
-    """``runs`` structural damages of the English page as the site serves it (HTML made by
-    markdown-it, as the tests make it, a cell on each line): a cell deleted, a cell written
-    twice, a ``rowspan`` one row too long or too short.  A finding: a flow the page does
-    not have (a cell moved into another column, a merged cell spread over rows it does not
-    cover), or flows lost without a reject saying so."""
+def damage_html(lines: list[str], rng: random.Random) -> str:
+    """A cell (a line ``<td…``) deleted or written twice, or a ``rowspan`` one row off."""
+    kind = rng.choice(["cell deleted", "cell twice", "rowspan"])
+    spans = [i for i, line in enumerate(lines) if SPAN.search(line)]
+    i = rng.choice(
+        spans if kind == "rowspan" else [i for i, ln in enumerate(lines) if ln.startswith("<td")]
+    )
+    if kind == "cell deleted":
+        del lines[i]
+    elif kind == "cell twice":
+        lines.insert(i, lines[i])
+    else:
+        found = SPAN.search(lines[i])
+        assert found
+        wrong = max(1, int(found[1]) + rng.choice([-1, 1]))
+        lines[i] = lines[i].replace(found[0], f'rowspan="{wrong}"')
+        kind = f"rowspan {found[1]} -> {wrong}"
+    return f"{kind} at line {i + 1}"
+
+
+def damage_markdown(lines: list[str], rng: random.Random) -> str:
+    """One cell of a table row deleted or written twice (its pipes with it).  An emptied
+    cell is no damage: an empty cell means "as the row above"."""
+    rows = [
+        i
+        for i, line in enumerate(lines)
+        if i and line.startswith("|") and lines[i - 1].startswith("|") and set(line) - set("|-: ")
+    ]
+    i = rng.choice(rows)
+    cells = lines[i].split("|")
+    k = rng.randrange(1, len(cells) - 1)
+    kind = rng.choice(["cell deleted", "cell twice"])
+    if kind == "cell deleted":
+        del cells[k]
+    else:
+        cells.insert(k, cells[k])
+    lines[i] = "|".join(cells)
+    return f"{kind} ({k}) at line {i + 1}"
+
+
+def fuzz_cells(
+    runs: int, seed: int, form: str = "html", verbose: bool = False
+) -> list[tuple[int, str]]:
+    """``runs`` structural damages of the English page in a form that writes every cell:
+    ``html`` as the site serves it (made by markdown-it, as the tests make it, a cell on
+    each line; ``damage_html``), or ``markdown``, its source (``damage_markdown``).  A
+    finding: a flow the page does not have (a cell moved into another column, a merged
+    cell spread over rows it does not cover), or flows lost without a reject saying so."""
     from make_forms import markdown_to_html
     from pipeline.stages.build import build
 
     rng = random.Random(seed)
-    html = markdown_to_html(SEEDS[1].read_text("utf-8").replace("\r\n", "\n"))
-    lines = html.split("\n")
-    cells = [i for i, line in enumerate(lines) if line.startswith("<td")]
-    spans = [i for i, line in enumerate(lines) if SPAN.search(line)]
+    text = SEEDS[1].read_text("utf-8").replace("\r\n", "\n")
+    if form == "html":
+        text = markdown_to_html(text)
+    damage = damage_html if form == "html" else damage_markdown
+    lines = text.split("\n")
     findings = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        page = work / "citrix-communication-ports.html"
-        page.write_text(html, "utf-8")
+        page = work / f"citrix-communication-ports.{'html' if form == 'html' else 'md'}"
+        page.write_text(text, "utf-8")
         build(page, work / "good", allow_unrecorded=True)
-        good = html_flows(work / "good")
+        good = form_flows(work / "good")
         for n in range(runs):
             damaged = list(lines)
-            kind = rng.choice(["cell deleted", "cell twice", "rowspan"])
-            i = rng.choice(spans if kind == "rowspan" else cells)
-            if kind == "cell deleted":
-                del damaged[i]
-            elif kind == "cell twice":
-                damaged.insert(i, damaged[i])
-            else:
-                found = SPAN.search(damaged[i])
-                assert found
-                wrong = max(1, int(found[1]) + rng.choice([-1, 1]))
-                damaged[i] = damaged[i].replace(found[0], f'rowspan="{wrong}"')
-                kind = f"rowspan {found[1]} -> {wrong}"
-            what = f"{kind} at line {i + 1}"
+            what = damage(damaged, rng)
             page.write_text("\n".join(damaged), "utf-8")
             out = work / f"run{n}"
             try:
@@ -481,7 +512,7 @@ def fuzz_html(runs: int, seed: int, verbose: bool = False) -> list[tuple[int, st
                     build(page, out, allow_unrecorded=True, allow_shrink=True)
             except PipelineError:
                 continue  # failing loudly is allowed
-            got = html_flows(out)
+            got = form_flows(out)
             rejected = json.loads((out / "rejects.json").read_text("utf-8"))
             shutil.rmtree(out)
             invented = sorted(got - good, key=str)
@@ -512,9 +543,10 @@ if __name__ == "__main__":
         "page or of the German or Japanese excerpt",
     )
     ap.add_argument(
-        "--html",
-        action="store_true",
-        help="structural damage of the English page's HTML form (cells, rowspans)",
+        "--cells",
+        choices=("html", "markdown"),
+        help="structural damage of the English page's HTML form (cells, rowspans) or of "
+        "its Markdown source (cells)",
     )
     ap.add_argument(
         "--no-previous",
@@ -522,10 +554,10 @@ if __name__ == "__main__":
         help="--structural: build each mutation without the unmutated build as --previous",
     )
     args = ap.parse_args()
-    if args.html:
-        found_html = fuzz_html(args.runs, args.seed, verbose=True)
-        print(f"{args.runs} HTML damages, seed {args.seed}: {len(found_html)} finding(s)")
-        sys.exit(1 if found_html else 0)
+    if args.cells:
+        found_cells = fuzz_cells(args.runs, args.seed, args.cells, verbose=True)
+        print(f"{args.runs} {args.cells} damages, seed {args.seed}: {len(found_cells)} finding(s)")
+        sys.exit(1 if found_cells else 0)
     if args.structural:
         stats: dict = {}
         found = fuzz_structural(

@@ -67,6 +67,10 @@ class Row:
     # have under each of those readings, the ones it does not agree on (what a previous
     # build may confirm: ``pipeline.stages.settle``)
     maybe: list[dict[str, str]] = field(default_factory=list)
+    # the reader found cells out of their columns (a cell lost, added or unlike its
+    # column, in a form that writes every cell): the row is no plain row under the names
+    # above it, whatever its Type and Port cells hold
+    moved: bool = False
 
 
 @dataclass
@@ -124,8 +128,10 @@ def resolve_merged_cells(table: Table) -> None:
         # a damaged row is trusted to pass on the Source and Destination above it only
         # when it is plainly a row under them: it writes a Type and a Port and neither
         # name (where its damage may have put a name, nothing it passes on is trusted)
-        under = all(row.cells.get(r) for r in ("type", "port")) and not any(
-            row.cells.get(r) for r in ENTITY_ROLES
+        under = (
+            not row.moved
+            and all(row.cells.get(r) for r in ("type", "port"))
+            and not any(row.cells.get(r) for r in ENTITY_ROLES)
         )
         before = dict(carried), dict(origin)
         covered = set(row.inherited)  # cells of merged cells the form spells out (HTML)

@@ -451,6 +451,7 @@ class RowChecks:
             problems += misfits(
                 {r: t for r, t in row.cells.items() if r not in row.inherited}, self.vocab
             )
+            row.moved = row.moved or bool(problems)
         return problems + lost_columns(row.cells, self.vocab)
 
 

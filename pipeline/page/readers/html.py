@@ -270,6 +270,7 @@ class HtmlReader(TableSteps, RowChecks, PageBuilder):
             row: Row = build_row(by_role, roles, tr.sourceline or 1, str(tr))
             row.inherited |= inherited
             row.problems.extend(problems)
+            row.moved = bool(problems)  # cells added or lost: out of their columns
             table.rows.append(row)
         self.finish_table(table)
 

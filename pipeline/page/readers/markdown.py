@@ -167,7 +167,9 @@ class MarkdownReader(TableSteps, RowChecks, PageBuilder):
             cells += [""] * (n - len(cells))
             by_role = dict(zip(roles, cells))
             row = build_row(by_role, roles, j + 1, self.lines[j])
-            row.problems.extend(problems + short_row(by_role, written, n, self.vocab))
+            problems += short_row(by_role, written, n, self.vocab)
+            row.problems.extend(problems)
+            row.moved = bool(problems)  # cells added or lost: out of their columns
             table.rows.append(row)
         self.finish_table(table)
         return end
