@@ -479,9 +479,10 @@ def damage_markdown(lines: list[str], rng: random.Random) -> str:
 
 
 def fuzz_cells(
-    runs: int, seed: int, form: str = "html", verbose: bool = False
+    runs: int, seed: int, form: str = "html", verbose: bool = False, page: str = "en"
 ) -> list[tuple[int, str]]:
-    """``runs`` structural damages of the English page in a form that writes every cell:
+    """``runs`` structural damages of a page (``PAGES``: the English one by default) in a
+    form that writes every cell:
     ``html`` as the site serves it (made by markdown-it, as the tests make it, a cell on
     each line; ``damage_html``), or ``markdown``, its source (``damage_markdown``).  A
     finding: a flow the page does not have (a cell moved into another column, a merged
@@ -490,26 +491,27 @@ def fuzz_cells(
     from pipeline.stages.build import build
 
     rng = random.Random(seed)
-    text = SEEDS[1].read_text("utf-8").replace("\r\n", "\n")
+    source, locale = PAGES[page]
+    text = source.read_text("utf-8").replace("\r\n", "\n")
     if form == "html":
-        text = markdown_to_html(text)
+        text = markdown_to_html(text, lang=locale)
     damage = damage_html if form == "html" else damage_markdown
     lines = text.split("\n")
     findings = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        page = work / f"citrix-communication-ports.{'html' if form == 'html' else 'md'}"
-        page.write_text(text, "utf-8")
-        build(page, work / "good", allow_unrecorded=True)
+        path = work / f"citrix-communication-ports.{'html' if form == 'html' else 'md'}"
+        path.write_text(text, "utf-8")
+        build(path, work / "good", allow_unrecorded=True)
         good = form_flows(work / "good")
         for n in range(runs):
             damaged = list(lines)
             what = damage(damaged, rng)
-            page.write_text("\n".join(damaged), "utf-8")
+            path.write_text("\n".join(damaged), "utf-8")
             out = work / f"run{n}"
             try:
                 with contextlib.redirect_stderr(io.StringIO()):
-                    build(page, out, allow_unrecorded=True, allow_shrink=True)
+                    build(path, out, allow_unrecorded=True, allow_shrink=True)
             except PipelineError:
                 continue  # failing loudly is allowed
             got = form_flows(out)
@@ -540,7 +542,8 @@ if __name__ == "__main__":
         choices=("fr", *PAGES),
         default="fr",
         help="--structural: the French snapshot (default), or the text form of the English "
-        "page or of the German or Japanese excerpt",
+        "page or of the German or Japanese excerpt; --cells: the English page (default) or "
+        "an excerpt",
     )
     ap.add_argument(
         "--cells",
@@ -555,8 +558,13 @@ if __name__ == "__main__":
     )
     args = ap.parse_args()
     if args.cells:
-        found_cells = fuzz_cells(args.runs, args.seed, args.cells, verbose=True)
-        print(f"{args.runs} {args.cells} damages, seed {args.seed}: {len(found_cells)} finding(s)")
+        page = "en" if args.page == "fr" else args.page
+        found_cells = fuzz_cells(args.runs, args.seed, args.cells, verbose=True, page=page)
+        print(
+            f"{args.runs} {args.cells} damages of the {page} page, seed {args.seed}: "
+            f"{len(found_cells)} finding(s)"
+        )
+
         sys.exit(1 if found_cells else 0)
     if args.structural:
         stats: dict = {}
