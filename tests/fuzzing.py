@@ -439,8 +439,14 @@ def form_flows(out: Path) -> set[tuple]:
 
 
 def damage_html(lines: list[str], rng: random.Random) -> str:
-    """A cell (a line ``<td…``) deleted or written twice, or a ``rowspan`` one row off."""
-    kind = rng.choice(["cell deleted", "cell twice", "rowspan"])
+    """A cell (a line ``<td…``) deleted or written twice, a ``rowspan`` one row off, or
+    two rows joined (a ``</tr>`` and the next ``<tr>`` lost)."""
+    kind = rng.choice(["cell deleted", "cell twice", "rowspan", "rows joined"])
+    if kind == "rows joined":  # a row's end and the next row's start lost: one <tr>
+        ends = [i for i in range(len(lines) - 1) if lines[i] == "</tr>" and lines[i + 1] == "<tr>"]
+        i = rng.choice(ends)
+        del lines[i : i + 2]
+        return f"{kind} at line {i + 1}"
     spans = [i for i, line in enumerate(lines) if SPAN.search(line)]
     i = rng.choice(
         spans if kind == "rowspan" else [i for i, ln in enumerate(lines) if ln.startswith("<td")]
@@ -459,17 +465,23 @@ def damage_html(lines: list[str], rng: random.Random) -> str:
 
 
 def damage_markdown(lines: list[str], rng: random.Random) -> str:
-    """One cell of a table row deleted or written twice (its pipes with it).  An emptied
-    cell is no damage: an empty cell means "as the row above"."""
+    """One cell of a table row deleted or written twice (its pipes with it), or two rows
+    joined on one line.  An emptied cell is no damage: an empty cell means "as the row
+    above"."""
     rows = [
         i
         for i, line in enumerate(lines)
         if i and line.startswith("|") and lines[i - 1].startswith("|") and set(line) - set("|-: ")
     ]
+    kind = rng.choice(["cell deleted", "cell twice", "rows joined"])
+    if kind == "rows joined":  # a line break lost between two rows
+        joinable = [i for i in rows if i + 1 in set(rows)]
+        i = rng.choice(joinable)
+        lines[i : i + 2] = [lines[i] + " " + lines[i + 1]]
+        return f"{kind} at line {i + 1}"
     i = rng.choice(rows)
     cells = lines[i].split("|")
     k = rng.randrange(1, len(cells) - 1)
-    kind = rng.choice(["cell deleted", "cell twice"])
     if kind == "cell deleted":
         del cells[k]
     else:
