@@ -209,6 +209,15 @@ def test_a_host_inside_another_key_s_network_is_warned_about(capsys, built, tmp_
     assert "2 more network(s) lie in another key's networks" in err
 
 
+def test_a_missing_map_says_how_to_write_one(capsys, built, tmp_path):
+    code = main(
+        ["export", "nftables", "--addresses", str(tmp_path / "none.yaml"), "--data", str(built[0])]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot read the address map: no such file" in err
+    assert "citrix-ports components --format yaml > map.yaml" in err
+
+
 def test_an_ipv4_mapped_address_is_warned_about(capsys, built, tmp_path):
     """``::ffff:10.0.20.5`` is the IPv4 host written as IPv6: its IPv4 traffic never meets
     an IPv6 rule, so the export says so, with the line and the IPv4 form to write."""

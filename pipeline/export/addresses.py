@@ -465,7 +465,13 @@ def load_address_map(path: Path, allow_any: bool = False) -> AddressMap:
     import yaml
 
     lim = limits()["address_map"]
-    raw = read_bytes(path, lim["max_bytes"], "address map")
+    raw = read_bytes(
+        path,
+        lim["max_bytes"],
+        "address map",
+        missing="write one (citrix-ports components --format yaml > map.yaml gives a "
+        "skeleton by id), or start from examples/address-map.yaml",
+    )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
