@@ -218,6 +218,31 @@ def test_a_missing_map_says_how_to_write_one(capsys, built, tmp_path):
     assert "citrix-ports components --format yaml > map.yaml" in err
 
 
+@pytest.mark.parametrize(
+    "argv, said, hint",
+    [
+        (
+            ["components", "--data", "{missing}"],
+            "no such build directory or published file",
+            "--data",
+        ),
+        (["diff", "{missing}", "{build}"], "no such file or build directory", "git:REF"),
+        (
+            ["build", "--errata", "{missing}", "--out", "{out}"],
+            "cannot read the errata file",
+            "--errata",
+        ),
+    ],
+)
+def test_a_missing_input_is_named_with_what_to_give(capsys, built, tmp_path, argv, said, hint):
+    """A path that does not exist: the path as given, what it should be, what to do."""
+    missing = str(tmp_path / "nope")
+    args = [a.format(missing=missing, build=built[0], out=tmp_path / "out") for a in argv]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 2 and f"{missing}: {said}" in err and "hint:" in err and hint in err, err
+
+
 def test_an_ipv4_mapped_address_is_warned_about(capsys, built, tmp_path):
     """``::ffff:10.0.20.5`` is the IPv4 host written as IPv6: its IPv4 traffic never meets
     an IPv6 rule, so the export says so, with the line and the IPv4 form to write."""

@@ -10,6 +10,7 @@ import sys
 
 from pipeline.cli.options import LazyChoices, data_option
 from pipeline.dataset.published import default_data
+from pipeline.errors import InputError, Location
 
 
 def add(sub) -> None:
@@ -40,6 +41,12 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.dataset.components_list import FORMATS, listing
 
     data = args.data or default_data()
+    if not data.exists():
+        raise InputError(
+            "no such build directory or published file",
+            Location(str(data)),
+            hint="run `make` first, or give --data a build directory",
+        )
     folder = data if data.is_dir() else data.parent  # a build, or one of its files
     rows = published.read(folder, "components").rows
     ports = published.read(folder, "ports").rows

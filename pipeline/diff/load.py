@@ -110,7 +110,11 @@ def load_tables(
         return out, manifest
     path = Path(spec)
     if not path.exists():
-        raise InputError("no such file or build directory", Location(spec))
+        raise InputError(
+            "no such file or build directory",
+            Location(spec),
+            hint="give a build directory, a published CSV, a snapshot or git:REF (git:HEAD)",
+        )
     if path.is_dir() or path.suffix == ".csv":
         out = {}
         for table in tables:

@@ -53,7 +53,14 @@ def load_errata(path: Path = ERRATA_FILE) -> list[Erratum]:
     """The errata of ``path``, checked; raises ``InputError`` (located) when an entry
     lacks a key, names an unknown field or reuses an id."""
     try:
-        data = tomllib.loads(read_input(path, "errata", "errata file").decode("utf-8"))
+        data = tomllib.loads(
+            read_input(
+                path,
+                "errata",
+                "errata file",
+                missing="give --errata an errata file, or leave it out for the reviewed pipeline/data/errata.toml",
+            ).decode("utf-8")
+        )
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"cannot read the errata: {exc}", Location(str(path))) from None
     errata, ids = [], set()
