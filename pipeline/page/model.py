@@ -319,6 +319,8 @@ def same_header_folded(warnings: list[str]) -> list[str]:
     >>> w = "p.md:{}, section 'S{}': the header words 'From' are not in the vocabulary; …"
     >>> same_header_folded([w.format(3, 1), "other", w.format(9, 2)])
     ["p.md, 2 tables (lines 3, 9): the header words 'From' are not in the vocabulary; …", 'other']
+    >>> same_header_folded([w.format(1, 1), w.format(1, 2)])[0][:24]
+    'p.md, 2 tables (line 1):'
     """
     groups: dict[tuple[str, str], list[str]] = {}
     for w in warnings:
@@ -334,5 +336,7 @@ def same_header_folded(warnings: list[str]) -> list[str]:
         elif key not in done:  # where the first stood; the others are in it
             done.add(key)
             lines = groups[key]
-            out.append(f"{key[0]}, {len(lines)} tables (lines {', '.join(lines)}): {key[1]}")
+            shown = list(dict.fromkeys(lines))  # a page on one line: its tables share it
+            said = f"line{'s' if len(shown) > 1 else ''} {', '.join(shown)}"
+            out.append(f"{key[0]}, {len(lines)} tables ({said}): {key[1]}")
     return out
