@@ -7,7 +7,6 @@ that the later stages cannot tell which form a page came from.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 # Canonical column roles, in the order the published rules list them.
@@ -109,8 +108,8 @@ def resolve_merged_cells(table: Table) -> None:
     Type: it is a note row.  Which cells were filled is recorded in ``Row.inherited``
     (where the form spells merged cells out, an HTML ``rowspan``, the reader filled them
     and recorded them there already); a row that takes a cell from a damaged row, either
-    way, is marked too (a wrong value never spreads
-    silently down a merged cell), unless the reader found that cell intact
+    way, is marked too (a wrong value never spreads silently down a merged cell), unless
+    the reader found that cell intact
     (``Row.intact``: the damage lies after it) or found what the damaged row passes on
     whatever its damage was (``Row.passes``).
     """
@@ -301,42 +300,5 @@ class PageBuilder:
             sections=self.sections,
             tables=self.tables,
             line_counts=counts,
-            warnings=same_header_folded(self.warnings),
+            warnings=self.warnings,
         )
-
-
-# A table whose header words the vocabulary lacks: "<file>:<line>, section <s>: the header words …"
-_HEADER_WARNING = re.compile(
-    r"(?P<file>.+?):(?P<line>\d+), section .+?: (?P<said>the header words .+)"
-)
-
-
-def same_header_folded(warnings: list[str]) -> list[str]:
-    """The warnings, those of tables whose unknown header words and columns are the same
-    (a page in a language the vocabulary lacks: every table) folded into one naming every
-    line, where the first of them stood.
-
-    >>> w = "p.md:{}, section 'S{}': the header words 'From' are not in the vocabulary; …"
-    >>> same_header_folded([w.format(3, 1), "other", w.format(9, 2)])
-    ["p.md, 2 tables (lines 3, 9): the header words 'From' are not in the vocabulary; …", 'other']
-    >>> same_header_folded([w.format(1, 1), w.format(1, 2)])[0][:24]
-    'p.md, 2 tables (line 1):'
-    """
-    groups: dict[tuple[str, str], list[str]] = {}
-    for w in warnings:
-        found = _HEADER_WARNING.fullmatch(w)
-        if found:
-            groups.setdefault((found["file"], found["said"]), []).append(found["line"])
-    out, done = [], set()
-    for w in warnings:
-        found = _HEADER_WARNING.fullmatch(w)
-        key = (found["file"], found["said"]) if found else None
-        if key is None or len(groups[key]) == 1:
-            out.append(w)
-        elif key not in done:  # where the first stood; the others are in it
-            done.add(key)
-            lines = groups[key]
-            shown = list(dict.fromkeys(lines))  # a page on one line: its tables share it
-            said = f"line{'s' if len(shown) > 1 else ''} {', '.join(shown)}"
-            out.append(f"{key[0]}, {len(lines)} tables ({said}): {key[1]}")
-    return out

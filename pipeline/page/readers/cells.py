@@ -545,11 +545,12 @@ def complete_roles(
     return done if "type" in done else None
 
 
-def inferred_warning(where: str, header: list[str], roles: list[str], vocab: Vocabulary) -> str:
-    """The warning of a table whose columns were recognised by their content."""
+def inferred_said(header: list[str], roles: list[str], vocab: Vocabulary) -> str:
+    """What the warning of a table whose columns were recognised by their content says
+    (after where it is)."""
     unknown = [h for h in header if not vocab.role_of_header(h)]
     named = ", ".join(f"{h} = {r}" for h, r in zip(header, roles) if not r.startswith("extra:"))
     return (
-        f"{where}: the header words {', '.join(map(repr, unknown))} are not in the "
-        f"vocabulary; the columns were recognised by what they hold: {named}"
+        f"the header words {', '.join(map(repr, unknown))} are not in the vocabulary; the "
+        f"columns were recognised by what they hold: {named}"
     )

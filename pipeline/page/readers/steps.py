@@ -10,7 +10,7 @@ told apart; a flattened table added to the page.
 from __future__ import annotations
 
 from pipeline.errors import InputError, Location
-from pipeline.page.readers.cells import complete_roles, infer_roles, inferred_warning
+from pipeline.page.readers.cells import complete_roles, infer_roles, inferred_said
 from pipeline.page.readers.flattened import flattened_table
 from pipeline.page.vocabulary import Vocabulary
 
@@ -22,6 +22,8 @@ class TableSteps:
     source_name: str
     vocab: Vocabulary
     warnings: list[str]
+    # what a table's inferred columns warning says -> where it stands, the tables' lines
+    _inferred: dict[str, tuple[int, list[int]]] | None = None
 
     def table_roles(
         self, header: list[str], roles: list[str] | None, body: list[list[str]], line: int
@@ -50,8 +52,25 @@ class TableSteps:
             if not done:
                 return roles
             roles = done
-        self.warnings.append(inferred_warning(str(where), header, roles, vocab))
+        self.warn_inferred(where, line, inferred_said(header, roles, vocab))
         return roles
+
+    def warn_inferred(self, where: Location, line: int, said: str) -> None:
+        """The warning of a table whose columns were recognised by their content; the
+        tables after it that say the same (a page in a language the vocabulary lacks: every
+        table) are folded into it, naming each table's line."""
+        if self._inferred is None:
+            self._inferred = {}
+        seen = self._inferred
+        if said not in seen:
+            seen[said] = (len(self.warnings), [line])
+            self.warnings.append(f"{where}: {said}")
+            return
+        index, lines = seen[said]
+        lines.append(line)
+        shown = list(dict.fromkeys(lines))  # a page on one line: its tables share it
+        at = f"line{'s' if len(shown) > 1 else ''} {', '.join(map(str, shown))}"
+        self.warnings[index] = f"{self.source_name}, {len(lines)} tables ({at}): {said}"
 
     def read_flattened(self, text: str, line: int) -> bool:
         """Add the table ``text`` holds when it is a Markdown table collapsed onto one
