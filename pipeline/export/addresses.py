@@ -521,20 +521,7 @@ def load_address_map(path: Path, allow_any: bool = False) -> AddressMap:
         nets = _networks(loader, key, values, lim)
         if not nets:
             raise loader.fail(f"component {excerpt(key, lim['excerpt'])} has no address", line)
-        for net in nets:
-            mapped = net.version == 6 and net.subnet_of(IPV4_IN_IPV6[0][0])  # type: ignore[arg-type]
-            if mapped:
-                v4 = ipaddress.ip_network(
-                    (int(net.network_address) & 0xFFFFFFFF, net.prefixlen - 96)
-                )
-                host = v4.num_addresses == 1
-                written = f"::ffff:{v4.network_address}" + ("" if host else f"/{net.prefixlen}")
-                warnings.append(
-                    f"warning: {path}:{line}: {written} ({excerpt(key, lim['excerpt'])}) is "
-                    f"the IPv4 {'address' if host else 'network'} "
-                    f"{v4.network_address if host else v4} written as IPv6 (IPv4-mapped): "
-                    "its IPv4 traffic never matches an IPv6 rule; write it as IPv4"
-                )
+        warnings += [w for w in (mapped_warning(n, key, f"{path}:{line}") for n in nets) if w]
         union += nets
         wide = too_wide(union)
         if wide:
@@ -564,6 +551,28 @@ def load_address_map(path: Path, allow_any: bool = False) -> AddressMap:
             loader, node, str(path), lambda key, line: _entry(loader, key, line, [])
         )
     return AddressMap(entries, warnings, path=str(path), zones=zones)
+
+
+def mapped_warning(net: Network, key: str, where: str) -> str:
+    """The warning for an IPv4-mapped network (``::ffff:10.0.20.5``): its host's IPv4
+    traffic never matches an IPv6 rule ("" for any other network).
+
+    >>> mapped_warning(ipaddress.ip_network("::ffff:10.0.20.0/120"), "vda", "m.yaml:3")[:70]
+    "warning: m.yaml:3: ::ffff:10.0.20.0/120 ('vda') is the IPv4 network 10"
+    >>> mapped_warning(ipaddress.ip_network("2001:db8::/64"), "vda", "m.yaml:3")
+    ''
+    """
+    if net.version != 6 or not net.subnet_of(IPV4_IN_IPV6[0][0]):  # type: ignore[arg-type]
+        return ""
+    v4 = ipaddress.ip_network((int(net.network_address) & 0xFFFFFFFF, net.prefixlen - 96))
+    host = v4.num_addresses == 1
+    written = f"::ffff:{v4.network_address}" + ("" if host else f"/{net.prefixlen}")
+    return (
+        f"warning: {where}: {written} ({excerpt(key, limits()['address_map']['excerpt'])}) is "
+        f"the IPv4 {'address' if host else 'network'} {v4.network_address if host else v4} "
+        "written as IPv6 (IPv4-mapped): its IPv4 traffic never matches an IPv6 rule; write "
+        "it as IPv4"
+    )
 
 
 def _networks(loader: _Loader, key: str, values: list, lim: dict) -> list[Network]:
