@@ -220,6 +220,27 @@ def test_a_markdown_row_that_lost_a_cell_is_marked_and_one_without_details_is_re
     assert (rows[2].cells["port"], rows[2].cells["details"]) == ("443", "")
 
 
+def test_a_header_written_again_in_a_long_table_is_no_rule():
+    """A long table may repeat its header row: in Markdown and in HTML (made from it as the
+    site serves it) that row is no rule (Markdown counts its line as a header line), and
+    the rows under it read as before."""
+    md = (
+        "## P\n\n| Source | Destination | Type | Port | Details |\n|---|---|---|---|---|\n"
+        "| A | B | TCP | 1 | d |\n| source | Destination | Type | Port | Details |\n"
+        "| C | D | UDP | 2 | e |\n"
+    )
+    for page in (
+        read_markdown(md, "long.md", "en-us"),
+        read_html(markdown_to_html(md), "long.html", "en-us"),
+    ):
+        rows = page.tables[0].rows
+        assert [(r.cells["source"], r.cells["port"], r.problems) for r in rows] == [
+            ("A", "1", []),
+            ("C", "2", []),
+        ]
+    assert read_markdown(md, "long.md", "en-us").line_counts["table_header"] == 2
+
+
 @pytest.mark.parametrize(
     "value, covered",
     [("2px", 2), (" +2", 2), ("-2", 1), ("1.9", 1), ("x2", 1), ("", 1), ("0", 3)],

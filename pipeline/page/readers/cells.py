@@ -131,6 +131,20 @@ def misfits(cells_by_role: dict[str, str], vocab: Vocabulary) -> list[str]:
     return found
 
 
+def repeats_header(cells: list[str], header: list[str]) -> bool:
+    """Whether a body row is the table's header written again (long tables repeat it):
+    the same words in the same columns, case and spaces aside.  Such a row is no rule.
+
+    >>> repeats_header(["Source", "destination ", "Type"], ["Source", "Destination", "Type"])
+    True
+    >>> repeats_header(["Source", "B", "TCP"], ["Source", "Destination", "Type"])
+    False
+    """
+    return len(cells) == len(header) and all(
+        norm(c).casefold() == norm(h).casefold() for c, h in zip(cells, header)
+    )
+
+
 SHORT_FIT = 1.0  # in a row short of cells, every cell must fit its column this well
 
 

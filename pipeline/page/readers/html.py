@@ -39,6 +39,7 @@ from pipeline.page.readers.cells import (
     fit,
     fold_extra_cells,
     header_roles,
+    repeats_header,
     short_row,
 )
 from pipeline.page.readers.steps import TableSteps
@@ -239,6 +240,9 @@ class HtmlReader(TableSteps, RowChecks, PageBuilder):
         for tr, cells, pads in zip(rows[1:], grid[1:], padded[1:]):
             if not any(text for text, _, _ in cells):
                 continue
+            texts = [text for text, _, _ in cells]
+            if not any(covered for _, covered, _ in cells) and repeats_header(texts, header):
+                continue  # a long table's header again: no rule
             by_role: dict[str, str] = {}
             inherited: set[str] = set()
             problems: list[str] = []
@@ -265,8 +269,7 @@ class HtmlReader(TableSteps, RowChecks, PageBuilder):
                 texts, problems = fold_extra_cells([by_role[r] for r in roles] + extras, len(roles))
                 by_role[roles[-1]] = texts[-1]
             own = {r: t for r, t in by_role.items() if r not in inherited}
-            written = min(len(cells), len(roles)) - pads
-            problems += short_row(own, written, len(roles), self.vocab)
+            problems += short_row(own, min(len(cells), len(roles)) - pads, len(roles), self.vocab)
             row: Row = build_row(by_role, roles, tr.sourceline or 1, str(tr))
             row.inherited |= inherited
             row.problems.extend(problems)

@@ -26,6 +26,7 @@ from pipeline.page.readers.cells import (
     build_row,
     fold_extra_cells,
     header_roles,
+    repeats_header,
     short_row,
 )
 from pipeline.page.readers.steps import TableSteps
@@ -162,6 +163,9 @@ class MarkdownReader(TableSteps, RowChecks, PageBuilder):
             self.account(j + 1, "table_row")
         n = len(roles)
         for j, texts in enumerate(body, i):
+            if repeats_header(texts, header):  # a long table's header again: no rule
+                self.account(j + 1, "table_header")
+                continue
             cells, problems = fold_extra_cells(texts, n)  # a list of its own
             written = len(cells)
             cells += [""] * (n - len(cells))
