@@ -582,3 +582,24 @@ def test_attested_header_words_are_read_without_guessing(english, tmp_path, loca
     assert manifest["source"]["locale"] == locale[:5]
     assert not any("not in the vocabulary" in w for w in manifest["warnings"]), manifest["warnings"]
     assert flows(tmp_path / "out") == flows(english)
+
+
+@pytest.mark.slow  # the whole English page built in two forms
+def test_a_caption_row_above_each_table_s_header_changes_no_flow(english_built, tmp_path):
+    """A site that puts a caption row (``<th colspan>``) above each table's header: the
+    HTML, and its text rendering by trafilatura (the caption becomes a one-cell line over
+    the separator, the header the line under it), read every flow the page has, and the
+    caption as prose."""
+    md = EN.read_text("utf-8").replace("\r\n", "\n")
+    html = markdown_to_html(md).replace(
+        "<thead>\n", '<thead>\n<tr>\n<th colspan="5">Ports of this product</th>\n</tr>\n'
+    )
+    assert html.count("Ports of this product") == 16
+    for name, text in (("en.html", html), ("en.txt", html_to_text(html))):
+        page = tmp_path / name
+        page.write_text(text, "utf-8")
+        out = tmp_path / name.replace(".", "-")
+        build(page, out, allow_unrecorded=True)
+        assert flows(out) == flows(english_built), name
+        sections = json.loads((out / "sections.json").read_text("utf-8"))["sections"]
+        assert any(n["text"] == "Ports of this product" for s in sections for n in s["notes"])

@@ -79,6 +79,7 @@ BLOCKS = {
     "main",
 }
 MAX_SPAN = 1000  # a rowspan/colspan larger than this is hostile or broken
+TITLE_ROWS = 2  # rows of one text each above a table's header: its caption
 BUILDER = "html.parser"  # keeps source lines (measured against lxml: docs/robustness.md)
 
 
@@ -224,10 +225,11 @@ class HtmlReader(TableSteps, RowChecks, PageBuilder):
         if not rows:
             return
         grid, padded = self.grid(rows)
-        header, col = [], 0
-        while col < len(grid[0]):
-            header.append(grid[0][col][0])
-            col += grid[0][col][2]
+        titles = self.title_rows(grid)
+        for tr, cells in zip(rows[:titles], grid[:titles]):  # a caption above the header
+            self.note(tr.sourceline or 1, next(text for text, _, _ in cells if text))
+        rows, grid, padded = rows[titles:], grid[titles:], padded[titles:]
+        header = self.header_of(grid[0])
         roles = header_roles(header, self.vocab)
         # the cells as written: one covered by a merged cell above is not counted again
         # (a name merged over six rows is one name, as in the Markdown source)
@@ -276,6 +278,26 @@ class HtmlReader(TableSteps, RowChecks, PageBuilder):
             row.moved = bool(problems)  # cells added or lost: out of their columns
             table.rows.append(row)
         self.finish_table(table)
+
+    @staticmethod
+    def header_of(cells: list[tuple[str, bool, int]]) -> list[str]:
+        """A header row's texts, one per cell (a colspan once)."""
+        header, col = [], 0
+        while col < len(cells):
+            header.append(cells[col][0])
+            col += cells[col][2]
+        return header
+
+    def title_rows(self, grid: list[list[tuple[str, bool, int]]]) -> int:
+        """How many rows above a table's header are titles (one text across the row, as a
+        ``<th colspan>`` caption writes it) when the row under them is a header the
+        vocabulary knows; 0 otherwise (the first row is the header)."""
+        for k in range(min(TITLE_ROWS, len(grid) - 1)):
+            if len({text for text, _, _ in grid[k] if text}) != 1:
+                return 0
+            if header_roles(self.header_of(grid[k + 1]), self.vocab) is not None:
+                return k + 1
+        return 0
 
     def grid(self, rows) -> tuple[list[list[tuple[str, bool, int]]], list[int]]:
         """Each row as one (text, covered by a rowspan from above, colspan) per column, and

@@ -253,6 +253,19 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 if roles:
                     i = self.read_table(i, cells, roles)
                     continue
+            below = self.lines[i + 1].strip() if i + 1 < n else ""
+            header = split_row(below)[0] if is_separator(stripped) and "|" in below else []
+            known = header_roles(header, self.vocab) if not below.startswith("|") else None
+            if header and known:
+                # the separator under a caption row (a <th colspan> above the header, now
+                # the note above it, its padding pipes dropped): the header is the next line
+                notes = self.section().notes
+                if notes and notes[-1].line == i:
+                    caption = split_row(self.lines[i - 1].strip())[0]
+                    notes[-1].text = caption[0] if len(caption) == 1 else notes[-1].text
+                self.account(i + 1, "table_separator")
+                i = self.read_table(i + 1, header, self.completed(i + 1, header, known), True)
+                continue
             if len(cells) >= 2:
                 raise InputError(
                     f"a line of {len(cells)} table cells is outside any table: its table's "
@@ -272,17 +285,20 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
 
     # -- ordinary tables -----------------------------------------------------------
 
-    def read_table(self, start: int, header: list[str], roles: list[str]) -> int:
+    def read_table(
+        self, start: int, header: list[str], roles: list[str], separated: bool = False
+    ) -> int:
         """A table from its header line: its rows, rows broken after a URL joined,
         each placed; returns the index after it.  A missing separator line is warned
-        about, never a reason to lose the table."""
+        about, never a reason to lose the table (``separated``: it stood above the
+        header, under the table's caption row)."""
         table = self.add_table(header, roles, start + 1)
         self.account(start + 1, "table_header")
         i = start + 1
         if i < len(self.lines) and is_separator(self.lines[i]):
             self.account(i + 1, "table_separator")
             i += 1
-        else:
+        elif not separated:
             where = Location(
                 self.source_name, start + 1, table.number, section=table.section.heading
             )
