@@ -241,6 +241,25 @@ def test_a_header_written_again_in_a_long_table_is_no_rule():
     assert read_markdown(md, "long.md", "en-us").line_counts["table_header"] == 2
 
 
+def test_a_cell_of_invisible_characters_only_is_empty_as_a_reader_sees_it():
+    """A cell holding only a zero-width space (or a byte order mark) looks empty: in
+    Markdown and in HTML it is read as empty, so a Destination takes the row above's,
+    as an empty one does; a name with a joiner inside it stays as written."""
+    md = (
+        "## P\n\n| Source | Destination | Type | Port | Details |\n|---|---|---|---|---|\n"
+        "| A | B | TCP | 1 | d |\n| \u200b | \ufeff | UDP | 2 | \u200b |\n"
+        "| A | C\u200dD | TCP | 3 | e |\n"
+    )
+    html = markdown_to_html(md)
+    for page in (read_markdown(md, "zw.md", "en-us"), read_html(html, "zw.html", "en-us")):
+        rows = page.tables[0].rows
+        assert [(r.cells["source"], r.cells["destination"], r.problems) for r in rows] == [
+            ("A", "B", []),
+            ("A", "B", []),
+            ("A", "C\u200dD", []),
+        ]
+
+
 @pytest.mark.parametrize(
     "value, covered",
     [("2px", 2), (" +2", 2), ("-2", 1), ("1.9", 1), ("x2", 1), ("", 1), ("0", 3)],

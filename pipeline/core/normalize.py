@@ -43,12 +43,18 @@ def lines(text: str) -> list[str]:
 
 @functools.lru_cache(maxsize=65536)  # the readers clean each cell of a page many times
 def clean(text: str) -> str:
-    """Cell text as published: NFC, white space (incl. no-break spaces) collapsed.
+    """Cell text as published: NFC, white space (incl. no-break spaces) collapsed; a text
+    of invisible format characters only (a zero-width space) is empty, as a reader sees it.
 
-    >>> clean("  Serveur\\u00a0 StoreFront\\n")
-    'Serveur StoreFront'
+    >>> clean("  Serveur\\u00a0 StoreFront\\n"), clean(" \\u200b\\ufeff "), clean("a\\u200db")
+    ('Serveur StoreFront', '', 'a\\u200db')
     """
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    collapsed = " ".join(unicodedata.normalize("NFC", text).split())
+    if collapsed and unicodedata.category(collapsed[0]) == "Cf" and all(
+        unicodedata.category(c) == "Cf" or c == " " for c in collapsed
+    ):
+        return ""
+    return collapsed
 
 
 def norm(text: str) -> str:
