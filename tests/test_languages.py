@@ -603,3 +603,26 @@ def test_a_caption_row_above_each_table_s_header_changes_no_flow(english_built, 
         assert flows(out) == flows(english_built), name
         sections = json.loads((out / "sections.json").read_text("utf-8"))["sections"]
         assert any(n["text"] == "Ports of this product" for s in sections for n in s["notes"])
+
+
+@pytest.mark.slow  # the whole English page built in three forms
+def test_a_footnote_mark_after_a_port_is_never_one_of_its_digits(english_built, tmp_path):
+    """``1494<sup>1</sup>`` (a footnote mark) in the Markdown source, the HTML the site
+    serves and its text rendering (``fetch --form text``): in every form the row is
+    rejected, saying why, and no port 14941 is published; the other flows are the page's."""
+    md = EN.read_text("utf-8").replace("\r\n", "\n")
+    assert md.count("| 1494 ") >= 1
+    marked = md.replace("| 1494 ", "| 1494<sup>1</sup> ", 1)
+    html = markdown_to_html(marked)
+    before = flows(english_built)
+    for name, text in (("en.md", marked), ("en.html", html), ("en.txt", html_to_text(html))):
+        page = tmp_path / name
+        page.write_text(text, "utf-8")
+        out = tmp_path / name.replace(".", "-")
+        build(page, out, allow_unrecorded=True)
+        got = flows(out)
+        assert not any(14941 in (f[4], f[5]) for f in got), name
+        assert set(got) < set(before), name  # only the marked row's flows are missing
+        rejects = json.loads((out / "rejects.json").read_text("utf-8"))
+        assert [r["port_raw"] for r in rejects] == ["1494¹"], (name, rejects)
+        assert "a superscript or other number sign" in rejects[0]["reason"], name

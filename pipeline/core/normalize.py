@@ -50,8 +50,10 @@ def clean(text: str) -> str:
     ('Serveur StoreFront', '', 'a\\u200db')
     """
     collapsed = " ".join(unicodedata.normalize("NFC", text).split())
-    if collapsed and unicodedata.category(collapsed[0]) == "Cf" and all(
-        unicodedata.category(c) == "Cf" or c == " " for c in collapsed
+    if (
+        collapsed
+        and unicodedata.category(collapsed[0]) == "Cf"
+        and all(unicodedata.category(c) == "Cf" or c == " " for c in collapsed)
     ):
         return ""
     return collapsed

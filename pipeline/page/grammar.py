@@ -48,6 +48,25 @@ def ascii_forms(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def number_mark(text: str) -> str:
+    """The first character that NFKC would turn into a digit but that is no decimal digit
+    (a superscript ``¹``, a subscript, a circled ``①``, a fraction), else "": a footnote
+    mark after a port must not become one of its digits.  Full-width and other scripts'
+    decimal digits (``４``, ``٤``) are digits.
+
+    >>> number_mark("443¹"), number_mark("４４３"), number_mark("٤٤٣"), number_mark("80")
+    ('¹', '', '', '')
+    """
+    for c in text:
+        if (
+            not c.isascii()
+            and unicodedata.category(c) != "Nd"
+            and any(d.isdigit() for d in unicodedata.normalize("NFKC", c))
+        ):
+            return c
+    return ""
+
+
 def type_words(text: str, vocab: Vocabulary | None = None) -> list[str] | None:
     """The protocol words of a Type cell, or None when a word is not a protocol."""
     vocab = vocab or load()
@@ -162,8 +181,18 @@ def parse_port(text: str, vocab: Vocabulary | None = None) -> PortCell:
     ((80, 80), (443, 443))
     >>> parse_port("80 (Bidirectioneel)").error[:60]
     "Port '80 (Bidirectioneel)': the ports '80' come with '(Bidir"
+    >>> parse_port("443¹").error[:40]
+    "Port '443¹' writes '¹', a superscript or"
     """
     vocab = vocab or load()
+    mark = number_mark(text)
+    if mark:  # "443¹" would read as 4431
+        return PortCell(
+            error=(
+                f"Port {text!r} writes {mark!r}, a superscript or other number sign (a "
+                "footnote mark?), not a digit: its ports are not read"
+            )
+        )
     stripped = ascii_forms(text).strip()
     if not stripped or norm(stripped) in vocab.no_port_words:
         return PortCell(no_port=True)

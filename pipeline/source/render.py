@@ -2,7 +2,9 @@
 
 Input: the HTML of a page.  Output: its text rendering by trafilatura 1.12 (tables kept,
 each row a line of ``|``-separated cells, the cells a merged cell covers written as
-padding pipes at the line's end), the form ``raw/citrix-communication-ports.txt`` has.
+padding pipes at the line's end), the form ``raw/citrix-communication-ports.txt`` has;
+the digits of ``<sup>`` and ``<sub>`` written raised and lowered first (trafilatura would
+join a footnote mark to the port before it).
 ``fetch --form text`` (or ``--form default`` where the default snapshot is a text
 rendering) saves this, so a refresh keeps the snapshot's form.  trafilatura is imported
 only here (the ``render`` extra); a missing one is an ``InputError`` saying so.
@@ -15,6 +17,33 @@ import re
 from pipeline.errors import InputError
 
 RENDERER = "trafilatura 1.12"  # what made the committed text rendering (raw/manifest.json)
+# trafilatura drops <sup> and <sub> and keeps their text, so that "1494<sup>1</sup>" (a
+# footnote mark) would read as port 14941: their digits are raised or lowered first.
+SCRIPT = re.compile(r"<(sup|sub)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+RAISED = {
+    "sup": str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"),
+    "sub": str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"),
+}
+
+
+def scripts_marked(html: str) -> str:
+    """The HTML with the digits of its ``<sup>`` and ``<sub>`` elements written as
+    superscript and subscript digits (their tags kept, markup inside them untouched).
+
+    >>> scripts_marked("<td>1494<sup class='1'>1</sup></td><td>H<sub>2</sub>O <sup><a href='#n2'>2</a></sup></td>")
+    "<td>1494<sup class='1'>¹</sup></td><td>H<sub>₂</sub>O <sup><a href='#n2'>²</a></sup></td>"
+    """
+
+    def mark(m: re.Match) -> str:
+        table = RAISED[m.group(1).lower()]
+        inner = "".join(
+            part if part.startswith("<") else part.translate(table)
+            for part in re.split(r"(<[^>]*>)", m.group(2))
+        )
+        whole, start, end = m.group(0), m.start(2) - m.start(0), m.end(2) - m.start(0)
+        return whole[:start] + inner + whole[end:]
+
+    return SCRIPT.sub(mark, html)
 
 
 def html_to_text(html: str) -> str:
@@ -28,6 +57,10 @@ def html_to_text(html: str) -> str:
             "or fetch with --form served",
         ) from None
     text = trafilatura.extract(
-        html, include_tables=True, include_comments=False, no_fallback=True, deduplicate=False
+        scripts_marked(html),
+        include_tables=True,
+        include_comments=False,
+        no_fallback=True,
+        deduplicate=False,
     )
     return re.sub(r"\n{2,}", "\n", text or "") + "\n"

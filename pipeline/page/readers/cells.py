@@ -38,6 +38,14 @@ FIT: dict[str, dict[str, float]] = {
     "port": {"protocol": 5, "port": 0, "url": 5, "prose": 2.5, "name": 2.5, "ditto": 0},
     "details": {"protocol": 2, "port": 3, "url": 3, "prose": 0, "name": 1, "ditto": 2},
 }
+# Digits raised or lowered by <sup> and <sub> are written as such (a footnote mark after
+# a port is not one of its digits: "1494<sup>1</sup>" is not port 14941).
+SCRIPTS = {
+    "sup": str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"),
+    "sub": str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"),
+}
+
+
 MISSING_MERGED = 0.0  # a leading Source/Destination covered by a merged cell
 MISSING_ENTITY_INNER = 2.0  # Source/Destination missing after a present entity cell
 MISSING_NO_ROW_ABOVE = 6.0  # nothing above to merge with

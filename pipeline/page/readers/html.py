@@ -33,6 +33,7 @@ from pipeline.core.normalize import clean
 from pipeline.errors import InputError, Location
 from pipeline.page.model import Page, PageBuilder, Row
 from pipeline.page.readers.cells import (
+    SCRIPTS,
     RowChecks,
     build_row,
     classify,
@@ -90,10 +91,12 @@ def is_text(node) -> bool:
 
 def cell_text(element: Tag) -> str:
     """Text of an element as a reader sees it: line breaks, list items and blocks
-    separated by a space, markup dropped.
+    separated by a space, markup dropped, digits in ``<sup>``/``<sub>`` raised/lowered.
 
     >>> cell_text(BeautifulSoup("<td>GUI<br/>and <b>API</b><!-- x --></td>", BUILDER).td)
     'GUI and API'
+    >>> cell_text(BeautifulSoup("<td>1494<sup>1</sup></td>", BUILDER).td)
+    '1494¹'
     """
     parts: list[str] = []
     # depth first, without recursion (a page may nest thousands of elements)
@@ -107,7 +110,8 @@ def cell_text(element: Tag) -> str:
                 parts.append(" ")
             continue
         if is_text(child):
-            parts.append(str(child))
+            marked = next((SCRIPTS[a.name] for a in (el, *el.parents) if a.name in SCRIPTS), None)
+            parts.append(str(child).translate(marked) if marked else str(child))
         elif isinstance(child, Tag):
             if child.name == "br":
                 parts.append(" ")

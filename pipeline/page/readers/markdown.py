@@ -21,6 +21,7 @@ import re
 from pipeline.core.normalize import clean, lines
 from pipeline.page.model import Page, PageBuilder
 from pipeline.page.readers.cells import (
+    SCRIPTS,
     SEPARATOR_CELL,
     RowChecks,
     build_row,
@@ -45,11 +46,17 @@ ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
 MARKUP = re.compile(r"[`<\[*_~\\&]")  # a character some inline markup starts with
 
 
+# Raw HTML <sup>/<sub>: their digits raised or lowered, as the HTML reader writes them
+SCRIPT = re.compile(r"<(sup|sub)>(.*?)</\1>", re.IGNORECASE | re.DOTALL)
+
+
 def inline_text(text: str) -> str:
     r"""Markdown inline markup reduced to the text a reader sees.
 
     >>> inline_text(r"**[Citrix ADC](https://x)** `443` \| a&amp;b")
     'Citrix ADC 443 | a&b'
+    >>> inline_text("1494<sup>1</sup>")
+    '1494¹'
     """
     if not MARKUP.search(text):  # most cells: plain text
         return clean(text)
@@ -65,6 +72,7 @@ def inline_text(text: str) -> str:
     text = LINK.sub(r"\1", text)
     text = REF_LINK.sub(r"\1", text)
     text = AUTOLINK.sub(r"\1", text)
+    text = SCRIPT.sub(lambda m: m.group(2).translate(SCRIPTS[m.group(1).lower()]), text)
     text = TAG.sub("", text)
     for _ in range(3):  # nested emphasis
         text = EMPHASIS.sub(r"\2", text)
