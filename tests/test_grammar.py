@@ -58,6 +58,10 @@ def test_types_never_guessed(text, fragment):
         ("49152–65535", [(49152, 65535)], False),
         ("16500..16509", [(16500, 16509)], False),
         ("6890– 6909", [(6890, 6909)], False),
+        ("49152\u201165535", [(49152, 65535)], False),  # a non-breaking hyphen
+        ("49152\u221265535", [(49152, 65535)], False),  # a minus sign
+        ("４４３", [(443, 443)], False),  # full-width digits
+        ("٤٤٣", [(443, 443)], False),  # Arabic-Indic digits
         ("Dynamically allocated high-port (49152-65535)", [(49152, 65535)], False),
         ("80 (bidirectionnel)", [(80, 80)], True),
         ("80(Bidirectional)", [(80, 80)], True),
@@ -96,6 +100,10 @@ def test_no_port(text):
         ("443, 70000", "above 65535"),
         ("200-100", "reversed"),
         ("Port 443 recommandé", "sentence"),
+        ("443¹", "a superscript or other number sign"),  # a footnote mark, not port 4431
+        ("80², 443", "a superscript or other number sign"),
+        ("1494₁", "a superscript or other number sign"),
+        ("①", "a superscript or other number sign"),
     ],
 )
 def test_ports_never_guessed(text, fragment):
