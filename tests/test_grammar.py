@@ -104,6 +104,7 @@ def test_no_port(text):
         ("80², 443", "a superscript or other number sign"),
         ("1494₁", "a superscript or other number sign"),
         ("①", "a superscript or other number sign"),
+        ("4\u03364\u03363\u0336 8443", "strikes out '443'"),  # ~~443~~ 8443
     ],
 )
 def test_ports_never_guessed(text, fragment):

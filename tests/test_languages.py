@@ -626,3 +626,26 @@ def test_a_footnote_mark_after_a_port_is_never_one_of_its_digits(english_built, 
         rejects = json.loads((out / "rejects.json").read_text("utf-8"))
         assert [r["port_raw"] for r in rejects] == ["1494¹"], (name, rejects)
         assert "a superscript or other number sign" in rejects[0]["reason"], name
+
+
+@pytest.mark.slow  # the whole English page built in three forms
+def test_a_struck_out_port_is_never_opened(english_built, tmp_path):
+    """``1494, <del>1495</del>`` (a port the page strikes out) in the Markdown source, the
+    HTML the site serves and its text rendering (``fetch --form text``, where trafilatura
+    would drop the struck element and the rest of its cell): in every form the row is
+    rejected, naming what it strikes, and port 1495 is never published."""
+    md = EN.read_text("utf-8").replace("\r\n", "\n")
+    marked = md.replace("| 1494 ", "| 1494, <del>1495</del> ", 1)
+    assert marked != md
+    html = markdown_to_html(marked)
+    before = flows(english_built)
+    for name, text in (("en.md", marked), ("en.html", html), ("en.txt", html_to_text(html))):
+        page = tmp_path / name
+        page.write_text(text, "utf-8")
+        out = tmp_path / name.replace(".", "-")
+        build(page, out, allow_unrecorded=True)
+        got = flows(out)
+        assert not any(1495 in (f[4], f[5]) for f in got), name
+        assert set(got) < set(before), name
+        rejects = json.loads((out / "rejects.json").read_text("utf-8"))
+        assert len(rejects) == 1 and "strikes out '1495'" in rejects[0]["reason"], (name, rejects)

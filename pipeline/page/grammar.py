@@ -48,6 +48,27 @@ def ascii_forms(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+STRIKE = "\u0336"  # what a reader writes after each character of struck-out text
+
+
+def struck_out(text: str, what: str) -> str:
+    """The error for a Type or Port cell that holds struck-out text ("" when none): the
+    page no longer means it, and what it means instead is not read by guess.
+
+    >>> struck_out("4\u03364\u03363\u0336 8443", "Port")[:44]
+    "Port '443 8443' strikes out '443': its value"
+    """
+    if STRIKE not in text:
+        return ""
+    gone = ", ".join(
+        run.replace(STRIKE, "").strip() for run in re.findall(f"(?:[^{STRIKE}]{STRIKE})+", text)
+    )
+    return (
+        f"{what} {text.replace(STRIKE, '')!r} strikes out {gone!r}: its value is not read "
+        "(the page no longer means what it struck)"
+    )
+
+
 def number_mark(text: str) -> str:
     """The first character that NFKC would turn into a digit but that is no decimal digit
     (a superscript ``¹``, a subscript, a circled ``①``, a fraction), else "": a footnote
@@ -92,6 +113,8 @@ def parse_type(text: str, vocab: Vocabulary | None = None) -> TypeCell:
     vocab = vocab or load()
     if not text.strip():
         return TypeCell(error="Type cell is empty")
+    if struck_out(text, "Type"):
+        return TypeCell(error=struck_out(text, "Type"))
     words = type_words(text, vocab)
     if words is None:
         return TypeCell(error=f"Type {text!r} is not a protocol")
@@ -185,6 +208,8 @@ def parse_port(text: str, vocab: Vocabulary | None = None) -> PortCell:
     "Port '443¹' writes '¹', a superscript or"
     """
     vocab = vocab or load()
+    if struck_out(text, "Port"):
+        return PortCell(error=struck_out(text, "Port"))
     mark = number_mark(text)
     if mark:  # "443¹" would read as 4431
         return PortCell(

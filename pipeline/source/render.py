@@ -4,7 +4,8 @@ Input: the HTML of a page.  Output: its text rendering by trafilatura 1.12 (tabl
 each row a line of ``|``-separated cells, the cells a merged cell covers written as
 padding pipes at the line's end), the form ``raw/citrix-communication-ports.txt`` has;
 the digits of ``<sup>`` and ``<sub>`` written raised and lowered first (trafilatura would
-join a footnote mark to the port before it).
+join a footnote mark to the port before it), and struck-out text struck (it would drop the
+struck element and the rest of its cell).
 ``fetch --form text`` (or ``--form default`` where the default snapshot is a text
 rendering) saves this, so a refresh keeps the snapshot's form.  trafilatura is imported
 only here (the ``render`` extra); a missing one is an ``InputError`` saying so.
@@ -46,6 +47,32 @@ def scripts_marked(html: str) -> str:
     return SCRIPT.sub(mark, html)
 
 
+STRUCK = re.compile(r"<(del|s|strike)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def struck_marked(html: str) -> str:
+    """The HTML with its ``<del>``, ``<s>`` and ``<strike>`` elements made spans of their
+    text struck as plain text (each character followed by U+0336), as the HTML reader
+    writes it.  trafilatura drops those elements and the text after them in the cell:
+    "80, <s>443</s>, 8443" would render "80," and lose port 8443 silently; struck, the
+    cell renders whole and the reader refuses it, saying what it strikes.
+
+    >>> struck_marked("<td><s>443</s> 8443</td>") == "<td><span>4\u03364\u03363\u0336</span> 8443</td>"
+    True
+    """
+
+    def mark(m: re.Match) -> str:
+        inner = "".join(
+            part
+            if part.startswith("<")
+            else "".join(c if c.isspace() else c + "\u0336" for c in part)
+            for part in re.split(r"(<[^>]*>)", m.group(2))
+        )
+        return f"<span>{inner}</span>"
+
+    return STRUCK.sub(mark, html)
+
+
 def html_to_text(html: str) -> str:
     """The text rendering of a page's HTML (blank lines folded, one final newline)."""
     try:
@@ -57,7 +84,7 @@ def html_to_text(html: str) -> str:
             "or fetch with --form served",
         ) from None
     text = trafilatura.extract(
-        scripts_marked(html),
+        struck_marked(scripts_marked(html)),
         include_tables=True,
         include_comments=False,
         no_fallback=True,

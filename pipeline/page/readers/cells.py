@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from pipeline.core.bounded import limits
 from pipeline.core.normalize import norm
-from pipeline.page.grammar import is_port_list, type_words
+from pipeline.page.grammar import STRIKE, is_port_list, type_words
 from pipeline.page.model import ENTITY_ROLES, Row, Table
 from pipeline.page.vocabulary import Vocabulary
 
@@ -44,6 +44,22 @@ SCRIPTS = {
     "sup": str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"),
     "sub": str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"),
 }
+
+
+# Struck-out text (<del>, <s>, <strike>, Markdown ~~…~~) is what the page no longer
+# means: it is kept visible, each character struck (U+0336), and a Type or Port cell
+# that holds any is refused (``pipeline.page.grammar``): "~~443~~ 8443" opens no 443.
+STRUCK_TAGS = ("del", "s", "strike")
+
+
+def struck(text: str) -> str:
+    """``text`` struck out as plain text: each character but white space followed by
+    U+0336.
+
+    >>> struck("443 x") == "4\u03364\u03363\u0336 x\u0336"
+    True
+    """
+    return "".join(c if c.isspace() else c + STRIKE for c in text)
 
 
 MISSING_MERGED = 0.0  # a leading Source/Destination covered by a merged cell

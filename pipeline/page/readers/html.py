@@ -34,6 +34,7 @@ from pipeline.errors import InputError, Location
 from pipeline.page.model import Page, PageBuilder, Row
 from pipeline.page.readers.cells import (
     SCRIPTS,
+    STRUCK_TAGS,
     RowChecks,
     build_row,
     classify,
@@ -42,6 +43,7 @@ from pipeline.page.readers.cells import (
     header_roles,
     repeats_header,
     short_row,
+    struck,
 )
 from pipeline.page.readers.steps import TableSteps
 from pipeline.page.vocabulary import Vocabulary, load
@@ -97,6 +99,8 @@ def cell_text(element: Tag) -> str:
     'GUI and API'
     >>> cell_text(BeautifulSoup("<td>1494<sup>1</sup></td>", BUILDER).td)
     '1494¹'
+    >>> cell_text(BeautifulSoup("<td><s>443</s> 8443</td>", BUILDER).td) == "4\u03364\u03363\u0336 8443"
+    True
     """
     parts: list[str] = []
     # depth first, without recursion (a page may nest thousands of elements)
@@ -110,8 +114,10 @@ def cell_text(element: Tag) -> str:
                 parts.append(" ")
             continue
         if is_text(child):
-            marked = next((SCRIPTS[a.name] for a in (el, *el.parents) if a.name in SCRIPTS), None)
-            parts.append(str(child).translate(marked) if marked else str(child))
+            around = [a.name for a in (el, *el.parents)]
+            marked = next((SCRIPTS[n] for n in around if n in SCRIPTS), None)
+            text = str(child).translate(marked) if marked else str(child)
+            parts.append(struck(text) if any(n in STRUCK_TAGS for n in around) else text)
         elif isinstance(child, Tag):
             if child.name == "br":
                 parts.append(" ")

@@ -29,6 +29,7 @@ from pipeline.page.readers.cells import (
     header_roles,
     repeats_header,
     short_row,
+    struck,
 )
 from pipeline.page.readers.steps import TableSteps
 from pipeline.page.vocabulary import Vocabulary, load
@@ -46,6 +47,9 @@ ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
 MARKUP = re.compile(r"[`<\[*_~\\&]")  # a character some inline markup starts with
 
 
+# Struck-out text: raw HTML <del>/<s>/<strike> and GitHub's ~~…~~, struck (cells.struck)
+STRUCK_TAG = re.compile(r"<(del|s|strike)>(.*?)</\1>", re.IGNORECASE | re.DOTALL)
+STRIKETHROUGH = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 # Raw HTML <sup>/<sub>: their digits raised or lowered, as the HTML reader writes them
 SCRIPT = re.compile(r"<(sup|sub)>(.*?)</\1>", re.IGNORECASE | re.DOTALL)
 
@@ -57,6 +61,8 @@ def inline_text(text: str) -> str:
     'Citrix ADC 443 | a&b'
     >>> inline_text("1494<sup>1</sup>")
     '1494¹'
+    >>> inline_text("~~443~~ 8443") == "4\u03364\u03363\u0336 8443"
+    True
     """
     if not MARKUP.search(text):  # most cells: plain text
         return clean(text)
@@ -73,6 +79,8 @@ def inline_text(text: str) -> str:
     text = REF_LINK.sub(r"\1", text)
     text = AUTOLINK.sub(r"\1", text)
     text = SCRIPT.sub(lambda m: m.group(2).translate(SCRIPTS[m.group(1).lower()]), text)
+    text = STRUCK_TAG.sub(lambda m: struck(m.group(2)), text)
+    text = STRIKETHROUGH.sub(lambda m: struck(m.group(1)), text)
     text = TAG.sub("", text)
     for _ in range(3):  # nested emphasis
         text = EMPHASIS.sub(r"\2", text)
