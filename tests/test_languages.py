@@ -649,3 +649,25 @@ def test_a_struck_out_port_is_never_opened(english_built, tmp_path):
         assert set(got) < set(before), name
         rejects = json.loads((out / "rejects.json").read_text("utf-8"))
         assert len(rejects) == 1 and "strikes out '1495'" in rejects[0]["reason"], (name, rejects)
+
+
+@pytest.mark.slow  # the whole English page built in three forms
+@pytest.mark.parametrize(
+    "hiding", ["<span hidden>, 22</span>", '<span style="display: none">, 22</span>']
+)
+def test_what_no_reader_sees_is_never_opened(english_built, tmp_path, hiding):
+    """A port hidden in a cell (the ``hidden`` attribute, an inline ``display: none``), in
+    the Markdown source as raw HTML, the HTML the site serves and its text rendering
+    (trafilatura keeps a ``hidden`` element's text): every form reads the page as a
+    reader sees it: every flow as on the plain page, none it lacks (1494 and 22 are not
+    paired)."""
+    md = EN.read_text("utf-8").replace("\r\n", "\n")
+    marked = md.replace("| 1494 ", f"| 1494{hiding} ", 1)
+    assert marked != md
+    html = markdown_to_html(marked)
+    for name, text in (("en.md", marked), ("en.html", html), ("en.txt", html_to_text(html))):
+        page = tmp_path / name
+        page.write_text(text, "utf-8")
+        out = tmp_path / name.replace(".", "-")
+        build(page, out, allow_unrecorded=True)
+        assert flows(out) == flows(english_built), name

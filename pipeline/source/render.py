@@ -4,8 +4,9 @@ Input: the HTML of a page.  Output: its text rendering by trafilatura 1.12 (tabl
 each row a line of ``|``-separated cells, the cells a merged cell covers written as
 padding pipes at the line's end), the form ``raw/citrix-communication-ports.txt`` has;
 the digits of ``<sup>`` and ``<sub>`` written raised and lowered first (trafilatura would
-join a footnote mark to the port before it), and struck-out text struck (it would drop the
-struck element and the rest of its cell).
+join a footnote mark to the port before it), struck-out text struck (it would drop the
+struck element and the rest of its cell), and ``hidden`` elements styled ``display:none``
+(it would keep their text, which no reader sees).
 ``fetch --form text`` (or ``--form default`` where the default snapshot is a text
 rendering) saves this, so a refresh keeps the snapshot's form.  trafilatura is imported
 only here (the ``render`` extra); a missing one is an ``InputError`` saying so.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 
 from pipeline.errors import InputError
+from pipeline.page.readers.cells import hidden_attributes
 
 RENDERER = "trafilatura 1.12"  # what made the committed text rendering (raw/manifest.json)
 # trafilatura drops <sup> and <sub> and keeps their text, so that "1494<sup>1</sup>" (a
@@ -45,6 +47,27 @@ def scripts_marked(html: str) -> str:
         return whole[:start] + inner + whole[end:]
 
     return SCRIPT.sub(mark, html)
+
+
+START_TAG = re.compile(r"<([A-Za-z][\w:-]*)(\s[^<>]*)?>")
+
+
+def hidden_marked(html: str) -> str:
+    """The HTML with each element that has the ``hidden`` attribute styled
+    ``display:none`` first, which trafilatura drops (it keeps the text of a ``hidden``
+    element, which no reader sees), as the HTML reader drops it.
+
+    >>> hidden_marked('<span hidden>, 22</span><p data-hidden="1">x</p>')
+    '<span style="display:none" hidden>, 22</span><p data-hidden="1">x</p>'
+    """
+
+    def mark(m: re.Match) -> str:
+        attrs = m.group(2) or ""
+        if not hidden_attributes(attrs):
+            return m.group(0)
+        return f'<{m.group(1)} style="display:none"{attrs}>'
+
+    return START_TAG.sub(mark, html)
 
 
 STRUCK = re.compile(r"<(del|s|strike)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -84,7 +107,7 @@ def html_to_text(html: str) -> str:
             "or fetch with --form served",
         ) from None
     text = trafilatura.extract(
-        struck_marked(scripts_marked(html)),
+        hidden_marked(struck_marked(scripts_marked(html))),
         include_tables=True,
         include_comments=False,
         no_fallback=True,

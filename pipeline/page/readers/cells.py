@@ -52,6 +52,23 @@ SCRIPTS = {
 STRUCK_TAGS = ("del", "s", "strike")
 
 
+HIDDEN = re.compile(
+    r"(?:^|\s)(?:hidden(?=[\s=/]|$)|aria-hidden\s*=\s*[\"']?true"
+    r"|style\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|visibility\s*:\s*hidden))",
+    re.IGNORECASE,
+)
+
+
+def hidden_attributes(attributes: str) -> bool:
+    """Whether an element's attributes, as written, hide it from every reader: ``hidden``,
+    ``aria-hidden="true"``, an inline ``display: none`` or ``visibility: hidden``.
+
+    >>> [hidden_attributes(a) for a in (' hidden', ' style="x:1; display: none"', ' data-hidden="1"', "")]
+    [True, True, False, False]
+    """
+    return bool(attributes and HIDDEN.search(attributes))
+
+
 def struck(text: str) -> str:
     """``text`` struck out as plain text: each character but white space followed by
     U+0336.

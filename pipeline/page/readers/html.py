@@ -41,6 +41,7 @@ from pipeline.page.readers.cells import (
     fit,
     fold_extra_cells,
     header_roles,
+    hidden_attributes,
     repeats_header,
     short_row,
     struck,
@@ -84,6 +85,21 @@ BLOCKS = {
 MAX_SPAN = 1000  # a rowspan/colspan larger than this is hostile or broken
 TITLE_ROWS = 2  # rows of one text each above a table's header: its caption
 BUILDER = "html.parser"  # keeps source lines (measured against lxml: docs/robustness.md)
+
+
+def hidden(el: Tag) -> bool:
+    """Whether an element is hidden from every reader (``cells.hidden_attributes``: the
+    ``hidden`` attribute, ``aria-hidden="true"``, an inline ``display: none`` or
+    ``visibility: hidden``; the text rendering, by trafilatura, drops them too).
+
+    >>> doc = BeautifulSoup('<p hidden>a</p><p style="color:red; display: none">b</p><p>c</p>', BUILDER)
+    >>> [hidden(p) for p in doc.find_all("p")]
+    [True, True, False]
+    """
+    written = "".join(
+        f' {k}="{" ".join(v) if isinstance(v, list) else v}"' for k, v in el.attrs.items()
+    )
+    return hidden_attributes(written)
 
 
 def is_text(node) -> bool:
@@ -183,6 +199,9 @@ class HtmlReader(TableSteps, RowChecks, PageBuilder):
         root = doc.find("article") or doc.find("main") or doc.find("body") or doc
         for tag in DROPPED:
             for el in root.find_all(tag):
+                el.decompose()
+        for el in root.find_all(hidden):  # what no reader sees is not what the page says
+            if not el.decomposed:
                 el.decompose()
         self.walk(root)
 

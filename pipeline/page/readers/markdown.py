@@ -27,6 +27,7 @@ from pipeline.page.readers.cells import (
     build_row,
     fold_extra_cells,
     header_roles,
+    hidden_attributes,
     repeats_header,
     short_row,
     struck,
@@ -47,6 +48,8 @@ ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
 MARKUP = re.compile(r"[`<\[*_~\\&]")  # a character some inline markup starts with
 
 
+# A raw HTML element (its attributes, its content), for the hidden ones no reader sees
+ELEMENT = re.compile(r"<([A-Za-z][\w-]*)(\s[^<>]*)?>(.*?)</\1\s*>", re.DOTALL)
 # Struck-out text: raw HTML <del>/<s>/<strike> and GitHub's ~~…~~, struck (cells.struck)
 STRUCK_TAG = re.compile(r"<(del|s|strike)>(.*?)</\1>", re.IGNORECASE | re.DOTALL)
 STRIKETHROUGH = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
@@ -63,6 +66,8 @@ def inline_text(text: str) -> str:
     '1494¹'
     >>> inline_text("~~443~~ 8443") == "4\u03364\u03363\u0336 8443"
     True
+    >>> inline_text('443<span hidden>, 22</span> <b style="display:none">x</b>')
+    '443'
     """
     if not MARKUP.search(text):  # most cells: plain text
         return clean(text)
@@ -78,6 +83,7 @@ def inline_text(text: str) -> str:
     text = LINK.sub(r"\1", text)
     text = REF_LINK.sub(r"\1", text)
     text = AUTOLINK.sub(r"\1", text)
+    text = ELEMENT.sub(lambda m: "" if hidden_attributes(m.group(2)) else m.group(0), text)
     text = SCRIPT.sub(lambda m: m.group(2).translate(SCRIPTS[m.group(1).lower()]), text)
     text = STRUCK_TAG.sub(lambda m: struck(m.group(2)), text)
     text = STRIKETHROUGH.sub(lambda m: struck(m.group(1)), text)
