@@ -62,6 +62,7 @@ def test_types_never_guessed(text, fragment):
         ("49152\u221265535", [(49152, 65535)], False),  # a minus sign
         ("４４３", [(443, 443)], False),  # full-width digits
         ("٤٤٣", [(443, 443)], False),  # Arabic-Indic digits
+        ("44\u00ad3, 49\u200b152-65535", [(443, 443), (49152, 65535)], False),  # break marks
         ("Dynamically allocated high-port (49152-65535)", [(49152, 65535)], False),
         ("80 (bidirectionnel)", [(80, 80)], True),
         ("80(Bidirectional)", [(80, 80)], True),
@@ -105,6 +106,7 @@ def test_no_port(text):
         ("1494₁", "a superscript or other number sign"),
         ("①", "a superscript or other number sign"),
         ("4\u03364\u03363\u0336 8443", "strikes out '443'"),  # ~~443~~ 8443
+        ("\u202e344", "sentence"),  # shows as 443: a bidirectional control is no break mark
     ],
 )
 def test_ports_never_guessed(text, fragment):

@@ -38,14 +38,22 @@ class PortCell:
     error: str = ""
 
 
+# Invisible characters a page may put inside a number or word to allow a line break
+# (zero-width space and joiners, word joiner, soft hyphen, byte order mark): a reader sees
+# "443" in "44\u00ad3".  Bidirectional controls are not among them: they change what a
+# reader sees ("\u202e344" shows as 443), so a cell with one stays unreadable.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\u00ad\ufeff"))
+
+
 def ascii_forms(text: str) -> str:
     """Full-width digits, commas, colons, brackets and spaces read as their ASCII forms
-    (NFKC), as Type and Port cells of pages in East Asian languages write them.
+    (NFKC), as Type and Port cells of pages in East Asian languages write them; the
+    invisible break characters dropped (``INVISIBLE``).
 
-    >>> ascii_forms("８０，４４３（ＴＣＰ）\u3000")
-    '80,443(TCP) '
+    >>> ascii_forms("８０，４４３（ＴＣＰ）\u3000"), ascii_forms("49\u200b152-65\u00ad535")
+    ('80,443(TCP) ', '49152-65535')
     """
-    return unicodedata.normalize("NFKC", text)
+    return unicodedata.normalize("NFKC", text.translate(INVISIBLE))
 
 
 STRIKE = "\u0336"  # what a reader writes after each character of struck-out text
