@@ -87,6 +87,15 @@ def three_forms(excerpt, lang: str, base) -> dict:
     }
 
 
+def built_in_forms(md: str, base, forms: tuple[str, ...] = tuple(FORMS)) -> dict:
+    """The Markdown page ``md`` built in each of ``forms`` (``page_in``): {form: out dir}."""
+    outs = {}
+    for form in forms:
+        outs[form] = base / form
+        build(page_in(form, md, base), outs[form])
+    return outs
+
+
 FLOW = ("section", "source", "destination", "protocol", "port_start", "port_end")
 
 
@@ -595,11 +604,11 @@ def test_a_caption_row_above_each_table_s_header_changes_no_flow(english_built, 
         "<thead>\n", '<thead>\n<tr>\n<th colspan="5">Ports of this product</th>\n</tr>\n'
     )
     assert html.count("Ports of this product") == 16
-    for name, text in (("en.html", html), ("en.txt", html_to_text(html))):
-        page = tmp_path / name
-        page.write_text(text, "utf-8")
-        out = tmp_path / name.replace(".", "-")
-        build(page, out, allow_unrecorded=True)
+    pages = {"html": html, "text": html_to_text(html)}
+    for name, text in pages.items():
+        (tmp_path / f"page.{FORMS[name]}").write_text(text, "utf-8")
+        out = tmp_path / name
+        build(tmp_path / f"page.{FORMS[name]}", out)
         assert flows(out) == flows(english_built), name
         sections = json.loads((out / "sections.json").read_text("utf-8"))["sections"]
         assert any(n["text"] == "Ports of this product" for s in sections for n in s["notes"])
@@ -613,13 +622,8 @@ def test_a_footnote_mark_after_a_port_is_never_one_of_its_digits(english_built, 
     md = EN.read_text("utf-8").replace("\r\n", "\n")
     assert md.count("| 1494 ") >= 1
     marked = md.replace("| 1494 ", "| 1494<sup>1</sup> ", 1)
-    html = markdown_to_html(marked)
     before = flows(english_built)
-    for name, text in (("en.md", marked), ("en.html", html), ("en.txt", html_to_text(html))):
-        page = tmp_path / name
-        page.write_text(text, "utf-8")
-        out = tmp_path / name.replace(".", "-")
-        build(page, out, allow_unrecorded=True)
+    for name, out in built_in_forms(marked, tmp_path).items():
         got = flows(out)
         assert not any(14941 in (f[4], f[5]) for f in got), name
         assert set(got) < set(before), name  # only the marked row's flows are missing
@@ -637,13 +641,8 @@ def test_a_struck_out_port_is_never_opened(english_built, tmp_path):
     md = EN.read_text("utf-8").replace("\r\n", "\n")
     marked = md.replace("| 1494 ", "| 1494, <del>1495</del> ", 1)
     assert marked != md
-    html = markdown_to_html(marked)
     before = flows(english_built)
-    for name, text in (("en.md", marked), ("en.html", html), ("en.txt", html_to_text(html))):
-        page = tmp_path / name
-        page.write_text(text, "utf-8")
-        out = tmp_path / name.replace(".", "-")
-        build(page, out, allow_unrecorded=True)
+    for name, out in built_in_forms(marked, tmp_path).items():
         got = flows(out)
         assert not any(1495 in (f[4], f[5]) for f in got), name
         assert set(got) < set(before), name
@@ -664,10 +663,5 @@ def test_what_no_reader_sees_is_never_opened(english_built, tmp_path, hiding):
     md = EN.read_text("utf-8").replace("\r\n", "\n")
     marked = md.replace("| 1494 ", f"| 1494{hiding} ", 1)
     assert marked != md
-    html = markdown_to_html(marked)
-    for name, text in (("en.md", marked), ("en.html", html), ("en.txt", html_to_text(html))):
-        page = tmp_path / name
-        page.write_text(text, "utf-8")
-        out = tmp_path / name.replace(".", "-")
-        build(page, out, allow_unrecorded=True)
+    for name, out in built_in_forms(marked, tmp_path).items():
         assert flows(out) == flows(english_built), name

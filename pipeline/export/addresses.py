@@ -564,7 +564,7 @@ def mapped_warning(net: Network, key: str, where: str) -> str:
     """
     if net.version != 6 or not net.subnet_of(IPV4_IN_IPV6[0][0]):  # type: ignore[arg-type]
         return ""
-    v4 = ipaddress.ip_network((int(net.network_address) & 0xFFFFFFFF, net.prefixlen - 96))
+    (v4,) = ipv4_space(net)  # within the IPv4-mapped prefix: one IPv4 network
     host = v4.num_addresses == 1
     written = f"::ffff:{v4.network_address}" + ("" if host else f"/{net.prefixlen}")
     return (

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pipeline.core.normalize import norm
 from pipeline.dataset.schema import MAX_PORT
+from pipeline.page.visible import STRIKE
 from pipeline.page.vocabulary import Vocabulary, load
 
 
@@ -54,9 +55,6 @@ def ascii_forms(text: str) -> str:
     ('80,443(TCP) ', '49152-65535')
     """
     return unicodedata.normalize("NFKC", text.translate(INVISIBLE))
-
-
-STRIKE = "\u0336"  # what a reader writes after each character of struck-out text
 
 
 def struck_out(text: str, what: str) -> str:

@@ -17,16 +17,18 @@ from __future__ import annotations
 import re
 
 from pipeline.errors import InputError
-from pipeline.page.readers.cells import hidden_attributes
+from pipeline.page.visible import (
+    SCRIPT_ELEMENT,
+    STRUCK_ELEMENT,
+    hidden_attributes,
+    outside_tags,
+    raised,
+    struck,
+)
 
 RENDERER = "trafilatura 1.12"  # what made the committed text rendering (raw/manifest.json)
 # trafilatura drops <sup> and <sub> and keeps their text, so that "1494<sup>1</sup>" (a
 # footnote mark) would read as port 14941: their digits are raised or lowered first.
-SCRIPT = re.compile(r"<(sup|sub)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
-RAISED = {
-    "sup": str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"),
-    "sub": str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"),
-}
 
 
 def scripts_marked(html: str) -> str:
@@ -38,15 +40,11 @@ def scripts_marked(html: str) -> str:
     """
 
     def mark(m: re.Match) -> str:
-        table = RAISED[m.group(1).lower()]
-        inner = "".join(
-            part if part.startswith("<") else part.translate(table)
-            for part in re.split(r"(<[^>]*>)", m.group(2))
-        )
+        inner = outside_tags(m.group(2), lambda t: raised(t, m.group(1)))
         whole, start, end = m.group(0), m.start(2) - m.start(0), m.end(2) - m.start(0)
         return whole[:start] + inner + whole[end:]
 
-    return SCRIPT.sub(mark, html)
+    return SCRIPT_ELEMENT.sub(mark, html)
 
 
 START_TAG = re.compile(r"<([A-Za-z][\w:-]*)(\s[^<>]*)?>")
@@ -70,9 +68,6 @@ def hidden_marked(html: str) -> str:
     return START_TAG.sub(mark, html)
 
 
-STRUCK = re.compile(r"<(del|s|strike)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
-
-
 def struck_marked(html: str) -> str:
     """The HTML with its ``<del>``, ``<s>`` and ``<strike>`` elements made spans of their
     text struck as plain text (each character followed by U+0336), as the HTML reader
@@ -84,16 +79,7 @@ def struck_marked(html: str) -> str:
     True
     """
 
-    def mark(m: re.Match) -> str:
-        inner = "".join(
-            part
-            if part.startswith("<")
-            else "".join(c if c.isspace() else c + "\u0336" for c in part)
-            for part in re.split(r"(<[^>]*>)", m.group(2))
-        )
-        return f"<span>{inner}</span>"
-
-    return STRUCK.sub(mark, html)
+    return STRUCK_ELEMENT.sub(lambda m: f"<span>{outside_tags(m.group(2), struck)}</span>", html)
 
 
 def html_to_text(html: str) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from pipeline.core.bounded import limits
 from pipeline.core.normalize import norm
-from pipeline.page.grammar import STRIKE, is_port_list, type_words
+from pipeline.page.grammar import is_port_list, type_words
 from pipeline.page.model import ENTITY_ROLES, Row, Table
 from pipeline.page.vocabulary import Vocabulary
 
@@ -38,47 +38,6 @@ FIT: dict[str, dict[str, float]] = {
     "port": {"protocol": 5, "port": 0, "url": 5, "prose": 2.5, "name": 2.5, "ditto": 0},
     "details": {"protocol": 2, "port": 3, "url": 3, "prose": 0, "name": 1, "ditto": 2},
 }
-# Digits raised or lowered by <sup> and <sub> are written as such (a footnote mark after
-# a port is not one of its digits: "1494<sup>1</sup>" is not port 14941).
-SCRIPTS = {
-    "sup": str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"),
-    "sub": str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"),
-}
-
-
-# Struck-out text (<del>, <s>, <strike>, Markdown ~~…~~) is what the page no longer
-# means: it is kept visible, each character struck (U+0336), and a Type or Port cell
-# that holds any is refused (``pipeline.page.grammar``): "~~443~~ 8443" opens no 443.
-STRUCK_TAGS = ("del", "s", "strike")
-
-
-HIDDEN = re.compile(
-    r"(?:^|\s)(?:hidden(?=[\s=/]|$)|aria-hidden\s*=\s*[\"']?true"
-    r"|style\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|visibility\s*:\s*hidden))",
-    re.IGNORECASE,
-)
-
-
-def hidden_attributes(attributes: str) -> bool:
-    """Whether an element's attributes, as written, hide it from every reader: ``hidden``,
-    ``aria-hidden="true"``, an inline ``display: none`` or ``visibility: hidden``.
-
-    >>> [hidden_attributes(a) for a in (' hidden', ' style="x:1; display: none"', ' data-hidden="1"', "")]
-    [True, True, False, False]
-    """
-    return bool(attributes and HIDDEN.search(attributes))
-
-
-def struck(text: str) -> str:
-    """``text`` struck out as plain text: each character but white space followed by
-    U+0336.
-
-    >>> struck("443 x") == "4\u03364\u03363\u0336 x\u0336"
-    True
-    """
-    return "".join(c if c.isspace() else c + STRIKE for c in text)
-
-
 MISSING_MERGED = 0.0  # a leading Source/Destination covered by a merged cell
 MISSING_ENTITY_INNER = 2.0  # Source/Destination missing after a present entity cell
 MISSING_NO_ROW_ABOVE = 6.0  # nothing above to merge with

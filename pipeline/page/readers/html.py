@@ -33,20 +33,17 @@ from pipeline.core.normalize import clean
 from pipeline.errors import InputError, Location
 from pipeline.page.model import Page, PageBuilder, Row
 from pipeline.page.readers.cells import (
-    SCRIPTS,
-    STRUCK_TAGS,
     RowChecks,
     build_row,
     classify,
     fit,
     fold_extra_cells,
     header_roles,
-    hidden_attributes,
     repeats_header,
     short_row,
-    struck,
 )
 from pipeline.page.readers.steps import TableSteps
+from pipeline.page.visible import STRUCK_TAGS, hidden_attributes, raised, struck
 from pipeline.page.vocabulary import Vocabulary, load
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
@@ -88,7 +85,7 @@ BUILDER = "html.parser"  # keeps source lines (measured against lxml: docs/robus
 
 
 def hidden(el: Tag) -> bool:
-    """Whether an element is hidden from every reader (``cells.hidden_attributes``: the
+    """Whether an element is hidden from every reader (``visible.hidden_attributes``: the
     ``hidden`` attribute, ``aria-hidden="true"``, an inline ``display: none`` or
     ``visibility: hidden``; the text rendering, by trafilatura, drops them too).
 
@@ -131,8 +128,8 @@ def cell_text(element: Tag) -> str:
             continue
         if is_text(child):
             around = [a.name for a in (el, *el.parents)]
-            marked = next((SCRIPTS[n] for n in around if n in SCRIPTS), None)
-            text = str(child).translate(marked) if marked else str(child)
+            script = next((n for n in around if n in ("sup", "sub")), None)
+            text = raised(str(child), script) if script else str(child)
             parts.append(struck(text) if any(n in STRUCK_TAGS for n in around) else text)
         elif isinstance(child, Tag):
             if child.name == "br":

@@ -21,18 +21,23 @@ import re
 from pipeline.core.normalize import clean, lines
 from pipeline.page.model import Page, PageBuilder
 from pipeline.page.readers.cells import (
-    SCRIPTS,
     SEPARATOR_CELL,
     RowChecks,
     build_row,
     fold_extra_cells,
     header_roles,
-    hidden_attributes,
     repeats_header,
     short_row,
-    struck,
 )
 from pipeline.page.readers.steps import TableSteps
+from pipeline.page.visible import (
+    SCRIPT_ELEMENT,
+    STRUCK_ELEMENT,
+    hidden_attributes,
+    outside_tags,
+    raised,
+    struck,
+)
 from pipeline.page.vocabulary import Vocabulary, load
 
 HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -50,11 +55,8 @@ MARKUP = re.compile(r"[`<\[*_~\\&]")  # a character some inline markup starts wi
 
 # A raw HTML element (its attributes, its content), for the hidden ones no reader sees
 ELEMENT = re.compile(r"<([A-Za-z][\w-]*)(\s[^<>]*)?>(.*?)</\1\s*>", re.DOTALL)
-# Struck-out text: raw HTML <del>/<s>/<strike> and GitHub's ~~…~~, struck (cells.struck)
-STRUCK_TAG = re.compile(r"<(del|s|strike)>(.*?)</\1>", re.IGNORECASE | re.DOTALL)
+# GitHub's ~~…~~: struck out, as raw HTML <del>/<s>/<strike> (``pipeline.page.visible``)
 STRIKETHROUGH = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
-# Raw HTML <sup>/<sub>: their digits raised or lowered, as the HTML reader writes them
-SCRIPT = re.compile(r"<(sup|sub)>(.*?)</\1>", re.IGNORECASE | re.DOTALL)
 
 
 def inline_text(text: str) -> str:
@@ -84,8 +86,10 @@ def inline_text(text: str) -> str:
     text = REF_LINK.sub(r"\1", text)
     text = AUTOLINK.sub(r"\1", text)
     text = ELEMENT.sub(lambda m: "" if hidden_attributes(m.group(2)) else m.group(0), text)
-    text = SCRIPT.sub(lambda m: m.group(2).translate(SCRIPTS[m.group(1).lower()]), text)
-    text = STRUCK_TAG.sub(lambda m: struck(m.group(2)), text)
+    text = SCRIPT_ELEMENT.sub(
+        lambda m: outside_tags(m.group(2), lambda t: raised(t, m.group(1))), text
+    )
+    text = STRUCK_ELEMENT.sub(lambda m: outside_tags(m.group(2), struck), text)
     text = STRIKETHROUGH.sub(lambda m: struck(m.group(1)), text)
     text = TAG.sub("", text)
     for _ in range(3):  # nested emphasis

@@ -253,17 +253,16 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 if roles:
                     i = self.read_table(i, cells, roles)
                     continue
-            below = self.lines[i + 1].strip() if i + 1 < n else ""
-            header = split_row(below)[0] if is_separator(stripped) and "|" in below else []
-            known = header_roles(header, self.vocab) if not below.startswith("|") else None
-            if header and known:
+            if is_separator(stripped) and i + 1 < n and self.starts_table(i + 1):
                 # the separator under a caption row (a <th colspan> above the header, now
                 # the note above it, its padding pipes dropped): the header is the next line
                 notes = self.section().notes
-                if notes and notes[-1].line == i:
-                    caption = split_row(self.lines[i - 1].strip())[0]
-                    notes[-1].text = caption[0] if len(caption) == 1 else notes[-1].text
+                caption = split_row(self.lines[i - 1].strip())[0] if i else []
+                if notes and notes[-1].line == i and len(caption) == 1:
+                    notes[-1].text = caption[0]
                 self.account(i + 1, "table_separator")
+                header = split_row(self.lines[i + 1].strip())[0]
+                known = header_roles(header, self.vocab) or []  # starts_table: known
                 i = self.read_table(i + 1, header, self.completed(i + 1, header, known), True)
                 continue
             if len(cells) >= 2:
