@@ -252,7 +252,7 @@ def test_members_and_any_take_the_addresses_of_their_components(built, tmp_path,
                 "--section",
                 "Citrix Virtual Apps",
                 "--from",
-                "Citrix Director",
+                "Citrix Director et Admin Workstation",
             ]
         )
         == 0

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pipeline.cli.options import LazyChoices, data_option, ends_options
+from pipeline.core.bounded import excerpt
 from pipeline.dataset.published import default_data
 from pipeline.errors import InputError
 
@@ -169,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.registry.components import load as load_registry
 
     check_combination(args)
+    args.host = list(checked_hosts(args.host)) or None
     gpo = ""
     if args.gpo is not None:
         from pipeline.export.windows import check_gpo
@@ -270,7 +272,11 @@ def check_names(args: argparse.Namespace, every: list[dict], registry) -> None:
     from pipeline.dataset.query import Filters, closest, unmatched_message
 
     filters = Filters(
-        section=args.section, source=args.source, destination=args.destination, registry=registry
+        section=args.section,
+        source=args.source,
+        destination=args.destination,
+        registry=registry,
+        whole=True,
     )
     unmatched = filters.unmatched(every) + [
         h for h in args.host or [] if not host_known(h, every, filters)
@@ -281,6 +287,7 @@ def check_names(args: argparse.Namespace, every: list[dict], registry) -> None:
             destination=args.destination,
             section=args.section,
             registry=registry,
+            whole=True,
         )
         raise InputError(
             unmatched_message(unmatched),
@@ -416,12 +423,31 @@ def per_host(args: argparse.Namespace, export_for) -> int:
 
 
 def host_known(text: str, rows: list[dict], filters) -> bool:
-    """Whether ``--host`` names an end of the data: an id, alias or name, or an address
-    (checked against the map when the rules are planned)."""
-    import ipaddress
+    """Whether ``--host`` names an end of the data: an id, alias or whole name, or an
+    address (checked against the map when the rules are planned)."""
+    from pipeline.export.addresses import looks_like_address
 
-    try:
-        ipaddress.ip_network(text, strict=True)
+    if looks_like_address(text):
         return True
-    except ValueError:
-        return any(filters.end(text, r, side) for r in rows for side in ("source", "destination"))
+    return any(filters.end(text, r, side) for r in rows for side in ("source", "destination"))
+
+
+def checked_hosts(hosts: list[str] | None) -> tuple[str, ...]:
+    """The ``--host`` values as the plan takes them: an address or network parsed as the
+    address map's values are (no scope id, nothing around it) and written back in its
+    own form; a name or id as given (matched whole)."""
+    from pipeline.export.addresses import looks_like_address, parse_network
+
+    out = []
+    for text in hosts or ():
+        if looks_like_address(text):
+            try:
+                text = str(parse_network(text))
+            except ValueError as exc:
+                raise InputError(
+                    f"--host {excerpt(text)}: {exc}",
+                    hint="give an id (citrix-ports components lists them), a name, or a "
+                    "plain address or CIDR as the address map takes them",
+                ) from None
+        out.append(text)
+    return tuple(out)

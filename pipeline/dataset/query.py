@@ -64,15 +64,28 @@ def asked(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def end_matches(text: str, name: str, cid: str, registry: Any = None) -> bool:
+def end_matches(text: str, name: str, cid: str, registry: Any = None, whole: bool = False) -> bool:
     """Whether a row's end (``name`` as the page writes it, registry id ``cid``) is what
-    a person means by ``text``: a part of the name (case and accents ignored), or, with
-    the registry, its id, an alias in any language, its English name, a name it is a
-    member of, or "any Citrix component" for every Citrix server component.
+    a person means by ``text``.  An id means that component only (``sta`` is the STA,
+    never a name holding those letters), and with ``whole`` so does a whole name of the
+    registry; otherwise a part of the name (case and accents ignored; the whole name
+    with ``whole``), or,
+    with the registry, a component some of whose names hold ``text``.  A component
+    also answers for a name it is a member of, and every Citrix server component for
+    "any Citrix component".
 
     >>> end_matches("controleur", "Contrôleur de domaine", "")
     True
+    >>> end_matches("controleur", "Contrôleur de domaine", "", whole=True)
+    False
     """
+    exact = frozenset()
+    if registry is not None and (whole or text in registry.components):
+        exact = registry.exact(text)
+    if exact:
+        return fold(text) == fold(name) or stands_for_any(exact, cid, registry)
+    if whole:
+        return fold(text) == fold(name)
     if fold(text) in fold(name):
         return True
     if not registry or not cid:
@@ -80,6 +93,15 @@ def end_matches(text: str, name: str, cid: str, registry: Any = None) -> bool:
     meant = registry.resolve(text)
     if not meant and fold(text) in fold(registry.english(cid)):
         return True
+    return stands_for_any(meant, cid, registry)
+
+
+def stands_for_any(meant: frozenset[str], cid: str, registry: Any) -> bool:
+    """Whether the end ``cid`` is one of the components ``meant``: itself, a member of
+    one of them, or a group one of them belongs to (never "any Citrix component" for
+    its members)."""
+    if not cid:
+        return False
     return bool(meant & registry.stands_for(cid)) or any(
         cid in registry.stands_for(m) and registry.components[m].kind != "any"
         for m in meant
@@ -110,6 +132,7 @@ class Filters:
     section: str | tuple[str, ...] | None = None
     ranges: bool = False  # only rows whose ports are a range of several ports
     registry: Any = None  # a components.Registry: names also match by id and by alias
+    whole: bool = False  # names match whole, never a part (export's --from, --to, --host)
 
     def match(self, row: dict) -> bool:
         """True when the row answers every filter set.
@@ -148,7 +171,7 @@ class Filters:
     def end(self, text: str, row: dict, side: str) -> bool:
         """Whether the row's ``side`` is what ``text`` means (``end_matches``)."""
         return end_matches(
-            text, str(row.get(side) or ""), row.get(f"{side}_id") or "", self.registry
+            text, str(row.get(side) or ""), row.get(f"{side}_id") or "", self.registry, self.whole
         )
 
     def sides(self, row: dict) -> bool:
@@ -225,29 +248,38 @@ def closest(rows: list[dict], filters: Filters) -> list[str]:
         {r["section"] for r in rows} | {r.get("section_id") or "" for r in rows} - {""}
     )
     hints = []
-    wanted = (
-        [(filters.component, names + sections)]
-        + [(a, names) for a in asked(filters.source) + asked(filters.destination)]
-        + [(a, sections) for a in asked(filters.section)]
+    wanted = (  # (text, the names it may be, whether it names an end, a section)
+        [(filters.component, names + sections, True, True)]
+        + [(a, names, True, False) for a in asked(filters.source) + asked(filters.destination)]
+        + [(a, sections, False, True) for a in asked(filters.section)]
     )
-    for text, pool in wanted:
+    for text, pool, an_end, a_section in wanted:
         if not text:
             continue
         folded = {fold(n): n for n in pool}
         if filters.registry is not None and (  # ids match too: a name the data has is no typo
-            any(
-                Filters(source=text, registry=filters.registry).end(text, r, side)
+            an_end
+            and any(
+                Filters(registry=filters.registry, whole=filters.whole).end(text, r, side)
                 for r in rows
                 for side in ("source", "destination")
             )
-            or any(
+            or a_section
+            and any(
                 section_matches(text, r["section"], r.get("section_id") or "", filters.registry)
                 for r in rows
             )
         ):
             continue
+        whole = filters.whole and an_end
         found = [n for n in folded if fold(text) in n]
-        if not found:
+        if found and whole:
+            hints.append(
+                f"names are matched whole here; {text!r} is a part of "
+                + ", ".join(repr(folded[n]) for n in found[:5])
+                + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+            )
+        elif not found:
             near = nearest(text, pool)
             hints.append(
                 f"no name matches {text!r}"

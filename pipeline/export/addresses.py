@@ -56,11 +56,31 @@ LIMITS_FILE = DATA_DIR / "export_limits.toml"
 # one prefix; anything else (a scope id '%eth0', a space, a newline, a name) is refused.
 ADDRESS_TEXT = re.compile(r"[0-9A-Fa-f.:]{2,45}(?:/[0-9]{1,3})?")
 # IPv6 prefixes that stand for IPv4 addresses: (prefix, first bit of the IPv4 address).
+# Where a prefix allows several embeddings, the one that stands for the most IPv4
+# addresses is taken (the IPv4 address at bit 96: any network of it shorter than /97 is
+# all of IPv4).
 IPV4_IN_IPV6 = (
     (ipaddress.ip_network("::ffff:0:0/96"), 96),  # IPv4-mapped
+    (ipaddress.ip_network("::ffff:0:0:0/96"), 96),  # IPv4-translated (SIIT, RFC 2765)
     (ipaddress.ip_network("64:ff9b::/96"), 96),  # NAT64 (RFC 6052)
-    (ipaddress.ip_network("2002::/16"), 16),
-)  # 6to4 (RFC 3056)
+    (ipaddress.ip_network("64:ff9b:1::/48"), 96),  # local-use NAT64 (RFC 8215)
+    (ipaddress.ip_network("2002::/16"), 16),  # 6to4 (RFC 3056)
+)
+
+
+def looks_like_address(text: str) -> bool:
+    """Whether ``text`` is meant as an address (an IP address before any ``%`` or ``/``),
+    to be parsed as one (``parse_network``) rather than matched as a name.
+
+    >>> looks_like_address("2001:db8::5%eth0"), looks_like_address("dc")
+    (True, False)
+    """
+    head = re.split(r"[%/]", text.strip(), maxsplit=1)[0]
+    try:
+        ipaddress.ip_address(head)
+    except ValueError:
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=1)
@@ -393,7 +413,7 @@ def ipv4_space(net: Network) -> list[ipaddress.IPv4Network]:
         if net.prefixlen <= prefix.prefixlen:
             out.append(ipaddress.IPv4Network("0.0.0.0/0"))
             continue
-        bits = min(net.prefixlen, first + 32) - first
+        bits = max(0, min(net.prefixlen, first + 32) - first)
         value = (int(net.network_address) >> (128 - first - 32)) & 0xFFFFFFFF
         out.append(ipaddress.IPv4Network((value >> (32 - bits) << (32 - bits), bits)))
     return out

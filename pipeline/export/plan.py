@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING
 
 from pipeline.core.normalize import fold
 from pipeline.dataset.schema import MAX_PORT, enum, port_range
-from pipeline.export.addresses import AddressMap, Network, net_key
+from pipeline.export.addresses import (
+    AddressMap,
+    Network,
+    looks_like_address,
+    net_key,
+    parse_network,
+)
 
 if TYPE_CHECKING:
     from pipeline.registry.components import Registry
@@ -159,35 +165,35 @@ class Selection:
     to_zones: tuple[str, ...] = ()  # only the rules to these zones of the map
 
     def end_is(self, texts: tuple[str, ...], end: End, parent: bool = True) -> bool:
-        """Whether ``end`` is one of ``texts`` (as ``query`` matches names), or, with
-        ``parent``, the row's end it comes from is named by its very id or name (``--from
+        """Whether ``end`` is one of ``texts``, each an id or a whole name (``query``'s
+        matching, never a part of a name: a selection opens ports), or, with ``parent``,
+        the row's end it comes from is named by its very id or name (``--from
         any-citrix-component``; never a member for its group)."""
         from pipeline.dataset.query import end_matches
 
-        if any(end_matches(t, end.name, end.cid, self.registry) for t in texts):
+        if any(end_matches(t, end.name, end.cid, self.registry, whole=True) for t in texts):
             return True
         name, cid = end.parent
         if not parent or (name, cid) == (end.name, end.cid):
             return False
         return any(
             fold(t) == fold(name)
-            or (self.registry is not None and cid and cid in self.registry.resolve(t))
+            or (self.registry is not None and cid and cid in self.registry.exact(t))
             for t in texts
         )
 
     def host_nets(self, end: End) -> list[Network]:
         """The addresses of ``end`` that are a host asked (all of them for a host asked
-        by id or name; those inside an address asked); [] when it is none."""
-        import ipaddress
-
+        by id or name; those inside an address asked); [] when it is none.  An address
+        asked is parsed as the map's are (``parse_network``: no scope id, nothing
+        around it); ``ValueError`` otherwise."""
         out: list[Network] = []
         for text in self.hosts:
-            try:
-                asked_net = ipaddress.ip_network(text, strict=True)
-            except ValueError:
+            if not looks_like_address(text):
                 if self.end_is((text,), end, parent=False):
                     return list(end.nets)
                 continue
+            asked_net = parse_network(text)
             out += [
                 asked_net if within(asked_net, n) else n
                 for n in end.nets

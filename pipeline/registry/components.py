@@ -300,16 +300,22 @@ class Registry:
         entry = (self.components if what == "component" else self.sections).get(eid)
         return entry.name if entry else ""
 
+    def exact(self, text: str) -> frozenset[str]:
+        """The component id ``text`` is, whole: an id, or a whole name (any locale, former
+        names included), by key; empty when it is neither (never a part of a name)."""
+        if text in self.components:
+            return frozenset([text])
+        found = self._by_name.get(("component", name_key(text)))
+        return frozenset([found]) if found else frozenset()
+
     @functools.lru_cache(maxsize=256)  # noqa: B019 (a registry lives as long as the process)
     def resolve(self, text: str) -> frozenset[str]:
         """Component ids a person may mean by ``text``: an id, or any name (any locale,
         former names included) of which ``text`` is the whole or a part, by key."""
-        key = name_key(text)
-        if text in self.components:
-            return frozenset([text])
-        exact = self._by_name.get(("component", key))
+        exact = self.exact(text)
         if exact:
-            return frozenset([exact])
+            return exact
+        key = name_key(text)
         return frozenset(
             cid
             for (what, k), cid in self._by_name.items()

@@ -1,0 +1,103 @@
+"""Every value that enters an export is parsed where it enters, by the parser of its kind:
+``--host`` addresses as the map's values are, names and ids matched whole (an id before
+any name), and hostile text from the command line, the page or the map never becomes a
+rule, a line of code or a terminal sequence."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.dataset.published import csv_text
+from pipeline.dataset.schema import columns
+
+MAP = (
+    "components:\n"
+    "  storefront-server: [10.0.10.11, '2001:db8:10::11']\n"
+    "  delivery-controller: [10.0.10.21, '2001:db8:20::5']\n"
+    "  vda: [10.0.20.0/24, '2001:db8:30::/64']\n"
+    "  sta: [10.0.10.21, '2001:db8:20::5']\n"
+    "  netscaler-nsip: 10.0.5.20\n"
+    "  netscaler-console: 10.0.5.30\n"
+    "  user-device: 10.0.50.0/24\n"
+    "  netscaler-gateway-snip: 10.0.5.10\n"
+)
+
+
+def run(capsys, built, tmp_path, fmt: str, *extra: str, amap: str = MAP, data=None):
+    path = tmp_path / "map.yaml"
+    path.write_text(amap, "utf-8")
+    args = ["export", fmt, "--addresses", str(path), "--data", str(data or built[0])]
+    code = main([*args, *extra])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+HOSTILE_HOSTS = [
+    "2001:db8:30::5%1 -j ACCEPT\n-A CITRIX-PORTS -j ACCEPT\n#",
+    "2001:db8:30::5%1\nStart-Process calc.exe # ",
+    "2001:db8:30::5%eth0",
+    "10.0.20.5 ",
+    "10.0.20.5/24",  # a host written with a prefix
+    "10.0.20.0/24\n-A CITRIX-PORTS -j ACCEPT",
+]
+
+
+@pytest.mark.parametrize("host", HOSTILE_HOSTS)
+@pytest.mark.parametrize("fmt", ["ip6tables", "iptables", "windows", "nftables"])
+def test_a_host_address_is_parsed_as_the_map_s_values_are(capsys, built, tmp_path, host, fmt):
+    code, out, err = run(capsys, built, tmp_path, fmt, "--host", host)
+    assert code == 2 and out == "", err
+    assert err.startswith("citrix-ports: error: --host ") and "\n-A" not in err
+    assert "Start-Process" not in out
+
+
+def test_a_host_address_inside_a_network_narrows_it(capsys, built, tmp_path):
+    code, out, err = run(capsys, built, tmp_path, "ip6tables", "--host", "2001:db8:30::5")
+    assert code == 0, err
+    assert "-d 2001:db8:30::5 " in out and "2001:db8:30::/64" not in out
+
+
+def test_an_id_means_that_component_never_a_name_holding_its_letters(capsys, built, tmp_path):
+    # 'sta' is the Secure Ticket Authority, and a part of 'Instance Citrix ADC NSIP ...'
+    code, out, err = run(capsys, built, tmp_path, "nftables", "--host", "sta")
+    assert code == 0, err
+    rules = [ln for ln in out.splitlines() if "accept" in ln and "dport" in ln]
+    assert rules and all("daddr { 10.0.10.21 }" in r for r in rules if "ip daddr" in r)
+    assert "Citrix ADM" not in out and "NSIP" not in out
+    assert main(["query", "--data", str(built[0]), "--to", "sta", "--format", "json"]) == 0
+    import json
+
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and {r["destination_id"] for r in rows} == {"sta"}
+
+
+@pytest.mark.parametrize("option", ["--host", "--to", "--from"])
+def test_export_matches_names_whole(capsys, built, tmp_path, option):
+    code, out, err = run(capsys, built, tmp_path, "nftables", option, "storefr")
+    assert code == 2 and out == ""
+    assert "matched whole" in err and "'Serveur StoreFront'" in err
+    code, out, err = run(capsys, built, tmp_path, "nftables", option, "serveur storefront")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("net", ["64:ff9b:1::/48", "::ffff:0:0:0/96", "64:ff9b:1:2::/64"])
+def test_every_ipv4_in_ipv6_prefix_counts_as_ipv4(capsys, built, tmp_path, net):
+    amap = f"components:\n  vda: '{net}'\n  delivery-controller: 10.0.10.21\n"
+    code, _, err = run(capsys, built, tmp_path, "nftables", amap=amap)
+    assert code == 2 and "covers more IPv4 addresses than a /8" in err
+
+
+def hostile_ports(built, tmp_path, details: str = "", name: str = "") -> object:
+    """A copy of the published ports whose every Details (and every source name) carries
+    ``details`` (``name``)."""
+    rows = list(csv.DictReader(io.StringIO((built[0] / "ports.csv").read_text("utf-8"))))
+    for row in rows:
+        row["details"] += details
+        row["source"] += name
+    ports = tmp_path / "ports.csv"
+    ports.write_text(csv_text(rows, columns("ports")), "utf-8", newline="")
+    return ports
