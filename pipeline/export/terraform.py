@@ -196,12 +196,21 @@ def aws_items(plan: Plan) -> list[Item]:
 
 
 def flow_items(plan: Plan, per_protocol: bool) -> list[Item]:
-    """Azure (one per flow, protocol, IP version) or GCP (one per flow, IP version)."""
+    """Azure (one per flow, protocol, IP version) or GCP (one per flow, IP version).
+
+    A rule holds its sources, destinations and ports as a product, so only rules with
+    the very same networks share one (the same ends written under two keys of the map,
+    with other addresses, are two rules: never one source paired with another's ports);
+    GCP targets a destination by its tag, so only its sources count there."""
     items: dict[tuple, Item] = {}
     for rule in plan.rules:
         for version, sources, destinations in rule.families:
             proto = rule.protocol if per_protocol else ""
-            key = (group_of(rule), source_of(rule), rule.reverse, proto, version)
+            nets = (
+                tuple(sorted(map(str, sources))),
+                tuple(sorted(map(str, destinations))) if per_protocol else (),
+            )
+            key = (group_of(rule), source_of(rule), rule.reverse, proto, version, nets)
             name = "-".join(
                 filter(
                     None,
@@ -223,7 +232,23 @@ def flow_items(plan: Plan, per_protocol: bool) -> list[Item]:
             ports = item.ports.setdefault(rule.protocol, set())
             if rule.port_start is not None:
                 ports.add((rule.port_start, rule.port_end))
-    return sorted(items.values(), key=lambda i: i.name)
+    return unique_names(list(items.values()))
+
+
+def unique_names(items: list[Item]) -> list[Item]:
+    """The items sorted by name, those that share a name told apart by a digest of their
+    networks (stable when other rules come and go)."""
+    by_name: dict[str, list[Item]] = {}
+    for item in items:
+        by_name.setdefault(item.name, []).append(item)
+    for same in by_name.values():
+        if len(same) > 1:
+            for item in same:
+                nets = ",".join(
+                    sorted(map(str, item.sources)) + ["to"] + sorted(map(str, item.destinations))
+                )
+                item.name += "-" + hashlib.sha256(nets.encode()).hexdigest()[:8]
+    return sorted(items, key=lambda i: i.name)
 
 
 # -- limits -------------------------------------------------------------------------------
