@@ -39,16 +39,21 @@ PROBE = textwrap.dedent(r"""
             s = socket.socket(fam, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
             s.setblocking(False)
             s.bind((src, 0))
+            socks.append(s)
+            # a packet the sender's own output rules drop fails at once (EPERM): blocked
             if proto == "tcp":
-                s.connect_ex((dst, port))
+                if s.connect_ex((dst, port)) in (errno.EPERM, errno.EACCES):
+                    continue
                 sel.register(s, selectors.EVENT_WRITE, i)
             else:
-                s.connect((dst, port))
-                s.send(b"citrix-ports probe")
+                try:
+                    s.connect((dst, port))
+                    s.send(b"citrix-ports probe")
+                except (PermissionError, OSError):
+                    continue
                 sel.register(s, selectors.EVENT_READ, i)
-            socks.append(s)
         end = time.monotonic() + timeout
-        pending = len(socks)
+        pending = len(sel.get_map())
         while pending and time.monotonic() < end:
             for key, _ in sel.select(max(0.0, end - time.monotonic())):
                 s, i = key.fileobj, key.data
@@ -158,11 +163,14 @@ class Lab:
     def on_fw(self, *argv: str) -> str:
         return self.ns(self.fw, *argv)
 
-    def probe(self, probes: list[tuple[str, str, str, int]]) -> list[bool]:
-        """Whether each (source, destination, protocol, port) passes the firewall host."""
+    def probe(self, probes: list[tuple[str, str, str, int]], side: str = "cl") -> list[bool]:
+        """Whether each (source, destination, protocol, port) passes the firewall host:
+        sent from the client host (into the firewall host), or with ``side="fw"`` from
+        the firewall host itself (out of it, or to its own loopback)."""
         if not probes:
             return []
-        out = self.ns(self.cl, sys.executable, "-c", PROBE, stdin=json.dumps(probes))
+        where = self.fw if side == "fw" else self.cl
+        out = self.ns(where, sys.executable, "-c", PROBE, stdin=json.dumps(probes))
         return json.loads(out)
 
     def close(self) -> None:
@@ -207,11 +215,12 @@ def ids_of(amap: dict, registry, cid: str) -> list[str]:
 
 
 def expected_flows(
-    rows: list[dict], amap: dict, registry, host: str
+    rows: list[dict], amap: dict, registry, host: str, direction: str = "in"
 ) -> dict[tuple[str, str, str], list[tuple[int, int]]]:
-    """(source address, host address, protocol) -> port ranges the rules of ``host``
-    (inbound) must let through: every tcp/udp row, each direction of a flow both ways,
-    whose destination stands for ``host`` and whose source is mapped."""
+    """(source address, destination address, protocol) -> port ranges the rules of
+    ``host`` must let through: every tcp/udp row, each direction of a flow both ways,
+    whose destination (``direction="out"``: source) stands for ``host`` and whose other
+    end is mapped."""
     out: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
     host_nets = amap[host]
     for r in rows:
@@ -220,15 +229,21 @@ def expected_flows(
         sid, did = r["source_id"] or "", r["destination_id"] or ""
         directions = [(sid, did)] + ([(did, sid)] if r["bidirectional"] else [])
         for s, d in directions:
-            if host not in ids_of(amap, registry, d):
+            mine, other = (d, s) if direction == "in" else (s, d)
+            if host not in ids_of(amap, registry, mine):
                 continue
-            for src_net in nets_of(amap, registry, s):
-                if any(src_net.overlaps(h) for h in host_nets):
+            for peer in nets_of(amap, registry, other):
+                if any(peer.overlaps(h) for h in host_nets):
                     continue  # the host itself (or an address it shares): not probed
                 for h in host_nets:
-                    if h.version != src_net.version:
+                    if h.version != peer.version:
                         continue
-                    key = (sample(src_net), sample(h), r["protocol"])
+                    ends = (
+                        (sample(peer), sample(h))
+                        if direction == "in"
+                        else (sample(h), sample(peer))
+                    )
+                    key = (*ends, r["protocol"])
                     out.setdefault(key, []).append((r["port_start"], r["port_end"]))
     return out
 

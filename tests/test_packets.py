@@ -101,10 +101,13 @@ def probes(expected: dict, host_addrs: list[str], peers: list[str]):
     return sorted(good), sorted(bad)
 
 
-def judge(lab: Lab, expected: dict, host_addrs: list[str], peers: list[str]):
-    """(expected flows blocked, unexpected packets passed)."""
+def judge(lab: Lab, expected: dict, host_addrs: list[str], peers: list[str], side: str = "cl"):
+    """(expected flows blocked, unexpected packets passed); ``side="fw"``: sent by the
+    firewall host (its outbound rules: ``host_addrs`` are then the peers it sends to)."""
     good, bad = probes(expected, host_addrs, peers)
-    got = lab.probe([list(x) for x in good + bad])
+    if side == "fw":  # the host sends only from its own addresses
+        bad = [b for b in bad if b[0] in peers]
+    got = lab.probe([list(x) for x in good + bad], side)
     missed = [g for g, ok in zip(good, got[: len(good)]) if not ok]
     leaked = [b for b, ok in zip(bad, got[len(good) :]) if ok]
     return missed, leaked, len(good), len(bad)
@@ -315,3 +318,40 @@ def test_the_judge_fails_a_widened_or_a_narrowed_file(capsys, built, rows, regis
             assert leaked and not missed
         else:
             assert missed and not leaked
+
+
+def test_an_output_hook_passes_exactly_the_host_s_outbound_flows_and_its_loopback(
+    capsys, built, rows, registry, tmp_path
+):
+    """--direction out --hook output, loaded on the host: its packets to its peers pass
+    exactly as the flows from it say, and its own loopback still works (input and output
+    hooked together, policy drop)."""
+    need("nft")
+    amap = load_map(EXAMPLE)
+    host = "delivery-controller"
+    expected = expected_flows(rows, amap, registry, host, direction="out")
+    assert expected
+    mine, peers = addresses(amap, host)
+    out = tmp_path / "out.nft"
+    export_file(
+        capsys,
+        built,
+        EXAMPLE,
+        "nftables",
+        out,
+        "--host",
+        host,
+        "--direction",
+        "out",
+        "--hook",
+        "output",
+        "--hook",
+        "input",
+    )
+    with Lab("out", mine, peers) as lab:
+        nft_load(lab, out)
+        missed, leaked, n_good, n_bad = judge(lab, expected, peers, mine, side="fw")
+        loopback = lab.probe([["127.0.0.1", "127.0.0.1", "tcp", 9], ["::1", "::1", "tcp", 9]], "fw")
+    assert (missed, leaked) == ([], []), f"{n_good} expected, {n_bad} unexpected probes"
+    assert n_good > 0 and n_bad > 0
+    assert loopback == [True, True]

@@ -3,8 +3,8 @@
 Input: a ``Plan``, the build's source, the options (``hooks``, ``policy``).  Output: a
 ``Rendered`` self-contained ``table inet citrix_ports`` that replaces itself on every
 load and touches nothing else: chain ``citrix_flows``, IPv4 and IPv6, and with ``hooks``
-a base chain per hook with a policy, established/related, loopback and IPv6 neighbour
-discovery accepted, that jumps to it.
+a base chain per hook with a policy, established/related, the host's loopback (input
+and output) and IPv6 neighbour discovery accepted, that jumps to it.
 """
 
 from __future__ import annotations
@@ -13,15 +13,28 @@ from pipeline.export.formats import Options, Rendered, addr, header, safe_text, 
 from pipeline.export.plan import Plan
 
 NFT_TABLE = "inet citrix_ports"
-# What every base chain accepts before the flows: replies, loopback, and the IPv6
+# What every base chain accepts before the flows: replies, the host's own loopback
+# (entering on input, leaving on output; a forwarded packet never uses it), and the IPv6
 # neighbour and router discovery without which IPv6 stops working.
-NFT_BASE = (
-    "ct state established,related accept",
-    "ct state invalid drop",
-    'iif "lo" accept',
+LOOPBACK = {"input": 'iif "lo" accept', "output": 'oif "lo" accept'}
+NDP = (
     "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, "
-    "nd-router-advert } accept",
+    "nd-router-advert } accept"
 )
+
+
+def base_rules(hook: str) -> list[str]:
+    """The rules a base chain on ``hook`` holds before it jumps to the flows.
+
+    >>> base_rules("output")[2]
+    'oif "lo" accept'
+    """
+    return [
+        "ct state established,related accept",
+        "ct state invalid drop",
+        *([LOOPBACK[hook]] if hook in LOOPBACK else []),
+        NDP,
+    ]
 
 
 def render_nftables(p: Plan, source: dict, options: Options = Options()) -> Rendered:
@@ -72,7 +85,7 @@ def render_nftables(p: Plan, source: dict, options: Options = Options()) -> Rend
         out += [
             f"\tchain {hook} {{",
             f"\t\ttype filter hook {hook} priority filter; policy {options.policy};",
-            *(f"\t\t{line}" for line in NFT_BASE),
+            *(f"\t\t{line}" for line in base_rules(hook)),
             "\t\tjump citrix_flows",
             "\t}",
         ]
