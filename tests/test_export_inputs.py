@@ -101,3 +101,26 @@ def hostile_ports(built, tmp_path, details: str = "", name: str = "") -> object:
     ports = tmp_path / "ports.csv"
     ports.write_text(csv_text(rows, columns("ports")), "utf-8", newline="")
     return ports
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("details", ["LDAP */ inactive: /* test", "LDAP */ test", "x */*/ y /*/"])
+def test_page_text_stays_inside_every_comment_of_the_perimeter_policy(
+    capsys, built, tmp_path, details
+):
+    import re
+
+    from conftest import ROOT
+
+    ports = hostile_ports(built, tmp_path, " " + details)
+    amap = (ROOT / "examples" / "address-map.yaml").read_text("utf-8")
+    code, _, err = run(
+        capsys, built, tmp_path, "aerleon", "-o", str(tmp_path / "out"), amap=amap, data=ports
+    )
+    assert code == 0, err
+    for path in (tmp_path / "out" / "out").iterdir():
+        text = path.read_text("utf-8")
+        if path.suffix in (".jcl", ".srx", ".msmpc", ".evo"):
+            outside = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+            assert "*/" not in outside and "inactive" not in outside and "test" not in outside, path
+        assert "inactive: /*" not in text, path

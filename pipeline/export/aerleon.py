@@ -93,6 +93,17 @@ class Names:
         return name
 
 
+def comment_text(text: str, limit: int = 200) -> str:
+    """Page text as a term's comment on every platform: ``safe_text``, and never a C
+    comment's opening or closing (Junos writes comments as ``/* … */``: ``*/`` in the
+    page's words would end it, and the rest would be configuration).
+
+    >>> comment_text("LDAP */ inactive: /* x */*/")
+    'LDAP * / inactive: / * x * / * /'
+    """
+    return safe_text(text, limit).replace("/*", "/ *").replace("*/", "* /").strip()
+
+
 def terms_of(rule: Rule, names: Names, destination: bool) -> list[dict]:
     """The accept terms of a rule: one (tcp, udp), or one per IP version (ICMP)."""
     base = (
@@ -112,7 +123,7 @@ def terms_of(rule: Rule, names: Names, destination: bool) -> list[dict]:
     for protocol, s, d in groups:
         term = {
             "name": names.term(base + ("-v6" if protocol == "icmpv6" else "")),
-            "comment": safe_text(rule.comment(), 200).strip(),
+            "comment": comment_text(rule.comment()),
             "source-address": names.network(rule.source_id or rule.source, s),
         }
         if destination:
@@ -149,7 +160,7 @@ def filters_of(p: Plan, options: Options, names: Names, source: dict) -> list[di
     known = platforms()
     asked = chosen(options, p)
     filters: list[dict] = []
-    comment = safe_text(header("", source).strip(), 200)
+    comment = comment_text(header("", source))
     plain = [n for n in asked if not known[n]["zones"]]
     for destination in (True, False):
         for deny in (True, False):
