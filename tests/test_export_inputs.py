@@ -124,3 +124,24 @@ def test_page_text_stays_inside_every_comment_of_the_perimeter_policy(
             outside = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
             assert "*/" not in outside and "inactive" not in outside and "test" not in outside, path
         assert "inactive: /*" not in text, path
+
+
+@pytest.mark.parametrize("field", ["page_names", "name", "component_id"])
+def test_a_hand_edited_components_csv_writes_no_live_map_key(capsys, built, tmp_path, field):
+    import shutil
+
+    import yaml
+
+    data = tmp_path / "build"
+    shutil.copytree(built[0], data)
+    rows = list(csv.DictReader(io.StringIO((data / "components.csv").read_text("utf-8"))))
+    row = next(r for r in rows if r["kind"] != "service" and not r["members"] and r["page_names"])
+    row[field] += "\n  vda: 10.66.0.0/16\n  #\u2028  dc: 10.67.0.0/16"
+    (data / "components.csv").write_text(csv_text(rows, columns("components")), "utf-8", newline="")
+    code = main(["components", "--data", str(data), "--format", "yaml"])
+    out = capsys.readouterr()
+    if code:  # refused as it is read: nothing written either
+        assert code == 2 and out.out == "", out.err
+        return
+    assert yaml.safe_load(out.out) == {"components": None}
+    assert all(ln.startswith(("#", "  #", "components:")) for ln in out.out.splitlines())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 
 from pipeline.core.normalize import fold
+from pipeline.core.shown import printable
 from pipeline.core.wording import counted
 
 
@@ -69,7 +70,9 @@ def render_json(rows: list[dict]) -> str:
 
 def render_yaml(rows: list[dict]) -> str:
     """An address map skeleton: one commented entry per component that can have an
-    address (services and compound names left out), keyed by id."""
+    address (services and compound names left out), keyed by id.  Every value is one
+    line of printable text (``printable``): a hand-edited ``components.csv`` cannot
+    write a live key."""
     out = [
         "# citrix-ports address map skeleton (citrix-ports components --format yaml).",
         "# Uncomment the components you have and give each its addresses or CIDRs; a",
@@ -81,8 +84,10 @@ def render_yaml(rows: list[dict]) -> str:
         if r["kind"] == "service" or r["members"]:
             continue
         names = f"; on the page: {r['page_names']}" if r["page_names"] else ""
-        out.append(f"  # {r['name']} ({r['kind']}, {counted(r['flows'], 'flow')}{names})")
-        out.append(f"  # {r['component_id']}: [192.0.2.1]")
+        out.append(
+            "  # " + printable(f"{r['name']} ({r['kind']}, {counted(r['flows'], 'flow')}{names})")
+        )
+        out.append(f"  # {printable(r['component_id'])}: [192.0.2.1]")
     return "\n".join(out) + "\n"
 
 
