@@ -452,6 +452,13 @@ def test_all_ports_rows_warn_in_the_build_and_are_refused_by_export(built, tmp_p
     out = capsys.readouterr()
     assert code == 0 and "tcp dport 1-65535 accept" in out.out
     assert "open more than 1024 ports: tcp 1-65535" in out.err
+    # all ports but one is all ports; the page's widest range (49152-65535) is not
+    for start, end, refused in (("2", "65535", True), ("49152", "65535", False)):
+        row["port_start"], row["port_end"] = start, end
+        ports.write_text(csv_text(rows, columns("ports")), "utf-8", newline="")
+        code = main(["export", "nftables", "--addresses", str(path), "--data", str(ports)])
+        err = capsys.readouterr().err
+        assert (code == 2 and "would open every port" in err) == refused, err
     # port 0 is not a port: the published reader refuses it, located
     row["port_start"] = "0"
     ports.write_text(csv_text(rows, columns("ports")), "utf-8", newline="")
@@ -465,14 +472,15 @@ def test_the_build_warns_on_a_row_that_opens_every_port(tmp_path):
 
     lines = SNAPSHOT.read_text("utf-8").splitlines()
     n = next(i for i, ln in enumerate(lines) if re.search(r"\|\s*TCP\s*\|\s*389\s*\|", ln))
-    lines[n] = re.sub(r"(\|\s*TCP\s*\|\s*)389", r"\g<1>1-65535", lines[n])
-    page = tmp_path / "page.txt"
-    page.write_text("\n".join(lines) + "\n", "utf-8")
-    result = build(page, tmp_path / "out")
-    assert any(
-        w.startswith(f"warning: line {n + 1}:") and "opens every port" in w
-        for w in result.manifest["warnings"]
-    ), result.manifest["warnings"]
+    for ports, said in (("1-65535", "opens every port"), ("2-65535", "counts as every port")):
+        changed = lines[:n] + [re.sub(r"(\|\s*TCP\s*\|\s*)389", rf"\g<1>{ports}", lines[n])]
+        page = tmp_path / "page.txt"
+        page.write_text("\n".join(changed + lines[n + 1 :]) + "\n", "utf-8")
+        result = build(page, tmp_path / "out")
+        assert any(
+            w.startswith(f"warning: line {n + 1}:") and said in w
+            for w in result.manifest["warnings"]
+        ), result.manifest["warnings"]
 
 
 # -- 6. text reaches files and screens only as text ------------------------------------------

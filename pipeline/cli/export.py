@@ -150,7 +150,8 @@ def add(sub) -> None:
     e.add_argument(
         "--allow-all-ports",
         action="store_true",
-        help="write a rule that opens every port (1-65535) when the page says so",
+        help="write a rule that opens every port (1-65535), or more than the page's "
+        "widest range (16,384 ports), when the page says so",
     )
     e.add_argument(
         "--allow-any",

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from pipeline.dataset.schema import MAX_PORT
+from pipeline.core.limits import opens_all_ports
 from pipeline.errors import InputError
 from pipeline.export.addresses import AddressMap, limits, load_address_map
 from pipeline.export.aws_sg import render_aws_sg
@@ -114,8 +114,9 @@ class Export:
 
 
 def all_ports(rule) -> bool:
-    """Whether a rule opens every port of its protocol."""
-    return rule.port_start is not None and rule.port_start <= 1 and rule.port_end == MAX_PORT
+    """Whether a rule opens every port of its protocol, or so many that it counts as
+    every port (``opens_all_ports``)."""
+    return opens_all_ports(rule.port_start, rule.port_end)
 
 
 def by_zones(p: Plan, addresses: AddressMap, selection: Selection) -> Plan:
@@ -176,7 +177,8 @@ def export(
             for r in every[:5]
         )
         raise InputError(
-            f"{len(every)} rule(s) would open every port: {shown}",
+            f"{len(every)} rule(s) would open every port, or more ports than the page's "
+            f"widest range ({limits()['ports']['all_ports_width']}): {shown}",
             hint="check the page's row (the build warns about it, with its "
             "line); pass --allow-all-ports if this is meant",
         )

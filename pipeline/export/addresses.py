@@ -37,21 +37,19 @@ devices, client software, internet endpoints nor third-party servers).
 from __future__ import annotations
 
 import fnmatch
-import functools
 import ipaddress
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import DATA_DIR
 from pipeline.core.bounded import excerpt, read_bytes
+from pipeline.core.limits import export_limits
 from pipeline.core.nearest import nearest
 from pipeline.core.normalize import fold
 from pipeline.errors import InputError, Location
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-LIMITS_FILE = DATA_DIR / "export_limits.toml"
 # What a value may be made of before ipaddress reads it: digits, hex, dots, colons and
 # one prefix; anything else (a scope id '%eth0', a space, a newline, a name) is refused.
 ADDRESS_TEXT = re.compile(r"[0-9A-Fa-f.:]{2,45}(?:/[0-9]{1,3})?")
@@ -83,12 +81,7 @@ def looks_like_address(text: str) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=1)
-def limits() -> dict:
-    """``data/export_limits.toml``, parsed once."""
-    import tomllib  # here: only an export reads its limits
-
-    return tomllib.loads(LIMITS_FILE.read_text("utf-8"))
+limits = export_limits  # ``data/export_limits.toml``, parsed once
 
 
 @dataclass

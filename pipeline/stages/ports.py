@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from pipeline.core.limits import opens_all_ports
 from pipeline.dataset.schema import IDENTITY_COLUMNS, MAX_PORT, columns, frame_records, typed_frame
 from pipeline.page.grammar import parse_port, parse_type
 from pipeline.page.vocabulary import Vocabulary, load
@@ -42,17 +43,19 @@ class PortsResult:
 
 
 def all_ports_warnings(ports: list[dict]) -> list[str]:
-    """A warning, with its line, for each rule whose ports are every port (1-65535): the
-    page may mean it, but a firewall rule from it opens the host (``export`` refuses
-    it without ``--allow-all-ports``)."""
+    """A warning, with its line, for each rule whose ports are every port, or so many
+    that they count as every port (``opens_all_ports``: 2-65535 is all ports but one):
+    the page may mean it, but a firewall rule from it opens the host (``export``
+    refuses it without ``--allow-all-ports``)."""
     seen, out = set(), []
     for row in ports:
-        if row["port_start"] == 1 and row["port_end"] == MAX_PORT and row["rule_id"] not in seen:
+        if opens_all_ports(row["port_start"], row["port_end"]) and row["rule_id"] not in seen:
             seen.add(row["rule_id"])
+            every = row["port_start"] <= 1 and row["port_end"] == MAX_PORT
             out.append(
                 f"warning: line {row['source_line']}: {row['section']} | {row['source']} "
                 f"-> {row['destination']}: {row['protocol']} {row['port_raw']!r} opens "
-                "every port"
+                + ("every port" if every else "so many ports that it counts as every port")
             )
     return out
 
