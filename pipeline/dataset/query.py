@@ -79,7 +79,7 @@ def end_matches(text: str, name: str, cid: str, registry: Any = None, whole: boo
     >>> end_matches("controleur", "Contrôleur de domaine", "", whole=True)
     False
     """
-    exact = frozenset()
+    exact: frozenset[str] = frozenset()
     if registry is not None and (whole or text in registry.components):
         exact = registry.exact(text)
     if exact:
