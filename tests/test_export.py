@@ -95,9 +95,10 @@ def statements(fmt: str, text: str) -> int:
             continue
         else:
             comment = line.lstrip("\t")
-            assert comment.startswith("#") and not re.search(r"[\"'`$\\;{}\r\x00]", comment[1:]), (
-                repr(line)
-            )
+            # a PowerShell line comment ends only at a line break: the policy's name keeps
+            # its quotes and backslash there ('corp.example\Citrix servers')
+            forbidden = r"[\r\x00\n]" if fmt == "windows" else r"[\"'`$\\;{}\r\x00]"
+            assert comment.startswith("#") and not re.search(forbidden, comment[1:]), repr(line)
     return count
 
 

@@ -145,3 +145,73 @@ def test_a_hand_edited_components_csv_writes_no_live_map_key(capsys, built, tmp_
         return
     assert yaml.safe_load(out.out) == {"components": None}
     assert all(ln.startswith(("#", "  #", "components:")) for ln in out.out.splitlines())
+
+
+@pytest.mark.parametrize("zone", ["users\\n", "users\\r", "users\\u2028"])
+def test_a_zone_name_is_matched_whole(capsys, built, tmp_path, zone):
+    amap = MAP + f'zones:\n  "{zone}": [user-device]\n  servers: [vda]\n'
+    code, out, err = run(capsys, built, tmp_path, "nftables", amap=amap)
+    assert code == 2 and out == "" and "zone" in err, err
+
+
+def test_explain_and_warnings_show_control_characters_as_escapes(capsys, built, tmp_path):
+    ports = hostile_ports(built, tmp_path, details="", name="\u009b2J\u202eevil")
+    amap = MAP + '  "glob:*\u202e*": 10.0.99.1\n'
+    code, _, err = run(capsys, built, tmp_path, "nftables", "--explain", amap=amap, data=ports)
+    assert code == 0, err
+    assert "\u009b" not in err and "\u202e" not in err
+    assert "\\x9b" in err and "\\u202e" in err
+
+
+def test_windows_writes_icmp_to_ipv6_addresses_as_icmpv6(capsys, built, tmp_path):
+    amap = (
+        "components:\n  netscaler-console: [10.0.5.30, '2001:db8:5::30']\n"
+        "  netscaler-nsip: [10.0.5.20, '2001:db8:5::20']\n"
+    )
+    code, out, err = run(capsys, built, tmp_path, "windows", amap=amap)
+    assert code == 0, err
+    icmp = [ln for ln in out.splitlines() if "-Protocol ICMP" in ln]
+    assert icmp
+    for ln in icmp:
+        v6 = "2001:db8" in ln
+        assert ("-Protocol ICMPv6" in ln) == v6 and ("-Protocol ICMPv4" in ln) == (not v6), ln
+        assert not (v6 and "10.0.5" in ln)
+
+
+def test_the_windows_header_names_the_policy_quoted_and_hosts_on_one_line(capsys, built, tmp_path):
+    code, out, err = run(
+        capsys,
+        built,
+        tmp_path,
+        "windows",
+        "--gpo",
+        "corp.example\\Citrix servers",
+        "--host",
+        "delivery-controller",
+    )
+    assert code == 0, err
+    assert "'corp.example\\Citrix servers'" in out.splitlines()[1]
+    assert all(ln.startswith(("#", "$", "Remove-", "New-")) for ln in out.splitlines())
+
+
+TYPO = "components:\n  delivery-controler: 10.0.10.21\n  vda: 10.0.20.0/24\n"
+
+
+def test_strict_makes_the_map_s_warnings_errors_and_writes_nothing(capsys, built, tmp_path):
+    out = tmp_path / "rules.nft"
+    code, _, err = run(capsys, built, tmp_path, "nftables", "-o", str(out), amap=TYPO)
+    assert code == 0 and out.exists() and "delivery-controler" in err
+    out.unlink()
+    for extra in (["-o", str(out)], ["--per-host", str(tmp_path / "hosts")]):
+        code, _, err = run(capsys, built, tmp_path, "nftables", "--strict", *extra, amap=TYPO)
+        assert code == 2 and "--strict: 1 warning" in err and "delivery-controler" in err
+        assert not out.exists() and not (tmp_path / "hosts").exists()
+    code, _, err = run(capsys, built, tmp_path, "nftables", "--strict", "-o", str(out))
+    assert code == 0, err
+
+
+def test_a_host_left_without_rules_by_a_misspelt_key_says_so(capsys, built, tmp_path):
+    code, _, err = run(
+        capsys, built, tmp_path, "nftables", "--host", "delivery-controller", amap=TYPO
+    )
+    assert code == 2 and "'delivery-controler' matches no component" in err and "typo" in err

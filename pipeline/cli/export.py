@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pipeline.cli.options import LazyChoices, data_option, ends_options
 from pipeline.core.bounded import excerpt
+from pipeline.core.wording import counted
 from pipeline.dataset.published import default_data
 from pipeline.errors import InputError
 
@@ -154,6 +155,13 @@ def add(sub) -> None:
         "widest range (16,384 ports), when the page says so",
     )
     e.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 2, nothing written) on any warning about the address map: a key "
+        "that matches no component, a host inside another key's network, an IPv4-mapped "
+        "value (for CI)",
+    )
+    e.add_argument(
         "--allow-any",
         action="store_true",
         help="accept very wide networks (more than an IPv4 /8 or an IPv6 /32 in "
@@ -210,18 +218,41 @@ def run(args: argparse.Namespace) -> int:
     if args.per_host:
         return per_host(args, export_for)
     done = export_for(tuple(args.host or ()))
+    strict(args, done)
     if not done.rendered.rules and (
         args.host or args.source or args.destination or args.from_zone or args.to_zone
     ):
+        unused = addresses.unused_keys()  # a misspelt key leaves its component unmapped
         raise InputError(
             "no flow of the data answers --host, --from, --to and the zones together under "
             "this map: nothing written",
-            hint="rerun with --explain to see "
-            "what was left out, or check the map gives the ends addresses",
+            hint=(
+                f"{counted(len(unused), 'key')} of the map {'match' if len(unused) > 1 else 'matches'}"
+                " no component (a typo?): "
+                + "; ".join(w.removeprefix("warning: ") for w in unused[:3])
+                if unused
+                else "rerun with --explain to see what was left out, or check the map gives "
+                "the ends addresses"
+            ),
         )
     write(args.output, done.rendered)
     report(args, done)
     return 0
+
+
+def strict(args: argparse.Namespace, done) -> None:
+    """``--strict``: the warnings about the map are errors, before anything is written."""
+    if not args.strict or not done.warnings:
+        return
+    from pipeline.core.shown import escaped
+
+    for line in done.warnings:
+        print(escaped(line.replace("\n", " ")), file=sys.stderr)
+    raise InputError(
+        f"--strict: {counted(len(done.warnings), 'warning')} about the address map "
+        f"{args.addresses}: nothing written",
+        hint="fix the map as the warnings say, or export without --strict",
+    )
 
 
 def check_combination(args: argparse.Namespace) -> None:
@@ -358,18 +389,22 @@ def write_files(directory: Path, files: dict[str, str]) -> None:
 
 
 def report(args: argparse.Namespace, done, prefix: str = "") -> None:
-    """The warnings, the details asked (``--explain``) and the summary of an export."""
+    """The warnings, the details asked (``--explain``) and the summary of an export,
+    each line as text only (``escaped``: a page name or map key that holds a control or
+    bidi character shows it as an escape, never acts on the terminal)."""
+    from pipeline.core.shown import escaped
+
     for line in done.warnings:
-        print(line, file=sys.stderr)
+        print(escaped(line.replace("\n", " ")), file=sys.stderr)
     if args.explain:
-        text = "".join(f"{line}\n" for line in done.details)
+        text = "".join(f"{escaped(line.replace(chr(10), ' '))}\n" for line in done.details)
         if args.explain == "-":
             sys.stderr.write(text)
         else:
             from pipeline.core.atomic import atomic_write
 
             atomic_write(Path(args.explain), text.encode("utf-8"))
-    print(prefix + done.summary(), file=sys.stderr)
+    print(escaped(prefix + done.summary()), file=sys.stderr)
 
 
 # The file each format writes for a host with --per-host.
@@ -388,6 +423,7 @@ def per_host(args: argparse.Namespace, export_for) -> int:
     """``--per-host DIR``: a file per component of the map that receives flows, each as
     ``--host <id>`` writes it; what the whole map writes is accounted for per host."""
     whole = export_for(())
+    strict(args, whole)
     hosts = sorted({r.destination_id for r in whole.plan.rules if r.destination_id})
     if args.direction in ("out", "both"):
         hosts = sorted({*hosts, *(r.source_id for r in whole.plan.rules if r.source_id)})

@@ -24,7 +24,7 @@ import unicodedata
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # A language tag, the one pattern: ja, ja-JP, zh-Hant-TW, und (``_`` as some pages write it)
 TAG = r"[a-z]{2,3}(?:[-_][a-z0-9]{2,8})*"
-LOCALE = re.compile(rf"^{TAG}$")  # a whole tag, lower case as the vocabulary and registry write it
+LOCALE = re.compile(rf"^{TAG}\Z")  # a whole tag, lower case as the vocabulary and registry write it
 
 
 def lines(text: str) -> list[str]:

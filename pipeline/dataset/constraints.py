@@ -87,7 +87,7 @@ def field_rules(field: dict) -> Rules:
         minimum=c.get("minimum"),
         maximum=c.get("maximum"),
         min_length=min_length,
-        pattern=re.compile(f"^(?:{c['pattern']})$") if "pattern" in c else None,
+        pattern=re.compile(f"^(?:{c['pattern']})\\Z") if "pattern" in c else None,
         unique=bool(c.get("unique")),
     )
 

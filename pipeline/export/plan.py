@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from pipeline.registry.components import Registry
 
 PROTOCOLS = enum("ports", "protocol")  # what the ports schema allows
-RULE_ID = re.compile(r"^[0-9a-f]{16}(?:-[0-9]+)?$")
+RULE_ID = re.compile(r"[0-9a-f]{16}(?:-[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def checked(row: dict) -> tuple[str, int | None, int | None]:
     protocol, start, end = row["protocol"], row["port_start"], row["port_end"]
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol {protocol!r} is not one of {PROTOCOLS}")
-    if not isinstance(row["rule_id"], str) or not RULE_ID.match(row["rule_id"]):
+    if not isinstance(row["rule_id"], str) or not RULE_ID.fullmatch(row["rule_id"]):
         raise ValueError(f"rule id {row['rule_id']!r} is not a rule id")
     for port in (start, end):
         if port is not None and (type(port) is not int or not 0 <= port <= MAX_PORT):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline.core.shown import printable
 from pipeline.errors import InputError
 from pipeline.export.formats import Options, Rendered, addr, header, safe_text
 from pipeline.export.plan import Plan, Rule
@@ -27,7 +28,7 @@ LOCAL_STORE = "PersistentStore"  # the host's own rules (what -PolicyStore means
 PROFILES = ("Domain", "Private", "Public", "Any")
 GROUP = "citrix-ports"
 # DOMAIN\Policy name: a domain (or a computer) and a GPO's display name, printable
-GPO = re.compile(r"^[^\\\x00-\x1f\x7f]+\\[^\\\x00-\x1f\x7f]+$")
+GPO = re.compile(r"[^\\\x00-\x1f\x7f]+\\[^\\\x00-\x1f\x7f]+")
 
 
 def ps_quote(text: str) -> str:
@@ -39,6 +40,16 @@ def ps_quote(text: str) -> str:
     return "'" + re.sub(r"['\u2018\u2019\u201a\u201b]", "''", " ".join(text.split())) + "'"
 
 
+def ps_comment(text: str) -> str:
+    """A PowerShell line comment: one line of printable text (a line break or a control
+    character would end the comment and start code).
+
+    >>> ps_comment("# rules of x\\nStart-Process calc.exe")
+    '# rules of x Start-Process calc.exe'
+    """
+    return printable(text)
+
+
 def check_gpo(text: str) -> str:
     """A Group Policy object as ``-PolicyStore`` takes it: ``DOMAIN\\Policy name``.
 
@@ -46,7 +57,7 @@ def check_gpo(text: str) -> str:
     'contoso.com\\\\Citrix servers'
     """
     text = text.strip()
-    if not GPO.match(text) or text != " ".join(text.split()):
+    if not GPO.fullmatch(text) or text != " ".join(text.split()):
         raise InputError(
             f"--gpo {text!r} is not a Group Policy object as -PolicyStore takes it",
             hint="write DOMAIN\\Policy name (for example 'contoso.com\\Citrix Delivery "
@@ -91,6 +102,18 @@ def rule_name(rule: Rule, group: str) -> str:
     )
 
 
+def windows_rules(p: Plan):
+    """(rule, IP version, families) per statement: a rule's TCP or UDP ports hold for
+    both IP versions in one statement; ICMP is a protocol per version (ICMPv4, ICMPv6),
+    so a statement each."""
+    for rule in p.rules:
+        if rule.protocol != "icmp":
+            yield rule, 0, rule.families
+            continue
+        for family in rule.families:
+            yield rule, family[0], (family,)
+
+
 def render_windows(p: Plan, source: dict, options: Options = Options()) -> Rendered:
     """A PowerShell script: the group's rules removed from the store, then written anew
     (inbound rules for the destinations; outbound ones for a host selected as a source,
@@ -99,17 +122,21 @@ def render_windows(p: Plan, source: dict, options: Options = Options()) -> Rende
     store = options.gpo or LOCAL_STORE
     profiles = ",".join(options.profiles or ("Domain",))
     where = (
-        f"the Group Policy object {store} (every host it applies to)"
+        f"the Group Policy object {ps_quote(store)} (every host it applies to)"
         if options.gpo
         else "the host itself (run it there, as an administrator)"
     )
     out = [
         header("#", source),
-        "# Windows Defender Firewall rules of "
-        + (", ".join(options.hosts) if options.hosts else "every host of the map")
-        + f", written to {safe_text(where)}, profile {profiles}.",
-        f"# Re-runnable: each run removes the rules of group {safe_text(group)} from that "
-        "store, then writes these. A rule of another group is never touched.",
+        ps_comment(
+            "# Windows Defender Firewall rules of "
+            + (", ".join(options.hosts) if options.hosts else "every host of the map")
+            + f", written to {where}, profile {profiles}."
+        ),
+        ps_comment(
+            f"# Re-runnable: each run removes the rules of group {group} from that "
+            "store, then writes these. A rule of another group is never touched."
+        ),
         "#Requires -Modules NetSecurity",
         "$ErrorActionPreference = 'Stop'",
         f"Remove-NetFirewallRule -Group {ps_quote(group)} -PolicyStore {ps_quote(store)} "
@@ -117,16 +144,16 @@ def render_windows(p: Plan, source: dict, options: Options = Options()) -> Rende
     ]
     names: dict[str, int] = {}
     count = 0
-    for rule in p.rules:
-        src = ",".join(ps_quote(addr(a)) for _, s, _ in rule.families for a in s)
-        dst = ",".join(ps_quote(addr(a)) for _, _, d in rule.families for a in d)
+    for rule, version, families in windows_rules(p):
+        src = ",".join(ps_quote(addr(a)) for _, s, _ in families for a in s)
+        dst = ",".join(ps_quote(addr(a)) for _, _, d in families for a in d)
         remote, local = (dst, src) if rule.outbound else (src, dst)
-        name = rule_name(rule, group)
+        name = rule_name(rule, group) + ("-v6" if version == 6 and rule.protocol == "icmp" else "")
         names[name] = names.get(name, 0) + 1
         if names[name] > 1:  # the same ends, protocol and ports, other addresses
             name = f"{name}-{names[name]}"
         if rule.protocol == "icmp":
-            proto = "-Protocol ICMPv4" if rule.families[0][0] == 4 else "-Protocol ICMPv6"
+            proto = f"-Protocol ICMPv{version}"
         else:
             proto = (
                 f"-Protocol {rule.protocol.upper()} "

@@ -31,7 +31,7 @@ AddressMap = Any
 Network = Any
 Rule = Any
 
-ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,30}$")
+ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,30}")
 
 
 @dataclass
@@ -150,7 +150,7 @@ def parse_zones(loader, node, path: str, compile_key) -> Zones:
     for key, value in loader.pairs(node):
         line = key.start_mark.line + 1
         name = str(key.value)
-        if not isinstance(key, yaml.ScalarNode) or not ZONE_NAME.match(name):
+        if not isinstance(key, yaml.ScalarNode) or not ZONE_NAME.fullmatch(name):
             raise loader.fail(
                 f"zone name {excerpt(name)} is not one a firewall takes",
                 line,

@@ -37,7 +37,7 @@ KINDS = ("component", "address", "service", "external", "any", "client")
 # an internet endpoint, nor a Microsoft, third-party or infrastructure server.
 CITRIX_SERVER_KINDS = ("component", "address")
 NOT_CITRIX = frozenset({"Microsoft", "Third party", "Infrastructure"})
-ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+ID_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 COMPONENT_FIELDS = {"name", "kind", "family", "aliases", "former", "members", "note"}
 SECTION_FIELDS = {"name", "aliases", "former", "note"}
 RENAME_FIELDS = {"from", "to", "year", "source"}
@@ -455,7 +455,7 @@ class _Loader:
             if not isinstance(raw, dict):
                 self.problem(line, f"{what} {eid!r} must be a table")
                 continue
-            if not ID_PATTERN.match(eid):
+            if not ID_PATTERN.fullmatch(eid):
                 self.problem(
                     line,
                     f"{what} id {eid!r} is not a slug (lower-case words "
@@ -495,7 +495,7 @@ class _Loader:
                 self.problem(line, f"{what} {eid!r}: 'aliases' must map locales to lists")
                 raw_aliases = {}
             for locale, names in raw_aliases.items():
-                if not LOCALE.match(locale):
+                if not LOCALE.fullmatch(locale):
                     self.problem(line, f"{what} {eid!r}: {locale!r} is not a locale (fr-fr)")
                 aliases[locale] = tuple(
                     clean(n) for n in self.strings(names, line, f"{what} {eid!r}: aliases.{locale}")
