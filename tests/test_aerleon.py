@@ -81,20 +81,46 @@ def export_dir(capsys, built, amap: Path, out: Path, *extra: str) -> tuple[int, 
     return code, capsys.readouterr().err
 
 
-def expected(rows, amap: dict, registry) -> list[tuple]:
+def expected(rows, amap: dict, registry, zones: dict | None = None) -> list[tuple]:
     """(source network, destination network, protocol, low, high) of every tcp/udp flow
-    the map by ids gives, each direction of a flow both ways."""
+    the map by ids gives, each direction of a flow both ways; with ``zones`` (zone ->
+    ids), "any Citrix component" (not in the map itself) is the Citrix servers of the
+    other end's zone only, as docs/exports.md says."""
+    zone_of = {i: z for z, ids in (zones or {}).items() for i in ids}
     out = []
     for r in rows:
         if r["protocol"] not in ("tcp", "udp") or r["port_start"] is None:
             continue
         sid, did = r["source_id"] or "", r["destination_id"] or ""
         for s, d in [(sid, did)] + ([(did, sid)] if r["bidirectional"] else []):
-            for sn in nets_of(amap, registry, s):
-                for dn in nets_of(amap, registry, d):
-                    if sn.version == dn.version:
-                        out.append((sn, dn, r["protocol"], r["port_start"], r["port_end"]))
+            for s_id, d_id in (
+                (a, b) for a in ends_of(amap, registry, s) for b in ends_of(amap, registry, d)
+            ):
+                any_end = any(
+                    e not in amap
+                    and registry.components.get(e) is not None
+                    and registry.components[e].kind == "any"
+                    for e in (s, d)
+                )
+                if (
+                    any_end
+                    and zone_of.get(s_id)
+                    and zone_of.get(d_id)
+                    and zone_of[s_id] != zone_of[d_id]
+                ):
+                    continue
+                for sn in amap.get(s_id, []):
+                    for dn in amap.get(d_id, []):
+                        if sn.version == dn.version:
+                            out.append((sn, dn, r["protocol"], r["port_start"], r["port_end"]))
     return out
+
+
+def ends_of(amap: dict, registry, cid: str) -> list[str]:
+    """The mapped ids an end stands for (``netlab.ids_of``), the end itself when mapped."""
+    from netlab import ids_of
+
+    return ids_of(amap, registry, cid)
 
 
 def accepts(flows: list[tuple], src: str, dst: str, proto: str, port: int) -> bool:
@@ -167,7 +193,7 @@ def judge(out: Path, rows, ids_map: Path, registry, host: str = "") -> None:
     zone_nets = {
         z: [n for i in ids for n in amap.get(i, [])] for z, ids in zones_of(ids_map).items()
     }
-    every = expected(rows, amap, registry)
+    every = expected(rows, amap, registry, zones_of(ids_map))
     if host:
         every = [
             f
@@ -385,3 +411,28 @@ def test_a_platform_left_out_leaves_no_stale_configuration(capsys, built, tmp_pa
     code, err = export_dir(capsys, built, EXAMPLE, out, "--platform", "cisco")
     assert code == 0 and "removed out/citrix.xml" in err
     assert sorted(p.name for p in (out / "out").iterdir()) == ["README", "citrix.acl"]
+
+
+@pytest.mark.slow
+def test_zone_pairs_end_with_a_deny_only_when_asked_and_any_stays_in_its_zone(
+    capsys, built, tmp_path
+):
+    out = tmp_path / "aerleon"
+    assert export_dir(capsys, built, EXAMPLE, out)[0] == 0
+    filters = yaml.safe_load((out / "pol" / "citrix.yaml").read_text("utf-8"))["filters"]
+    zoned = [f for f in filters if "Zone " in f["header"]["comment"]]
+    assert zoned and not any(t["action"] == "deny" for f in zoned for t in f["terms"])
+    # the licence server's "any Citrix component" is never the DMZ's NetScaler (10.0.5.10)
+    networks = yaml.safe_load((out / "def" / "networks.yaml").read_text("utf-8"))["networks"]
+    dmz = {n for n, v in networks.items() if {"address": "10.0.5.10"} in v["values"]}
+    to_licence = [
+        t for f in filters for t in f["terms"]
+        if t.get("destination-address", "").startswith("LICENSE_SERVER")
+        and t.get("destination-port") in ("TCP_27000", "TCP_7279")
+    ]  # fmt: skip
+    assert to_licence and not any(t["source-address"] in dmz for t in to_licence)
+    again = tmp_path / "deny"
+    assert export_dir(capsys, built, EXAMPLE, again, "--final-deny")[0] == 0
+    filters = yaml.safe_load((again / "pol" / "citrix.yaml").read_text("utf-8"))["filters"]
+    zoned = [f for f in filters if "Zone " in f["header"]["comment"]]
+    assert all(f["terms"][-1]["action"] == "deny" for f in zoned)

@@ -104,6 +104,13 @@ def add(sub) -> None:
         "names: %(choices)s; repeatable; default: every one that applies)",
     )
     e.add_argument(
+        "--final-deny",
+        action="store_true",
+        help="aerleon: end the filter of each pair of zones with a term that denies the "
+        "rest (default: none, the firewall's own default for traffic between zones decides; "
+        "a catch-all deny put into a rulebase shadows every rule after it)",
+    )
+    e.add_argument(
         "--from-zone",
         action="append",
         metavar="ZONE",
@@ -278,6 +285,11 @@ def check_combination(args: argparse.Namespace) -> None:
             "the other formats name their rules by ids and keep the page's words in comments",
         ),
         (
+            args.final_deny and args.format != "aerleon",
+            "--final-deny goes with the aerleon format",
+            "export aerleon --addresses MAP -o DIR --final-deny",
+        ),
+        (
             args.platform and args.format != "aerleon",
             "--platform goes with the aerleon format",
             "export aerleon --addresses MAP -o DIR --platform paloalto",
@@ -344,6 +356,7 @@ def options_of(args: argparse.Namespace, registry, gpo: str, zones):
         profiles=tuple(dict.fromkeys(args.profile or ())),
         platforms=tuple(args.platform or ()),
         zones=zones,
+        final_deny=args.final_deny,
     )
 
 

@@ -180,7 +180,10 @@ def filters_of(p: Plan, options: Options, names: Names, source: dict) -> list[di
                         "different destinations",
                         hint="export one host's rules (--host ID), or --per-host DIR",
                     )
-            terms = [t for r in p.rules for t in terms_of(r, names, destination)]
+            rules = p.rules
+            if options.zones:  # "any Citrix component" stays in the other end's zone
+                rules = [piece for r in p.rules for _, _, piece in options.zones.split(r)]
+            terms = [t for r in rules for t in terms_of(r, names, destination)]
             if deny:
                 terms.append({"name": names.term("default-deny"), "action": "deny"})
             filters.append(
@@ -207,7 +210,8 @@ def filters_of(p: Plan, options: Options, names: Names, source: dict) -> list[di
                     pairs.setdefault((zs, zd), []).append(piece)
         for (zs, zd), rules in sorted(pairs.items()):
             terms = [t for r in rules for t in terms_of(r, names, True)]
-            terms.append({"name": names.term(f"{zs}-to-{zd}-default-deny"), "action": "deny"})
+            if options.final_deny:  # else the firewall's own default decides
+                terms.append({"name": names.term(f"{zs}-to-{zd}-default-deny"), "action": "deny"})
             filters.append(
                 {
                     "header": {

@@ -57,6 +57,7 @@ class Options:
     hosts: tuple[str, ...] = ()  # the hosts selected (--host): a Windows rule group each
     platforms: tuple[str, ...] = ()  # aerleon: the platforms (default: every one that applies)
     zones: Any = None  # the address map's zones (aerleon's zone-based platforms)
+    final_deny: bool = False  # aerleon: end each pair of zones with a deny of the rest
 
 
 @dataclass

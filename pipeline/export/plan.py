@@ -53,6 +53,10 @@ class Rule:
     destination_id: str = ""
     outbound: bool = False  # the host selected is the source (--host, --direction out)
     section_ids: tuple[str, ...] = ()  # registry ids of ``sections``, in their order
+    # an end that is "any Citrix component" standing for the Citrix servers of the map
+    # (not addresses the map gives it): a zoned export keeps it in the other end's zone
+    any_source: bool = False
+    any_destination: bool = False
 
     @property
     def ports(self) -> str:
@@ -220,6 +224,7 @@ class End:
     cid: str
     nets: tuple[Network, ...]
     parent: tuple[str, str]
+    any_: bool = False  # one of the Citrix servers "any Citrix component" stands for
 
 
 def ends(addresses: AddressMap, name: str, cid: str) -> list[End]:
@@ -231,6 +236,7 @@ def ends(addresses: AddressMap, name: str, cid: str) -> list[End]:
             m,
             tuple(nets),
             (name, cid),
+            any_,
         )
         for m, nets in addresses.destinations(name, cid)
         if nets
@@ -335,6 +341,8 @@ def merged(first: Rule, rule: Rule, row: dict) -> Rule:
         families=rule.families,
         outbound=rule.outbound,
         section_ids=tuple(dict.fromkeys(first.section_ids + rule.section_ids)),
+        any_source=first.any_source and rule.any_source,
+        any_destination=first.any_destination and rule.any_destination,
     )
 
 
@@ -392,6 +400,8 @@ def directed(
                     d_end.cid,
                     outbound,
                     (row.get("section_id") or "",),
+                    any_source=all(e.any_ for e, _ in sources),
+                    any_destination=d_end.any_,
                 )
             )
     return rules

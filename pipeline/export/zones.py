@@ -104,12 +104,18 @@ class Zones:
 
     def split(self, rule: Rule) -> list[tuple[str, str, Rule]]:
         """The rule cut by the zones of its ends: (source zone, destination zone, the
-        rule narrowed to the networks of those zones), sorted; "" is no zone."""
+        rule narrowed to the networks of those zones), sorted; "" is no zone.  An end
+        that is "any Citrix component" standing for the Citrix servers of the map stays
+        in the zone of the flow's other end (the licence server's "any Citrix
+        component" is the Citrix servers of its own zone, never the DMZ's NetScalers
+        across the perimeter); the map's own addresses for it are taken as given."""
         pieces: dict[tuple[str, str], list] = {}
         for version, sources, destinations in rule.families:
             zone = {n: self.zone_of(n) for n in sources + destinations}
             for zs in sorted({zone[n] for n in sources}):
                 for zd in sorted({zone[n] for n in destinations}):
+                    if (rule.any_source or rule.any_destination) and zs and zd and zs != zd:
+                        continue
                     s = tuple(n for n in sources if zone[n] == zs)
                     d = tuple(n for n in destinations if zone[n] == zd)
                     pieces.setdefault((zs, zd), []).append((version, s, d))
