@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from netlab import load_map, names_map, nets_of
+from netlab import load_map, names_map
 from pipeline.cli import main
 from pipeline.dataset.query import load_ports
 from pipeline.registry.components import load as load_registry
