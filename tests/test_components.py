@@ -347,6 +347,16 @@ def test_an_unknown_name_never_gets_a_rule(tmp_path, capsys):
             ":1: component 'a' has no alias and is no member",
         ),
         ("[component.a\n", "not valid TOML"),
+        (
+            '[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\naliases.en = ["X"]\n'
+            '[platform.windows]\ncomponents = ["a", "zz"]\nsource = "https://example.org"\n',
+            ":7: platform 'windows': 'zz' is no component",
+        ),
+        (
+            '[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\naliases.en = ["X"]\n'
+            '[platform.windows]\ncomponents = ["a"]\n',
+            ":6: platform 'windows': 'source' must be a text",
+        ),
     ],
 )
 def test_a_bad_registry_is_a_located_error(tmp_path, text, problem, capsys):

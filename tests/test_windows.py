@@ -266,6 +266,11 @@ def test_per_host_writes_each_role_as_host_writes_it(capsys, built, tmp_path):
     assert {f"{r}.ps1" for r in ROLES} <= set(files)
     amap = load_map(MAP)
     assert all(f.removesuffix(".ps1") in amap for f in files)
+    # only the roles that run Windows: the NetScaler Gateway's addresses get no script
+    windows_roles = load_registry().platforms["windows"]
+    assert all(f.removesuffix(".ps1") in windows_roles for f in files)
+    assert "netscaler-gateway.ps1" not in files and "netscaler-gateway-snip.ps1" not in files
+    assert "do not run Windows" in err and "netscaler-gateway" in err
     for f in files:
         _, alone, _ = windows(capsys, built[0], "--host", f.removesuffix(".ps1"), "--gpo", "dom\\Citrix")  # fmt: skip
         assert (out / f).read_text("utf-8") == alone

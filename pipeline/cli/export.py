@@ -223,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
         )
 
     if args.per_host:
-        return per_host(args, export_for)
+        return per_host(args, export_for, registry)
     done = export_for(tuple(args.host or ()))
     strict(args, done)
     if not done.rendered.rules and (
@@ -432,14 +432,27 @@ EXTENSIONS = {
 }
 
 
-def per_host(args: argparse.Namespace, export_for) -> int:
+def per_host(args: argparse.Namespace, export_for, registry) -> int:
     """``--per-host DIR``: a file per component of the map that receives flows, each as
-    ``--host <id>`` writes it; what the whole map writes is accounted for per host."""
+    ``--host <id>`` writes it; what the whole map writes is accounted for per host.  The
+    windows format writes only the roles that run Windows (the registry's
+    ``[platform.windows]``), naming those it skips."""
     whole = export_for(())
     strict(args, whole)
     hosts = sorted({r.destination_id for r in whole.plan.rules if r.destination_id})
     if args.direction in ("out", "both"):
         hosts = sorted({*hosts, *(r.source_id for r in whole.plan.rules if r.source_id)})
+    if args.format == "windows":
+        windows = registry.platforms.get("windows", frozenset())
+        skipped = [h for h in hosts if h not in windows]
+        hosts = [h for h in hosts if h in windows]
+        if skipped:
+            print(
+                f"skipped {counted(len(skipped), 'role')} that do not run Windows (the "
+                f"registry's [platform.windows]): {', '.join(skipped)}; export them with a "
+                "format of their own, or --host ID to write a script anyway",
+                file=sys.stderr,
+            )
     if not hosts:
         raise InputError(
             "no component of the map receives a flow: nothing written",

@@ -43,7 +43,8 @@ SECTION_FIELDS = {"name", "aliases", "former", "note"}
 RENAME_FIELDS = {"from", "to", "year", "source"}
 ABBREVIATION_FIELDS = {"short", "long", "source", "note"}
 QUALIFIER = re.compile(r"\s*\([^()]*\)$")  # a trailing qualifier: "StoreFront (HTTPS)"
-TOP_LEVEL = {"component", "section", "rename", "abbreviation", "retired"}
+TOP_LEVEL = {"component", "section", "rename", "abbreviation", "retired", "platform"}
+PLATFORM_FIELDS = {"components", "source", "note"}
 HEADER = re.compile(r'^\s*\[\s*(\w+)\s*\.\s*"?([^"\]\s]+)"?\s*\]')  # [component.id]
 
 
@@ -112,6 +113,8 @@ class Registry:
     path: str = ""
     _by_name: dict[tuple[str, str], str] = field(default_factory=dict)  # (what, key) -> id
     abbreviations: dict[str, dict] = field(default_factory=dict)  # id -> short, long, source
+    # operating system -> the component ids that run it (``[platform.<os>]``, with a source)
+    platforms: dict[str, frozenset[str]] = field(default_factory=dict)
     # (what, key, text) -> (id, rule): the rules are a pure function of the registry's data,
     # and an export asks the same names again for every key of a map
     _found: dict[tuple[str, str, str], tuple[str, str]] = field(
@@ -408,9 +411,28 @@ class _Loader:
                             f"{what} alias {name!r} ({locale}) of {entry.id!r} is "
                             f"already an alias of {other!r}: a name has one id",
                         )
+        platforms = self.platforms(data.get("platform", {}), components)
         if self.problems:
             raise DataError(f"the component registry {self.path} is not valid", self.problems)
-        return Registry(components, sections, renames, self.path, by_name, abbreviations)
+        return Registry(components, sections, renames, self.path, by_name, abbreviations, platforms)
+
+    def platforms(self, table, components: dict) -> dict[str, frozenset[str]]:
+        """The operating system of server roles: ``[platform.<os>]`` with ``components``
+        (ids of the registry) and the ``source`` that says so, each checked."""
+        checked = self.by_id("platform", table, PLATFORM_FIELDS, ("source",), "text")
+        out = {}
+        for name, entry in checked.items():
+            line = self.line_of("platform", name)
+            ids = self.strings(
+                entry.get("components", []), line, f"platform {name!r}: 'components'"
+            )
+            for cid in ids:
+                if cid not in components:
+                    self.problem(
+                        self.line_after(line, cid), f"platform {name!r}: {cid!r} is no component"
+                    )
+            out[name] = frozenset(ids)
+        return out
 
     def abbreviations(self, table) -> dict[str, dict]:
         """Abbreviations by id: ``short`` and ``long`` forms and the ``source`` that
