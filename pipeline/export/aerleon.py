@@ -4,11 +4,16 @@ and each perimeter platform's configuration compiled from it by aerleon itself.
 Input: a ``Plan``, the map's ``Zones``, the platforms asked (aerleon's names, described in
 ``data/aerleon_platforms.toml``) and the build's source.  Output: a ``Rendered`` whose
 ``files`` are ``pol/citrix.yaml`` (the policy: a filter for the platforms that filter by
-address, one per pair of zones for the zone-based ones, one term per flow and protocol
-named from the ids of its ends, the rule ids and the page's words, made safe, as the
-term's comment, and a final deny), ``def/networks.yaml`` and ``def/services.yaml`` (the
-networks of the map and the ports of the page, named), and ``out/citrix.<suffix>`` for
-each platform, what ``aerleon.api.Generate`` (the library behind ``aclgen``) writes.
+address, ending with a deny, and one per pair of zones for the zone-based ones, ending
+with one only when asked; one term per flow and protocol holding the flow's ports as
+services, named from the ids of its ends, with the rule ids and the page's words, made
+safe, as the term's comment), ``def/networks.yaml`` and ``def/services.yaml`` (an object
+per role of the map, named after it; the ports of the page, named), and
+``out/citrix.<suffix>`` for each platform, what ``aerleon.api.Generate`` (the library
+behind ``aclgen``) writes.  Palo Alto rules name application ``any`` and the page's
+ports as services: an App-ID would narrow a rule to what Palo Alto recognises, and
+Citrix traffic on 443 is not only ``ssl`` (ICA through the Gateway, EDT), so a wrong
+App-ID would drop flows the page requires; a firewall team adds App-IDs knowingly.
 
 Nothing is opened that the plan does not hold: a term holds only the plan's networks,
 protocol and ports; the platforms whose rules name no destination (Kubernetes, Google
@@ -19,7 +24,6 @@ Compute Engine) are refused unless every rule has the same destination (one host
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -58,9 +62,11 @@ class Names:
     _terms: set[str] = field(default_factory=set)
 
     def network(self, label: str, nets: tuple) -> str:
-        """The name of a set of networks: its component id in capitals, numbered when
-        the same id stands for other networks (a zone's or a host's part of them)."""
-        key = tuple(str(n) for n in nets)
+        """The name of a role's networks: its component id in capitals, numbered when
+        the same id stands for other networks (a zone's or a host's part of them).  Two
+        roles on one address are two objects, each named after its role (the STA on the
+        Delivery Controllers is ``STA``, the Delivery Controllers ``DELIVERY_CONTROLLER``)."""
+        key = (label, *(str(n) for n in nets))
         if key in self._by_nets:
             return self._by_nets[key]
         base = re.sub(r"[^A-Z0-9]+", "_", label.upper()).strip("_") or "NETWORKS"
@@ -68,7 +74,7 @@ class Names:
         while name in self.networks:
             n += 1
             name = f"{base}_{n}"
-        self.networks[name] = {"values": [{"address": a} for a in key]}
+        self.networks[name] = {"values": [{"address": a} for a in key[1:]]}
         self._by_nets[key] = name
         return name
 
@@ -80,17 +86,27 @@ class Names:
         ]
         return name
 
-    def term(self, text: str) -> str:
-        """A term name: lower case, at most ``TERM_LENGTH`` characters, unique."""
-        name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-        if len(name) > TERM_LENGTH:
-            name = f"{name[: TERM_LENGTH - 9]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
-        base, n = name, 1
-        while name in self._terms:
+    def term(self, flow: str, what: str = "") -> str:
+        """A term name from its flow (``storefront-server-to-delivery-controller``) and
+        what it holds (``tcp``, ``icmpv6-return``): lower case, at most ``TERM_LENGTH``
+        characters, unique; the flow is shortened at a word, never the part after it,
+        and a second term of the same name is numbered (``…-2-tcp``), never hashed.
+
+        >>> Names().term("a-very-long-component-name-to-another-long-component-name", "tcp")
+        'a-very-long-component-name-to-another-long-tcp'
+        """
+        slug = lambda t: re.sub(r"[^a-z0-9]+", "-", t.lower()).strip("-")  # noqa: E731
+        head, tail = slug(flow), slug(what)
+        n = 1
+        while True:
+            number = f"-{n}" if n > 1 else ""
+            room = TERM_LENGTH - len(number) - (len(tail) + 1 if tail else 0)
+            cut = head if len(head) <= room else head[: room + 1].rsplit("-", 1)[0][:room]
+            name = "-".join(filter(None, [cut.strip("-") + number, tail]))
+            if name not in self._terms:
+                self._terms.add(name)
+                return name
             n += 1
-            name = f"{base[: TERM_LENGTH - 4]}-{n}"
-        self._terms.add(name)
-        return name
 
 
 def comment_text(text: str, limit: int = 200) -> str:
@@ -104,35 +120,61 @@ def comment_text(text: str, limit: int = 200) -> str:
     return safe_text(text, limit).replace("/*", "/ *").replace("*/", "* /").strip()
 
 
-def terms_of(rule: Rule, names: Names, destination: bool) -> list[dict]:
-    """The accept terms of a rule: one (tcp, udp), or one per IP version (ICMP)."""
-    base = (
-        f"{rule.source_id or 'src'}-to-{rule.destination_id or 'dst'}-{rule.protocol}"
-        f"-{rule.ports or 'any'}{'-return' if rule.reverse else ''}"
-        f"{'-out' if rule.outbound else ''}"
-    )
-    groups: list[tuple[str, tuple, tuple]] = []
-    if rule.protocol == "icmp":
-        for version, s, d in rule.families:
-            groups.append(("icmp" if version == 4 else "icmpv6", s, d))
-    else:
-        s = tuple(n for _, sources, _ in rule.families for n in sources)
-        d = tuple(n for _, _, dests in rule.families for n in dests)
-        groups.append((rule.protocol, s, d))
+def terms_of(rules: list[Rule], names: Names, destination: bool) -> list[dict]:
+    """The accept terms of the rules: one per flow (the same ends, protocol, direction and
+    networks) holding every port range of it as services, or one per IP version (ICMP).
+    Rules join only when their networks are the same, so a term opens no pair of a
+    source and a port that its flows do not pair."""
+    flows: dict[tuple, list[Rule]] = {}
+    for rule in rules:
+        key = (
+            rule.source_id or rule.source,
+            rule.destination_id or rule.destination,
+            rule.protocol,
+            rule.reverse,
+            rule.outbound,
+            rule.families,
+        )
+        flows.setdefault(key, []).append(rule)
     out = []
-    for protocol, s, d in groups:
-        term = {
-            "name": names.term(base + ("-v6" if protocol == "icmpv6" else "")),
-            "comment": comment_text(rule.comment()),
-            "source-address": names.network(rule.source_id or rule.source, s),
-        }
-        if destination:
-            term["destination-address"] = names.network(rule.destination_id or rule.destination, d)
-        term["protocol"] = protocol
-        if rule.port_start is not None and rule.port_end is not None:
-            term["destination-port"] = names.service(rule.protocol, rule.port_start, rule.port_end)
-        term["action"] = "accept"
-        out.append(term)
+    for same in flows.values():
+        first = same[0]
+        groups: list[tuple[str, tuple, tuple]] = []
+        if first.protocol == "icmp":
+            for version, s, d in first.families:
+                groups.append(("icmp" if version == 4 else "icmpv6", s, d))
+        else:
+            s = tuple(n for _, sources, _ in first.families for n in sources)
+            d = tuple(n for _, _, dests in first.families for n in dests)
+            groups.append((first.protocol, s, d))
+        services = list(
+            dict.fromkeys(
+                names.service(r.protocol, r.port_start, r.port_end)
+                for r in same
+                if r.port_start is not None and r.port_end is not None
+            )
+        )
+        ids = sorted({i for r in same for i in r.rule_ids})
+        comment = comment_text(" | ".join([", ".join(ids), *first.comment().split(" | ")[1:]]))
+        for protocol, s, d in groups:
+            term = {
+                "name": names.term(
+                    f"{first.source_id or 'src'}-to-{first.destination_id or 'dst'}",
+                    f"{protocol}{'-return' if first.reverse else ''}"
+                    f"{'-out' if first.outbound else ''}",
+                ),
+                "comment": comment,
+                "source-address": names.network(first.source_id or first.source, s),
+            }
+            if destination:
+                term["destination-address"] = names.network(
+                    first.destination_id or first.destination, d
+                )
+            term["protocol"] = protocol
+            if services:
+                term["destination-port"] = " ".join(services)
+            term["action"] = "accept"
+            out.append(term)
     return out
 
 
@@ -183,7 +225,7 @@ def filters_of(p: Plan, options: Options, names: Names, source: dict) -> list[di
             rules = p.rules
             if options.zones:  # "any Citrix component" stays in the other end's zone
                 rules = [piece for r in p.rules for _, _, piece in options.zones.split(r)]
-            terms = [t for r in rules for t in terms_of(r, names, destination)]
+            terms = terms_of(rules, names, destination)
             if deny:
                 terms.append({"name": names.term("default-deny"), "action": "deny"})
             filters.append(
@@ -209,7 +251,7 @@ def filters_of(p: Plan, options: Options, names: Names, source: dict) -> list[di
                 if zs and zd and zs != zd:
                     pairs.setdefault((zs, zd), []).append(piece)
         for (zs, zd), rules in sorted(pairs.items()):
-            terms = [t for r in rules for t in terms_of(r, names, True)]
+            terms = terms_of(rules, names, True)
             if options.final_deny:  # else the firewall's own default decides
                 terms.append({"name": names.term(f"{zs}-to-{zd}-default-deny"), "action": "deny"})
             filters.append(
