@@ -476,3 +476,29 @@ def test_objects_are_per_role_and_terms_are_named_from_the_flow(
     assert all(len(names) == len(set(names)) for names in per_filter)
     assert any(len(t.get("destination-port", "").split()) > 1 for t in terms)
     judge(out, rows, amap, registry)
+
+
+@pytest.mark.slow
+def test_a_full_disk_leaves_the_previous_export_whole(capsys, built, tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from pipeline.core import atomic
+
+    out = tmp_path / "aerleon"
+    assert export_dir(capsys, built, EXAMPLE, out, "--platform", "juniper")[0] == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    calls = {"n": 0}
+    real = os.fsync
+
+    def full(fd):
+        calls["n"] += 1
+        if calls["n"] == 3:  # the third file of the new export: the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    code, err = export_dir(capsys, built, EXAMPLE, out, "--platform", "paloalto")
+    assert code == 2 and "the disk is full" in err
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before  # the old policy and its compiled file, nothing new, no temporary

@@ -376,18 +376,16 @@ def write(output: Path | None, rendered) -> None:
 
 
 def write_files(directory: Path, files: dict[str, str]) -> None:
-    """The files of a format of several files under ``directory``, each atomically."""
-    from pipeline.core.atomic import atomic_write
+    """The files of a format of several files under ``directory``, as one: all of them
+    new, or (a full disk, a refused write) all of them as they were."""
+    from pipeline.core.atomic import atomic_write_all
 
     if directory.exists() and not directory.is_dir():
         raise InputError(
             f"{directory} is a file: this format writes a directory",
             hint="give -o a directory (it is made if it does not exist)",
         )
-    for path, text in files.items():
-        target = directory / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, text.encode("utf-8"))
+    atomic_write_all({directory / path: text.encode("utf-8") for path, text in files.items()})
     print(f"wrote {', '.join(files)} in {directory}", file=sys.stderr)
     # what an earlier export compiled for a platform this one does not: never left to
     # be loaded as if it were current (only the files of our own policy, out/citrix.*)

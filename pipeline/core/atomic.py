@@ -1,7 +1,8 @@
 """Writing a file so that a reader sees the old file or the new one, never half of it.
 
 Input: a path and bytes.  Output: the file, replaced in one rename (the snapshot and
-``raw/manifest.json`` of ``fetch``, the rule file of ``export``; ``pipeline.stages.outdir`` swaps
+``raw/manifest.json`` of ``fetch``, the rule file of ``export``; ``atomic_write_all`` the files
+of a format of several as one; ``pipeline.stages.outdir`` swaps
 a whole build directory), or an ``InputError`` (exit 2) naming the path and what to do
 when the system refuses the write (permissions, a read-only file system, a full disk, a
 directory where the file should be).  A path that is a symbolic link writes the file the
@@ -84,6 +85,37 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_all(files: dict[Path, bytes]) -> None:
+    """Write several files as one: each is written aside first, and only when every one
+    is written are they renamed over their paths, so a full disk or a refused write
+    leaves the old files, all of them (a new policy is never left beside the old
+    configurations compiled from another).  Raises ``InputError`` when it cannot."""
+    import tempfile
+
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+                staged.append((tmp, path))
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.chmod(tmp, 0o644)
+            except OSError as exc:
+                raise unwritable(path, exc) from None
+        for tmp, path in staged:
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise unwritable(path, exc) from None
+    finally:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def lock_path(path: Path) -> Path:
