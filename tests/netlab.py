@@ -292,3 +292,39 @@ def names_map(components_csv: Path, ids_map: Path, out: Path, zones: dict | None
             lines.append(f"  {zone}: [{members}]")
     out.write_text("\n".join(lines) + "\n", "utf-8")
     return out
+
+
+class Router(Lab):
+    """Three namespaces: the client host (``cl``, holds ``cl_addrs``), a router (``fw``,
+    forwarding, where a ``--hook forward`` file is loaded) and a server host (``sv``,
+    holds ``sv_addrs``), on two veth pairs with transfer networks of their own; IPv4
+    only.  Probes go from the client host through the router to the server host."""
+
+    def __init__(self, tag: str, sv_addrs: list[str], cl_addrs: list[str]):
+        pid = os.getpid()
+        self.fw, self.cl, self.sv = f"cprt{tag}{pid}", f"cprc{tag}{pid}", f"cprs{tag}{pid}"
+        self.created = []
+        try:
+            for ns in (self.fw, self.cl, self.sv):
+                self.sh("ip", "netns", "add", ns)
+                self.created.append(ns)
+            links = (("vcl", self.cl, "192.168.100"), ("vsv", self.sv, "192.168.101"))
+            for dev, ns, _ in links:
+                self.sh("ip", "-n", self.fw, "link", "add", dev, "type", "veth", "peer",
+                        "name", "eth0", "netns", ns)  # fmt: skip
+            self.ns(self.fw, "sysctl", "-qw", "net.ipv4.ip_forward=1",
+                    "net.ipv4.conf.all.rp_filter=0", "net.ipv4.icmp_ratelimit=0")  # fmt: skip
+            router = ["link set lo up"]
+            for (dev, ns, net), addrs in zip(links, (cl_addrs, sv_addrs)):
+                router += [f"addr add {net}.1/30 dev {dev}", f"link set {dev} up"]
+                router += [f"route add {a}/32 via {net}.2" for a in sorted(set(addrs))]
+                self.ns(ns, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0",
+                        "net.ipv4.icmp_ratelimit=0")  # fmt: skip
+                host = [f"addr add {a}/32 dev eth0" for a in sorted(set(addrs))]
+                host += [f"addr add {net}.2/30 dev eth0", "link set lo up", "link set eth0 up",
+                         f"route add default via {net}.1"]  # fmt: skip
+                self.sh("ip", "-n", ns, "-batch", "-", stdin="\n".join(host) + "\n")
+            self.sh("ip", "-n", self.fw, "-batch", "-", stdin="\n".join(router) + "\n")
+        except Exception:
+            self.close()
+            raise

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from netlab import Lab, expected_flows, load_map, names_map, sample, unavailable
+from netlab import Lab, Router, expected_flows, load_map, names_map, sample, unavailable
 from pipeline.cli import main
 
 WHY = unavailable()
@@ -355,3 +355,29 @@ def test_an_output_hook_passes_exactly_the_host_s_outbound_flows_and_its_loopbac
     assert (missed, leaked) == ([], []), f"{n_good} expected, {n_bad} unexpected probes"
     assert n_good > 0 and n_bad > 0
     assert loopback == [True, True]
+
+
+def test_a_forward_hook_on_a_router_passes_exactly_the_host_s_flows(
+    capsys, built, rows, registry, tmp_path
+):
+    """--hook forward, loaded on a router between the host's peers and the host: what
+    crosses it is exactly the host's inbound flows (policy drop)."""
+    need("nft")
+    amap = load_map(EXAMPLE)
+    host = "delivery-controller"
+    expected = expected_flows(rows, amap, registry, host)
+    mine, peers = addresses(amap, host)
+    peers = [p for p in peers if ":" not in p]
+    out = tmp_path / "forward.nft"
+    export_file(capsys, built, EXAMPLE, "nftables", out, "--host", host, "--hook", "forward")
+    assert "hook forward" in out.read_text() and 'iif "lo"' not in out.read_text()
+    with Router("fwd", mine, peers) as lab:
+        nft_load(lab, out)
+        missed, leaked, n_good, n_bad = judge(lab, expected, mine, peers)
+        # the judge on the router: the same file with policy accept leaks
+        wide = tmp_path / "wide.nft"
+        wide.write_text(out.read_text().replace("policy drop", "policy accept"))
+        nft_load(lab, wide)
+        assert judge(lab, expected, mine, peers)[1]
+    assert (missed, leaked) == ([], []), f"{n_good} expected, {n_bad} unexpected probes"
+    assert n_good > 0 and n_bad > 0
