@@ -46,10 +46,23 @@ HOSTILE_HOSTS = [
 ]
 
 
+FORMATS = {
+    "ip6tables": [],
+    "iptables": [],
+    "windows": [],
+    "nftables": ["--hook", "input"],
+    "aws-sg": [],
+    "terraform": ["--provider", "azure"],
+    "aerleon": ["-o", "OUT"],
+}
+
+
 @pytest.mark.parametrize("host", HOSTILE_HOSTS)
-@pytest.mark.parametrize("fmt", ["ip6tables", "iptables", "windows", "nftables"])
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_a_host_address_is_parsed_as_the_map_s_values_are(capsys, built, tmp_path, host, fmt):
-    code, out, err = run(capsys, built, tmp_path, fmt, "--host", host)
+    extra = [str(tmp_path / "out") if a == "OUT" else a for a in FORMATS[fmt]]
+    code, out, err = run(capsys, built, tmp_path, fmt, "--host", host, *extra)
+    assert not (tmp_path / "out").exists()
     assert code == 2 and out == "", err
     assert err.startswith("citrix-ports: error: --host ") and "\n-A" not in err
     assert "Start-Process" not in out
