@@ -77,18 +77,20 @@ def query(
     protocol: str | None = None,
     section: str | None = None,
     ranges: bool = False,
+    without: tuple[str, ...] = (),
 ) -> list[dict]:
     """The ports rows that answer every filter given, as ``citrix-ports query`` answers:
     names match as substrings, case- and accent-insensitively, or as a component id or
     an alias in any language of the component registry; ``port`` is a port, a list or a
-    range (``"443,80"``, ``"1494-2598"``); a bidirectional flow matches both ways.
+    range (``"443,80"``, ``"1494-2598"``); a bidirectional flow matches both ways;
+    ``without`` leaves out the flows required only under those conditions (``("edt",)``).
 
     >>> {r["destination"] for r in query(source="storefront", port=389)}
     {'Contrôleur de domaine'}
     >>> {r["destination"] for r in query(source="StoreFront Server", destination="domain-controller")}
     {'Contrôleur de domaine'}
     """
-    from pipeline.dataset.query import Filters, parse_ports
+    from pipeline.dataset.query import Filters, check_conditions, parse_ports
     from pipeline.dataset.query import query as run
     from pipeline.registry.components import load as load_registry
 
@@ -101,8 +103,11 @@ def query(
         section=section,
         ranges=ranges,
         registry=load_registry() if component or source or destination else None,
+        without=tuple(without),
     )
-    return run(read("ports", data), filters)
+    rows = read("ports", data)
+    check_conditions(filters.without, rows)
+    return run(rows, filters)
 
 
 def components(data: str | Path | None = None) -> list[dict]:

@@ -366,6 +366,7 @@ def diff_100k(tmp: Path) -> dict:
                 "row": i % 500 + 1,
                 "source_line": i + 1,
                 "erratum": "",
+                "condition": "",
             }
         )
     new = [dict(r) for r in old]

@@ -161,6 +161,7 @@ def ports_table(rows, label, ids=None):
                 row=n,
                 source_line=n,
                 erratum="",
+                condition="",
                 section_id=ids.get(sec, ""),
                 source_id=ids.get(src, ""),
                 destination_id=ids.get(dst, ""),
@@ -284,6 +285,7 @@ def plan_rows(*rows: tuple) -> list[dict]:
             row=n,
             source_line=n,
             erratum="",
+            condition="",
         )
         for n, (sec, src, dst, p, a, b, both) in enumerate(rows, start=1)
     ]

@@ -11,7 +11,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from pipeline.cli.options import LazyChoices, data_option, ends_options
+from pipeline.cli.options import LazyChoices, data_option, ends_options, without_option
 from pipeline.core.bounded import excerpt
 from pipeline.core.wording import counted
 from pipeline.dataset.published import default_data
@@ -69,6 +69,7 @@ def add(sub) -> None:
         "name, an id, an alias or an English name; repeatable)",
         "only the flows to NAME, in their own direction (repeatable)",
     )
+    without_option(e)
     e.add_argument(
         "--host",
         action="append",
@@ -181,7 +182,7 @@ def add(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     """``export``: firewall rules for the ports, from an address map."""
     from pipeline.dataset import published
-    from pipeline.dataset.query import Filters, load_ports, query
+    from pipeline.dataset.query import Filters, check_conditions, load_ports, query
     from pipeline.export import Selection, export, load_address_map
     from pipeline.registry.components import load as load_registry
 
@@ -198,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
     addresses = load_address_map(args.addresses, allow_any=args.allow_any)
     addresses.bind(registry, every)
     check_names(args, every, registry)
+    check_conditions(tuple(args.without or ()), every)
     rows = query(every, Filters(section=args.section, registry=registry))
     options = options_of(args, registry, gpo, addresses.zones)
     source = published.build_manifest(data).get("source", {})
@@ -211,6 +213,7 @@ def run(args: argparse.Namespace) -> int:
             registry,
             tuple(args.from_zone or ()),
             tuple(args.to_zone or ()),
+            tuple(args.without or ()),
         )
         return export(
             rows,

@@ -103,6 +103,19 @@ def data_option(p: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+def without_option(p: argparse.ArgumentParser) -> None:
+    """``--without CONDITION`` (repeatable): leave out the flows the page requires only
+    under that condition (the ``condition`` column: ``edt``, …)."""
+    p.add_argument(
+        "--without",
+        action="append",
+        metavar="CONDITION",
+        help="leave out the flows the page requires only under this condition (the "
+        "condition column: edt for the UDP half of the ICA/HDX rows, "
+        "hypervisor-update-proxy, subscription-replication); repeatable",
+    )
+
+
 def ends_options(p: argparse.ArgumentParser, source_help: str, destination_help: str) -> None:
     """``--from`` and ``--to`` (repeatable): the ends of the flows a command keeps."""
     p.add_argument("--from", dest="source", metavar="NAME", action="append", help=source_help)

@@ -9,7 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipeline.cli.options import columns_argument, data_option, ends_options, port_argument
+from pipeline.cli.options import (
+    columns_argument,
+    data_option,
+    ends_options,
+    port_argument,
+    without_option,
+)
 from pipeline.dataset.published import default_data
 from pipeline.dataset.query import DEFAULT_COLUMNS, TABLE_COLUMNS
 from pipeline.dataset.query import FORMATS as QUERY_FORMATS
@@ -55,6 +61,7 @@ def add(sub) -> None:
         "name NAME (repeatable: any of them)",
     )
     q.add_argument("--ranges", action="store_true", help="only rows whose ports are a range")
+    without_option(q)
     q.add_argument(
         "--format",
         choices=QUERY_FORMATS,
@@ -89,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     """``query``: the published ports that answer the filters; 1 when none does."""
     from pipeline.dataset.query import (
         Filters,
+        check_conditions,
         closest,
         english_names,
         load_ports,
@@ -111,7 +119,9 @@ def run(args: argparse.Namespace) -> int:
         section=args.section,
         ranges=args.ranges,
         registry=registry,
+        without=tuple(args.without or ()),
     )
+    check_conditions(filters.without, rows)
     unmatched = filters.unmatched(rows)
     if unmatched:
         raise InputError(

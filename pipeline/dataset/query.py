@@ -133,6 +133,7 @@ class Filters:
     ranges: bool = False  # only rows whose ports are a range of several ports
     registry: Any = None  # a components.Registry: names also match by id and by alias
     whole: bool = False  # names match whole, never a part (export's --from, --to, --host)
+    without: tuple[str, ...] = ()  # conditions whose flows are left out (--without)
 
     def match(self, row: dict) -> bool:
         """True when the row answers every filter set.
@@ -159,6 +160,8 @@ class Filters:
         ):
             return False
         if self.protocol and row["protocol"] != self.protocol.lower():
+            return False
+        if self.without and row.get("condition") in self.without:
             return False
         if self.ports is not None:
             start, end = row["port_start"], row["port_end"]
@@ -200,6 +203,21 @@ class Filters:
             ):
                 out.append(text)
         return out
+
+
+def check_conditions(asked: tuple[str, ...], rows: list[dict]) -> None:
+    """``InputError`` for a ``--without`` condition no flow of ``rows`` carries (a typo
+    would otherwise leave out nothing, silently), with the conditions the data has."""
+    from pipeline.errors import InputError
+
+    known = sorted({r.get("condition") or "" for r in rows} - {""})
+    unknown = [c for c in asked if c not in known]
+    if unknown:
+        raise InputError(
+            f"--without {', '.join(map(repr, unknown))}: no flow of the data has "
+            f"{'this condition' if len(unknown) == 1 else 'these conditions'}",
+            hint=f"the data's conditions: {', '.join(known) or 'none'} (the condition column)",
+        )
 
 
 def load_ports(spec: Path) -> list[dict]:

@@ -96,6 +96,7 @@ NO_ADDRESS = "an end without address"
 NO_PORT = "no port"
 UNMEETABLE = "IP versions that cannot meet"
 NOT_SELECTED = "not selected (--host, --from, --to, --from-zone, --to-zone)"
+WITHOUT = "required only under a condition left out (--without)"
 
 
 @dataclass
@@ -167,6 +168,7 @@ class Selection:
     registry: Registry | None = None
     from_zones: tuple[str, ...] = ()  # only the rules from these zones of the map
     to_zones: tuple[str, ...] = ()  # only the rules to these zones of the map
+    without: tuple[str, ...] = ()  # conditions whose flows are left out (--without)
 
     def end_is(self, texts: tuple[str, ...], end: End, parent: bool = True) -> bool:
         """Whether ``end`` is one of ``texts``, each an id or a whole name (``query``'s
@@ -259,6 +261,9 @@ def plan(rows: list[dict], addresses: AddressMap, selection: Selection = NO_SELE
     for row in rows:
         protocol, start, end = checked(row)
         result.row_ids.append(row["rule_id"])
+        if row.get("condition") and row["condition"] in selection.without:
+            result.status.append(WITHOUT)
+            continue
         if protocol != "icmp" and start is None:
             result.portless.append(row)
             result.status.append(NO_PORT)

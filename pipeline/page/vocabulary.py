@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import DATA_DIR
-from pipeline.core.normalize import norm
+from pipeline.core.normalize import name_key, norm
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A deployment a flow is required in only (``[conditions.<id>]``): its name, the
+    transport half it applies to ("" for every half) and its wordings, as name keys."""
+
+    id: str
+    name: str
+    protocol: str
+    wordings: tuple[str, ...]
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one per vocabulary file
@@ -34,6 +45,22 @@ class Vocabulary:
     report_labels: dict[str, dict[str, str]]  # locale -> label -> text (build/report.md)
     placeholders: frozenset[str] = frozenset()  # norm(cell) meaning "same as above"
     portless: frozenset[str] = frozenset()  # transports without ports (icmp)
+    conditions: tuple[Condition, ...] = ()  # in file order
+
+    def condition_of(self, details: str, protocol: str) -> str:
+        """The id of the condition a row's Details state for its ``protocol`` half, or "".
+
+        >>> v = load()
+        >>> v.condition_of("Avec le protocole EDT, 1494 doit être ouvert pour UDP.", "udp")
+        'edt'
+        >>> v.condition_of("Avec le protocole EDT, 1494 doit être ouvert pour UDP.", "tcp")
+        ''
+        """
+        text = name_key(details)
+        for c in self.conditions:
+            if (not c.protocol or c.protocol == protocol) and any(w in text for w in c.wordings):
+                return c.id
+        return ""
 
     def role_of_header(self, text: str) -> str | None:
         """The column role a header cell names, or None.
@@ -104,4 +131,13 @@ def load(path: Path | None = None) -> Vocabulary:
         report_labels={k: dict(v) for k, v in data.get("report", {}).items()},
         placeholders=frozenset(norm(w) for w in data.get("cells", {}).get("placeholders", [])),
         portless=frozenset(data.get("portless", {}).get("transports", [])),
+        conditions=tuple(
+            Condition(
+                cid,
+                str(c["name"]),
+                str(c.get("protocol", "")),
+                tuple(name_key(w) for ws in c.get("wordings", {}).values() for w in ws),
+            )
+            for cid, c in data.get("conditions", {}).items()
+        ),
     )

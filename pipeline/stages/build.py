@@ -320,8 +320,9 @@ def manifest_report(
 
 
 def previous_ports(previous: Path) -> list[dict]:
-    """The ports rows of the previous build (checked as any reader checks them)."""
-    from pipeline.dataset.query import load_ports
+    """The ports rows of the previous build (checked as ``diff`` checks them: a build of
+    an earlier version may lack a column added since)."""
+    from pipeline.dataset import published
 
     if not (previous / "ports.csv").is_file() and not previous.is_file():
         raise InputError(
@@ -329,7 +330,9 @@ def previous_ports(previous: Path) -> list[dict]:
             Location(str(previous)),
             hint="give the directory of a build (the committed build/), or leave --previous out",
         )
-    return load_ports(previous)
+    if previous.suffix == ".parquet":
+        return published.read_parquet(previous, "ports").rows
+    return published.read(previous, "ports", require_all_columns=False).rows
 
 
 def previous_rules(previous: Path | None) -> list[dict]:
@@ -339,7 +342,7 @@ def previous_rules(previous: Path | None) -> list[dict]:
 
     if previous is None or not (previous / "rules.csv").is_file():
         return []
-    return published.read(previous, "rules").rows
+    return published.read(previous, "rules", require_all_columns=False).rows
 
 
 def inferred_ids(result, before: list[dict], unknown: Unknown) -> list:

@@ -129,6 +129,7 @@ def ports_frame(
             continue
         for row in expanded:
             row["erratum"] = ",".join(applied)
+            row["condition"] = vocab.condition_of(row["details"], row["protocol"])
             ports.append({k: row[k] for k in PORT_COLUMNS if k not in IDENTITY_COLUMNS})
     ports_df = typed_frame("ports", ports).drop_duplicates(
         subset=["rule_id", "protocol", "port_start", "port_end"], keep="first"
