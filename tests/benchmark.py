@@ -367,6 +367,7 @@ def diff_100k(tmp: Path) -> dict:
                 "source_line": i + 1,
                 "erratum": "",
                 "condition": "",
+                "derived_from": "",
             }
         )
     new = [dict(r) for r in old]

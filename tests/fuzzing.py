@@ -275,6 +275,20 @@ def flows_by_line(out: Path) -> dict[int, set[tuple]]:
     return found
 
 
+def derived_lines(out: Path) -> dict[int, set[int]]:
+    """Line of each note that derives flows -> the lines of the rows it derives them from."""
+    import csv
+
+    with open(out / "ports.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    line_of = {r["rule_id"]: int(r["source_line"]) for r in rows}
+    found: dict[int, set[int]] = {}
+    for r in rows:
+        for rid in filter(None, r.get("derived_from", "").split(",")):
+            found.setdefault(int(r["source_line"]), set()).add(line_of.get(rid, -1))
+    return found
+
+
 def rows_over(lines: list[str]) -> dict[int, set[int]]:
     """The physical lines of each row of an unmutated text page, by its first line, as
     the text reader reads it (a row a URL cell broke is two lines): a row is touched
@@ -333,8 +347,10 @@ def check_structural(
     warned = {
         int(m.group(1)) for w in result.manifest["warnings"] for m in [re.search(r":(\d+)", w)] if m
     }
-    # the rows with a mutated line, by their first line
+    # the rows with a mutated line, by their first line, and the notes that derive their
+    # flows from such a row (their flows are those rows' ports)
     touched = mutated | {first for first, span in (spans or {}).items() if span & mutated}
+    touched |= {note for note, lines in derived_lines(good).items() if lines & touched}
     for old_line, flows in before.items():
         if old_line in touched:
             continue

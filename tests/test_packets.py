@@ -381,3 +381,26 @@ def test_a_forward_hook_on_a_router_passes_exactly_the_host_s_flows(
         assert judge(lab, expected, mine, peers)[1]
     assert (missed, leaked) == ([], []), f"{n_good} expected, {n_bad} unexpected probes"
     assert n_good > 0 and n_bad > 0
+
+
+DAAS = """components:
+  cloud-connector: [10.0.40.11, 10.0.40.12]
+  vda: 10.0.20.0/24
+  user-device: 10.0.50.0/24
+  license-server: 10.0.10.30
+"""
+
+
+def test_a_daas_resource_location_passes_the_flows_the_notes_derive(
+    capsys, built, rows, registry, tmp_path
+):
+    """The Cloud Connector acts for the Delivery Controller (Citrix DaaS notes): the VDA
+    reaches it on TCP 80, as the Delivery Controller row it stands for says both ways."""
+    need("nft")
+    path = tmp_path / "daas.yaml"
+    path.write_text(DAAS, "utf-8")
+    expected = expected_flows(rows, load_map(path), registry, "cloud-connector")
+    assert ("10.0.20.1", "10.0.40.11", "tcp") in expected  # derived, line 104
+    check_host(
+        capsys, built, rows, registry, tmp_path, path, "cloud-connector", "nftables", tag="dz"
+    )

@@ -59,11 +59,12 @@ def test_ranges(ports):
 
 
 def test_bidirectional(ports):
-    # lines 220 and 231: TCP 80 (bidirectionnel)
+    # lines 220 and 231: TCP 80 (bidirectionnel); line 104 derives its flow from line 220
     assert at(ports, 220) == [("tcp", "", "80", "80", "true")]
     assert at(ports, 231) == [("tcp", "", "80", "80", "true")]
+    assert at(ports, 104) == [("tcp", "", "80", "80", "true")]
     assert set(ports["bidirectional"]) == {"true", "false"}
-    assert (ports["bidirectional"] == "true").sum() == 2
+    assert (ports["bidirectional"] == "true").sum() == 3
 
 
 def test_application_protocols(ports):
@@ -130,12 +131,14 @@ def test_rejects_and_reconciliation(built):
     ]
     assert "damaged" in rejects["reason"].iloc[0]
     c = result.manifest["counts"]
+    # the two notes of the Citrix DaaS table (lines 101, 104) derive flows: in ports
     assert (c["rules"], c["rules_in_ports"], c["rules_notes"], c["rules_rejected"]) == (
         217,
-        214,
-        2,
+        216,
+        0,
         1,
     )
+    assert c["rules_derived"] == 2
 
 
 def test_reconciliation_refuses_a_lost_or_doubled_rule(built):
@@ -148,10 +151,12 @@ def test_reconciliation_refuses_a_lost_or_doubled_rule(built):
 
     out, result = built
     rules = pd.read_csv(out / "rules.csv", dtype=str, keep_default_na=False)
-    lost = replace(result.result, notes=result.result.notes[1:])
+    first = result.result.ports["rule_id"].iloc[0]
+    ports = result.result.ports
+    lost = replace(result.result, ports=ports[ports["rule_id"] != first])
     with pytest.raises(ValidationFailed) as err:
         reconcile(rules, lost)
-    assert f"rule {result.result.notes[0]} is in none of ports, rejects, notes" in str(err.value)
+    assert f"rule {first} is in none of ports, rejects, notes" in str(err.value)
     doubled = replace(
         result.result, notes=result.result.notes + [result.result.ports["rule_id"].iloc[0]]
     )

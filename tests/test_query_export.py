@@ -80,6 +80,9 @@ def test_what_the_vda_must_reach(capsys, built):
     assert flows(rows) == sorted(
         [
             (100, "Virtual Delivery Agent", "Service de passerelle", "tcp", 443, 443),
+            # line 104: the Cloud Connector acts for the Delivery Controller, and line 220
+            # is both ways: the VDA reaches the Cloud Connector on TCP 80
+            (104, "Cloud Connector", "Virtual Delivery Agent", "tcp", 80, 80),
             (118, "Virtual Delivery Agent", "Service de passerelle", "udp", 443, 443),
             # lines 180-181: "any Citrix component" stands for the VDA, a Citrix server
             (180, "Tout composant Citrix", "Serveur de licences Citrix", "tcp", 27000, 27000),

@@ -162,6 +162,7 @@ def ports_table(rows, label, ids=None):
                 source_line=n,
                 erratum="",
                 condition="",
+                derived_from="",
                 section_id=ids.get(sec, ""),
                 source_id=ids.get(src, ""),
                 destination_id=ids.get(dst, ""),
@@ -286,6 +287,7 @@ def plan_rows(*rows: tuple) -> list[dict]:
             source_line=n,
             erratum="",
             condition="",
+            derived_from="",
         )
         for n, (sec, src, dst, p, a, b, both) in enumerate(rows, start=1)
     ]

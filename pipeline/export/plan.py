@@ -110,6 +110,7 @@ class Plan:
     portless: list[dict] = field(default_factory=list)  # flows without a port
     unmeetable: list[str] = field(default_factory=list)  # warnings: no common IP version
     merged: int = 0  # rules that were the same as another and were merged into it
+    derived: list[str] = field(default_factory=list)  # what each flow a note derives comes from
 
     # what became of each ports row (by its index): WRITTEN or the reason it was not
     status: list[str] = field(default_factory=list)
@@ -311,6 +312,12 @@ def plan(rows: list[dict], addresses: AddressMap, selection: Selection = NO_SELE
                     by_key[key] = rule
         if status != WRITTEN and len(result.unmeetable) > unmeetable:
             status = UNMEETABLE
+        if status == WRITTEN and row.get("derived_from"):
+            result.derived.append(
+                f"{flow}, {protocol} {port_range(start, end)}: derived by the note of line "
+                f"{row['source_line']} from the rows {row['derived_from']} (their ports, "
+                "with the component acting for another)"
+            )
         result.status.append(status)
     result.rules = sorted(
         by_key.values(),
@@ -424,6 +431,7 @@ def report(p: Plan) -> list[str]:
             + ", ".join(f"{name!r} ({count})" for name, count in sorted(alone.items()))
         )
     lines += p.unmeetable
+    lines += sorted(set(p.derived))
     for row in p.portless:
         lines.append(
             f"not exported (no port): {row['section']} | {row['source']} -> "

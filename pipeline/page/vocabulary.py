@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import DATA_DIR
@@ -46,6 +46,10 @@ class Vocabulary:
     placeholders: frozenset[str] = frozenset()  # norm(cell) meaning "same as above"
     portless: frozenset[str] = frozenset()  # transports without ports (icmp)
     conditions: tuple[Condition, ...] = ()  # in file order
+    # locale -> (patterns of a component acting for another, of the ports that apply)
+    references: dict[str, tuple[tuple[re.Pattern, ...], tuple[re.Pattern, ...]]] = field(
+        default_factory=dict
+    )
 
     def condition_of(self, details: str, protocol: str) -> str:
         """The id of the condition a row's Details state for its ``protocol`` half, or "".
@@ -140,4 +144,11 @@ def load(path: Path | None = None) -> Vocabulary:
             )
             for cid, c in data.get("conditions", {}).items()
         ),
+        references={
+            locale: tuple(  # type: ignore[misc]
+                tuple(re.compile(p, re.IGNORECASE) for p in r.get(kind, []))
+                for kind in ("acts", "ports")
+            )
+            for locale, r in data.get("references", {}).items()
+        },
     )

@@ -20,7 +20,13 @@ import pandas as pd
 
 from pipeline.core.bounded import read_input
 from pipeline.core.normalize import lines
-from pipeline.dataset.schema import IDENTITY_COLUMNS, field_types, frame_records, typed_frame
+from pipeline.dataset.schema import (
+    IDENTITY_COLUMNS,
+    columns,
+    field_types,
+    frame_records,
+    typed_frame,
+)
 from pipeline.errors import (
     GuardFailed,
     InputError,
@@ -69,6 +75,7 @@ def reconcile(rules: pd.DataFrame, result: PortsResult) -> dict:
         "rules_in_ports": len(in_ports),
         "rules_rejected": len(in_rejects),
         "rules_notes": len(in_notes),
+        "rules_derived": len(result.derived),
         "ports": len(result.ports),
     }
     if (
@@ -238,6 +245,7 @@ def stages(
     if before is not None:
         inferred = inferred_ids(result, before, unknown)
         rules = given(rules, inferred)
+    warnings += with_derived(rules, result, registry)
     ports = validate("ports", result.ports, name)
     warnings += unknown.warnings() + unknown.review() + unknown.inferred_warnings(previous)
     if strict and unknown.first_line:
@@ -281,6 +289,31 @@ def stages(
         spreadsheet=spreadsheet,
     )
     return BuildResult(manifest, result)
+
+
+def with_derived(rules: pd.DataFrame, result: PortsResult, registry) -> list[str]:
+    """The flows the notes derive (``pipeline.stages.references``) added to ``result``:
+    their rows among the ports at the note's place, the notes that derived them or were
+    rejected no longer notes; the warnings."""
+    from pipeline.page.vocabulary import load as load_vocabulary
+    from pipeline.stages.references import derive
+
+    derived = derive(
+        frame_records(rules), frame_records(result.ports), result.notes, load_vocabulary(), registry
+    )
+    if derived.ports:
+        both = pd.concat([result.ports, typed_frame("ports", derived.ports)], ignore_index=True)
+        result.ports = both.sort_values(["table", "row"], kind="stable").reset_index(drop=True)
+    if derived.rejects:
+        rejected = [
+            {**{k: note[k] for k in columns("rejects") if k in note}, "reason": reason}
+            for note, reason in derived.rejects
+        ]
+        result.rejects = typed_frame("rejects", frame_records(result.rejects) + rejected)
+    gone = set(derived.rules) | {note["rule_id"] for note, _ in derived.rejects}
+    result.notes = [n for n in result.notes if n not in gone]
+    result.derived = derived.rules
+    return derived.warnings
 
 
 def manifest_report(

@@ -40,6 +40,7 @@ class PortsResult:
     errata_applied: dict[str, list[str]] = field(default_factory=dict)  # id -> rule ids
     errata_stale: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # rows that open every port
+    derived: list[str] = field(default_factory=list)  # note rules that derived flows
 
 
 def all_ports_warnings(ports: list[dict]) -> list[str]:
@@ -130,6 +131,7 @@ def ports_frame(
         for row in expanded:
             row["erratum"] = ",".join(applied)
             row["condition"] = vocab.condition_of(row["details"], row["protocol"])
+            row["derived_from"] = ""
             ports.append({k: row[k] for k in PORT_COLUMNS if k not in IDENTITY_COLUMNS})
     ports_df = typed_frame("ports", ports).drop_duplicates(
         subset=["rule_id", "protocol", "port_start", "port_end"], keep="first"

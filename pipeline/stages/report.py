@@ -123,8 +123,9 @@ def report_markdown(
     out += [f"## {words['contents']}", ""] + contents + [""]
     if rejects:
         out += rejects_part(rejects, words)
+    lines = {r["rule_id"]: r["source_line"] for r in ports}
     for section, rows in by_section.items():
-        out += section_part(section, rows, notes.get(section, []), words)
+        out += section_part(section, rows, notes.get(section, []), words, lines)
     return "\n".join(out)
 
 
@@ -147,6 +148,7 @@ def heading_part(build: dict, words: dict) -> list[str]:
             "tables",
             "rules",
             "rules_in_ports",
+            "rules_derived",
             "rules_notes",
             "rules_rejected",
             "ports",
@@ -181,8 +183,24 @@ def rejects_part(rejects: list[dict], words: dict) -> list[str]:
     return out + [""]
 
 
-def section_part(section: str, rows: list[dict], said: list[str], words: dict) -> list[str]:
-    """One section: its notes (folded), its flowchart and the table of its ports."""
+def derived_from(row: dict, words: dict, lines: dict[str, int]) -> str:
+    """What a derived flow's details add: the lines of the rows whose ports it takes.
+
+    >>> derived_from({"derived_from": "a,b"}, {"derived": "the ports of the rows of lines"},
+    ...              {"a": 222, "b": 223})
+    ' (the ports of the rows of lines 222, 223)'
+    """
+    ids = [i for i in (row.get("derived_from") or "").split(",") if i]
+    if not ids:
+        return ""
+    return f" ({words['derived']} {', '.join(str(lines.get(i, i)) for i in ids)})"
+
+
+def section_part(
+    section: str, rows: list[dict], said: list[str], words: dict, lines: dict[str, int]
+) -> list[str]:
+    """One section: its notes (folded), its flowchart and the table of its ports (a flow a
+    note derives says from which rows: ``lines``, rule id -> line)."""
     out = [f"## {md_cell(section)}", ""]
     if said:
         out += [f"<details><summary>{words['notes']}</summary>", ""]
@@ -202,6 +220,6 @@ def section_part(section: str, rows: list[dict], said: list[str], words: dict) -
             f"| {md_cell(r['source'])} | {md_cell(r['destination'])} | "
             f"{r['protocol']} | {md_cell(edge_ports(r, words['no_port']))} | "
             f"{words['yes'] if r['bidirectional'] else ''} | "
-            f"{md_cell(r['details'])} |"
+            f"{md_cell(r['details'] + derived_from(r, words, lines))} |"
         )
     return out + [""]
