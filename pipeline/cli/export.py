@@ -183,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
     """``export``: firewall rules for the ports, from an address map."""
     from pipeline.dataset import published
     from pipeline.dataset.query import Filters, check_conditions, load_ports, query
-    from pipeline.export import Selection, export, load_address_map
+    from pipeline.export import Selection, elsewhere_notes, export, load_address_map
     from pipeline.registry.components import load as load_registry
 
     check_combination(args)
@@ -203,6 +203,9 @@ def run(args: argparse.Namespace) -> int:
     rows = query(every, Filters(section=args.section, registry=registry))
     options = options_of(args, registry, gpo, addresses.zones)
     source = published.build_manifest(data).get("source", {})
+    args.elsewhere = elsewhere_notes(
+        published.ports_elsewhere(data), addresses, registry, str(source.get("url") or "")
+    )
 
     def export_for(hosts: tuple[str, ...]):
         selection = Selection(
@@ -408,7 +411,7 @@ def report(args: argparse.Namespace, done, prefix: str = "") -> None:
     bidi character shows it as an escape, never acts on the terminal)."""
     from pipeline.core.shown import escaped
 
-    for line in done.warnings:
+    for line in done.warnings + getattr(args, "elsewhere", []):
         print(escaped(line.replace("\n", " ")), file=sys.stderr)
     if args.explain:
         text = "".join(f"{escaped(line.replace(chr(10), ' '))}\n" for line in done.details)

@@ -405,6 +405,33 @@ def build_manifest(spec: Path) -> dict:
         return {}
 
 
+def ports_elsewhere(spec: Path) -> list[dict]:
+    """The sentences of the build's ``sections.json`` that send the reader to another page
+    for a product's ports ([] when there is none or it is not a build's): each with its
+    ``product``, ``section_id``, ``section``, ``line`` and ``links`` (text, target), every
+    value checked to be text (or a line number)."""
+    folder = spec if spec.is_dir() else spec.parent
+    try:
+        found = manifest_of(read_input(folder / "sections.json", "manifest", "sections document"))
+    except InputError:
+        return []
+    out = []
+    for ref in found.get("ports_elsewhere") or []:
+        if not isinstance(ref, dict):
+            continue
+        texts = {k: ref.get(k) for k in ("product", "section_id", "section")}
+        links = [
+            {"text": k.get("text"), "target": k.get("target")}
+            for k in ref.get("links") or []
+            if isinstance(k, dict)
+            and isinstance(k.get("target"), str)
+            and isinstance(k.get("text"), str)
+        ]
+        if all(isinstance(v, str) for v in texts.values()) and type(ref.get("line")) is int:
+            out.append({**texts, "line": ref["line"], "links": links})
+    return out
+
+
 def default_data() -> Path:
     """Where the published dataset is when ``--data`` is not given: ``build/`` in the
     current directory when it holds one (a checkout of the project), else the dataset

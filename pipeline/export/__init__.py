@@ -113,6 +113,39 @@ class Export:
         return "\n".join(lines)
 
 
+def elsewhere_notes(refs: list[dict], addresses: AddressMap, registry, url: str = "") -> list[str]:
+    """For each sentence of the page that sends the reader elsewhere for a product's ports
+    (``published.ports_elsewhere``), when a component the map gives belongs to that
+    product (its family or section, as the registry says): a line naming the product and
+    where its ports are (the link made absolute against the page's ``url``)."""
+    from urllib.parse import urljoin
+
+    from pipeline.core.normalize import name_key
+
+    mapped = [registry.components[c] for c in addresses.by_id() if c in registry.components]
+    out = []
+    for ref in refs:
+        product = name_key(ref["product"])
+        section = registry.sections.get(ref["section_id"]) if ref["section_id"] else None
+        owners = sorted(
+            e.id
+            for e in mapped
+            if (e.family and name_key(e.family) in product)
+            or (section is not None and e.family == section.name)
+        )
+        targets = [k["target"] for k in ref["links"] if not k["target"].startswith("#")]
+        if not owners or (ref["links"] and not targets):  # a link within this page: here
+            continue
+        where = ", ".join(urljoin(url, t) if url else t for t in targets) or (
+            f"the page says so at line {ref['line']} ({ref['section']}), without the link"
+        )
+        out.append(
+            f"note: the ports of {ref['product']} ({', '.join(owners)} in the map) are on "
+            f"another page: {where}"
+        )
+    return sorted(set(out))
+
+
 def all_ports(rule) -> bool:
     """Whether a rule opens every port of its protocol, or so many that it counts as
     every port (``opens_all_ports``)."""

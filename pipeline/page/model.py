@@ -29,6 +29,18 @@ class Note:
     text: str
 
 
+@dataclass(frozen=True)
+class PageLink:
+    """A link of the page: where it is (line, section heading, in prose or a table
+    cell), its text as a reader sees it and its target as written."""
+
+    line: int
+    section: str
+    text: str
+    target: str
+    place: str = "prose"  # "prose" or "table"
+
+
 @dataclass
 class Section:
     """A heading of the page and what follows it."""
@@ -98,6 +110,7 @@ class Page:
     # up to the file's lines), where the form is read line by line (text, Markdown).
     line_counts: dict[str, int] | None = None
     warnings: list[str] = field(default_factory=list)  # located, for the build's report
+    links: list[PageLink] = field(default_factory=list)  # in page order (not the text form)
 
 
 def resolve_merged_cells(table: Table) -> None:
@@ -213,6 +226,7 @@ class PageBuilder:
         self.stack: list[tuple[int, str]] = []  # (level, heading) of the open headings
         self.line_kinds: dict[int, str] | None = None  # line -> what it was read as
         self.warnings: list[str] = []
+        self.links: list[PageLink] = []
 
     def account(self, line: int, kind: str) -> None:
         """Record what a line (1-based) was read as, where the form keeps lines."""
@@ -241,10 +255,16 @@ class PageBuilder:
             )
         )
 
-    def note(self, line: int, text: str) -> None:
-        """A line of prose of the current section (empty text is no note)."""
+    def note(self, line: int, text: str, links: list[tuple[str, str]] | None = None) -> None:
+        """A line of prose of the current section (empty text is no note), with its links."""
         if text:
             self.section().notes.append(Note(line=line, text=text))
+        self.link(line, links or [])
+
+    def link(self, line: int, links: list[tuple[str, str]], place: str = "prose") -> None:
+        """Links of the current section at ``line``: (text, target) each."""
+        heading = self.section().heading if links else ""
+        self.links += [PageLink(line, heading, text, target, place) for text, target in links]
 
     def add_table(
         self,
@@ -301,4 +321,5 @@ class PageBuilder:
             tables=self.tables,
             line_counts=counts,
             warnings=self.warnings,
+            links=self.links,
         )

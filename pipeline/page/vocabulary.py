@@ -50,6 +50,7 @@ class Vocabulary:
     references: dict[str, tuple[tuple[re.Pattern, ...], tuple[re.Pattern, ...]]] = field(
         default_factory=dict
     )
+    elsewhere: tuple[re.Pattern, ...] = ()  # a sentence sending to another page for ports
 
     def condition_of(self, details: str, protocol: str) -> str:
         """The id of the condition a row's Details state for its ``protocol`` half, or "".
@@ -151,4 +152,9 @@ def load(path: Path | None = None) -> Vocabulary:
             )
             for locale, r in data.get("references", {}).items()
         },
+        elsewhere=tuple(
+            re.compile(p, re.IGNORECASE)
+            for e in data.get("elsewhere", {}).values()
+            for p in e.get("patterns", [])
+        ),
     )

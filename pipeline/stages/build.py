@@ -39,10 +39,12 @@ from pipeline.errors import (
 from pipeline.page.detect import decode_page, detect_form, detect_locale, locale_warning
 from pipeline.page.model import Page
 from pipeline.page.readers import read_page
+from pipeline.page.vocabulary import load as load_vocabulary
 from pipeline.registry.components import REGISTRY_FILE
 from pipeline.registry.components import load as load_registry
 from pipeline.source.raw_manifest import declared_charset, disagreement, entry_of, provenance
 from pipeline.stages import outdir
+from pipeline.stages.elsewhere import ports_elsewhere
 from pipeline.stages.errata import ERRATA_FILE, load_errata
 from pipeline.stages.identify import Unknown, components_table, identify
 from pipeline.stages.ports import PortsResult, ports_frame
@@ -284,7 +286,7 @@ def stages(
     manifest = publish(
         out,
         {"rules": rules, "ports": ports, "rejects": rejects, "components": components},
-        sections_document(page),
+        sections_document(page, ports_elsewhere(page, load_vocabulary(), registry)),
         report,
         spreadsheet=spreadsheet,
     )
@@ -295,7 +297,6 @@ def with_derived(rules: pd.DataFrame, result: PortsResult, registry) -> list[str
     """The flows the notes derive (``pipeline.stages.references``) added to ``result``:
     their rows among the ports at the note's place, the notes that derived them or were
     rejected no longer notes; the warnings."""
-    from pipeline.page.vocabulary import load as load_vocabulary
     from pipeline.stages.references import derive
 
     derived = derive(

@@ -72,8 +72,9 @@ def rules_frame(page: Page) -> pd.DataFrame:
     return typed_frame("rules", records)
 
 
-def sections_document(page: Page) -> dict:
-    """The page's headings, notes and tables, for ``sections.json``."""
+def sections_document(page: Page, elsewhere: list[dict] | None = None) -> dict:
+    """The page's headings, notes, tables and links, and the sentences that send the
+    reader elsewhere for a product's ports (``elsewhere``), for ``sections.json``."""
     tables_of: dict[int, list[int]] = {}
     for table in page.tables:
         tables_of.setdefault(table.section.order, []).append(table.number)
@@ -105,4 +106,17 @@ def sections_document(page: Page) -> dict:
             }
             for t in page.tables
         ],
+        # the text form keeps no link: its sentences say "cliquez ici" with no target
+        "links_kept": page.form != "text",
+        "links": [
+            {
+                "line": k.line,
+                "section": k.section,
+                "place": k.place,
+                "text": k.text,
+                "target": k.target,
+            }
+            for k in page.links
+        ],
+        "ports_elsewhere": elsewhere or [],
     }

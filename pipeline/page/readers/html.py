@@ -31,6 +31,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 
 from pipeline.core.normalize import clean
 from pipeline.errors import InputError, Location
+from pipeline.page.links import html_links
 from pipeline.page.model import Page, PageBuilder, Row
 from pipeline.page.readers.cells import (
     RowChecks,
@@ -243,13 +244,15 @@ class HtmlReader(TableSteps, RowChecks, PageBuilder):
         """A block of prose; a Markdown table collapsed into it is read as a table."""
         text, line = cell_text(el), el.sourceline or 1
         if not self.read_flattened(text, line):
-            self.note(line, text)
+            self.note(line, text, html_links(el))
 
     def read_table(self, table_el) -> None:
         """A ``<table>``: a port table expanded into a full grid, or prose."""
         rows = [tr for tr in table_el.find_all("tr") if tr.find_parent("table") is table_el]
         if not rows:
             return
+        for tr in rows:
+            self.link(tr.sourceline or 1, html_links(tr), "table")
         grid, padded = self.grid(rows)
         titles = self.title_rows(grid)
         for tr, cells in zip(rows[:titles], grid[:titles]):  # a caption above the header

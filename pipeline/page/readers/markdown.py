@@ -19,6 +19,7 @@ import html
 import re
 
 from pipeline.core.normalize import clean, lines
+from pipeline.page.links import markdown_links
 from pipeline.page.model import Page, PageBuilder
 from pipeline.page.readers.cells import (
     SEPARATOR_CELL,
@@ -152,7 +153,7 @@ class MarkdownReader(TableSteps, RowChecks, PageBuilder):
                 if self.read_flattened(text, i + 1):
                     self.account(i + 1, "table_flattened")
                 else:
-                    self.note(i + 1, text)
+                    self.note(i + 1, text, markdown_links(re.sub(r"^\s*(>\s*)+", "", line)))
                     self.account(i + 1, "note")
                 i += 1
 
@@ -187,6 +188,7 @@ class MarkdownReader(TableSteps, RowChecks, PageBuilder):
         self.account(start + 2, "table_separator")
         for j in range(i, end):
             self.account(j + 1, "table_row")
+            self.link(j + 1, markdown_links(self.lines[j]), "table")
         n = len(roles)
         for j, texts in enumerate(body, i):
             if repeats_header(texts, header):  # a long table's header again: no rule
