@@ -51,7 +51,8 @@ def test_build_reports_counts(tmp_path, capsys):
         capsys, "build", "--input", str(SNAPSHOT), "--out", str(tmp_path / "b"), "--strict"
     )
     assert code == 0
-    assert "20 tables, 217 rules" in err
+    # 217 table rows and 3 flows the page states in sentences (lines 57, 65, 84)
+    assert "20 tables, 220 rules (3 of them flows stated in sentences)" in err
     assert "rejected: line 50, section 'Citrix ADM', table 3, row 20" in err
 
 

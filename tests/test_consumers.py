@@ -129,7 +129,7 @@ def test_api_types_and_query(built, capsys):
     # ICMP rows have no port: a missing value, not a float
     assert frame.loc[frame["protocol"] == "icmp", "port_start"].isna().all()
     rules = api.load("rules", out)
-    assert str(rules["kind"].dtype) == "category" and len(rules) == 217
+    assert str(rules["kind"].dtype) == "category" and len(rules) == 220
     # line 289: Serveur StoreFront -> Contrôleur de domaine, TCP, UDP 389
     got = api.query(out, source="storefront", port=389)
     code, text, _ = run(
@@ -145,7 +145,7 @@ def test_api_types_and_query(built, capsys):
         str(out),
     )
     assert got == json.loads(text) and {r["protocol"] for r in got} == {"tcp", "udp"}
-    assert api.manifest(out)["counts"]["rules"] == 217
+    assert api.manifest(out)["counts"]["rules"] == 220
 
 
 def test_api_errors_are_clear(tmp_path, built):
@@ -237,7 +237,7 @@ def test_the_api_from_an_installed_wheel(tmp_path):
         "protocol": "category",
         "bidirectional": "boolean",
     }
-    assert got["rules"] == 217
+    assert got["rules"] == 220
     cli = subprocess.run(
         [
             venv / "bin" / "citrix-ports",

@@ -141,10 +141,10 @@ def test_corrupted_rules_publish_nothing(built, tmp_path, monkeypatch):
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     real = b.rules_frame
 
-    def corrupted(page):
-        rules = real(page)
+    def corrupted(page, prose=None):
+        rules = real(page, prose)
         rules.loc[0, "kind"] = "flowz"
-        rules.loc[1, "table"] = 0
+        rules.loc[1, "table"] = -1
         rules.loc[2, "rule_id"] = rules.loc[3, "rule_id"]
         return rules
 

@@ -105,10 +105,12 @@ def run(args: argparse.Namespace) -> int:
     say = lambda text: print(text, file=sys.stderr)  # noqa: E731
     say(
         f"read {m['source']['name']} ({m['source']['form']}, {m['source']['locale']}): "
-        f"{c['sections']} sections, {c['tables']} tables, {c['rules']} rules"
+        f"{c['sections']} sections, {c['tables']} tables, {c['rules']} rules "
+        f"({c['rules_prose']} of them flows stated in sentences)"
     )
     say(
-        f"ports: {c['ports']} rows from {c['rules_in_ports']} rules; "
+        f"ports: {c['ports']} rows from {c['rules_in_ports']} rules "
+        f"({c['rules_derived']} of them notes deriving flows from other rows); "
         f"{c['rules_notes']} note rules; {c['rules_rejected']} rejected"
     )
     for eid, rules in m["errata"]["applied"].items():

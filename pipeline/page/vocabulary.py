@@ -51,6 +51,9 @@ class Vocabulary:
         default_factory=dict
     )
     elsewhere: tuple[re.Pattern, ...] = ()  # a sentence sending to another page for ports
+    # flows written in a sentence: (pattern, {"source"/"destination": name to use})
+    prose_flows: tuple[tuple[re.Pattern, dict[str, str]], ...] = ()
+    prose_hint: re.Pattern | None = None  # what makes a sentence look like a flow
 
     def condition_of(self, details: str, protocol: str) -> str:
         """The id of the condition a row's Details state for its ``protocol`` half, or "".
@@ -157,4 +160,14 @@ def load(path: Path | None = None) -> Vocabulary:
             for e in data.get("elsewhere", {}).values()
             for p in e.get("patterns", [])
         ),
+        prose_flows=tuple(
+            (
+                re.compile(f["pattern"], re.IGNORECASE),
+                {k: str(f[k]) for k in ("source", "destination") if k in f},
+            )
+            for f in data.get("prose_flows", {}).get("flow", [])
+        ),
+        prose_hint=re.compile(data["prose_flows"]["hint"], re.IGNORECASE)
+        if "hint" in data.get("prose_flows", {})
+        else None,
     )

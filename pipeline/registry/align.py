@@ -68,13 +68,14 @@ class Version:
 
 
 def version(label: str, rules: list[dict], ports: list[dict], locale: str = "") -> Version:
-    """A side from published rules and ports rows (note rules are left out)."""
+    """A side from published rules and ports rows: the rows of the tables (note rules, and
+    the flows read from prose, whose sentences pair no names, are left out)."""
     sig: dict[str, set] = defaultdict(set)
     for p in ports:
         sig[p["rule_id"]].add((p["protocol"], p["port_start"], p["port_end"]))
     rows = []
     for r in rules:
-        if r.get("kind") == "note":
+        if r.get("kind") in ("note", "prose"):
             continue
         signature = tuple(sorted(sig[r["rule_id"]], key=str)) or (
             ("raw", name_key(r["type_raw"]), re.sub(r"\s", "", r["port_raw"])),

@@ -48,6 +48,7 @@ from pipeline.stages.elsewhere import ports_elsewhere
 from pipeline.stages.errata import ERRATA_FILE, load_errata
 from pipeline.stages.identify import Unknown, components_table, identify
 from pipeline.stages.ports import PortsResult, ports_frame
+from pipeline.stages.prose import prose_flows
 from pipeline.stages.publish import artifact_names, publish
 from pipeline.stages.rules import rules_frame, sections_document
 from pipeline.stages.settle import settled, without_history
@@ -78,6 +79,7 @@ def reconcile(rules: pd.DataFrame, result: PortsResult) -> dict:
         "rules_rejected": len(in_rejects),
         "rules_notes": len(in_notes),
         "rules_derived": len(result.derived),
+        "rules_prose": int((rules["kind"] == "prose").sum()),
         "ports": len(result.ports),
     }
     if (
@@ -232,7 +234,9 @@ def stages(
         warnings += without_history(page)
     registry = load_registry(registry_path)
     unknown = Unknown()
-    rules = validate("rules", with_ids("rules", rules_frame(page), registry, unknown), name)
+    prose, said = prose_flows(page, load_vocabulary())
+    warnings += said
+    rules = validate("rules", with_ids("rules", rules_frame(page, prose), registry, unknown), name)
     errata = load_errata(errata_path)
     result = ports_frame(rules, errata, locale)
     warnings += result.warnings
@@ -304,7 +308,11 @@ def with_derived(rules: pd.DataFrame, result: PortsResult, registry) -> list[str
     )
     if derived.ports:
         both = pd.concat([result.ports, typed_frame("ports", derived.ports)], ignore_index=True)
-        result.ports = both.sort_values(["table", "row"], kind="stable").reset_index(drop=True)
+        # the tables' rows in page order, then the flows read from prose (table 0)
+        order = both.assign(_prose=both["table"] == 0)
+        result.ports = both.loc[
+            order.sort_values(["_prose", "table", "row"], kind="stable").index
+        ].reset_index(drop=True)
     if derived.rejects:
         rejected = [
             {**{k: note[k] for k in columns("rejects") if k in note}, "reason": reason}

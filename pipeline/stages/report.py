@@ -149,6 +149,7 @@ def heading_part(build: dict, words: dict) -> list[str]:
             "rules",
             "rules_in_ports",
             "rules_derived",
+            "rules_prose",
             "rules_notes",
             "rules_rejected",
             "ports",

@@ -34,8 +34,9 @@ def rule_id(values: dict[str, object]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def rules_frame(page: Page) -> pd.DataFrame:
-    """The rules of a page: one row per table row, in page order, typed by the schema."""
+def rules_frame(page: Page, prose: list[dict] | None = None) -> pd.DataFrame:
+    """The rules of a page: one row per table row, in page order, then the flows its
+    sentences state (``prose``: ``pipeline.stages.prose``), typed by the schema."""
     records = []
     seen: dict[str, int] = {}
     for table in page.tables:
@@ -64,11 +65,13 @@ def rules_frame(page: Page) -> pd.DataFrame:
                 "problems": "; ".join(row.problems),
                 "source_line": row.line,
             }
-            base = rule_id(record)
-            seen[base] = seen.get(base, 0) + 1
-            # Two rows with the very same content in one section: number the repeats.
-            record["rule_id"] = base if seen[base] == 1 else f"{base}-{seen[base]}"
             records.append(record)
+    records += prose or []
+    for record in records:
+        base = rule_id(record)
+        seen[base] = seen.get(base, 0) + 1
+        # Two rows with the very same content in one section: number the repeats.
+        record["rule_id"] = base if seen[base] == 1 else f"{base}-{seen[base]}"
     return typed_frame("rules", records)
 
 
