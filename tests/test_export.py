@@ -170,7 +170,7 @@ def hostile(built, tmp_path_factory):
     (base / "ports.csv").write_text(csv_text(rows, columns("ports")), "utf-8", newline="")
     amap = ["components:"]
     for i, (_plain, evil) in enumerate(sorted(names.items())):
-        v6 = f", 2001:db8::{i + 1:x}" if i % 4 == 0 else ""  # some components dual-stack
+        v6 = f", 2001:db8::{i + 1:x}" if i % 3 == 0 else ""  # some components dual-stack
         amap.append(f"  {json.dumps(evil)}: [10.{i // 250}.{i % 250}.1{v6}]")
     (base / "map.yaml").write_text("\n".join(amap) + "\n", "utf-8")
     return base

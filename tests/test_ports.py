@@ -48,8 +48,9 @@ def test_ranges(ports):
     # line 146 (Citrix Gateway) and 230 (CVAD): UDP 16500..16509
     assert at(ports, 146) == [("udp", "", "16500", "16509", "false")]
     assert at(ports, 230) == [("udp", "", "16500", "16509", "false")]
-    # line 82: Ports RPC dynamiques | 49152–65535 | TCP (source from the erratum)
-    assert at(ports, 82) == [("tcp", "", "49152", "65535", "false")]
+    # line 82: Ports RPC dynamiques | 49152–65535 | TCP (source from the erratum): the
+    # service of the domain controllers the section's sentence names
+    assert at(ports, 82) == [("tcp", "dynamic-rpc-ports", "49152", "65535", "false")]
     assert ports[ports["source_line"] == "82"]["source"].tolist() == ["Connector Appliance"]
     # line 234: TCP, UDP 49152..65535
     assert at(ports, 234) == [

@@ -54,6 +54,9 @@ class Vocabulary:
     # flows written in a sentence: (pattern, {"source"/"destination": name to use})
     prose_flows: tuple[tuple[re.Pattern, dict[str, str]], ...] = ()
     prose_hint: re.Pattern | None = None  # what makes a sentence look like a flow
+    # a sentence naming the machine a section's services are reached on:
+    # (pattern, peer id, the services it applies to: () for every one)
+    peers: tuple[tuple[re.Pattern, str, tuple[str, ...]], ...] = ()
 
     def condition_of(self, details: str, protocol: str) -> str:
         """The id of the condition a row's Details state for its ``protocol`` half, or "".
@@ -170,4 +173,8 @@ def load(path: Path | None = None) -> Vocabulary:
         prose_hint=re.compile(data["prose_flows"]["hint"], re.IGNORECASE)
         if "hint" in data.get("prose_flows", {})
         else None,
+        peers=tuple(
+            (re.compile(p["pattern"], re.IGNORECASE), str(p["peer"]), tuple(p.get("services", ())))
+            for p in data.get("peers", [])
+        ),
     )

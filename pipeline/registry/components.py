@@ -43,7 +43,7 @@ SECTION_FIELDS = {"name", "aliases", "former", "note"}
 RENAME_FIELDS = {"from", "to", "year", "source"}
 ABBREVIATION_FIELDS = {"short", "long", "source", "note"}
 QUALIFIER = re.compile(r"\s*\([^()]*\)$")  # a trailing qualifier: "StoreFront (HTTPS)"
-TOP_LEVEL = {"component", "section", "rename", "abbreviation", "retired", "platform"}
+TOP_LEVEL = {"component", "section", "rename", "abbreviation", "retired", "platform", "served_by"}
 PLATFORM_FIELDS = {"components", "source", "note"}
 HEADER = re.compile(r'^\s*\[\s*(\w+)\s*\.\s*"?([^"\]\s]+)"?\s*\]')  # [component.id]
 
@@ -115,6 +115,8 @@ class Registry:
     abbreviations: dict[str, dict] = field(default_factory=dict)  # id -> short, long, source
     # operating system -> the component ids that run it (``[platform.<os>]``, with a source)
     platforms: dict[str, frozenset[str]] = field(default_factory=dict)
+    # a service (kind service) -> the machine role that serves it (``[served_by]``)
+    served_by: dict[str, str] = field(default_factory=dict)
     # (what, key, text) -> (id, rule): the rules are a pure function of the registry's data,
     # and an export asks the same names again for every key of a map
     _found: dict[tuple[str, str, str], tuple[str, str]] = field(
@@ -412,9 +414,35 @@ class _Loader:
                             f"already an alias of {other!r}: a name has one id",
                         )
         platforms = self.platforms(data.get("platform", {}), components)
+        served_by = self.served_by(data.get("served_by", {}), components)
         if self.problems:
             raise DataError(f"the component registry {self.path} is not valid", self.problems)
-        return Registry(components, sections, renames, self.path, by_name, abbreviations, platforms)
+        return Registry(
+            components, sections, renames, self.path, by_name, abbreviations, platforms, served_by
+        )
+
+    def served_by(self, table, components: dict) -> dict[str, str]:
+        """``[served_by]``: service id -> the id of the machine role serving it, with the
+        ``source`` that says so; each a component of the right kind."""
+        line = next((i for i, ln in enumerate(self.lines, 1) if ln.strip() == "[served_by]"), 0)
+        if not isinstance(table, dict):
+            self.problem(line, "'served_by' must be a table of service ids")
+            return {}
+        source = table.get("source")
+        if table and (not isinstance(source, str) or not source.strip()):
+            self.problem(line, "served_by: 'source' (where it is said) must be a text")
+        out = {}
+        for service, server in table.items():
+            if service == "source":
+                continue
+            entry, by = components.get(service), components.get(server)
+            if entry is None or entry.kind != "service":
+                self.problem(line, f"served_by: {service!r} is no service of the registry")
+            elif not isinstance(server, str) or by is None or by.kind == "service":
+                self.problem(line, f"served_by: {service!r} -> {server!r} is no machine role")
+            else:
+                out[service] = server
+        return out
 
     def platforms(self, table, components: dict) -> dict[str, frozenset[str]]:
         """The operating system of server roles: ``[platform.<os>]`` with ``components``

@@ -47,6 +47,7 @@ from pipeline.stages import outdir
 from pipeline.stages.elsewhere import ports_elsewhere
 from pipeline.stages.errata import ERRATA_FILE, load_errata
 from pipeline.stages.identify import Unknown, components_table, identify
+from pipeline.stages.peers import with_peers
 from pipeline.stages.ports import PortsResult, ports_frame
 from pipeline.stages.prose import prose_flows
 from pipeline.stages.publish import artifact_names, publish
@@ -251,6 +252,11 @@ def stages(
     if before is not None:
         inferred = inferred_ids(result, before, unknown)
         rules = given(rules, inferred)
+    rows, result.peers, said = with_peers(
+        frame_records(result.ports), page, load_vocabulary(), registry, locale
+    )
+    result.ports = typed_frame("ports", rows)
+    warnings += said
     warnings += with_derived(rules, result, registry)
     ports = validate("ports", result.ports, name)
     warnings += unknown.warnings() + unknown.review() + unknown.inferred_warnings(previous)
@@ -357,6 +363,7 @@ def manifest_report(
             for i in inferred
         ],
         "settled": settled_rows,
+        "peers": result.peers,
         "warnings": warnings,
     }
 

@@ -41,6 +41,7 @@ class PortsResult:
     errata_stale: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # rows that open every port
     derived: list[str] = field(default_factory=list)  # note rules that derived flows
+    peers: list[dict] = field(default_factory=list)  # service ends given their machine
 
 
 def all_ports_warnings(ports: list[dict]) -> list[str]:
