@@ -104,3 +104,64 @@ def excerpt(text: object, limit: int = 60) -> str:
     if len(text) <= limit:
         return repr(text)
     return f"{text[:limit]!r}".rstrip("'") + f"…' ({len(text)} characters)"
+
+
+def nesting_too_deep(text: str, limit: int | None = None) -> int | None:
+    r"""The line at which ``text`` (YAML, TOML or JSON) nests its lists and tables deeper
+    than ``limit`` (``depth.structured`` of the input limits), or None.  Brackets inside
+    quoted strings and comments do not count; a block of YAML counts its indentation
+    levels.  Linear in the text.
+
+    >>> nesting_too_deep("a = [[1], [2]]", 2) is None, nesting_too_deep("[" * 5, 3)
+    (True, 1)
+    >>> nesting_too_deep("a:\n  b:\n    c:\n      d: 1\n", 2)
+    3
+    """
+    limit = int(limits()["depth"]["structured"]) if limit is None else limit
+    depth, line, quote, comment = 0, 1, "", False
+    indents: list[int] = []
+    at_line_start, indent = True, 0
+    for ch in text:
+        if ch == "\n":  # a string or a comment ends with its line (as these files write them)
+            line, comment, quote, at_line_start, indent = line + 1, False, "", True, 0
+            continue
+        if at_line_start:
+            if ch == " ":
+                indent += 1
+                continue
+            at_line_start = False
+            if ch != "#" and depth == 0:  # a line of a block: its indentation is its depth
+                while indents and indents[-1] >= indent:
+                    indents.pop()
+                indents.append(indent)
+                if len(indents) > limit:
+                    return line
+        if comment:
+            continue
+        if quote:
+            if ch == quote:
+                quote = ""
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            comment = True
+        elif ch in "[{":
+            depth += 1
+            if depth + len(indents) > limit + 1:
+                return line
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return None
+
+
+def check_depth(text: str, where: Location, what: str) -> None:
+    """``InputError`` (exit 2, located) when ``text`` nests deeper than the limit."""
+    line = nesting_too_deep(text)
+    if line is not None:
+        raise InputError(
+            f"{what} nests its lists and tables more than {limits()['depth']['structured']} deep",
+            Location(where.file, line),
+            hint="a file written by hand or by citrix-ports never nests so deep: check what "
+            "wrote it",
+        )

@@ -381,17 +381,26 @@ def read(
     return parse(text, str(path), table, require_all_columns)
 
 
-def manifest_of(data: str | bytes) -> dict:
-    """A build's ``manifest.json`` from its text ({} when it is no JSON object).
+def manifest_of(data: str | bytes, label: str = "") -> dict:
+    """A build's ``manifest.json`` from its text ({} when it is no JSON object); one
+    nested deeper than the input limits (json would recurse past the stack) is an
+    ``InputError``, located at ``label``.
 
     >>> manifest_of('{"counts": {}}'), manifest_of(b"[1]"), manifest_of(b"\\xff")
     ({'counts': {}}, {}, {})
     """
     import json
 
+    from pipeline.core.bounded import check_depth
+
     try:
-        found = json.loads(data)
-    except ValueError:  # UnicodeDecodeError included
+        text = data if isinstance(data, str) else data.decode("utf-8")
+    except ValueError:
+        return {}
+    check_depth(text, Location(label), "the build manifest")
+    try:
+        found = json.loads(text)
+    except ValueError:
         return {}
     return found if isinstance(found, dict) else {}
 
@@ -400,9 +409,10 @@ def build_manifest(spec: Path) -> dict:
     """The ``manifest.json`` of the build a published table belongs to ({} if none)."""
     folder = spec if spec.is_dir() else spec.parent
     try:
-        return manifest_of(read_input(folder / "manifest.json", "manifest", "build manifest"))
+        data = read_input(folder / "manifest.json", "manifest", "build manifest")
     except InputError:  # none, or not a file: the table is read without its build's words
         return {}
+    return manifest_of(data, str(folder / "manifest.json"))
 
 
 def ports_elsewhere(spec: Path) -> list[dict]:
@@ -412,9 +422,10 @@ def ports_elsewhere(spec: Path) -> list[dict]:
     value checked to be text (or a line number)."""
     folder = spec if spec.is_dir() else spec.parent
     try:
-        found = manifest_of(read_input(folder / "sections.json", "manifest", "sections document"))
+        data = read_input(folder / "sections.json", "manifest", "sections document")
     except InputError:
         return []
+    found = manifest_of(data, str(folder / "sections.json"))
     out = []
     for ref in found.get("ports_elsewhere") or []:
         if not isinstance(ref, dict):

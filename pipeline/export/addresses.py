@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.bounded import excerpt, read_bytes
+from pipeline.core.bounded import check_depth, excerpt, read_bytes
 from pipeline.core.limits import export_limits
 from pipeline.core.nearest import nearest
 from pipeline.core.normalize import fold
@@ -437,6 +437,7 @@ class _Loader:
     def root(self, text: str):
         import yaml
 
+        check_depth(text, Location(self.path), "the address map")
         try:
             for event in yaml.parse(text, Loader=yaml.SafeLoader):
                 if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):

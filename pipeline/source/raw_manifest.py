@@ -35,14 +35,16 @@ def read(raw_dir: Path = DEFAULT_RAW) -> dict:
 
     Raises ``ManifestError`` when the file is not valid JSON or not a manifest.
     """
-    from pipeline.core.bounded import read_input
-    from pipeline.errors import InputError
+    from pipeline.core.bounded import check_depth, read_input
+    from pipeline.errors import InputError, Location
 
     path = raw_dir / FILE_NAME
     if not path.exists() and not path.is_symlink():
         return {"snapshots": {}}
     try:
-        data = json.loads(read_input(path, "manifest", "raw manifest"))
+        text = read_input(path, "manifest", "raw manifest").decode("utf-8")
+        check_depth(text, Location(str(path)), "raw/manifest.json")
+        data = json.loads(text)
     except InputError as exc:
         raise ManifestError(str(exc)) from None
     except ValueError as exc:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import DATA_DIR
-from pipeline.core.bounded import read_input
+from pipeline.core.bounded import check_depth, read_input
 from pipeline.errors import InputError, Location
 from pipeline.stages.rules import CONTENT_FIELDS
 
@@ -52,19 +52,20 @@ class Erratum:
 def load_errata(path: Path = ERRATA_FILE) -> list[Erratum]:
     """The errata of ``path``, checked; raises ``InputError`` (located) when an entry
     lacks a key, names an unknown field or reuses an id."""
+    data = read_input(
+        path,
+        "errata",
+        "errata file",
+        missing="give --errata an errata file, or leave it out for the reviewed pipeline/data/errata.toml",
+    )
     try:
-        data = tomllib.loads(
-            read_input(
-                path,
-                "errata",
-                "errata file",
-                missing="give --errata an errata file, or leave it out for the reviewed pipeline/data/errata.toml",
-            ).decode("utf-8")
-        )
+        text = data.decode("utf-8")
+        check_depth(text, Location(str(path)), "the errata file")
+        found = tomllib.loads(text)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"cannot read the errata: {exc}", Location(str(path))) from None
     errata, ids = [], set()
-    for n, entry in enumerate(data.get("erratum", []), start=1):
+    for n, entry in enumerate(found.get("erratum", []), start=1):
         where = Location(str(path), section=f"erratum {n}")
         missing = [k for k in ("id", "match", "use", "reason", "reference") if not entry.get(k)]
         if missing:
