@@ -106,7 +106,10 @@ def test_no_port(text):
         ("1494₁", "a superscript or other number sign"),
         ("①", "a superscript or other number sign"),
         ("4\u03364\u03363\u0336 8443", "strikes out '443'"),  # ~~443~~ 8443
-        ("\u202e344", "sentence"),  # shows as 443: a bidirectional control is no break mark
+        ("\u202e344", "shown in another order"),  # shows as 443: a bidi control reorders it
+        ("\u21c4344\u21c4", "shown in another order"),  # the text rendering's mark of bidi markup
+        ("1\u09ea94", "digits come from two scripts"),  # a Bengali four among ASCII digits
+        ("\u07c04\u07c0", "digits come from two scripts"),  # NKo zeros
     ],
 )
 def test_ports_never_guessed(text, fragment):

@@ -665,3 +665,54 @@ def test_what_no_reader_sees_is_never_opened(english_built, tmp_path, hiding):
     assert marked != md
     for name, out in built_in_forms(marked, tmp_path).items():
         assert flows(out) == flows(english_built), name
+
+
+HIDDEN_AS_A_BROWSER_HIDES = [
+    "<span hidden><span>x</span>, 22</span>",  # nesting: a pattern stopped at the inner close
+    "<span style='font-family:\"A\"; display:none'>, 22</span>",  # a quoted style value
+    '<span title="a>b" hidden>, 22</span>',  # a ">" in an attribute value
+    '<span style="visibility: collapse">, 22</span>',
+    "<details><summary></summary>, 22</details>",  # a closed <details>: its summary only
+    "<dialog>, 22</dialog>",  # a <dialog> without open
+    '<SPAN HIDDEN="">, 22</SPAN>',  # names in capitals
+    '<span style="display:/* x */none">, 22</span>',  # a CSS comment
+]
+
+
+@pytest.mark.slow  # the whole English page built in three forms
+@pytest.mark.parametrize("hiding", HIDDEN_AS_A_BROWSER_HIDES)
+def test_what_a_browser_hides_is_never_opened_in_any_form(english_built, tmp_path, hiding):
+    """Markup a browser understands hides ``, 22`` after port 3008 (the Citrix ADC high
+    availability row), in the Markdown source, the HTML the site serves and its text
+    rendering: every form reads the page as a browser shows it, port 22 is never paired
+    with that row."""
+    md = EN.read_text("utf-8").replace("\r\n", "\n")
+    marked = md.replace("| 3008 ", f"| 3008{hiding} ", 1)
+    assert marked != md
+    for name, out in built_in_forms(marked, tmp_path).items():
+        assert flows(out) == flows(english_built), name
+
+
+@pytest.mark.slow  # the whole English page built in three forms
+@pytest.mark.parametrize(
+    "shown_as_1494",
+    [
+        '<bdo dir="rtl">4941</bdo>',  # shows 1494, written 4941
+        '<span style="unicode-bidi: bidi-override; direction: rtl">4941</span>',
+        "1৪94",  # a Bengali four (it looks like an eight) among ASCII digits
+        "1494\u202e",  # a bidi control character
+    ],
+)
+def test_a_port_reordered_or_of_mixed_scripts_is_rejected(english_built, tmp_path, shown_as_1494):
+    """A Port cell whose digits a reader sees in another order, or from two scripts: in
+    every form the row is rejected, saying why, and no port it could mean is opened."""
+    md = EN.read_text("utf-8").replace("\r\n", "\n")
+    marked = md.replace("| 1494 ", f"| {shown_as_1494} ", 1)
+    assert marked != md
+    before = flows(english_built)
+    for name, out in built_in_forms(marked, tmp_path).items():
+        got = flows(out)
+        assert set(got) < set(before), name  # only the marked row's flows are missing
+        assert not any(4941 in (f[4], f[5]) for f in got), name
+        rejects = json.loads((out / "rejects.json").read_text("utf-8"))
+        assert len(rejects) == 1 and rejects[0]["reason"], (name, rejects)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pipeline.core.normalize import norm
 from pipeline.dataset.schema import MAX_PORT
-from pipeline.page.visible import STRIKE
+from pipeline.page.visible import BIDI_CONTROLS, SHOWN_REORDERED, STRIKE
 from pipeline.page.vocabulary import Vocabulary, load
 
 
@@ -94,6 +94,37 @@ def number_mark(text: str) -> str:
     return ""
 
 
+def reordered(text: str, what: str) -> str:
+    """The error for a Type or Port cell a reader sees in another order than it is written
+    (a bidi control, or the text rendering's mark of bidi markup), else "".
+
+    >>> reordered("\u202e4941", "Port")[:48]
+    "Port '4941' is shown in another order than it is"
+    """
+    if not any(c in text for c in BIDI_CONTROLS + SHOWN_REORDERED):
+        return ""
+    shown = "".join(c for c in text if c not in BIDI_CONTROLS + SHOWN_REORDERED)
+    return (
+        f"{what} {shown!r} is shown in another order than it is written (bidi markup or "
+        "control characters): its value is not read"
+    )
+
+
+def mixed_digits(text: str) -> str:
+    """The first number (a run of decimal digits) that mixes the digits of two scripts,
+    else "": "৪৪3" (Bengali fours look like eights) shows 883 to some readers and 443 to
+    Python, "߀4߀" (NKo zeros) shows 040 to none.  Digits of one script read, whichever it
+    is (``٤٤٣``, ``４４３``).
+
+    >>> mixed_digits("৪৪3, 80"), mixed_digits("߀4߀"), mixed_digits("٤٤٣ ৪৪"), mixed_digits("443")
+    ('৪৪3', '߀4߀', '', '')
+    """
+    for run in re.findall(r"\d+", ascii_forms(text)):
+        if len({ord(c) - unicodedata.digit(c) for c in run}) > 1:  # each script's zero
+            return run
+    return ""
+
+
 def type_words(text: str, vocab: Vocabulary | None = None) -> list[str] | None:
     """The protocol words of a Type cell, or None when a word is not a protocol."""
     vocab = vocab or load()
@@ -121,6 +152,8 @@ def parse_type(text: str, vocab: Vocabulary | None = None) -> TypeCell:
         return TypeCell(error="Type cell is empty")
     if struck_out(text, "Type"):
         return TypeCell(error=struck_out(text, "Type"))
+    if reordered(text, "Type"):
+        return TypeCell(error=reordered(text, "Type"))
     words = type_words(text, vocab)
     if words is None:
         return TypeCell(error=f"Type {text!r} is not a protocol")
@@ -216,12 +249,22 @@ def parse_port(text: str, vocab: Vocabulary | None = None) -> PortCell:
     vocab = vocab or load()
     if struck_out(text, "Port"):
         return PortCell(error=struck_out(text, "Port"))
+    if reordered(text, "Port"):
+        return PortCell(error=reordered(text, "Port"))
     mark = number_mark(text)
     if mark:  # "443¹" would read as 4431
         return PortCell(
             error=(
                 f"Port {text!r} writes {mark!r}, a superscript or other number sign (a "
                 "footnote mark?), not a digit: its ports are not read"
+            )
+        )
+    mixed = mixed_digits(text)
+    if mixed:
+        return PortCell(
+            error=(
+                f"Port {text!r} writes {mixed!r}, a number whose digits come from two "
+                "scripts: readers see different numbers in it, so it is not read"
             )
         )
     stripped = ascii_forms(text).strip()

@@ -1,9 +1,9 @@
-"""The links of the page's prose: what a sentence sends the reader to.
+"""The links of the page's prose and cells: what a sentence sends the reader to.
 
-Input: a line of Markdown (read by markdown-it-py, CommonMark: inline links, autolinks,
-and raw ``<a href>`` read by beautifulsoup4) or an HTML element (its ``<a href>``).
-Output: ``(text, target)`` pairs in the order written; a link nobody sees (hidden) or
-without a target is not one.
+Input: a line of Markdown (rendered by markdown-it-py, CommonMark, then read as HTML) or
+an HTML element.  Output: ``(text, target)`` pairs in the order written, of the links a
+reader sees (``<a href>``: hidden ones dropped by ``visible.drop_hidden`` first; the HTML
+reader drops them from the whole page before it reads).
 """
 
 from __future__ import annotations
@@ -11,59 +11,42 @@ from __future__ import annotations
 import functools
 
 from pipeline.core.normalize import clean
-from pipeline.page.visible import hidden_attributes
+from pipeline.page.visible import drop_hidden, visible_text
 
 Link = tuple[str, str]  # (text as a reader sees it, target as written)
 
 
 @functools.cache
-def _parser():
-    from markdown_it import MarkdownIt  # here: only a page in Markdown has Markdown links
+def inline_parser():
+    """markdown-it-py's CommonMark, with GitHub's ~~strikethrough~~ (the site renders it
+    struck out): what the Markdown reader reads inline markup and links with."""
+    from markdown_it import MarkdownIt  # here: only a page in Markdown needs it
 
-    return MarkdownIt("commonmark")
+    return MarkdownIt("commonmark").enable("strikethrough")
 
 
 def markdown_links(line: str) -> list[Link]:
-    """The links of a line of Markdown.
+    """The links of a line of Markdown: inline links, autolinks and raw ``<a href>``.
 
     >>> markdown_links("Read more [here](/en-us/a.html#b), <https://x.example> or "
-    ...                '<a href="https://y.example">y</a>.')
+    ...                '<a href="https://y.example">y</a><a hidden href="https://z">z</a>.')
     [('here', '/en-us/a.html#b'), ('https://x.example', 'https://x.example'), ('y', 'https://y.example')]
     """
     if "](" not in line and "<" not in line:
         return []
     from bs4 import BeautifulSoup
 
-    out: list[Link] = []
-    open_href: str | None = None
-    text: list[str] = []
-    for token in _parser().parseInline(line)[0].children or []:
-        if token.type == "link_open":
-            open_href, text = str(token.attrs.get("href") or ""), []
-        elif token.type == "link_close" and open_href is not None:
-            out.append((clean("".join(text)), open_href))
-            open_href = None
-        elif token.type == "html_inline" and token.content.lower().startswith("<a"):
-            anchor = BeautifulSoup(token.content, "html.parser").find("a")
-            href = anchor.get("href") if anchor is not None else None
-            if isinstance(href, str) and href and not hidden_attributes(token.content[2:-1]):
-                open_href, text = href, []
-        elif token.type == "html_inline" and token.content.lower().startswith("</a"):
-            if open_href is not None:
-                out.append((clean("".join(text)), open_href))
-                open_href = None
-        elif open_href is not None and token.type in ("text", "code_inline"):
-            text.append(token.content)
-    return [(t, h) for t, h in out if h]
+    tree = BeautifulSoup(inline_parser().renderInline(line), "html.parser")
+    drop_hidden(tree)
+    return html_links(tree)
 
 
 def html_links(el) -> list[Link]:
-    """The links (``<a href>``) of an HTML element, itself included (the HTML reader has
-    dropped what no reader sees before it reads)."""
+    """The links (``<a href>``) of an HTML element, itself included."""
     anchors = [el] if getattr(el, "name", None) == "a" else el.find_all("a", href=True)
     out = []
     for a in anchors:
         href = a.get("href")
         if isinstance(href, str) and href.strip():
-            out.append((clean(a.get_text(" ")), href.strip()))
+            out.append((clean(visible_text(a)), href.strip()))
     return out

@@ -44,7 +44,7 @@ from pipeline.page.readers.cells import (
     short_row,
 )
 from pipeline.page.readers.steps import TableSteps
-from pipeline.page.visible import STRUCK_TAGS, hidden_attributes, raised, struck
+from pipeline.page.visible import drop_hidden, visible_text
 from pipeline.page.vocabulary import Vocabulary, load
 
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
@@ -85,29 +85,15 @@ TITLE_ROWS = 2  # rows of one text each above a table's header: its caption
 BUILDER = "html.parser"  # keeps source lines (measured against lxml: docs/robustness.md)
 
 
-def hidden(el: Tag) -> bool:
-    """Whether an element is hidden from every reader (``visible.hidden_attributes``: the
-    ``hidden`` attribute, ``aria-hidden="true"``, an inline ``display: none`` or
-    ``visibility: hidden``; the text rendering, by trafilatura, drops them too).
-
-    >>> doc = BeautifulSoup('<p hidden>a</p><p style="color:red; display: none">b</p><p>c</p>', BUILDER)
-    >>> [hidden(p) for p in doc.find_all("p")]
-    [True, True, False]
-    """
-    written = "".join(
-        f' {k}="{" ".join(v) if isinstance(v, list) else v}"' for k, v in el.attrs.items()
-    )
-    return hidden_attributes(written)
-
-
 def is_text(node) -> bool:
     """True for text a reader sees: not a comment, declaration, CDATA or the like."""
     return type(node) is NavigableString
 
 
 def cell_text(element: Tag) -> str:
-    """Text of an element as a reader sees it: line breaks, list items and blocks
-    separated by a space, markup dropped, digits in ``<sup>``/``<sub>`` raised/lowered.
+    """Text of an element as a reader sees it (``visible.visible_text``: line breaks,
+    list items and blocks separated by a space, markup dropped, digits in
+    ``<sup>``/``<sub>`` raised/lowered, struck-out text struck), white space collapsed.
 
     >>> cell_text(BeautifulSoup("<td>GUI<br/>and <b>API</b><!-- x --></td>", BUILDER).td)
     'GUI and API'
@@ -116,28 +102,7 @@ def cell_text(element: Tag) -> str:
     >>> cell_text(BeautifulSoup("<td><s>443</s> 8443</td>", BUILDER).td) == "4\u03364\u03363\u0336 8443"
     True
     """
-    parts: list[str] = []
-    # depth first, without recursion (a page may nest thousands of elements)
-    stack: list[tuple[Tag, object]] = [(element, iter(element.children))]
-    while stack:
-        el, children = stack[-1]
-        child = next(children, None)  # type: ignore[call-overload]
-        if child is None:
-            stack.pop()
-            if stack and (el.name in BLOCKS or el.name == "li"):
-                parts.append(" ")
-            continue
-        if is_text(child):
-            around = [a.name for a in (el, *el.parents)]
-            script = next((n for n in around if n in ("sup", "sub")), None)
-            text = raised(str(child), script) if script else str(child)
-            parts.append(struck(text) if any(n in STRUCK_TAGS for n in around) else text)
-        elif isinstance(child, Tag):
-            if child.name == "br":
-                parts.append(" ")
-                continue
-            stack.append((child, iter(child.children)))
-    return clean("".join(parts))
+    return clean(visible_text(element))
 
 
 # The start of an HTML non-negative integer: white space, an optional "+", digits (what
@@ -198,9 +163,7 @@ class HtmlReader(TableSteps, RowChecks, PageBuilder):
         for tag in DROPPED:
             for el in root.find_all(tag):
                 el.decompose()
-        for el in root.find_all(hidden):  # what no reader sees is not what the page says
-            if not el.decomposed:
-                el.decompose()
+        drop_hidden(root)  # what no reader sees is not what the page says
         self.walk(root)
 
     def walk(self, root: Tag) -> None:

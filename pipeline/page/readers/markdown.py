@@ -9,17 +9,16 @@ names the page's columns is a port table; every other non-blank line is a prose 
 its section.  Cells are explicit in Markdown: an empty Source or Destination cell means
 "same as the row above" (what the site renders as a merged cell), resolved by
 ``model.resolve_merged_cells`` exactly as for the other forms.  Inline markup is reduced
-to its text: links and images to their text, code spans to their content, emphasis
-markers, HTML tags and backslash escapes removed, entities decoded.
+to the text a reader sees, parsed by markdown-it-py and read as the HTML reader reads
+a cell (``pipeline.page.visible``).
 """
 
 from __future__ import annotations
 
-import html
 import re
 
 from pipeline.core.normalize import clean, lines
-from pipeline.page.links import markdown_links
+from pipeline.page.links import inline_parser, markdown_links
 from pipeline.page.model import Page, PageBuilder
 from pipeline.page.readers.cells import (
     SEPARATOR_CELL,
@@ -31,73 +30,35 @@ from pipeline.page.readers.cells import (
     short_row,
 )
 from pipeline.page.readers.steps import TableSteps
-from pipeline.page.visible import (
-    SCRIPT_ELEMENT,
-    STRUCK_ELEMENT,
-    hidden_attributes,
-    outside_tags,
-    raised,
-    struck,
-)
+from pipeline.page.visible import drop_hidden, visible_text
 from pipeline.page.vocabulary import Vocabulary, load
 
 HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-CODE = re.compile(r"(`+)(.+?)\1")
-IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-LINK = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
-REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
-AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>")
-TAG = re.compile(r"</?[A-Za-z][^>]*>")
-BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
-EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
-ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
-MARKUP = re.compile(r"[`<\[*_~\\&]")  # a character some inline markup starts with
-
-
-# A raw HTML element (its attributes, its content), for the hidden ones no reader sees
-ELEMENT = re.compile(r"<([A-Za-z][\w-]*)(\s[^<>]*)?>(.*?)</\1\s*>", re.DOTALL)
-# GitHub's ~~…~~: struck out, as raw HTML <del>/<s>/<strike> (``pipeline.page.visible``)
-STRIKETHROUGH = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
+MARKUP = re.compile(r"[`<\[*_~\\&!]")  # a character some inline markup starts with
 
 
 def inline_text(text: str) -> str:
-    r"""Markdown inline markup reduced to the text a reader sees.
+    r"""Markdown inline markup reduced to the text a reader sees: parsed by markdown-it-py
+    (CommonMark), its HTML (raw HTML included) read as the HTML reader reads a cell
+    (``visible``: hidden elements dropped, struck-out text struck, raised digits raised,
+    text a bidi override reorders marked).
 
     >>> inline_text(r"**[Citrix ADC](https://x)** `443` \| a&amp;b")
     'Citrix ADC 443 | a&b'
     >>> inline_text("1494<sup>1</sup>")
     '1494¹'
-    >>> inline_text("~~443~~ 8443") == "4\u03364\u03363\u0336 8443"
+    >>> inline_text("~~443~~ 8443") == "4̶4̶3̶ 8443"
     True
-    >>> inline_text('443<span hidden>, 22</span> <b style="display:none">x</b>')
+    >>> inline_text('443<span hidden><span>x</span>, 22</span> <b style="display:none">x</b>')
     '443'
     """
     if not MARKUP.search(text):  # most cells: plain text
         return clean(text)
-    codes: list[str] = []
+    from bs4 import BeautifulSoup
 
-    def keep_code(m: re.Match) -> str:
-        codes.append(m.group(2).strip())
-        return f"\x00{len(codes) - 1}\x00"
-
-    text = CODE.sub(keep_code, text)
-    text = BR.sub(" ", text)
-    text = IMAGE.sub(r"\1", text)
-    text = LINK.sub(r"\1", text)
-    text = REF_LINK.sub(r"\1", text)
-    text = AUTOLINK.sub(r"\1", text)
-    text = ELEMENT.sub(lambda m: "" if hidden_attributes(m.group(2)) else m.group(0), text)
-    text = SCRIPT_ELEMENT.sub(
-        lambda m: outside_tags(m.group(2), lambda t: raised(t, m.group(1))), text
-    )
-    text = STRUCK_ELEMENT.sub(lambda m: outside_tags(m.group(2), struck), text)
-    text = STRIKETHROUGH.sub(lambda m: struck(m.group(1)), text)
-    text = TAG.sub("", text)
-    for _ in range(3):  # nested emphasis
-        text = EMPHASIS.sub(r"\2", text)
-    text = ESCAPE.sub(r"\1", text)
-    text = re.sub(r"\x00(\d+)\x00", lambda m: codes[int(m.group(1))], text)
-    return clean(html.unescape(text))
+    tree = BeautifulSoup(inline_parser().renderInline(text), "html.parser")
+    drop_hidden(tree)
+    return clean(visible_text(tree))
 
 
 def split_cells(line: str) -> list[str]:
