@@ -473,17 +473,56 @@ def identity_commands(repeat: int, tmp: Path, python: str) -> dict:
     return out
 
 
+def nesting(sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> dict:
+    """Seconds to read the English page with one Details cell nested ``n`` elements deep
+    (HTML: ``<span>``s; Markdown: ``<b x>`` tags, 5 bytes each) in each form's reader, and
+    the growth from one size to the next (10 when linear)."""
+    from make_forms import markdown_to_html
+
+    from pipeline.page.readers.html import HtmlReader
+    from pipeline.page.readers.markdown import MarkdownReader
+
+    md = (ROOT / "tests" / "data" / "citrix-communication-ports.fd98ff78.md").read_text("utf-8")
+    needle = (
+        "Communication between Citrix Director and Virtual Delivery Agent for Remote Assistance"
+    )
+    html = markdown_to_html(md)
+    out: dict = {}
+    for form in ("html", "markdown"):
+        times = []
+        for n in sizes:
+            if form == "html":
+                page = html.replace(needle, "<span>" * n + needle + "</span>" * n, 1)
+                reader = HtmlReader(page, "page.html")
+            else:
+                page = md.replace(needle, "<b x>" * n + needle, 1)
+                reader = MarkdownReader(page, "page.md")
+            start = time.perf_counter()
+            reader.read()
+            times.append(round(time.perf_counter() - start, 3))
+        out[form] = {
+            "sizes": list(sizes),
+            "seconds": times,
+            "growth": [round(b / a, 1) if a else None for a, b in zip(times, times[1:])],
+        }
+    out["note"] = "growth from one size to the next, ten times larger: 10 when linear"
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", default="1,10,100,400")  # 400 copies: 14 MB, under the page cap
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--only", default="build,read_only,scaling,per_mb,html,diff,identity,setup")
+    ap.add_argument(
+        "--only", default="build,read_only,scaling,per_mb,html,diff,identity,setup,nesting"
+    )
     args = ap.parse_args()
     parts = set(args.only.split(","))
     results = (
         json.loads(RESULTS.read_text("utf-8"))
         if RESULTS.exists()
-        and parts != {"build", "read_only", "scaling", "per_mb", "html", "diff", "identity"}
+        and parts
+        != {"build", "read_only", "scaling", "per_mb", "html", "diff", "identity", "nesting"}
         else {}
     )
     results["machine"] = {
@@ -535,6 +574,9 @@ def main() -> int:
         if "diff" in parts:
             print("diff of 100,000 rows", file=sys.stderr)
             results["diff_100k"] = diff_100k(tmp)
+        if "nesting" in parts:
+            print("readers of growing nesting", file=sys.stderr)
+            results["nesting"] = nesting()
     sc = {r["scale"]: r for r in results.get("scaling", [])}
     results.pop("scaling_1000_over_100", None)
     if 100 in sc and 400 in sc:  # 4 when linear
