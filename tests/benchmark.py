@@ -478,7 +478,6 @@ def nesting(sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> dict:
     (HTML: ``<span>``s; Markdown: ``<b x>`` tags, 5 bytes each) in each form's reader, and
     the growth from one size to the next (10 when linear)."""
     from make_forms import markdown_to_html
-
     from pipeline.page.readers.html import HtmlReader
     from pipeline.page.readers.markdown import MarkdownReader
 
