@@ -454,10 +454,50 @@ def form_flows(out: Path) -> set[tuple]:
     }
 
 
+def hiding(rng: random.Random, hidden_text: str = ", 22") -> str:
+    """Markup a browser hides, written as a hostile page may: tag and attribute names in
+    any case, nested elements, quoted style values with semicolons, CSS comments, closed
+    ``<details>``, ``<dialog>`` without ``open``, ``<template>``, ``<noscript>``."""
+    case = rng.choice([str.lower, str.upper, str.title])
+    tag = case(rng.choice(["span", "b", "em", "div"]))
+    inner = hidden_text
+    for _ in range(rng.randrange(0, 3)):  # nested inside the hidden element
+        inner = f"<{tag}>{inner}</{tag}>" if rng.random() < 0.5 else f"<i>x</i>{inner}"
+    style = rng.choice(
+        [
+            "display:none",
+            "DISPLAY : NONE !important",
+            'font-family:"A;B"; display: none',
+            "visibility: hidden",
+            "visibility:collapse",
+            "display:/* c */none",
+            "color: red; display:none;",
+        ]
+    )
+    return rng.choice(
+        [
+            f"<{tag} {case('hidden')}>{inner}</{tag}>",
+            f'<{tag} title="a>b" {case("hidden")}>{inner}</{tag}>',
+            f"<{tag} style='{style}'>{inner}</{tag}>",
+            f'<{tag} aria-hidden="{case("true")}">{inner}</{tag}>',
+            f"<details><summary></summary>{inner}</details>",
+            f"<dialog>{inner}</dialog>",
+            f"<template>{inner}</template>",
+        ]
+    )
+
+
 def damage_html(lines: list[str], rng: random.Random) -> str:
-    """A cell (a line ``<td…``) deleted or written twice, a ``rowspan`` one row off, or
-    two rows joined (a ``</tr>`` and the next ``<tr>`` lost)."""
-    kind = rng.choice(["cell deleted", "cell twice", "rowspan", "rows joined"])
+    """A cell (a line ``<td…``) deleted or written twice, a ``rowspan`` one row off, two
+    rows joined (a ``</tr>`` and the next ``<tr>`` lost), or hidden markup in a Port cell
+    (``hiding``: the cell must read as before)."""
+    kind = rng.choice(["cell deleted", "cell twice", "rowspan", "rows joined", "hidden markup"])
+    if kind == "hidden markup":
+        ports = [i for i, ln in enumerate(lines) if re.fullmatch(r"<td[^>]*>[\d, –-]+</td>", ln)]
+        i = rng.choice(ports)
+        markup = hiding(rng)
+        lines[i] = lines[i].replace("</td>", f"{markup}</td>")
+        return f"{kind} {markup!r} at line {i + 1}"
     if kind == "rows joined":  # a row's end and the next row's start lost: one <tr>
         ends = [i for i in range(len(lines) - 1) if lines[i] == "</tr>" and lines[i + 1] == "<tr>"]
         i = rng.choice(ends)
@@ -489,7 +529,17 @@ def damage_markdown(lines: list[str], rng: random.Random) -> str:
         for i, line in enumerate(lines)
         if i and line.startswith("|") and lines[i - 1].startswith("|") and set(line) - set("|-: ")
     ]
-    kind = rng.choice(["cell deleted", "cell twice", "rows joined"])
+    kind = rng.choice(["cell deleted", "cell twice", "rows joined", "hidden markup"])
+    if kind == "hidden markup":  # raw HTML in a Port cell: the cell must read as before
+        i = rng.choice(rows)
+        cells = lines[i].split("|")
+        k = next((k for k, c in enumerate(cells) if re.fullmatch(r"\s*\d[\d, –-]*\s*", c)), None)
+        if k is None:
+            return f"{kind}: no port cell at line {i + 1}"
+        markup = hiding(rng)
+        cells[k] = cells[k].rstrip() + markup + " "
+        lines[i] = "|".join(cells)
+        return f"{kind} {markup!r} at line {i + 1}"
     if kind == "rows joined":  # a line break lost between two rows
         joinable = [i for i in rows if i + 1 in set(rows)]
         i = rng.choice(joinable)
