@@ -214,7 +214,6 @@ def locale_markers(text: str, vocab: Vocabulary | None = None) -> dict[str, list
 
 
 UNDETERMINED = "und"  # BCP 47: the language is not known
-HTML_LANG = re.compile(rf"<html\b[^>]*?\blang\s*=\s*[\"']?({TAG})", re.IGNORECASE)
 # The locale a URL of docs.citrix.com names: "/ja-jp/" anywhere in its path (the site's
 # first scheme), or country then language as the path's first two segments ("/jp/ja/",
 # "/us/en/", "/br/pt/": the scheme of its pages published in 2026, such as
@@ -223,6 +222,27 @@ URL_LOCALE = re.compile(r"/([a-z]{2}-[a-z]{2})/", re.IGNORECASE)
 URL_COUNTRY_LANGUAGE = re.compile(
     r"^[a-z][a-z0-9+.-]*://[^/?#]+/([a-z]{2})/([a-z]{2})/", re.IGNORECASE
 )
+
+
+def html_lang(head: str) -> str:
+    """The language tag of the ``<html lang>`` of a page's beginning, read by the standard
+    library's HTML tokenizer (never a pattern over markup), "" when none.
+
+    >>> html_lang('<!doctype html><HTML data-x="a>b" LANG="ja-JP"><body>'), html_lang("Quelle")
+    ('ja-JP', '')
+    """
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class First(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag == "html" and not found:
+                found.append(next((v or "" for k, v in attrs if k == "lang"), ""))
+
+    First().feed(head)
+    tag = found[0].strip() if found else ""
+    return tag if re.fullmatch(TAG, tag, re.IGNORECASE) else ""
 
 
 def known_locale(tag: str, vocab: Vocabulary | None = None) -> str:
@@ -285,9 +305,9 @@ def detect_locale(text: str, vocab: Vocabulary | None = None, url: str | None = 
     >>> detect_locale("no words of any page"), detect_locale("x", url="https://d/ko-kr/p.html")
     ('und', 'ko-kr')
     """
-    lang = HTML_LANG.search(text[:4096])
+    lang = html_lang(text[:4096])
     if lang:
-        return known_locale(lang.group(1), vocab)
+        return known_locale(lang, vocab)
     in_url = url_locale(url, vocab)
     if in_url:
         return in_url
