@@ -59,3 +59,24 @@ def test_a_deep_build_manifest_is_refused_by_export_and_diff(built, tmp_path, ca
             argv,
             err,
         )
+
+
+def test_html_nested_deeper_than_its_limit_is_refused_located(tmp_path, capsys, monkeypatch):
+    import pipeline.page.readers.html as reader
+    from pipeline.core.bounded import limits
+
+    real = limits()
+    monkeypatch.setattr(reader, "limits", lambda: {**real, "depth": {**real["depth"], "html": 50}})
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><body><article>\n<p>"
+        + "<span>" * 60
+        + "x"
+        + "</span>" * 60
+        + "</p></article></body></html>",
+        "utf-8",
+    )
+    code = main(["build", "--input", str(page), "--out", str(tmp_path / "b"), "--allow-unrecorded"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{page}:2" in err and "nests its elements more than 50 deep" in err
+    assert not (tmp_path / "b").exists()

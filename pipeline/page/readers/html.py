@@ -29,6 +29,7 @@ import re
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from pipeline.core.bounded import limits
 from pipeline.core.normalize import clean
 from pipeline.errors import InputError, Location
 from pipeline.page.links import html_links
@@ -83,6 +84,22 @@ BLOCKS = {
 MAX_SPAN = 1000  # a rowspan/colspan larger than this is hostile or broken
 TITLE_ROWS = 2  # rows of one text each above a table's header: its caption
 BUILDER = "html.parser"  # keeps source lines (measured against lxml: docs/robustness.md)
+
+
+def nested_deeper(doc, limit: int) -> int | None:
+    """The source line of the first element nested deeper than ``limit``, or None: depth
+    first with a stack of its own (linear, any depth).
+
+    >>> nested_deeper(BeautifulSoup("<b><i><u>x</u></i></b>", BUILDER), 2)
+    1
+    """
+    stack = [(doc, 0)]
+    while stack:
+        el, depth = stack.pop()
+        if depth > limit:
+            return getattr(el, "sourceline", None) or 1
+        stack += [(c, depth + 1) for c in el.children if isinstance(c, Tag)]
+    return None
 
 
 def is_text(node) -> bool:
@@ -159,6 +176,14 @@ class HtmlReader(TableSteps, RowChecks, PageBuilder):
             raise InputError(
                 f"the HTML cannot be parsed: {exc}", Location(self.source_name)
             ) from None
+        too_deep = nested_deeper(doc, int(limits()["depth"]["html"]))
+        if too_deep is not None:
+            raise InputError(
+                f"the HTML nests its elements more than {limits()['depth']['html']} deep",
+                Location(self.source_name, too_deep),
+                hint="no page of the site nests so deep: check what wrote it (the limit is "
+                "depth.html in pipeline/data/input_limits.toml)",
+            )
         root = doc.find("article") or doc.find("main") or doc.find("body") or doc
         for tag in DROPPED:
             for el in root.find_all(tag):
