@@ -185,6 +185,7 @@ def check_host(
     fmt: str,
     ids_map: Path | None = None,
     tag: str = "a",
+    more: tuple[str, ...] = (),
 ):
     """Export ``fmt`` for ``host`` from ``map_path``, load it in a lab, judge it."""
     amap = load_map(ids_map or map_path)
@@ -196,7 +197,7 @@ def check_host(
     mine, peers = addresses(amap, host)
     out = tmp_path / f"{host}.{fmt}"
     extra = ["--hook", "input"] if fmt == "nftables" else []
-    export_file(capsys, built, map_path, fmt, out, "--host", host, *extra)
+    export_file(capsys, built, map_path, fmt, out, "--host", host, *extra, *more)
     with Lab(tag, mine, peers) as lab:
         if fmt == "nftables":
             lab.on_fw("nft", "add", "table", "inet", "mine")
@@ -403,4 +404,34 @@ def test_a_daas_resource_location_passes_the_flows_the_notes_derive(
     assert ("10.0.20.1", "10.0.40.11", "tcp") in expected  # derived, line 104
     check_host(
         capsys, built, rows, registry, tmp_path, path, "cloud-connector", "nftables", tag="dz"
+    )
+
+
+def test_without_edt_the_vda_receives_no_edt_udp_and_everything_else(
+    capsys, built, rows, registry, tmp_path
+):
+    """--without edt: the VDA of a DaaS resource location receives every flow of the page
+    but the UDP halves the page requires only with EDT (1494, 2598 from the Cloud
+    Connector and the Gateway), judged by packets: those UDP ports are blocked."""
+    need("nft")
+    path = tmp_path / "daas.yaml"
+    path.write_text(DAAS + "  netscaler-gateway-snip: 10.0.5.10\n", "utf-8")
+    kept = [r for r in rows if r["condition"] != "edt"]
+    assert len(kept) < len(rows)
+    amap = load_map(path)
+    every = expected_flows(rows, amap, registry, "vda")
+    expected = expected_flows(kept, amap, registry, "vda")
+    edt_only = {k for k in every if k not in expected or every[k] != expected[k]}
+    assert edt_only and all(k[2] == "udp" for k in edt_only)
+    check_host(
+        capsys,
+        built,
+        kept,
+        registry,
+        tmp_path,
+        path,
+        "vda",
+        "nftables",
+        tag="ed",
+        more=("--without", "edt"),
     )
