@@ -487,6 +487,20 @@ def hiding(rng: random.Random, hidden_text: str = ", 22") -> str:
     )
 
 
+def reordering(rng: random.Random, port: str) -> str:
+    """A port written reversed inside markup that shows it in its order (the cell must be
+    rejected, never read as the reversed number)."""
+    written = port[::-1]
+    return rng.choice(
+        [
+            f'<bdo dir="rtl">{written}</bdo>',
+            f'<BDO DIR="RTL">{written}</BDO>',
+            f'<span style="unicode-bidi: bidi-override; direction: rtl">{written}</span>',
+            f"\u202e{written}\u202c",
+        ]
+    )
+
+
 def damage_html(lines: list[str], rng: random.Random) -> str:
     """A cell (a line ``<td…``) deleted or written twice, a ``rowspan`` one row off, two
     rows joined (a ``</tr>`` and the next ``<tr>`` lost), or hidden markup in a Port cell
@@ -495,6 +509,11 @@ def damage_html(lines: list[str], rng: random.Random) -> str:
     if kind == "hidden markup":
         ports = [i for i, ln in enumerate(lines) if re.fullmatch(r"<td[^>]*>[\d, –-]+</td>", ln)]
         i = rng.choice(ports)
+        single = re.fullmatch(r"(<td[^>]*>)(\d{2,5})</td>", lines[i])
+        if single and rng.random() < 0.3 and single[2] != single[2][::-1]:
+            markup = reordering(rng, single[2])
+            lines[i] = f"{single[1]}{markup}</td>"
+            return f"reordered {markup!r} at line {i + 1}"
         markup = hiding(rng)
         lines[i] = lines[i].replace("</td>", f"{markup}</td>")
         return f"{kind} {markup!r} at line {i + 1}"
@@ -536,6 +555,12 @@ def damage_markdown(lines: list[str], rng: random.Random) -> str:
         k = next((k for k, c in enumerate(cells) if re.fullmatch(r"\s*\d[\d, –-]*\s*", c)), None)
         if k is None:
             return f"{kind}: no port cell at line {i + 1}"
+        port = cells[k].strip()
+        if re.fullmatch(r"\d{2,5}", port) and rng.random() < 0.3 and port != port[::-1]:
+            markup = reordering(rng, port)
+            cells[k] = f" {markup} "
+            lines[i] = "|".join(cells)
+            return f"reordered {markup!r} at line {i + 1}"
         markup = hiding(rng)
         cells[k] = cells[k].rstrip() + markup + " "
         lines[i] = "|".join(cells)
