@@ -350,7 +350,7 @@ def test_an_unknown_name_never_gets_a_rule(tmp_path, capsys):
         ),
         (
             '[component.a]\nname = "A"\nkind = "component"\nfamily = "F"\n',
-            ":1: component 'a' has no alias and is no member",
+            ":1: component 'a' has no alias, is no member of another and serves no service",
         ),
         ("[component.a\n", "not valid TOML"),
         (

@@ -103,3 +103,28 @@ def test_a_map_of_the_domain_controllers_exports_the_active_directory_flows(
     lines = [ln for ln in out.splitlines() if "ip saddr { 10.0.60.5 }" in ln]
     ports = {ln.split(" dport ")[1].split()[0] for ln in lines}
     assert {"88", "135", "389", "445", "464", "3268", "49152-65535"} <= ports
+
+
+def test_the_servers_the_registry_knows_take_their_services(built):
+    rows = load_ports(built[0])
+    by_service = {(r["service"], r["destination_id"]) for r in rows if r["service"]}
+    assert ("syslog", "syslog-server") in by_service  # Citrix Hypervisor -> Syslog 514
+    assert ("xenserver-clustering", "xenserver") in by_service  # between the pool's hosts
+    assert ("console-appflow", "netscaler-console") in by_service  # SD-WAN -> ADM 4739
+    registry = load_registry()
+    left = {
+        r["destination_id"]
+        for r in rows
+        if registry.components.get(r["destination_id"]) is not None
+        and registry.components[r["destination_id"]].kind == "service"
+    }
+    # what neither a sentence nor the registry serves (each a warning of the build)
+    assert left == {
+        "snmp",
+        "netflow",
+        "nitro-api",
+        "console-nitro-api",
+        "console-ssh",
+        "dhcp-server",
+        "pxe-service",
+    }

@@ -394,12 +394,19 @@ class _Loader:
                         f"component {entry.id!r}: member {member!r} has members itself",
                     )
         named_as_member = {m for e in components.values() for m in e.members}
+        raw_served = data.get("served_by", {})
+        serving = set(raw_served.values()) if isinstance(raw_served, dict) else set()
         for entry in components.values():
-            if not entry.aliases and not entry.former and entry.id not in named_as_member:
+            if (
+                not entry.aliases
+                and not entry.former
+                and entry.id not in named_as_member
+                and entry.id not in serving
+            ):
                 self.problem(
                     entry.line,
-                    f"component {entry.id!r} has no alias and is no "
-                    "member of another: no page name would find it",
+                    f"component {entry.id!r} has no alias, is no member of another and "
+                    "serves no service ([served_by]): no page name would find it",
                 )
         by_name: dict[tuple[str, str], str] = {}
         for what, entries in (("component", components), ("section", sections)):
