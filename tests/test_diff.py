@@ -195,3 +195,28 @@ def test_the_diff_misses_nothing_on_real_pairs_of_versions(table, versions, tmp_
     for old, new in ((versions / "old", versions / "new"), (versions / "old", english)):
         d = diff(load(str(old), table), load(str(new), table))
         assert unreported(d) == [], (table, new)
+
+
+def test_a_column_a_newer_version_adds_says_what_its_rows_hold(built, tmp_path, capsys):
+    """A build of an earlier version (without the condition column) against today's: the
+    diff names the column and counts the values its rows hold."""
+    import csv
+    import io
+    import shutil
+
+    from pipeline.cli import main
+
+    old = tmp_path / "old"
+    shutil.copytree(built[0], old)
+    rows = list(csv.DictReader(io.StringIO((old / "ports.csv").read_text("utf-8"))))
+    columns = [c for c in rows[0] if c != "condition"]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    (old / "ports.csv").write_text(out.getvalue(), "utf-8")
+    assert main(["diff", str(old), str(built[0])]) == 0
+    text = capsys.readouterr().out
+    assert (
+        "column added: condition (7 rows hold a value: edt 5, hypervisor-update-proxy 1, " in text
+    )

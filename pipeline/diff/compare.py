@@ -63,6 +63,26 @@ class Diff:
             or self.columns_removed
         )
 
+    def added_values(self) -> dict[str, dict[str, int]]:
+        """For each column the new version adds, how many of its rows hold each value
+        other than empty (a new column of a newer version: what it says of the data).
+
+        >>> from pipeline.dataset.published import PublishedTable
+        >>> d = Diff(PublishedTable("ports", "a", ["x"], []),
+        ...          PublishedTable("ports", "b", ["x", "c"], [{"c": "edt"}, {"c": ""}]), columns_added=["c"])
+        >>> d.added_values()
+        {'c': {'edt': 1}}
+        """
+        out: dict[str, dict[str, int]] = {}
+        for column in self.columns_added:
+            counts: dict[str, int] = {}
+            for row in self.new.rows:
+                value = row.get(column)
+                if value not in (None, ""):
+                    counts[str(value)] = counts.get(str(value), 0) + 1
+            out[column] = dict(sorted(counts.items()))
+        return out
+
     def summary(self) -> dict:
         """The counts of each kind of change."""
         return {
@@ -77,6 +97,7 @@ class Diff:
             "renamed": len(self.renamed),
             "renamed_rows": sum(r["rows"] for r in self.renamed),
             "columns_added": self.columns_added,
+            "columns_added_values": self.added_values(),
             "columns_removed": self.columns_removed,
             "same": self.same,
         }

@@ -52,11 +52,25 @@ def headline(d: Diff) -> str:
     return f"{s['table']}: {s['rows_old']} → {s['rows_new']} rows: " + ", ".join(parts)
 
 
+def held(values: dict[str, int]) -> str:
+    """What the rows hold in a column the new version adds, for a line of the diff.
+
+    >>> held({"edt": 5, "x": 1}), held({})
+    (' (6 rows hold a value: edt 5, x 1)', ' (no row holds a value)')
+    """
+    if not values:
+        return " (no row holds a value)"
+    shown = ", ".join(f"{v} {n}" for v, n in list(values.items())[:5])
+    shown += ", …" if len(values) > 5 else ""
+    return f" ({counted(sum(values.values()), 'row')} hold{'s' if sum(values.values()) == 1 else ''} a value: {shown})"
+
+
 def render_text(d: Diff) -> str:
     """The diff for a terminal: ``+``, ``-``, ``~`` lines, renames, section counts."""
     out = [f"--- {d.old.label}", f"+++ {d.new.label}", headline(d)]
+    values = d.added_values()
     for c in d.columns_added:
-        out.append(f"column added: {c}")
+        out.append(f"column added: {c}{held(values[c])}")
     for c in d.columns_removed:
         out.append(f"column removed: {c}")
     for r in d.renamed:
@@ -84,7 +98,8 @@ def render_markdown(d: Diff) -> str:
         return "\n".join(out)
     if d.columns_added or d.columns_removed:
         out += [
-            f"- columns added: {', '.join(d.columns_added) or 'none'}",
+            "- columns added: "
+            + (", ".join(f"{c}{held(v)}" for c, v in d.added_values().items()) or "none"),
             f"- columns removed: {', '.join(d.columns_removed) or 'none'}",
             "",
         ]
