@@ -434,6 +434,9 @@ def test_zone_pairs_end_with_a_deny_only_when_asked_and_any_stays_in_its_zone(
         and {"TCP_27000", "TCP_7279"} & set(t.get("destination-port", "").split())
     ]  # fmt: skip
     assert to_licence and not any(t["source-address"] in dmz for t in to_licence)
+    # and --explain says what it left out, per flow and pair of zones
+    code, err = export_dir(capsys, built, EXAMPLE, tmp_path / "explained", "--explain")
+    assert code == 0 and "not written from zone dmz to zone servers" in err
     again = tmp_path / "deny"
     assert export_dir(capsys, built, EXAMPLE, again, "--final-deny")[0] == 0
     filters = yaml.safe_load((again / "pol" / "citrix.yaml").read_text("utf-8"))["filters"]

@@ -73,7 +73,7 @@ def test_a_service_nothing_names_a_machine_for_keeps_its_name_with_a_warning():
     )
     assert rows[0]["destination_id"] == "https" and not report
     assert warnings == [
-        "warning: lines 9: HTTPS (https) is a service, and neither the section nor the "
+        "warning: line 9: HTTPS (https) is a service, and neither the section nor the "
         "registry ([served_by]) names the machine that serves it: the flow keeps the "
         "service as its end"
     ]

@@ -203,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
     rows = query(every, Filters(section=args.section, registry=registry))
     options = options_of(args, registry, gpo, addresses.zones)
     source = published.build_manifest(data).get("source", {})
-    args.elsewhere = elsewhere_notes(
+    notes = elsewhere_notes(
         published.ports_elsewhere(data), addresses, registry, str(source.get("url") or "")
     )
 
@@ -229,7 +229,7 @@ def run(args: argparse.Namespace) -> int:
         )
 
     if args.per_host:
-        return per_host(args, export_for, registry)
+        return per_host(args, export_for, registry, notes)
     done = export_for(tuple(args.host or ()))
     strict(args, done)
     if not done.rendered.rules and (
@@ -249,7 +249,7 @@ def run(args: argparse.Namespace) -> int:
             ),
         )
     write(args.output, done.rendered)
-    report(args, done)
+    report(args, done, notes=notes)
     return 0
 
 
@@ -405,13 +405,16 @@ def write_files(directory: Path, files: dict[str, str]) -> None:
             )
 
 
-def report(args: argparse.Namespace, done, prefix: str = "") -> None:
-    """The warnings, the details asked (``--explain``) and the summary of an export,
+def report(
+    args: argparse.Namespace, done, prefix: str = "", notes: list[str] | None = None
+) -> None:
+    """The warnings, the notes (``elsewhere_notes``: where the ports of a mapped product
+    are), the details asked (``--explain``) and the summary of an export,
     each line as text only (``escaped``: a page name or map key that holds a control or
     bidi character shows it as an escape, never acts on the terminal)."""
     from pipeline.core.shown import escaped
 
-    for line in done.warnings + getattr(args, "elsewhere", []):
+    for line in done.warnings + (notes or []):
         print(escaped(line.replace("\n", " ")), file=sys.stderr)
     if args.explain:
         text = "".join(f"{escaped(line.replace(chr(10), ' '))}\n" for line in done.details)
@@ -436,7 +439,7 @@ EXTENSIONS = {
 }
 
 
-def per_host(args: argparse.Namespace, export_for, registry) -> int:
+def per_host(args: argparse.Namespace, export_for, registry, notes: list[str]) -> int:
     """``--per-host DIR``: a file per component of the map that receives flows, each as
     ``--host <id>`` writes it; what the whole map writes is accounted for per host.  The
     windows format writes only the roles that run Windows (the registry's
@@ -485,6 +488,7 @@ def per_host(args: argparse.Namespace, export_for, registry) -> int:
         args,
         whole,
         prefix=f"{len(written)} file(s) written to {args.per_host}; the map as a whole: ",
+        notes=notes,
     )
     return 0
 

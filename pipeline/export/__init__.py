@@ -240,6 +240,14 @@ def export(
             "'any Citrix component' stood for the Citrix server components the "
             f"map gives: {', '.join(stood) if stood else 'none'}"
         )
+    if addresses.zones and (fmt == "aerleon" or selection.from_zones or selection.to_zones):
+        details += [
+            f"flow {', '.join(r.rule_ids)} ({r.source} -> {r.destination}, {r.protocol} "
+            f"{r.ports}): 'any Citrix component' stays in the other end's zone; not "
+            f"written from zone {zs} to zone {zd}"
+            for r in p.rules
+            for zs, zd in addresses.zones.crossings(r)
+        ]
     return Export(rendered, p, warnings, details, wide)
 
 

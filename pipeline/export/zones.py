@@ -102,6 +102,18 @@ class Zones:
                 return zone
         return ""
 
+    def crossings(self, rule: Rule) -> list[tuple[str, str]]:
+        """The pairs of zones ``split`` leaves out of the rule (``confined``), sorted."""
+        return sorted(
+            {
+                (zs, zd)
+                for _, sources, destinations in rule.families
+                for zs in {self.zone_of(n) for n in sources}
+                for zd in {self.zone_of(n) for n in destinations}
+                if confined(rule, zs, zd)
+            }
+        )
+
     def split(self, rule: Rule) -> list[tuple[str, str, Rule]]:
         """The rule cut by the zones of its ends: (source zone, destination zone, the
         rule narrowed to the networks of those zones), sorted; "" is no zone.  An end
@@ -114,7 +126,7 @@ class Zones:
             zone = {n: self.zone_of(n) for n in sources + destinations}
             for zs in sorted({zone[n] for n in sources}):
                 for zd in sorted({zone[n] for n in destinations}):
-                    if (rule.any_source or rule.any_destination) and zs and zd and zs != zd:
+                    if confined(rule, zs, zd):
                         continue
                     s = tuple(n for n in sources if zone[n] == zs)
                     d = tuple(n for n in destinations if zone[n] == zd)
@@ -122,6 +134,14 @@ class Zones:
         return [
             (zs, zd, replace(rule, families=tuple(f))) for (zs, zd), f in sorted(pieces.items())
         ]
+
+
+def confined(rule: Rule, source_zone: str, destination_zone: str) -> bool:
+    """Whether a piece of the rule from ``source_zone`` to ``destination_zone`` is left
+    out: one end is "any Citrix component" standing for the Citrix servers of the map,
+    and the two zones differ (both known)."""
+    crossing = source_zone and destination_zone and source_zone != destination_zone
+    return bool(crossing and (rule.any_source or rule.any_destination))
 
 
 def member_matches(member, entry, amap: AddressMap) -> bool:

@@ -235,7 +235,8 @@ def stages(
         warnings += without_history(page)
     registry = load_registry(registry_path)
     unknown = Unknown()
-    prose, said = prose_flows(page, load_vocabulary())
+    vocab = load_vocabulary()
+    prose, said = prose_flows(page, vocab)
     warnings += said
     rules = validate("rules", with_ids("rules", rules_frame(page, prose), registry, unknown), name)
     errata = load_errata(errata_path)
@@ -253,11 +254,11 @@ def stages(
         inferred = inferred_ids(result, before, unknown)
         rules = given(rules, inferred)
     rows, result.peers, said = with_peers(
-        frame_records(result.ports), page, load_vocabulary(), registry, locale
+        frame_records(result.ports), page, vocab, registry, locale
     )
     result.ports = typed_frame("ports", rows)
     warnings += said
-    warnings += with_derived(rules, result, registry)
+    warnings += with_derived(rules, result, vocab, registry)
     ports = validate("ports", result.ports, name)
     warnings += unknown.warnings() + unknown.review() + unknown.inferred_warnings(previous)
     if strict and unknown.first_line:
@@ -296,21 +297,21 @@ def stages(
     manifest = publish(
         out,
         {"rules": rules, "ports": ports, "rejects": rejects, "components": components},
-        sections_document(page, ports_elsewhere(page, load_vocabulary(), registry)),
+        sections_document(page, ports_elsewhere(page, vocab, registry)),
         report,
         spreadsheet=spreadsheet,
     )
     return BuildResult(manifest, result)
 
 
-def with_derived(rules: pd.DataFrame, result: PortsResult, registry) -> list[str]:
+def with_derived(rules: pd.DataFrame, result: PortsResult, vocab, registry) -> list[str]:
     """The flows the notes derive (``pipeline.stages.references``) added to ``result``:
     their rows among the ports at the note's place, the notes that derived them or were
     rejected no longer notes; the warnings."""
     from pipeline.stages.references import derive
 
     derived = derive(
-        frame_records(rules), frame_records(result.ports), result.notes, load_vocabulary(), registry
+        frame_records(rules), frame_records(result.ports), result.notes, vocab, registry
     )
     if derived.ports:
         both = pd.concat([result.ports, typed_frame("ports", derived.ports)], ignore_index=True)

@@ -88,8 +88,9 @@ def with_peers(
             report.append({"rule_id": row["rule_id"], "service": cid, "peer": peer, "why": why})
         out.append(row)
     for name, lines in sorted(unknown.items()):
+        where = sorted(set(lines))
         warnings.append(
-            f"warning: lines {', '.join(map(str, sorted(set(lines))))}: {name} is a "
+            f"warning: line{'s' if len(where) > 1 else ''} {', '.join(map(str, where))}: {name} is a "
             "service, and neither the section nor the registry ([served_by]) names the "
             "machine that serves it: the flow keeps the service as its end"
         )

@@ -176,10 +176,11 @@ class HtmlReader(TableSteps, RowChecks, PageBuilder):
             raise InputError(
                 f"the HTML cannot be parsed: {exc}", Location(self.source_name)
             ) from None
-        too_deep = nested_deeper(doc, int(limits()["depth"]["html"]))
+        deepest = int(limits()["depth"]["html"])
+        too_deep = nested_deeper(doc, deepest)
         if too_deep is not None:
             raise InputError(
-                f"the HTML nests its elements more than {limits()['depth']['html']} deep",
+                f"the HTML nests its elements more than {deepest} deep",
                 Location(self.source_name, too_deep),
                 hint="no page of the site nests so deep: check what wrote it (the limit is "
                 "depth.html in pipeline/data/input_limits.toml)",
