@@ -841,6 +841,7 @@ def test_a_row_an_erratum_rewrites_is_settled_by_the_previous_build_s_rules(tmp_
         and len(cells[0]) == 4
     ]
     assert targets
+    left_open = 0
     for k in targets:
         lines = list(LINES)
         lines[k - 1] = lines[k - 1].rstrip("| ") + " |"  # the row above lost its padding
@@ -848,7 +849,9 @@ def test_a_row_an_erratum_rewrites_is_settled_by_the_previous_build_s_rules(tmp_
         page.write_text("\n".join(lines) + "\n", "utf-8")
         args = ["build", "--input", str(page), "--locale", "fr-fr", "--allow-shrink"]
         assert main([*args, "--out", str(tmp_path / f"alone{k}")]) == 0
-        assert str(k + 1) in set(published(tmp_path / f"alone{k}", "rejects")["source_line"])
+        if str(k + 1) not in set(published(tmp_path / f"alone{k}", "rejects")["source_line"]):
+            continue  # the damaged row above is rejected itself, and leaves this one read
+        left_open += 1
         out = tmp_path / f"with{k}"
         assert main([*args, "--out", str(out), "--previous", str(good)]) == 0
         assert str(k + 1) not in set(published(out, "rejects")["source_line"])
@@ -856,6 +859,7 @@ def test_a_row_an_erratum_rewrites_is_settled_by_the_previous_build_s_rules(tmp_
         assert len(now[now["source_line"] == str(k + 1)]) == len(
             ports[ports["source_line"] == str(k + 1)]
         )
+    assert left_open  # the damage left at least one rewritten row open
 
 
 def test_a_row_a_url_cell_broke_joined_to_the_row_before_it_is_split_back():

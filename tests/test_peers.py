@@ -112,19 +112,49 @@ def test_the_servers_the_registry_knows_take_their_services(built):
     assert ("xenserver-clustering", "xenserver") in by_service  # between the pool's hosts
     assert ("console-appflow", "netscaler-console") in by_service  # SD-WAN -> ADM 4739
     registry = load_registry()
-    left = {
-        r["destination_id"]
-        for r in rows
-        if registry.components.get(r["destination_id"]) is not None
-        and registry.components[r["destination_id"]].kind == "service"
+
+    def kind(cid):
+        return registry.components[cid].kind if cid in registry.components else ""
+
+    # no flow keeps a service as its destination
+    assert not {r["destination_id"] for r in rows if kind(r["destination_id"]) == "service"}
+    # a service source is a program on its destination's machine (HdxVideo.js on the VDA)
+    sources = {
+        (r["source_id"], r["destination_id"]) for r in rows if kind(r["source_id"]) == "service"
     }
-    # what neither a sentence nor the registry serves (each a warning of the build)
-    assert left == {
-        "snmp",
-        "netflow",
-        "nitro-api",
-        "console-nitro-api",
-        "console-ssh",
-        "dhcp-server",
-        "pxe-service",
+    assert sources and {s for s, _ in sources} <= registry.on_host
+    manifest = json.loads((built[0] / "manifest.json").read_text("utf-8"))
+    local = [p for p in manifest["peers"] if p["service"] in registry.on_host]
+    assert local and all(p["peer"] == "" and "loopback" in p["why"] for p in local)
+
+
+def test_a_program_on_the_other_end_s_machine_keeps_its_name_without_a_warning():
+    registry = load_registry()
+    [local] = sorted(registry.on_host)[:1]
+    vda = {**row("S", "Virtual Delivery Agent", "vda"), "source": "X", "source_id": local}
+    rows, report, warnings = with_peers([vda], page_with("S", ""), load(), registry, "fr-fr")
+    assert rows[0]["source_id"] == local and not warnings
+    assert report[0]["peer"] == "" and "Virtual Delivery Agent" in report[0]["why"]
+
+
+def test_on_host_names_only_services_of_the_registry():
+    from pipeline.errors import DataError
+    from pipeline.registry.components import Registry
+
+    data = {
+        "component": {
+            "vda": {
+                "name": "VDA",
+                "kind": "component",
+                "family": "F",
+                "aliases": {"en-us": ["VDA"]},
+            }
+        },
+        "on_host": {"components": ["vda"], "source": "s"},
     }
+    try:
+        Registry.from_data(data)
+    except DataError as err:
+        assert "on_host: 'vda' is no service" in str(err.problems)
+    else:
+        raise AssertionError("a machine role in [on_host] was accepted")

@@ -8,6 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from pipeline.stages.errata import load_errata
+
 
 @pytest.fixture(scope="module")
 def ports(built):
@@ -113,14 +115,26 @@ def test_errata_are_applied_and_reported(ports, built):
         ]
     )
     manifest = result.manifest
+    # every reviewed erratum for this page applies to it
     assert set(manifest["errata"]["applied"]) == {
-        "adm-logstream-type",
-        "hypervisor-dns-ldap-pairing",
-        "connector-appliance-source",
-        "connector-appliance-ad-source",
-        "connector-appliance-proxy-inbound",
+        e.id for e in load_errata() if e.locale in ("", "fr-fr")
     }
     assert manifest["errata"]["stale"] == []
+
+
+def test_errata_turn_the_rows_the_page_writes_backwards_round(ports):
+    """SNMP polling, the NITRO API and SSH go to the device; its traps go to the manager;
+    the DHCP option number 66 is no port."""
+
+    def flows(line):
+        rows = ports[ports["source_line"] == str(line)]
+        return sorted(zip(rows["source_id"], rows["destination_id"], rows["port_start"]))
+
+    device = "sd-wan-standard-enterprise"
+    assert flows(195) == [(device, "snmp-manager", "162"), ("snmp-manager", device, "161")]
+    assert flows(198) == [("nitro-api-client", device, "443"), ("nitro-api-client", device, "80")]
+    assert flows(202) == [("netscaler-console", "sd-wan-wanop", "22")]
+    assert flows(257) == [("target-device", "dhcp-server", "67")]
 
 
 def test_rejects_and_reconciliation(built):

@@ -43,7 +43,16 @@ SECTION_FIELDS = {"name", "aliases", "former", "note"}
 RENAME_FIELDS = {"from", "to", "year", "source"}
 ABBREVIATION_FIELDS = {"short", "long", "source", "note"}
 QUALIFIER = re.compile(r"\s*\([^()]*\)$")  # a trailing qualifier: "StoreFront (HTTPS)"
-TOP_LEVEL = {"component", "section", "rename", "abbreviation", "retired", "platform", "served_by"}
+TOP_LEVEL = {
+    "component",
+    "section",
+    "rename",
+    "abbreviation",
+    "retired",
+    "platform",
+    "served_by",
+    "on_host",
+}
 PLATFORM_FIELDS = {"components", "source", "note"}
 HEADER = re.compile(r'^\s*\[\s*(\w+)\s*\.\s*"?([^"\]\s]+)"?\s*\]')  # [component.id]
 
@@ -117,6 +126,8 @@ class Registry:
     platforms: dict[str, frozenset[str]] = field(default_factory=dict)
     # a service (kind service) -> the machine role that serves it (``[served_by]``)
     served_by: dict[str, str] = field(default_factory=dict)
+    # services that are programs on the machine of the flow's other end (``[on_host]``)
+    on_host: frozenset[str] = frozenset()
     # (what, key, text) -> (id, rule): the rules are a pure function of the registry's data,
     # and an export asks the same names again for every key of a map
     _found: dict[tuple[str, str, str], tuple[str, str]] = field(
@@ -422,11 +433,37 @@ class _Loader:
                         )
         platforms = self.platforms(data.get("platform", {}), components)
         served_by = self.served_by(data.get("served_by", {}), components)
+        on_host = self.on_host(data.get("on_host", {}), components)
         if self.problems:
             raise DataError(f"the component registry {self.path} is not valid", self.problems)
         return Registry(
-            components, sections, renames, self.path, by_name, abbreviations, platforms, served_by
+            components,
+            sections,
+            renames,
+            self.path,
+            by_name,
+            abbreviations,
+            platforms,
+            served_by,
+            on_host,
         )
+
+    def on_host(self, table, components: dict) -> frozenset[str]:
+        """``[on_host]``: the services that are programs on the machine of the flow's other
+        end (``components``, with the ``source`` that says so), each a service."""
+        line = next((i for i, ln in enumerate(self.lines, 1) if ln.strip() == "[on_host]"), 0)
+        if not table:
+            return frozenset()
+        ids = table.get("components") if isinstance(table, dict) else None
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            self.problem(line, "on_host: 'components' must be a list of service ids")
+            return frozenset()
+        if not isinstance(table.get("source"), str) or not table["source"].strip():
+            self.problem(line, "on_host: 'source' (where it is said) must be a text")
+        for cid in ids:
+            if cid not in components or components[cid].kind != "service":
+                self.problem(line, f"on_host: {cid!r} is no service of the registry")
+        return frozenset(ids)
 
     def served_by(self, table, components: dict) -> dict[str, str]:
         """``[served_by]``: service id -> the id of the machine role serving it, with the

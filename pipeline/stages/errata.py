@@ -6,8 +6,11 @@ and which errata matched nothing (stale: the page changed under them).
 
 An erratum is keyed to a row's content, never to its line number: ``match`` lists
 field values that must all be equal (section, source, destination, type_raw, port_raw,
-details).  ``use`` lists the corrected values: one entry replaces fields of the row,
-several entries split the row into several flows.  Errata apply in file order, each
+details, or the registry ids section_id, source_id, destination_id: an erratum keyed to
+ids survives a product rename).  ``use`` lists the corrected values: one entry replaces fields of the row,
+several entries split the row into several flows.  A value that is a field's name in
+braces (``destination = "{source}"``) takes that field's value in the matched row, so an
+erratum can turn a row the page writes backwards round.  Errata apply in file order, each
 to the row as the previous errata left it.  Every erratum needs a ``reason`` and a
 ``reference`` (where the corrected value comes from); ``locale`` limits an erratum to
 pages of one locale (the others neither apply it nor report it stale).  ``resolves``
@@ -27,6 +30,8 @@ from pipeline.errors import InputError, Location
 from pipeline.stages.rules import CONTENT_FIELDS
 
 ERRATA_FILE = DATA_DIR / "errata.toml"
+# the registry ids of a row's names, which ``match`` may give in their place
+ID_FIELDS = ("section_id", "source_id", "destination_id")
 
 
 @dataclass(frozen=True)
@@ -70,10 +75,17 @@ def load_errata(path: Path = ERRATA_FILE) -> list[Erratum]:
         missing = [k for k in ("id", "match", "use", "reason", "reference") if not entry.get(k)]
         if missing:
             raise InputError(f"erratum lacks {', '.join(missing)}", where)
-        bad = set(entry["match"]) - set(CONTENT_FIELDS)
+        bad = set(entry["match"]) - set(CONTENT_FIELDS) - set(ID_FIELDS)
         bad |= {k for u in entry["use"] for k in u} - set(CONTENT_FIELDS)
         if bad:
             raise InputError(f"erratum {entry['id']!r} names unknown fields {sorted(bad)}", where)
+        refs = {v[1:-1] for u in entry["use"] for v in u.values() if field_reference(v)}
+        if refs - set(CONTENT_FIELDS):
+            raise InputError(
+                f"erratum {entry['id']!r} refers to unknown fields {sorted(refs - set(CONTENT_FIELDS))}",
+                where,
+                hint=f"a value in braces names a field: one of {', '.join(CONTENT_FIELDS)}",
+            )
         if entry["id"] in ids:
             raise InputError(f"erratum id {entry['id']!r} is used twice", where)
         ids.add(entry["id"])
@@ -96,6 +108,39 @@ def load_errata(path: Path = ERRATA_FILE) -> list[Erratum]:
     return errata
 
 
+def field_reference(value) -> bool:
+    """True when a ``use`` value names a field of the row (``"{source}"``).
+
+    >>> field_reference("{source}"), field_reference("A {b}"), field_reference("{}")
+    (True, False, False)
+    """
+    return (
+        isinstance(value, str)
+        and len(value) > 2
+        and value[0] == "{"
+        and value[-1] == "}"
+        and value[1:-1].isidentifier()
+    )
+
+
+def corrected(row: dict, use: dict[str, str]) -> dict:
+    """``row`` with the values of ``use``, a value in braces read from ``row`` as matched.
+    A name given anew leaves its id to the identity stage; a name read from another field
+    takes that field's id with it.
+
+    >>> corrected({"source": "A", "source_id": "a", "destination": "B", "destination_id": "b"},
+    ...           {"source": "{destination}", "destination": "{source}"})
+    {'source': 'B', 'source_id': 'b', 'destination': 'A', 'destination_id': 'a'}
+    """
+    out = dict(row)
+    for key, value in use.items():
+        ref = value[1:-1] if field_reference(value) else ""
+        out[key] = row.get(ref, "") if ref else value
+        if f"{key}_id" in ID_FIELDS:
+            out[f"{key}_id"] = row.get(f"{ref}_id", "") if ref else ""
+    return out
+
+
 def apply_errata(row: dict, errata: list[Erratum]) -> tuple[list[dict], list[str]]:
     """The row's corrected variants and the ids of the errata applied to it.
 
@@ -110,7 +155,7 @@ def apply_errata(row: dict, errata: list[Erratum]) -> tuple[list[dict], list[str
             if erratum.matches(variant):
                 if erratum.id not in applied:
                     applied.append(erratum.id)
-                next_variants.extend({**variant, **use} for use in erratum.use)
+                next_variants.extend(corrected(variant, use) for use in erratum.use)
             else:
                 next_variants.append(variant)
         variants = next_variants

@@ -1,8 +1,8 @@
 """Peers stage: the machine a flow reaches where a table names a service as its end.
 
 Input: the ports rows (with their registry ids), the page's sections (their sentences),
-the vocabulary's peer sentences (``[[peers]]``), the registry (the kind of each id and
-``[served_by]``) and the page's locale.  Output: the rows with every service end that a
+the vocabulary's peer sentences (``[[peers]]``), the registry (the kind of each id,
+``[served_by]`` and ``[on_host]``) and the page's locale.  Output: the rows with every service end that a
 machine can be found for replaced by that machine (its registry id, and its name as the
 registry writes it in the page's language), the service kept in the ``service`` column;
 a record per row changed (for ``manifest.json`` → ``peers``: rule, service, peer and
@@ -11,7 +11,9 @@ why), and one warning per service end nothing names a machine for.
 A "Service | Port | Protocoles" table ("Connector Appliance avec Active Directory":
 Kerberos 88, LDAP 389, …) under "une connexion sortante vers le domaine Active
 Directory" gives flows to the domain controllers; where no sentence names the peer, the
-registry's server of the service (DNS: a DNS server, NTP: an NTP server).
+registry's server of the service (DNS: a DNS server, NTP: an NTP server).  A service
+that is a program on the other end's machine (``[on_host]``: HdxVideo.js in the VDA's
+browser) keeps its name: the flow never leaves that machine, and the report says so.
 """
 
 from __future__ import annotations
@@ -68,6 +70,18 @@ def with_peers(
             cid = row.get(f"{end}_id") or ""
             entry = registry.components.get(cid)
             if entry is None or entry.kind != "service":
+                continue
+            if cid in registry.on_host:
+                other = "source" if end == "destination" else "destination"
+                report.append(
+                    {
+                        "rule_id": row["rule_id"],
+                        "service": cid,
+                        "peer": "",
+                        "why": f"a program on the machine of the other end ({row[other]}): "
+                        "the flow stays on that machine's loopback (the registry's [on_host])",
+                    }
+                )
                 continue
             peer, why = "", ""
             for candidate, services, line in said.get(row["section"], []):
