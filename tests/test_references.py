@@ -118,5 +118,23 @@ def test_half_a_reference_is_a_warning_and_stays_a_note():
     out = run(rule("5" * 16, 101, "Cloud Connector", "cloud-connector", "Cloud Connector", "cloud-connector", text))  # fmt: skip
     assert not out.ports and not out.rejects and not out.rules
     assert "does not say both" in out.warnings[0]
-    other = run(rule("6" * 16, 101, "A", "", "B", "", "Une remarque sans référence."))
+
+
+def test_a_row_between_two_components_without_a_port_in_a_wording_not_known_is_a_warning():
+    """A reference in a wording no [references] entry has (the English of line 104)
+    derives nothing, and the build says where."""
+    text = (
+        "The Cloud Connector acts as a proxy for the Delivery Controller. All ports listed "
+        "for Delivery Controller to VDA in the Citrix Virtual Apps and Desktops section "
+        "must also be considered."
+    )
+    out = run(rule("6" * 16, 104, "Cloud Connector", "cloud-connector", "VDA", "vda", text))
+    assert not (out.ports or out.rejects or out.rules)
+    assert out.warnings == [
+        "warning: line 104: Citrix DaaS: a row from Cloud Connector to VDA gives no port, "
+        "and no wording of [references] in pipeline/data/vocabulary.toml reads its details: "
+        "no flow derived (if they say which ports of other rows apply, add the wording)"
+    ]
+    # a note that names no two ends (a remark under a table) is no such row
+    other = run(rule("7" * 16, 101, "", "", "", "", "Une remarque sans référence."))
     assert not (other.ports or other.rejects or other.warnings)

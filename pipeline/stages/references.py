@@ -5,7 +5,8 @@ the vocabulary's reference wordings (``[references.<locale>]``) and the registry
 Output: ``Derived``: ports rows derived from notes (each a flow like any other, with the
 rule ids of the rows it takes its ports from in ``derived_from``), the note rules that
 derived them (no longer notes), rejects for the notes that say it but name what the page
-lacks, and a located warning for each of those.
+lacks, and a located warning for each of those and for each note row between two
+components whose details no wording reads (a reference in a wording not yet known).
 
 A note such as "Le Cloud Connector agit en tant que proxy pour le Delivery Controller.
 Tous les ports répertoriés pour Delivery Controller vers VDA dans la section Citrix
@@ -94,6 +95,13 @@ def derive(
                 out.warnings.append(
                     f"{where}: a note reads like a reference to other rows but does not "
                     "say both who acts for whom and which ports apply: no flow derived"
+                )
+            elif note.get("source") and note.get("destination") and text:
+                out.warnings.append(
+                    f"{where}: a row from {note['source']} to {note['destination']} gives no "
+                    "port, and no wording of [references] in pipeline/data/vocabulary.toml "
+                    "reads its details: no flow derived (if they say which ports of other "
+                    "rows apply, add the wording)"
                 )
             continue
         rows, reason = referenced(note, ref, ports, registry)
