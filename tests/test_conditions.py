@@ -41,7 +41,40 @@ def test_the_french_build_marks_edt_and_the_proxy_condition(built):
     proxy = [r for r in rows if r["condition"] == "hypervisor-update-proxy"]
     assert [(r["protocol"], r["port_start"]) for r in proxy] == [("tcp", 3128)]
     conditions = {r["condition"] for r in rows}
-    assert conditions == {"", "edt", "hypervisor-update-proxy", "subscription-replication"}
+    assert conditions == {
+        "",
+        "edt",
+        "hypervisor-update-proxy",
+        "subscription-replication",
+        "high-availability",
+        "cluster",
+    }
+
+
+def pairs_of(rows, condition):
+    return {
+        (r["section_id"], r["source_id"], r["destination_id"], r["protocol"], r["port_start"])
+        for r in rows
+        if r["condition"] == condition
+    }
+
+
+def test_high_availability_and_clusters_are_conditions_in_both_languages(built, english_built):
+    """A pair or a cluster is read from the Details or an end's name; the two pages mark
+    the same flows (the French Citrix ADM table has one more HA row: 5005)."""
+    fr, en = rows_of(built[0]), rows_of(english_built)
+    ha_fr, ha_en = pairs_of(fr, "high-availability"), pairs_of(en, "high-availability")
+    assert ha_en and ha_en <= ha_fr
+    assert {p[4] for p in ha_fr - ha_en} == {5005}  # Citrix ADM's HA heartbeat
+    assert {p[4] for p in ha_fr} >= {3003, 3008, 3010, 22, 5454}
+    assert pairs_of(fr, "cluster") == pairs_of(en, "cluster")
+    assert {p[4] for p in pairs_of(fr, "cluster")} == {7000, 8892, 21064, 5404, 5405}
+    # the ICMP reachability of Citrix ADM names the HA secondary among others: no condition
+    for rows in (fr, en):
+        icmp = [
+            r for r in rows if r["source_id"] == "netscaler-console" and r["protocol"] == "icmp"
+        ]
+        assert icmp and all(r["condition"] == "" for r in icmp)
 
 
 def test_the_english_page_marks_the_same_conditions(english_built):

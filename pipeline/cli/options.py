@@ -112,7 +112,8 @@ def without_option(p: argparse.ArgumentParser) -> None:
         metavar="CONDITION",
         help="leave out the flows the page requires only under this condition (the "
         "condition column: edt for the UDP half of the ICA/HDX rows, "
-        "hypervisor-update-proxy, subscription-replication); repeatable",
+        "hypervisor-update-proxy, subscription-replication, high-availability, cluster); "
+        "repeatable",
     )
 
 

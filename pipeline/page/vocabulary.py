@@ -59,7 +59,9 @@ class Vocabulary:
     peers: tuple[tuple[re.Pattern, str, tuple[str, ...]], ...] = ()
 
     def condition_of(self, details: str, protocol: str) -> str:
-        """The id of the condition a row's Details state for its ``protocol`` half, or "".
+        """The id of the condition a row's words (its Details, and the names of its ends:
+        "Citrix ADC Appliance (for High Availability)") state for its ``protocol`` half,
+        or "".
 
         >>> v = load()
         >>> v.condition_of("Avec le protocole EDT, 1494 doit être ouvert pour UDP.", "udp")

@@ -131,7 +131,9 @@ def ports_frame(
             continue
         for row in expanded:
             row["erratum"] = ",".join(applied)
-            row["condition"] = vocab.condition_of(row["details"], row["protocol"])
+            row["condition"] = vocab.condition_of(
+                " | ".join((row["details"], row["source"], row["destination"])), row["protocol"]
+            )
             row["derived_from"] = ""
             ports.append({k: row[k] for k in PORT_COLUMNS if k not in IDENTITY_COLUMNS})
     ports_df = typed_frame("ports", ports).drop_duplicates(
