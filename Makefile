@@ -23,7 +23,7 @@ BUILD_INPUTS := $(SNAPSHOT) raw/manifest.json $(wildcard pipeline/*.py pipeline/
 unexport PYTHONDONTWRITEBYTECODE
 
 .DEFAULT_GOAL := all
-.PHONY: all help venv build test test-fast lint check diff fuzz bench clean tools
+.PHONY: all help venv build test test-fast lint check diff docs fuzz bench clean tools
 
 REGISTRY := pipeline/data/components.toml
 PARSED_REGISTRY := pipeline/data/components.parsed.json
@@ -94,7 +94,11 @@ diff: $(STAMP) ## what the working build/ changes against the committed one (git
 	$(BIN)/citrix-ports diff git:HEAD build
 	$(BIN)/citrix-ports diff git:HEAD build --table rules
 
-check: $(STAMP) ## rebuild from raw/ and fail, showing the difference, if build/ (or the parsed registry) is not what is committed
+docs: $(STAMP) ## write docs/cli.md, the command line reference, from the parser
+	$(BIN)/python -m pipeline.cli.reference
+
+check: $(STAMP) ## rebuild from raw/ and fail, showing the difference, if build/ (or the parsed registry, or docs/cli.md) is not what is committed
+	$(BIN)/python -m pipeline.cli.reference --check
 	$(BIN)/python -m pipeline.registry.components --write-parsed
 	@git diff --exit-code --stat -- $(PARSED_REGISTRY) || { \
 	  echo "$(PARSED_REGISTRY) is stale: run 'make' and commit it"; exit 1; }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Exit codes of the command line, all of them, documented in docs/cli.md.
+# Exit codes of the command line, all of them; EXIT_STATUSES says what each means.
 EXIT_OK = 0
 # 1: as diff, grep and cmp use it, "not the same / nothing found" (diff and compare
 # --exit-code: the versions differ; query: no row answers), and an internal error (a bug)
@@ -23,6 +23,58 @@ EXIT_FETCH = 5  # the page could not be fetched
 EXIT_GUARD = 6  # the page shrank against the build it replaces, or too many rejects
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that left (`| head`)
+# Each exit status and what it means (docs/cli.md is made from this).
+EXIT_STATUSES: tuple[tuple[int, str], ...] = (
+    (
+        0,
+        "success (`diff --exit-code`: the versions are the same)",
+    ),
+    (
+        1,
+        "`diff --exit-code`: the versions differ; `compare --exit-code`: the pages "
+        "differ; `query`: no row answers the question (the closest names are on "
+        "standard error); any other case: an internal error, a bug (rerun with "
+        "`CITRIX_PORTS_DEBUG=1` for the traceback, and report it)",
+    ),
+    (
+        2,
+        "bad input or arguments: the message names the file, the line (and column, "
+        "table, row) and what to do; an input that is a device, a FIFO or a "
+        "directory, or over its cap (`pipeline/data/input_limits.toml`); an output "
+        "the system refuses (permissions, a read-only file system, a full disk, "
+        "`-o` on a directory), another build or fetch holding the same output for "
+        "30 s; `export`: rules that do not fit a cloud's limits (naming the "
+        "destination, the limit and the count)",
+    ),
+    (
+        3,
+        "validation failed: every failure listed, located by section, table, row "
+        "and line; nothing was published",
+    ),
+    (
+        4,
+        "`build --strict`: the reviewed data is out of date: an erratum no longer "
+        "matches the page, or a name of the page is not in the component registry",
+    ),
+    (
+        5,
+        "`fetch`: the page could not be fetched or was refused; the previous snapshot is untouched",
+    ),
+    (
+        6,
+        "`build`: the page lost more than 10 % of the tables or rules of the build "
+        "it would replace, or more rules were rejected than `--max-rejects`",
+    ),
+    (
+        130,
+        "interrupted (Ctrl-C); nothing was published",
+    ),
+    (
+        141,
+        "the reader of the output left (`citrix-ports query … | head`): ended "
+        "quietly, as a shell reports SIGPIPE",
+    ),
+)
 
 
 def context(section: str, table: int | None, row: int | None) -> list[str]:

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from pipeline.cli.diff import build_snapshot
-from pipeline.cli.options import LazyChoices, two_sides
+from pipeline.cli.options import LazyChoices, Paragraphs, two_sides
 from pipeline.core.wording import counted
 from pipeline.errors import EXIT_INPUT, PipelineError
 
@@ -22,18 +22,32 @@ def add(sub) -> None:
         help="propose which names of two versions (two locales, or "
         "two versions) mean the same component or section, as registry "
         "entries to review",
+        description=(
+            "Proposes which names of two versions (two locales, or two versions) mean the "
+            "same component or section, with the rows that support each and a confidence, "
+            'as registry entries marked `status = "proposed"` (the registry refuses them '
+            "until a person has reviewed them). Sure proposals are grouped into entries; "
+            "unsure ones are listed apart."
+        ),
+        formatter_class=Paragraphs,
     )
-    two_sides(a, "one version", "the other version (its names give the proposed English names)")
+    two_sides(
+        a,
+        "two versions: build directories, raw snapshots (built on the fly) or "
+        "`git:REF`; the names of RIGHT give the proposed English names",
+    )
     a.add_argument(
         "--format",
         choices=LazyChoices("pipeline.registry.align", "FORMATS"),
         default="toml",
         metavar="FORMAT",
-        help="toml: registry entries marked proposed, with their evidence "
-        "(default); json for programs",
+        help="`toml`: registry entries with their evidence as comments (default); `json` "
+        "for programs",
     )
     a.add_argument(
-        "--no-registry", action="store_true", help="do not compare the proposals with the registry"
+        "--no-registry",
+        action="store_true",
+        help="do not say, for each proposal, whether the registry agrees, differs or lacks it",
     )
     a.set_defaults(func=run)
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli.options import locale_argument
+from pipeline.cli.options import Paragraphs, locale_argument
 from pipeline.cli.process import libraries_settled
 from pipeline.dataset.schema import frame_records
 from pipeline.source import raw_manifest
@@ -18,66 +18,112 @@ from pipeline.source import raw_manifest
 
 def add(sub) -> None:
     """The ``build`` command's options."""
-    b = sub.add_parser("build", help="run every stage from a snapshot into a build directory")
-    b.add_argument(
-        "--input",
-        type=Path,
-        help="snapshot to read (text, Markdown or HTML); default: the snapshot in raw/",
+    b = sub.add_parser(
+        "build",
+        help="run every stage from a snapshot into a build directory",
+        description=("Every stage, from a snapshot to the published files."),
+        epilog=(
+            "On standard error: the counts (sections, tables, rules, ports, notes, "
+            "rejects), what each line of a text or Markdown snapshot was read as (they "
+            "add up to the file), the errata applied, every warning (a table header "
+            "without its separator line, a line after a table that looks like a row that "
+            "lost its pipes, a contradicted `--locale`), and every reject with its line, "
+            "section, table, row and reason."
+        ),
+        formatter_class=Paragraphs,
     )
     b.add_argument(
-        "--out", type=Path, default=Path("build"), help="output directory (default: build/)"
+        "--input",
+        metavar="PATH",
+        type=Path,
+        help="the snapshot: text rendering, Markdown source or HTML, recognised from its "
+        "content. Default: the snapshot `raw/manifest.json` names as `default`",
+    )
+    b.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        default=Path("build"),
+        help="where to publish (default `build/`): written aside, then exchanged with the "
+        "old directory in one step; one build at a time per directory (a second waits "
+        "up to 30 s, then fails saying so). Refused (status 2) when it holds files "
+        "that are not a citrix-ports build's, and when it is `.`, a directory that "
+        "holds the current one, the home directory or `/`",
     )
     b.add_argument(
         "--strict",
         action="store_true",
-        help="fail (status 4) when an erratum no longer matches the page or a name of the page "
-        "is not in the component registry (make and CI use this)",
+        help="fail (status 4) when the reviewed data is out of date: an erratum matches no "
+        "row of the page any more, or a name of the page is not in the component "
+        "registry (`make` and CI use it)",
     )
     b.add_argument(
         "--locale",
         type=locale_argument,
         metavar="LOCALE",
-        help="locale of the page, a language tag (fr-fr, ja-jp, ko-kr, und...); "
-        "default: the locale fetch recorded for the snapshot, else recognised "
-        "from its HTML lang, else its words, else und (undetermined)",
+        help="the page's locale, a language tag (`fr-fr`, `ja-jp`, `ko-kr`, `und`…; a bare "
+        "`ja` is the vocabulary's `ja-jp`), whether the vocabulary has words of it or "
+        "not; default: the locale `fetch` recorded for the snapshot in "
+        "`raw/manifest.json`, else recognised from the page's HTML `lang`, else its "
+        "table words, else `und`. A locale (given or recorded) the page's words "
+        "contradict is warned about, naming the words found",
     )
     b.add_argument(
-        "--errata", type=Path, help="errata file (default: the reviewed pipeline/data/errata.toml)"
+        "--errata",
+        metavar="FILE",
+        type=Path,
+        help="the errata file (default: the reviewed `pipeline/data/errata.toml`)",
     )
     b.add_argument(
         "--allow-shrink",
         action="store_true",
-        help="replace the build in --out even when the page lost more than 10%% "
-        "of its tables or rules (default: fail, naming the sections that shrank)",
+        help="replace the build in `--out` even when the new page lost more than 10 %% of "
+        "its tables or rules; without it the build fails (status 6), naming the "
+        "sections that shrank",
     )
     b.add_argument(
         "--allow-unrecorded",
         action="store_true",
-        help="build a snapshot that is not the file raw/manifest.json describes "
-        "(another sha256: edited, or a fetch interrupted between its two "
-        "writes), without that entry's provenance, with a warning (default: "
-        "refuse, exit 2)",
+        help="build a snapshot whose sha256 is not the one `raw/manifest.json` records for "
+        "it (edited by hand, or a fetch killed between its two writes), without that "
+        "entry's url and fetch time, with a warning; without it the build fails "
+        "(status 2), so no build records a provenance that is not its snapshot's",
     )
     b.add_argument(
         "--max-rejects",
         type=int,
         metavar="N",
-        help="fail when more than N rules are rejected (make and CI use this)",
+        help="fail (status 6) when more than N rules are rejected, listing them (`make` "
+        "and CI pass the committed build's count)",
     )
     b.add_argument(
         "--previous",
         type=Path,
         metavar="BUILD",
-        help="a published build (make and the refresh workflow give the committed "
-        "build/): a name no registry rule resolves, whose rows pair one to one with "
-        "rows of BUILD where the name had one id, takes that id, marked inferred, with a "
-        "warning; --strict fails only on names neither resolved nor inferred",
+        help="a published build (`make` and the refresh workflow give the committed "
+        "`build/`): a component name no registry rule resolves, whose rows pair one "
+        "to one with rows of BUILD (same section id, same id at the other end, same "
+        "side, protocol and ports, counting out the rows the known names account for) "
+        "where the name had one id, takes that id, marked `inferred`: a warning gives "
+        "the pairs of lines, `manifest.json` lists them under `inferred` and counts "
+        "them in `counts.names_found_by`; `--strict` then fails only on names neither "
+        "resolved nor inferred. A key two unknown names share, or rows that do not "
+        "pair one to one, infer nothing. BUILD also settles the rows a damaged row "
+        "leaves open: a row rejected only because it inherits a cell from a damaged "
+        "row whose single-fault readings differ is published when BUILD has that very "
+        "row (section, names, Type, Port and Details, as its `rules.csv` has the page "
+        "read, before errata rewrote any) under exactly one of those readings, with a "
+        "warning naming its lines; under none, or more than one, it stays rejected. A "
+        "build without `--previous` that rejects such rows says so in a warning "
+        "naming their lines",
     )
     b.add_argument(
         "--spreadsheet",
         action="store_true",
-        help="CSV files with a UTF-8 byte order mark and ';' between cells, as "
-        "spreadsheets set to French open them",
+        help="the CSV files get a UTF-8 byte order mark and `;` between cells, as "
+        "spreadsheets set to French open them directly (the default is `,` and `\\n` "
+        "line ends, no byte order mark); `datapackage.json` says which, and every "
+        "reader of this project reads both",
     )
     b.set_defaults(func=run)
 

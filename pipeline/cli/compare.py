@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from pipeline.cli.align import side_tables
-from pipeline.cli.options import LazyChoices, two_sides
+from pipeline.cli.options import LazyChoices, Paragraphs, two_sides
 from pipeline.errors import EXIT_DIFFER
 
 
@@ -20,21 +20,30 @@ def add(sub) -> None:
         "compare",
         help="compare two pages (two locales, or two versions) by "
         "component id: flows only one has, flows whose ports disagree",
+        description=(
+            "The flows two pages (for example the French and the English page) say "
+            "differently, by component id: flows only one has, flows both have whose "
+            "protocols or ports disagree, flows one page writes the other way round, and "
+            "names the registry does not know. Each flow is located by section and lines."
+        ),
+        formatter_class=Paragraphs,
     )
-    two_sides(k, "one page", "the other page")
+    two_sides(
+        k,
+        "two pages: build directories, raw snapshots (built on the fly) or `git:REF`",
+    )
     k.add_argument(
         "--format",
         choices=LazyChoices("pipeline.registry.compare_pages", "FORMATS"),
         default="text",
         metavar="FORMAT",
-        help="text for a terminal (default), markdown for a pull request or CI "
-        "job summary, json for programs",
+        help="`text` (default), `markdown` for a pull request or CI job summary, `json`",
     )
     k.add_argument(
         "--exit-code",
         action="store_true",
-        help="exit 1 when the pages differ (or name components the registry does "
-        "not know), 0 when they have the same flows",
+        help="exit 1 when the pages differ (or name components the registry does not "
+        "know), 0 when they have the same flows; errors exit 2",
     )
     k.set_defaults(func=run)
 

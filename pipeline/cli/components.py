@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipeline.cli.options import LazyChoices, data_option
+from pipeline.cli.options import LazyChoices, Paragraphs, data_option
 from pipeline.dataset.published import default_data
 from pipeline.errors import InputError, Location
 
@@ -19,19 +19,30 @@ def add(sub) -> None:
         "components",
         help="list the components of a build: id, English name, "
         "the page's names, kind, flows (to write an address map)",
+        description=(
+            "The components of a build, with their registry ids: what you need to write "
+            "an address map. See [components](components.md)."
+        ),
+        formatter_class=Paragraphs,
     )
     m.add_argument(
-        "--section", help="only components of the sections that match this text or section id"
+        "--section",
+        help="only the components the flows of the matching sections (text or section id) "
+        "name, their flows counted there",
     )
     m.add_argument(
         "--format",
         choices=LazyChoices("pipeline.dataset.components_list", "FORMATS"),
         default="table",
         metavar="FORMAT",
-        help="table for a terminal (default), csv, json, or yaml (an address map "
-        "skeleton keyed by id)",
+        help="`table` (default: id, kind, flows, English name, the page's names, members), "
+        "`csv`, `json`, or `yaml`: an address map skeleton keyed by id, every entry "
+        "commented out until you give it addresses",
     )
-    data_option(m, "build directory")
+    data_option(
+        m,
+        "the build directory (default: `build/` here, else the dataset the package ships)",
+    )
     m.set_defaults(func=run)
 
 

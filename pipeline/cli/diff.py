@@ -10,30 +10,45 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli.options import LazyChoices
+from pipeline.cli.options import LazyChoices, Paragraphs
 from pipeline.dataset.schema import TABLES
 from pipeline.errors import EXIT_DIFFER, EXIT_INPUT, PipelineError
 
 
 def add(sub) -> None:
     """The ``diff`` command's options."""
-    d = sub.add_parser("diff", help="show what changed between two versions of the dataset")
-    for name, what in (("old", "the old version"), ("new", "the new version")):
+    d = sub.add_parser(
+        "diff",
+        help="show what changed between two versions of the dataset",
+        description=(
+            "What changed between two versions of the dataset. See [diff](diff.md) for "
+            "how rows are matched and what each format looks like."
+        ),
+        formatter_class=Paragraphs,
+    )
+    for name in ("old", "new"):
         d.add_argument(
             name,
-            help=f"{what}: a build directory, a ports.csv or rules.csv, a raw "
-            "snapshot (built on the fly) or git:REF (the committed build/ at REF)",
+            metavar=name.upper(),
+            help="a build directory, a published `ports.csv` / `rules.csv` / "
+            "`rejects.csv`, a raw snapshot (built on the fly) or `git:REF` (the "
+            "committed `build/` at a git revision); each is checked against its "
+            "schema before it is compared",
         )
     d.add_argument(
         "--format",
         choices=LazyChoices("pipeline.diff.render", "FORMATS"),
         default="text",
         metavar="FORMAT",
-        help="text for a terminal (default), markdown for a pull request or CI "
-        "job summary, json for programs",
+        help="`text` for a terminal (default), `markdown` for a pull request or a CI job "
+        "summary (every value escaped), `json` for programs",
     )
     d.add_argument(
-        "--table", choices=TABLES, default="ports", help="which table to compare (default: ports)"
+        "--table",
+        choices=TABLES,
+        default="ports",
+        help="which table to compare: `ports` (default), `rules`, `rejects` or "
+        "`components` (matched by id; a name change is a change of the row)",
     )
     d.add_argument(
         "--exit-code",

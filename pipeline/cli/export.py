@@ -11,170 +11,235 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from pipeline.cli.options import LazyChoices, data_option, ends_options, without_option
+from pipeline.cli.options import LazyChoices, Paragraphs, data_option, ends_options, without_option
 from pipeline.core.bounded import excerpt
 from pipeline.core.wording import counted
 from pipeline.dataset.published import default_data
 from pipeline.errors import InputError
 
+# --from and --to: one row of the reference
+ENDS_HELP = (
+    "only the directed flows from / to NAME in their own direction (a flow both "
+    "ways is two directed flows): an id, or a whole name, alias in any language "
+    "or English name (case and accents ignored; never a part of a name: `storefr` "
+    "is refused with the names that hold it); repeatable"
+)
+
 
 def add(sub) -> None:
     """The ``export`` command's options."""
-    e = sub.add_parser("export", help="write firewall rules for the ports, from an address map")
+    e = sub.add_parser(
+        "export",
+        help="write firewall rules for the ports, from an address map",
+        description=(
+            "Firewall rules for the ports, from an address map. See [exports](exports.md)."
+        ),
+        epilog=(
+            "Map keys are registry ids (the same map works for the page in every "
+            "language), names as the page writes them, or patterns. A name that denotes "
+            "several components gets the rules of each member the map gives; "
+            "`any-citrix-component` (`Tout composant Citrix`) takes the addresses the map "
+            "gives it, else those of every Citrix server component the map gives (never "
+            "user devices, consoles, client software, internet endpoints or Microsoft and "
+            "third-party servers). Security groups (`aws-sg`) are one per destination id."
+            "\n\n"
+            "On standard error: the warnings about the map (a key that matches no "
+            "component of the data, with the closest names and ids; a network of one key "
+            "inside a larger network of another, whose rules reach it too; an IPv4-mapped "
+            "value such as `::ffff:10.0.20.5`; a very wide network allowed by "
+            "`--allow-any`), then a short summary that adds up: the rule statements "
+            "written, from how many of the ports rows, and every row left out, by reason, "
+            "with counts (an end without address, no port, IP versions that cannot meet, "
+            "not selected by `--host`/`--from`/`--to`, not expressible in the format); "
+            "the rules that open more than 1,024 ports. `--explain` gives the details. A "
+            "`--from`, `--to`, `--section` or `--host` that matches nothing in the data "
+            "is an error (status 2) with the closest names, and so is a selection that "
+            "writes no rule."
+        ),
+        formatter_class=Paragraphs,
+    )
     e.add_argument(
         "format",
         choices=LazyChoices("pipeline.export", "RENDERERS"),
         metavar="FORMAT",
-        help="rule file format: %(choices)s",
+        help="the rule file format: %(choices)s (`aerleon` writes a directory: `-o DIR`)",
     )
     e.add_argument(
         "--addresses",
+        metavar="MAP",
         type=Path,
         required=True,
-        help="YAML address map: component id, name or pattern -> addresses/CIDRs "
-        "(example: examples/address-map.yaml; citrix-ports components --format "
-        "yaml writes a skeleton)",
+        help="the YAML address map (example: `examples/address-map.yaml`; what it may "
+        "hold: [exports](exports.md#the-address-map))",
     )
-    data_option(e, "build directory, ports.csv or ports.parquet")
-    e.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    data_option(
+        e,
+        "the build directory, `ports.csv` or `ports.parquet` (default: `build/` in "
+        "the current directory when there is one, else the dataset the installed "
+        "package ships); checked against the ports schema first",
+    )
+    e.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=Path,
+        help="the file to write, atomically: written aside and renamed over it (default: "
+        "standard output). A symbolic link writes the file it points to, atomically, "
+        "and stays a link; a device or FIFO (`/dev/stdout`) is written to, never "
+        "replaced; a directory is refused (status 2)",
+    )
     e.add_argument(
         "--provider",
         choices=LazyChoices("pipeline.export.terraform", "PROVIDERS"),
         metavar="PROVIDER",
-        help="with the terraform format: the cloud (aws security group rules, "
-        "azure network security rules, gcp firewall rules)",
+        help="with `terraform` (and only with it): AWS security group rules, Azure network "
+        "security rules or Google Cloud firewall rules",
     )
     e.add_argument(
         "--split",
         action="store_true",
-        help="terraform: split the rules of a destination that exceed a limit of "
-        "the cloud across several groups (variables <name>_1, _2…)",
+        help="`terraform`: when the rules of a destination exceed a limit of the cloud, "
+        "split them across several groups (variables `sg_<id>_1`, `_2`…) instead of "
+        "failing",
     )
     e.add_argument(
         "--quota",
         type=int,
         metavar="N",
-        help="terraform: rules per security group or network security group when "
-        "your quota is not the default (aws 60, azure 1000)",
+        help="`terraform`: the rules allowed per security group (AWS, default 60) or "
+        "network security group (Azure, default 1,000) when your quota differs",
     )
     e.add_argument(
         "--section",
         action="append",
         metavar="NAME",
-        help="only the flows of the sections NAME (as query --section; repeatable)",
+        help="only the flows of the sections NAME: a part of the section's name as the "
+        "page writes it, its id or its English name; repeatable (any of them)",
     )
-    ends_options(
+    ends_options(e, ENDS_HELP, ENDS_HELP)
+    without_option(
         e,
-        "only the flows from NAME, in their own direction (as query --from: a "
-        "name, an id, an alias or an English name; repeatable)",
-        "only the flows to NAME, in their own direction (repeatable)",
+        "the summary counts them (`--without edt`: a site without EDT opens no UDP 1494/2598/443 for it)",
     )
-    without_option(e)
     e.add_argument(
         "--host",
         action="append",
         metavar="ID",
-        help="only the rules of this host: flows whose local end is ID (an id, "
-        "an alias, a name or an address), narrowed to its addresses; repeatable",
+        help="only the rules of this host: the directed flows whose local end is ID (an "
+        "id, or a whole alias or name, as `--from`; or a plain address or CIDR, "
+        "parsed as the map's values are: no scope id, nothing around it), the local "
+        "end narrowed to its addresses; repeatable",
     )
     e.add_argument(
         "--direction",
         choices=["in", "out", "both"],
         default="in",
-        help="with --host: inbound to it (default), outbound from it, or both",
+        help="with `--host`: the flows inbound to it (default), outbound from it, or both",
     )
     e.add_argument(
         "--hook",
         action="append",
         choices=["input", "forward", "output"],
-        help="nftables: a base chain on this hook (repeatable) that filters with "
-        "the flows; without it the table filters nothing by itself",
+        help="`nftables`: add a base chain on this hook that jumps to the flows "
+        "(repeatable); without it the table filters nothing by itself",
     )
     e.add_argument(
         "--policy",
         choices=["drop", "accept"],
         default="drop",
-        help="nftables with --hook: the base chains' policy (default: drop)",
+        help="`nftables` with `--hook`: the base chains' policy (default `drop`: what no "
+        "rule accepts is dropped)",
     )
     e.add_argument(
         "--platform",
         action="append",
         choices=LazyChoices("pipeline.export.aerleon", "platforms"),
         metavar="NAME",
-        help="aerleon: a platform to write header targets for and compile (aerleon's "
-        "names: %(choices)s; repeatable; default: every one that applies)",
+        help="`aerleon`: a platform to write header targets for and compile, by aerleon's "
+        "name (%(choices)s: `pipeline/data/aerleon_platforms.toml`); repeatable; "
+        "default: every one that applies (the zone-based ones when the map has zones, "
+        "`k8s` and `gce` when the flows have one destination)",
     )
     e.add_argument(
         "--final-deny",
         action="store_true",
-        help="aerleon: end the filter of each pair of zones with a term that denies the "
-        "rest (default: none, the firewall's own default for traffic between zones decides; "
-        "a catch-all deny put into a rulebase shadows every rule after it)",
+        help="`aerleon`: end the filter of each pair of zones with a term that denies the "
+        "rest (default: none; the firewall's own default for traffic between zones "
+        "decides, and a catch-all deny in a rulebase shadows every rule after it)",
     )
     e.add_argument(
         "--from-zone",
         action="append",
         metavar="ZONE",
-        help="only the flows from this zone of the address map (repeatable)",
+        help="only the flows from / to this zone of the address map's `zones:` "
+        "(repeatable); each rule narrowed to the networks of the zones asked; the map "
+        "needs zones",
     )
     e.add_argument(
         "--to-zone",
         action="append",
         metavar="ZONE",
-        help="only the flows to this zone of the address map (repeatable)",
+        help="only the flows from / to this zone of the address map's `zones:` "
+        "(repeatable); each rule narrowed to the networks of the zones asked; the map "
+        "needs zones",
     )
     e.add_argument(
         "--names",
         choices=["page", "en"],
-        help="windows: display names in the registry's English names (en, the "
-        "default) or as the page writes them (page)",
+        help="`windows`: display names made of the registry's English names (`en`, the "
+        "default) or of the page's (`page`)",
     )
     e.add_argument(
         "--gpo",
         metavar="'DOMAIN\\POLICY'",
-        help="windows: write the rules to this Group Policy object (-PolicyStore "
-        "'DOMAIN\\Policy name') instead of the host's own store",
+        help="`windows`: write the rules to this Group Policy object (`-PolicyStore "
+        "'contoso.com\\Citrix Delivery Controllers'`) instead of the host's own store "
+        "(`PersistentStore`); one backslash, no control character",
     )
     e.add_argument(
         "--profile",
         action="append",
         choices=["Domain", "Private", "Public", "Any"],
-        help="windows: the firewall profile of the rules (repeatable; default: Domain)",
+        help="`windows`: the firewall profile of the rules (repeatable; default `Domain`)",
     )
     e.add_argument(
         "--per-host",
         type=Path,
         metavar="DIR",
-        help="write one file per component of the map that receives flows, "
-        "DIR/<id>.<ext>, each as --host <id> writes it (instead of -o)",
+        help="one file per component of the map that receives flows, `DIR/<id>.<ext>` "
+        "(`.ps1`, `.nft`, `.rules`, `.rules6`, `.json`, `.tf`), each exactly what "
+        "`--host <id>` writes (`windows`: only the roles that run Windows, the "
+        "registry's `[platform.windows]`; the others are named as skipped); goes "
+        "without `-o` and `--host`; a file of that extension in DIR this export did "
+        "not write is named in a warning",
     )
     e.add_argument(
         "--explain",
         nargs="?",
         const="-",
         metavar="FILE",
-        help="write every detail (each flow left out and why, what each pattern "
-        "matched) to standard error, or to FILE",
+        help="every detail (each flow left out and why, what each pattern and "
+        "`any-citrix-component` stood for) to standard error, or to FILE",
     )
     e.add_argument(
         "--allow-all-ports",
         action="store_true",
-        help="write a rule that opens every port (1-65535), or more than the page's "
-        "widest range (16,384 ports), when the page says so",
+        help="write a rule that opens every port (1-65535), or more ports than the page's "
+        "widest range (16,384), when the page says so; refused otherwise",
     )
     e.add_argument(
         "--strict",
         action="store_true",
-        help="fail (exit 2, nothing written) on any warning about the address map: a key "
-        "that matches no component, a host inside another key's network, an IPv4-mapped "
-        "value (for CI)",
+        help="fail (status 2, nothing written) on any warning about the map: a key that "
+        "matches no component, a host inside another key's network, an IPv4-mapped "
+        "value; for CI",
     )
     e.add_argument(
         "--allow-any",
         action="store_true",
-        help="accept very wide networks (more than an IPv4 /8 or an IPv6 /32 in "
-        "all, IPv4-mapped, NAT64 and 6to4 counted as IPv4) in the address map, "
-        "with a warning",
+        help="accept very wide networks in the map (together more than an IPv4 /8 or an "
+        "IPv6 /32; IPv4-mapped, NAT64 and 6to4 networks count as IPv4), with a "
+        "warning; refused otherwise",
     )
     e.set_defaults(func=run)
 

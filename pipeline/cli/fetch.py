@@ -10,85 +10,110 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli.options import locale_argument, seconds
+from pipeline.cli.options import Paragraphs, locale_argument, seconds
 from pipeline.core.bounded import cap
 from pipeline.source import raw_manifest
 
 
 def add(sub) -> None:
     """The ``fetch`` command's options."""
-    f = sub.add_parser("fetch", help="fetch the live page (or its Markdown source) into raw/")
-    f.add_argument("--url", help="page to fetch (default: the --locale page on docs.citrix.com)")
+    f = sub.add_parser(
+        "fetch",
+        help="fetch the live page (or its Markdown source) into raw/",
+        description=(
+            "The live page (or its Markdown source) into `raw/`, with its provenance in "
+            "`raw/manifest.json`. See [fetching](fetching.md) for what is checked."
+        ),
+        epilog=("Prints the snapshot's path on standard output."),
+        formatter_class=Paragraphs,
+    )
+    f.add_argument(
+        "--url", help="the page to fetch (default: the `--locale` page on docs.citrix.com)"
+    )
     f.add_argument(
         "--locale",
         type=locale_argument,
         metavar="LOCALE",
-        help="locale of the page, a language tag (fr-fr, ja-jp, ko-kr...); "
-        "default: recognised from the URL's /ja-jp/ or /jp/ja/, else from the "
-        "page; without --url, the page of this locale on docs.citrix.com (fr-fr "
-        "by default)",
+        help="the page's locale, a language tag (default: recognised from the URL, "
+        "`/ja-jp/` anywhere in its path or country then language as its first two "
+        "segments, `/jp/ja/`, as docs.citrix.com writes its newer pages; else from "
+        "the page's `lang` or words; the snapshot is named after it); without "
+        "`--url`, the default URL is the `fr-fr` page, or that of `--locale`",
     )
     f.add_argument(
         "--raw-dir",
+        metavar="DIR",
         type=Path,
         default=raw_manifest.DEFAULT_RAW,
-        help="snapshot directory (default: raw/)",
+        help="the snapshot directory (default `raw/`)",
     )
     f.add_argument(
         "--allow-host",
         action="append",
         default=[],
         metavar="HOST",
-        help="also allow this host (over http or https); repeatable",
+        help="also fetch from this host, over http or https (repeatable); only "
+        "docs.citrix.com and raw.githubusercontent.com over https otherwise",
     )
     f.add_argument(
         "--force",
         action="store_true",
-        help="replace the snapshot even if the page lost more than half its rows",
+        help="replace the snapshot even when the new page lost more than half of its rows",
     )
     f.add_argument(
         "--set-default",
         action="store_true",
-        help="make the fetched snapshot the one `make` and `build` read by default",
+        help="make the fetched snapshot the one `build` and `make` read by default "
+        "(`raw/manifest.json` → `default`)",
     )
     f.add_argument(
         "--form",
         choices=raw_manifest.SAVED_FORMS,
         default="served",
-        help="what is saved: the page as served (default); text: an HTML page rendered "
-        "to text as the committed snapshot was (trafilatura); default: the form of the "
-        "default snapshot, so that a refresh keeps it",
+        help="what is saved: `served` (default), the page as the server sent it; `text`, "
+        "an HTML page rendered to text as the committed snapshot was (trafilatura "
+        "1.12, the `render` extra), its entry recording what the server sent under "
+        "`served`; `default`, the form of the default snapshot `raw/manifest.json` "
+        "names, so that a refresh keeps the snapshot's form (the refresh workflow "
+        "uses it). A form the page cannot be saved in (only HTML is rendered, to "
+        "text) exits 5",
     )
     f.add_argument(
         "--timeout",
+        metavar="S",
         type=seconds,
         default=30.0,
-        help="connect and read timeout in seconds (default: 30)",
+        help="connect and read timeout in seconds, for each network read (default 30)",
     )
     f.add_argument(
         "--deadline",
+        metavar="S",
         type=seconds,
         default=120.0,
-        help="seconds for the whole transfer, retries and redirects included, on "
-        "top of the per-read --timeout; past it, exit 5 (default: 120)",
+        help="seconds for the whole transfer, retries, `Retry-After` waits and redirects "
+        "included; past it, exit 5 saying so (default 120). A server that sends a "
+        "byte every few seconds meets every `--timeout` but not the deadline",
     )
     f.add_argument(
         "--max-bytes",
+        metavar="N",
         type=int,
         default=None,
-        help="largest page accepted (default: 5 MiB, pipeline/data/input_limits.toml)",
+        help="the largest page accepted (default 5 MiB)",
     )
     f.add_argument(
         "--retries",
+        metavar="N",
         type=int,
         default=3,
-        help="retries on connection errors, 429 and 5xx (default: 3)",
+        help="retries on connection errors, 429 and 5xx (default 3)",
     )
     f.add_argument(
         "--backoff",
+        metavar="S",
         type=float,
         default=1.0,
-        help="backoff factor in seconds between retries (default: 1)",
+        help="backoff factor between retries, in seconds (default 1)",
     )
     f.set_defaults(func=run)
 

@@ -12,6 +12,46 @@ from pathlib import Path
 from pipeline.dataset.query import TABLE_COLUMNS, parse_ports
 
 
+def paragraphs(text: str, width: int, indent: str = "") -> str:
+    """``text`` filled to ``width`` paragraph by paragraph (blank lines between them),
+    a fenced block (```) kept as written.
+
+    >>> print(paragraphs("a b c\\n\\n```\\nx  y\\n```", 3))
+    a b
+    c
+    <BLANKLINE>
+    ```
+    x  y
+    ```
+    """
+    import textwrap
+
+    out = []
+    for block in text.strip().split("\n\n"):
+        if block.lstrip().startswith("```"):
+            out.append(block)
+        else:
+            out.append(
+                textwrap.fill(
+                    " ".join(block.split()),
+                    width,
+                    initial_indent=indent,
+                    subsequent_indent=indent,
+                    break_on_hyphens=False,
+                    break_long_words=False,
+                )
+            )
+    return "\n\n".join(out)
+
+
+class Paragraphs(argparse.HelpFormatter):
+    """A command's description and epilog filled paragraph by paragraph, its fenced
+    blocks kept (argparse's default joins paragraphs; its raw formatter fills none)."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return paragraphs(text, width, indent)
+
+
 def seconds(text: str) -> float:
     """A positive, finite number of seconds (argparse type)."""
     import math
@@ -85,35 +125,28 @@ def columns_argument(text: str) -> list[str]:
     return names
 
 
-def two_sides(p: argparse.ArgumentParser, left: str, right: str) -> None:
-    """The LEFT and RIGHT arguments of ``align`` and ``compare``."""
-    for name, what in (("left", left), ("right", right)):
-        p.add_argument(
-            name, help=f"{what}: a build directory, a raw snapshot (built on the fly) or git:REF"
-        )
+def two_sides(p: argparse.ArgumentParser, what: str) -> None:
+    """The LEFT and RIGHT arguments of ``align`` and ``compare`` (``what``: their help)."""
+    for name in ("left", "right"):
+        p.add_argument(name, metavar=name.upper(), help=what)
 
 
 def data_option(p: argparse.ArgumentParser, what: str) -> None:
-    """``--data``: the published data a command reads."""
-    p.add_argument(
-        "--data",
-        type=Path,
-        default=None,
-        help=f"{what} (default: build/ here, else the dataset the package ships)",
-    )
+    """``--data``: the published data a command reads (``what``: its help)."""
+    p.add_argument("--data", type=Path, default=None, metavar="PATH", help=what)
 
 
-def without_option(p: argparse.ArgumentParser) -> None:
+def without_option(p: argparse.ArgumentParser, effect: str) -> None:
     """``--without CONDITION`` (repeatable): leave out the flows the page requires only
-    under that condition (the ``condition`` column: ``edt``, …)."""
+    under that condition (the ``condition`` column: ``edt``, …); ``effect``: what the
+    command says of them."""
     p.add_argument(
         "--without",
         action="append",
         metavar="CONDITION",
         help="leave out the flows the page requires only under this condition (the "
-        "condition column: edt for the UDP half of the ICA/HDX rows, "
-        "hypervisor-update-proxy, subscription-replication, high-availability, cluster); "
-        "repeatable",
+        "`condition` column: `edt`, `hypervisor-update-proxy`, `subscription-replication`, "
+        "`high-availability`, `cluster`); repeatable; " + effect,
     )
 
 
