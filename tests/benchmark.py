@@ -297,7 +297,8 @@ def setup_and_tests(tmp: Path) -> dict:
         "goal_make_over_venv": "<= 5",
         "make_test_s": round(tests_s, 1),
         "make_test_fast_s": round(fast_s, 1),
-        "goal_make_test_s": "<= 30 unloaded",
+        "goal_make_test_s": "<= 60",
+        "goal_make_test_fast_s": "<= 15",
     }
 
 
@@ -331,12 +332,10 @@ def html_vs_pandas(repeat: int) -> dict:
         "ours_s": round(o, 4),
         "pandas_read_html_s": round(t, 4),
         "ratio": round(o / t, 2),
-        "before_lxml_reader_s": 0.008,
         "bs4_parse_html_parser_s": round(statistics.median(parser), 4),
         "bs4_parse_lxml_builder_s": round(statistics.median(lxml_builder), 4),
-        "note": "ours also keeps sections, notes, line numbers and resolves merged cells; "
-        "before: the reader on lxml directly (previous release, same machine); "
-        "the lxml builder drops the source lines every row carries",
+        "note": "Our reader also keeps sections, notes and the source line of every row, and "
+        "resolves merged cells; BeautifulSoup's lxml builder would drop the line numbers.",
     }
 
 
@@ -582,6 +581,9 @@ def main() -> int:
         results["scaling_400_over_100"] = round(sc[400]["build_s"] / sc[100]["build_s"], 2)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
     print(json.dumps(results, indent=2))
+    import benchmark_report
+
+    benchmark_report.main([])
     return 0
 
 

@@ -372,7 +372,7 @@ def test_the_export_is_deterministic(capsys, built, tmp_path):
 
 @pytest.mark.slow
 def test_the_host_formats_stay_ours_by_the_same_judge(capsys, built, tmp_path):
-    """README says why nftables stays ours: on the same check (`nft -c`), aerleon 1.18's
+    """docs/exports.md says why nftables stays ours: on the same check (`nft -c`), aerleon 1.18's
     nftables output of this very policy fails (comments over nftables' 128 characters)
     where ours passes. When a newer aerleon passes, this test says so: then judge it by
     the packet tests and keep one path."""

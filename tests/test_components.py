@@ -510,9 +510,9 @@ def test_a_role_keeps_its_id_across_languages_and_renames(names, cid):
     assert registry.component_id("Citrix ADC SNIP") != registry.component_id("Citrix ADC NSIP")
 
 
-def test_the_readme_quotes_what_compare_says(built, english, tmp_path):
-    """The two runs of `compare` the README quotes are what compare says today."""
-    readme = " ".join((ROOT / "README.md").read_text("utf-8").split())
+def test_the_docs_quote_what_compare_says(built, english, tmp_path):
+    """The two runs of `compare` docs/components.md quotes are what compare says today."""
+    readme = " ".join((ROOT / "docs" / "components.md").read_text("utf-8").split())
     fr_en = compare(read(built[0], "ports").rows, read(english, "ports").rows, "fr", "en")
     s = fr_en.summary()
     assert (
