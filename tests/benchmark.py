@@ -507,12 +507,65 @@ def nesting(sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> dict:
     return out
 
 
+# Each speed trick of the code, the command it speeds, and a prelude that undoes it (the
+# command then runs as it would without the trick).  A trick stays only where it saves at
+# least 5 % of its command (docs/benchmark.md says which).
+TRICKS = {
+    "registry read through its parsed JSON twin (no TOML parse)": (
+        ["query", "--to", "storefront", "--data", "build"],
+        "import pipeline.registry.components as c\n"
+        "c.parse = lambda text, path: c.parse_toml(text, path)\n",
+    ),
+    "the collector paused while the libraries load, then frozen": (
+        ["build", "--out", "{tmp}/b"],
+        "import contextlib, pipeline.cli.build as b\nb.libraries_settled = contextlib.nullcontext\n",
+    ),
+    "hypothesis hidden from pandera's import (dev venv only)": (
+        ["build", "--out", "{tmp}/b"],
+        "import hypothesis\n",
+    ),
+    "string columns checked on their dtype (PublishedString)": (
+        ["build", "--out", "{tmp}/b"],
+        "from pipeline.cli.process import libraries_settled\n"
+        "with libraries_settled():\n"
+        "    import pipeline.stages.validate as v\n"
+        "v.PublishedString = lambda: str\n",
+    ),
+}
+TRICK_GOAL = 5.0  # percent of the command
+
+
+def tricks(repeat: int, tmp: Path) -> dict:
+    """Each speed trick: its command with and without it (medians of alternating runs in
+    the dev venv) and the share of the command it saves."""
+    out: dict = {}
+    for name, (argv, undo) in TRICKS.items():
+        argv = [a.replace("{tmp}", str(tmp)) for a in argv]
+        code = "import sys\n{}from pipeline.cli import main\nsys.exit(main({!r}))\n"
+        with_it, without = [], []
+        for _ in range(max(repeat, 7)):
+            with_it.append(run([PY, "-c", code.format("", argv)]))
+            without.append(run([PY, "-c", code.format(undo, argv)]))
+        w, wo = statistics.median(with_it), statistics.median(without)
+        saving = round(100 * (wo - w) / wo, 1)
+        out[name] = {
+            "command": " ".join(argv).replace(str(tmp), "TMP"),
+            "with_s": round(w, 3),
+            "without_s": round(wo, 3),
+            "saving_pct": saving,
+            "kept": saving >= TRICK_GOAL,
+        }
+    out["goal"] = f"each trick saves at least {TRICK_GOAL:g} % of its command"
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", default="1,10,100,400")  # 400 copies: 14 MB, under the page cap
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument(
-        "--only", default="build,read_only,scaling,per_mb,html,diff,identity,setup,nesting"
+        "--only",
+        default="build,read_only,scaling,per_mb,html,diff,identity,setup,nesting,tricks",
     )
     args = ap.parse_args()
     parts = set(args.only.split(","))
@@ -520,7 +573,18 @@ def main() -> int:
         json.loads(RESULTS.read_text("utf-8"))
         if RESULTS.exists()
         and parts
-        != {"build", "read_only", "scaling", "per_mb", "html", "diff", "identity", "nesting"}
+        != {
+            "build",
+            "read_only",
+            "scaling",
+            "per_mb",
+            "html",
+            "diff",
+            "identity",
+            "nesting",
+            "setup",
+            "tricks",
+        }
         else {}
     )
     results["machine"] = {
@@ -572,6 +636,9 @@ def main() -> int:
         if "diff" in parts:
             print("diff of 100,000 rows", file=sys.stderr)
             results["diff_100k"] = diff_100k(tmp)
+        if "tricks" in parts:
+            print("speed tricks, with and without", file=sys.stderr)
+            results["tricks"] = tricks(args.repeat, tmp)
         if "nesting" in parts:
             print("readers of growing nesting", file=sys.stderr)
             results["nesting"] = nesting()
