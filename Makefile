@@ -25,10 +25,8 @@ unexport PYTHONDONTWRITEBYTECODE
 .DEFAULT_GOAL := all
 .PHONY: all help venv build test test-fast lint check diff docs fuzz bench clean tools
 
-REGISTRY := pipeline/data/components.toml
-PARSED_REGISTRY := pipeline/data/components.parsed.json
 
-all: build/manifest.json $(PARSED_REGISTRY) ## set up .venv, then build build/ from the snapshot in raw/ (offline)
+all: build/manifest.json ## set up .venv, then build build/ from the snapshot in raw/ (offline)
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_/.-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 24
@@ -64,12 +62,10 @@ $(STAMP): pyproject.toml constraints.txt
 build/manifest.json: $(STAMP) $(BUILD_INPUTS) ## the build stage: re-run only when an input changed
 	$(BIN)/citrix-ports build --strict --max-rejects $(MAX_REJECTS) $(PREVIOUS) --input $(SNAPSHOT) --out build
 
-build: build/manifest.json $(PARSED_REGISTRY) ## same as `make`
+build: build/manifest.json ## same as `make`
 
 # The registry parsed once (json reads it in 1 ms, tomllib in 20): used while it holds the
 # very text of components.toml, ignored otherwise.  Committed, like build/.
-$(PARSED_REGISTRY): $(STAMP) $(REGISTRY)
-	$(BIN)/python -m pipeline.registry.components --write-parsed
 
 test: $(STAMP) ## set up .venv and run the tests (all of them, on every core)
 	$(BIN)/pytest -q -n auto --dist worksteal
@@ -97,11 +93,8 @@ diff: $(STAMP) ## what the working build/ changes against the committed one (git
 docs: $(STAMP) ## write docs/cli.md, the command line reference, from the parser
 	$(BIN)/python -m pipeline.cli.reference
 
-check: $(STAMP) ## rebuild from raw/ and fail, showing the difference, if build/ (or the parsed registry, or docs/cli.md) is not what is committed
+check: $(STAMP) ## rebuild from raw/ and fail, showing the difference, if build/ (or docs/cli.md) is not what is committed
 	$(BIN)/python -m pipeline.cli.reference --check
-	$(BIN)/python -m pipeline.registry.components --write-parsed
-	@git diff --exit-code --stat -- $(PARSED_REGISTRY) || { \
-	  echo "$(PARSED_REGISTRY) is stale: run 'make' and commit it"; exit 1; }
 	$(BIN)/citrix-ports build --strict --max-rejects $(MAX_REJECTS) $(PREVIOUS) --input $(SNAPSHOT) --out build
 	@$(BIN)/citrix-ports diff git:HEAD build --exit-code && \
 	  $(BIN)/citrix-ports diff git:HEAD build --table rules --exit-code >/dev/null || { \

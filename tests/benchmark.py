@@ -511,11 +511,6 @@ def nesting(sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> dict:
 # command then runs as it would without the trick).  A trick stays only where it saves at
 # least 5 % of its command (docs/benchmark.md says which).
 TRICKS = {
-    "registry read through its parsed JSON twin (no TOML parse)": (
-        ["query", "--to", "storefront", "--data", "build"],
-        "import pipeline.registry.components as c\n"
-        "c.parse = lambda text, path: c.parse_toml(text, path)\n",
-    ),
     "the collector paused while the libraries load, then frozen": (
         ["build", "--out", "{tmp}/b"],
         "import contextlib, pipeline.cli.build as b\nb.libraries_settled = contextlib.nullcontext\n",
@@ -523,13 +518,6 @@ TRICKS = {
     "hypothesis hidden from pandera's import (dev venv only)": (
         ["build", "--out", "{tmp}/b"],
         "import hypothesis\n",
-    ),
-    "string columns checked on their dtype (PublishedString)": (
-        ["build", "--out", "{tmp}/b"],
-        "from pipeline.cli.process import libraries_settled\n"
-        "with libraries_settled():\n"
-        "    import pipeline.stages.validate as v\n"
-        "v.PublishedString = lambda: str\n",
     ),
 }
 TRICK_GOAL = 5.0  # percent of the command

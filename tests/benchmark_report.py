@@ -193,6 +193,21 @@ def nesting(r: dict) -> str:
     )
 
 
+def tricks(r: dict) -> str:
+    t = r["tricks"]
+    rows = [
+        [name, f"`{v['command']}`", f"{v['with_s']} s", f"{v['without_s']} s", f"**{v['saving_pct']} %**"]
+        for name, v in t.items()
+        if isinstance(v, dict)
+    ]  # fmt: skip
+    return section(
+        "Speed tricks",
+        "Each trick the code keeps to be fast, its command with and without it (the trick "
+        f"undone in the same process), and what it saves; {t['goal']}, or it goes.",
+        table(["trick", "command", "with", "without", "saves"], rows),
+    )
+
+
 PARTS = (
     ("setup_and_tests", setup),
     ("build_vs_import_floor", build),
@@ -202,6 +217,7 @@ PARTS = (
     ("html_vs_pandas_read_html", html),
     ("diff_100k", diff),
     ("nesting", nesting),
+    ("tricks", tricks),
 )
 
 

@@ -276,9 +276,9 @@ def test_a_closed_pipe_ends_quietly_with_the_sigpipe_status(good_build):
 
 @pytest.mark.slow
 def test_libraries_load_with_the_collector_paused_once_per_process():
-    """The build imports pandas & co. with the garbage collector paused, then freezes them
-    (pipeline.cli.process.libraries_settled): the collector is on again afterwards, and a second
-    use in the same process (pandas already loaded) freezes nothing more."""
+    """The build imports pandas & co. with the garbage collector paused
+    (pipeline.cli.process.libraries_settled): the collector is on again afterwards, and a
+    second use in the same process (pandas already loaded) leaves it on throughout."""
     code = (
         "import gc, sys\n"
         "from pipeline.cli.process import libraries_settled\n"
@@ -287,25 +287,12 @@ def test_libraries_load_with_the_collector_paused_once_per_process():
         "    assert not gc.isenabled()\n"
         "    import pandas\n"
         "assert gc.isenabled()\n"
-        "frozen = gc.get_freeze_count()\n"
-        "assert frozen > 10000, frozen\n"
         "with libraries_settled():\n"
         "    assert gc.isenabled()\n"
         "    import pandera\n"
-        "assert gc.isenabled() and gc.get_freeze_count() <= frozen\n"
+        "assert gc.isenabled()\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-
-
-def test_the_parser_made_once_keeps_no_option_of_a_command_for_the_next(capsys):
-    """``main`` parses with one parser per process: an option a command was given (here
-    a repeatable one) is not what the next command gets."""
-    from pipeline.cli import shared_parser
-
-    first = shared_parser().parse_args(["fetch", "--allow-host", "a.example"])
-    second = shared_parser().parse_args(["fetch"])
-    assert first.allow_host == ["a.example"] and second.allow_host == []
-    assert shared_parser() is shared_parser()

@@ -387,49 +387,6 @@ def test_a_registry_that_cannot_be_read_is_a_located_error(tmp_path):
     assert f"{tmp_path / 'none.toml'}: cannot read the component registry" in str(err.value)
 
 
-# -- the parsed twin of the registry ------------------------------------------------------
-
-
-def test_the_committed_parsed_twin_holds_the_committed_registry():
-    """components.parsed.json is what tomllib reads from components.toml (else: run make)."""
-    import tomllib
-
-    text = components.REGISTRY_FILE.read_text("utf-8")
-    twin = json.loads(components.parsed_file(components.REGISTRY_FILE).read_text("utf-8"))
-    assert twin["source"] == text, "components.parsed.json is stale: run make"
-    assert twin["data"] == tomllib.loads(text)
-
-
-def test_the_twin_is_used_only_while_it_holds_the_very_text(tmp_path):
-    source = components.REGISTRY_FILE.read_text("utf-8")
-    path = tmp_path / "components.toml"
-    path.write_text(source, "utf-8")
-    twin = components.write_parsed(path)
-    assert twin == tmp_path / "components.parsed.json"
-    # a twin holding this very text is what is read (here, one made to differ)
-    doc = json.loads(twin.read_text("utf-8"))
-    doc["data"]["component"]["storefront-server"]["name"] = "From the twin"
-    twin.write_text(json.dumps(doc), "utf-8")
-    assert components.load.__wrapped__(path).english("storefront-server") == "From the twin"
-    # the registry edited: the stale twin is ignored, the TOML is read
-    path.write_text(source.replace('name = "StoreFront server"', 'name = "Edited"', 1), "utf-8")
-    assert components.load.__wrapped__(path).english("storefront-server") == "Edited"
-    # a damaged twin is ignored too
-    twin.write_text('{"source": ', "utf-8")
-    assert components.load.__wrapped__(path).english("storefront-server") == "Edited"
-
-
-def test_a_registry_that_does_not_load_gets_no_twin(tmp_path, capsys):
-    path = tmp_path / "components.toml"
-    path.write_text('[component.a]\nname = "A"\nkind = "machine"\n', "utf-8")
-    assert components.main(["--write-parsed", str(path)]) == 3
-    assert "'kind' must be one of" in capsys.readouterr().err
-    assert not components.parsed_file(path).exists()
-    assert components.main([]) == 2
-    assert components.main(["--help"]) == 0
-    assert "--write-parsed [REGISTRY]" in capsys.readouterr().out
-
-
 def test_components_command_lists_ids_and_writes_a_map_skeleton(built, capsys):
     assert main(["components", "--data", str(built[0]), "--section", "StoreFront"]) == 0
     out = capsys.readouterr().out

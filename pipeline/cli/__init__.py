@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import os
 import sys
 
@@ -45,16 +44,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-@functools.cache
-def shared_parser() -> argparse.ArgumentParser:
-    """The parser, made once per process (about 4 ms: a program or a test suite that runs
-    many commands in one process pays it once); parsing leaves it as it was."""
-    return parser()
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (see the module docstring)."""
-    args = shared_parser().parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         code = args.func(args)
         sys.stdout.flush()

@@ -16,8 +16,7 @@ def libraries_settled():
     """Import inside it: the garbage collector is paused while pandas, pandera and pyarrow
     load (they make hundreds of thousands of objects that live as long as the process,
     and nothing to collect), then they are frozen (``gc.freeze``) so that no collection
-    walks them again.  Measured on the build: about 0.1 s of collections during the
-    imports and 0.07 to 0.09 s after them (one full collection), both gone.  Once per
+    walks them again (what it saves: docs/benchmark.md, "Speed tricks").  Once per
     process: where pandas is already loaded (a caller running many commands) it does
     nothing, so no later garbage is ever frozen."""
     if "pandas" in sys.modules:

@@ -123,7 +123,7 @@ def logical_id(prefix: str, text: str) -> str:
     >>> a.startswith("SgServeurStorefront"), a == logical_id("Sg", "Serveur StoreFront")
     (True, True)
     """
-    import hashlib  # here: only the AWS formats name resources (OpenSSL loads in ~5 ms)
+    import hashlib  # here: only the AWS formats name resources (it loads OpenSSL)
 
     base = re.sub(r"[^A-Za-z0-9]", "", fold(text).title())[:40] or "X"
     return f"{prefix}{base}{hashlib.sha256(text.encode()).hexdigest()[:6]}"

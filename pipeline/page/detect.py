@@ -72,7 +72,7 @@ def decode_page(data: bytes, name: str, declared: str | None = None) -> Decoded:
             )
         candidates = [declared] if declared else []
         if HTML_SNIFF.search(data[:4096]):
-            from bs4.dammit import EncodingDetector  # 70 ms to import: HTML pages only
+            from bs4.dammit import EncodingDetector  # imported for HTML pages only
 
             meta = EncodingDetector.find_declared_encoding(data, is_html=True)
             candidates += [meta] if meta else []
@@ -201,7 +201,7 @@ def locale_markers(text: str, vocab: Vocabulary | None = None) -> dict[str, list
     ['Détails', 'bidirectionnel']
     """
     vocab = vocab or load()
-    # a marker not in the text at all is not searched as a word (~1 ms a marker)
+    # a marker not in the text at all is not searched as a word
     return {
         loc: [
             m

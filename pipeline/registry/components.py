@@ -10,19 +10,12 @@ duplicate id or alias, an unreviewed proposal or a member that is no component i
 
 Names are compared by ``normalize.name_key`` (case, accents, typographic apostrophes
 and dashes, spaces around ``/``).  Standard library only: ``query`` loads it.
-
-The TOML is read through its parsed twin ``components.parsed.json`` when the twin holds
-this very text, as Python reuses bytecode: tomllib takes about 20 ms, json 1 ms, and
-every command that names components loads the registry.  ``make`` writes the twin
-(``python -m pipeline.registry.components --write-parsed``); a stale or damaged twin is ignored.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -628,27 +621,10 @@ class _Loader:
         return value
 
 
-def parsed_file(path: Path) -> Path:
-    """The parsed twin of a registry file: ``components.toml`` -> ``components.parsed.json``."""
-    return path.with_name(f"{path.stem}.parsed.json")
-
-
 def parse(text: str, path: Path) -> dict:
-    """The registry's TOML ``text`` parsed: from the twin of ``path`` when the twin holds
-    this very text, else by tomllib (``DataError`` when it is not valid TOML)."""
-    try:
-        twin = json.loads(parsed_file(path).read_text("utf-8"))
-        if twin["source"] == text and isinstance(twin["data"], dict):
-            return twin["data"]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # no twin, or a stale or damaged one: the TOML itself is read
-    return parse_toml(text, path)
-
-
-def parse_toml(text: str, path: Path) -> dict:
     """The registry's TOML ``text`` parsed by tomllib (``DataError`` when it is not valid
     TOML)."""
-    import tomllib  # here: with the twin, tomllib is never imported
+    import tomllib
 
     try:
         return tomllib.loads(text)
@@ -681,44 +657,3 @@ def load(path: Path = REGISTRY_FILE) -> Registry:
     cannot be read or is not valid (every problem with its line)."""
     text = read_text(path)
     return Registry.from_data(parse(text, path), str(path), text)
-
-
-def write_parsed(path: Path = REGISTRY_FILE) -> Path:
-    """Write the parsed twin of the registry ``path``, once the registry is checked (a
-    registry that does not load gets no twin: ``DataError``); returns the twin's path."""
-    from pipeline.core.atomic import atomic_write
-
-    text = read_text(path)
-    data = parse_toml(text, path)
-    Registry.from_data(data, str(path), text)
-    twin = parsed_file(path)
-    atomic_write(
-        twin,
-        (json.dumps({"source": text, "data": data}, ensure_ascii=False) + "\n").encode("utf-8"),
-    )
-    return twin
-
-
-def main(argv: list[str]) -> int:
-    """``--write-parsed [REGISTRY]``: write the parsed twin of the registry."""
-    usage = (
-        "usage: python -m pipeline.registry.components --write-parsed [REGISTRY]\n"
-        "  write the parsed twin of the component registry (default: the package's);\n"
-        "  make runs it (see docs/maintaining.md)"
-    )
-    if argv[:1] in (["-h"], ["--help"]):
-        print(usage)
-        return 0
-    if not argv or argv[0] != "--write-parsed" or len(argv) > 2:
-        print(usage, file=sys.stderr)
-        return 2
-    try:
-        print(f"wrote {write_parsed(Path(argv[1]) if len(argv) > 1 else REGISTRY_FILE)}")
-    except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 3
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

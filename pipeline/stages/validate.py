@@ -24,10 +24,11 @@ import pandas as pd
 def _import_pandera():
     """pandera, without its data-synthesis strategies importing hypothesis.
 
-    pandera imports hypothesis (0.1 to 0.2 s) on its first validation whenever it is
+    pandera imports hypothesis on its first validation whenever it is
     installed, for strategies this pipeline never uses; hypothesis is installed wherever
     the tests run.  Unless hypothesis is already imported (the property tests), pandera's
-    strategy modules are loaded once with hypothesis hidden, so they record it as absent.
+    strategy modules are loaded once with hypothesis hidden, so they record it as absent
+    (what it saves: docs/benchmark.md, "Speed tricks").
     """
     hide = "hypothesis" not in sys.modules
     if hide:
@@ -44,8 +45,6 @@ def _import_pandera():
 
 
 pa = _import_pandera()
-from pandera.dtypes import immutable  # noqa: E402
-from pandera.engines import pandas_engine  # noqa: E402
 from pandera.errors import SchemaErrors  # noqa: E402
 
 from pipeline.dataset.constraints import field_rules  # noqa: E402 (after the set-up above)
@@ -91,24 +90,6 @@ def field_checks(field: dict) -> list:
     return checks
 
 
-@immutable(init=True)
-class PublishedString(pandas_engine.STRING):
-    """pandas' string dtype (any storage), checked on the column's dtype alone: pandera's
-    own ``str`` checks every element and formats a report even when the column passes
-    (about 2 ms a column, a quarter of the build's validation)."""
-
-    def check(self, pandera_dtype, data_container=None) -> bool:
-        """Whether ``pandera_dtype`` (a column's dtype) is a pandas string dtype."""
-        try:
-            resolved = pandas_engine.Engine.dtype(pandera_dtype)
-        except TypeError:
-            return False
-        return isinstance(resolved, pandas_engine.STRING)
-
-    def __str__(self) -> str:
-        return "str"
-
-
 @functools.cache
 def pandera_schema(name: str):
     """The pandera schema of a published table, made from its Table Schema (cached)."""
@@ -120,7 +101,7 @@ def pandera_schema(name: str):
         nullable = TYPES[field["type"]].nullable and not c.get("required", False)
         dtype = TYPES[field["type"]].pandera
         columns[field["name"]] = pa.Column(
-            PublishedString() if dtype is str else dtype,  # type: ignore[call-arg]
+            dtype,
             checks=field_checks(field),
             nullable=nullable,
             unique=field_rules(field).unique,
