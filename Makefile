@@ -90,10 +90,10 @@ diff: $(STAMP) ## what the working build/ changes against the committed one (git
 	$(BIN)/citrix-ports diff git:HEAD build
 	$(BIN)/citrix-ports diff git:HEAD build --table rules
 
-docs: $(STAMP) ## write docs/cli.md, the command line reference, from the parser
+docs: $(STAMP) ## write docs/cli.md (from the parser) and docs/problems.md (from the catalogue)
 	$(BIN)/python -m pipeline.cli.reference
 
-check: $(STAMP) ## rebuild from raw/ and fail, showing the difference, if build/ (or docs/cli.md) is not what is committed
+check: $(STAMP) ## rebuild from raw/ and fail, showing the difference, if build/ (or docs/cli.md, docs/problems.md) is not what is committed
 	$(BIN)/python -m pipeline.cli.reference --check
 	$(BIN)/citrix-ports build --strict --max-rejects $(MAX_REJECTS) $(PREVIOUS) --input $(SNAPSHOT) --out build
 	@$(BIN)/citrix-ports diff git:HEAD build --exit-code && \

@@ -345,7 +345,10 @@ def check_structural(
     before, after = flows_by_line(good), flows_by_line(out)
     rejected = rejected_lines(out)
     warned = {
-        int(m.group(1)) for w in result.manifest["warnings"] for m in [re.search(r":(\d+)", w)] if m
+        int(m.group(1))
+        for w in [said["message"] for said in result.manifest["warnings"]]
+        for m in [re.search(r":(\d+)", w)]
+        if m
     }
     # the rows with a mutated line, by their first line, and the notes that derive their
     # flows from such a row (their flows are those rows' ports)

@@ -300,7 +300,7 @@ def test_an_unknown_name_never_gets_a_rule(tmp_path, capsys):
     assert result.manifest["counts"]["unknown_names"]["components"] == 1
     assert any(
         "'Serveur Vitrine' is not in the component registry" in w
-        for w in result.manifest["warnings"]
+        for w in [said["message"] for said in result.manifest["warnings"]]
     )
     amap = tmp_path / "map.yaml"
     amap.write_text(ID_MAP)

@@ -62,7 +62,7 @@ def test_a_table_without_its_separator_line_is_still_read(tmp_path, good, capsys
     assert any(
         ":214, section 'Citrix Virtual Apps and Desktops', table 13: the table header "
         "has no separator line" in w
-        for w in result.manifest["warnings"]
+        for w in [said["message"] for said in result.manifest["warnings"]]
     )
 
 
@@ -118,8 +118,8 @@ def test_a_header_with_unknown_words_is_read_by_content_with_a_warning(tmp_path,
     assert any(
         ":214, section 'Citrix Virtual Apps and Desktops': the header words "
         "'Destinaton', 'Prt' are not in the vocabulary" in w
-        for w in result.manifest["warnings"]
-    ), result.manifest["warnings"]
+        for w in [said["message"] for said in result.manifest["warnings"]]
+    ), [said["message"] for said in result.manifest["warnings"]]
 
 
 def test_a_row_that_lost_every_pipe_is_named_in_a_warning(tmp_path):
@@ -132,7 +132,7 @@ def test_a_row_that_lost_every_pipe_is_named_in_a_warning(tmp_path):
     assert any(
         ":235, section 'Citrix Virtual Apps and Desktops', table 13: the line after the "
         "table names a protocol and a port" in w
-        for w in result.manifest["warnings"]
+        for w in [said["message"] for said in result.manifest["warnings"]]
     )
 
 

@@ -53,9 +53,9 @@ def test_a_sentence_with_a_port_no_pattern_reads_is_a_located_warning(tmp_path):
     page.write_text("\n".join(lines) + "\n", "utf-8")
     result = build(page, tmp_path / "out")
     assert any(
-        w.startswith(f"warning: line {n + 1}: Cloud Connector: a sentence names a port")
-        for w in result.manifest["warnings"]
-    ), result.manifest["warnings"]
+        w.startswith(f"line {n + 1}: Cloud Connector: a sentence names a port")
+        for w in [said["message"] for said in result.manifest["warnings"]]
+    ), [said["message"] for said in result.manifest["warnings"]]
     assert (n + 1) not in {f[-1] for f in prose_rows(tmp_path / "out")}
     report = json.loads((tmp_path / "out" / "manifest.json").read_text("utf-8"))
     assert report["counts"]["rules_prose"] == 2

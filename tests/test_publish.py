@@ -169,7 +169,7 @@ def breaking_text(rules):
     if rules.pattern is not None:
         return "!?", "pattern"
     if rules.min_length:
-        return "", "required" if rules.required else "minLength"
+        return "", "required" if rules.required else "min-length"
     return None, None
 
 

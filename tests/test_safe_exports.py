@@ -478,9 +478,9 @@ def test_the_build_warns_on_a_row_that_opens_every_port(tmp_path):
         page.write_text("\n".join(changed + lines[n + 1 :]) + "\n", "utf-8")
         result = build(page, tmp_path / "out")
         assert any(
-            w.startswith(f"warning: line {n + 1}:") and said in w
-            for w in result.manifest["warnings"]
-        ), result.manifest["warnings"]
+            w.startswith(f"line {n + 1}:") and said in w
+            for w in [said["message"] for said in result.manifest["warnings"]]
+        ), [said["message"] for said in result.manifest["warnings"]]
 
 
 # -- 6. text reaches files and screens only as text ------------------------------------------

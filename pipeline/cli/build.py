@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipeline.catalogue import warning
 from pipeline.cli.options import Paragraphs, locale_argument
 from pipeline.cli.process import libraries_settled
 from pipeline.dataset.schema import frame_records
@@ -161,8 +162,8 @@ def run(args: argparse.Namespace) -> int:
     )
     for eid, rules in m["errata"]["applied"].items():
         say(f"erratum applied: {eid} ({len(rules)} rule(s))")
-    for warning in m["warnings"]:
-        say(warning if warning.startswith("warning:") else f"warning: {warning}")
+    for said in m["warnings"]:
+        say(f"warning: {said['message']}")
     if "lines" in c:
         lines = c["lines"]
         say(
@@ -170,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
             + " + ".join(f"{n} {kind}" for kind, n in lines.items() if kind != "total")
         )
     for eid in m["errata"]["stale"]:
-        say(f"warning: erratum {eid} matches no row of the page (stale)")
+        say(warning("erratum-stale", id=eid))
     for rej in frame_records(result.result.rejects):
         say(
             f"rejected: line {rej['source_line']}, section {rej['section']!r}, table "

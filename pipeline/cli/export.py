@@ -11,6 +11,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from pipeline.catalogue import warning
 from pipeline.cli.options import LazyChoices, Paragraphs, data_option, ends_options, without_option
 from pipeline.core.bounded import excerpt
 from pipeline.core.wording import counted
@@ -545,8 +546,7 @@ def per_host(args: argparse.Namespace, export_for, registry, notes: list[str]) -
     others = sorted(p.name for p in args.per_host.glob(pattern) if p.name not in set(written))
     if others:
         print(
-            f"warning: {args.per_host} also holds {', '.join(others)}, not written by "
-            "this export (a host the map or the data no longer has?): remove them if so",
+            warning("per-host-others", directory=args.per_host, files=", ".join(others)),
             file=sys.stderr,
         )
     report(

@@ -1,9 +1,10 @@
-"""The command line reference, made from the parser: ``docs/cli.md``.
+"""The references made from the code: ``docs/cli.md`` and ``docs/problems.md``.
 
 Input: the command line's parser (every command's description, usage, options with their
-help, and epilog) and the exit statuses of ``pipeline.errors``.  Output: the Markdown
-reference; ``python -m pipeline.cli.reference`` writes it to ``docs/cli.md``, and with
-``--check`` exits 1 when the file is not what the parser makes (``make check``).
+help, and epilog), the exit statuses of ``pipeline.errors`` and the catalogue of problems
+and warnings (``pipeline.catalogue``).  Output: the Markdown references;
+``python -m pipeline.cli.reference`` writes them, and with ``--check`` exits 1 when a file
+is not what the code makes (``make check``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipeline.catalogue import ENTRIES
 from pipeline.cli.options import paragraphs
 from pipeline.errors import EXIT_STATUSES
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOC = DOCS / "cli.md"
+PROBLEMS_DOC = DOCS / "problems.md"
 WIDTH = 92  # of the synopses, whatever the terminal
 PROSE = 88  # of the descriptions and epilogs
 
@@ -109,26 +113,66 @@ def reference(parser: argparse.ArgumentParser) -> str:
     return HEADER + statuses + FOOTER + "\n" + "\n".join(sections)
 
 
+PROBLEMS_HEADER = """\
+# Problems and warnings
+
+Every problem and warning the pipeline reports has a stable code. A **problem** means a
+table breaks its schema: nothing is published or used, the command exits 2 or 3, and the
+API raises `DataError` or `ValidationFailed` whose `problems` carry the code
+(`pipeline.errors.Problem.code`). A **warning** lets the run go on: the command line
+prints it, `manifest.json` lists a build's under `warnings` (`code`, `message`), and the
+functions that return warnings give `pipeline.catalogue.Notice` objects, text that carries
+its `code`. This page is made from `pipeline/catalogue.py` (`make docs`); fields of a
+message are in braces.
+"""
+
+STAGES = {
+    "validation": "Problems: a table breaks its schema",
+    "reading": "Warnings of the readers: what the page's form leaves uncertain",
+    "build": "Warnings of the build's stages",
+    "export": "Warnings of export: the address map and what it cannot write",
+}
+
+
+def problems_reference() -> str:
+    """The catalogue of problems and warnings, Markdown."""
+    parts = [PROBLEMS_HEADER]
+    for stage, title in STAGES.items():
+        rows = [e for e in ENTRIES if e.stage == stage]
+        parts += [f"## {title}", "", "| code | what | message | what to do |", "|---|---|---|---|"]
+        parts += [
+            f"| `{e.code}` | {cell(e.title)} | {cell(e.template)} | {cell(e.hint)} |" for e in rows
+        ]
+        parts.append("")
+    return "\n".join(parts)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Write ``docs/cli.md``, or with ``--check`` say whether it is up to date."""
+    """Write ``docs/cli.md`` and ``docs/problems.md``, or with ``--check`` say whether
+    they are up to date."""
     from pipeline.cli import parser
 
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    args.add_argument("--check", action="store_true", help="exit 1 when docs/cli.md is stale")
-    args.add_argument("--out", type=Path, default=DOC, help="the file (default docs/cli.md)")
+    args.add_argument("--check", action="store_true", help="exit 1 when a file is stale")
+    args.add_argument("--out", type=Path, default=DOCS, help="the directory (default docs/)")
     asked = args.parse_args(argv)
-    text = reference(parser())
+    made = {
+        asked.out / DOC.name: reference(parser()),
+        asked.out / PROBLEMS_DOC.name: problems_reference(),
+    }
+    stale = [
+        path for path, text in made.items()
+        if not path.exists() or path.read_text("utf-8") != text
+    ]  # fmt: skip
     if asked.check:
-        current = asked.out.read_text("utf-8") if asked.out.exists() else ""
-        if current != text:
+        for path in stale:
             print(
-                f"{asked.out} is not what the parser makes: run `make docs` and commit it",
-                file=sys.stderr,
+                f"{path} is not what the code makes: run `make docs` and commit it", file=sys.stderr
             )
-            return 1
-        return 0
-    asked.out.write_text(text, "utf-8")
-    print(f"wrote {asked.out}")
+        return 1 if stale else 0
+    for path, text in made.items():
+        path.write_text(text, "utf-8")
+        print(f"wrote {path}")
     return 0
 
 

@@ -62,7 +62,7 @@ class Rules:
         if self.maximum is not None and value is not None and value > self.maximum:  # type: ignore[operator]
             return "maximum", f"{value} is above the maximum {self.maximum}"
         if self.min_length is not None and self.string and len(text) < self.min_length:
-            return "minLength", f"is shorter than {self.min_length} character(s)"
+            return "min-length", f"is shorter than {self.min_length} character(s)"
         if self.pattern is not None and text != "" and not self.pattern.match(text):
             return "pattern", f"{text!r} does not match {self.pattern.pattern}"
         return "", ""

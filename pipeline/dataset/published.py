@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import PACKAGE_DIR
+from pipeline.catalogue import problem
 from pipeline.core.bounded import cap, limits, read_input
 from pipeline.dataset.constraints import field_rules, unique_sets
 from pipeline.dataset.schema import ROW_CHECKS, TABLES, TYPES, table_schema
@@ -252,7 +253,7 @@ def checked(text: str, label: str, table: str | None, require_all_columns: bool)
     for raw in reader:
         line = reader.line_num
         if None in raw:
-            problems.append(Problem("more cells than the header", "extra-cells", line=line))
+            problems.append(problem("extra-cells", where={"line": line}))
             continue
         row = checker.cells(raw, present, line, problems)
         if row is None:
@@ -263,7 +264,7 @@ def checked(text: str, label: str, table: str | None, require_all_columns: bool)
         if present.issuperset(expected):
             for check_name, check in checker.row_checks:
                 if not check(row):
-                    problems.append(Problem(f"{check_name} failed", check_name, line=line))
+                    problems.append(problem("row-check", where={"line": line}, check=check_name))
         rows.append(row)
         lines.append(line)
     for key_cols in checker.keys:
@@ -272,7 +273,7 @@ def checked(text: str, label: str, table: str | None, require_all_columns: bool)
     if problems:
         shown = problems[:MAX_PROBLEMS]
         if len(problems) > MAX_PROBLEMS:
-            shown.append(Problem(f"… and {len(problems) - MAX_PROBLEMS} more", "more"))
+            shown.append(problem("more", count=len(problems) - MAX_PROBLEMS))
         raise DataError(
             f"{len(problems)} problem(s) in the {kind} table; nothing was used",
             shown,

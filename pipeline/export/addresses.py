@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.catalogue import warning
 from pipeline.core.bounded import check_depth, excerpt, read_bytes
 from pipeline.core.limits import export_limits
 from pipeline.core.nearest import nearest
@@ -321,18 +322,20 @@ class AddressMap:
                 inner_entry, outer_entry = self.entries[k], self.entries[outer[1]]
                 shown = net.network_address if net.num_addresses == 1 else net
                 found.append(
-                    f"warning: address map line {inner_entry.line}: {shown} "
-                    f"({excerpt(inner_entry.key)}) lies in {outer[0]} ({excerpt(outer_entry.key)}, "
-                    f"line {outer_entry.line}): the rules to and from {excerpt(outer_entry.key)} "
-                    "reach it too"
+                    warning(
+                        "network-inside-another",
+                        line=inner_entry.line,
+                        network=shown,
+                        key=excerpt(inner_entry.key),
+                        outer=outer[0],
+                        outer_key=excerpt(outer_entry.key),
+                        outer_line=outer_entry.line,
+                    )
                 )
             enclosing.append((net, k))
         cap = int(limits()["address_map"]["nested_warnings"])
         if len(found) > cap:
-            found = found[:cap] + [
-                f"warning: address map: {len(found) - cap} more network(s) lie in another "
-                "key's networks"
-            ]
+            found = found[:cap] + [warning("more-nested", count=len(found) - cap)]
         return found
 
     def unused_keys(self) -> list[str]:
@@ -343,7 +346,7 @@ class AddressMap:
         ids = {c for _, c in self.ends if c}
         if self.registry is not None:
             ids |= {m for i in set(ids) for m in self.registry.members(i)}
-        warnings = []
+        warnings: list[str] = []
         for entry in self.entries:
             if any(entry.matches(c) for c in names) or self.key_id(entry) in ids:
                 continue
@@ -352,8 +355,7 @@ class AddressMap:
             hint = f"; closest: {', '.join(map(repr, close))}" if close else ""
             where = f"line {entry.line}: " if entry.line else ""
             warnings.append(
-                f"warning: address map {where}{excerpt(entry.key)} matches no "
-                f"component of the data{hint}"
+                warning("key-unused", where=where, key=excerpt(entry.key), nearest=hint)
             )
         return warnings
 
@@ -553,7 +555,7 @@ def load_address_map(path: Path, allow_any: bool = False) -> AddressMap:
                     "or pass --allow-any if this is meant",
                 )
             if not any("covers more" in w for w in warnings):
-                warnings.append(f"warning: {path}:{line}: {message} (--allow-any)")
+                warnings.append(warning("wide-network", where=f"{path}:{line}", message=message))
         nets = sorted(set(nets), key=net_key)
         entries.append(_entry(loader, key, line, nets))
     zones = None
@@ -567,7 +569,7 @@ def load_address_map(path: Path, allow_any: bool = False) -> AddressMap:
     return AddressMap(entries, warnings, path=str(path), zones=zones)
 
 
-def mapped_warning(net: Network, key: str, where: str) -> str:
+def mapped_warning(net: Network, key: str, where: str) -> str:  # a Notice, or ""
     """The warning for an IPv4-mapped network (``::ffff:10.0.20.5``): its host's IPv4
     traffic never matches an IPv6 rule ("" for any other network).
 
@@ -581,11 +583,13 @@ def mapped_warning(net: Network, key: str, where: str) -> str:
     (v4,) = ipv4_space(net)  # within the IPv4-mapped prefix: one IPv4 network
     host = v4.num_addresses == 1
     written = f"::ffff:{v4.network_address}" + ("" if host else f"/{net.prefixlen}")
-    return (
-        f"warning: {where}: {written} ({excerpt(key, limits()['address_map']['excerpt'])}) is "
-        f"the IPv4 {'address' if host else 'network'} {v4.network_address if host else v4} "
-        "written as IPv6 (IPv4-mapped): its IPv4 traffic never matches an IPv6 rule; write "
-        "it as IPv4"
+    return warning(
+        "ipv4-mapped",
+        where=where,
+        written=written,
+        key=excerpt(key, limits()["address_map"]["excerpt"]),
+        what="address" if host else "network",
+        ipv4=v4.network_address if host else v4,
     )
 
 

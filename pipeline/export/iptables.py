@@ -8,6 +8,7 @@ split so that no parameter exceeds the tools' limits.
 
 from __future__ import annotations
 
+from pipeline.catalogue import warning
 from pipeline.export.formats import Options, Rendered, addr, header, safe_text, tag
 from pipeline.export.plan import Plan
 
@@ -34,14 +35,22 @@ def _render_xtables(p: Plan, source: dict, version: int) -> Rendered:
         ":CITRIX-PORTS - [0:0]",
         "-F CITRIX-PORTS",
     ]
-    count, warnings, skipped = 0, [], []
+    count, skipped = 0, []
+    warnings: list[str] = []
     for rule in p.rules:
         pairs = [(s, d) for v, s, d in rule.families if v == version]
         if not pairs:
             warnings.append(
-                f"warning: flow {', '.join(rule.rule_ids)} ({rule.source} -> "
-                f"{rule.destination}, {rule.protocol} {rule.ports}) has no IPv"
-                f"{version} addresses: not in this file; use `export {other}`"
+                warning(
+                    "other-ip-version",
+                    rules=", ".join(rule.rule_ids),
+                    source=rule.source,
+                    destination=rule.destination,
+                    protocol=rule.protocol,
+                    ports=rule.ports,
+                    version=version,
+                    other=other,
+                )
             )
             skipped.append(rule)
             continue

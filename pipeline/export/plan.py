@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from pipeline.catalogue import warning
 from pipeline.core.normalize import fold
 from pipeline.dataset.schema import MAX_PORT, enum, port_range
 from pipeline.export.addresses import (
@@ -283,16 +284,14 @@ def plan(rows: list[dict], addresses: AddressMap, selection: Selection = NO_SELE
             if len(missing) == 1:
                 result.half_mapped.setdefault(
                     (row["rule_id"], missing[0]),
-                    f"warning: {flow}: {missing[0]!r} has no "
-                    "address, the other end has: no rule written",
+                    warning("half-mapped", flow=flow, name=missing[0]),
                 )
             continue
         for name, cid in ((row["source"], sid), (row["destination"], did)):
             for member in addresses.unmapped_members(name, cid):
                 result.half_mapped.setdefault(
                     (row["rule_id"], member),
-                    f"warning: {flow}: {member!r}, one of the "
-                    f"components {name!r} names, has no address: no rule for it",
+                    warning("member-unmapped", flow=flow, member=member, name=name),
                 )
         s_ends = ends(addresses, row["source"], sid)
         d_ends = ends(addresses, row["destination"], did)
@@ -391,9 +390,16 @@ def directed(
             if not fams:
                 have = lambda nets: "/".join(f"IPv{v}" for v in sorted({n.version for n in nets}))  # noqa: E731
                 result.unmeetable.append(
-                    f"warning: flow {row['rule_id']} ({s_name} -> {d_end.name}, {protocol} "
-                    f"{port_range(start, end)}): the sources are {have(s_nets)} and the "
-                    f"destinations {have(d_nets)}; no rule can join them"
+                    warning(
+                        "versions-apart",
+                        rule=row["rule_id"],
+                        source=s_name,
+                        destination=d_end.name,
+                        protocol=protocol,
+                        ports=port_range(start, end),
+                        source_versions=have(s_nets),
+                        destination_versions=have(d_nets),
+                    )
                 )
                 continue
             rules.append(

@@ -12,6 +12,7 @@ import codecs
 import re
 from dataclasses import dataclass
 
+from pipeline.catalogue import Notice, warning
 from pipeline.core.bounded import cap
 from pipeline.core.normalize import TAG
 from pipeline.errors import InputError, Location
@@ -318,8 +319,8 @@ def detect_locale(text: str, vocab: Vocabulary | None = None, url: str | None = 
 
 def locale_warning(
     text: str, locale: str, vocab: Vocabulary | None = None, recorded: bool = False
-) -> str:
-    """A warning when the page's words say another locale than ``locale`` ("" if not):
+) -> Notice | None:
+    """A warning when the page's words say another locale than ``locale`` (None if not):
     ``locale`` given with ``--locale``, or the one ``recorded`` for the snapshot by fetch.
 
     >>> locale_warning("Détails | S/O | Remarque", "en-us")[:45]
@@ -328,15 +329,7 @@ def locale_warning(
     found = locale_markers(text, vocab)
     best = max(found, key=lambda loc: len(found[loc]))
     if best == locale or len(found[best]) <= len(found.get(locale, [])):
-        return ""
+        return None
     words = ", ".join(sorted(set(found[best])))
-    if recorded:
-        return (
-            f"warning: raw/manifest.json records the snapshot as {locale} (its URL or "
-            f"lang), but the page's words look {best} ({words}); give --locale to "
-            "set it"
-        )
-    return (
-        f"warning: --locale {locale}, but the page looks {best} (its words: {words}); "
-        f"rows may be rejected: drop --locale to recognise it"
-    )
+    code = "recorded-locale-contradicted" if recorded else "locale-contradicted"
+    return warning(code, locale=locale, best=best, words=words)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipeline.catalogue import Notice
+
 # Canonical column roles, in the order the published rules list them.
 ROLES = ("source", "destination", "type", "port", "details")
 # Roles a merged (rowspan) cell may cover: the leading entity columns, and the Type of a
@@ -109,7 +111,7 @@ class Page:
     # What each line of the source was read as ({"blank": n, "heading": n, ...}: they add
     # up to the file's lines), where the form is read line by line (text, Markdown).
     line_counts: dict[str, int] | None = None
-    warnings: list[str] = field(default_factory=list)  # located, for the build's report
+    warnings: list[Notice] = field(default_factory=list)  # located, for the build's report
     links: list[PageLink] = field(default_factory=list)  # in page order (not the text form)
 
 
@@ -225,7 +227,7 @@ class PageBuilder:
         self.tables: list[Table] = []
         self.stack: list[tuple[int, str]] = []  # (level, heading) of the open headings
         self.line_kinds: dict[int, str] | None = None  # line -> what it was read as
-        self.warnings: list[str] = []
+        self.warnings: list[Notice] = []
         self.links: list[PageLink] = []
 
     def account(self, line: int, kind: str) -> None:

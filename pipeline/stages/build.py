@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.catalogue import Notice, warning
 from pipeline.core.bounded import read_input
 from pipeline.core.normalize import lines
 from pipeline.dataset.schema import (
@@ -264,7 +265,7 @@ def stages(
     if strict and unknown.first_line:
         raise UnknownNames(
             f"{len(unknown.first_line)} names of the page are not in the component registry:"
-            "\n  " + "\n  ".join(w.removeprefix("warning: ") for w in unknown.warnings()),
+            "\n  " + "\n  ".join(w.message for w in unknown.warnings()),
             Location(str(input_path)),
             hint="add them to pipeline/data/components.toml (citrix-ports align LEFT RIGHT "
             "proposes entries), or build without --strict",
@@ -304,7 +305,7 @@ def stages(
     return BuildResult(manifest, result)
 
 
-def with_derived(rules: pd.DataFrame, result: PortsResult, vocab, registry) -> list[str]:
+def with_derived(rules: pd.DataFrame, result: PortsResult, vocab, registry) -> list[Notice]:
     """The flows the notes derive (``pipeline.stages.references``) added to ``result``:
     their rows among the ports at the note's place, the notes that derived them or were
     rejected no longer notes; the warnings."""
@@ -339,7 +340,7 @@ def manifest_report(
     result: PortsResult,
     inferred: list,
     settled_rows: list[dict],
-    warnings: list[str],
+    warnings: list[Notice],
 ) -> dict:
     """What ``manifest.json`` says of a build beside its artifacts: the source and its
     provenance, the counts, the errata applied and stale, the ids inferred, the rows
@@ -365,7 +366,7 @@ def manifest_report(
         ],
         "settled": settled_rows,
         "peers": result.peers,
-        "warnings": warnings,
+        "warnings": [w.as_dict() for w in warnings],
     }
 
 
@@ -433,7 +434,7 @@ class Snapshot:
     locale: str
     entry: dict
     page: Page
-    warnings: list[str]
+    warnings: list[Notice]
 
 
 def read_snapshot(input_path: Path, locale: str | None, allow_unrecorded: bool) -> Snapshot:
@@ -445,7 +446,7 @@ def read_snapshot(input_path: Path, locale: str | None, allow_unrecorded: bool) 
     name = input_path.name
     data = read_input(input_path, "page", "input", missing="give --input the path of a snapshot")
     entry = entry_of(input_path)  # what raw/manifest.json says of the snapshot
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     contradicted = disagreement(entry, data)
     if contradicted and not allow_unrecorded:
         raise InputError(
@@ -455,10 +456,7 @@ def read_snapshot(input_path: Path, locale: str | None, allow_unrecorded: bool) 
             "or --allow-unrecorded to build it without that provenance",
         )
     if contradicted:
-        warnings.append(
-            f"{name}: not the file raw/manifest.json describes ({contradicted}): "
-            "built without its url and fetch time"
-        )
+        warnings.append(warning("snapshot-unrecorded", name=name, why=contradicted))
         entry = {}
     decoded = decode_page(data, str(input_path), declared_charset(entry))
     text = decoded.text
@@ -472,7 +470,7 @@ def read_snapshot(input_path: Path, locale: str | None, allow_unrecorded: bool) 
         warnings += [w for w in [locale_warning(text, locale, recorded=True)] if w]
     locale = locale or detect_locale(text, url=entry.get("url"))
     page = read_page(text, form, str(input_path), locale)
-    warnings += [w.replace(str(input_path), name, 1) for w in page.warnings]
+    warnings += [w.retold(str(input_path), name) for w in page.warnings]
     if not page.tables:
         raise InputError(
             "no port table found (a table starts with a header row such as "

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.catalogue import Notice, warning
 from pipeline.registry.components import Registry
 
 __all__ = ["Unknown", "identify", "components_table"]
@@ -61,13 +62,11 @@ class Unknown:
             counts[rule] += 1
         return counts
 
-    def review(self) -> list[str]:
+    def review(self) -> list[Notice]:
         """A warning per name whose id a heuristic found (words in another order, a
         qualifier left out): to review, and record as an alias when right."""
         return [
-            f"warning: line {line}: {what} {name!r} was given the id {eid!r} by "
-            f"{REVIEW[rule]}: review it, and add it as an alias to "
-            "pipeline/data/components.toml when it is right"
+            warning("id-by-heuristic", line=line, what=what, name=name, id=eid, rule=REVIEW[rule])
             for (what, name), (rule, eid, line) in sorted(
                 self.found.items(), key=lambda kv: (kv[1][2], kv[0])
             )
@@ -83,19 +82,24 @@ class Unknown:
         self.found[key] = ("inferred", inference.id, line)
         self.evidence[key] = inference
 
-    def inferred_warnings(self, previous) -> list[str]:
+    def inferred_warnings(self, previous) -> list[Notice]:
         """A warning per inferred id, with the pairs of lines that show it."""
         out = []
         for (what, name), inference in sorted(self.evidence.items()):
             shown = ", ".join(f"{new}~{old}" for new, old in inference.pairs[:8])
             more = f" (+{len(inference.pairs) - 8})" if len(inference.pairs) > 8 else ""
             out.append(
-                f"warning: line {self.found[(what, name)][2]}: {what} {name!r} was given the "
-                f"id {inference.id!r} inferred from the previous build ({previous}: there "
-                f"{' / '.join(map(repr, inference.previous_names))}): its "
-                f"{len(inference.pairs)} row(s) pair one to one (line~previous line: "
-                f"{shown}{more}): review it, and add it as an alias to "
-                "pipeline/data/components.toml"
+                warning(
+                    "id-inferred",
+                    line=self.found[(what, name)][2],
+                    what=what,
+                    name=name,
+                    id=inference.id,
+                    previous=previous,
+                    names=" / ".join(map(repr, inference.previous_names)),
+                    count=len(inference.pairs),
+                    pairs=f"{shown}{more}",
+                )
             )
         return out
 
@@ -104,12 +108,12 @@ class Unknown:
         self.first_line.setdefault((what, name), line)
         self.lines.setdefault((what, name), set()).add(line)
 
-    def warnings(self) -> list[str]:
+    def warnings(self) -> list[Notice]:
         """One warning per unknown name, with its first line and row count."""
         return [
-            f"warning: line {line}: {what} {name!r} is not in the component registry "
-            f"(on {len(self.lines[(what, name)])} line(s)): it has no id; add it to "
-            "pipeline/data/components.toml (citrix-ports align proposes entries)"
+            warning(
+                "unknown-name", line=line, what=what, name=name, count=len(self.lines[(what, name)])
+            )
             for (what, name), line in sorted(self.first_line.items(), key=lambda kv: (kv[1], kv[0]))
         ]
 

@@ -18,6 +18,7 @@ browser) keeps its name: the flow never leaves that machine, and the report says
 
 from __future__ import annotations
 
+from pipeline.catalogue import Notice, warning
 from pipeline.page.model import Page
 from pipeline.page.vocabulary import Vocabulary
 
@@ -57,12 +58,12 @@ def names_written(rows: list[dict]) -> dict[str, str]:
 
 def with_peers(
     rows: list[dict], page: Page, vocab: Vocabulary, registry, locale: str
-) -> tuple[list[dict], list[dict], list[str]]:
+) -> tuple[list[dict], list[dict], list[Notice]]:
     """(rows, peers report, warnings): see the module docstring."""
     said = section_peers(page, vocab)
     written = names_written(rows)
     report: list[dict] = []
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     unknown: dict[str, list[int]] = {}
     out = []
     for row in rows:
@@ -103,11 +104,8 @@ def with_peers(
         out.append(row)
     for name, lines in sorted(unknown.items()):
         where = sorted(set(lines))
-        warnings.append(
-            f"warning: line{'s' if len(where) > 1 else ''} {', '.join(map(str, where))}: {name} is a "
-            "service, and neither the section nor the registry ([served_by]) names the "
-            "machine that serves it: the flow keeps the service as its end"
-        )
+        at = f"line{'s' if len(where) > 1 else ''} {', '.join(map(str, where))}"
+        warnings.append(warning("service-without-server", where=at, name=name))
     seen = set()
     unique = []
     for r in report:  # one record per rule and service

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from pipeline.catalogue import Notice, warning
 from pipeline.core.limits import opens_all_ports
 from pipeline.dataset.schema import IDENTITY_COLUMNS, MAX_PORT, columns, frame_records, typed_frame
 from pipeline.page.grammar import parse_port, parse_type
@@ -39,12 +40,12 @@ class PortsResult:
     notes: list[str]
     errata_applied: dict[str, list[str]] = field(default_factory=dict)  # id -> rule ids
     errata_stale: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # rows that open every port
+    warnings: list[Notice] = field(default_factory=list)  # rows that open every port
     derived: list[str] = field(default_factory=list)  # note rules that derived flows
     peers: list[dict] = field(default_factory=list)  # service ends given their machine
 
 
-def all_ports_warnings(ports: list[dict]) -> list[str]:
+def all_ports_warnings(ports: list[dict]) -> list[Notice]:
     """A warning, with its line, for each rule whose ports are every port, or so many
     that they count as every port (``opens_all_ports``: 2-65535 is all ports but one):
     the page may mean it, but a firewall rule from it opens the host (``export``
@@ -55,9 +56,16 @@ def all_ports_warnings(ports: list[dict]) -> list[str]:
             seen.add(row["rule_id"])
             every = row["port_start"] <= 1 and row["port_end"] == MAX_PORT
             out.append(
-                f"warning: line {row['source_line']}: {row['section']} | {row['source']} "
-                f"-> {row['destination']}: {row['protocol']} {row['port_raw']!r} opens "
-                + ("every port" if every else "so many ports that it counts as every port")
+                warning(
+                    "all-ports",
+                    line=row["source_line"],
+                    section=row["section"],
+                    source=row["source"],
+                    destination=row["destination"],
+                    protocol=row["protocol"],
+                    ports=row["port_raw"],
+                    extent="every port" if every else "so many ports that it counts as every port",
+                )
             )
     return out
 

@@ -10,14 +10,15 @@ whole.
 
 from __future__ import annotations
 
+from pipeline.catalogue import Notice, warning
 from pipeline.page.model import Page
 from pipeline.page.vocabulary import Vocabulary
 
 
-def prose_flows(page: Page, vocab: Vocabulary) -> tuple[list[dict], list[str]]:
+def prose_flows(page: Page, vocab: Vocabulary) -> tuple[list[dict], list[Notice]]:
     """The flows the page's sentences state, and the warnings (see the module)."""
     records: list[dict] = []
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     for section in page.sections:
         path = " > ".join(section.path) if section.path else section.heading
         for note in section.notes:
@@ -45,9 +46,5 @@ def prose_flows(page: Page, vocab: Vocabulary) -> tuple[list[dict], list[str]]:
                     }
                 )
             if not found and vocab.prose_hint is not None and vocab.prose_hint.search(note.text):
-                warnings.append(
-                    f"warning: line {note.line}: {section.heading}: a sentence names a port "
-                    "but is not read as a flow (no sentence pattern of the vocabulary reads "
-                    "it whole): check whether it states one"
-                )
+                warnings.append(warning("prose-unread", line=note.line, section=section.heading))
     return records, warnings

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipeline.catalogue import Notice, warning
 from pipeline.page.vocabulary import Vocabulary
 
 
@@ -33,7 +34,7 @@ class Derived:
     ports: list[dict] = field(default_factory=list)  # ports rows (published columns)
     rules: list[str] = field(default_factory=list)  # note rule ids that derived flows
     rejects: list[tuple[dict, str]] = field(default_factory=list)  # (note rule, reason)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -89,25 +90,24 @@ def derive(
         note = by_id[rid]
         text = note["details"] or ""
         ref = reference_of(text, vocab)
-        where = f"warning: line {note['source_line']}: {note['section']}"
+        where = f"line {note['source_line']}: {note['section']}"
         if ref is None:
             if said_partly(text, vocab):
-                out.warnings.append(
-                    f"{where}: a note reads like a reference to other rows but does not "
-                    "say both who acts for whom and which ports apply: no flow derived"
-                )
+                out.warnings.append(warning("reference-partial", where=where))
             elif note.get("source") and note.get("destination") and text:
                 out.warnings.append(
-                    f"{where}: a row from {note['source']} to {note['destination']} gives no "
-                    "port, and no wording of [references] in pipeline/data/vocabulary.toml "
-                    "reads its details: no flow derived (if they say which ports of other "
-                    "rows apply, add the wording)"
+                    warning(
+                        "reference-unread",
+                        where=where,
+                        source=note["source"],
+                        destination=note["destination"],
+                    )
                 )
             continue
         rows, reason = referenced(note, ref, ports, registry)
         if reason:
             out.rejects.append((note, reason))
-            out.warnings.append(f"{where}: {reason}")
+            out.warnings.append(warning("reference-unsatisfied", where=where, reason=reason))
             continue
         out.rules.append(rid)
         out.ports += merged_rows(note, rows)

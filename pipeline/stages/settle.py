@@ -14,6 +14,7 @@ says how to settle them.
 
 from __future__ import annotations
 
+from pipeline.catalogue import Notice, warning
 from pipeline.errors import Location
 from pipeline.page.model import INHERITED_ROLES, Page
 
@@ -26,7 +27,7 @@ def key(section: str, cells: dict[str, str]) -> tuple:
     return (section, *(cells.get(c, "") for c in KEY))
 
 
-def settled(page: Page, previous: list[dict]) -> tuple[list[str], list[dict]]:
+def settled(page: Page, previous: list[dict]) -> tuple[list[Notice], list[dict]]:
     """Settle the rows of ``page`` that the previous build confirms (in place); the
     warnings, and what was settled (for ``manifest.json`` → ``settled``: the section,
     the lines, the values taken and how many ways the damaged row above them reads)."""
@@ -57,14 +58,12 @@ def settled(page: Page, previous: list[dict]) -> tuple[list[str], list[dict]]:
         where = Location(page.source_name, lines[0], section=section)
         also = f" (and lines {', '.join(map(str, lines[1:]))})" if lines[1:] else ""
         warnings.append(
-            f"warning: {where}{also}: these rows inherit from a damaged row above them "
-            f"that reads {ways} ways; with {said} they are rows of the previous build, "
-            "under no other reading: taken so"
+            warning("settled-by-previous", where=f"{where}{also}", ways=ways, said=said)
         )
     return warnings, records
 
 
-def without_history(page: Page) -> list[str]:
+def without_history(page: Page) -> list[Notice]:
     """For a build without a previous one: a warning naming the rows rejected only for
     what they inherit from a damaged row, which a previous build could settle ([] when
     there are none)."""
@@ -73,13 +72,11 @@ def without_history(page: Page) -> list[str]:
         return []
     shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if lines[10:] else "")
     return [
-        f"warning: {page.source_name}: {len(lines)} row(s) (line(s) {shown}) are rejected only "
-        "for what they inherit from a damaged row; build with --previous DIR (the last good "
-        "build, as make does) to take the reading it published, where it confirms one"
+        warning("rejected-for-inheritance", source=page.source_name, count=len(lines), lines=shown)
     ]
 
 
-def last_rows(page: Page, seen: set[tuple]) -> list[str]:
+def last_rows(page: Page, seen: set[tuple]) -> list[Notice]:
     """Mark each table's last row (never padded, so a separator it gained or lost goes
     unseen) that is no row of the previous build as read but is one under another
     single-fault reading of its line (``Row.readings``): a ``|`` added inside a name
@@ -110,8 +107,5 @@ def last_rows(page: Page, seen: set[tuple]) -> list[str]:
             f"but it is one with {said}: a cell separator lost or added?"
         )
         where = Location(page.source_name, row.line, section=table.section.heading)
-        warnings.append(
-            f"warning: {where}: the table's last row reads otherwise than the previous "
-            f"build's, which one cell separator more or less explains ({said}): rejected"
-        )
+        warnings.append(warning("last-row-differs", where=where, said=said))
     return warnings

@@ -47,6 +47,7 @@ def _import_pandera():
 pa = _import_pandera()
 from pandera.errors import SchemaErrors  # noqa: E402
 
+from pipeline.catalogue import problem_code  # noqa: E402
 from pipeline.dataset.constraints import field_rules  # noqa: E402 (after the set-up above)
 from pipeline.dataset.schema import (  # noqa: E402
     ROW_CHECK_COLUMNS,
@@ -155,7 +156,7 @@ def validate(name: str, df: pd.DataFrame, source: str = "") -> pd.DataFrame:
             problems.append(
                 Problem(
                     text,
-                    check,
+                    problem_code(check),
                     file=source,
                     column=f"{name}.{column}" if column and column != name else name,
                     **_locate(df, case.get("index")),

@@ -9,6 +9,7 @@ told apart; a flattened table added to the page.
 
 from __future__ import annotations
 
+from pipeline.catalogue import Notice, warning
 from pipeline.errors import InputError, Location
 from pipeline.page.readers.cells import complete_roles, infer_roles, inferred_said
 from pipeline.page.readers.flattened import flattened_table
@@ -21,7 +22,7 @@ class TableSteps:
 
     source_name: str
     vocab: Vocabulary
-    warnings: list[str]
+    warnings: list[Notice]
     # what a table's inferred columns warning says -> where it stands, the tables' lines
     _inferred: dict[str, tuple[int, list[int]]] | None = None
 
@@ -64,13 +65,15 @@ class TableSteps:
         seen = self._inferred
         if said not in seen:
             seen[said] = (len(self.warnings), [line])
-            self.warnings.append(f"{where}: {said}")
+            self.warnings.append(warning("columns-by-content", where=where, said=said))
             return
         index, lines = seen[said]
         lines.append(line)
         shown = list(dict.fromkeys(lines))  # a page on one line: its tables share it
         at = f"line{'s' if len(shown) > 1 else ''} {', '.join(map(str, shown))}"
-        self.warnings[index] = f"{self.source_name}, {len(lines)} tables ({at}): {said}"
+        self.warnings[index] = warning(
+            "columns-by-content", where=f"{self.source_name}, {len(lines)} tables ({at})", said=said
+        )
 
     def read_flattened(self, text: str, line: int) -> bool:
         """Add the table ``text`` holds when it is a Markdown table collapsed onto one

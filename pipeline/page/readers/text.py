@@ -64,6 +64,7 @@ import functools
 import math
 import re
 
+from pipeline.catalogue import warning
 from pipeline.core.bounded import limits
 from pipeline.core.normalize import clean, lines, norm
 from pipeline.errors import InputError, Location
@@ -301,10 +302,7 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
             where = Location(
                 self.source_name, start + 1, table.number, section=table.section.heading
             )
-            self.warnings.append(
-                f"{where}: the table header has no separator line "
-                "(---|---); its rows are read from the next line"
-            )
+            self.warnings.append(warning("header-without-separator", where=where))
         row_lines: list[list[tuple[int, str]]] = []  # physical lines of each row
         while i < len(self.lines) and "|" in self.lines[i] and not self.starts_table(i):
             if is_separator(self.lines[i]):  # a stray separator line: no row
@@ -441,11 +439,7 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
             return
         if looks_like_row(self.lines[i], self.vocab):
             where = Location(self.source_name, i + 1, table.number, section=table.section.heading)
-            self.warnings.append(
-                f"{where}: the line after the table names a protocol and a "
-                "port but has no cells; kept as a note (a row that lost its "
-                "| separators?)"
-            )
+            self.warnings.append(warning("row-without-cells", where=where))
 
     def cut_short(self, line: str) -> bool:
         """Whether a row line ends with a URL and no padding: the rendering breaks the
@@ -474,8 +468,7 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
         warning."""
         where = Location(self.source_name, second[0][0], section=self.section().heading)
         self.warnings.append(
-            f"warning: {where}: a row split over lines {first[-1][0]} and "
-            f"{second[0][0]} (a line break inside it) was read as one"
+            warning("row-split", where=where, first=first[-1][0], second=second[0][0])
         )
         return first + second
 
@@ -583,11 +576,8 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
             halves = self.joined_rows(cells, roles, bool(table.rows), end_padding, width)
             if halves:
                 where = Location(self.source_name, line, section=self.section().heading)
-                self.warnings.append(
-                    f"warning: {where}: two rows joined on one line (a lost line break) "
-                    f"were read as two, the second from "
-                    + " ".join(repr(c[:60]) for c in halves[1][:2])
-                )
+                start = " ".join(repr(c[:60]) for c in halves[1][:2])
+                self.warnings.append(warning("rows-joined", where=where, start=start))
                 return [self.add_placed(table, half, line, raw, padded=True) for half in halves]
         if len(cells) > len(roles):
             fitted, problems = fold_extra_cells(cells, len(roles))
@@ -726,11 +716,7 @@ class TextReader(TableSteps, RowChecks, PageBuilder):
                 f"its {role} {value!r}" if value else f"no {role} (the one above it stands)"
                 for role, value in row.passes.items()
             )
-            self.warnings.append(
-                f"warning: {where}: the row lost or gained a cell separator and is "
-                f"rejected; every reading of it with one fault has {said}: the rows under "
-                "it inherit that"
-            )
+            self.warnings.append(warning("separator-lost", where=where, agreed=said))
 
     def flow_at(self, cells: list[str], j: int, prose: bool = False) -> bool:
         """Whether ``cells[j]`` and ``cells[j + 1]`` are a Type and a Port (``prose``: or
