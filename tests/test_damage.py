@@ -612,7 +612,7 @@ def test_the_previous_build_settles_rows_a_damaged_row_leaves_open(tmp_path, goo
 def test_two_readings_the_previous_build_both_has_settle_nothing():
     """History confirms one reading, it never chooses between two."""
     from pipeline.page.model import Page, Row, Section, Table
-    from pipeline.stages.settle import settled
+    from pipeline.stages.settle import settle_from_previous
 
     roles = ["source", "destination", "type", "port", "details"]
     row = Row(cells=dict(zip(roles, ("A", "B", "TCP", "80", "web"))), line=3, raw="")
@@ -632,8 +632,8 @@ def test_two_readings_the_previous_build_both_has_settle_nothing():
         }  # fmt: skip
         for s in ("A", "X")
     ]
-    assert settled(page, previous) == ([], []) and row.problems
-    said, records = settled(page, previous[:1])
+    assert settle_from_previous(page, previous) == ([], []) and row.problems
+    said, records = settle_from_previous(page, previous[:1])
     assert said and not row.problems and row.cells["source"] == "A"
     assert records == [{"section": "S", "lines": [3], "values": {"source": "A"}, "readings": 2}]
 

@@ -225,7 +225,7 @@ def test_a_table_read_again_is_kept_and_each_reader_gets_rows_of_its_own(built):
     first.rows[0]["port_start"] = -5
     first.rows.pop()
     again = published.parse(text, "ports.csv", "ports")
-    assert again.rows == published.checked(text, "ports.csv", "ports", True).rows
+    assert again.rows == published.parsed_table(text, "ports.csv", "ports", True).rows
     assert again.rows[0]["port_start"] != -5 and len(again.rows) == len(first.rows) + 1
     lines = text.split("\n")
     lines[1] = lines[1].replace(",tcp,", ",tcpx,", 1)

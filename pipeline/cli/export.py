@@ -288,9 +288,9 @@ def run(args: argparse.Namespace) -> int:
             rows,
             addresses,
             args.format,
-            source,
-            replace(options, hosts=hosts),
-            selection,
+            source=source,
+            options=replace(options, hosts=hosts),
+            selection=selection,
             allow_all_ports=args.allow_all_ports,
         )
 

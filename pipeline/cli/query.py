@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
             or "citrix-ports components lists the components of the data",
         )
     found = query(rows, filters)
-    if args.names == "en":
+    if args.names == "en" and registry is not None:
         found = english_names(found, registry)
     sys.stdout.write(render(found, args.format, tuple(args.columns), args.spreadsheet))
     if not found:

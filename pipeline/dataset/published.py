@@ -200,7 +200,7 @@ def parse(
     key = (text, label, table, require_all_columns, cap("table"))
     kept = _parsed.get(key)
     if kept is None:
-        kept = checked(text, label, table, require_all_columns)
+        kept = parsed_table(text, label, table, require_all_columns)
         budget = int(limits()["kept"]["table_chars"])
         with _parsed_lock:
             if len(text) <= budget:
@@ -216,7 +216,9 @@ def forget() -> None:
         _parsed.clear()
 
 
-def checked(text: str, label: str, table: str | None, require_all_columns: bool) -> PublishedTable:
+def parsed_table(
+    text: str, label: str, table: str | None, require_all_columns: bool
+) -> PublishedTable:
     """``parse`` without the tables kept: every cell of the text checked."""
     text = text.removeprefix("\ufeff")
     csv.field_size_limit(cap("table"))  # a field is bounded by the file, itself capped

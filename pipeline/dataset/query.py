@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from pipeline.core.nearest import nearest
 from pipeline.core.normalize import fold
@@ -64,7 +65,48 @@ def asked(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def end_matches(text: str, name: str, cid: str, registry: Any = None, whole: bool = False) -> bool:
+class Kinded(Protocol):
+    """A registry entry as the readers see it: its kind (``component``, ``any``…)."""
+
+    @property
+    def kind(self) -> str:
+        """``component``, ``service``, ``any``…"""
+        ...
+
+
+class NameRegistry(Protocol):
+    """What the readers of published data ask the component registry: this layer may
+    not import it, and ``pipeline.registry.components.Registry`` is one."""
+
+    @property
+    def components(self) -> Mapping[str, Kinded]:
+        """Every entry by id."""
+        ...
+
+    def exact(self, text: str) -> frozenset[str]:
+        """The component ``text`` is, whole: an id or a whole name."""
+        ...
+
+    def resolve(self, text: str) -> frozenset[str]:
+        """The components a person may mean by ``text``."""
+        ...
+
+    def stands_for(self, cid: str) -> frozenset[str]:
+        """The ids a row's end ``cid`` stands for."""
+        ...
+
+    def english(self, eid: str, what: str = "component") -> str:
+        """The English name of an id."""
+        ...
+
+    def section_id(self, name: str) -> str:
+        """The id of a section heading."""
+        ...
+
+
+def end_matches(
+    text: str, name: str, cid: str, registry: NameRegistry | None = None, whole: bool = False
+) -> bool:
     """Whether a row's end (``name`` as the page writes it, registry id ``cid``) is what
     a person means by ``text``.  An id means that component only (``sta`` is the STA,
     never a name holding those letters), and with ``whole`` so does a whole name of the
@@ -79,11 +121,10 @@ def end_matches(text: str, name: str, cid: str, registry: Any = None, whole: boo
     >>> end_matches("controleur", "Contrôleur de domaine", "", whole=True)
     False
     """
-    exact: frozenset[str] = frozenset()
     if registry is not None and (whole or text in registry.components):
         exact = registry.exact(text)
-    if exact:
-        return fold(text) == fold(name) or stands_for_any(exact, cid, registry)
+        if exact:
+            return fold(text) == fold(name) or stands_for_any(exact, cid, registry)
     if whole:
         return fold(text) == fold(name)
     if fold(text) in fold(name):
@@ -96,7 +137,7 @@ def end_matches(text: str, name: str, cid: str, registry: Any = None, whole: boo
     return stands_for_any(meant, cid, registry)
 
 
-def stands_for_any(meant: frozenset[str], cid: str, registry: Any) -> bool:
+def stands_for_any(meant: frozenset[str], cid: str, registry: NameRegistry) -> bool:
     """Whether the end ``cid`` is one of the components ``meant``: itself, a member of
     one of them, or a group one of them belongs to (never "any Citrix component" for
     its members)."""
@@ -109,7 +150,9 @@ def stands_for_any(meant: frozenset[str], cid: str, registry: Any) -> bool:
     )
 
 
-def section_matches(text: str, section: str, sid: str, registry: Any = None) -> bool:
+def section_matches(
+    text: str, section: str, sid: str, registry: NameRegistry | None = None
+) -> bool:
     """Whether a row's section is what ``text`` means: a part of its name, its id, or
     (with the registry) an alias or its English name."""
     if fold(text) in fold(section) or (sid and text == sid):
@@ -131,7 +174,7 @@ class Filters:
     protocol: str | None = None
     section: str | tuple[str, ...] | None = None
     ranges: bool = False  # only rows whose ports are a range of several ports
-    registry: Any = None  # a components.Registry: names also match by id and by alias
+    registry: NameRegistry | None = None  # names also match by id and by alias
     whole: bool = False  # names match whole, never a part (export's --from, --to, --host)
     without: tuple[str, ...] = ()  # conditions whose flows are left out (--without)
 
@@ -233,7 +276,7 @@ def query(rows: list[dict], filters: Filters) -> list[dict]:
     return [r for r in rows if filters.match(r)]
 
 
-def english_names(rows: list[dict], registry) -> list[dict]:
+def english_names(rows: list[dict], registry: NameRegistry) -> list[dict]:
     """Rows with the registry's English names for the section, source and destination
     (``--names en``); a name without an id stays as the page writes it."""
     out = []

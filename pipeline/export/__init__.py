@@ -186,6 +186,7 @@ def export(
     rows: list[dict],
     addresses: AddressMap,
     fmt: str,
+    *,
     source: dict | None = None,
     options: Options = Options(),
     selection: Selection = NO_SELECTION,

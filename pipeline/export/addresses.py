@@ -41,7 +41,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.catalogue import warning
 from pipeline.core.bounded import check_depth, excerpt, read_bytes
@@ -49,6 +49,9 @@ from pipeline.core.limits import export_limits
 from pipeline.core.nearest import nearest
 from pipeline.core.normalize import fold
 from pipeline.errors import InputError, Location
+
+if TYPE_CHECKING:
+    from pipeline.registry.components import Registry
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 # What a value may be made of before ipaddress reads it: digits, hex, dots, colons and
@@ -110,7 +113,7 @@ class AddressMap:
 
     entries: list[Entry]
     warnings: list[str] = field(default_factory=list)
-    registry: Any = None  # a components.Registry: keys may be ids or aliases of any language
+    registry: Registry | None = None  # keys may be ids or aliases of any language
     path: str = ""
     # (name, id) of every component end of the dataset: what "any Citrix component" and
     # the report of patterns look at (set by ``bind``)
@@ -121,7 +124,7 @@ class AddressMap:
     # end of every row asks it
     _by_id: dict[str, Entry] | None = field(default=None, init=False, repr=False)
 
-    def bind(self, registry: Any, rows: list[dict]) -> None:
+    def bind(self, registry: Registry | None, rows: list[dict]) -> None:
         """Attach the registry and the components of the dataset (all its rows, before
         any filter); refuses two keys that name the same component."""
         self.registry = registry

@@ -183,7 +183,7 @@ def destinations(p: Plan) -> set[tuple]:
     return {tuple(n for _, _, d in r.families for n in d) for r in p.rules}
 
 
-def chosen(options: Options, p: Plan) -> list[str]:
+def platforms_to_write(options: Options, p: Plan) -> list[str]:
     """The platforms asked, or by default every one that applies: the zone-based ones
     when the map has zones, those without destinations when the plan has one."""
     known = platforms()
@@ -200,7 +200,7 @@ def chosen(options: Options, p: Plan) -> list[str]:
 def filters_of(p: Plan, options: Options, names: Names, source: dict) -> list[dict]:
     """The policy's filters for the platforms chosen."""
     known = platforms()
-    asked = chosen(options, p)
+    asked = platforms_to_write(options, p)
     filters: list[dict] = []
     comment = comment_text(header("", source))
     plain = [n for n in asked if not known[n]["zones"]]

@@ -118,13 +118,13 @@ class Plan:
     row_ids: list[str] = field(default_factory=list)  # the rule id of each of those rows
 
 
-def checked(row: dict) -> tuple[str, int | None, int | None]:
+def rule_protocol_and_ports(row: dict) -> tuple[str, int | None, int | None]:
     """The protocol and ports of a row, checked to be what a rule may hold.
 
     Raises ``ValueError`` for anything else (the published reader refuses such rows
     first; this is the last line before a rule statement).
 
-    >>> checked({"rule_id": "0123456789abcdef", "protocol": "tcp", "port_start": 80, "port_end": 80})
+    >>> rule_protocol_and_ports({"rule_id": "0123456789abcdef", "protocol": "tcp", "port_start": 80, "port_end": 80})
     ('tcp', 80, 80)
     """
     protocol, start, end = row["protocol"], row["port_start"], row["port_end"]
@@ -234,9 +234,14 @@ class End:
 def ends(addresses: AddressMap, name: str, cid: str) -> list[End]:
     """The concrete ends a row's end stands for under the map (those with addresses)."""
     any_ = addresses.is_any(name, cid)
+    registry = addresses.registry
+
+    def english(m: str) -> str:
+        return registry.english(m) if registry is not None else m
+
     return [
         End(
-            (addresses.names.get(m) or addresses.registry.english(m)) if any_ else name,
+            (addresses.names.get(m) or english(m)) if any_ else name,
             m,
             tuple(nets),
             (name, cid),
@@ -261,7 +266,7 @@ def plan(rows: list[dict], addresses: AddressMap, selection: Selection = NO_SELE
     result = Plan()
     by_key: dict[tuple, Rule] = {}
     for row in rows:
-        protocol, start, end = checked(row)
+        protocol, start, end = rule_protocol_and_ports(row)
         result.row_ids.append(row["rule_id"])
         if row.get("condition") and row["condition"] in selection.without:
             result.status.append(WITHOUT)
@@ -305,7 +310,7 @@ def plan(rows: list[dict], addresses: AddressMap, selection: Selection = NO_SELE
                 status = WRITTEN
                 key = (protocol, start, end, rule.families, rule.outbound)
                 if key in by_key:
-                    by_key[key] = merged(by_key[key], rule, row)
+                    by_key[key] = merge_rules(by_key[key], rule, row)
                     result.merged += 1
                 else:
                     by_key[key] = rule
@@ -334,14 +339,14 @@ def plan(rows: list[dict], addresses: AddressMap, selection: Selection = NO_SELE
     return result
 
 
-def merged(first: Rule, rule: Rule, row: dict) -> Rule:
+def merge_rules(first: Rule, rule: Rule, row: dict) -> Rule:
     """``first`` also standing for ``rule``, of ``row``: the same protocol, ports, networks
     and direction (the key they share), so only the rule ids and sections add up.
 
     >>> nets = ((4, (), ()),)
     >>> a = Rule(("r1",), ("A",), "s", "d", "tcp", 443, 443, "", nets, section_ids=("a",))
     >>> b = Rule(("r2",), ("B",), "s", "d", "tcp", 443, 443, "", nets, section_ids=("b",))
-    >>> m = merged(a, b, {"rule_id": "r2", "section": "B"})
+    >>> m = merge_rules(a, b, {"rule_id": "r2", "section": "B"})
     >>> m.rule_ids, m.sections, m.section_ids
     (('r1', 'r2'), ('A', 'B'), ('a', 'b'))
     """

@@ -220,6 +220,7 @@ def count_rows(text: str, name: str, locale: str) -> tuple[int, int]:
 def get(
     s: requests.Session,
     url: str,
+    *,
     headers: dict,
     allow_hosts: tuple[str, ...],
     timeout: tuple[float, float],
@@ -242,7 +243,15 @@ def get(
 
     def work() -> None:
         try:
-            done["value"] = transfer(s, url, headers, allow_hosts, timeout, max_bytes, end)
+            done["value"] = transfer(
+                s,
+                url,
+                headers=headers,
+                allow_hosts=allow_hosts,
+                timeout=timeout,
+                max_bytes=max_bytes,
+                end=end,
+            )
         except BaseException as exc:  # handed to the caller's thread
             done["error"] = exc
 
@@ -267,6 +276,7 @@ class DeadlinePassed(Exception):
 def transfer(
     s: requests.Session,
     url: str,
+    *,
     headers: dict,
     allow_hosts: tuple[str, ...],
     timeout: tuple[float, float],
@@ -375,6 +385,7 @@ def connection_error(url: str, exc: Exception, timeout: tuple[float, float]) -> 
 
 def fetch(
     url: str | None = None,
+    *,
     locale: str | None = None,
     raw_dir: Path = Path("raw"),
     allow_hosts: tuple[str, ...] = (),
@@ -409,22 +420,23 @@ def fetch(
     with held(raw_dir.absolute(), "another fetch is writing this raw directory"):
         return fetch_locked(
             url,
-            locale,
-            raw_dir,
-            allow_hosts,
-            force,
-            timeout,
-            max_bytes,
-            retries,
-            backoff,
-            set_default,
-            deadline,
-            form,
+            locale=locale,
+            raw_dir=raw_dir,
+            allow_hosts=allow_hosts,
+            force=force,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            retries=retries,
+            backoff=backoff,
+            set_default=set_default,
+            deadline=deadline,
+            form=form,
         )
 
 
 def fetch_locked(
     url: str,
+    *,
     locale: str | None,
     raw_dir: Path,
     allow_hosts: tuple[str, ...],
@@ -449,7 +461,13 @@ def fetch_locked(
     )
     with session(retries, backoff) as s:
         response, body, final_url = get(
-            s, url, conditional(old_entry), allow_hosts, timeout, max_bytes, deadline
+            s,
+            url,
+            headers=conditional(old_entry),
+            allow_hosts=allow_hosts,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            deadline=deadline,
         )
     status = response.status_code
     if status == 304:
@@ -476,7 +494,16 @@ def fetch_locked(
     clean_temporaries(path)
     if not force:
         shrink_check(url, rows, old_path or path, old_entry, manifest, page_locale)
-    entry = snapshot_entry(url, final_url, response, body, saved, page_locale, tables, rows)
+    entry = snapshot_entry(
+        url,
+        final_url,
+        response=response,
+        body=body,
+        form=saved,
+        locale=page_locale,
+        tables=tables,
+        rows=rows,
+    )
     if served_entry:  # what was saved is a rendering: its bytes, and what the server sent
         entry["content_type"] = "text/plain; charset=utf-8"
         entry["served"] = {**served_entry, "content_type": response.headers.get("Content-Type", "")}
@@ -501,6 +528,7 @@ def fetch_locked(
 def snapshot_entry(
     url: str,
     final_url: str,
+    *,
     response: requests.Response,
     body: bytes,
     form: str,

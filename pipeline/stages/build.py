@@ -53,7 +53,7 @@ from pipeline.stages.ports import PortsResult, ports_frame
 from pipeline.stages.prose import prose_flows
 from pipeline.stages.publish import artifact_names, publish
 from pipeline.stages.rules import rules_frame, sections_document
-from pipeline.stages.settle import settled, without_history
+from pipeline.stages.settle import settle_from_previous, without_history
 from pipeline.stages.validate import validate
 
 
@@ -163,9 +163,26 @@ class BuildResult:
     result: PortsResult
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """How ``build`` runs (see its docstring for each)."""
+
+    strict: bool = False
+    locale: str | None = None
+    errata_path: Path = ERRATA_FILE
+    allow_shrink: bool = False
+    shrink_threshold: float = SHRINK_THRESHOLD
+    max_rejects: int | None = None
+    spreadsheet: bool = False
+    registry_path: Path = REGISTRY_FILE
+    allow_unrecorded: bool = False
+    previous: Path | None = None
+
+
 def build(
     input_path: Path,
     out: Path,
+    *,
     strict: bool = False,
     locale: str | None = None,
     errata_path: Path = ERRATA_FILE,
@@ -197,63 +214,52 @@ def build(
         return stages(
             input_path,
             out,
-            strict,
-            locale,
-            errata_path,
-            allow_shrink,
-            shrink_threshold,
-            max_rejects,
-            spreadsheet,
-            registry_path,
-            allow_unrecorded,
-            previous,
+            BuildOptions(
+                strict=strict,
+                locale=locale,
+                errata_path=errata_path,
+                allow_shrink=allow_shrink,
+                shrink_threshold=shrink_threshold,
+                max_rejects=max_rejects,
+                spreadsheet=spreadsheet,
+                registry_path=registry_path,
+                allow_unrecorded=allow_unrecorded,
+                previous=previous,
+            ),
         )
 
 
-def stages(
-    input_path: Path,
-    out: Path,
-    strict: bool,
-    locale: str | None,
-    errata_path: Path,
-    allow_shrink: bool,
-    shrink_threshold: float,
-    max_rejects: int | None,
-    spreadsheet: bool,
-    registry_path: Path,
-    allow_unrecorded: bool,
-    previous: Path | None = None,
-) -> BuildResult:
+def stages(input_path: Path, out: Path, o: BuildOptions) -> BuildResult:
     """The stages of ``build``, under the lock of ``out``."""
-    before = previous_ports(previous) if previous is not None else None
-    snap = read_snapshot(input_path, locale, allow_unrecorded)
+    before = previous_ports(o.previous) if o.previous is not None else None
+    snap = read_snapshot(input_path, o.locale, o.allow_unrecorded)
     name, page, locale, warnings = snap.name, snap.page, snap.locale, snap.warnings
     settled_rows: list[dict] = []
     if before is not None:  # rows a damaged row's readings leave open, the previous confirms
-        said, settled_rows = settled(page, previous_rules(previous) or before)
+        said, settled_rows = settle_from_previous(page, previous_rules(o.previous) or before)
         warnings += said
     else:
         warnings += without_history(page)
-    registry = load_registry(registry_path)
+    registry = load_registry(o.registry_path)
     unknown = Unknown()
     vocab = load_vocabulary()
     prose, said = prose_flows(page, vocab)
     warnings += said
     rules = validate("rules", with_ids("rules", rules_frame(page, prose), registry, unknown), name)
-    errata = load_errata(errata_path)
+    errata = load_errata(o.errata_path)
     result = ports_frame(rules, errata, locale)
     warnings += result.warnings
-    if strict and result.errata_stale:
+    if o.strict and result.errata_stale:
         raise StaleErrata(
             "errata no longer match any row of the page: " + ", ".join(result.errata_stale),
-            Location(str(errata_path)),
+            Location(str(o.errata_path)),
             hint="the page changed: review these errata, then update or remove them",
         )
     result.ports = with_ids("ports", result.ports, registry, unknown)
     inferred = []
     if before is not None:
         inferred = inferred_ids(result, before, unknown)
-        rules = given(rules, inferred)
+        rules = with_inferred_ids(rules, inferred)
     rows, result.peers, said = with_peers(
         frame_records(result.ports), page, vocab, registry, locale
     )
@@ -261,8 +267,8 @@ def stages(
     warnings += said
     warnings += with_derived(rules, result, vocab, registry)
     ports = validate("ports", result.ports, name)
-    warnings += unknown.warnings() + unknown.review() + unknown.inferred_warnings(previous)
-    if strict and unknown.first_line:
+    warnings += unknown.warnings() + unknown.review() + unknown.inferred_warnings(o.previous)
+    if o.strict and unknown.first_line:
         raise UnknownNames(
             f"{len(unknown.first_line)} names of the page are not in the component registry:"
             "\n  " + "\n  ".join(w.message for w in unknown.warnings()),
@@ -290,17 +296,25 @@ def stages(
     }
     if page.line_counts is not None:
         counts["lines"] = line_counts(page.line_counts, snap.text, str(input_path))
-    if max_rejects is not None and len(rejects) > max_rejects:
-        raise too_many_rejects(rejects, max_rejects, input_path)
-    if not allow_shrink:
-        shrink_guard(out, rules, len(page.tables), shrink_threshold)
-    report = manifest_report(snap, locale, counts, result, inferred, settled_rows, warnings)
+    if o.max_rejects is not None and len(rejects) > o.max_rejects:
+        raise too_many_rejects(rejects, o.max_rejects, input_path)
+    if not o.allow_shrink:
+        shrink_guard(out, rules, len(page.tables), o.shrink_threshold)
+    report = manifest_report(
+        snap,
+        locale=locale,
+        counts=counts,
+        result=result,
+        inferred=inferred,
+        settled_rows=settled_rows,
+        warnings=warnings,
+    )
     manifest = publish(
         out,
         {"rules": rules, "ports": ports, "rejects": rejects, "components": components},
         sections_document(page, ports_elsewhere(page, vocab, registry)),
         report,
-        spreadsheet=spreadsheet,
+        spreadsheet=o.spreadsheet,
     )
     return BuildResult(manifest, result)
 
@@ -335,6 +349,7 @@ def with_derived(rules: pd.DataFrame, result: PortsResult, vocab, registry) -> l
 
 def manifest_report(
     snap: Snapshot,
+    *,
     locale: str,
     counts: dict,
     result: PortsResult,
@@ -403,13 +418,13 @@ def inferred_ids(result, before: list[dict], unknown: Unknown) -> list:
 
     names = {n for w, n in unknown.first_line if w == "component"}
     inferred = infer(frame_records(result.ports), before, names)
-    result.ports = given(result.ports, inferred)
+    result.ports = with_inferred_ids(result.ports, inferred)
     for inference in inferred:
         unknown.inferred(inference)
     return inferred
 
 
-def given(frame: pd.DataFrame, inferred: list) -> pd.DataFrame:
+def with_inferred_ids(frame: pd.DataFrame, inferred: list) -> pd.DataFrame:
     """The frame with the inferred ids at the ends that write those names."""
     if not inferred:
         return frame

@@ -27,7 +27,7 @@ def key(section: str, cells: dict[str, str]) -> tuple:
     return (section, *(cells.get(c, "") for c in KEY))
 
 
-def settled(page: Page, previous: list[dict]) -> tuple[list[Notice], list[dict]]:
+def settle_from_previous(page: Page, previous: list[dict]) -> tuple[list[Notice], list[dict]]:
     """Settle the rows of ``page`` that the previous build confirms (in place); the
     warnings, and what was settled (for ``manifest.json`` → ``settled``: the section,
     the lines, the values taken and how many ways the damaged row above them reads)."""

@@ -9,20 +9,19 @@ told apart; a flattened table added to the page.
 
 from __future__ import annotations
 
-from pipeline.catalogue import Notice, warning
+from pipeline.catalogue import warning
 from pipeline.errors import InputError, Location
+from pipeline.page.model import PageBuilder
 from pipeline.page.readers.cells import complete_roles, infer_roles, inferred_said
 from pipeline.page.readers.flattened import flattened_table
 from pipeline.page.vocabulary import Vocabulary
 
 
-class TableSteps:
-    """Column roles and flattened tables, for a reader that is a ``PageBuilder`` with a
+class TableSteps(PageBuilder):
+    """Column roles and flattened tables, for a reader (a ``PageBuilder``) with a
     ``vocab``."""
 
-    source_name: str
     vocab: Vocabulary
-    warnings: list[Notice]
     # what a table's inferred columns warning says -> where it stands, the tables' lines
     _inferred: dict[str, tuple[int, list[int]]] | None = None
 
@@ -36,7 +35,7 @@ class TableSteps:
 
         Raises ``InputError`` (located at ``line``) when the columns cannot be told apart.
         """
-        where = Location(self.source_name, line, section=self.section().heading)  # type: ignore[attr-defined]
+        where = Location(self.source_name, line, section=self.section().heading)
         vocab = self.vocab
         if roles is None:  # header words not known: the columns by what they hold
             roles, why = infer_roles(header, body, vocab)
@@ -82,5 +81,5 @@ class TableSteps:
         if found is None:
             return False
         header, roles, rows = found
-        self.add_table(header, roles, line, rows, shape="flattened")  # type: ignore[attr-defined]
+        self.add_table(header, roles, line, rows, shape="flattened")
         return True
