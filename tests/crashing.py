@@ -36,6 +36,7 @@ import threading
 from pathlib import Path
 
 import forked
+from cli_args import build_args, fetch_args
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -130,9 +131,9 @@ def check_build(spread: int | None, no_exchange: bool = False) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         old = work / "old"
-        assert run(["build", "--input", str(SNAPSHOT), "--out", str(old)], 0).returncode == 0
+        assert run(build_args(str(SNAPSHOT), str(old)), 0).returncode == 0
         before = tree(old)
-        argv = lambda out: ["build", "--input", str(changed_page(work)), "--out", str(out)]  # noqa: E731
+        argv = lambda out: build_args(str(changed_page(work)), str(out))  # noqa: E731
         total = writes(argv(work / "count"), no_exchange=no_exchange)
         print(
             f"build{' (fallback swap)' if no_exchange else ''}: {total} writes, killed "
@@ -211,17 +212,7 @@ def check_fetch(spread: int | None) -> list[str]:
             work = Path(tmp)
 
             def argv(raw):
-                return [
-                    "fetch",
-                    "--url",
-                    url,
-                    "--raw-dir",
-                    str(raw),
-                    "--allow-host",
-                    "127.0.0.1",
-                    "--retries",
-                    "0",
-                ]
+                return fetch_args(url, str(raw))
 
             Page.body = old_body
             seed = work / "seed"
@@ -253,9 +244,7 @@ def check_fetch(spread: int | None) -> list[str]:
                         "new snapshot, old manifest"
                     )
                 else:
-                    refused = run(
-                        ["build", "--input", str(raw / name), "--out", str(case / "b")], 0
-                    )
+                    refused = run(build_args(str(raw / name), str(case / "b")), 0)
                     if refused.returncode != 2:
                         findings.append(f"{where}: build did not refuse the undescribed snapshot")
                 again = run(argv(raw), 0)

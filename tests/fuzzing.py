@@ -38,6 +38,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from cli_args import build_args
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
@@ -151,7 +153,7 @@ def run_one(data: bytes, work: Path) -> str | None:
     before = snapshot(out)
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = main(["build", "--input", str(src), "--out", str(out)])
+        code = main(build_args(str(src), str(out)))
     message = err.getvalue()
     if code not in ALLOWED:
         return f"exit {code}: {message.strip()[-500:]}"
@@ -177,7 +179,7 @@ def fuzz(runs: int, seed: int, verbose: bool = False) -> list[tuple[int, str, st
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         with contextlib.redirect_stderr(io.StringIO()):
-            assert main(["build", "--input", str(SEEDS[0]), "--out", str(work / "build")]) == 0
+            assert main(build_args(str(SEEDS[0]), str(work / "build"))) == 0
         for n in range(runs):
             data = mutate(rng.choice(seeds()), rng)
             finding = run_one(data, work)
@@ -189,7 +191,7 @@ def fuzz(runs: int, seed: int, verbose: bool = False) -> list[tuple[int, str, st
                     print(f"run {n}: {finding} (input kept in {keep})", file=sys.stderr)
                 shutil.rmtree(work / "build", ignore_errors=True)
                 with contextlib.redirect_stderr(io.StringIO()):
-                    main(["build", "--input", str(SEEDS[0]), "--out", str(work / "build")])
+                    main(build_args(str(SEEDS[0]), str(work / "build")))
     return findings
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cli_args import export_args
 
 from conftest import ROOT
 from netlab import load_map, names_map
@@ -66,19 +67,7 @@ def dual_stack(tmp_path: Path) -> Path:
 
 
 def export_dir(capsys, built, amap: Path, out: Path, *extra: str) -> tuple[int, str]:
-    code = main(
-        [
-            "export",
-            "aerleon",
-            "--addresses",
-            str(amap),
-            "--data",
-            str(built[0]),
-            "-o",
-            str(out),
-            *extra,
-        ]
-    )
+    code = main(export_args("aerleon", str(amap), str(built[0]), "-o", str(out), *extra))
     return code, capsys.readouterr().err
 
 
@@ -325,7 +314,7 @@ def test_platforms_without_destinations_need_one_host(capsys, built, rows, regis
 
 
 def test_zones_select_the_perimeter_flows_of_every_format(capsys, built, tmp_path):
-    code = main(["export", "nftables", "--addresses", str(EXAMPLE), "--data", str(built[0]), "--from-zone", "users", "--to-zone", "dmz"])  # fmt: skip
+    code = main(export_args("nftables", str(EXAMPLE), str(built[0]), "--from-zone", "users", "--to-zone", "dmz"))  # fmt: skip
     out = capsys.readouterr()
     assert code == 0
     amap = load_map(EXAMPLE)
@@ -340,7 +329,7 @@ def test_zones_select_the_perimeter_flows_of_every_format(capsys, built, tmp_pat
                 ipaddress.ip_network(u) for u in users
             }
             assert daddr == ["10.0.5.10"]
-    code = main(["export", "nftables", "--addresses", str(EXAMPLE), "--data", str(built[0]), "--from-zone", "nowhere"])  # fmt: skip
+    code = main(export_args("nftables", str(EXAMPLE), str(built[0]), "--from-zone", "nowhere"))  # fmt: skip
     assert code == 2 and "nowhere" in capsys.readouterr().err
 
 
@@ -391,7 +380,7 @@ def test_the_host_formats_stay_ours_by_the_same_judge(capsys, built, tmp_path):
         [{"filename": "theirs", "filters": [plain]}], naming.Naming(str(out / "def"))
     )["theirs.nft"]
     (tmp_path / "theirs.nft").write_text(theirs, "utf-8")
-    assert main(["export", "nftables", "--addresses", str(EXAMPLE), "--data", str(built[0]), "--hook", "input", "-o", str(tmp_path / "ours.nft")]) == 0  # fmt: skip
+    assert main(export_args("nftables", str(EXAMPLE), str(built[0]), "--hook", "input", "-o", str(tmp_path / "ours.nft"))) == 0  # fmt: skip
     judged = {
         name: subprocess.run(
             [nft, "-c", "-f", str(tmp_path / name)], capture_output=True, text=True

@@ -10,6 +10,7 @@ import http.server
 import threading
 
 import pytest
+from cli_args import export_args
 
 from conftest import ENGLISH, ROOT
 from pipeline.cli import main, parser
@@ -22,7 +23,7 @@ def base(command: str, data: str, out: str) -> list[str]:
     return {
         "diff": ["diff", data, data],
         "query": ["query", "--data", data],
-        "export": ["export", "nftables", "--addresses", MAP, "--data", data, "-o", out],
+        "export": export_args("nftables", MAP, data, "-o", out),
         "components": ["components", "--data", data],
         "align": ["align", data, data],
         "compare": ["compare", data, data],

@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import pytest
+from cli_args import build_args
 
 from conftest import ROOT, SNAPSHOT, run_cli
 from pipeline.cli import main
@@ -30,7 +31,7 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def good_build(tmp_path_factory):
     out = tmp_path_factory.mktemp("good") / "build"
-    assert main(["build", "--input", str(SNAPSHOT), "--out", str(out)]) == 0
+    assert main(build_args(str(SNAPSHOT), str(out))) == 0
     return out
 
 

@@ -12,6 +12,7 @@ import json
 import re
 
 import pytest
+from cli_args import build_args, export_args
 
 from conftest import ENGLISH, ROOT
 from pipeline.cli import main
@@ -209,18 +210,7 @@ def test_a_map_by_id_gives_the_same_rules_in_both_languages(built, english, tmp_
         (kept / "ports.csv").write_text(_csv(rows))
         target = tmp_path / f"{out.parent.name}.nft"
         assert (
-            main(
-                [
-                    "export",
-                    "nftables",
-                    "--addresses",
-                    str(amap),
-                    "--data",
-                    str(kept / "ports.csv"),
-                    "-o",
-                    str(target),
-                ]
-            )
+            main(export_args("nftables", str(amap), str(kept / "ports.csv"), "-o", str(target)))
             == 0
         )
         outputs.append(rule_lines(target))
@@ -248,39 +238,22 @@ def test_members_and_any_take_the_addresses_of_their_components(built, tmp_path,
     )
     assert (
         main(
-            [
-                "export",
+            export_args(
                 "nftables",
-                "--addresses",
                 str(amap),
-                "--data",
                 str(built[0]),
                 "--section",
                 "Citrix Virtual Apps",
                 "--from",
                 "Citrix Director et Admin Workstation",
-            ]
+            )
         )
         == 0
     )
     text = capsys.readouterr().out
     # fr:225 'Citrix Director et Admin Workstation' -> VDA TCP 3389: each member
     assert "ip saddr { 10.0.10.50, 10.0.99.0/24 } ip daddr { 10.0.20.0/24 } tcp dport 3389" in text
-    assert (
-        main(
-            [
-                "export",
-                "nftables",
-                "--addresses",
-                str(amap),
-                "--data",
-                str(built[0]),
-                "--to",
-                "license-server",
-            ]
-        )
-        == 0
-    )
+    assert main(export_args("nftables", str(amap), str(built[0]), "--to", "license-server")) == 0
     text = capsys.readouterr().out
     # fr:180 'Tout composant Citrix' -> licence server 27000: every mapped Citrix
     # component (not the Microsoft domain controller)
@@ -304,9 +277,7 @@ def test_an_unknown_name_never_gets_a_rule(tmp_path, capsys):
     )
     amap = tmp_path / "map.yaml"
     amap.write_text(ID_MAP)
-    assert (
-        main(["export", "nftables", "--addresses", str(amap), "--data", str(tmp_path / "out")]) == 0
-    )
+    assert main(export_args("nftables", str(amap), str(tmp_path / "out"))) == 0
     out = capsys.readouterr().out
     assert "Serveur Vitrine" not in out and "Serveur StoreFront" not in out
     assert "StoreFront" in out  # the known alias of the same component still has its rules
@@ -411,18 +382,15 @@ def test_firewall_rule_names_are_per_id(built, english, tmp_path, capsys):
     for out in (built[0], english):
         assert (
             main(
-                [
-                    "export",
+                export_args(
                     "windows",
-                    "--addresses",
                     str(amap),
-                    "--data",
                     str(out),
                     "--from",
                     "storefront-server",
                     "--to",
                     "domain-controller",
-                ]
+                )
             )
             == 0
         )
@@ -599,19 +567,16 @@ def test_a_member_without_address_is_named_not_dropped_silently(built, tmp_path,
     )
     assert (
         main(
-            [
-                "export",
+            export_args(
                 "nftables",
-                "--addresses",
                 str(amap),
-                "--data",
                 str(built[0]),
                 "--from",
                 "storefront-server",
                 "--to",
                 "Delivery Controller, XenMobile",
                 "--explain",
-            ]
+            )
         )
         == 0
     )
@@ -643,12 +608,7 @@ def test_every_row_keeps_its_id_when_the_page_writes_the_declared_renames(form, 
     for name, text in (("before", source), ("after", renamed)):
         page = tmp_path / f"{name}.{'md' if form == 'markdown' else 'html'}"
         page.write_text(text if form == "markdown" else markdown_to_html(text), "utf-8")
-        assert (
-            main(
-                ["build", "--input", str(page), "--out", str(tmp_path / name), "--locale", "en-us"]
-            )
-            == 0
-        )
+        assert main(build_args(str(page), str(tmp_path / name), "--locale", "en-us")) == 0
         with (tmp_path / name / "rules.csv").open(encoding="utf-8") as f:
             ids[name] = [
                 (r["table"], r["row"], r["section_id"], r["source_id"], r["destination_id"])

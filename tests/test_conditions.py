@@ -9,6 +9,8 @@ import csv
 import io
 import json
 
+from cli_args import export_args
+
 from conftest import ROOT
 from pipeline.cli import main
 from pipeline.dataset.query import load_ports
@@ -91,9 +93,7 @@ def test_without_leaves_out_exactly_the_flows_of_the_condition(built, capsys, tm
     edt_ids = {r["rule_id"] for r in rows if r["condition"] == "edt"}
 
     def rules(*extra):
-        code = main(
-            ["export", "nftables", "--addresses", str(amap), "--data", str(built[0]), *extra]
-        )
+        code = main(export_args("nftables", str(amap), str(built[0]), *extra))
         out = capsys.readouterr()
         assert code == 0, out.err
         return {ln.strip() for ln in out.out.splitlines() if "accept comment" in ln}, out.err

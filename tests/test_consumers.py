@@ -19,6 +19,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from cli_args import build_args, export_args
 
 from conftest import ROOT, SNAPSHOT
 from pipeline import api
@@ -44,7 +45,7 @@ def run(capsys, *args):
     [
         ["query", "--port", "443", "--data", "build"],
         ["query", "--to", "storefront", "--format", "json", "--data", "build/ports.csv"],
-        ["export", "nftables", "--addresses", "examples/address-map.yaml", "--data", "build"],
+        export_args("nftables", "examples/address-map.yaml", "build"),
         ["diff", "build/ports.csv", "build/ports.csv"],
         ["diff", "build", "build", "--table", "rules", "--format", "markdown"],
         ["query", "--help"],
@@ -356,7 +357,7 @@ def test_version_and_completion(capsys):
 
 def test_spreadsheet_csv_is_read_back_alike(tmp_path, capsys, built):
     out = tmp_path / "b"
-    assert main(["build", "--input", str(SNAPSHOT), "--out", str(out), "--spreadsheet"]) == 0
+    assert main(build_args(str(SNAPSHOT), str(out), "--spreadsheet")) == 0
     capsys.readouterr()
     raw = (out / "ports.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbfrule_id;section;source;") and b"\r\n" not in raw

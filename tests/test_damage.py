@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_args import build_args
 
 from conftest import SNAPSHOT
 from pipeline.cli import main
@@ -164,24 +165,22 @@ def test_a_page_that_shrank_fails_unless_allowed(tmp_path, good, capsys):
     assert "section 'Citrix Virtual Apps and Desktops': 20 -> 0 rules" in str(err.value)
     assert "section 'Service d’authentification fédérée': 3 -> 0 rules" in str(err.value)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    code = main(["build", "--input", str(smaller), "--out", str(out)])
+    code = main(build_args(str(smaller), str(out)))
     assert code == 6 and "--allow-shrink" in capsys.readouterr().err
-    assert main(["build", "--input", str(smaller), "--out", str(out), "--allow-shrink"]) == 0
+    assert main(build_args(str(smaller), str(out), "--allow-shrink")) == 0
 
 
 def test_max_rejects(tmp_path, capsys):
     out = tmp_path / "b"
-    assert main(["build", "--input", str(SNAPSHOT), "--out", str(out), "--max-rejects", "1"]) == 0
-    code = main(["build", "--input", str(SNAPSHOT), "--out", str(out), "--max-rejects", "0"])
+    assert main(build_args(str(SNAPSHOT), str(out), "--max-rejects", "1")) == 0
+    code = main(build_args(str(SNAPSHOT), str(out), "--max-rejects", "0"))
     err = capsys.readouterr().err
     assert code == 6 and "1 rules were rejected, more than --max-rejects 0" in err
     assert "line 50, section 'Citrix ADM'" in err
 
 
 def test_a_locale_the_page_contradicts_is_warned_about(tmp_path, capsys):
-    code = main(
-        ["build", "--input", str(SNAPSHOT), "--out", str(tmp_path / "b"), "--locale", "en-us"]
-    )
+    code = main(build_args(str(SNAPSHOT), str(tmp_path / "b"), "--locale", "en-us"))
     err = capsys.readouterr().err
     assert code == 0
     assert "warning: --locale en-us, but the page looks fr-fr (its words: " in err
@@ -261,10 +260,7 @@ def test_two_rows_joined_on_one_line_are_split_back(tmp_path, built, capsys):
     joined = lines[:k] + [lines[k] + " " + lines[k + 1]] + lines[k + 2 :]
     page = tmp_path / SNAPSHOT.name
     page.write_text("\n".join(joined), "utf-8")
-    assert (
-        main(["build", "--input", str(page), "--out", str(tmp_path / "out"), "--locale", "fr-fr"])
-        == 0
-    )
+    assert main(build_args(str(page), str(tmp_path / "out"), "--locale", "fr-fr")) == 0
     err = capsys.readouterr().err
     assert f"{SNAPSHOT.name}:{k + 1}, section" in err and "two rows joined on one line" in err
     assert published_flows(tmp_path / "out") == published_flows(built[0])
@@ -310,7 +306,7 @@ def rewritten_snapshot(tmp_path, change) -> tuple[object, list[str], int]:
     page = tmp_path / SNAPSHOT.name
     page.write_text("\n".join(new), "utf-8")
     out = tmp_path / "out"
-    code = main(["build", "--input", str(page), "--out", str(out), "--locale", "fr-fr"])
+    code = main(build_args(str(page), str(out), "--locale", "fr-fr"))
     assert code == 0
     return out, new, k
 
@@ -603,7 +599,7 @@ def test_the_previous_build_settles_rows_a_damaged_row_leaves_open(tmp_path, goo
     other = list(LINES)
     other[k + 1] = other[k + 1].replace(split_row(LINES[k + 1])[0][-1], "other words", 1)
     changed.write_text("\n".join(other) + "\n", "utf-8")
-    assert main(["build", "--input", str(changed), "--locale", "fr-fr", "--out", str(tmp_path / "p")]) == 0  # fmt: skip
+    assert main(build_args(str(changed), str(tmp_path / "p"), "--locale", "fr-fr")) == 0  # fmt: skip
     assert main([*args, "--out", str(tmp_path / "with2"), "--previous", str(tmp_path / "p")]) == 0
     rejected = set(published(tmp_path / "with2", "rejects")["source_line"])
     assert str(k + 2) in rejected and str(k + 3) not in rejected

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from cli_args import build_args, export_args
 
 from conftest import ROOT, SNAPSHOT
 from pipeline.cli import main
@@ -26,7 +27,7 @@ DEEP = 20_000
 def test_a_deep_address_map_is_refused_located(built, tmp_path, capsys, text):
     path = tmp_path / "map.yaml"
     path.write_text(text, "utf-8")
-    code = main(["export", "nftables", "--addresses", str(path), "--data", str(built[0])])
+    code = main(export_args("nftables", str(path), str(built[0])))
     err = capsys.readouterr().err
     assert code == 2 and f"{path}:" in err and "more than 100 deep" in err
 
@@ -34,9 +35,7 @@ def test_a_deep_address_map_is_refused_located(built, tmp_path, capsys, text):
 def test_deep_errata_are_refused_located(tmp_path, capsys):
     errata = tmp_path / "errata.toml"
     errata.write_text("x = " + "[" * DEEP + "]" * DEEP + "\n", "utf-8")
-    code = main(
-        ["build", "--errata", str(errata), "--input", str(SNAPSHOT), "--out", str(tmp_path / "b")]
-    )
+    code = main(build_args(str(SNAPSHOT), str(tmp_path / "b"), "--errata", str(errata)))
     err = capsys.readouterr().err
     assert code == 2 and f"{errata}:1" in err and "more than 100 deep" in err
     assert not (tmp_path / "b").exists()
@@ -50,7 +49,7 @@ def test_a_deep_build_manifest_is_refused_by_export_and_diff(built, tmp_path, ca
     )
     amap = ROOT / "examples" / "address-map.yaml"
     for argv in (
-        ["export", "nftables", "--addresses", str(amap), "--data", str(data)],
+        export_args("nftables", str(amap), str(data)),
         ["diff", str(built[0]), str(data)],
     ):
         code = main(argv)
@@ -76,7 +75,7 @@ def test_html_nested_deeper_than_its_limit_is_refused_located(tmp_path, capsys, 
         + "</p></article></body></html>",
         "utf-8",
     )
-    code = main(["build", "--input", str(page), "--out", str(tmp_path / "b"), "--allow-unrecorded"])
+    code = main(build_args(str(page), str(tmp_path / "b"), "--allow-unrecorded"))
     err = capsys.readouterr().err
     assert code == 2 and f"{page}:2" in err and "nests its elements more than 50 deep" in err
     assert not (tmp_path / "b").exists()

@@ -6,6 +6,7 @@ import json
 import subprocess
 
 import pytest
+from cli_args import build_args
 
 from conftest import ENGLISH, SNAPSHOT, run_cli, unreported
 from pipeline.cli import main
@@ -44,7 +45,7 @@ def versions(tmp_path_factory):
     base = tmp_path_factory.mktemp("diff")
     (base / "new.txt").write_text(edited_snapshot(), "utf-8")
     for name, src in (("old", SNAPSHOT), ("new", base / "new.txt")):
-        assert main(["build", "--input", str(src), "--out", str(base / name)]) == 0
+        assert main(build_args(str(src), str(base / name))) == 0
     return base
 
 
@@ -191,7 +192,7 @@ def test_the_diff_misses_nothing_on_real_pairs_of_versions(table, versions, tmp_
 
     md = ENGLISH
     english = tmp_path / "en"
-    assert main(["build", "--input", str(md), "--out", str(english), "--locale", "en-us"]) == 0
+    assert main(build_args(str(md), str(english), "--locale", "en-us")) == 0
     for old, new in ((versions / "old", versions / "new"), (versions / "old", english)):
         d = diff(load(str(old), table), load(str(new), table))
         assert unreported(d) == [], (table, new)

@@ -12,6 +12,7 @@ import json
 import threading
 
 import pytest
+from cli_args import fetch_args
 
 from conftest import ENGLISH as MD
 from conftest import SNAPSHOT
@@ -114,21 +115,7 @@ def test_iso_8859_1_declared_only_by_the_server(tmp_path, capsys):
     try:
         url = f"http://127.0.0.1:{httpd.server_address[1]}/page.html"
         raw = tmp_path / "raw"
-        code = main(
-            [
-                "fetch",
-                "--url",
-                url,
-                "--locale",
-                "en-us",
-                "--raw-dir",
-                str(raw),
-                "--allow-host",
-                "127.0.0.1",
-                "--retries",
-                "0",
-            ]
-        )
+        code = main(fetch_args(url, str(raw), locale="en-us"))
         assert code == 0, capsys.readouterr().err
     finally:
         httpd.shutdown()

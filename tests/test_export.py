@@ -17,6 +17,7 @@ import shutil
 import subprocess
 
 import pytest
+from cli_args import export_args
 
 from conftest import ROOT, cfn_lint
 from pipeline.cli import main
@@ -127,7 +128,7 @@ def tool_check(fmt: str, path) -> None:
 
 
 def export(capsys, data, amap, fmt, *extra):
-    code = main(["export", fmt, "--addresses", str(amap), "--data", str(data), *extra])
+    code = main(export_args(fmt, str(amap), str(data), *extra))
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -375,8 +376,7 @@ def test_a_new_format_is_one_module_and_one_registry_line(capsys, built, tmp_pat
 
     monkeypatch.setitem(pipeline.export.RENDERERS, "allowlist", allowlist.render_allowlist)
     code = main(
-        ["export", "allowlist", "--addresses", str(ROOT / "examples" / "address-map.yaml"),
-         "--data", str(built[0]), "--host", "license-server"]
+        export_args("allowlist", str(ROOT / "examples" / "address-map.yaml"), str(built[0]), "--host", "license-server")
     )  # fmt: skip
     out = capsys.readouterr()
     assert code == 0, out.err

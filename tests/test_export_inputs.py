@@ -9,6 +9,7 @@ import csv
 import io
 
 import pytest
+from cli_args import export_args
 
 from pipeline.cli import main
 from pipeline.dataset.published import csv_text
@@ -30,7 +31,7 @@ MAP = (
 def run(capsys, built, tmp_path, fmt: str, *extra: str, amap: str = MAP, data=None):
     path = tmp_path / "map.yaml"
     path.write_text(amap, "utf-8")
-    args = ["export", fmt, "--addresses", str(path), "--data", str(data or built[0])]
+    args = export_args(fmt, str(path), str(data or built[0]))
     code = main([*args, *extra])
     out = capsys.readouterr()
     return code, out.out, out.err

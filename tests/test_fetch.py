@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+from cli_args import build_args, fetch_args
 
 from conftest import ENGLISH as MD
 from conftest import ROOT
@@ -140,24 +141,17 @@ SNAP = "citrix-communication-ports.en-us.html"
 
 def fetch(server, raw, path, *extra):
     return main(
-        [
-            "fetch",
-            "--url",
+        fetch_args(
             server + path,
-            "--locale",
-            "en-us",
-            "--raw-dir",
             str(raw),
-            "--allow-host",
-            "127.0.0.1",
-            "--retries",
-            "2",
             "--backoff",
             "0.05",
             "--timeout",
             "1",
             *extra,
-        ]
+            locale="en-us",
+            retries=2,
+        )
     )
 
 
@@ -290,9 +284,7 @@ def test_urls_refused_before_any_request(tmp_path, capsys, url, fragment):
 
 def test_fetched_snapshot_builds(server, raw, tmp_path, capsys):
     assert fetch(server, raw, "/page.html") == 0
-    assert (
-        main(["build", "--input", str(raw / SNAP), "--out", str(tmp_path / "b"), "--strict"]) == 0
-    )
+    assert main(build_args(str(raw / SNAP), str(tmp_path / "b"), "--strict")) == 0
     import json
 
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
@@ -314,24 +306,12 @@ def test_the_locale_of_a_fetched_page_is_recognised(server, raw, capsys, path, l
     URL or the page says (never a default)."""
     import json
 
-    code = main(
-        [
-            "fetch",
-            "--url",
-            server + path,
-            "--raw-dir",
-            str(raw),
-            "--allow-host",
-            "127.0.0.1",
-            "--retries",
-            "0",
-        ]
-    )
+    code = main(fetch_args(server + path, str(raw)))
     assert code == 0, capsys.readouterr().err
     name = f"citrix-communication-ports.{locale}.html"
     entry = json.loads((raw / "manifest.json").read_text())["snapshots"][name]
     assert entry["locale"] == locale and entry["url"] == server + path
-    assert main(["build", "--input", str(raw / name), "--out", str(raw.parent / "b")]) == 0
+    assert main(build_args(str(raw / name), str(raw.parent / "b"))) == 0
     manifest = json.loads((raw.parent / "b" / "manifest.json").read_text())
     assert manifest["source"]["locale"] == locale
     if path != "/kr/ko/tech-zone/ports.html":  # its body words are English: warned
@@ -347,29 +327,14 @@ def test_a_recorded_locale_the_words_contradict_is_warned_about(server, raw, cap
     says the page's words look en-us."""
     import json
 
-    assert (
-        main(
-            [
-                "fetch",
-                "--url",
-                server + "/kr/ko/english.html",
-                "--raw-dir",
-                str(raw),
-                "--allow-host",
-                "127.0.0.1",
-                "--retries",
-                "0",
-            ]
-        )
-        == 0
-    )
+    assert main(fetch_args(server + "/kr/ko/english.html", str(raw))) == 0
     snapshot = raw / "citrix-communication-ports.ko-kr.html"
     assert (
         json.loads((raw / "manifest.json").read_text())["snapshots"][snapshot.name]["locale"]
         == "ko-kr"
     )
     capsys.readouterr()
-    assert main(["build", "--input", str(snapshot), "--out", str(raw.parent / "b")]) == 0
+    assert main(build_args(str(snapshot), str(raw.parent / "b"))) == 0
     built = json.loads((raw.parent / "b" / "manifest.json").read_text())
     assert built["source"]["locale"] == "ko-kr"
     assert any(
@@ -410,7 +375,7 @@ def test_form_text_saves_the_text_rendering_that_builds_the_same_flows(
     )
     assert entry["served"]["rendered_by"].startswith("trafilatura")
     for snap, out in ((raw / SNAP, "h"), (text, "t")):
-        assert main(["build", "--input", str(snap), "--out", str(tmp_path / out), "--strict"]) == 0
+        assert main(build_args(str(snap), str(tmp_path / out), "--strict")) == 0
     assert published_ports(tmp_path / "t") == published_ports(tmp_path / "h")
     before = text.read_bytes()
     capsys.readouterr()

@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from cli_args import build_args, export_args, fetch_args
 
 from conftest import ENGLISH, ROOT
 from pipeline.cli import main
@@ -85,19 +86,12 @@ def local_fetch(
     port: int, raw, *extra: str, locale: str | None = "en-us", path: str = "/page.html"
 ) -> list[str]:
     """The arguments of a fetch from a listener of the test on 127.0.0.1: no retry."""
-    return [
-        "fetch",
-        "--url",
+    return fetch_args(
         f"http://127.0.0.1:{port}{path}",
-        "--raw-dir",
         str(raw),
-        "--allow-host",
-        "127.0.0.1",
-        "--retries",
-        "0",
         *(["--locale", locale] if locale else []),
         *extra,
-    ]
+    )
 
 
 @pytest.fixture()
@@ -233,13 +227,13 @@ def fifo(tmp_path):
 
 
 FILE_ARGS = [  # options that take a file
-    ["build", "--input", "{x}", "--out", "{tmp}/out"],
+    build_args("{x}", "{tmp}/out"),
     ["build", "--errata", "{x}", "--out", "{tmp}/out"],
     ["export", "nftables", "--addresses", "{x}"],
 ]
 DATA_ARGS = [  # options that take a build directory or one of its files
     ["query", "--data", "{x}"],
-    ["export", "nftables", "--data", "{x}", "--addresses", "examples/address-map.yaml"],
+    export_args("nftables", "examples/address-map.yaml", "{x}"),
     ["diff", "{x}", "build"],
 ]
 
@@ -276,7 +270,7 @@ def test_a_page_over_its_cap_is_refused_before_it_is_read_whole(tmp_path, capsys
     big = tmp_path / "big.txt"
     with big.open("wb") as out:
         out.truncate(bounded.cap("page") + 1)  # sparse: no disk used
-    assert main(["build", "--input", str(big), "--out", str(tmp_path / "out")]) == 2
+    assert main(build_args(str(big), str(tmp_path / "out"))) == 2
     assert f"larger than {bounded.cap('page')} bytes" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
@@ -338,7 +332,7 @@ def test_deep_html_is_read_whole(depth, tmp_path, capsys):
 
     page = tmp_path / "deep.html"
     page.write_text(deep_page(depth))
-    assert main(["build", "--input", str(page), "--out", str(tmp_path / "out")]) == 0
+    assert main(build_args(str(page), str(tmp_path / "out"))) == 0
     rows = list(csv.DictReader((tmp_path / "out" / "ports.csv").open()))
     assert [(r["source"], r["destination"], r["port_start"], r["details"]) for r in rows] == [
         ("StoreFront", "Delivery Controller", "443", "XML")
@@ -499,7 +493,7 @@ def test_a_second_build_waits_for_the_first(tmp_path):
     from conftest import SNAPSHOT
 
     out = tmp_path / "build"
-    argv = ["build", "--input", str(SNAPSHOT), "--out", str(out)]
+    argv = build_args(str(SNAPSHOT), str(out))
     runs = [forked.start(argv) for _ in range(3)]
     done = [run.wait() for run in runs]
     errors = [d.stderr for d in done]
@@ -515,7 +509,7 @@ def test_a_build_held_too_long_is_a_clear_error(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(bounded.limits()["writes"], "lock_wait_seconds", 0.2)
     out = tmp_path / "build"
     with outdir.locked(out):
-        assert main(["build", "--input", str(SNAPSHOT), "--out", str(out)]) == 2
+        assert main(build_args(str(SNAPSHOT), str(out))) == 2
     err = capsys.readouterr().err
     assert "another build is writing this output" in err and "internal error" not in err
     assert not out.exists()
@@ -532,7 +526,7 @@ def test_a_build_never_replaces_the_current_directory_or_one_above(
     monkeypatch.setenv("HOME", str(tmp_path / "work"))
     before = sorted(p.name for p in tmp_path.rglob("*"))
     target = str(Path(where).expanduser())
-    assert main(["build", "--input", str(SNAPSHOT), "--out", target]) == 2
+    assert main(build_args(str(SNAPSHOT), target)) == 2
     assert "refusing to build into this directory" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
 
@@ -545,7 +539,7 @@ def test_a_build_with_files_of_the_user_beside_it_is_not_replaced(built, tmp_pat
     out = tmp_path / "build"
     shutil.copytree(built[0], out)
     (out / "notes.txt").write_text("mine")
-    assert main(["build", "--input", str(SNAPSHOT), "--out", str(out)]) == 2
+    assert main(build_args(str(SNAPSHOT), str(out))) == 2
     assert "holds files that are not the build's (notes.txt)" in capsys.readouterr().err
     assert (out / "notes.txt").read_text() == "mine"
 
@@ -568,11 +562,11 @@ def test_a_snapshot_its_manifest_does_not_describe_is_refused(tmp_path, capsys):
     raw, snapshot = raw_copy(tmp_path)
     snapshot.write_text(snapshot.read_text("utf-8").replace("TCP | 443", "TCP | 4443", 1))
     out = tmp_path / "build"
-    assert main(["build", "--input", str(snapshot), "--out", str(out)]) == 2
+    assert main(build_args(str(snapshot), str(out))) == 2
     err = capsys.readouterr().err
     assert "not the file raw/manifest.json describes: its sha256 is" in err, err
     assert not out.exists()
-    assert main(["build", "--input", str(snapshot), "--out", str(out), "--allow-unrecorded"]) == 0
+    assert main(build_args(str(snapshot), str(out), "--allow-unrecorded")) == 0
     assert "built without its url and fetch time" in capsys.readouterr().err
     source = json.loads((out / "manifest.json").read_text())["source"]
     assert "url" not in source and "fetched_at" not in source
@@ -634,19 +628,7 @@ def test_a_fetch_killed_between_its_writes_is_refused_by_build_and_mended_by_fet
 
     raw = tmp_path / "raw"
     url = f"http://127.0.0.1:{listener(served(page_body())).port}/page.html"
-    args = [
-        "fetch",
-        "--url",
-        url,
-        "--locale",
-        "en-us",
-        "--raw-dir",
-        str(raw),
-        "--allow-host",
-        "127.0.0.1",
-        "--retries",
-        "0",
-    ]
+    args = fetch_args(url, str(raw), locale="en-us")
     assert main(args) == 0
     snapshot = raw / "citrix-communication-ports.en-us.html"
     first = json.loads((raw / "manifest.json").read_text())
@@ -662,14 +644,14 @@ def test_a_fetch_killed_between_its_writes_is_refused_by_build_and_mended_by_fet
     monkeypatch.undo()
     assert snapshot.read_bytes() == changed  # new snapshot, old manifest
     assert json.loads((raw / "manifest.json").read_text()) == first
-    assert main(["build", "--input", str(snapshot), "--out", str(tmp_path / "b")]) == 2
+    assert main(build_args(str(snapshot), str(tmp_path / "b"))) == 2
     assert "not the file raw/manifest.json describes" in capsys.readouterr().err
     # the next fetch does not trust the validators of a snapshot its entry does not
     # describe: no conditional request, both written anew
     assert main(args2) == 0
     entry = json.loads((raw / "manifest.json").read_text())["snapshots"][snapshot.name]
     assert entry["url"] == url2 and raw_manifest.disagreement(entry, snapshot.read_bytes()) == ""
-    assert main(["build", "--input", str(snapshot), "--out", str(tmp_path / "b")]) == 0
+    assert main(build_args(str(snapshot), str(tmp_path / "b"))) == 0
 
 
 @pytest.fixture()
@@ -705,8 +687,8 @@ def unprivileged(*args: str):
 @pytest.mark.parametrize(
     "args",
     [
-        ["build", "--input", "raw/citrix-communication-ports.txt", "--out", "{ro}/build"],
-        ["build", "--input", "raw/citrix-communication-ports.txt", "--out", "{ro}"],
+        build_args("raw/citrix-communication-ports.txt", "{ro}/build"),
+        build_args("raw/citrix-communication-ports.txt", "{ro}"),
         ["export", "nftables", "--addresses", "examples/address-map.yaml", "-o", "{ro}/rules.nft"],
         ["export", "nftables", "--addresses", "examples/address-map.yaml", "-o", "{ro}/sub/x.nft"],
         [

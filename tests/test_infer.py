@@ -13,6 +13,7 @@ import json
 import re
 
 import pytest
+from cli_args import build_args
 
 from conftest import ENGLISH as EN
 from pipeline.cli import main
@@ -24,7 +25,7 @@ CELL = re.compile(rf"(?<=\| ){re.escape(OLD)}(?= +\|)")
 @pytest.fixture(scope="module")
 def previous(tmp_path_factory):
     out = tmp_path_factory.mktemp("prev") / "build"
-    assert main(["build", "--input", str(EN), "--out", str(out), "--allow-unrecorded"]) == 0
+    assert main(build_args(str(EN), str(out), "--allow-unrecorded")) == 0
     return out
 
 
@@ -39,7 +40,7 @@ def rewritten(tmp_path, change=lambda text: text):
 
 
 def build(page, out, *extra) -> int:
-    return main(["build", "--input", str(page), "--out", str(out), "--allow-unrecorded", *extra])
+    return main(build_args(str(page), str(out), "--allow-unrecorded", *extra))
 
 
 def ids(out) -> list[tuple]:

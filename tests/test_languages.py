@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from cli_args import build_args
 
 from conftest import ENGLISH as EN
 from conftest import ROOT
@@ -271,25 +272,12 @@ def test_any_language_tag_sets_the_locale_and_nothing_else_does(tmp_path, capsys
     that is no language tag is refused before anything is read."""
     page = tmp_path / "p.md"
     page.write_text(translated(EN.read_text("utf-8"), UNKNOWN["ko"]), "utf-8")
-    assert (
-        main(["build", "--input", str(page), "--out", str(tmp_path / "b"), "--locale", "ko-KR"])
-        == 0
-    )
+    assert main(build_args(str(page), str(tmp_path / "b"), "--locale", "ko-KR")) == 0
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text("utf-8"))
     assert manifest["source"]["locale"] == "ko-kr"
     capsys.readouterr()
     with pytest.raises(SystemExit) as exit_:
-        main(
-            [
-                "build",
-                "--input",
-                str(page),
-                "--out",
-                str(tmp_path / "c"),
-                "--locale",
-                "korean please",
-            ]
-        )
+        main(build_args(str(page), str(tmp_path / "c"), "--locale", "korean please"))
     assert exit_.value.code == 2
     assert "not a language tag" in capsys.readouterr().err
     assert not (tmp_path / "c").exists()

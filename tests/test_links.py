@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from cli_args import export_args
 from test_languages import built_in_forms
 
 from conftest import ENGLISH
@@ -68,9 +69,7 @@ def test_export_names_the_page_of_a_mapped_product_s_ports(english_forms, tmp_pa
         "  license-server: 10.0.10.30\n",
         "utf-8",
     )
-    code = main(
-        ["export", "nftables", "--addresses", str(amap), "--data", str(english_forms["markdown"])]
-    )
+    code = main(export_args("nftables", str(amap), str(english_forms["markdown"])))
     err = capsys.readouterr().err
     assert code == 0
     assert (
@@ -80,15 +79,5 @@ def test_export_names_the_page_of_a_mapped_product_s_ports(english_forms, tmp_pa
     # the License Server's links point within this page: no note
     assert "Citrix License Server" not in err
     # and a note is no warning: --strict passes
-    code = main(
-        [
-            "export",
-            "nftables",
-            "--addresses",
-            str(amap),
-            "--data",
-            str(english_forms["markdown"]),
-            "--strict",
-        ]
-    )
+    code = main(export_args("nftables", str(amap), str(english_forms["markdown"]), "--strict"))
     assert code == 0, capsys.readouterr().err

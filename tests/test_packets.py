@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from cli_args import export_args
 
 from conftest import ROOT
 from netlab import Lab, Router, expected_flows, load_map, names_map, sample, unavailable
@@ -61,9 +62,7 @@ def registry():
 
 
 def export_file(capsys, built, amap: Path, fmt: str, out: Path, *extra: str) -> str:
-    code = main(
-        ["export", fmt, "--addresses", str(amap), "--data", str(built[0]), "-o", str(out), *extra]
-    )
+    code = main(export_args(fmt, str(amap), str(built[0]), "-o", str(out), *extra))
     err = capsys.readouterr().err
     assert code == 0, err
     return err

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+from cli_args import export_args
+
 from pipeline.cli import main
 from pipeline.dataset.query import load_ports
 from pipeline.page.model import Note, Page, Section
@@ -86,18 +88,7 @@ def test_a_map_of_the_domain_controllers_exports_the_active_directory_flows(
     amap.write_text(
         "components:\n  connector-appliance: 10.0.60.5\n  domain-controller: [10.0.0.10, 10.0.0.11]\n"
     )
-    code = main(
-        [
-            "export",
-            "nftables",
-            "--addresses",
-            str(amap),
-            "--data",
-            str(built[0]),
-            "--host",
-            "domain-controller",
-        ]
-    )
+    code = main(export_args("nftables", str(amap), str(built[0]), "--host", "domain-controller"))
     out = capsys.readouterr().out
     assert code == 0
     lines = [ln for ln in out.splitlines() if "ip saddr { 10.0.60.5 }" in ln]

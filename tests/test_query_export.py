@@ -11,6 +11,7 @@ import shutil
 import subprocess
 
 import pytest
+from cli_args import export_args
 
 from conftest import ROOT, cfn_lint
 from pipeline.cli import main
@@ -221,21 +222,7 @@ def exports(built, tmp_path_factory):
     files = {}
     for fmt in ("nftables", "iptables", "windows", "aws-sg"):
         files[fmt] = base / f"rules.{fmt}"
-        assert (
-            main(
-                [
-                    "export",
-                    fmt,
-                    "--addresses",
-                    str(EXAMPLE_MAP),
-                    "--data",
-                    str(out_dir),
-                    "-o",
-                    str(files[fmt]),
-                ]
-            )
-            == 0
-        )
+        assert main(export_args(fmt, str(EXAMPLE_MAP), str(out_dir), "-o", str(files[fmt]))) == 0
     return files
 
 
@@ -314,21 +301,7 @@ def test_bidirectional_flows_both_ways(exports):
 def test_export_is_deterministic(exports, built, tmp_path):
     out_dir, _ = built
     again = tmp_path / "again.nft"
-    assert (
-        main(
-            [
-                "export",
-                "nftables",
-                "--addresses",
-                str(EXAMPLE_MAP),
-                "--data",
-                str(out_dir),
-                "-o",
-                str(again),
-            ]
-        )
-        == 0
-    )
+    assert main(export_args("nftables", str(EXAMPLE_MAP), str(out_dir), "-o", str(again))) == 0
     assert again.read_bytes() == exports["nftables"].read_bytes()
 
 

@@ -24,6 +24,7 @@ import threading
 
 import pytest
 import yaml
+from cli_args import build_args
 
 from conftest import ENGLISH as EN
 from conftest import ROOT
@@ -157,7 +158,7 @@ def test_the_refresh_workflow_end_to_end(tmp_path):
 
     reference = tmp_path / "reference.html"
     reference.write_text(markdown_to_html(newer(source, renames=False)[0]), "utf-8")
-    assert main(["build", "--input", str(reference), "--out", str(tmp_path / "ref"), "--locale", "en-us", "--allow-unrecorded"]) == 0  # fmt: skip
+    assert main(build_args(str(reference), str(tmp_path / "ref"), "--locale", "en-us", "--allow-unrecorded")) == 0  # fmt: skip
     assert after == ids(tmp_path / "ref") and after != before
     lines = body.splitlines()
     start = lines.index("| renamed | old | new | rows | same id |") + 2

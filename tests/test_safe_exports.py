@@ -13,6 +13,7 @@ import subprocess
 import time
 
 import pytest
+from cli_args import export_args
 
 from conftest import ROOT
 from pipeline.cli import main
@@ -23,7 +24,7 @@ from pipeline.dataset.schema import columns
 def export(capsys, built, text: str, fmt: str = "nftables", *extra: str, tmp_path=None):
     path = tmp_path / "map.yaml"
     path.write_text(text, "utf-8")
-    code = main(["export", fmt, "--addresses", str(path), "--data", str(built[0]), *extra])
+    code = main(export_args(fmt, str(path), str(built[0]), *extra))
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -116,13 +117,13 @@ def test_anchors_aliases_and_size_are_bounded(capsys, built, tmp_path):
 
 
 def test_a_device_or_a_fifo_is_refused_not_read(capsys, built, tmp_path):
-    code = main(["export", "nftables", "--addresses", "/dev/zero", "--data", str(built[0])])
+    code = main(export_args("nftables", "/dev/zero", str(built[0])))
     assert code == 2 and "not a regular file" in capsys.readouterr().err
     import os
 
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    code = main(["export", "nftables", "--addresses", str(fifo), "--data", str(built[0])])
+    code = main(export_args("nftables", str(fifo), str(built[0])))
     assert code == 2 and "not a regular file" in capsys.readouterr().err
 
 
@@ -210,9 +211,7 @@ def test_a_host_inside_another_key_s_network_is_warned_about(capsys, built, tmp_
 
 
 def test_a_missing_map_says_how_to_write_one(capsys, built, tmp_path):
-    code = main(
-        ["export", "nftables", "--addresses", str(tmp_path / "none.yaml"), "--data", str(built[0])]
-    )
+    code = main(export_args("nftables", str(tmp_path / "none.yaml"), str(built[0])))
     err = capsys.readouterr().err
     assert code == 2 and "cannot read the address map: no such file" in err
     assert "citrix-ports components --format yaml > map.yaml" in err
@@ -443,12 +442,10 @@ def test_all_ports_rows_warn_in_the_build_and_are_refused_by_export(built, tmp_p
     amap = "components:\n  storefront-server: 10.0.10.11\n  domain-controller: 10.0.0.10\n"
     path = tmp_path / "map.yaml"
     path.write_text(amap)
-    code = main(["export", "nftables", "--addresses", str(path), "--data", str(ports)])
+    code = main(export_args("nftables", str(path), str(ports)))
     err = capsys.readouterr().err
     assert code == 2 and "would open every port" in err and "--allow-all-ports" in err
-    code = main(
-        ["export", "nftables", "--addresses", str(path), "--data", str(ports), "--allow-all-ports"]
-    )
+    code = main(export_args("nftables", str(path), str(ports), "--allow-all-ports"))
     out = capsys.readouterr()
     assert code == 0 and "tcp dport 1-65535 accept" in out.out
     assert "open more than 1024 ports: tcp 1-65535" in out.err
@@ -456,13 +453,13 @@ def test_all_ports_rows_warn_in_the_build_and_are_refused_by_export(built, tmp_p
     for start, end, refused in (("2", "65535", True), ("49152", "65535", False)):
         row["port_start"], row["port_end"] = start, end
         ports.write_text(csv_text(rows, columns("ports")), "utf-8", newline="")
-        code = main(["export", "nftables", "--addresses", str(path), "--data", str(ports)])
+        code = main(export_args("nftables", str(path), str(ports)))
         err = capsys.readouterr().err
         assert (code == 2 and "would open every port" in err) == refused, err
     # port 0 is not a port: the published reader refuses it, located
     row["port_start"] = "0"
     ports.write_text(csv_text(rows, columns("ports")), "utf-8", newline="")
-    code = main(["export", "nftables", "--addresses", str(path), "--data", str(ports)])
+    code = main(export_args("nftables", str(path), str(ports)))
     assert code == 2 and "port_start" in capsys.readouterr().err
 
 
@@ -509,7 +506,7 @@ def test_hidden_characters_reach_no_file_and_no_screen(built, tmp_path, capsys):
         "[\u202a-\u202e\u2066-\u2069\u200b-\u200f\u2028\u2029\x00-\x08\x0b-\x1f\x7f]"
     )
     for fmt in ("nftables", "iptables", "ip6tables", "windows", "aws-sg"):
-        assert main(["export", fmt, "--addresses", str(amap), "--data", str(ports)]) == 0
+        assert main(export_args(fmt, str(amap), str(ports))) == 0
         out = capsys.readouterr().out
         assert not hidden.search(out), fmt
     assert main(["query", "--data", str(ports), "--columns", "section,details"]) == 0

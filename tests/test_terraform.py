@@ -19,6 +19,7 @@ import shutil
 import subprocess
 
 import pytest
+from cli_args import export_args
 
 from conftest import ROOT, SNAPSHOT
 from pipeline.cli import main
@@ -35,19 +36,7 @@ PROVIDERS = (
 
 
 def export(capsys, data, provider, *extra, amap=MAP):
-    code = main(
-        [
-            "export",
-            "terraform",
-            "--provider",
-            provider,
-            "--addresses",
-            str(amap),
-            "--data",
-            str(data),
-            *extra,
-        ]
-    )
+    code = main(export_args("terraform", str(amap), str(data), "--provider", provider, *extra))
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -91,18 +80,9 @@ def files(tmp_path_factory, built_dir):
         target = out / provider / "main.tf"
         assert (
             main(
-                [
-                    "export",
-                    "terraform",
-                    "--provider",
-                    provider,
-                    "--addresses",
-                    str(MAP),
-                    "--data",
-                    str(built_dir),
-                    "-o",
-                    str(target),
-                ]
+                export_args(
+                    "terraform", str(MAP), str(built_dir), "--provider", provider, "-o", str(target)
+                )
             )
             == 0
         )
@@ -384,22 +364,8 @@ def test_never_open_to_any_address(built_dir, tmp_path, capsys):
 
 
 def test_provider_goes_with_terraform(built_dir, capsys):
-    assert main(["export", "terraform", "--addresses", str(MAP), "--data", str(built_dir)]) == 2
-    assert (
-        main(
-            [
-                "export",
-                "nftables",
-                "--provider",
-                "aws",
-                "--addresses",
-                str(MAP),
-                "--data",
-                str(built_dir),
-            ]
-        )
-        == 2
-    )
+    assert main(export_args("terraform", str(MAP), str(built_dir))) == 2
+    assert main(export_args("nftables", str(MAP), str(built_dir), "--provider", "aws")) == 2
     assert "--provider goes with the terraform format" in capsys.readouterr().err
 
 

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 
 import pytest
+from cli_args import export_args
 
 from conftest import ROOT
 from netlab import ids_of, load_map, nets_of
@@ -81,7 +82,7 @@ def cmdlets(script: str) -> list[tuple[str, dict]]:
 
 
 def windows(capsys, data, *extra: str) -> tuple[int, str, str]:
-    code = main(["export", "windows", "--addresses", str(MAP), "--data", str(data), *extra])
+    code = main(export_args("windows", str(MAP), str(data), *extra))
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -254,7 +255,7 @@ def test_the_script_reads_in_english_with_the_rule_ids(capsys, built):
 
 def test_names_gpo_and_profile_go_with_windows_only(capsys, built):
     for extra in (["--names", "en"], ["--gpo", "a\\b"], ["--profile", "Domain"]):
-        code = main(["export", "nftables", "--addresses", str(MAP), "--data", str(built[0]), *extra])  # fmt: skip
+        code = main(export_args("nftables", str(MAP), str(built[0]), *extra))  # fmt: skip
         assert code == 2 and "windows format" in capsys.readouterr().err
 
 
