@@ -116,7 +116,7 @@ fuzz: $(STAMP) ## long seeded fuzzing of the build (crashes, structural damage o
 	$(BIN)/python tests/fuzzing.py --cells html --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
 	$(BIN)/python tests/fuzzing.py --cells markdown --runs $(STRUCTURAL_RUNS) --seed $(FUZZ_SEED)
 	$(BIN)/python tests/crashing.py
-	$(BIN)/pytest -q -n auto tests/test_hardened.py
+	$(BIN)/pytest -q -n auto tests/test_fetch.py tests/test_inputs.py tests/test_outputs.py
 
 bench: $(STAMP) ## benchmark (tests/benchmark.py), results in tests/benchmark-results.json
 	$(BIN)/python tests/benchmark.py

@@ -3,6 +3,7 @@ read and built once per session."""
 
 from __future__ import annotations
 
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -103,3 +104,59 @@ def pytest_collection_modifyitems(config, items):
     ones from the start, and the short ones fill in at the end, instead of one worker
     finishing a long test alone."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+# -- a listener on 127.0.0.1, a FIFO, a directory only an unprivileged user cannot write --
+
+
+@pytest.fixture()
+def listener():
+    made = []
+
+    from localhost import Listener
+
+    def make(reply=b"", drip: float = 0.0, head: bytes = b"") -> Listener:
+        made.append(Listener(reply, drip, head))
+        return made[-1]
+
+    yield make
+    for one in made:
+        one.close()
+
+
+@pytest.fixture()
+def fifo(tmp_path):
+    import os
+
+    path = tmp_path / "fifo.csv"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.fixture()
+def read_only_dir():
+    """A directory nobody but root may write, and a way to run the CLI as a user the
+    permissions apply to (``nobody`` when the tests run as root, as CI does)."""
+    import shutil
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="citrix-ports-ro-"))
+    path.chmod(0o555)
+    yield path
+    path.chmod(0o755)
+    shutil.rmtree(path)
+
+
+def unprivileged(*args: str):
+    """The CLI run as a user the permissions apply to: ``nobody`` when the tests run as
+    root, as CI does."""
+    import forked
+
+    private = [p for p in [ROOT, *ROOT.parents] if not p.stat().st_mode & stat.S_IXOTH]
+    if private:  # the child, as user 65534, could not read the data files of the checkout
+        pytest.skip(
+            f"{private[0]} is private (mode {stat.filemode(private[0].stat().st_mode)}): an "
+            "unprivileged process cannot read this checkout, so what the system refuses it "
+            "cannot be tried here; clone where others may read to run this test"
+        )
+    return forked.run(list(args), user=65534)

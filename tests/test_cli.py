@@ -8,12 +8,14 @@ subprocess, for what only a real process shows (the entry point, a closed pipe).
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
 
 import pytest
-from cli_args import build_args
+from cli_args import build_args, run
 
 from conftest import ROOT, SNAPSHOT, run_cli
 from pipeline.cli import main
@@ -248,7 +250,6 @@ def test_a_closed_pipe_ends_quietly_with_the_sigpipe_status(good_build):
     """`citrix-ports query | head -1`: the reader has left; no error, status 128 + SIGPIPE.
 
     The pipe's read end is closed before the command writes, so the write must fail."""
-    import os
 
     read_end, write_end = os.pipe()
     os.close(read_end)
@@ -297,3 +298,23 @@ def test_libraries_load_with_the_collector_paused_once_per_process():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_version_and_completion(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and re.match(r"citrix-ports \d+\.\d+", capsys.readouterr().out)
+    for shell in ("bash", "zsh"):
+        code, script, _ = run(capsys, "completion", shell)
+        assert code == 0
+        for word in (
+            "build",
+            "fetch",
+            "diff",
+            "query",
+            "export",
+            "--allow-shrink",
+            "--columns",
+            "--allow-any",
+        ):
+            assert word in script, (shell, word)

@@ -7,9 +7,11 @@ import subprocess
 
 import pytest
 from cli_args import build_args
+from five_rows import BASE, ports_table
 
-from conftest import ENGLISH, SNAPSHOT, run_cli, unreported
+from conftest import ENGLISH, ROOT, SNAPSHOT, run_cli, unreported
 from pipeline.cli import main
+from pipeline.diff import diff, render
 
 OLD_LICENCE = "Serveur de licences Citrix"
 NEW_LICENCE = "Serveur de licences Cloud"
@@ -223,3 +225,134 @@ def test_a_column_a_newer_version_adds_says_what_its_rows_hold(built, tmp_path, 
     assert len(held) > 1
     counts = ", ".join(f"{value} {n}" for value, n in sorted(held.items()))
     assert f"column added: condition ({held.total()} rows hold a value: {counts})" in text
+
+
+@pytest.mark.parametrize("command", [["diff"], ["compare"], ["align"]])
+@pytest.mark.parametrize("ref", ["--output={out}", "-o{out}", "--output={out} HEAD"])
+def test_a_git_revision_never_reaches_git_as_an_option(command, ref, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "written"
+    monkeypatch.chdir(ROOT)
+    assert main([*command, "git:" + ref.format(out=out), "build"]) == 2
+    assert "is not a git revision" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unknown_revision_is_named(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    assert main(["diff", "git:no-such-branch-here", "build"]) == 2
+    assert "unknown git revision 'no-such-branch-here'" in capsys.readouterr().err
+    assert main(["diff", "git:HEAD", "build", "--exit-code"]) in (0, 1)
+
+
+def test_diff_ignores_order_and_reports_changes():
+    same = diff(ports_table(BASE, "old"), ports_table(list(reversed(BASE)), "new"))
+    assert same.same
+    new = list(BASE)
+    new[4] = ("Sec", "C", "D", "udp", 5353, "dns")
+    d = diff(ports_table(BASE, "old"), ports_table(new, "new"))
+    assert (len(d.added), len(d.removed), len(d.changed)) == (0, 0, 1)
+    assert d.changed[0]["fields"] == ["port_start", "port_end", "port_raw"]
+
+
+def test_a_rename_needs_two_rows():
+    two = [r if r[2] != "Licence" else r[:2] + ("Cloud licence",) + r[3:] for r in BASE]
+    d = diff(ports_table(BASE, "old"), ports_table(two, "new"))
+    assert d.renamed == [
+        {"field": "destination", "old": "Licence", "new": "Cloud licence", "rows": 2, "id": ""}
+    ]
+    assert not (d.added or d.removed or d.changed)
+    one = list(BASE)
+    one[2] = ("Sec", "A", "Cloud licence", "tcp", 27000, "lic")
+    d = diff(ports_table(BASE, "old"), ports_table(one, "new"))
+    assert d.renamed == [] and (len(d.added), len(d.removed)) == (1, 1)
+
+
+def test_a_name_with_the_same_id_is_a_rewording_even_in_one_row():
+    """Ids vouch for a rename: one row is enough, and a translated row whose details
+    changed too is a changed row, not a row removed and added."""
+    ids = {"Licence": "license-server", "Serveur de licences": "license-server"}
+    one = list(BASE)
+    one[2] = ("Sec", "A", "Serveur de licences", "tcp", 27000, "licence (fr)")
+    d = diff(ports_table(BASE, "old", ids), ports_table(one, "new", ids))
+    assert not (d.added or d.removed)
+    assert d.renamed == [
+        {
+            "field": "destination",
+            "old": "Licence",
+            "new": "Serveur de licences",
+            "rows": 1,
+            "id": "license-server",
+        }
+    ]
+    assert len(d.changed) == 1 and "details" in d.changed[0]["fields"]
+    # without ids, the same change is a row removed and one added
+    d = diff(ports_table(BASE, "old"), ports_table(one, "new"))
+    assert d.renamed == [] and (len(d.added), len(d.removed)) == (1, 1)
+
+
+def test_the_looser_key_pairs_only_one_to_one():
+    """Two old and two new rows share the looser key: which pairs with which cannot be
+    told, so they are listed as removed and added, not guessed as changed."""
+    new = list(BASE)
+    new[0] = ("Sec", "A", "B", "tcp", 8080, "web")
+    new[1] = ("Sec", "A", "B", "tcp", 8443, "web")
+    d = diff(ports_table(BASE, "old"), ports_table(new, "new"))
+    assert d.changed == [] and (len(d.added), len(d.removed)) == (2, 2)
+    new[1] = BASE[1]
+    d = diff(ports_table(BASE, "old"), ports_table(new, "new"))
+    assert len(d.changed) == 1 and d.changed[0]["old"]["port_start"] == 80
+
+
+def test_diff_markdown_escapes_what_markdown_would_read():
+    new = list(BASE)
+    new.append(("S<b>ec</b> | x \\ y", "A", "B", "tcp", 1, "d"))
+    text = render(diff(ports_table(BASE, "old"), ports_table(new, "new")), "markdown")
+    assert "#### S&lt;b&gt;ec&lt;/b&gt; \\| x \\\\ y" in text
+    assert "<b>" not in text
+    assert json.loads(render(diff(ports_table(BASE, "o"), ports_table(new, "n")), "json"))
+
+
+def test_two_names_of_the_same_rows_are_two_renames():
+    new = [
+        (s, "A2", "B2", p, n, d) if (a, b) == ("A", "B") else (s, a, b, p, n, d)
+        for s, a, b, p, n, d in BASE
+    ]
+    d = diff(ports_table(BASE, "old"), ports_table(new, "new"))
+    assert {(r["field"], r["old"], r["new"], r["rows"]) for r in d.renamed} == {
+        ("source", "A", "A2", 2),
+        ("destination", "B", "B2", 2),
+    }
+    assert not (d.added or d.removed or d.changed)
+    assert unreported(d) == []
+
+
+def test_a_rename_and_a_rewording_of_the_same_rows_are_both_reported():
+    ids = {"B": "vda", "Virtual Delivery Agent": "vda"}
+    new = [
+        (s, "A2" if a == "A" else a, "Virtual Delivery Agent" if b == "B" else b, p, n, d)
+        for s, a, b, p, n, d in BASE
+    ]
+    d = diff(ports_table(BASE, "old", ids), ports_table(new, "new", ids))
+    assert {(r["field"], r["old"], r["new"], r["rows"], r["id"]) for r in d.renamed} == {
+        ("source", "A", "A2", 3, ""),
+        ("destination", "B", "Virtual Delivery Agent", 2, "vda"),
+    }
+    assert unreported(d) == []
+
+
+def test_a_change_of_spacing_is_reported():
+    new = [(s, a, "Broadcast/ PXE" if b == "D" else b, p, n, x) for s, a, b, p, n, x in BASE]
+    old = [(s, a, "Broadcast/PXE" if b == "D" else b, p, n, x) for s, a, b, p, n, x in BASE]
+    d = diff(ports_table(old, "old"), ports_table(new, "new"))
+    assert not d.same and unreported(d) == []
+    text = render(d, "text")
+    assert "Broadcast/PXE" in text and "Broadcast/ PXE" in text  # both spellings shown
+
+
+def test_the_judge_of_what_a_diff_misses_can_fail():
+    d = diff(ports_table(BASE, "old"), ports_table(BASE[:4] + [BASE[4][:5] + ("x",)], "new"))
+    assert unreported(d) == []
+    d.changed[0]["fields"] = []  # a field left out
+    assert unreported(d) == ["details: 'dns' -> 'x' is reported nowhere"]
+    d.pairs.pop()
+    assert any("placed" in p for p in unreported(d))

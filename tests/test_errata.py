@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import pytest
+from five_rows import rules
 
 from pipeline.errors import InputError
 from pipeline.stages.errata import Erratum, apply_errata, load_errata
+from pipeline.stages.ports import ports_frame
 
 ROW = {
     "section": "S",
@@ -73,3 +75,31 @@ def test_a_bad_entry_is_refused_located(tmp_path, entry, said):
     with pytest.raises(InputError) as caught:
         load_errata(path)
     assert said in str(caught.value) and "erratum 1" in str(caught.value)
+
+
+def test_errata_apply_in_order_split_rows_and_report_stale():
+    r = rules(
+        ("S", "A", "B", "TCP", "8O", "typo in the port"),
+        ("S", "A", "B", "TCP/UDP", "53, 389", "pairs not spelt out"),
+        ("S", "A", "D", "TCP", "1", "untouched"),
+    )
+    errata = [
+        Erratum("typo", {"port_raw": "8O"}, ({"port_raw": "80"},), "typo", "page"),
+        Erratum("then", {"port_raw": "80"}, ({"details": "fixed twice"},), "order", "page"),
+        Erratum(
+            "split",
+            {"type_raw": "TCP/UDP"},
+            ({"type_raw": "TCP", "port_raw": "389"}, {"type_raw": "UDP", "port_raw": "53"}),
+            "pairs",
+            "English page",
+        ),
+        Erratum("gone", {"port_raw": "99999"}, ({"port_raw": "9"},), "stale", "page"),
+        Erratum("other-locale", {"port_raw": "99999"}, ({},), "en only", "page", "en-us"),
+    ]
+    out = ports_frame(r, errata, "fr-fr")
+    p = {(x.rule_id, x.protocol, x.port_start): x for x in out.ports.itertuples()}
+    ids = list(r["rule_id"])
+    assert p[(ids[0], "tcp", 80)].details == "fixed twice"
+    assert p[(ids[0], "tcp", 80)].erratum == "typo,then"
+    assert {k[1:] for k in p if k[0] == ids[1]} == {("tcp", 389), ("udp", 53)}
+    assert out.errata_stale == ["gone"]  # the en-us erratum is neither applied nor stale

@@ -11,9 +11,10 @@ import time
 
 import pytest
 from cli_args import build_args, fetch_args
+from localhost import PAGE_HEAD, local_fetch, page_body, served
 
 from conftest import ENGLISH as MD
-from conftest import ROOT
+from conftest import ROOT, unprivileged
 from make_forms import markdown_to_html, translated
 from pipeline.cli import main
 
@@ -403,3 +404,256 @@ def test_form_text_of_a_page_that_is_no_html_fails_and_keeps_the_snapshot(server
     assert (raw / SNAP).read_bytes() == snapshot and (
         raw / "manifest.json"
     ).read_bytes() == manifest
+
+
+# -- attacks: hostile URLs, redirects and servers, and fetches killed or refused ------------
+
+
+@pytest.mark.parametrize(
+    "url, fragment",
+    [
+        ("https://127.0.0.1:{port}\\@docs.citrix.com/fr-fr/x.html", "'\\\\'"),
+        ("http://127.0.0.1:{port}\\@docs.citrix.com/fr-fr/x.html", "'\\\\'"),
+        ("https://127.0.0.1:{port}@docs.citrix.com/fr-fr/x.html", "credentials"),
+        ("https://user:pw@docs.citrix.com/fr-fr/x.html", "credentials"),
+        ("https://docs.citrix.com\t@127.0.0.1:{port}/x.html", "'\\t'"),
+        ("https://docs.citrix.com.127.0.0.1.nip.io/x.html", "not a known host"),
+        ("https://docs.citrix.com./x.html", "not a known host"),
+        ("ftp://docs.citrix.com/x.html", "only http(s)"),
+    ],
+)
+def test_the_host_checked_is_the_host_connected_to(url, fragment, listener, tmp_path, capsys):
+    server = listener()
+    raw = tmp_path / "raw"
+    assert (
+        main(
+            [
+                "fetch",
+                "--url",
+                url.format(port=server.port),
+                "--raw-dir",
+                str(raw),
+                "--retries",
+                "0",
+                "--timeout",
+                "1",
+            ]
+        )
+        == 5
+    )
+    err = capsys.readouterr().err
+    assert "refusing to fetch" in err and fragment in err, err
+    assert server.connections == 0 and not raw.exists()
+
+
+def test_a_redirect_is_checked_by_the_same_parser(listener, tmp_path, capsys):
+    target = listener()
+    redirect = (
+        f"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{target.port}\\@docs.citrix"
+        ".com/x.html\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    ).encode()
+    first = listener(redirect)
+    raw = tmp_path / "raw"
+    assert main(local_fetch(first.port, str(raw), "--timeout", "1")) == 5
+    assert "'\\\\'" in capsys.readouterr().err
+    assert first.connections == 1 and target.connections == 0 and not raw.exists()
+
+
+@pytest.mark.slow  # waits out a real deadline
+@pytest.mark.parametrize(
+    "head, reply",
+    [
+        (PAGE_HEAD, b"<html>" + b"x" * 1000),  # the headers at once, the body a byte at a time
+        (b"", PAGE_HEAD + b"<html>"),  # the status line and headers a byte at a time
+    ],
+)
+def test_a_dripping_server_cannot_hold_fetch_past_its_deadline(
+    head, reply, listener, tmp_path, capsys
+):
+    import time
+
+    server = listener(reply, drip=0.05, head=head)
+    raw = tmp_path / "raw"
+    started = time.monotonic()
+    assert main(local_fetch(server.port, str(raw), "--timeout", "0.4", "--deadline", "0.6")) == 5
+    took = time.monotonic() - started
+    err = capsys.readouterr().err
+    assert "not fetched within the deadline of 0.6 s" in err and "--deadline" in err
+    assert 0.55 < took < 3, took  # each read came within --timeout: only the deadline ended it
+    assert not raw.exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])
+def test_the_deadline_is_a_positive_number_of_seconds(value, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["fetch", "--deadline", value, "--raw-dir", str(tmp_path)])
+    assert exit_.value.code == 2 and "positive number of seconds" in capsys.readouterr().err
+
+
+def test_a_refused_connection_is_named_as_such(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert (
+        main(local_fetch(port, str(tmp_path / "raw"), "--retries", "1", "--backoff", "0.01")) == 5
+    )
+    err = capsys.readouterr().err
+    assert "connection refused" in err and "timed out" not in err
+
+
+@pytest.mark.parametrize(
+    "ctype, body, name",
+    [
+        ("text/plain", None, "citrix-communication-ports.fr-fr.txt"),  # the text rendering
+        ("text/plain", "html", "citrix-communication-ports.en-us.html"),  # HTML served as text
+        ("text/html", "html", "citrix-communication-ports.en-us.html"),
+    ],
+)
+def test_the_snapshot_is_named_after_the_form_it_has(ctype, body, name, listener, tmp_path, capsys):
+    import json
+
+    from conftest import SNAPSHOT
+
+    data = page_body() if body else SNAPSHOT.read_bytes()
+    server = listener(served(data, ctype))
+    raw = tmp_path / "raw"
+    assert main(local_fetch(server.port, str(raw), locale=None)) == 0, capsys.readouterr().err
+    manifest = json.loads((raw / "manifest.json").read_text())
+    assert sorted(manifest["snapshots"]) == [name]
+    assert (raw / name).read_bytes() == data
+    assert {"html": "html", "txt": "text"}[name.rsplit(".", 1)[1]] == manifest["snapshots"][name][
+        "form"
+    ]
+
+
+@pytest.mark.slow
+def test_a_fetch_killed_between_its_writes_is_refused_by_build_and_mended_by_fetch(
+    listener, tmp_path, monkeypatch, capsys
+):
+    import json
+
+    from pipeline.source import raw_manifest
+
+    raw = tmp_path / "raw"
+    url = f"http://127.0.0.1:{listener(served(page_body())).port}/page.html"
+    args = fetch_args(url, str(raw), locale="en-us")
+    assert main(args) == 0
+    snapshot = raw / "citrix-communication-ports.en-us.html"
+    first = json.loads((raw / "manifest.json").read_text())
+    changed = page_body().replace(b"TCP", b"UDP", 1)
+
+    def killed(*_):
+        raise KeyboardInterrupt  # what a kill after the snapshot's write leaves
+
+    monkeypatch.setattr(raw_manifest, "write", killed)
+    url2 = f"http://127.0.0.1:{listener(served(changed)).port}/page.html"
+    args2 = [a if a != url else url2 for a in args]
+    assert main(args2) == 130
+    monkeypatch.undo()
+    assert snapshot.read_bytes() == changed  # new snapshot, old manifest
+    assert json.loads((raw / "manifest.json").read_text()) == first
+    assert main(build_args(str(snapshot), str(tmp_path / "b"))) == 2
+    assert "not the file raw/manifest.json describes" in capsys.readouterr().err
+    # the next fetch does not trust the validators of a snapshot its entry does not
+    # describe: no conditional request, both written anew
+    assert main(args2) == 0
+    entry = json.loads((raw / "manifest.json").read_text())["snapshots"][snapshot.name]
+    assert entry["url"] == url2 and raw_manifest.disagreement(entry, snapshot.read_bytes()) == ""
+    assert main(build_args(str(snapshot), str(tmp_path / "b"))) == 0
+
+
+@pytest.mark.slow
+def test_a_raw_directory_the_system_refuses_is_the_user_s_error(read_only_dir, listener):
+    server = listener(served(page_body()))
+    done = unprivileged(
+        "fetch",
+        "--url",
+        f"http://127.0.0.1:{server.port}/p.html",
+        "--locale",
+        "en-us",
+        "--raw-dir",
+        str(read_only_dir),
+        "--allow-host",
+        "127.0.0.1",
+        "--retries",
+        "0",
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Permission denied" in done.stderr and "internal error" not in done.stderr
+    assert list(read_only_dir.iterdir()) == []
+
+
+def endless_chunks(conn, stopped):
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    chunk = b"%x\r\n%s\r\n" % (65536, b"<p>" + b"x" * 65533)
+    for _ in range(2_000):  # 128 MB at most: far past the cap, bounded all the same
+        if stopped.is_set():
+            return
+        conn.sendall(chunk)
+
+
+def gzip_bomb():
+    import gzip
+
+    body = gzip.compress(b"<p>" + b"0" * (64 << 20), 9)  # 64 MiB in about 64 KB
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+    ) + body
+
+
+def many_headers(conn, stopped):
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    for n in range(100_000):
+        if stopped.is_set():
+            return
+        conn.sendall(b"X-H%d: v\r\n" % n)
+    conn.sendall(b"\r\n")
+
+
+def redirect_to_itself(port):
+    return (
+        b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:%d/again\r\n"
+        b"Content-Length: 0\r\nConnection: close\r\n\r\n" % port
+    )
+
+
+@pytest.mark.parametrize(
+    "attack, fragment",
+    [
+        ("endless chunked body", "over the cap"),
+        ("gzip bomb", "over the cap"),
+        ("100,000 headers", "the server's answer broke HTTP ('got more than 100 headers')"),
+        ("redirect loop", "more than 5 redirects"),
+        ("NUL bytes", "cannot be read"),
+    ],
+)
+def test_known_attacks_on_fetch_still_fail_cleanly(attack, fragment, listener, tmp_path, capsys):
+    reply = {
+        "endless chunked body": endless_chunks,
+        "gzip bomb": gzip_bomb(),
+        "100,000 headers": many_headers,
+        "redirect loop": b"",
+        "NUL bytes": served(b"<html><body>\x00" * 1000),
+    }[attack]
+    server = listener(reply)
+    if attack == "redirect loop":  # to itself, for ever
+        server.reply = redirect_to_itself(server.port)
+    raw = tmp_path / "raw"
+    assert main(local_fetch(server.port, str(raw), "--timeout", "5", "--deadline", "30")) == 5
+    err = capsys.readouterr().err
+    assert fragment in err, err
+    assert not raw.exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "gopher://docs.citrix.com/x", "https://docs.сitrix.com/x.html"]
+)  # a Cyrillic с
+def test_other_schemes_and_lookalike_hosts_are_refused(url, tmp_path, capsys):
+    assert main(["fetch", "--url", url, "--raw-dir", str(tmp_path / "raw")]) == 5
+    assert "refusing to fetch" in capsys.readouterr().err
+    assert not (tmp_path / "raw").exists()

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from five_rows import rules
 
-from pipeline.stages.errata import load_errata
+from pipeline.stages.errata import Erratum, load_errata
+from pipeline.stages.ports import ports_frame
 
 
 @pytest.fixture(scope="module")
@@ -208,3 +210,52 @@ def test_corrupted_rules_are_rejected_with_each_reason_never_guessed(built):
         "the flow has no destination",
     ]
     assert rejected["source_line"].tolist() == [7, 8, 9, 10]
+
+
+def test_ports_stage_expands_rejects_and_notes():
+    r = rules(
+        ("S", "A", "B", "TCP, UDP", "53, 389", "dns"),
+        ("S", "A", "B", "TCP", "80, 80", "the same port twice"),
+        ("S", "A", "B", "ICMP", "7", "ping with a port"),
+        ("S", "A", "C", "UDP", "S/O", "no port"),
+        ("S", "", "", "", "", "a note row"),
+    )
+    out = ports_frame(r, [], "fr-fr")
+    got = sorted((p.rule_id, p.protocol, p.port_start) for p in out.ports.itertuples())
+    ids = list(r["rule_id"])
+    assert [(p, s) for rid, p, s in got if rid == ids[0]] == [
+        ("tcp", 53),
+        ("tcp", 389),
+        ("udp", 53),
+        ("udp", 389),
+    ]
+    # "80, 80" is one flow: the repeated port is published once
+    assert [(p, s) for rid, p, s in got if rid == ids[1]] == [("tcp", 80)]
+    assert list(out.rejects["rule_id"]) == [ids[2]]
+    assert out.rejects["reason"][0] == "ICMP has no ports, but the Port cell is '7'"
+    no_port = out.ports[out.ports["rule_id"] == ids[3]]
+    assert no_port["port_start"].isna().all() and list(no_port["protocol"]) == ["udp"]
+    assert out.notes == [ids[4]]
+
+
+def test_a_row_the_reader_marked_is_rejected_unless_an_erratum_vouches():
+    r = rules(("S", "A", "B", "TCP", "22", "ssh"), ("S", "A", "B", "TCP", "23", "telnet"))
+    r.loc[0, "problems"] = "ambiguous: …"
+    r.loc[1, "problems"] = "ambiguous: …"
+    vouch = Erratum(
+        "ok",
+        {"port_raw": "23"},
+        ({},),
+        "checked against the English page",
+        "x",
+        resolves=("ambiguous",),
+    )
+    out = ports_frame(r, [vouch], "fr-fr")
+    assert list(out.rejects["rule_id"]) == [r["rule_id"][0]]
+    assert out.rejects["reason"][0].startswith("the reader marked the row: ambiguous")
+    assert list(out.ports["port_start"]) == [23]
+    assert out.errata_applied == {"ok": [r["rule_id"][1]]}
+    # an erratum that corrects a cell but answers none of the problems vouches for nothing
+    fix = Erratum("fix", {"port_raw": "23"}, ({"details": "Telnet"},), "typo", "x")
+    out = ports_frame(r, [fix], "fr-fr")
+    assert len(out.rejects) == 2 and out.ports.empty

@@ -11,9 +11,13 @@ import shutil
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from cli_args import build_args, run
+from five_rows import BASE, ports_table
 
 from conftest import SNAPSHOT
-from pipeline.dataset.published import csv_text, neutralise
+from pipeline import api
+from pipeline.cli import main
+from pipeline.dataset.published import csv_text, neutralise, parse
 from pipeline.errors import DataError, ValidationFailed
 from pipeline.stages.build import build
 from pipeline.stages.validate import validate
@@ -225,7 +229,7 @@ def test_a_table_read_again_is_kept_and_each_reader_gets_rows_of_its_own(built):
     first.rows[0]["port_start"] = -5
     first.rows.pop()
     again = published.parse(text, "ports.csv", "ports")
-    assert again.rows == published.parsed_table(text, "ports.csv", "ports", True).rows
+    assert again.rows == published.parse(text, "ports.csv", "ports", True).rows
     assert again.rows[0]["port_start"] != -5 and len(again.rows) == len(first.rows) + 1
     lines = text.split("\n")
     lines[1] = lines[1].replace(",tcp,", ",tcpx,", 1)
@@ -234,25 +238,54 @@ def test_a_table_read_again_is_kept_and_each_reader_gets_rows_of_its_own(built):
         published.parse("\n".join(lines), "ports.csv", "ports")
 
 
-def test_the_tables_kept_are_bounded_by_their_size_and_can_be_let_go(built, monkeypatch):
-    """The tables ``published.parse`` keeps add up to at most ``kept.table_chars``
-    characters (the input limits): the oldest go first, a table over the budget is not
-    kept, and ``forget`` lets every one go."""
-    from pipeline.core import bounded
-    from pipeline.dataset import published
+def test_formulas_do_not_reach_the_csv_as_formulas(tmp_path):
+    text = (
+        "P\nSource | Destination | Type | Port | Détails |\n---|---|---|---|---|\n"
+        '=HYPERLINK("http://x","clic") | @SUM(A1) | TCP | 443 | +cmd|\' /C calc\'!A0 |\n'
+    )
+    src = tmp_path / "f.txt"
+    src.write_text(text)
+    build(src, tmp_path / "out")
+    csv_text = (tmp_path / "out" / "rules.csv").read_text()
+    json_text = (tmp_path / "out" / "rules.json").read_text()
+    assert "'=HYPERLINK" in csv_text and "'@SUM(A1)" in csv_text
+    assert '"=HYPERLINK' in json_text  # JSON keeps the text as it is
+    for line in csv_text.splitlines()[1:]:
+        for cell in line.split(","):
+            assert not cell.lstrip('"').startswith(("=", "+", "-", "@")), cell
 
-    out, _ = built
-    text = (out / "ports.csv").read_text("utf-8")
-    other = text.replace(",tcp,", ",udp,", 1)
-    assert other != text
-    published.forget()
-    monkeypatch.setitem(bounded.limits()["kept"], "table_chars", len(text) + len(other) // 2)
-    published.parse(text, "ports.csv", "ports")
-    assert [k[0] for k in published._parsed] == [text]
-    published.parse(other, "ports.csv", "ports")  # both would be over the budget
-    assert [k[0] for k in published._parsed] == [other]
-    monkeypatch.setitem(bounded.limits()["kept"], "table_chars", len(text) - 1)
-    published.forget()
-    assert not published._parsed
-    rows = published.parse(text, "ports.csv", "ports").rows  # read, but too large to keep
-    assert rows and not published._parsed
+
+def test_spreadsheet_csv_is_read_back_alike(tmp_path, capsys, built):
+    out = tmp_path / "b"
+    assert main(build_args(str(SNAPSHOT), str(out), "--spreadsheet")) == 0
+    capsys.readouterr()
+    raw = (out / "ports.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfrule_id;section;source;") and b"\r\n" not in raw
+    assert api.read("ports", out) == api.read("ports", built[0])
+    package = json.loads((out / "datapackage.json").read_text())
+    assert package["resources"][0]["dialect"]["csv"]["delimiter"] == ";"
+    code, text, _ = run(capsys, "diff", str(built[0]), str(out), "--exit-code")
+    assert code == 0, text
+
+
+@pytest.mark.parametrize(
+    "cell, problem",
+    [
+        ("port_start=abc", "column port_start: 'abc' is not an integer"),
+        ("port_start=70000", "column port_start: 70000 is above the maximum 65535"),
+        ("protocol=tcp; drop", "column protocol: 'tcp; drop' is not one of"),
+        ("rule_id=x", "column rule_id: 'x' does not match"),
+        ("row=0", "column row: 0 is below the minimum 1"),
+        ("destination=", "column destination: is empty but required"),
+        ("table=", "column table: is empty but required"),
+        ("bidirectional=1", "column bidirectional: '1' is not true or false"),
+    ],
+)
+def test_a_published_table_is_checked_cell_by_cell(cell, problem):
+    col, value = cell.split("=", 1)
+    table = ports_table(BASE, "t")
+    rows = [dict(r) for r in table.rows]
+    rows[2][col] = value
+    with pytest.raises(Exception) as err:
+        parse(csv_text(rows, table.columns), "ports.csv", "ports")
+    assert f"line 4, {problem}" in str(err.value)

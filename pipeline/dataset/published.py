@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import PACKAGE_DIR
 from pipeline.catalogue import problem
-from pipeline.core.bounded import cap, limits, read_input
+from pipeline.core.bounded import cap, read_input
 from pipeline.dataset.constraints import field_rules, unique_sets
 from pipeline.dataset.schema import ROW_CHECKS, TABLES, TYPES, table_schema
 from pipeline.errors import DataError, InputError, Location, Problem
@@ -178,10 +177,6 @@ class _Checker:
         return row if ok else None
 
 
-_parsed: dict[tuple, PublishedTable] = {}
-_parsed_lock = threading.Lock()  # threads of one program may read tables at once
-
-
 def parse(
     text: str, label: str, table: str | None = None, require_all_columns: bool = True
 ) -> PublishedTable:
@@ -191,35 +186,7 @@ def parse(
     ``require_all_columns`` (query, export) every column of the schema must be there and
     no other; without it (diff, which compares versions whose columns may differ) the
     columns the file has are checked, and the schema's primary key must be there.
-    Raises ``DataError`` listing every problem, located by line and column.
-
-    The same text read again is not checked again: the last tables that passed are kept,
-    their texts adding up to at most ``kept.table_chars`` characters (the input limits; ``forget``
-    lets them go), and each call gets rows of its own to change.
-    """
-    key = (text, label, table, require_all_columns, cap("table"))
-    kept = _parsed.get(key)
-    if kept is None:
-        kept = parsed_table(text, label, table, require_all_columns)
-        budget = int(limits()["kept"]["table_chars"])
-        with _parsed_lock:
-            if len(text) <= budget:
-                while _parsed and sum(len(k[0]) for k in _parsed) + len(text) > budget:
-                    del _parsed[next(iter(_parsed))]
-                _parsed[key] = kept
-    return PublishedTable(kept.name, kept.label, list(kept.columns), [dict(r) for r in kept.rows])
-
-
-def forget() -> None:
-    """Let go of the tables ``parse`` keeps (a long-running program reading many)."""
-    with _parsed_lock:
-        _parsed.clear()
-
-
-def parsed_table(
-    text: str, label: str, table: str | None, require_all_columns: bool
-) -> PublishedTable:
-    """``parse`` without the tables kept: every cell of the text checked."""
+    Raises ``DataError`` listing every problem, located by line and column."""
     text = text.removeprefix("\ufeff")
     csv.field_size_limit(cap("table"))  # a field is bounded by the file, itself capped
     first = text.split("\n", 1)[0]

@@ -1,9 +1,6 @@
-"""What people who consume the dataset use: the Python API (from an installed wheel, as a
-consumer would), the read-only commands' fast path (no pandas, pandera or pyarrow), the
-query a person reads, spreadsheet CSV, the report, shell completion.
-
-Expected values are read from raw/citrix-communication-ports.txt (line numbers given).
-"""
+"""The consumers' side: the Python API (typed tables, queries, clear and typed errors, from
+an installed wheel), and the read-only commands importing no heavy library while giving
+the bytes the full path gives."""
 
 from __future__ import annotations
 
@@ -11,7 +8,6 @@ import csv
 import io
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -19,24 +15,13 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from cli_args import build_args, export_args
+from cli_args import export_args, run
 
-from conftest import ROOT, SNAPSHOT
+from conftest import ROOT
 from pipeline import api
-from pipeline.cli import main
-from pipeline.dataset.query import render_table
 from pipeline.errors import DataError, InputError
 
 HEAVY = ("pandas", "pandera", "pyarrow", "numpy")
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-# -- the fast path ---------------------------------------------------------------------
 
 
 @pytest.mark.slow
@@ -106,9 +91,6 @@ def test_the_fast_path_and_the_full_path_give_the_same_bytes(built, capsys):
         for r in frame.astype(object).to_dict("records")
     ]
     assert as_dicts == rows
-
-
-# -- the API ----------------------------------------------------------------------------
 
 
 def test_api_types_and_query(built, capsys):
@@ -263,154 +245,6 @@ def test_the_api_from_an_installed_wheel(tmp_path):
     kind, message = got["damaged"]
     assert kind == "DataError"
     assert "line 2, column protocol: 'tcp; drop' is not one of" in message
-
-
-# -- the query a person reads -------------------------------------------------------------
-
-
-def test_ports_lists_ranges_and_protocol_in_any_case(capsys, built):
-    out, _ = built
-    code, text, _ = run(
-        capsys,
-        "query",
-        "--port",
-        "1494,2598",
-        "--protocol",
-        "UDP",
-        "--format",
-        "json",
-        "--data",
-        str(out),
-    )
-    rows = json.loads(text)
-    # lines 110, 111 (Application Citrix Workspace -> VDA) and 228, 229 (VDA rows of CVAD)
-    assert {(r["port_start"], r["protocol"]) for r in rows} == {(1494, "udp"), (2598, "udp")}
-    code, text, _ = run(
-        capsys, "query", "--port", "16400-16505", "--format", "json", "--data", str(out)
-    )
-    # the audio range 16500..16509 meets 16400-16505 (lines 146 and 230)
-    assert {(r["port_start"], r["port_end"]) for r in json.loads(text)} == {(16500, 16509)}
-    with pytest.raises(SystemExit) as done:
-        main(["query", "--port", "80-", "--data", str(out)])
-    assert done.value.code == 2 and "not a port or a range" in capsys.readouterr().err
-
-
-def test_an_empty_answer_says_so_with_the_closest_names(capsys, built):
-    out, _ = built
-    code, text, err = run(capsys, "query", "--to", "licence serveur", "--data", str(out))
-    assert code == 2  # a name the data does not have is an error, not an empty answer
-    assert "'licence serveur' matches no component or section of the data" in err
-    assert "did you mean 'Serveur de licences Citrix'" in err
-    # an id one letter off is answered by the id; two names unknown: "match", each its hint
-    code, text, err = run(
-        capsys, "query", "--to", "licence-server", "--from", "bla", "--data", str(out)
-    )
-    assert code == 2 and "'bla', 'licence-server' match no component" in err
-    # nothing is near 'bla' ("de la gestion…": no word of three letters or more)
-    assert "'bla'; no name matches 'licence-server'; did you mean 'license-server'" in err
-    # names the data has, no row that answers them together: an empty answer (1)
-    code, text, err = run(
-        capsys, "query", "--from", "storefront-server", "--to", "vda", "--data", str(out)
-    )
-    assert code == 1 and "no row answers the question" in err
-    # the English name of the registry finds the French page's name
-    code, text, err = run(
-        capsys, "query", "--to", "license server", "--data", str(out), "--format", "json"
-    )
-    # (the registry's English names: "Citrix License Server", "Citrix ADM license server")
-    assert code == 0 and {r["destination"] for r in json.loads(text)} == {
-        "Serveur de licences Citrix",
-        "Serveur/agent de licences Citrix ADM",
-    }
-
-
-def test_the_table_fits_the_terminal(built):
-    rows = api.read("ports", built[0])
-    for width in (80, 120):
-        text = render_table(rows, width=width)
-        assert max(len(line) for line in text.splitlines()) <= width
-        assert text.splitlines()[0].split()[-1] == "details"  # the details are kept
-
-
-def test_version_and_completion(capsys):
-    with pytest.raises(SystemExit) as done:
-        main(["--version"])
-    assert done.value.code == 0 and re.match(r"citrix-ports \d+\.\d+", capsys.readouterr().out)
-    for shell in ("bash", "zsh"):
-        code, script, _ = run(capsys, "completion", shell)
-        assert code == 0
-        for word in (
-            "build",
-            "fetch",
-            "diff",
-            "query",
-            "export",
-            "--allow-shrink",
-            "--columns",
-            "--allow-any",
-        ):
-            assert word in script, (shell, word)
-
-
-# -- spreadsheet CSV and the report -------------------------------------------------------
-
-
-def test_spreadsheet_csv_is_read_back_alike(tmp_path, capsys, built):
-    out = tmp_path / "b"
-    assert main(build_args(str(SNAPSHOT), str(out), "--spreadsheet")) == 0
-    capsys.readouterr()
-    raw = (out / "ports.csv").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbfrule_id;section;source;") and b"\r\n" not in raw
-    assert api.read("ports", out) == api.read("ports", built[0])
-    package = json.loads((out / "datapackage.json").read_text())
-    assert package["resources"][0]["dialect"]["csv"]["delimiter"] == ";"
-    code, text, _ = run(capsys, "diff", str(built[0]), str(out), "--exit-code")
-    assert code == 0, text
-
-
-def test_the_report_has_contents_labels_and_notes(built):
-    text = (built[0] / "report.md").read_text("utf-8")
-    headings = re.findall(r"^## (.*)$", text, re.M)
-    links = re.findall(r"^- \[(.*?)\]\(#(.*?)\)", text, re.M)
-    from pipeline.stages.report import anchor
-
-    seen: dict[str, int] = {}
-    anchor("Ports de communication utilisés par les technologies Citrix", seen)
-    anchors = {anchor(h, seen): h for h in headings}
-    assert links and all(a in anchors for _, a in links)  # every entry leads to its part
-    assert "| source | destination | protocole |" in text and "aucun port" in text
-    # the page's note under Citrix ADC (lines 47-48 of the snapshot), inside its part
-    adc = text[text.index("\n## Citrix ADC\n") : text.index("\n## Citrix ADM\n")]
-    assert "<details><summary>Ce que la page dit avec cette section</summary>" in adc
-    assert (
-        "> selon la configuration Citrix ADC, le trafic réseau peut provenir des "
-        "interfaces SNIP, MIP ou NSIP."
-    ) in adc
-
-
-def test_a_flow_both_ways_is_drawn_once():
-    from pipeline.stages.report import flowchart
-
-    rows = [
-        dict(
-            source="A",
-            destination="B",
-            bidirectional=True,
-            protocol="tcp",
-            port_start=80,
-            port_end=80,
-        ),
-        dict(
-            source="B",
-            destination="A",
-            bidirectional=True,
-            protocol="tcp",
-            port_start=80,
-            port_end=80,
-        ),
-    ]
-    edges = [line for line in flowchart(rows) if "<-->" in line]
-    assert edges == ['    n1 <-->|"tcp 80"| n2']
 
 
 def test_api_users_read_typed_problems(built, tmp_path):
