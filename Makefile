@@ -83,7 +83,7 @@ lint: $(STAMP) ## ruff (lint and format check) over pipeline/ and tests/, mypy o
 	$(BIN)/ruff format --check pipeline tests
 	$(BIN)/mypy
 
-test-fast: $(STAMP) ## the tests without the slow ones (subprocesses, real tools, fuzzing, whole pages in every form; make test runs them all)
+test-fast: $(STAMP) ## the tests without the slow ones (subprocesses, real tools, fuzzing, whole builds and real waits; make test runs them all)
 	$(BIN)/pytest -q -n auto --dist worksteal -m "not slow"
 
 diff: $(STAMP) ## what the working build/ changes against the committed one (git:HEAD)

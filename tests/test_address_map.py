@@ -14,6 +14,7 @@ from conftest import ROOT
 from pipeline.cli import main
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 @pytest.mark.parametrize(
     "value",
     [

@@ -351,6 +351,7 @@ def test_a_bad_zone_is_a_located_error(capsys, built, tmp_path, zones, message):
     assert code == 2 and message in err and "bad.yaml:" in err, err
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_the_export_is_deterministic(capsys, built, tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     assert export_dir(capsys, built, EXAMPLE, a)[0] == 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 
+import pytest
+
 from conftest import ROOT
 from pipeline.cli import parser
 
@@ -126,6 +128,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_imports_keep_to_the_layer_rules():
     assert violations(import_graph()) == []
 

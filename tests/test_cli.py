@@ -49,6 +49,7 @@ def unchanged(out, before):
     return {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_build_reports_counts(tmp_path, capsys):
     code, _, err = cli(
         capsys, "build", "--input", str(SNAPSHOT), "--out", str(tmp_path / "b"), "--strict"

@@ -36,6 +36,7 @@ def rows_at(out, table, line):
     return [r for r in read(out, table).rows if r["source_line"] == line]
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_every_name_of_both_pages_has_an_id(built, english):
     """--strict builds fail on an unknown name: both passed; the manifest counts none."""
     for out in (built[0], english):
@@ -265,6 +266,7 @@ def test_members_and_any_take_the_addresses_of_their_components(built, tmp_path,
     assert "10.0.10.21" in line and "10.0.20.0/24" in line and "10.0.0.10" not in line
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_an_unknown_name_never_gets_a_rule(tmp_path, capsys):
     text = FRENCH.read_text("utf-8").replace("Serveur StoreFront", "Serveur Vitrine")
     src = tmp_path / "page.txt"
@@ -504,6 +506,7 @@ def test_a_rename_is_recorded_with_the_name_it_retired():
     assert components.load().renames["citrix-adc-to-netscaler"]["to"] == "NetScaler"
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_a_product_rename_is_a_rewording_not_rows_removed_and_added(built, tmp_path, capsys):
     """The current French page writes 'NetScaler NSIP' and 'SVM NetScaler SDX' where the
     snapshot writes 'Citrix ADC NSIP' and 'SVM Citrix SDX': same ids, so `diff` reports a
@@ -592,6 +595,7 @@ def test_a_member_without_address_is_named_not_dropped_silently(built, tmp_path,
     ) in out.err
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 @pytest.mark.parametrize("form", ["markdown", "html"])
 def test_every_row_keeps_its_id_when_the_page_writes_the_declared_renames(form, tmp_path):
     """The English source rewritten with every product rename the registry declares, as

@@ -149,6 +149,7 @@ def test_line_counts_add_up_to_the_file(good):
     )
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_a_page_that_shrank_fails_unless_allowed(tmp_path, good, capsys):
     out = tmp_path / "build"
     shutil.copytree(good, out)
@@ -170,6 +171,7 @@ def test_a_page_that_shrank_fails_unless_allowed(tmp_path, good, capsys):
     assert main(build_args(str(smaller), str(out), "--allow-shrink")) == 0
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_max_rejects(tmp_path, capsys):
     out = tmp_path / "b"
     assert main(build_args(str(SNAPSHOT), str(out), "--max-rejects", "1")) == 0
@@ -564,6 +566,7 @@ def test_names_alone_on_their_line_are_read_with_the_rest_of_their_row(names):
         assert untouched_unchanged(before, after, lambda n, k=k: n if n <= k + 1 else n + 1) == []
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_the_previous_build_settles_rows_a_damaged_row_leaves_open(tmp_path, good, capsys):
     """``build --previous``: the rows under a damaged row whose readings differ in their
     names are published as before when the previous build has each of them under exactly
@@ -634,6 +637,7 @@ def test_two_readings_the_previous_build_both_has_settle_nothing():
     assert records == [{"section": "S", "lines": [3], "values": {"source": "A"}, "readings": 2}]
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_a_pipe_added_inside_the_name_of_a_table_s_last_row_is_caught_by_the_previous_build(
     tmp_path, good, capsys
 ):
@@ -798,6 +802,7 @@ def test_names_alone_before_a_row_a_url_cell_broke_are_read_with_it():
         assert untouched_unchanged(before, after, moved) == []
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_a_url_that_lost_the_pipe_before_it_leaves_readings_a_previous_build_settles(
     tmp_path, good, capsys
 ):
@@ -821,6 +826,7 @@ def test_a_url_that_lost_the_pipe_before_it_leaves_readings_a_previous_build_set
     assert set(ports[ports["source_line"] == str(k + 3)]["source"]) == {source}
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_a_row_an_erratum_rewrites_is_settled_by_the_previous_build_s_rules(tmp_path, good, capsys):
     """The previous build publishes an erratum's rewrite of a row (``TCP, UDP TCP`` and
     ``53, 389`` as two flows), not the row as the page writes it: the row is confirmed by

@@ -56,6 +56,7 @@ def run_diff(*args, capsys):
     return code, capsys.readouterr()
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_every_change_is_found(versions, capsys):
     code, out = run_diff(
         str(versions / "old"),
@@ -168,6 +169,7 @@ def test_errors_exit_2(versions, tmp_path, capsys):
     assert code == 2 and "not a published table" in out.err
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_git_ref(versions, tmp_path):
     repo = tmp_path / "repo"
     (repo / "build").mkdir(parents=True)

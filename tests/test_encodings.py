@@ -107,6 +107,7 @@ class Latin1Server(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_iso_8859_1_declared_only_by_the_server(tmp_path, capsys):
     assert Latin1Server.body.count(b"D\xe9tails") == 16  # é as one Latin-1 byte
     assert b"<meta charset" not in Latin1Server.body

@@ -707,6 +707,7 @@ def test_all_ports_rows_warn_in_the_build_and_are_refused_by_export(built, tmp_p
     assert code == 2 and "port_start" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_the_build_warns_on_a_row_that_opens_every_port(tmp_path):
     from conftest import SNAPSHOT
     from pipeline.stages.build import build

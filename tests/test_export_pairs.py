@@ -227,6 +227,7 @@ FORMATS = {
 }
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 @pytest.mark.parametrize("which", sorted(MAPS))
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_every_written_rule_pairs_only_what_a_flow_pairs(built, tmp_path, capsys, fmt, which):

@@ -187,6 +187,7 @@ def test_304_keeps_the_snapshot(server, raw, capsys):
     assert ((raw / SNAP).read_bytes(), (raw / "manifest.json").read_bytes()) == before
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_set_default_names_the_snapshot_build_reads(server, raw, capsys):
     """fetch --set-default (the weekly workflow) makes `build` and `make` read the new
     snapshot; a plain fetch leaves the default alone; a 304 with --set-default sets it."""
@@ -283,6 +284,7 @@ def test_urls_refused_before_any_request(tmp_path, capsys, url, fragment):
     assert not (tmp_path / "raw").exists()
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_fetched_snapshot_builds(server, raw, tmp_path, capsys):
     assert fetch(server, raw, "/page.html") == 0
     assert main(build_args(str(raw / SNAP), str(tmp_path / "b"), "--strict")) == 0
@@ -293,6 +295,7 @@ def test_fetched_snapshot_builds(server, raw, tmp_path, capsys):
     assert manifest["counts"]["rules"] - manifest["counts"]["rules_prose"] == 170
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 @pytest.mark.parametrize(
     "path, locale",
     [
@@ -322,6 +325,7 @@ def test_the_locale_of_a_fetched_page_is_recognised(server, raw, capsys, path, l
         )
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_a_recorded_locale_the_words_contradict_is_warned_about(server, raw, capsys):
     """An English page without lang fetched from a /kr/ko/ address (the site serving a page
     it has not translated): fetch records ko-kr, as its URL says; the build keeps it and
@@ -354,6 +358,7 @@ def published_ports(out) -> list[tuple]:
         )
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_form_text_saves_the_text_rendering_that_builds_the_same_flows(
     server, raw, tmp_path, capsys
 ):
@@ -384,6 +389,7 @@ def test_form_text_saves_the_text_rendering_that_builds_the_same_flows(
     assert text.read_bytes() == before and "unchanged" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_form_default_keeps_the_default_snapshot_s_form(server, raw, capsys):
     import json
 
@@ -622,6 +628,7 @@ def redirect_to_itself(port):
     )
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 @pytest.mark.parametrize(
     "attack, fragment",
     [

@@ -52,6 +52,7 @@ def frame(forms, form, name):
     return pd.read_csv(forms[form][0] / f"{name}.csv", dtype=str, keep_default_na=False)
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_each_form_is_recognised_and_english(forms):
     for form, (_, manifest) in forms.items():
         assert manifest["source"]["form"] == form
@@ -352,6 +353,7 @@ DAMAGED = """| Source | Destination | Type | Port | Details |
 """
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_the_same_damaged_tables_give_the_same_rules_in_every_form(tmp_path):
     # The site's renderer (GitHub tables) drops a Markdown row's extra cells; a damaged
     # HTML page has them as extra <td> elements: add them to the rendered page.

@@ -63,6 +63,7 @@ def by_line(out) -> dict[int, set[str]]:
     return found
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_a_renamed_cell_takes_the_id_it_had(previous, tmp_path, capsys):
     page = rewritten(tmp_path)
     assert build(page, tmp_path / "strict", "--strict") == 4  # unknown without --previous

@@ -125,6 +125,7 @@ def deep_page(depth: int) -> str:
     )
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 @pytest.mark.parametrize("depth", [1_000, 5_000])
 def test_deep_html_is_read_whole(depth, tmp_path, capsys):
     import csv
@@ -138,6 +139,7 @@ def test_deep_html_is_read_whole(depth, tmp_path, capsys):
     ]
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_deep_html_is_fetched_whole(listener, tmp_path, capsys):
     body = deep_page(3_000).encode()
     server = listener(

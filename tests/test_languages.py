@@ -194,6 +194,7 @@ def excerpt(request, tmp_path_factory):
     return request.param, three_forms(path, lang, tmp_path_factory.mktemp(lang))
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 @pytest.mark.parametrize("form", ["markdown", "html", "text"])
 def test_every_flow_of_an_excerpt_exactly_in_every_form(excerpt, form):
     locale, built_forms = excerpt

@@ -24,6 +24,7 @@ def english_forms(tmp_path_factory):
     return built_in_forms(ENGLISH.read_text("utf-8"), tmp_path_factory.mktemp("links"))
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_the_markdown_and_html_forms_keep_every_link_alike(english_forms):
     md, html = document(english_forms["markdown"]), document(english_forms["html"])
     assert md["links_kept"] and html["links_kept"]

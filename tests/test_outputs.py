@@ -76,6 +76,7 @@ def test_the_fallback_swap_interrupted_is_put_back_by_the_next_build(built, tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_a_second_build_waits_for_the_first(tmp_path):
     import forked
 

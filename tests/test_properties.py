@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html as html_lib
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -195,6 +196,7 @@ def expected(rows):
     return [tuple(r["cells"][k] for k in ROLES) for r in rows]
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 @settings(
     max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "60")),
     deadline=None,
@@ -209,6 +211,7 @@ def test_html_gives_back_the_table_exactly(rows):
         assert len(row.inherited) == gen["merge"]
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 @settings(
     max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "60")),
     deadline=None,
@@ -219,6 +222,7 @@ def test_text_gives_back_the_table_or_marks_the_row(rows):
     check_text_form(rows, FR)
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 @settings(
     max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "60")),
     deadline=None,
@@ -266,6 +270,7 @@ def any_spans(draw):
     return grid, spans
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 @settings(max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "60")), deadline=None)
 @given(any_spans())
 def test_html_rowspans_on_any_column(case):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from test_languages import built_in_forms
 
 from conftest import ENGLISH, SNAPSHOT
@@ -32,6 +33,7 @@ def test_the_french_page_states_three_flows_in_sentences(built):
     assert all("443" in r["details"] for r in rules)
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_every_form_of_the_english_page_reads_the_same_sentence(tmp_path):
     outs = built_in_forms(ENGLISH.read_text("utf-8"), tmp_path)
     found = {form: [f[:5] for f in prose_rows(out)] for form, out in outs.items()}

@@ -23,6 +23,7 @@ from pipeline.stages.build import build
 from pipeline.stages.validate import validate
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_frictionless_validates_the_datapackage(built):
     from frictionless import validate as fl_validate
 
@@ -129,6 +130,7 @@ def test_a_column_of_the_wrong_dtype_is_refused(built):
     assert any(p.column == "ports.details" for p in err.value.problems), err.value.problems
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_corrupted_rules_publish_nothing(built, tmp_path, monkeypatch):
     import pipeline.stages.build as b
 
@@ -177,6 +179,7 @@ def breaking_text(rules):
     return None, None
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_the_build_and_the_reader_read_each_constraint_alike(built):
     """One interpretation of the Table Schema constraints (pipeline.dataset.constraints):
     a cell that breaks a field's rule is refused, on that column, by the build's pandera

@@ -45,6 +45,7 @@ def clone(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 @pytest.mark.parametrize("line", examples())
 def test_every_readme_example_runs_as_written(line, clone, monkeypatch, tmp_path):
     monkeypatch.chdir(clone)

@@ -96,6 +96,7 @@ def built_dir(built):
     return built[0]
 
 
+@pytest.mark.slow  # a whole build or a real wait: make test runs it, test-fast does not
 def test_every_file_parses_with_python_hcl2(files):
     _, texts = files
     for provider, text in texts.items():
