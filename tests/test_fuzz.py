@@ -66,9 +66,8 @@ def test_short_structural_run_of_an_excerpt_in_another_language(page):
 def test_short_cell_damage_run_invents_no_flow(form, runs, seed):
     """The English page as the site serves it (HTML) and as its source writes it
     (Markdown), a cell deleted or written twice, two rows joined, or an HTML rowspan one
-    row off: no flow the page does not have, no flow lost without a reject.  With the
-    readers of before session 33 both runs find flows the page does not have (the Details
-    published as the Port; a cell written twice, or two rows joined, passing the wrong
-    Destination down; a rowspan one row too long swapping Source and Destination);
-    ``make fuzz`` runs 300 of each."""
+    row off: no flow the page does not have, no flow lost without a reject (the defects
+    these runs find are a row's Details published as its Port, a wrong Destination passed
+    down, a rowspan one row too long swapping Source and Destination); ``make fuzz`` runs
+    300 of each."""
     assert fuzz_cells(runs=runs, seed=seed, form=form) == []
