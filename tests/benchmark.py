@@ -511,6 +511,13 @@ def nesting(sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> dict:
 # command then runs as it would without the trick).  A trick stays only where it saves at
 # least 5 % of its command (docs/benchmark.md says which).
 TRICKS = {
+    "string columns checked on their dtype (PublishedString)": (
+        ["tests/fuzzing.py", "--runs", "40", "--seed", "1"],
+        "from pipeline.cli.process import libraries_settled\n"
+        "with libraries_settled():\n"
+        "    import pipeline.stages.validate as v\n"
+        "v.PublishedString = lambda: str\n",
+    ),
     "the text reader's caches (lines split, cell kinds, placements)": (
         ["tests/fuzzing.py", "--structural", "--runs", "8", "--seed", "1"],
         "import pipeline.page.readers.cells as c, pipeline.page.readers.text as t\n"
