@@ -81,7 +81,7 @@ ENTRIES: tuple[Entry, ...] = tuple(
         (
             "missing-column",
             "a column missing",
-            "the {table} table lacks the columns {columns}",
+            "the {table} table lacks {which} {columns}",
             "the file is not a published table of this version",
         ),
         (
@@ -361,6 +361,15 @@ def entry(code: str, kind: str) -> Entry:
     return found
 
 
+def message(code: str, **fields: object) -> str:
+    """The message of the problem ``code``, made from its template and ``fields``.
+
+    >>> message("minimum", value=0, limit=1)
+    '0 is below the minimum 1'
+    """
+    return entry(code, "problem").template.format(**fields)
+
+
 def warning(code: str, **fields: object) -> Notice:
     """The warning ``code`` with its message made from the template and ``fields``."""
     return Notice(code, entry(code, "warning").template.format(**fields))
@@ -373,8 +382,7 @@ def problem(code: str, *, where: dict | None = None, **fields: object) -> Proble
     >>> str(problem("minimum", where={"line": 5, "column": "port_start"}, value=0, limit=1))
     'line 5, column port_start: 0 is below the minimum 1'
     """
-    found = entry(code, "problem")
-    return Problem(found.template.format(**fields), code, hint=found.hint, **(where or {}))
+    return Problem(message(code, **fields), code, hint=CATALOGUE[code].hint, **(where or {}))
 
 
 # pandera's check names (``greater_than_or_equal_to(1)``, ``str_matches('…')``…) and

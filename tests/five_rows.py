@@ -20,37 +20,63 @@ BASE = [
 ]
 
 
-def ports_table(rows, label, ids=None):
-    """Ports rows; ``ids`` maps a name to its registry id (else the id is empty)."""
+def port_record(
+    n: int,
+    ends: tuple[str, str, str],
+    protocol: str,
+    ports: tuple[int | None, int | None],
+    *,
+    both: bool = False,
+    details: str = "d",
+    ids: dict | None = None,
+) -> dict:
+    """One published ports record: rule and row ``n``, ``ends`` (section, source,
+    destination), ``ports`` (start, end); ``ids`` maps a name to its registry id."""
     ids = ids or {}
-    recs = []
-    for n, (sec, src, dst, proto, port, details) in enumerate(rows, start=1):
-        recs.append(
-            dict(
-                rule_id=f"{n:016x}",
-                section=sec,
-                source=src,
-                destination=dst,
-                protocol=proto,
-                service="",
-                port_start=port,
-                port_end=port,
-                bidirectional=False,
-                type_raw=proto.upper(),
-                port_raw=str(port),
-                details=details,
-                table=1,
-                row=n,
-                source_line=n,
-                erratum="",
-                condition="",
-                derived_from="",
-                section_id=ids.get(sec, ""),
-                source_id=ids.get(src, ""),
-                destination_id=ids.get(dst, ""),
-            )
-        )
+    sec, src, dst = ends
+    start, end = ports
+    return dict(
+        rule_id=f"{n:016x}",
+        section=sec,
+        source=src,
+        destination=dst,
+        protocol=protocol,
+        service="",
+        port_start=start,
+        port_end=end,
+        bidirectional=both,
+        type_raw=protocol.upper(),
+        port_raw="" if start is None else str(start),
+        details=details,
+        table=1,
+        row=n,
+        source_line=n,
+        erratum="",
+        condition="",
+        derived_from="",
+        section_id=ids.get(sec, ""),
+        source_id=ids.get(src, ""),
+        destination_id=ids.get(dst, ""),
+    )
+
+
+def ports_table(rows, label, ids=None):
+    """A ports table of (section, source, destination, protocol, port, details) rows, as
+    the published reader gives it; ``ids`` maps a name to its registry id."""
+    recs = [
+        port_record(n, (sec, src, dst), proto, (port, port), details=details, ids=ids)
+        for n, (sec, src, dst, proto, port, details) in enumerate(rows, start=1)
+    ]
     return parse(csv_text(recs, columns("ports")), label, "ports")
+
+
+def plan_rows(*rows: tuple) -> list[dict]:
+    """Published ports records from (section, source, destination, protocol, start, end,
+    bidirectional) tuples, for the export plan."""
+    return [
+        port_record(n, (sec, src, dst), p, (a, b), both=both)
+        for n, (sec, src, dst, p, a, b, both) in enumerate(rows, start=1)
+    ]
 
 
 def rules(*rows: tuple) -> object:

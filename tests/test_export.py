@@ -18,6 +18,7 @@ import subprocess
 
 import pytest
 from cli_args import export_args, export_map, rules_of, run
+from five_rows import plan_rows
 
 from conftest import ROOT, cfn_lint
 from pipeline.cli import main
@@ -773,34 +774,6 @@ def test_the_summary_is_short_and_adds_up(capsys, built, tmp_path):
     assert written == len(rules_of(out))
     code, _, explained = export_map(capsys, built, text, "iptables", "--explain", tmp_path=tmp_path)
     assert len(explained.splitlines()) > len(err.splitlines())
-
-
-def plan_rows(*rows: tuple) -> list[dict]:
-    """Published ports records from (section, source, destination, protocol, start, end,
-    bidirectional) tuples."""
-    return [
-        dict(
-            rule_id=f"{n:016x}",
-            section=sec,
-            source=src,
-            destination=dst,
-            protocol=p,
-            service="",
-            port_start=a,
-            port_end=b,
-            bidirectional=both,
-            type_raw=p.upper(),
-            port_raw="" if a is None else str(a),
-            details="d",
-            table=1,
-            row=n,
-            source_line=n,
-            erratum="",
-            condition="",
-            derived_from="",
-        )
-        for n, (sec, src, dst, p, a, b, both) in enumerate(rows, start=1)
-    ]
 
 
 def address_map(**nets):

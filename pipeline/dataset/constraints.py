@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipeline.catalogue import message
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -52,19 +54,19 @@ class Rules:
         """
         if text == "":
             if self.required:
-                return "required", "is empty but required"
+                return "required", message("required")
             if not self.string:  # an empty optional number: nothing to judge
                 return "", ""
         if self.enum is not None and value not in self.enum:
-            return "enum", f"{text!r} is not one of {sorted(self.enum)}"
+            return "enum", message("enum", value=text, allowed=sorted(self.enum))
         if self.minimum is not None and value is not None and value < self.minimum:  # type: ignore[operator]
-            return "minimum", f"{value} is below the minimum {self.minimum}"
+            return "minimum", message("minimum", value=value, limit=self.minimum)
         if self.maximum is not None and value is not None and value > self.maximum:  # type: ignore[operator]
-            return "maximum", f"{value} is above the maximum {self.maximum}"
+            return "maximum", message("maximum", value=value, limit=self.maximum)
         if self.min_length is not None and self.string and len(text) < self.min_length:
-            return "min-length", f"is shorter than {self.min_length} character(s)"
+            return "min-length", message("min-length", limit=self.min_length)
         if self.pattern is not None and text != "" and not self.pattern.match(text):
-            return "pattern", f"{text!r} does not match {self.pattern.pattern}"
+            return "pattern", message("pattern", value=text, pattern=self.pattern.pattern)
         return "", ""
 
 

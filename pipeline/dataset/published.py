@@ -262,14 +262,11 @@ def header_problems(
     ['duplicate-column', 'unknown-column']
     """
     problems: list[Problem] = []
+    first = {"line": 1}
     twice = sorted({c for c in header if header.count(c) > 1})
     if twice:  # csv.DictReader would keep the last of them, silently
         problems.append(
-            Problem(
-                f"the columns {', '.join(map(repr, twice))} appear more than once",
-                "duplicate-column",
-                line=1,
-            )
+            problem("duplicate-column", where=first, columns=", ".join(map(repr, twice)))
         )
     missing = [c for c in expected if c not in header]
     unknown = [c for c in header if c not in expected]
@@ -277,23 +274,24 @@ def header_problems(
     if require_all_columns:
         if missing:
             problems.append(
-                Problem(
-                    f"the {kind} table lacks the columns {', '.join(missing)}",
+                problem(
                     "missing-column",
-                    line=1,
+                    where=first,
+                    table=kind,
+                    which="the columns",
+                    columns=", ".join(missing),
                 )
             )
         if unknown:
-            problems.append(
-                Problem(f"unknown columns {', '.join(unknown)}", "unknown-column", line=1)
-            )
+            problems.append(problem("unknown-column", where=first, columns=", ".join(unknown)))
     elif [c for c in key if c in missing]:
         problems.append(
-            Problem(
-                f"the {kind} table lacks its key columns "
-                f"{', '.join(c for c in key if c in missing)}",
+            problem(
                 "missing-column",
-                line=1,
+                where=first,
+                table=kind,
+                which="its key columns",
+                columns=", ".join(c for c in key if c in missing),
             )
         )
     return problems
@@ -310,12 +308,10 @@ def repeated(key_cols: tuple[str, ...], rows: list[dict], lines: list[int]) -> l
     for row, line in zip(rows, lines):
         k = tuple(row[c] for c in key_cols)
         if k in seen:
+            key = "+".join(key_cols)
             problems.append(
-                Problem(
-                    f"{'+'.join(key_cols)} {k!r} repeats line {seen[k]}",
-                    "unique",
-                    line=line,
-                    column="+".join(key_cols),
+                problem(
+                    "unique", where={"line": line, "column": key}, key=key, value=k, first=seen[k]
                 )
             )
         else:

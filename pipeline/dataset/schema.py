@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import PACKAGE_DIR
+from pipeline.catalogue import message
 
 TABLES = ("rules", "ports", "rejects", "components")
 MAX_PORT = 65535  # the ports schema's port_start and port_end maximum (a test holds them equal)
@@ -59,7 +60,7 @@ def _integer_from_text(text: str) -> int | None:
     if text == "":
         return None
     if not (text.isascii() and text.lstrip("-").isdigit()) or text.count("-") > 1:
-        raise ValueError(f"{text!r} is not an integer")
+        raise ValueError(message("type", value=text, expected="an integer"))
     return int(text)
 
 
@@ -67,7 +68,7 @@ def _boolean_from_text(text: str) -> bool:
     try:
         return {"true": True, "false": False}[text]
     except KeyError:
-        raise ValueError(f"{text!r} is not true or false") from None
+        raise ValueError(message("type", value=text, expected="true or false")) from None
 
 
 @dataclass(frozen=True)

@@ -165,18 +165,19 @@ class BuildResult:
 
 @dataclass(frozen=True)
 class BuildOptions:
-    """How ``build`` runs (see its docstring for each)."""
+    """How ``build`` runs: its options, whose defaults and meaning its signature and
+    docstring give."""
 
-    strict: bool = False
-    locale: str | None = None
-    errata_path: Path = ERRATA_FILE
-    allow_shrink: bool = False
-    shrink_threshold: float = SHRINK_THRESHOLD
-    max_rejects: int | None = None
-    spreadsheet: bool = False
-    registry_path: Path = REGISTRY_FILE
-    allow_unrecorded: bool = False
-    previous: Path | None = None
+    strict: bool
+    locale: str | None
+    errata_path: Path
+    allow_shrink: bool
+    shrink_threshold: float
+    max_rejects: int | None
+    spreadsheet: bool
+    registry_path: Path
+    allow_unrecorded: bool
+    previous: Path | None
 
 
 def build(
